@@ -1,0 +1,214 @@
+// mistral-cpp: a header-only C++20 client for the Mistral AI Chat Completion API.
+// SPDX-License-Identifier: MIT
+//
+// The exception hierarchy. Everything the library throws derives from mistral::error, which
+// derives from std::runtime_error. Messages never contain the API key.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "metadata.hpp"
+#include "types.hpp"
+
+namespace mistral {
+
+/// Base of every exception the library throws. When a stream fails after some of it arrived,
+/// partial_response() holds what was accumulated up to the failure, so no received text is lost.
+class error : public std::runtime_error {
+  public:
+    explicit error(const std::string& what) : std::runtime_error(what) {}
+
+    /// What a failed stream delivered before it failed, folded into a response; nullptr when
+    /// nothing arrived or the call was not a stream.
+    const chat_response* partial_response() const noexcept { return partial_.get(); }
+    /// Attaches the partial response (used by the client before it throws).
+    void set_partial_response(chat_response partial) {
+        partial_ = std::make_shared<const chat_response>(std::move(partial));
+    }
+
+  private:
+    std::shared_ptr<const chat_response> partial_;
+};
+
+/// The caller asked for something that cannot be sent: no API key, an empty model, no messages,
+/// a non-finite number, text that is not UTF-8. Thrown before any I/O.
+class usage_error : public error {
+  public:
+    using error::error;
+};
+
+/// One entry of a 422 validation error: where (e.g. "body.max_completion_tokens"), what, and
+/// the validator's error type (e.g. "extra_forbidden").
+struct validation_issue {
+    std::string location;
+    std::string message;
+    std::string type;
+    bool operator==(const validation_issue&) const = default;
+};
+
+/// What the client could read out of an error body (every body shape the API is known to send;
+/// see parse_error_body() in json.hpp). Fields it could not find are empty.
+struct api_error_details {
+    std::string message;
+    std::string type;
+    std::string code;
+    std::string param;
+    std::vector<validation_issue> validation_issues;
+    /// `raw_status_code` of the body, when present (error events inside a stream carry it).
+    std::optional<int> raw_status_code;
+    /// `request_id` of the body, when present (the gateway's 401 body carries it).
+    std::string request_id;
+};
+
+/// True for the HTTP statuses worth retrying: 408, 409, 425, 429 and every 5xx.
+inline bool is_retryable_status(int status) noexcept {
+    return status == 408 || status == 409 || status == 425 || status == 429 || status >= 500;
+}
+
+/// The API answered with an error: an HTTP status >= 400, or an error event inside a 200 stream
+/// (then status() is the event's `raw_status_code` when present, else the HTTP status).
+class api_error : public error {
+  public:
+    api_error(response_metadata metadata, std::string body, api_error_details details)
+        : api_error(make_data(std::move(metadata), std::move(body), std::move(details))) {}
+
+    /// The HTTP status (or the stream error event's `raw_status_code`).
+    int status() const noexcept { return data_->metadata.status; }
+    /// The API's error `type`, e.g. "invalid_request_error", "rate_limited" ("" if none).
+    const std::string& type() const noexcept { return data_->details.type; }
+    /// The API's error `code` as a string, e.g. "1300", "3230" ("" if none).
+    const std::string& code() const noexcept { return data_->details.code; }
+    /// The API's `param` ("" if none).
+    const std::string& param() const noexcept { return data_->details.param; }
+    /// The API's error message, e.g. "Rate limit exceeded" ("" if the body had none).
+    const std::string& message() const noexcept { return data_->details.message; }
+    /// The 422 validation entries, from the top-level `detail` or from `message.detail`.
+    const std::vector<validation_issue>& validation_issues() const noexcept {
+        return data_->details.validation_issues;
+    }
+    /// The raw response body (JSON, HTML or empty).
+    const std::string& body() const noexcept { return data_->body; }
+    /// The response headers.
+    const http_headers& headers() const noexcept { return data_->metadata.headers; }
+    /// The request id (`x-request-id`, `mistral-correlation-id`, or the body's `request_id`).
+    const std::string& request_id() const noexcept { return data_->metadata.request_id; }
+    /// The rate-limit headers of the response.
+    const rate_limit_info& rate_limits() const noexcept { return data_->metadata.rate_limits; }
+    /// Status, headers, request id, rate limits and attempt count together.
+    const response_metadata& metadata() const noexcept { return data_->metadata; }
+    /// Whether retrying could help: 408, 409, 425, 429 and 5xx.
+    bool retryable() const noexcept { return is_retryable_status(status()); }
+
+  private:
+    struct data {
+        response_metadata metadata;
+        std::string body;
+        api_error_details details;
+    };
+
+    static std::shared_ptr<const data> make_data(response_metadata metadata, std::string body,
+                                                 api_error_details details) {
+        if (metadata.request_id.empty()) metadata.request_id = details.request_id;
+        return std::make_shared<const data>(
+            data{std::move(metadata), std::move(body), std::move(details)});
+    }
+
+    explicit api_error(std::shared_ptr<const data> d) : error(describe(*d)), data_(std::move(d)) {}
+
+    static std::string describe(const data& d) {
+        const api_error_details& details = d.details;
+        std::string out = "Mistral API error " + std::to_string(d.metadata.status);
+        if (!details.type.empty() || !details.code.empty()) {
+            out += " (";
+            out += details.type;
+            if (!details.code.empty()) {
+                out += (details.type.empty() ? "code " : ", code ") + details.code;
+            }
+            out += ')';
+        }
+        out += ": ";
+        if (!details.message.empty()) {
+            out += details.message;
+        } else if (!d.body.empty()) {
+            constexpr std::size_t max_snippet = 200;
+            std::string snippet = d.body.substr(0, max_snippet);
+            for (char& c : snippet) {
+                if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+            }
+            out += "unrecognised body: " + snippet + (d.body.size() > max_snippet ? "..." : "");
+        } else {
+            out += "empty body";
+        }
+        if (!d.metadata.request_id.empty()) out += " [request id " + d.metadata.request_id + "]";
+        return out;
+    }
+
+    std::shared_ptr<const data> data_;
+};
+
+/// Why a transport failed.
+enum class transport_error_kind {
+    connect,          ///< the connection could not be established (refused, unreachable)
+    name_resolution,  ///< the host name could not be resolved
+    tls,              ///< TLS handshake or certificate verification failed
+    timeout,          ///< a connect, read or total timeout expired
+    reset,            ///< the connection broke while sending or receiving
+    cancelled,        ///< the call was cancelled through its stop token
+    other,            ///< anything else (e.g. an invalid URL)
+};
+
+/// A readable name for a transport_error_kind ("connect", "timeout", ...).
+inline const char* to_string(transport_error_kind kind) noexcept {
+    switch (kind) {
+        case transport_error_kind::connect:
+            return "connect";
+        case transport_error_kind::name_resolution:
+            return "name_resolution";
+        case transport_error_kind::tls:
+            return "tls";
+        case transport_error_kind::timeout:
+            return "timeout";
+        case transport_error_kind::reset:
+            return "reset";
+        case transport_error_kind::cancelled:
+            return "cancelled";
+        case transport_error_kind::other:
+            break;
+    }
+    return "other";
+}
+
+/// The HTTP exchange failed below the API: connect, name resolution, TLS, timeout, reset or
+/// cancellation. kind() tells which.
+class transport_error : public error {
+  public:
+    transport_error(transport_error_kind kind, const std::string& what)
+        : error(what), kind_(kind) {}
+    transport_error_kind kind() const noexcept { return kind_; }
+
+  private:
+    transport_error_kind kind_;
+};
+
+/// The server's answer broke the protocol: malformed JSON, a value of the wrong type (path()
+/// names where, e.g. "choices[0].message.tool_calls[1].function.name"), a malformed event
+/// stream, an oversized event, or a stream that ended before `[DONE]` (then
+/// partial_response() holds what arrived).
+class protocol_error : public error {
+  public:
+    explicit protocol_error(const std::string& what, std::string path = {})
+        : error(what), path_(std::make_shared<const std::string>(std::move(path))) {}
+    /// The JSON path of the offending value ("" when not about a value).
+    const std::string& path() const noexcept { return *path_; }
+
+  private:
+    std::shared_ptr<const std::string> path_;
+};
+
+}  // namespace mistral

@@ -1,0 +1,693 @@
+// mistral-cpp: a header-only C++20 client for the Mistral AI Chat Completion API.
+// SPDX-License-Identifier: MIT
+//
+// Value types for the whole chat-completions API: requests, messages, content chunks, tools,
+// responses, stream chunks, tool calls and usage. Plain aggregates: build them with designated
+// initializers, compare them with ==, convert them with Boost.JSON (see json.hpp).
+//
+// Conventions, true of every type here:
+// - Field names are the API's own. Optional API fields are std::optional: unset means "not
+//   sent"; what you set is sent as set (an explicit false or 0 is sent).
+// - Open enumerations (roles, finish reasons, reasoning effort, ...) are std::string, with the
+//   known values as named constants; a value the library does not know is kept as received.
+// - Every object type has `extra`: JSON members the library does not model. On input it
+//   receives unknown members (and members that arrived as null), so a response converted back
+//   to JSON is the JSON that was received; on output its members are sent as they are, which
+//   lets you send an API field this version does not know yet.
+// - "String or object" fields are std::variant and keep the form they came in.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "metadata.hpp"
+
+namespace mistral {
+
+/// Known message roles (open set).
+namespace role {
+inline constexpr const char* system = "system";
+inline constexpr const char* user = "user";
+inline constexpr const char* assistant = "assistant";
+inline constexpr const char* tool = "tool";
+}  // namespace role
+
+/// Known finish reasons (open set): compare with `choice.finish_reason == finish_reason::stop`.
+namespace finish_reason {
+inline constexpr const char* stop = "stop";
+inline constexpr const char* length = "length";
+inline constexpr const char* model_length = "model_length";
+inline constexpr const char* error = "error";
+inline constexpr const char* tool_calls = "tool_calls";
+}  // namespace finish_reason
+
+/// Values of chat_request::reasoning_effort (open set).
+namespace reasoning_effort {
+inline constexpr const char* none = "none";
+inline constexpr const char* minimal = "minimal";
+inline constexpr const char* low = "low";
+inline constexpr const char* medium = "medium";
+inline constexpr const char* high = "high";
+inline constexpr const char* xhigh = "xhigh";
+}  // namespace reasoning_effort
+
+/// String values of chat_request::tool_choice (open set). `any` and `required` both force a
+/// tool call; to force one named function use force_tool().
+namespace tool_choice_mode {
+inline constexpr const char* automatic = "auto";
+inline constexpr const char* none = "none";
+inline constexpr const char* any = "any";
+inline constexpr const char* required = "required";
+}  // namespace tool_choice_mode
+
+/// Values of image_url::detail (open set).
+namespace image_detail {
+inline constexpr const char* low = "low";
+inline constexpr const char* automatic = "auto";
+inline constexpr const char* high = "high";
+}  // namespace image_detail
+
+// ---------------------------------------------------------------------------------------------
+// Content chunks
+// ---------------------------------------------------------------------------------------------
+
+/// `{"type":"text","text":...}`: a piece of text.
+struct text_chunk {
+    std::string text;
+    boost::json::object extra{};
+    bool operator==(const text_chunk&) const = default;
+};
+
+/// The object form of an image reference: a URL (or a `data:image/...;base64,` URL) and an
+/// optional detail level ("low", "auto", "high").
+struct image_url {
+    std::string url;
+    std::optional<std::string> detail{};
+    boost::json::object extra{};
+    bool operator==(const image_url&) const = default;
+};
+
+/// `{"type":"image_url","image_url":...}`: an image, given as a plain URL string or as an
+/// image_url object (the form is kept as given).
+struct image_url_chunk {
+    std::variant<std::string, mistral::image_url> image_url;
+    boost::json::object extra{};
+    bool operator==(const image_url_chunk&) const = default;
+};
+
+/// `{"type":"document_url",...}`: a document to read, by URL.
+struct document_url_chunk {
+    std::string document_url;
+    std::optional<std::string> document_name{};
+    boost::json::object extra{};
+    bool operator==(const document_url_chunk&) const = default;
+};
+
+/// A reference id: the API uses integers and strings.
+using reference_id = std::variant<std::int64_t, std::string>;
+
+/// `{"type":"reference","reference_ids":[...]}`: references to sources.
+struct reference_chunk {
+    std::vector<reference_id> reference_ids;
+    boost::json::object extra{};
+    bool operator==(const reference_chunk&) const = default;
+};
+
+/// `{"type":"file","file_id":...}`: an uploaded file, by id.
+struct file_chunk {
+    std::string file_id;
+    boost::json::object extra{};
+    bool operator==(const file_chunk&) const = default;
+};
+
+/// `{"type":"tool_reference",...}`: a source a built-in tool used (only inside thinking).
+struct tool_reference_chunk {
+    std::string tool;
+    std::string title;
+    std::optional<std::string> url{};
+    std::optional<std::string> favicon{};
+    std::optional<std::string> description{};
+    boost::json::object extra{};
+    bool operator==(const tool_reference_chunk&) const = default;
+};
+
+/// A chunk whose `type` this version of the library does not know, kept whole (its `type`
+/// member included) so that it is sent back and converted back exactly as received.
+struct unknown_chunk {
+    boost::json::object json;
+    /// The chunk's `type` member ("" if absent or not a string).
+    std::string_view type() const noexcept {
+        const auto* t = json.if_contains("type");
+        return t != nullptr && t->is_string() ? std::string_view(t->get_string())
+                                              : std::string_view();
+    }
+    bool operator==(const unknown_chunk&) const = default;
+};
+
+/// What a thinking chunk contains.
+using thinking_part =
+    std::variant<text_chunk, tool_reference_chunk, reference_chunk, unknown_chunk>;
+
+/// `{"type":"thinking","thinking":[...]}`: a reasoning model's thinking. `signature` replays
+/// reasoning across turns; `closed` (default true) is used when prefixing.
+struct thinking_chunk {
+    std::vector<thinking_part> thinking;
+    std::optional<std::string> signature{};
+    std::optional<bool> closed{};
+    boost::json::object extra{};
+    /// The concatenated text of the text parts.
+    std::string text() const {
+        std::string out;
+        for (const auto& part : thinking) {
+            if (const auto* t = std::get_if<text_chunk>(&part)) out += t->text;
+        }
+        return out;
+    }
+    bool operator==(const thinking_chunk&) const = default;
+};
+
+/// `{"type":"input_audio","input_audio":...}`: base64-encoded audio.
+struct input_audio_chunk {
+    std::string input_audio;
+    boost::json::object extra{};
+    bool operator==(const input_audio_chunk&) const = default;
+};
+
+/// One element of a message's content list, discriminated by its `type`.
+using content_chunk = std::variant<text_chunk, image_url_chunk, document_url_chunk, reference_chunk,
+                                   file_chunk, thinking_chunk, input_audio_chunk, unknown_chunk>;
+
+/// Message content: a string, or a list of chunks (the form is kept as given).
+using content = std::variant<std::string, std::vector<content_chunk>>;
+
+/// The text of a content: the string itself, or the concatenated `text` chunks of a chunk list
+/// (thinking excluded).
+inline std::string text_of(const content& c) {
+    if (const auto* s = std::get_if<std::string>(&c)) return *s;
+    std::string out;
+    for (const auto& chunk : std::get<std::vector<content_chunk>>(c)) {
+        if (const auto* t = std::get_if<text_chunk>(&chunk)) out += t->text;
+    }
+    return out;
+}
+
+/// The text of a content's thinking chunks, concatenated ("" for string content).
+inline std::string thinking_of(const content& c) {
+    std::string out;
+    if (const auto* list = std::get_if<std::vector<content_chunk>>(&c)) {
+        for (const auto& chunk : *list) {
+            if (const auto* t = std::get_if<thinking_chunk>(&chunk)) out += t->text();
+        }
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tool calls
+// ---------------------------------------------------------------------------------------------
+
+/// The function a tool call invokes. The API sends `arguments` as a JSON string; an object is
+/// accepted too, and the form is kept. parse_arguments() (json.hpp) gives the object either way.
+struct function_call {
+    std::string name;
+    std::variant<std::string, boost::json::object> arguments{};
+    boost::json::object extra{};
+    bool operator==(const function_call&) const = default;
+};
+
+/// A tool call made by the model. `id` must be sent back in the tool message's `tool_call_id`
+/// (the API requires 9 characters from [a-zA-Z0-9]). `index` orders parallel calls in a stream.
+struct tool_call {
+    std::optional<std::string> id{};
+    std::optional<std::string> type{};
+    function_call function{};
+    std::optional<std::int64_t> index{};
+    boost::json::object extra{};
+    bool operator==(const tool_call&) const = default;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+// ---------------------------------------------------------------------------------------------
+
+/// A system message: instructions for the model. Its content is required (chunks: text and
+/// thinking only).
+struct system_message {
+    mistral::content content{};
+    boost::json::object extra{};
+    /// The text of the content.
+    std::string text() const { return text_of(content); }
+    bool operator==(const system_message&) const = default;
+};
+
+/// A user message. Content is a string or a list of chunks (text, images, documents, audio...);
+/// unset content is sent as null.
+struct user_message {
+    std::optional<mistral::content> content{};
+    boost::json::object extra{};
+    /// The text of the content ("" when unset).
+    std::string text() const { return content ? text_of(*content) : std::string(); }
+    bool operator==(const user_message&) const = default;
+};
+
+/// An assistant message: a reply of the model (in responses), or a past reply in the history.
+/// Set `prefix` to true on a final assistant message to force the reply to start with its
+/// content.
+struct assistant_message {
+    std::optional<mistral::content> content{};
+    std::optional<std::vector<mistral::tool_call>> tool_calls{};
+    std::optional<bool> prefix{};
+    boost::json::object extra{};
+    /// The text of the content, thinking excluded ("" when unset).
+    std::string text() const { return content ? text_of(*content) : std::string(); }
+    /// The text of the thinking chunks of a reasoning model's reply ("" if none).
+    std::string thinking() const { return content ? thinking_of(*content) : std::string(); }
+    bool operator==(const assistant_message&) const = default;
+};
+
+/// A tool message: the result of a tool call, sent back to the model. `tool_call_id` is the id
+/// of the call it answers; unset content is sent as null.
+struct tool_message {
+    std::optional<mistral::content> content{};
+    std::optional<std::string> tool_call_id{};
+    std::optional<std::string> name{};
+    boost::json::object extra{};
+    /// The text of the content ("" when unset).
+    std::string text() const { return content ? text_of(*content) : std::string(); }
+    bool operator==(const tool_message&) const = default;
+};
+
+/// Any message of a conversation, discriminated by its `role`.
+using message = std::variant<system_message, user_message, assistant_message, tool_message>;
+
+/// The role of a message: "system", "user", "assistant" or "tool".
+inline std::string_view role_of(const message& m) noexcept {
+    constexpr std::string_view names[] = {"system", "user", "assistant", "tool"};
+    return names[m.index()];
+}
+
+/// The text of any message (see the text() member of each message type).
+inline std::string text_of(const message& m) {
+    return std::visit([](const auto& msg) { return msg.text(); }, m);
+}
+
+/// A system message with text content. The `const char*` overloads of these helpers make an
+/// unqualified `system("...")` after `using namespace mistral;` ambiguous (a compile error)
+/// instead of silently calling the C library's ::system.
+inline system_message system(std::string text) {
+    return {.content = std::move(text)};
+}
+inline system_message system(const char* text) {
+    return system(std::string(text));
+}
+/// A user message with text content.
+inline user_message user(std::string text) {
+    return {.content = std::move(text)};
+}
+inline user_message user(const char* text) {
+    return user(std::string(text));
+}
+/// An assistant message with text content (a past reply, or a prefix when `prefix` is set).
+inline assistant_message assistant(std::string text) {
+    return {.content = std::move(text)};
+}
+inline assistant_message assistant(const char* text) {
+    return assistant(std::string(text));
+}
+/// A tool message answering the tool call `tool_call_id` with a text result.
+inline tool_message tool_result(std::string tool_call_id, std::string text) {
+    return {.content = std::move(text), .tool_call_id = std::move(tool_call_id)};
+}
+inline tool_message tool_result(const char* tool_call_id, const char* text) {
+    return tool_result(std::string(tool_call_id), std::string(text));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tools
+// ---------------------------------------------------------------------------------------------
+
+/// A function the model may call: name, description and a JSON Schema object for its
+/// parameters. `strict` asks the model to follow the schema exactly.
+struct function_definition {
+    std::string name;
+    std::optional<std::string> description{};
+    std::optional<bool> strict{};
+    boost::json::object parameters{};
+    boost::json::object extra{};
+    bool operator==(const function_definition&) const = default;
+};
+
+/// `{"type":"function","function":{...}}`: a function tool.
+struct function_tool {
+    function_definition function;
+    boost::json::object extra{};
+    bool operator==(const function_tool&) const = default;
+};
+
+/// Which of a built-in tool's actions to include, exclude or confirm.
+struct tool_configuration {
+    std::optional<std::vector<std::string>> exclude{};
+    std::optional<std::vector<std::string>> include{};
+    std::optional<std::vector<std::string>> requires_confirmation{};
+    boost::json::object extra{};
+    bool operator==(const tool_configuration&) const = default;
+};
+
+/// Built-in tool `{"type":"web_search"}`.
+struct web_search_tool {
+    std::optional<mistral::tool_configuration> tool_configuration{};
+    boost::json::object extra{};
+    bool operator==(const web_search_tool&) const = default;
+};
+/// Built-in tool `{"type":"web_search_premium"}`.
+struct web_search_premium_tool {
+    std::optional<mistral::tool_configuration> tool_configuration{};
+    boost::json::object extra{};
+    bool operator==(const web_search_premium_tool&) const = default;
+};
+/// Built-in tool `{"type":"code_interpreter"}`.
+struct code_interpreter_tool {
+    std::optional<mistral::tool_configuration> tool_configuration{};
+    boost::json::object extra{};
+    bool operator==(const code_interpreter_tool&) const = default;
+};
+/// Built-in tool `{"type":"image_generation"}`.
+struct image_generation_tool {
+    std::optional<mistral::tool_configuration> tool_configuration{};
+    boost::json::object extra{};
+    bool operator==(const image_generation_tool&) const = default;
+};
+/// Built-in tool `{"type":"document_library"}`: search the given libraries (at least one id).
+struct document_library_tool {
+    std::vector<std::string> library_ids;
+    std::optional<mistral::tool_configuration> tool_configuration{};
+    boost::json::object extra{};
+    bool operator==(const document_library_tool&) const = default;
+};
+
+/// Credentials for a connector: `type` is "api-key" or "oauth2-token". The value is a secret:
+/// the library never logs request bodies.
+struct connector_authorization {
+    std::string type;
+    std::string value;
+    boost::json::object extra{};
+    bool operator==(const connector_authorization&) const = default;
+};
+
+/// Built-in tool `{"type":"connector","connector_id":...}`: a custom connector.
+struct connector_tool {
+    std::string connector_id;
+    std::optional<connector_authorization> authorization{};
+    std::optional<mistral::tool_configuration> tool_configuration{};
+    boost::json::object extra{};
+    bool operator==(const connector_tool&) const = default;
+};
+
+/// A tool whose `type` this version of the library does not know, kept whole.
+struct unknown_tool {
+    boost::json::object json;
+    bool operator==(const unknown_tool&) const = default;
+};
+
+/// Any tool of chat_request::tools, discriminated by its `type`.
+using tool =
+    std::variant<function_tool, web_search_tool, web_search_premium_tool, code_interpreter_tool,
+                 image_generation_tool, document_library_tool, connector_tool, unknown_tool>;
+
+/// A function tool from a name, a description and a JSON Schema for the parameters.
+inline function_tool make_function_tool(std::string name, std::string description,
+                                        boost::json::object parameters) {
+    return {.function = {.name = std::move(name),
+                         .description = std::move(description),
+                         .parameters = std::move(parameters)}};
+}
+
+/// The `function` member of a named tool choice.
+struct function_name {
+    std::string name;
+    boost::json::object extra{};
+    bool operator==(const function_name&) const = default;
+};
+
+/// `{"type":"function","function":{"name":...}}`: forces a call of that function.
+struct named_tool_choice {
+    std::string type = "function";
+    function_name function{};
+    boost::json::object extra{};
+    bool operator==(const named_tool_choice&) const = default;
+};
+
+/// chat_request::tool_choice: a mode string (see tool_choice_mode) or a named function.
+using tool_choice = std::variant<std::string, named_tool_choice>;
+
+/// A tool choice that forces a call of the named function.
+inline named_tool_choice force_tool(std::string function_name) {
+    return {.function = {.name = std::move(function_name)}};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request
+// ---------------------------------------------------------------------------------------------
+
+/// A JSON Schema for structured output: `name` and `schema` are required; `strict` makes the
+/// model follow it exactly (strict schemas need `additionalProperties: false` on objects).
+struct json_schema {
+    std::string name;
+    std::optional<std::string> description{};
+    boost::json::object schema{};
+    std::optional<bool> strict{};
+    boost::json::object extra{};
+    bool operator==(const json_schema&) const = default;
+};
+
+/// The output format: `type` is "text" (the default), "json_object" (you must also ask for JSON
+/// in the prompt) or "json_schema" (with `json_schema` set). See json_object_format() and
+/// json_schema_format().
+struct response_format {
+    std::string type = "text";
+    std::optional<mistral::json_schema> json_schema{};
+    boost::json::object extra{};
+    bool operator==(const response_format&) const = default;
+};
+
+/// JSON mode: the reply is a JSON object.
+inline response_format json_object_format() {
+    return {.type = "json_object"};
+}
+/// Structured output: the reply follows the schema.
+inline response_format json_schema_format(json_schema schema) {
+    return {.type = "json_schema", .json_schema = std::move(schema)};
+}
+
+/// Predicted output: text the reply is expected to resemble, to speed up edits.
+struct prediction {
+    std::string type = "content";
+    std::string content;
+    boost::json::object extra{};
+    bool operator==(const prediction&) const = default;
+};
+
+/// Per-category thresholds of moderation_llm_v1 (unset categories use the default).
+struct moderation_v1_thresholds {
+    std::optional<double> sexual{};
+    std::optional<double> hate_and_discrimination{};
+    std::optional<double> violence_and_threats{};
+    std::optional<double> dangerous_and_criminal_content{};
+    std::optional<double> selfharm{};
+    std::optional<double> health{};
+    std::optional<double> financial{};
+    std::optional<double> law{};
+    std::optional<double> pii{};
+    boost::json::object extra{};
+    bool operator==(const moderation_v1_thresholds&) const = default;
+};
+
+/// Per-category thresholds of moderation_llm_v2 (unset categories use the default).
+struct moderation_v2_thresholds {
+    std::optional<double> sexual{};
+    std::optional<double> hate_and_discrimination{};
+    std::optional<double> violence_and_threats{};
+    std::optional<double> dangerous{};
+    std::optional<double> criminal{};
+    std::optional<double> selfharm{};
+    std::optional<double> health{};
+    std::optional<double> financial{};
+    std::optional<double> law{};
+    std::optional<double> pii{};
+    std::optional<double> jailbreaking{};
+    boost::json::object extra{};
+    bool operator==(const moderation_v2_thresholds&) const = default;
+};
+
+/// Settings of the v1 moderation guardrail. `action` is "none" (default) or "block".
+struct moderation_llm_v1_config {
+    std::optional<std::string> model_name{};
+    std::optional<moderation_v1_thresholds> custom_category_thresholds{};
+    std::optional<bool> ignore_other_categories{};
+    std::optional<std::string> action{};
+    boost::json::object extra{};
+    bool operator==(const moderation_llm_v1_config&) const = default;
+};
+
+/// Settings of the v2 moderation guardrail. `action` is "none" (default) or "block".
+struct moderation_llm_v2_config {
+    std::optional<std::string> model_name{};
+    std::optional<moderation_v2_thresholds> custom_category_thresholds{};
+    std::optional<bool> ignore_other_categories{};
+    std::optional<std::string> action{};
+    boost::json::object extra{};
+    bool operator==(const moderation_llm_v2_config&) const = default;
+};
+
+/// One guardrail. A request it blocks fails with HTTP 403 (an api_error).
+struct guardrail_config {
+    std::optional<bool> block_on_error{};
+    std::optional<moderation_llm_v1_config> moderation_llm_v1{};
+    std::optional<moderation_llm_v2_config> moderation_llm_v2{};
+    boost::json::object extra{};
+    bool operator==(const guardrail_config&) const = default;
+};
+
+/// chat_request::stop: one stop string or several.
+using stop_sequences = std::variant<std::string, std::vector<std::string>>;
+
+/// A chat completion request: `POST /v1/chat/completions`.
+///
+/// `model` and `messages` are required; every other field is optional and is sent only when
+/// set. Members follow the specification's order, so designated initializers work:
+///
+///     mistral::chat_request req{.model = "mistral-small-latest",
+///                               .messages = {mistral::user("Hi")},
+///                               .temperature = 0.2, .max_tokens = 64};
+///
+/// `stream` need not be set: client::stream() always sends `"stream": true` and client::chat()
+/// sends what you set (nothing by default). `extra` members are sent as they are.
+struct chat_request {
+    std::string model;
+    std::vector<message> messages;
+    std::optional<double> temperature{};
+    std::optional<double> top_p{};
+    std::optional<std::int64_t> max_tokens{};
+    std::optional<bool> stream{};
+    std::optional<stop_sequences> stop{};
+    std::optional<std::int64_t> random_seed{};
+    std::optional<boost::json::object> metadata{};
+    std::optional<mistral::response_format> response_format{};
+    std::optional<std::vector<tool>> tools{};
+    std::optional<mistral::tool_choice> tool_choice{};
+    std::optional<double> presence_penalty{};
+    std::optional<double> frequency_penalty{};
+    std::optional<std::int64_t> n{};
+    std::optional<mistral::prediction> prediction{};
+    std::optional<bool> parallel_tool_calls{};
+    std::optional<std::string> reasoning_effort{};
+    std::optional<std::string> prompt_mode{};
+    std::optional<std::vector<guardrail_config>> guardrails{};
+    std::optional<std::string> prompt_cache_key{};
+    std::optional<std::string> service_tier{};
+    std::optional<bool> safe_prompt{};
+    boost::json::object extra{};
+    bool operator==(const chat_request&) const = default;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Responses and stream chunks
+// ---------------------------------------------------------------------------------------------
+
+/// `usage.prompt_tokens_details`: `cached_tokens` were served from the prompt cache.
+struct prompt_tokens_details {
+    std::optional<std::int64_t> cached_tokens{};
+    boost::json::object extra{};
+    bool operator==(const prompt_tokens_details&) const = default;
+};
+
+/// `usage.completion_tokens_details`: `reasoning_tokens` were spent thinking.
+struct completion_tokens_details {
+    std::optional<std::int64_t> reasoning_tokens{};
+    boost::json::object extra{};
+    bool operator==(const completion_tokens_details&) const = default;
+};
+
+/// Token accounting of a call.
+struct usage_info {
+    std::int64_t prompt_tokens = 0;
+    std::int64_t completion_tokens = 0;
+    std::int64_t total_tokens = 0;
+    std::optional<std::int64_t> prompt_audio_seconds{};
+    std::optional<std::string> service_tier{};
+    std::optional<mistral::prompt_tokens_details> prompt_tokens_details{};
+    std::optional<mistral::completion_tokens_details> completion_tokens_details{};
+    boost::json::object extra{};
+    bool operator==(const usage_info&) const = default;
+};
+
+/// One choice of a response: the assistant's message and why it stopped (`finish_reason`, an
+/// open set: see namespace finish_reason; null is kept as unset).
+struct chat_choice {
+    std::int64_t index = 0;
+    assistant_message message{};
+    std::optional<std::string> finish_reason{};
+    boost::json::object extra{};
+    bool operator==(const chat_choice&) const = default;
+};
+
+/// A chat completion: the body of a non-streaming response, or what stream() accumulated.
+/// `http` is not part of the JSON: it carries the status, headers, request id and rate limits
+/// of the HTTP response (empty when the response did not come from a call).
+struct chat_response {
+    std::string id;
+    std::string object;
+    std::string model;
+    std::int64_t created = 0;
+    std::vector<chat_choice> choices;
+    usage_info usage{};
+    boost::json::object extra{};
+    response_metadata http{};
+    bool operator==(const chat_response&) const = default;
+};
+
+/// The incremental part of a stream chunk's choice. The first delta usually carries the role;
+/// content arrives piece by piece; tool calls arrive with an `index` that identifies them.
+struct delta_message {
+    std::optional<std::string> role{};
+    std::optional<mistral::content> content{};
+    std::optional<std::vector<mistral::tool_call>> tool_calls{};
+    std::optional<std::string> tool_call_id{};
+    std::optional<std::int64_t> index{};
+    std::optional<boost::json::object> metadata{};
+    boost::json::object extra{};
+    /// The text of this piece, thinking excluded ("" when none).
+    std::string text() const { return content ? text_of(*content) : std::string(); }
+    /// The thinking text of this piece ("" if none).
+    std::string thinking() const { return content ? thinking_of(*content) : std::string(); }
+    bool operator==(const delta_message&) const = default;
+};
+
+/// One choice of a stream chunk. `finish_reason` is set on the choice's last chunk.
+struct chunk_choice {
+    std::int64_t index = 0;
+    delta_message delta{};
+    std::optional<std::string> finish_reason{};
+    boost::json::object extra{};
+    bool operator==(const chunk_choice&) const = default;
+};
+
+/// One `chat.completion.chunk` event of a stream. The last content chunk also carries `usage`.
+struct chat_chunk {
+    std::string id;
+    std::optional<std::string> object{};
+    std::optional<std::int64_t> created{};
+    std::string model;
+    std::vector<chunk_choice> choices;
+    std::optional<usage_info> usage{};
+    boost::json::object extra{};
+    bool operator==(const chat_chunk&) const = default;
+};
+
+}  // namespace mistral
