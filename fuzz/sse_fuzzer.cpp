@@ -64,8 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!(parse(pieces) == whole)) std::abort();
 
     std::vector<std::string_view> bytes;
-    for (std::size_t i = 0; i < input.size(); ++i)
-        bytes.push_back(input.substr(i, 1));
+    for (std::size_t i = 0; i < input.size(); ++i) bytes.push_back(input.substr(i, 1));
     if (!(parse(bytes) == whole)) std::abort();
     return 0;
 }

@@ -54,8 +54,7 @@ struct result {
 
 std::ostream& operator<<(std::ostream& os, const result& r) {
     os << "clean=" << r.clean << " events=[";
-    for (const auto& e : r.events)
-        os << e << " ";
+    for (const auto& e : r.events) os << e << " ";
     return os << "]";
 }
 
@@ -275,8 +274,7 @@ TEST_CASE("sse: a line longer than the limit is an error in every feeding mode")
                     mistral::sse::size_limit_error);
     // Many short data lines that join past the limit.
     std::string many;
-    for (int i = 0; i < 20; ++i)
-        many += "data: 0123456789\n";
+    for (int i = 0; i < 20; ++i) many += "data: 0123456789\n";
     CHECK_THROWS_AS(run({many + "\n"}, limit), mistral::sse::size_limit_error);
     // Exactly at the limit is fine.
     const std::string at_limit = "data:" + std::string(limit - 5, 'z') + "\n\n";
@@ -408,8 +406,7 @@ result reference_parse(std::string s) {
             if (value.find('\0') == std::string::npos) id = value;
         } else if (name == "retry") {
             bool digits = !value.empty();
-            for (const char c : value)
-                digits = digits && c >= '0' && c <= '9';
+            for (const char c : value) digits = digits && c >= '0' && c <= '9';
             if (digits &&
                 (value.size() < 20 || (value.size() == 20 && value <= "18446744073709551615"))) {
                 retry = std::stoull(value);

@@ -44,7 +44,7 @@ struct event {
 /// limit, so that a broken or hostile server cannot make the parser buffer without bound.
 /// After it is thrown the parser must be reset() before it is used again.
 class size_limit_error : public std::runtime_error {
-  public:
+public:
     explicit size_limit_error(std::size_t limit)
         : std::runtime_error("server-sent event larger than the limit of " + std::to_string(limit) +
                              " bytes"),
@@ -52,7 +52,7 @@ class size_limit_error : public std::runtime_error {
     /// The limit that was exceeded, in bytes.
     std::size_t limit() const noexcept { return limit_; }
 
-  private:
+private:
     std::size_t limit_;
 };
 
@@ -74,7 +74,7 @@ class size_limit_error : public std::runtime_error {
 ///
 /// Not thread-safe: one parser per stream.
 class parser {
-  public:
+public:
     /// Default limit for one field line and for one event's joined data: 4 MiB.
     static constexpr std::size_t default_max_event_size = std::size_t{4} << 20;
 
@@ -164,7 +164,7 @@ class parser {
     /// The configured limit, in bytes.
     std::size_t max_event_size() const noexcept { return max_size_; }
 
-  private:
+private:
     static constexpr unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
     static constexpr int bom_done = 3;
 

@@ -23,15 +23,29 @@ extern char** environ;
 namespace mistral::test {
 
 /// A child process in its own process group, with stdout and stderr written to a log file.
-/// The destructor terminates the whole group.
+/// Its environment is this process's, minus the names in `unset`, plus the "NAME=value"
+/// entries of `set`. The destructor terminates the whole group.
 class subprocess {
-  public:
-    subprocess(const std::vector<std::string>& argv, std::string log_path)
+public:
+    subprocess(const std::vector<std::string>& argv, std::string log_path,
+               const std::vector<std::string>& set = {}, const std::vector<std::string>& unset = {})
         : log_path_(std::move(log_path)) {
         std::vector<char*> args;
-        for (const auto& a : argv)
-            args.push_back(const_cast<char*>(a.c_str()));
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
         args.push_back(nullptr);
+        std::vector<std::string> env_storage;
+        for (char** e = environ; *e != nullptr; ++e) {
+            const std::string entry = *e;
+            const std::string name = entry.substr(0, entry.find('='));
+            bool drop = false;
+            for (const auto& u : unset) drop = drop || u == name;
+            for (const auto& s : set) drop = drop || s.substr(0, s.find('=')) == name;
+            if (!drop) env_storage.push_back(entry);
+        }
+        env_storage.insert(env_storage.end(), set.begin(), set.end());
+        std::vector<char*> env;
+        for (auto& e : env_storage) env.push_back(e.data());
+        env.push_back(nullptr);
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(),
@@ -41,7 +55,7 @@ class subprocess {
         posix_spawnattr_init(&attr);
         posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
         posix_spawnattr_setpgroup(&attr, 0);
-        const int rc = posix_spawnp(&pid_, args[0], &actions, &attr, args.data(), environ);
+        const int rc = posix_spawnp(&pid_, args[0], &actions, &attr, args.data(), env.data());
         posix_spawn_file_actions_destroy(&actions);
         posix_spawnattr_destroy(&attr);
         if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
@@ -80,7 +94,7 @@ class subprocess {
         return out.str();
     }
 
-  private:
+private:
     bool exited() { return ::waitpid(pid_, nullptr, WNOHANG) == pid_; }
 
     pid_t pid_ = -1;
