@@ -22,7 +22,7 @@ namespace {
 
 // Prism, started once per test process.
 class prism_server {
-  public:
+public:
     static prism_server* get() {
         static std::unique_ptr<prism_server> instance = start();
         return instance.get();
@@ -37,7 +37,7 @@ class prism_server {
     }
     std::string log() const { return process_->log(); }
 
-  private:
+private:
     static std::unique_ptr<prism_server> start() {
         const std::filesystem::path prism = MISTRAL_PRISM_EXECUTABLE;
         if (!std::filesystem::exists(prism)) return nullptr;

@@ -21,7 +21,7 @@ namespace mistral {
 /// Base of every exception the library throws. When a stream fails after some of it arrived,
 /// partial_response() holds what was accumulated up to the failure, so no received text is lost.
 class error : public std::runtime_error {
-  public:
+public:
     explicit error(const std::string& what) : std::runtime_error(what) {}
 
     /// What a failed stream delivered before it failed, folded into a response; nullptr when
@@ -32,14 +32,14 @@ class error : public std::runtime_error {
         partial_ = std::make_shared<const chat_response>(std::move(partial));
     }
 
-  private:
+private:
     std::shared_ptr<const chat_response> partial_;
 };
 
 /// The caller asked for something that cannot be sent: no API key, an empty model, no messages,
 /// a non-finite number, text that is not UTF-8. Thrown before any I/O.
 class usage_error : public error {
-  public:
+public:
     using error::error;
 };
 
@@ -74,7 +74,7 @@ inline bool is_retryable_status(int status) noexcept {
 /// The API answered with an error: an HTTP status >= 400, or an error event inside a 200 stream
 /// (then status() is the event's `raw_status_code` when present, else the HTTP status).
 class api_error : public error {
-  public:
+public:
     api_error(response_metadata metadata, std::string body, api_error_details details)
         : api_error(make_data(std::move(metadata), std::move(body), std::move(details))) {}
 
@@ -105,7 +105,7 @@ class api_error : public error {
     /// Whether retrying could help: 408, 409, 425, 429 and 5xx.
     bool retryable() const noexcept { return is_retryable_status(status()); }
 
-  private:
+private:
     struct data {
         response_metadata metadata;
         std::string body;
@@ -187,12 +187,12 @@ inline const char* to_string(transport_error_kind kind) noexcept {
 /// The HTTP exchange failed below the API: connect, name resolution, TLS, timeout, reset or
 /// cancellation. kind() tells which.
 class transport_error : public error {
-  public:
+public:
     transport_error(transport_error_kind kind, const std::string& what)
         : error(what), kind_(kind) {}
     transport_error_kind kind() const noexcept { return kind_; }
 
-  private:
+private:
     transport_error_kind kind_;
 };
 
@@ -201,13 +201,13 @@ class transport_error : public error {
 /// stream, an oversized event, or a stream that ended before `[DONE]` (then
 /// partial_response() holds what arrived).
 class protocol_error : public error {
-  public:
+public:
     explicit protocol_error(const std::string& what, std::string path = {})
         : error(what), path_(std::make_shared<const std::string>(std::move(path))) {}
     /// The JSON path of the offending value ("" when not about a value).
     const std::string& path() const noexcept { return *path_; }
 
-  private:
+private:
     std::shared_ptr<const std::string> path_;
 };
 

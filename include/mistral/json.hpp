@@ -360,7 +360,7 @@ constexpr tag_field tag_of() {
 
 // Where the reader is, for error messages. Fixed size: recording a path never allocates.
 class json_path {
-  public:
+public:
     void push(std::string_view key) noexcept { push_segment({key, 0, false}); }
     void push(std::size_t index) noexcept { push_segment({{}, index, true}); }
     void pop() noexcept { --depth_; }
@@ -381,7 +381,7 @@ class json_path {
         return out;
     }
 
-  private:
+private:
     struct segment {
         std::string_view key;
         std::size_t index;
@@ -671,8 +671,7 @@ void write_object(boost::json::value& out, const T& in) {
         }
         return false;
     });
-    for (const auto& kv : in.extra)
-        obj.insert_or_assign(kv.key(), kv.value());
+    for (const auto& kv : in.extra) obj.insert_or_assign(kv.key(), kv.value());
 }
 
 template <class M>
@@ -688,8 +687,7 @@ void write_value(boost::json::value& out, const M& in) {
     } else if constexpr (is_vector<M>::value) {
         boost::json::array& arr = out.emplace_array();
         arr.reserve(in.size());
-        for (const auto& item : in)
-            write_value(arr.emplace_back(nullptr), item);
+        for (const auto& item : in) write_value(arr.emplace_back(nullptr), item);
     } else if constexpr (opaque_object<M>) {
         out = in.json;
     } else if constexpr (described<M>) {

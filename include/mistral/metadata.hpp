@@ -39,7 +39,7 @@ struct http_header {
 /// An ordered list of HTTP header fields with case-insensitive lookup. Repeated names are kept
 /// (find() returns the first). Used for request headers, response headers and error headers.
 class http_headers {
-  public:
+public:
     http_headers() = default;
     /// Builds the list from {name, value} pairs: `http_headers{{"X-Trace", "1"}}`.
     http_headers(std::initializer_list<http_header> list) : list_(list) {}
@@ -73,7 +73,7 @@ class http_headers {
     void reserve(std::size_t n) { list_.reserve(n); }
     bool operator==(const http_headers&) const = default;
 
-  private:
+private:
     std::vector<http_header> list_;
 };
 
@@ -123,10 +123,8 @@ struct rate_limit_info {
 namespace detail {
 
 inline std::optional<std::int64_t> parse_header_integer(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
     std::int64_t v = 0;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;

@@ -1,0 +1,19 @@
+// mistral-cpp: a header-only C++20 client for the Mistral AI Chat Completion API.
+// SPDX-License-Identifier: MIT
+//
+// Everything but the default transport: value types, JSON conversions, the SSE parser, the
+// client template, retries and the stream accumulator. Include this instead of mistral.hpp in
+// code that uses a custom transport or basic_client<any_transport>, so it never pays for
+// httplib.h.
+#pragma once
+
+#include "client.hpp"
+#include "error.hpp"
+#include "json.hpp"
+#include "metadata.hpp"
+#include "retry.hpp"
+#include "sse.hpp"
+#include "stream.hpp"
+#include "transport.hpp"
+#include "types.hpp"
+#include "version.hpp"

@@ -1,0 +1,189 @@
+// mistral-cpp: a header-only C++20 client for the Mistral AI Chat Completion API.
+// SPDX-License-Identifier: MIT
+//
+// mock_transport: test your own code that calls the client, without a network. Script the
+// responses (status, headers, a body delivered in the pieces you choose, delays, failures) and
+// inspect the requests the client sent.
+//
+//     mistral::testing::mock_transport mock;
+//     mock.enqueue(mistral::testing::scripted_response::sse_text("Hello world"));
+//     mistral::basic_client<mistral::testing::mock_transport> client{{.api_key = "test"}, mock};
+//     auto r = client.stream(req, [](const mistral::chat_chunk&) {});
+//     assert(r.choices[0].message.text() == "Hello world");
+//     assert(mock.requests().at(0).json().at("stream") == true);
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/json/parse.hpp>
+
+#include "error.hpp"
+#include "json.hpp"
+#include "retry.hpp"
+#include "transport.hpp"
+#include "types.hpp"
+
+namespace mistral::testing {
+
+/// One scripted answer of the mock transport.
+struct scripted_response {
+    int status = 200;
+    http_headers headers{};
+    /// The body, delivered to the client as one on_body() call per piece.
+    std::vector<std::string> body_pieces{};
+    /// Waits (interruptible by the call's stop token) before the head and before each piece.
+    std::chrono::milliseconds delay_before_head{0};
+    std::chrono::milliseconds delay_between_pieces{0};
+    /// Fail instead of answering (connection refused, TLS, timeout...).
+    std::optional<transport_error_kind> fail_before_head{};
+    /// Deliver the head and the pieces, then fail (a connection cut mid-body).
+    std::optional<transport_error_kind> fail_after_body{};
+
+    /// A JSON answer (status 200 unless given).
+    static scripted_response json(std::string body, int status = 200, http_headers headers = {}) {
+        headers.set("Content-Type", "application/json");
+        return {.status = status, .headers = std::move(headers), .body_pieces = {std::move(body)}};
+    }
+
+    /// A complete chat completion whose assistant message is `text`.
+    static scripted_response completion(std::string text,
+                                        std::string model = "mistral-small-latest") {
+        chat_response r{.id = "mock-completion",
+                        .object = "chat.completion",
+                        .model = std::move(model),
+                        .created = 1733320000,
+                        .choices = {{.index = 0,
+                                     .message = assistant(std::move(text)),
+                                     .finish_reason = "stop"}},
+                        .usage = {.prompt_tokens = 10, .completion_tokens = 5, .total_tokens = 15}};
+        return json(to_json(r));
+    }
+
+    /// An event stream of these chunks, each one event, followed by `data: [DONE]` if `done`.
+    static scripted_response sse(const std::vector<chat_chunk>& chunks, bool done = true) {
+        scripted_response r{.headers = {{"Content-Type", "text/event-stream"}}};
+        for (const auto& chunk : chunks)
+            r.body_pieces.push_back("data: " + to_json(chunk) + "\n\n");
+        if (done) r.body_pieces.push_back("data: [DONE]\n\n");
+        return r;
+    }
+
+    /// A realistic stream of `text`, one chunk per word: the role chunk, the words, a last chunk
+    /// with finish_reason "stop" and usage, then [DONE].
+    static scripted_response sse_text(std::string_view text,
+                                      std::string model = "mistral-small-latest") {
+        auto make = [&](delta_message delta) {
+            return chat_chunk{.id = "mock-stream",
+                              .object = "chat.completion.chunk",
+                              .created = 1733320000,
+                              .model = model,
+                              .choices = {{.index = 0, .delta = std::move(delta)}}};
+        };
+        std::vector<chat_chunk> chunks{make({.role = "assistant", .content = ""})};
+        for (std::size_t at = 0; at < text.size();) {
+            std::size_t end = text.find(' ', at + 1);
+            if (end == std::string_view::npos) end = text.size();
+            chunks.push_back(make({.content = std::string(text.substr(at, end - at))}));
+            at = end;
+        }
+        chunks.back().choices[0].finish_reason = "stop";
+        const auto words = static_cast<std::int64_t>(chunks.size() - 1);
+        chunks.back().usage =
+            usage_info{.prompt_tokens = 10, .completion_tokens = words, .total_tokens = 10 + words};
+        return sse(chunks);
+    }
+
+    /// A transport failure before any answer.
+    static scripted_response failure(transport_error_kind kind) {
+        return {.fail_before_head = kind};
+    }
+};
+
+/// What the mock recorded of one request.
+struct recorded_request {
+    std::string method;
+    std::string url;
+    http_headers headers;
+    std::string body;
+    std::chrono::milliseconds connect_timeout{};
+    std::chrono::milliseconds read_timeout{};
+    /// The body parsed as JSON.
+    boost::json::value json() const { return boost::json::parse(body); }
+};
+
+/// A transport that answers from a script and records requests. Copies share the script and the
+/// records, so keep one copy in the test and give another to the client. Thread-safe.
+class mock_transport {
+public:
+    mock_transport() : state_(std::make_shared<state>()) {}
+
+    /// Adds an answer; answers are served in order, one per request.
+    void enqueue(scripted_response response) {
+        std::lock_guard lock(state_->mutex);
+        state_->script.push_back(std::move(response));
+    }
+
+    /// The requests received so far.
+    std::vector<recorded_request> requests() const {
+        std::lock_guard lock(state_->mutex);
+        return state_->requests;
+    }
+
+    /// Answers still unused.
+    std::size_t pending() const {
+        std::lock_guard lock(state_->mutex);
+        return state_->script.size();
+    }
+
+    /// Serves the next scripted answer. Throws transport_error (kind other) when none is left.
+    void send(const http_request& request, response_handler& handler) {
+        scripted_response r;
+        {
+            std::lock_guard lock(state_->mutex);
+            state_->requests.push_back({request.method, request.url, request.headers, request.body,
+                                        request.connect_timeout, request.read_timeout});
+            if (state_->script.empty()) {
+                throw transport_error(transport_error_kind::other,
+                                      "mock_transport: no scripted response left");
+            }
+            r = std::move(state_->script.front());
+            state_->script.pop_front();
+        }
+        wait(r.delay_before_head, request);
+        if (r.fail_before_head)
+            throw transport_error(*r.fail_before_head, "mock_transport: scripted failure");
+        if (!handler.on_head({r.status, r.headers})) return;
+        for (const auto& piece : r.body_pieces) {
+            wait(r.delay_between_pieces, request);
+            if (!handler.on_body(piece)) return;
+        }
+        if (r.fail_after_body)
+            throw transport_error(*r.fail_after_body, "mock_transport: scripted failure mid-body");
+    }
+
+private:
+    struct state {
+        mutable std::mutex mutex;
+        std::deque<scripted_response> script;
+        std::vector<recorded_request> requests;
+    };
+
+    static void wait(std::chrono::milliseconds d, const http_request& request) {
+        if (d.count() > 0) detail::interruptible_sleep(d, request.stop);
+        if (request.stop.stop_requested())
+            throw transport_error(transport_error_kind::cancelled, "cancelled");
+    }
+
+    std::shared_ptr<state> state_;
+};
+
+}  // namespace mistral::testing

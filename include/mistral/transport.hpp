@@ -1,0 +1,206 @@
+// mistral-cpp: a header-only C++20 client for the Mistral AI Chat Completion API.
+// SPDX-License-Identifier: MIT
+//
+// The transport concept: what the client needs from an HTTP library, and nothing more. Any HTTP
+// stack (cpp-httplib, libcurl, Boost.Beast, WinHTTP, a test double) can be plugged into
+// basic_client by writing one class:
+//
+//     struct my_transport {
+//         // Performs the exchange. Calls handler.on_head() once with the status and headers,
+//         // then handler.on_body() with each piece of the body as it arrives. Returns when the
+//         // body is complete or when a handler call returned false (then it aborts the
+//         // transfer and releases the connection). Throws mistral::transport_error on failure,
+//         // with kind() cancelled once request.stop is triggered (from any thread) and timeout
+//         // when a timeout or the deadline expires.
+//         void send(const mistral::http_request& request, mistral::response_handler& handler);
+//     };
+//
+// The concept is push-based so that every library can satisfy it. A pull-capable transport
+// (one that can hand out the body on demand, such as cpp-httplib >= 0.29's stream API) will be a
+// refinement of it, adding `open(request) -> body_reader`, for a pull-based stream range without
+// a background thread; push-only transports keep working unchanged.
+#pragma once
+
+#include <chrono>
+#include <concepts>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "error.hpp"
+#include "metadata.hpp"
+
+namespace mistral {
+
+/// One HTTP exchange, as the client hands it to a transport.
+struct http_request {
+    /// "POST" for chat completions.
+    std::string method = "POST";
+    /// Absolute URL: scheme://host[:port]/path[?query]. See parse_url().
+    std::string url;
+    /// Request headers, including Authorization: never log them unredacted.
+    http_headers headers;
+    /// Request body.
+    std::string body;
+    /// Longest time to establish the connection (TCP and TLS).
+    std::chrono::milliseconds connect_timeout{10'000};
+    /// Longest silence while waiting for the response head, and between two pieces of the body.
+    std::chrono::milliseconds read_timeout{60'000};
+    /// When set, the whole exchange must have ended by then (else transport_error timeout).
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    /// Cancellation: once stop is requested (from any thread) the transport aborts the exchange
+    /// promptly and throws transport_error with kind cancelled.
+    std::stop_token stop;
+};
+
+/// The status line and headers of a response; delivered before any body byte.
+struct response_head {
+    int status = 0;
+    http_headers headers;
+};
+
+/// Receives a response from a transport. on_head() is called once, then on_body() for every
+/// piece of the body, in order, as it arrives; the piece is valid only during the call. Either
+/// may return false to stop the transfer: the transport then aborts it, releases the
+/// connection and returns normally from send().
+class response_handler {
+public:
+    virtual bool on_head(response_head head) = 0;
+    virtual bool on_body(std::string_view piece) = 0;
+
+protected:
+    ~response_handler() = default;
+};
+
+/// A transport provides `send(const http_request&, response_handler&)`. Named sub-requirements
+/// make a compile error say which part is missing.
+template <class T>
+concept transport_has_send = requires(T& t, const http_request& request,
+                                      response_handler& handler) {
+    { t.send(request, handler) } -> std::same_as<void>;
+};
+
+template <class T>
+concept transport = std::move_constructible<T> && transport_has_send<T>;
+
+/// Certificates for HTTPS. Verification of the server certificate and host name is always on;
+/// these options only say what to trust and which client certificate to present.
+struct tls_options {
+    /// A PEM bundle of CA certificates to trust instead of the system store ("" = system store).
+    std::string ca_file;
+    /// A directory of hashed PEM CA certificates (OpenSSL c_rehash layout).
+    std::string ca_dir;
+    /// Client certificate and private key (PEM) for mutual TLS; both or neither.
+    std::string client_cert_file;
+    std::string client_key_file;
+};
+
+/// An HTTP proxy. HTTPS goes through it with CONNECT, so the proxy never sees the API key.
+struct proxy_options {
+    /// "http://[user:password@]host:port"; "" = none, or the environment's when use_environment.
+    std::string url;
+    /// When url is empty, use HTTPS_PROXY / https_proxy (for https) or HTTP_PROXY / http_proxy
+    /// (for http), except for hosts listed in NO_PROXY / no_proxy.
+    bool use_environment = true;
+    /// Extra hosts that bypass the proxy, comma-separated, with NO_PROXY's syntax ("*" = all,
+    /// "example.com" also matches its subdomains).
+    std::string no_proxy;
+};
+
+/// Settings of the default transport that belong to connections rather than to requests.
+struct transport_options {
+    tls_options tls;
+    proxy_options proxy;
+    /// Idle keep-alive connections kept for reuse (per transport, across threads).
+    std::size_t max_idle_connections = 8;
+};
+
+/// The parts of an absolute http(s) URL.
+struct url_parts {
+    std::string scheme;  ///< "http" or "https"
+    std::string host;    ///< without brackets for IPv6 literals
+    int port = 0;        ///< explicit, or 80/443 from the scheme
+    std::string target;  ///< path and query, at least "/"
+};
+
+/// Splits an absolute http or https URL. Throws transport_error (kind other) for anything else.
+inline url_parts parse_url(std::string_view url) {
+    auto fail = [&]() -> url_parts {
+        throw transport_error(transport_error_kind::other, "invalid URL: " + std::string(url));
+    };
+    url_parts out;
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) return fail();
+    for (const char c : url.substr(0, scheme_end)) {
+        out.scheme += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    if (out.scheme != "http" && out.scheme != "https") return fail();
+    std::string_view rest = url.substr(scheme_end + 3);
+    const auto path_start = rest.find_first_of("/?#");
+    std::string_view authority = rest.substr(0, path_start);
+    out.target = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
+    if (out.target.front() != '/') out.target.insert(0, "/");
+    if (const auto hash = out.target.find('#'); hash != std::string::npos) out.target.resize(hash);
+    if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+        authority.remove_prefix(at + 1);  // credentials are not used for the API
+    }
+    std::string_view port_text;
+    if (!authority.empty() && authority.front() == '[') {
+        const auto close = authority.find(']');
+        if (close == std::string_view::npos) return fail();
+        out.host = std::string(authority.substr(1, close - 1));
+        if (close + 1 < authority.size()) {
+            if (authority[close + 1] != ':') return fail();
+            port_text = authority.substr(close + 2);
+        }
+    } else {
+        const auto colon = authority.rfind(':');
+        out.host = std::string(authority.substr(0, colon));
+        if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
+    }
+    if (out.host.empty()) return fail();
+    if (port_text.empty()) {
+        out.port = out.scheme == "https" ? 443 : 80;
+    } else {
+        const auto port = detail::parse_header_integer(port_text);
+        if (!port || *port < 1 || *port > 65535) return fail();
+        out.port = static_cast<int>(*port);
+    }
+    return out;
+}
+
+/// A transport behind a type-erased handle: lets one translation unit create the default
+/// transport (and pay for httplib.h) while every other one uses basic_client<any_transport>
+/// with only core.hpp. Copies share the same underlying transport.
+class any_transport {
+public:
+    template <class T>
+    requires(!std::same_as<std::remove_cvref_t<T>, any_transport> &&
+             transport<std::remove_cvref_t<T>>)
+        any_transport(T&& t)  // NOLINT(google-explicit-constructor): wrapping is the point
+        : impl_(std::make_shared<model<std::remove_cvref_t<T>>>(std::forward<T>(t))) {}
+
+    void send(const http_request& request, response_handler& handler) {
+        impl_->send(request, handler);
+    }
+
+private:
+    struct interface {
+        virtual ~interface() = default;
+        virtual void send(const http_request& request, response_handler& handler) = 0;
+    };
+    template <class T>
+    struct model final : interface {
+        explicit model(T t) : transport(std::move(t)) {}
+        void send(const http_request& request, response_handler& handler) override {
+            transport.send(request, handler);
+        }
+        T transport;
+    };
+    std::shared_ptr<interface> impl_;
+};
+
+}  // namespace mistral

@@ -1,0 +1,458 @@
+#include "fake_server.hpp"
+
+#include <mistral/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+#include <stdexcept>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace mistral::test {
+
+namespace {
+
+namespace json = boost::json;
+
+// What the fake model decided to say.
+struct reply {
+    std::vector<std::string> tokens;  // text, split as it will be streamed
+    std::vector<tool_call> calls;
+    std::string finish_reason = "stop";
+};
+
+std::vector<std::string> tokenize(const std::string& text) {
+    std::vector<std::string> tokens;
+    for (std::size_t at = 0; at < text.size();) {
+        std::size_t end = text.find(' ', at + 1);
+        if (end == std::string::npos) end = text.size();
+        tokens.push_back(text.substr(at, end - at));
+        at = end;
+    }
+    return tokens;
+}
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+// A capitalised word of the question ("weather in Paris" -> "Paris"), for arguments.
+std::string proper_noun(const std::string& text, const std::string& fallback) {
+    std::istringstream words(text);
+    std::string word;
+    bool first = true;
+    std::string found;
+    while (words >> word) {
+        while (!word.empty() && std::ispunct(static_cast<unsigned char>(word.back())))
+            word.pop_back();
+        if (!first && !word.empty() && std::isupper(static_cast<unsigned char>(word.front())))
+            found = word;
+        first = false;
+    }
+    return found.empty() ? fallback : found;
+}
+
+// A JSON value that satisfies a (simple) JSON Schema, filled from the question where it can.
+json::value sample(const json::object& schema, const std::string& key,
+                   const std::string& question) {
+    if (const auto* values = schema.if_contains("enum");
+        values && values->is_array() && !values->get_array().empty()) {
+        return values->get_array().front();
+    }
+    std::string type = "string";
+    if (const auto* t = schema.if_contains("type"); t && t->is_string())
+        type = std::string(t->get_string());
+    if (type == "object") {
+        json::object out;
+        if (const auto* props = schema.if_contains("properties"); props && props->is_object()) {
+            for (const auto& kv : props->get_object()) {
+                if (kv.value().is_object())
+                    out[kv.key()] =
+                        sample(kv.value().get_object(), std::string(kv.key()), question);
+            }
+        }
+        return out;
+    }
+    if (type == "array") {
+        json::array out;
+        if (const auto* items = schema.if_contains("items"); items && items->is_object()) {
+            out.push_back(sample(items->get_object(), key, question));
+            out.push_back(sample(items->get_object(), key, question));
+        }
+        return out;
+    }
+    if (type == "integer") return 3;
+    if (type == "number") return 21.5;
+    if (type == "boolean") return true;
+    const std::string k = lower(key);
+    if (k.find("city") != std::string::npos || k.find("location") != std::string::npos ||
+        k.find("place") != std::string::npos) {
+        return json::value(proper_noun(question, "Paris"));
+    }
+    if (k.find("unit") != std::string::npos) return "celsius";
+    if (k.find("name") != std::string::npos || k.find("title") != std::string::npos) {
+        return json::value(proper_noun(question, "Example"));
+    }
+    return json::value("example " + key);
+}
+
+std::string last_user_text(const chat_request& r) {
+    for (auto it = r.messages.rbegin(); it != r.messages.rend(); ++it) {
+        if (const auto* u = std::get_if<user_message>(&*it)) return u->text();
+    }
+    return {};
+}
+
+std::pair<int, int> count_images(const chat_request& r) {
+    int urls = 0;
+    int embedded = 0;
+    for (const auto& m : r.messages) {
+        const auto* u = std::get_if<user_message>(&m);
+        if (u == nullptr || !u->content) continue;
+        const auto* list = std::get_if<std::vector<content_chunk>>(&*u->content);
+        if (list == nullptr) continue;
+        for (const auto& chunk : *list) {
+            const auto* image = std::get_if<image_url_chunk>(&chunk);
+            if (image == nullptr) continue;
+            const std::string& url = std::holds_alternative<std::string>(image->image_url)
+                                         ? std::get<std::string>(image->image_url)
+                                         : std::get<mistral::image_url>(image->image_url).url;
+            (url.rfind("data:", 0) == 0 ? embedded : urls)++;
+        }
+    }
+    return {urls, embedded};
+}
+
+std::string tool_call_id(int n) {
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    std::string id = "fk";
+    unsigned v = static_cast<unsigned>(n) * 2654435761u;
+    for (int i = 0; i < 7; ++i) {
+        id += alphabet[v % 62];
+        v = v / 62 + 7919u * static_cast<unsigned>(i + n);
+    }
+    return id;
+}
+
+reply plan(const chat_request& r, int serial) {
+    reply out;
+    const std::string question = last_user_text(r);
+    const bool after_tool =
+        !r.messages.empty() && std::holds_alternative<tool_message>(r.messages.back());
+    std::vector<const function_tool*> functions;
+    if (r.tools) {
+        for (const auto& t : *r.tools) {
+            if (const auto* f = std::get_if<function_tool>(&t)) functions.push_back(f);
+        }
+    }
+    const bool tools_allowed =
+        !(r.tool_choice && std::holds_alternative<std::string>(*r.tool_choice) &&
+          std::get<std::string>(*r.tool_choice) == "none");
+    if (after_tool) {
+        auto first = r.messages.end();
+        while (first != r.messages.begin() &&
+               std::holds_alternative<tool_message>(*std::prev(first)))
+            --first;
+        std::string results;
+        for (auto it = first; it != r.messages.end(); ++it) {
+            const auto& t = std::get<tool_message>(*it);
+            results +=
+                (results.empty() ? "" : "; ") + t.name.value_or("the tool") + " says " + t.text();
+        }
+        out.tokens = tokenize("Here is what I found: " + results + ".");
+        return out;
+    }
+    if (!functions.empty() && tools_allowed) {
+        std::vector<const function_tool*> chosen;
+        for (const auto* f : functions) {
+            if (lower(question).find(lower(f->function.name)) != std::string::npos)
+                chosen.push_back(f);
+        }
+        if (chosen.empty() || r.parallel_tool_calls == false)
+            chosen.resize(std::min<std::size_t>(chosen.size(), 1));
+        if (chosen.empty()) chosen.push_back(functions.front());
+        int index = 0;
+        for (const auto* f : chosen) {
+            out.calls.push_back(tool_call{.id = tool_call_id(serial * 16 + index),
+                                          .type = "function",
+                                          .function = {.name = f->function.name,
+                                                       .arguments = json::serialize(sample(
+                                                           f->function.parameters, "", question))},
+                                          .index = index});
+            ++index;
+        }
+        out.finish_reason = "tool_calls";
+        return out;
+    }
+    if (r.response_format && r.response_format->type == "json_schema" &&
+        r.response_format->json_schema) {
+        out.tokens =
+            tokenize(json::serialize(sample(r.response_format->json_schema->schema, "", question)));
+        return out;
+    }
+    if (r.response_format && r.response_format->type == "json_object") {
+        json::object answer{{"answer", "This is the mistral-cpp fake server."},
+                            {"question", question}};
+        out.tokens = tokenize(json::serialize(answer));
+        return out;
+    }
+    std::string text;
+    if (const auto [urls, embedded] = count_images(r); urls + embedded > 0) {
+        text =
+            "I see " + std::to_string(urls + embedded) +
+            (urls + embedded == 1 ? " image" : " images") + " (" + std::to_string(urls) +
+            " by URL, " + std::to_string(embedded) +
+            " embedded). The fake server cannot look at them, but the request reached it intact. ";
+    }
+    const std::string q = lower(question);
+    if (q.find("capital of france") != std::string::npos) {
+        text += "The capital of France is Paris.";
+    } else if (q.find("haiku") != std::string::npos) {
+        text += "Tokens drift like snow,\neach chunk parsed where it landed;\nno byte left behind.";
+    } else {
+        text +=
+            "Hello from the mistral-cpp fake server! These words arrive one by one, exactly as the "
+            "real "
+            "API streams them. You asked: \"" +
+            question + "\". Set MISTRAL_API_KEY to ask api.mistral.ai instead.";
+    }
+    out.tokens = tokenize(text);
+    if (r.max_tokens && static_cast<std::size_t>(*r.max_tokens) < out.tokens.size()) {
+        out.tokens.resize(static_cast<std::size_t>(*r.max_tokens));
+        out.finish_reason = "length";
+    }
+    return out;
+}
+
+std::int64_t count_words(const chat_request& r) {
+    std::int64_t n = 0;
+    for (const auto& m : r.messages)
+        n += static_cast<std::int64_t>(tokenize(text_of(m)).size()) + 3;
+    return n;
+}
+
+std::string error_body_422(const std::string& problem) {
+    json::object detail{{"type", "value_error"},
+                        {"loc", json::array{"body"}},
+                        {"msg", problem},
+                        {"input", nullptr}};
+    json::object body{{"object", "error"},
+                      {"message", json::object{{"detail", json::array{detail}}}},
+                      {"type", "invalid_request_error"},
+                      {"param", nullptr},
+                      {"code", nullptr}};
+    return json::serialize(body);
+}
+
+}  // namespace
+
+fake_server::fake_server(fake_server_options options) : options_(std::move(options)) {
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+    if (!options_.cert_file.empty()) {
+        server_ = std::make_unique<httplib::SSLServer>(options_.cert_file.c_str(),
+                                                       options_.key_file.c_str());
+    }
+#endif
+    if (!server_) server_ = std::make_unique<httplib::Server>();
+    const std::size_t threads = options_.threads;
+    server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    server_->set_keep_alive_max_count(100000);  // httplib closes after 5 requests by default
+    server_->Post(
+        "/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
+            fake_handler handler;
+            {
+                std::lock_guard lock(mutex_);
+                requests_.push_back({req.method, req.path, req.headers, req.body, req.remote_port});
+                remote_ports_.insert(req.remote_port);
+                if (!script_.empty()) {
+                    handler = std::move(script_.front());
+                    script_.pop_front();
+                }
+            }
+            if (handler) {
+                handler(req, res);
+            } else {
+                answer(req, res);
+            }
+        });
+    port_ = options_.port == 0 ? server_->bind_to_any_port(options_.host) : options_.port;
+    if (options_.port != 0 && !server_->bind_to_port(options_.host, options_.port)) port_ = -1;
+    if (port_ <= 0) throw std::runtime_error("fake_server: cannot listen on " + options_.host);
+    thread_ = std::thread([this] { server_->listen_after_bind(); });
+}
+
+fake_server::~fake_server() {
+    stop();
+}
+
+std::string fake_server::base_url() const {
+    return std::string(options_.cert_file.empty() ? "http" : "https") + "://" + options_.host +
+           ":" + std::to_string(port_);
+}
+
+void fake_server::script(fake_handler handler) {
+    std::lock_guard lock(mutex_);
+    script_.push_back(std::move(handler));
+}
+
+std::vector<received_request> fake_server::requests() const {
+    std::lock_guard lock(mutex_);
+    return requests_;
+}
+
+std::size_t fake_server::connection_count() const {
+    std::lock_guard lock(mutex_);
+    return remote_ports_.size();
+}
+
+void fake_server::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return;
+        stopping_ = true;
+    }
+    stopping_cv_.notify_all();
+    server_->stop();
+    if (thread_.joinable()) thread_.join();
+}
+
+void fake_server::wait_or_stop(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    stopping_cv_.wait_for(lock, timeout, [this] { return stopping_; });
+}
+
+void fake_server::answer(const httplib::Request& req, httplib::Response& res) {
+    const int serial = ++counter_;
+    res.set_header("x-request-id", "fake-" + std::to_string(serial));
+    res.set_header("x-ratelimit-limit-req-minute", "60");
+    res.set_header("x-ratelimit-remaining-req-minute", std::to_string(59 - serial % 60));
+    res.set_header("x-ratelimit-limit-tokens-minute", "500000");
+    const std::string auth = req.get_header_value("Authorization");
+    if (options_.require_auth && (auth.rfind("Bearer ", 0) != 0 || auth.size() <= 7)) {
+        res.status = 401;
+        res.set_content(
+            R"({"message":"Unauthorized","request_id":"fake-)" + std::to_string(serial) + "\"}",
+            "application/json");
+        return;
+    }
+    chat_request request;
+    try {
+        request = from_json<chat_request>(req.body);
+    } catch (const std::exception& e) {
+        res.status = 422;
+        res.set_content(error_body_422(e.what()), "application/json");
+        return;
+    }
+    reply r = plan(request, serial);
+    const std::int64_t prompt_tokens = count_words(request);
+    const auto completion_tokens = static_cast<std::int64_t>(r.tokens.size() + r.calls.size() * 8);
+    const usage_info usage{.prompt_tokens = prompt_tokens,
+                           .completion_tokens = completion_tokens,
+                           .total_tokens = prompt_tokens + completion_tokens};
+    res.set_header("x-ratelimit-tokens-query-cost", std::to_string(usage.total_tokens));
+    const std::string id = "fake-cmpl-" + std::to_string(serial);
+
+    if (!request.stream.value_or(false)) {
+        std::string text;
+        for (const auto& t : r.tokens) text += t;
+        assistant_message message{.content = text};
+        if (!r.calls.empty()) message.tool_calls = r.calls;
+        const chat_response response{
+            .id = id,
+            .object = "chat.completion",
+            .model = request.model,
+            .created = 1733320000 + serial,
+            .choices = {{.index = 0, .message = message, .finish_reason = r.finish_reason}},
+            .usage = usage};
+        res.set_content(to_json(response), "application/json");
+        return;
+    }
+
+    auto chunk = [&](delta_message delta) {
+        return chat_chunk{.id = id,
+                          .object = "chat.completion.chunk",
+                          .created = 1733320000 + serial,
+                          .model = request.model,
+                          .choices = {{.index = 0, .delta = std::move(delta)}}};
+    };
+    std::vector<chat_chunk> chunks{chunk({.role = "assistant", .content = ""})};
+    for (const auto& token : r.tokens) chunks.push_back(chunk({.content = token}));
+    if (!r.calls.empty()) chunks.push_back(chunk({.content = "", .tool_calls = r.calls}));
+    chunks.back().choices[0].finish_reason = r.finish_reason;
+    chunks.back().usage = usage;
+    auto events = std::make_shared<std::vector<std::string>>();
+    for (const auto& c : chunks) events->push_back("data: " + to_json(c) + "\n\n");
+    events->push_back("data: [DONE]\n\n");
+    const auto delay = options_.token_delay;
+    auto next = std::make_shared<std::size_t>(0);
+    res.set_chunked_content_provider(
+        "text/event-stream", [this, events, next, delay](std::size_t, httplib::DataSink& sink) {
+            if (*next == events->size()) {
+                sink.done();
+                return true;
+            }
+            if (*next > 0 && delay.count() > 0) wait_or_stop(delay);
+            const std::string& event = (*events)[(*next)++];
+            return sink.write(event.data(), event.size());
+        });
+}
+
+namespace faults {
+
+fake_handler status(int code, std::string body, std::string content_type,
+                    httplib::Headers headers) {
+    return [=](const httplib::Request&, httplib::Response& res) {
+        res.status = code;
+        for (const auto& [name, value] : headers) res.set_header(name, value);
+        res.set_content(body, content_type);
+    };
+}
+
+fake_handler raw_stream(fake_server& server, std::vector<std::string> writes, bool cut,
+                        std::chrono::milliseconds pause) {
+    auto shared = std::make_shared<std::vector<std::string>>(std::move(writes));
+    return [&server, shared, cut, pause](const httplib::Request&, httplib::Response& res) {
+        auto next = std::make_shared<std::size_t>(0);
+        res.set_chunked_content_provider(
+            "text/event-stream",
+            [&server, shared, next, cut, pause](std::size_t, httplib::DataSink& sink) {
+                if (*next == shared->size()) {
+                    if (cut) return false;  // drop the connection without ending the chunked body
+                    sink.done();
+                    return true;
+                }
+                if (*next > 0 && pause.count() > 0) server.wait_or_stop(pause);
+                const std::string& piece = (*shared)[(*next)++];
+                return sink.write(piece.data(), piece.size());
+            });
+    };
+}
+
+std::vector<std::string> text_events(std::size_t chunks, bool done) {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < chunks; ++i) {
+        out.push_back(
+            R"(data: {"id":"f","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"w)" +
+            std::to_string(i) + R"( "},"finish_reason":null}]})" + "\n\n");
+    }
+    if (done) out.push_back("data: [DONE]\n\n");
+    return out;
+}
+
+fake_handler stall(fake_server& server, std::chrono::milliseconds silence) {
+    return [&server, silence](const httplib::Request&, httplib::Response& res) {
+        res.set_chunked_content_provider("text/event-stream",
+                                         [&server, silence](std::size_t, httplib::DataSink&) {
+                                             server.wait_or_stop(silence);
+                                             return false;
+                                         });
+    };
+}
+
+}  // namespace faults
+
+}  // namespace mistral::test

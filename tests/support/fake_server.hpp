@@ -1,0 +1,107 @@
+// A fake Mistral API on 127.0.0.1 for tests, examples and the demo: it answers chat completions
+// plausibly (JSON and SSE, tool calls, structured output, images) and can be scripted to
+// misbehave. Built on cpp-httplib's server; tests/support is not part of the library.
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace mistral::test {
+
+struct fake_server_options {
+    std::string host = "127.0.0.1";
+    int port = 0;  ///< 0 = any free port
+    /// TLS when both are set (PEM files).
+    std::string cert_file;
+    std::string key_file;
+    /// Pause between streamed tokens, so that a person watching sees them arrive.
+    std::chrono::milliseconds token_delay{0};
+    /// Worker threads: one per concurrent keep-alive connection.
+    std::size_t threads = 16;
+    /// Answer 401 to requests without "Authorization: Bearer <something>".
+    bool require_auth = true;
+};
+
+/// What the server received.
+struct received_request {
+    std::string method;
+    std::string path;
+    httplib::Headers headers;
+    std::string body;
+    int remote_port = 0;
+};
+
+/// Takes over one request (see fake_server::script).
+using fake_handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+
+class fake_server {
+public:
+    explicit fake_server(fake_server_options options = {});
+    ~fake_server();
+    fake_server(const fake_server&) = delete;
+    fake_server& operator=(const fake_server&) = delete;
+
+    int port() const noexcept { return port_; }
+    /// "http://127.0.0.1:<port>" (https when TLS is on).
+    std::string base_url() const;
+
+    /// The next requests are answered by these handlers, in order; then the default answers
+    /// resume.
+    void script(fake_handler handler);
+    /// Every request received so far.
+    std::vector<received_request> requests() const;
+    /// Number of distinct client connections seen (by remote port).
+    std::size_t connection_count() const;
+    /// Stops serving; pending scripted waits (stalls, drips) end at once.
+    void stop();
+
+    /// Waits until stop() or the timeout; what scripted stalls use so shutdown is prompt.
+    void wait_or_stop(std::chrono::milliseconds timeout);
+
+    /// The default answer: a plausible completion for the request.
+    void answer(const httplib::Request& req, httplib::Response& res);
+
+private:
+    fake_server_options options_;
+    std::unique_ptr<httplib::Server> server_;
+    std::thread thread_;
+    int port_ = 0;
+    mutable std::mutex mutex_;
+    std::condition_variable stopping_cv_;
+    bool stopping_ = false;
+    std::deque<fake_handler> script_;
+    std::vector<received_request> requests_;
+    std::set<int> remote_ports_;
+    std::atomic<int> counter_{0};
+};
+
+/// Scripted misbehaviours for fake_server::script.
+namespace faults {
+
+/// Answers with this status and body.
+fake_handler status(int code, std::string body, std::string content_type = "application/json",
+                    httplib::Headers headers = {});
+/// Streams these raw SSE bytes, one write each, with a pause between them; then ends the body
+/// normally, or drops the connection (without ending the chunked body) when `cut` is set.
+fake_handler raw_stream(fake_server& server, std::vector<std::string> writes, bool cut = false,
+                        std::chrono::milliseconds pause = std::chrono::milliseconds(0));
+/// Streams `chunks` valid chunks of text then stops: `done` adds data: [DONE].
+std::vector<std::string> text_events(std::size_t chunks, bool done);
+/// Sends the head of a 200 event stream, then nothing for `silence` (or until the server stops).
+fake_handler stall(fake_server& server, std::chrono::milliseconds silence);
+
+}  // namespace faults
+
+}  // namespace mistral::test
