@@ -1,19 +1,40 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it (.ci/run calls this and nothing else). Installs
-# what it needs (apt, npm), then builds with warnings as errors and runs every test under ctest.
+# what it needs (apt, npm), then runs every stage below; any failure stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-stage() { printf '\n==== %s\n' "$*"; }
+stage() { printf '\n==== %s (%s)\n' "$*" "$(date +%T)"; }
 
 stage "dependencies"
 tools/install-deps.sh test
 (cd tests/spec && npm ci --no-audit --no-fund --loglevel=error)
 export MISTRAL_REQUIRE_PRISM=1   # the specification check must run, not be skipped
 
-stage "g++: build and test"
-cmake -S . -B build-ci -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMISTRAL_WARNINGS_AS_ERRORS=ON
-cmake --build build-ci
-ctest --test-dir build-ci --output-on-failure -j2
+stage "g++: build with warnings as errors, run every test"
+cmake --preset dev
+cmake --build --preset dev
+ctest --preset dev
+
+stage "benchmarks: each runs briefly (a smoke test, not a measurement)"
+for bench in build/dev/benchmarks/bench_*; do
+    "$bench" --benchmark_min_time=0.01 >/dev/null
+done
+
+stage "fuzzing: each target for a bounded time from its seed corpus"
+cmake --preset fuzz
+cmake --build --preset fuzz
+for target in fuzz/corpus/*/; do
+    name=$(basename "$target")
+    work=$(mktemp -d)
+    build/fuzz/fuzz/${name}_fuzzer -max_total_time="${MISTRAL_FUZZ_SECONDS:-60}" -print_final_stats=1 \
+        "$work" "$target" 2>&1 | tail -3
+    rm -rf "$work"
+done
+
+stage "Meson: build and run the same tests"
+meson setup --wrap-mode=nodownload --reconfigure build/meson . >/dev/null \
+    || meson setup --wrap-mode=nodownload build/meson .
+meson test -C build/meson --print-errorlogs
 
 stage "all stages passed"
