@@ -496,3 +496,51 @@ TEST_CASE("integration: one client shared by threads") {
     CHECK(ok == 80);
     CHECK(server.connection_count() <= 8 + client_options{}.transport.max_idle_connections);
 }
+
+TEST_CASE("integration: mutual TLS presents the configured client certificate") {
+    const auto& pki = test::make_test_pki();
+    test::fake_server_options tls;
+    tls.cert_file = pki.server_cert;
+    tls.key_file = pki.server_key;
+    tls.client_ca_file = pki.ca_cert;
+    fake_server server(tls);
+    client_options o = options_for(server.base_url());
+    o.transport.tls.ca_file = pki.ca_cert;
+    o.retry = retry_policy::none();
+    CHECK_THROWS_AS(client(o).chat(question()), transport_error);  // no client certificate
+    o.transport.tls.client_cert_file = pki.client_cert;
+    o.transport.tls.client_key_file = pki.client_key;
+    CHECK(client(o).chat(question()).http.status == 200);
+}
+
+TEST_CASE("integration: a connect that hangs trips the connect timeout") {
+    // A listener whose backlog is full and which never accepts: new connections hang in SYN.
+    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::listen(listener, 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+    std::vector<int> fillers;
+    for (int i = 0; i < 8; ++i) {
+        fillers.push_back(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
+        ::connect(fillers.back(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    }
+    client_options o = options_for("http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)));
+    o.timeouts.connect = 300ms;
+    o.retry = retry_policy::none();
+    const auto took = elapsed([&] {
+        try {
+            client(o).chat(question());
+            FAIL("no error");
+        } catch (const transport_error& e) {
+            CHECK(e.kind() == transport_error_kind::timeout);
+        }
+    });
+    CHECK(took >= 250ms);
+    CHECK(took < 3s);
+    for (const int s : fillers) ::close(s);
+    ::close(listener);
+}

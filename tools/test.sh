@@ -11,10 +11,18 @@ tools/install-deps.sh test
 (cd tests/spec && npm ci --no-audit --no-fund --loglevel=error)
 export MISTRAL_REQUIRE_PRISM=1   # the specification check must run, not be skipped
 
+stage "formatting (.clang-format)"
+git ls-files '*.hpp' '*.cpp' | xargs clang-format --dry-run --Werror
+
 stage "g++: build with warnings as errors, run every test"
 cmake --preset dev
 cmake --build --preset dev
 ctest --preset dev
+
+stage "clang: build with warnings as errors, run every test"
+cmake --preset clang
+cmake --build --preset clang
+ctest --preset clang
 
 stage "benchmarks: each runs briefly (a smoke test, not a measurement)"
 for bench in build/dev/benchmarks/bench_*; do

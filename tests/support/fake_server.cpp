@@ -253,8 +253,9 @@ std::string error_body_422(const std::string& problem) {
 fake_server::fake_server(fake_server_options options) : options_(std::move(options)) {
 #ifdef CPPHTTPLIB_OPENSSL_SUPPORT
     if (!options_.cert_file.empty()) {
-        server_ = std::make_unique<httplib::SSLServer>(options_.cert_file.c_str(),
-                                                       options_.key_file.c_str());
+        server_ = std::make_unique<httplib::SSLServer>(
+            options_.cert_file.c_str(), options_.key_file.c_str(),
+            options_.client_ca_file.empty() ? nullptr : options_.client_ca_file.c_str());
     }
 #endif
     if (!server_) server_ = std::make_unique<httplib::Server>();

@@ -26,6 +26,8 @@ struct fake_server_options {
     /// TLS when both are set (PEM files).
     std::string cert_file;
     std::string key_file;
+    /// With TLS: require a client certificate signed by this CA (mutual TLS).
+    std::string client_ca_file;
     /// Pause between streamed tokens, so that a person watching sees them arrive.
     std::chrono::milliseconds token_delay{0};
     /// Worker threads: one per concurrent keep-alive connection.

@@ -1,0 +1,12 @@
+# Compiles SOURCE with CXX and succeeds only if compilation fails with a message containing
+# EXPECT (a check that misuse is rejected with a readable error).
+execute_process(
+    COMMAND ${CXX} -std=c++20 -fsyntax-only -I${INCLUDE} ${SOURCE}
+    RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(result EQUAL 0)
+    message(FATAL_ERROR "${SOURCE} compiled, but must not")
+endif()
+string(FIND "${out}${err}" "${EXPECT}" found)
+if(found EQUAL -1)
+    message(FATAL_ERROR "the compile error does not mention ${EXPECT}:\n${err}")
+endif()
