@@ -45,6 +45,14 @@ chat_request question(std::string text = "What is the capital of France?") {
     return {.model = "mistral-small-latest", .messages = {user(std::move(text))}};
 }
 
+// A fake server that speaks TLS with a certificate of the test CA for localhost/127.0.0.1.
+test::fake_server_options tls_server() {
+    test::fake_server_options tls;
+    tls.cert_file = test::make_test_pki().server_cert;
+    tls.key_file = test::make_test_pki().server_key;
+    return tls;
+}
+
 template <class F>
 auto elapsed(F&& f) {
     const auto start = std::chrono::steady_clock::now();
@@ -285,9 +293,7 @@ TEST_CASE("integration: a slow drip that never stalls past the idle limit succee
 TEST_CASE(
     "integration: TLS with a trusted test CA, an untrusted certificate and a wrong host name") {
     const auto& pki = test::make_test_pki();
-    test::fake_server_options tls;
-    tls.cert_file = pki.server_cert;
-    tls.key_file = pki.server_key;
+    test::fake_server_options tls = tls_server();
     fake_server server(tls);
 
     client_options trusted = options_for(server.base_url());
@@ -428,9 +434,7 @@ TEST_CASE(
     CHECK(proxy.last_proxy_authorization() == "Basic dXNlcjpwQHNz");  // user:p@ss, decoded
 
     const auto& pki = test::make_test_pki();
-    test::fake_server_options tls;
-    tls.cert_file = pki.server_cert;
-    tls.key_file = pki.server_key;
+    test::fake_server_options tls = tls_server();
     fake_server secure(tls);
     client_options s = options_for(secure.base_url());
     s.transport.tls.ca_file = pki.ca_cert;
@@ -499,9 +503,7 @@ TEST_CASE("integration: one client shared by threads") {
 
 TEST_CASE("integration: mutual TLS presents the configured client certificate") {
     const auto& pki = test::make_test_pki();
-    test::fake_server_options tls;
-    tls.cert_file = pki.server_cert;
-    tls.key_file = pki.server_key;
+    test::fake_server_options tls = tls_server();
     tls.client_ca_file = pki.ca_cert;
     fake_server server(tls);
     client_options o = options_for(server.base_url());
