@@ -27,6 +27,10 @@ using namespace std::chrono_literals;
 using test::fake_server;
 namespace faults = test::faults;
 
+namespace mistral::test {
+std::string second_translation_unit_request();  // second_translation_unit.cpp
+}
+
 namespace {
 
 constexpr const char* key = "sk-integration-SECRET-4242";
@@ -545,4 +549,10 @@ TEST_CASE("integration: a connect that hangs trips the connect timeout") {
     CHECK(took < 3s);
     for (const int s : fillers) ::close(s);
     ::close(listener);
+}
+
+TEST_CASE("integration: the headers link from two translation units") {
+    CHECK(
+        test::second_translation_unit_request() ==
+        R"({"model":"m","messages":[{"role":"user","content":"from another translation unit"}]})");
 }

@@ -11,15 +11,16 @@ tools/install-deps.sh test
 (cd tests/spec && npm ci --no-audit --no-fund --loglevel=error)
 export MISTRAL_REQUIRE_PRISM=1   # the specification check must run, not be skipped
 
-stage "formatting (.clang-format)"
-git ls-files '*.hpp' '*.cpp' | xargs clang-format --dry-run --Werror
+stage "formatting (.clang-format) and the generated single header"
+git ls-files '*.hpp' '*.cpp' ':!single_include' | xargs clang-format --dry-run --Werror
+tools/amalgamate.py --check
 
-stage "g++: build with warnings as errors, run every test"
+stage "g++: build with warnings as errors, run every test and every packaging route"
 cmake --preset dev
 cmake --build --preset dev
 ctest --preset dev
 
-stage "clang: build with warnings as errors, run every test"
+stage "clang: the same tests against the single header"
 cmake --preset clang
 cmake --build --preset clang
 ctest --preset clang

@@ -1,0 +1,89 @@
+# Runs one consumption route end to end: cmake -DROUTE=<route> -DSOURCE_DIR=... -DBUILD_DIR=...
+# -DWORK_DIR=... [-DCOMMIT=...] -P run_consumer.cmake
+#   find_package  install the build tree to a prefix, find_package it, build and run a program
+#   pkg_config    install, compile with $(pkg-config --cflags --libs mistral-cpp), run
+#   add_subdirectory, fetch_content   build and run a consumer project
+#   meson_subproject  a Meson project with the checkout as its subproject
+#   single_header compile an example with only -I single_include and the system libraries
+#   vcpkg         run the overlay port's portfile with tools/vcpkg_emulate.cmake, then find_package it
+cmake_minimum_required(VERSION 3.21)
+
+function(run)
+    execute_process(COMMAND ${ARGN} RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    if(NOT result EQUAL 0)
+        message(FATAL_ERROR "failed (${result}): ${ARGN}\n${out}\n${err}")
+    endif()
+    set(last_output "${out}" PARENT_SCOPE)
+endfunction()
+
+function(build_and_run_consumer project_dir)
+    set(build "${WORK_DIR}/consumer-build")
+    file(REMOVE_RECURSE "${build}")
+    run(${CMAKE_COMMAND} -S "${project_dir}" -B "${build}" -G Ninja ${ARGN}
+        "-DMISTRAL_SOURCE_DIR=${SOURCE_DIR}" "-DMISTRAL_GIT_COMMIT=${COMMIT}")
+    run(${CMAKE_COMMAND} --build "${build}")
+    run("${build}/consumer")
+    message(STATUS "${last_output}")
+endfunction()
+
+file(REMOVE_RECURSE "${WORK_DIR}")
+file(MAKE_DIRECTORY "${WORK_DIR}")
+set(prefix "${WORK_DIR}/prefix")
+set(consumers "${SOURCE_DIR}/tests/cmake")
+
+if(ROUTE STREQUAL "find_package")
+    run(${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${prefix}")
+    # A relocatable package: no absolute path of the build or source tree in installed files.
+    file(GLOB_RECURSE installed "${prefix}/*")
+    foreach(f IN LISTS installed)
+        file(READ "${f}" text)
+        string(FIND "${text}" "${SOURCE_DIR}" at)
+        if(NOT at EQUAL -1)
+            message(FATAL_ERROR "${f} contains the source path ${SOURCE_DIR}")
+        endif()
+    endforeach()
+    build_and_run_consumer("${consumers}/find_package" "-DCMAKE_PREFIX_PATH=${prefix}")
+elseif(ROUTE STREQUAL "pkg_config")
+    run(${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${prefix}")
+    file(GLOB_RECURSE pc_files "${prefix}/*/mistral-cpp.pc")
+    get_filename_component(pc_dir "${pc_files}" DIRECTORY)
+    set(ENV{PKG_CONFIG_PATH} "${pc_dir}")
+    run(pkg-config --cflags --libs mistral-cpp)
+    string(STRIP "${last_output}" flags)
+    separate_arguments(flags UNIX_COMMAND "${flags}")
+    run(${CXX} -std=c++20 "${consumers}/consumer/main.cpp" ${flags} -o "${WORK_DIR}/consumer")
+    run("${WORK_DIR}/consumer")
+    message(STATUS "${last_output}")
+elseif(ROUTE STREQUAL "add_subdirectory")
+    build_and_run_consumer("${consumers}/add_subdirectory")
+elseif(ROUTE STREQUAL "fetch_content")
+    execute_process(COMMAND git -C "${SOURCE_DIR}" rev-parse HEAD OUTPUT_VARIABLE COMMIT OUTPUT_STRIP_TRAILING_WHITESPACE
+        COMMAND_ERROR_IS_FATAL ANY)
+    build_and_run_consumer("${consumers}/fetch_content")
+elseif(ROUTE STREQUAL "meson_subproject")
+    set(project "${WORK_DIR}/project")
+    file(MAKE_DIRECTORY "${project}/subprojects")
+    file(COPY_FILE "${SOURCE_DIR}/tests/meson_consumer/meson.build" "${project}/meson.build")
+    file(COPY_FILE "${consumers}/consumer/main.cpp" "${project}/main.cpp")
+    file(CREATE_LINK "${SOURCE_DIR}" "${project}/subprojects/mistral-cpp" SYMBOLIC)
+    run(meson setup --wrap-mode=nodownload "${WORK_DIR}/build" "${project}")
+    run(meson compile -C "${WORK_DIR}/build")
+    run("${WORK_DIR}/build/consumer")
+    message(STATUS "${last_output}")
+elseif(ROUTE STREQUAL "single_header")
+    # As a user who copied single_include/mistral/mistral.hpp: the header and the system libraries.
+    run(pkg-config --cflags --libs cpp-httplib)
+    string(STRIP "${last_output}" httplib_flags)
+    separate_arguments(httplib_flags UNIX_COMMAND "${httplib_flags}")
+    run(${CXX} -std=c++20 -I "${SOURCE_DIR}/single_include" "${SOURCE_DIR}/examples/stream_chat.cpp"
+        ${httplib_flags} -lboost_json -lssl -lcrypto -o "${WORK_DIR}/stream_chat")
+    run(${CXX} -std=c++20 -I "${SOURCE_DIR}/single_include" "${consumers}/consumer/main.cpp"
+        ${httplib_flags} -lboost_json -lssl -lcrypto -o "${WORK_DIR}/consumer")
+    run("${WORK_DIR}/consumer")
+    message(STATUS "${last_output}")
+elseif(ROUTE STREQUAL "vcpkg")
+    run(${CMAKE_COMMAND} "-DSOURCE_DIR=${SOURCE_DIR}" "-DSTAGING=${WORK_DIR}/vcpkg" -P "${SOURCE_DIR}/tools/vcpkg_emulate.cmake")
+    build_and_run_consumer("${consumers}/find_package" "-DCMAKE_PREFIX_PATH=${WORK_DIR}/vcpkg/packages/mistral-cpp_x64-linux")
+else()
+    message(FATAL_ERROR "unknown ROUTE ${ROUTE}")
+endif()
