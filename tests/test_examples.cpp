@@ -1,7 +1,9 @@
 // Every example runs against the bundled fake server, as a user would run it without an API key,
 // so the examples cannot rot. MISTRAL_API_KEY is removed from their environment: tests never
 // reach the real API.
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -17,8 +19,9 @@ struct run_result {
 };
 
 run_result run_example(const std::string& program, const std::vector<std::string>& args = {},
-                       const std::string& stdin_file = "") {
-    mistral::test::fake_server server;
+                       const std::string& stdin_file = "",
+                       mistral::test::fake_server_options options = {}) {
+    mistral::test::fake_server server(options);
     std::vector<std::string> argv{program};
     argv.insert(argv.end(), args.begin(), args.end());
     if (!stdin_file.empty())
@@ -42,4 +45,78 @@ TEST_CASE("example stream_chat streams a reply from the fake server") {
     CHECK(r.output.find("Tokens drift like snow") != std::string::npos);
     CHECK(r.output.find("finish reason: stop") != std::string::npos);
     CHECK(r.output.find("MISTRAL_API_KEY is not set") != std::string::npos);
+}
+
+TEST_CASE("example chat prints the answer, the usage and the request id") {
+    const auto r = run_example(EXAMPLE_chat);
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("The capital of France is Paris.") != std::string::npos);
+    CHECK(r.output.find("usage: ") != std::string::npos);
+    CHECK(r.output.find("requests left this minute: ") != std::string::npos);
+    CHECK(r.output.find("request id: fake-") != std::string::npos);
+}
+
+TEST_CASE("example conversation keeps the history across turns") {
+    const auto input = std::filesystem::temp_directory_path() / "conversation-input.txt";
+    { std::ofstream(input) << "Hello there\nWhat is the capital of France?\n\n"; }
+    const auto r = run_example(EXAMPLE_conversation, {}, input.string());
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("You asked: \"Hello there\"") != std::string::npos);
+    CHECK(r.output.find("The capital of France is Paris.") != std::string::npos);
+    CHECK(r.output.find("(5 messages in the conversation)") != std::string::npos);
+}
+
+TEST_CASE("example tool_calling runs the whole loop, without and with streaming") {
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{}, std::vector<std::string>{"--stream"}}) {
+        const auto r = run_example(EXAMPLE_tool_calling, args);
+        INFO(r.output);
+        CHECK(r.exit_code == 0);
+        CHECK(r.output.find("[tool get_weather -> {\"city\": \"Lyon\"") != std::string::npos);
+        CHECK(r.output.find("Here is what I found: get_weather says") != std::string::npos);
+    }
+}
+
+TEST_CASE("example structured_output reads the reply into a struct") {
+    const auto r = run_example(EXAMPLE_structured_output);
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("title:   Dune") != std::string::npos);
+    CHECK(r.output.find("authors: [") != std::string::npos);
+}
+
+TEST_CASE("example vision sends an image by URL and an embedded one") {
+    const auto r = run_example(EXAMPLE_vision);
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("I see 2 images (1 by URL, 1 embedded)") != std::string::npos);
+}
+
+TEST_CASE("example custom_transport logs each exchange without the API key") {
+    const auto r = run_example(EXAMPLE_custom_transport);
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("-> POST http://127.0.0.1:") != std::string::npos);
+    CHECK(r.output.find("<- 200, ") != std::string::npos);
+    CHECK(r.output.find("Authorization") == std::string::npos);
+    CHECK(r.output.find("fake-server-key") == std::string::npos);
+}
+
+TEST_CASE("example cancel stops a slow stream after its deadline") {
+    mistral::test::fake_server_options slow;
+    slow.token_delay = std::chrono::milliseconds(100);
+    const auto r = run_example(EXAMPLE_cancel, {"400"}, "", slow);
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("(cancelled after 400 ms; ") != std::string::npos);
+}
+
+TEST_CASE("example testing_with_mock passes its own tests") {
+    const auto r = run_example(EXAMPLE_testing_with_mock);
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("all tests passed") != std::string::npos);
+    CHECK(r.output.find("FAIL") == std::string::npos);
 }

@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # The quick start: builds the streaming example and runs it. With MISTRAL_API_KEY set it asks
 # api.mistral.ai; without it, it starts the bundled fake server and asks that, so you see
-# tokens stream without an account.
-#   tools/demo.sh ["your question"]
+# tokens stream without an account. Any other example runs the same way:
+#   tools/demo.sh ["your question"]              # examples/stream_chat
+#   tools/demo.sh EXAMPLE [ARGS...]              # e.g. tools/demo.sh tool_calling --stream
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tools/install-deps.sh demo
 cmake -S . -B build-demo -G Ninja -DCMAKE_BUILD_TYPE=Release -DMISTRAL_BUILD_TESTS=OFF \
     -DMISTRAL_BUILD_BENCHMARKS=OFF -DMISTRAL_INSTALL=OFF >/dev/null
-cmake --build build-demo --target stream_chat mistral-fake-server
+example=stream_chat
+if [ $# -gt 0 ] && [ -f "examples/$1.cpp" ]; then
+    example=$1
+    shift
+fi
+cmake --build build-demo --target "$example" mistral-fake-server
 
 if [ -n "${MISTRAL_API_KEY:-}" ]; then
-    exec build-demo/examples/stream_chat "$@"
+    exec "build-demo/examples/$example" "$@"
 fi
 
 log=$(mktemp)
@@ -25,4 +31,4 @@ for _ in $(seq 100); do
 done
 url=$(sed -n 's/^listening on //p' "$log")
 [ -n "$url" ] || { cat "$log"; exit 1; }
-MISTRAL_BASE_URL=$url build-demo/examples/stream_chat "$@"
+MISTRAL_BASE_URL=$url "build-demo/examples/$example" "$@"

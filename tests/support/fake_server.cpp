@@ -85,7 +85,7 @@ json::value sample(const json::object& schema, const std::string& key,
         }
         return out;
     }
-    if (type == "integer") return 3;
+    if (type == "integer") return lower(key).find("year") != std::string::npos ? 1965 : 3;
     if (type == "number") return 21.5;
     if (type == "boolean") return true;
     const std::string k = lower(key);
@@ -94,6 +94,7 @@ json::value sample(const json::object& schema, const std::string& key,
         return json::value(proper_noun(question, "Paris"));
     }
     if (k.find("unit") != std::string::npos) return "celsius";
+    if (k.find("author") != std::string::npos) return "Frank Herbert";
     if (k.find("name") != std::string::npos || k.find("title") != std::string::npos) {
         return json::value(proper_noun(question, "Example"));
     }

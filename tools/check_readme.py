@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Compiles every ```cpp block of README.md, so the documentation cannot drift from the code.
+
+    tools/check_readme.py [--cxx g++] [-- extra compiler flags]
+
+Each block becomes a function of one generated translation unit: its #include lines are hoisted
+to the top, a complete program's main() is renamed, and a fragment is compiled inside a scope
+that declares the names the README's fragments use (client, req, call, opts, on_chunk, bytes).
+"""
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+PRELUDE = """\
+    [[maybe_unused]] mistral::client_options opts;
+    [[maybe_unused]] mistral::client client{opts};
+    [[maybe_unused]] mistral::chat_request req{.model = "m", .messages = {mistral::user("hi")}};
+    [[maybe_unused]] mistral::call_options call;
+    [[maybe_unused]] auto on_chunk = [](const mistral::chat_chunk&) {};
+    [[maybe_unused]] std::string_view bytes;
+"""
+
+
+def blocks(text):
+    return re.findall(r"^```cpp\n(.*?)^```", text, re.S | re.M)
+
+
+def translation_unit(code_blocks):
+    includes = ["#include <mistral/mistral.hpp>", "#include <mistral/testing.hpp>", "#include <iostream>",
+                "#include <string_view>"]
+    bodies = []
+    for n, block in enumerate(code_blocks):
+        lines = []
+        for line in block.splitlines():
+            if line.startswith("#include"):
+                if line not in includes:
+                    includes.append(line)
+            else:
+                lines.append(line)
+        code = "\n".join(lines)
+        if re.search(r"\bint main\(", code):
+            code = re.sub(r"\bint main\(", f"int readme_main_{n}(", code)
+            bodies.append(f"// README block {n}\nnamespace readme_block_{n} {{\n{code}\n}}\n")
+        else:
+            bodies.append(f"// README block {n}\n[[maybe_unused]] static void readme_block_{n}() {{\n"
+                          f"{PRELUDE}    {{\n{code}\n    }}\n}}\n")
+    return "\n".join(includes) + "\n\n" + "\n".join(bodies)
+
+
+def main():
+    args = sys.argv[1:]
+    cxx = "c++"
+    if "--cxx" in args:
+        cxx = args[args.index("--cxx") + 1]
+    extra = args[args.index("--") + 1:] if "--" in args else []
+    found = blocks((ROOT / "README.md").read_text())
+    if not found:
+        sys.exit("check_readme: no ```cpp blocks in README.md")
+    flags = subprocess.run(["pkg-config", "--cflags", "cpp-httplib"], capture_output=True, text=True).stdout.split()
+    with tempfile.TemporaryDirectory() as tmp:
+        source = pathlib.Path(tmp) / "readme_blocks.cpp"
+        source.write_text(translation_unit(found))
+        command = [cxx, "-std=c++20", "-c", str(source), "-o", str(pathlib.Path(tmp) / "readme_blocks.o"),
+                   "-Wno-return-type",  # a renamed main() has no implicit return 0
+                   "-I", str(ROOT / "include")] + flags + extra
+        result = subprocess.run(command)
+        if result.returncode != 0:
+            print(f"check_readme: the README's C++ blocks do not compile (generated {source.name}):",
+                  file=sys.stderr)
+            for number, line in enumerate(source.read_text().splitlines(), 1):
+                print(f"{number:4} {line}", file=sys.stderr)
+            return 1
+    print(f"check_readme: {len(found)} C++ blocks of README.md compile")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
