@@ -51,22 +51,20 @@ int main(int argc, char** argv) {
     mistral::client client{example::options()};
     const mistral::chat_request request{
         .model = example::model(),
-        .messages =
-            {
-                mistral::user_message{
-                    .content =
-                        std::vector<mistral::content_chunk>{
-                            mistral::text_chunk{.text = "What do these two images show?"},
-                            // An image by URL (the object form can say how much detail to use)...
-                            mistral::image_url_chunk{
-                                .image_url =
-                                    mistral::image_url{
-                                        .url = "https://upload.wikimedia.org/wikipedia/commons/4/"
-                                               "47/PNG_transparency_demonstration_1.png",
-                                        .detail = mistral::image_detail::low}},
-                            // ...and one embedded in the request as a data URL (the string form).
-                            mistral::image_url_chunk{.image_url = embedded},
-                        }}},
+        .messages = {mistral::user_message{
+            .content =
+                std::vector<mistral::content_chunk>{
+                    mistral::text_chunk{.text = "What do these two images show?"},
+                    // An image by URL (the object form can say how much detail to use)...
+                    mistral::image_url_chunk{
+                        .image_url =
+                            mistral::image_url{
+                                .url = "https://upload.wikimedia.org/wikipedia/commons/4/"
+                                       "47/PNG_transparency_demonstration_1.png",
+                                .detail = mistral::image_detail::low}},
+                    // ...and one embedded in the request as a data URL (the string form).
+                    mistral::image_url_chunk{.image_url = embedded},
+                }}},
     };
     try {
         std::cout << client.chat(request).choices.at(0).message.text() << "\n";

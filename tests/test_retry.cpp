@@ -26,6 +26,9 @@ TEST_CASE("Retry-After as seconds, decimals, milliseconds and HTTP dates") {
     CHECK_FALSE(after({{"Retry-After", "Sun, 32 Nov 1994 08:49:37 GMT"}}).has_value());
     CHECK_FALSE(after({{"retry-after-ms", "x"}}).has_value());
     CHECK_FALSE(after({}).has_value());
+    // Found by the fuzzer: a date far in the future overflowed system_clock's nanoseconds.
+    CHECK(after({{"Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT"}}) >
+          std::chrono::hours(24 * 365 * 8000));
 }
 
 TEST_CASE("full-jitter exponential backoff, capped") {

@@ -20,10 +20,26 @@ cmake --preset dev
 cmake --build --preset dev
 ctest --preset dev
 
+stage "secrets: the test API keys appear nowhere in the test output"
+if grep -l -e "sk-loopback-SECRET" -e "sk-TOPSECRET" build/dev/Testing/Temporary/LastTest*.log; then
+    echo "an API key used by the tests was printed" >&2
+    exit 1
+fi
+
 stage "clang: the same tests against the single header"
 cmake --preset clang
 cmake --build --preset clang
 ctest --preset clang
+
+stage "AddressSanitizer + UndefinedBehaviorSanitizer: every test"
+cmake --preset asan
+cmake --build --preset asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --preset asan
+
+stage "ThreadSanitizer: the loopback tests (concurrency, cancellation, faults)"
+cmake --preset tsan
+cmake --build --preset tsan --target test_faults test_integration
+TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" ctest --preset tsan -R "test_faults|test_integration"
 
 stage "benchmarks: each runs briefly (a smoke test, not a measurement)"
 for bench in build/dev/benchmarks/bench_*; do
@@ -36,8 +52,8 @@ cmake --build --preset fuzz
 for target in fuzz/corpus/*/; do
     name=$(basename "$target")
     work=$(mktemp -d)
-    build/fuzz/fuzz/${name}_fuzzer -max_total_time="${MISTRAL_FUZZ_SECONDS:-60}" -print_final_stats=1 \
-        "$work" "$target" 2>&1 | tail -3
+    echo "-- ${name}_fuzzer"
+    build/fuzz/fuzz/${name}_fuzzer -max_total_time="${MISTRAL_FUZZ_SECONDS:-45}" "$work" "$target" 2>&1 | tail -1
     rm -rf "$work"
 done
 

@@ -321,6 +321,10 @@ public:
         if (done_) return true;  // drained so the connection can be reused
         try {
             parser_.feed(piece, [this](const sse::event& e) { on_event(e); });
+        } catch (const sse::size_limit_error& e) {
+            failure_ = std::make_exception_ptr(
+                protocol_error(std::string(e.what()) + " (client_options::max_event_size)"));
+            return false;
         } catch (...) {
             failure_ = std::current_exception();
             return false;

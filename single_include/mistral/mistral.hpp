@@ -2143,8 +2143,9 @@ inline std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noex
 }
 
 // Parses the three HTTP date formats (RFC 9110 5.6.7): IMF-fixdate "Sun, 06 Nov 1994 08:49:37
-// GMT", RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT" and asctime "Sun Nov  6 08:49:37 1994".
-inline std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view s) {
+// GMT", RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT" and asctime "Sun Nov  6 08:49:37 1994". Returns
+// seconds since 1970 (an int64: years up to 9999 do not fit system_clock's nanoseconds).
+inline std::optional<std::int64_t> parse_http_date(std::string_view s) {
     static constexpr std::string_view months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     auto number = [](std::string_view t) -> std::optional<int> {
@@ -2196,7 +2197,7 @@ inline std::optional<std::chrono::system_clock::time_point> parse_http_date(std:
     const std::int64_t seconds =
         days_from_civil(*year, *month, static_cast<unsigned>(*day)) * 86400 + *hh * 3600 +
         *mm * 60 + *ss;
-    return std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
+    return seconds;
 }
 
 inline std::optional<double> parse_decimal(std::string_view s) {
@@ -2240,7 +2241,10 @@ inline std::optional<std::chrono::milliseconds> parse_retry_after(
             return milliseconds(static_cast<std::int64_t>(*v * 1000));
         }
         if (const auto when = detail::parse_http_date(*ra)) {
-            return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(*when - now));
+            const std::int64_t now_s =
+                std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+            return milliseconds(std::clamp<std::int64_t>(*when - now_s, 0, std::int64_t{1} << 40) *
+                                1000);
         }
     }
     return std::nullopt;
@@ -3380,6 +3384,10 @@ public:
         if (done_) return true;  // drained so the connection can be reused
         try {
             parser_.feed(piece, [this](const sse::event& e) { on_event(e); });
+        } catch (const sse::size_limit_error& e) {
+            failure_ = std::make_exception_ptr(
+                protocol_error(std::string(e.what()) + " (client_options::max_event_size)"));
+            return false;
         } catch (...) {
             failure_ = std::current_exception();
             return false;
