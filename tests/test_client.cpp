@@ -566,3 +566,21 @@ TEST_CASE("tool calls stream into the folded response") {
     CHECK(parse_arguments(calls[1].function).at("timezone") == "Europe/Paris");
     CHECK(r.choices.at(0).finish_reason == finish_reason::tool_calls);
 }
+
+TEST_CASE(
+    "accumulate = false keeps the returned response flat: no content, but usage and finish "
+    "reason") {
+    harness h;
+    h.mock.enqueue(scripted_response::sse_text("long text that the callback consumes"));
+    call_options call;
+    call.accumulate = false;
+    std::string seen;
+    const auto r = h.client.stream(
+        hello(), [&](const chat_chunk& c) { seen += c.choices.at(0).delta.text(); }, call);
+    CHECK(seen == "long text that the callback consumes");
+    CHECK(r.choices.at(0).message.text().empty());
+    CHECK_FALSE(r.choices.at(0).message.content.has_value());
+    CHECK(r.choices.at(0).finish_reason == finish_reason::stop);
+    CHECK(r.usage.total_tokens > 0);
+    CHECK(r.id == "mock-stream");
+}

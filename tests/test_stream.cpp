@@ -135,3 +135,57 @@ TEST_CASE("unknown members of chunks and deltas are kept in the folded response"
     CHECK(acc.response().choices[0].extra.contains("logprobs"));
     CHECK(acc.response().choices[0].message.extra.contains("annotations"));
 }
+
+TEST_CASE("the chunk decoder's fast path gives what the tree decoder gives, for any chunk") {
+    const std::vector<std::string> inputs = {
+        test::read_fixture("chunk_first.json"),
+        test::read_fixture("chunk_content.json"),
+        test::read_fixture("chunk_last.json"),
+        test::read_fixture("chunk_tool_calls.json"),
+        test::read_fixture("chunk_reasoning.json"),
+        test::read_fixture("chunk_no_optional.json"),
+        // variations around the fast path's edges
+        R"({"id":"a","model":"m","choices":[]})",
+        R"({"id":"a","model":"m","choices":[{"index":0,"delta":{}},{"index":1,"delta":{"content":"b"},"finish_reason":"stop"}]})",
+        R"({"id":"a","model":"m","choices":[{"index":0,"delta":{"content":null}}]})",
+        R"({"id":"a","model":"m","choices":[{"index":0,"delta":{"content":"x"},"finish_reason":null,"logprobs":null}]})",
+        R"({"id":"a","model":"m","choices":[{"index":0,"delta":{"content":"x"}}],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3,"prompt_tokens_details":{"cached_tokens":0}}})",
+        R"({"id":"a","model":"m","choices":[{"index":0,"delta":{"content":"x"}}],"usage":{"prompt_tokens":1,"completion_tokens":2}})",
+        R"({"id":"a","model":"m","choices":[{"index":18446744073709551615,"delta":{}}]})",
+        R"({"id":"a","id":"b","model":"m","choices":[]})",
+        R"({"i\u0064":"esc\"aped \u00e9 \ud83c\udf89","model":"m","choices":[{"index":0,"delta":{"content":"line\nbreak"}}]})",
+        R"({"id":"a","model":"m","created":1.5,"choices":[]})",
+        R"({"id":"a","model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":[{"type":"text","text":"t"}]}}]})",
+        R"({"id":"a","model":"m","object":"chat.completion.chunk","created":-5,"choices":{}})",
+        R"({"model":"m","choices":[]})",
+        R"({"id":"a","model":"m","choices":[{"delta":{}}]})",
+        R"({"id":"a","model":"m","choices":[{"index":0,"delta":{"content":"x"}}]} )",
+        R"([{"id":"a"}])",
+        R"({"id":"a","model":"m","choices":[{"index":0,"delta":{"content":"x"}}]}{})",
+        R"({"id":7,"model":"m","choices":[]})",
+    };
+    // One decoder for all of them, in every order: nothing may leak from one chunk to the next.
+    detail::chunk_decoder<> decoder;
+    for (int round = 0; round < 2; ++round) {
+        for (std::size_t k = 0; k < inputs.size(); ++k) {
+            const std::string& input = round == 0 ? inputs[k] : inputs[inputs.size() - 1 - k];
+            INFO(input);
+            std::string tree_error;
+            chat_chunk expected;
+            try {
+                expected = from_json<chat_chunk>(input);
+            } catch (const protocol_error& e) {
+                tree_error = e.what();
+            }
+            std::string fast_error;
+            try {
+                const auto result = decoder.decode("message", input);
+                CHECK(result == detail::chunk_decoder<>::result::chunk);
+            } catch (const protocol_error& e) {
+                fast_error = e.what();
+            }
+            CHECK(fast_error.empty() == tree_error.empty());
+            if (tree_error.empty() && fast_error.empty()) CHECK(decoder.chunk() == expected);
+        }
+    }
+}

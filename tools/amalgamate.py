@@ -64,6 +64,8 @@ def generate():
         " edit.",
         "// Needs Boost.JSON (link -lboost_json, or include <boost/json/src.hpp> in exactly one",
         "// translation unit), cpp-httplib and, for https, OpenSSL with -DCPPHTTPLIB_OPENSSL_SUPPORT.",
+        "// Separate compilation: define MISTRAL_SEPARATE_COMPILATION everywhere, and also",
+        "// MISTRAL_IMPLEMENTATION in the one translation unit that should compile the library.",
         "#pragma once",
         "#ifndef MISTRAL_CPP_SINGLE_INCLUDE_HPP",
         "#define MISTRAL_CPP_SINGLE_INCLUDE_HPP",
@@ -72,6 +74,11 @@ def generate():
     seen = set()
     for entry in ENTRY_POINTS:
         inline(entry, seen, out)
+    # Separate compilation: the one translation unit that defines MISTRAL_IMPLEMENTATION gets
+    # what src.hpp holds in the modular layout.
+    out.append("#if defined(MISTRAL_SEPARATE_COMPILATION) && defined(MISTRAL_IMPLEMENTATION)")
+    inline("src.hpp", seen, out)
+    out.append("#endif  // MISTRAL_IMPLEMENTATION")
     unused = sorted(p.name for p in SOURCE.glob("*.hpp") if p.name not in seen)
     if unused:
         sys.exit("amalgamate: headers reached by no entry point: " + ", ".join(unused))

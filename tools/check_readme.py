@@ -3,9 +3,10 @@
 
     tools/check_readme.py [--cxx g++] [-- extra compiler flags]
 
-Each block becomes a function of one generated translation unit: its #include lines are hoisted
-to the top, a complete program's main() is renamed, and a fragment is compiled inside a scope
-that declares the names the README's fragments use (client, req, call, opts, on_chunk, bytes).
+Each block becomes part of one generated translation unit: its #include lines are hoisted to the
+top; a block that defines functions (a complete program's main() is renamed) goes in a namespace
+of its own; a fragment of statements is compiled inside a function that declares the names the
+README's fragments use (client, req, call, opts, on_chunk, bytes).
 """
 import pathlib
 import re
@@ -37,12 +38,16 @@ def translation_unit(code_blocks):
         lines = []
         for line in block.splitlines():
             if line.startswith("#include"):
-                if line not in includes:
+                # src.hpp belongs to separate-compilation builds (tests/test_separate_compilation).
+                if line not in includes and "mistral/src.hpp" not in line:
                     includes.append(line)
             else:
                 lines.append(line)
         code = "\n".join(lines)
-        if re.search(r"\bint main\(", code):
+        # "type name(parameters) {" at the start of a line: a function definition.
+        defines_functions = re.search(r"^[A-Za-z_][\w:<>,&*]*(\s+[\w:<>,&*]+)+\s*\([^;{}]*\)\s*(const\s*)?\{$", code,
+                                      re.M)
+        if re.search(r"\bint main\(", code) or defines_functions:
             code = re.sub(r"\bint main\(", f"int readme_main_{n}(", code)
             bodies.append(f"// README block {n}\nnamespace readme_block_{n} {{\n{code}\n}}\n")
         else:

@@ -41,10 +41,15 @@ cmake --preset tsan
 cmake --build --preset tsan --target test_faults test_integration
 TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" ctest --preset tsan -R "test_faults|test_integration"
 
-stage "benchmarks: each runs briefly (a smoke test, not a measurement)"
-for bench in build/dev/benchmarks/bench_*; do
+stage "release build (-O3, warnings as errors): each benchmark runs briefly (a smoke test, not a measurement)"
+# Optimisation enables warnings the Debug build never sees, so the benchmarks are built as published.
+cmake --preset release
+cmake --build --preset release --target bench_sse bench_client bench_reuse sse_server stream_consumer
+for bench in build/release/benchmarks/bench_*; do
     "$bench" --benchmark_min_time=0.01 >/dev/null
 done
+(cd benchmarks/peers && npm ci --no-audit --no-fund --loglevel=error)
+python3 benchmarks/e2e_compare.py --build build/release --chunks 2000 --rounds 1
 
 stage "fuzzing: each target for a bounded time from its seed corpus"
 cmake --preset fuzz

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -106,6 +107,11 @@ struct call_options {
     /// Cancels the call from any thread: connecting, waiting, retrying and streaming all stop
     /// promptly and the call throws transport_error with kind cancelled.
     std::stop_token stop{};
+    /// stream() only: when false, chunks still reach the callback but their content and tool
+    /// calls are not folded into the returned response (nor into partial_response()), which
+    /// then carries ids, usage, finish reasons and metadata only. Memory stays flat however
+    /// long the stream; for callers that consume the text as it arrives.
+    bool accumulate = true;
 };
 
 namespace detail {
@@ -236,210 +242,472 @@ private:
 
 inline constexpr std::size_t max_error_body = std::size_t{1} << 20;
 
-inline std::string snippet(std::string_view text) {
-    constexpr std::size_t max = 200;
-    return std::string(text.substr(0, max)) + (text.size() > max ? "..." : "");
+// A non-owning reference to a callable. The engine below takes the transport and the chunk
+// callback through these, so that it does not depend on their types and can be compiled once.
+template <class Signature>
+class function_ref;
+
+template <class R, class... Args>
+class function_ref<R(Args...)> {
+public:
+    template <class F>
+    requires(!std::is_same_v<std::remove_cvref_t<F>, function_ref> &&
+             std::is_invocable_r_v<R, F&, Args...>) function_ref(F& f)
+    noexcept  // NOLINT(google-explicit-constructor)
+        : object_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
+          call_([](void* object, Args... args) -> R {
+              return std::invoke(*static_cast<F*>(object), std::forward<Args>(args)...);
+          }) {}
+
+    R operator()(Args... args) const { return call_(object_, std::forward<Args>(args)...); }
+
+private:
+    void* object_;
+    R (*call_)(void*, Args...);
+};
+
+using send_function = function_ref<void(const http_request&, response_handler&)>;
+using chunk_function = function_ref<bool(const chat_chunk&)>;
+
+// Everything a call does that does not depend on the transport's type: preflight checks, the
+// request, the retry loop, the response, SSE and JSON decoding, folding, errors. A template only
+// so that it is instantiated where a client is used, or once for a whole program with
+// MISTRAL_SEPARATE_COMPILATION (see src.hpp).
+template <class Unused = void>
+class client_engine {
+public:
+    static chat_response chat(const client_options& options, send_function send,
+                              const chat_request& request, const call_options& call);
+    static chat_response stream(const client_options& options, send_function send,
+                                const chat_request& request, chunk_function on_chunk,
+                                const call_options& call);
+
+private:
+    using clock = std::chrono::steady_clock;
+
+    // What receives the response of one call, attempt after attempt.
+    class sink : public response_handler {
+    public:
+        virtual void begin_attempt() = 0;
+        virtual const response_head& head() const noexcept = 0;
+        // Whether anything reached the caller (then nothing is retried).
+        virtual bool delivered() const noexcept = 0;
+        // Whether the stream's [DONE] arrived (a failure while draining after it is ignored).
+        virtual bool completed() const noexcept = 0;
+        virtual void rethrow_if_failed() = 0;
+        virtual std::string take_body() = 0;
+        virtual chat_response finish(response_metadata meta) = 0;
+        [[noreturn]] virtual void fail_mid_stream(const transport_error& e) = 0;
+
+    protected:
+        ~sink() = default;
+    };
+
+    // Receives the response of chat(): the JSON body.
+    class json_sink final : public sink {
+    public:
+        explicit json_sink(std::size_t max_size) : body_(max_size) {}
+
+        void begin_attempt() override {
+            head_ = {};
+            body_.clear();
+        }
+        bool on_head(response_head head) override {
+            head_ = std::move(head);
+            return true;
+        }
+        bool on_body(std::string_view piece) override { return body_.append(piece); }
+        const response_head& head() const noexcept override { return head_; }
+        bool delivered() const noexcept override { return false; }
+        bool completed() const noexcept override { return false; }
+        void rethrow_if_failed() override {}
+        std::string take_body() override { return std::move(body_.text()); }
+
+        chat_response finish(response_metadata meta) override {
+            if (body_.overflow()) {
+                throw protocol_error("response body larger than max_response_size (" +
+                                     std::to_string(body_.text().size()) + " bytes)");
+            }
+            boost::system::error_code ec;
+            const boost::json::value v = boost::json::parse(body_.text(), ec);
+            if (ec) {
+                throw protocol_error("malformed JSON response (" + ec.message() +
+                                     "): " + snippet(body_.text()));
+            }
+            chat_response r = boost::json::value_to<chat_response>(v);
+            r.http = std::move(meta);
+            return r;
+        }
+
+        [[noreturn]] void fail_mid_stream(const transport_error& e) override { throw e; }
+
+    private:
+        response_head head_;
+        body_buffer body_;
+    };
+
+    // Receives the response of stream(): parses events, decodes chunks, folds them and hands
+    // them to the callback as they arrive.
+    class event_sink final : public sink {
+    public:
+        event_sink(chunk_function on_chunk, std::size_t max_event_size, bool accumulate,
+                   const redactor& redact)
+            : on_chunk_(on_chunk),
+              parser_(max_event_size),
+              accumulate_(accumulate),
+              error_body_(max_error_body),
+              redact_(redact) {}
+
+        void begin_attempt() override {
+            head_ = {};
+            error_body_.clear();
+            parser_.reset();
+            accumulator_ = stream_accumulator(accumulate_);
+            mode_ = mode::events;
+            delivered_ = done_ = stopped_ = false;
+            failure_ = nullptr;
+        }
+
+        bool on_head(response_head head) override {
+            head_ = std::move(head);
+            if (head_.status < 200 || head_.status > 299) {
+                mode_ = mode::error_body;
+            } else if (const auto type = head_.headers.find("content-type");
+                       !type || !starts_with_icase(*type, "text/event-stream")) {
+                mode_ = mode::unexpected_body;
+            }
+            return true;
+        }
+
+        bool on_body(std::string_view piece) override {
+            if (mode_ != mode::events) return error_body_.append(piece);
+            if (done_) return true;  // drained so the connection can be reused
+            try {
+                parser_.feed(piece, [this](const sse::event& e) { on_event(e); });
+            } catch (const sse::size_limit_error& e) {
+                failure_ = std::make_exception_ptr(
+                    protocol_error(std::string(e.what()) + " (client_options::max_event_size)"));
+                return false;
+            } catch (...) {
+                failure_ = std::current_exception();
+                return false;
+            }
+            return !stopped_;
+        }
+
+        const response_head& head() const noexcept override { return head_; }
+        bool delivered() const noexcept override { return delivered_; }
+        bool completed() const noexcept override { return done_; }
+        std::string take_body() override { return std::move(error_body_.text()); }
+
+        // An exception raised while handling events (the callback's, a decoding error, an error
+        // event): never retried, and carries what arrived.
+        void rethrow_if_failed() override {
+            if (!failure_) return;
+            try {
+                std::rethrow_exception(failure_);
+            } catch (error& e) {
+                attach_partial(e);
+                throw;
+            }
+        }
+
+        chat_response finish(response_metadata meta) override {
+            if (mode_ == mode::unexpected_body) {
+                const auto type = head_.headers.find("content-type");
+                throw protocol_error("expected an event stream, got Content-Type \"" +
+                                     std::string(type.value_or("")) +
+                                     "\": " + snippet(redact_(error_body_.text())));
+            }
+            if (!done_ && !stopped_) {
+                protocol_error e("stream ended before [DONE] after " +
+                                 std::to_string(accumulator_.chunk_count()) + " chunks" +
+                                 (parser_.finish() ? "" : " (in the middle of an event)"));
+                attach_partial(e);
+                throw e;
+            }
+            chat_response r = accumulator_.take();
+            r.http = std::move(meta);
+            return r;
+        }
+
+        // The transport failed after chunks reached the caller: timeouts and cancellation keep
+        // their kind; a broken connection is a stream that ended early.
+        [[noreturn]] void fail_mid_stream(const transport_error& e) override {
+            if (e.kind() == transport_error_kind::timeout ||
+                e.kind() == transport_error_kind::cancelled) {
+                transport_error copy = e;
+                attach_partial(copy);
+                throw copy;
+            }
+            protocol_error ended("stream ended before [DONE] after " +
+                                 std::to_string(accumulator_.chunk_count()) +
+                                 " chunks: " + e.what());
+            attach_partial(ended);
+            throw ended;
+        }
+
+    private:
+        enum class mode { events, error_body, unexpected_body };
+
+        void on_event(const sse::event& e) {
+            if (done_ || stopped_) return;
+            switch (decoder_.decode(e.type, e.data)) {
+                case chunk_decoder<>::result::skip:
+                    return;
+                case chunk_decoder<>::result::done:
+                    done_ = true;
+                    return;
+                case chunk_decoder<>::result::error:
+                    throw stream_error();
+                case chunk_decoder<>::result::chunk:
+                    break;
+            }
+            const chat_chunk& chunk = decoder_.chunk();
+            accumulator_.add(chunk);
+            delivered_ = true;
+            if (!on_chunk_(chunk)) stopped_ = true;
+        }
+
+        // An error object inside a 200 stream: status is its raw_status_code when present.
+        api_error stream_error() const {
+            std::string body = boost::json::serialize(decoder_.error_payload());
+            api_error_details details = parse_error_body(body);
+            response_metadata meta = make_response_metadata(
+                details.raw_status_code.value_or(head_.status), head_.headers);
+            return make_api_error(std::move(meta), std::move(body), std::move(details), redact_);
+        }
+
+        void attach_partial(error& e) const {
+            if (accumulator_.chunk_count() > 0) {
+                chat_response partial = accumulator_.response();
+                partial.http = make_response_metadata(head_.status, head_.headers);
+                e.set_partial_response(std::make_shared<const chat_response>(std::move(partial)));
+            }
+        }
+
+        chunk_function on_chunk_;
+        sse::parser parser_;
+        chunk_decoder<> decoder_;
+        bool accumulate_;
+        stream_accumulator accumulator_{accumulate_};
+        response_head head_;
+        body_buffer error_body_;
+        const redactor& redact_;
+        mode mode_ = mode::events;
+        bool delivered_ = false;
+        bool done_ = false;
+        bool stopped_ = false;
+        std::exception_ptr failure_;
+    };
+
+    static chat_response execute(const client_options& options, send_function send,
+                                 const chat_request& request, bool streaming,
+                                 const call_options& call, sink& sink);
+    static http_request build_request(const client_options& options, const chat_request& request,
+                                      bool streaming, const call_options& call,
+                                      const timeout_options& timeouts);
+    static std::optional<std::chrono::milliseconds> retry_wait(
+        const client_options& options, const retry_policy& policy, int attempt,
+        const http_headers* headers, clock::time_point start,
+        std::optional<clock::time_point> deadline, std::string& reason);
+    static void sleep(const client_options& options, std::chrono::milliseconds wait,
+                      const std::stop_token& stop);
+    static clock::time_point now(const client_options& options) {
+        return options.environment.now ? options.environment.now() : clock::now();
+    }
+    static void log(const client_options& options, const std::string& line) {
+        if (options.debug) options.debug(redactor(options.api_key)("mistral-cpp: " + line));
+    }
+    // Header names and values for the debug log, credentials redacted.
+    static std::string describe_headers(const http_headers& headers) {
+        std::string out;
+        for (const auto& h : headers) {
+            if (!out.empty()) out += ", ";
+            const bool secret = iequals(h.name, "authorization") ||
+                                iequals(h.name, "proxy-authorization") ||
+                                iequals(h.name, "x-api-key") || iequals(h.name, "cookie");
+            out += h.name + ": " + (secret ? "[redacted]" : h.value);
+        }
+        return out;
+    }
+};
+
+// The members are defined outside the class so that they are not inline: with
+// MISTRAL_SEPARATE_COMPILATION the extern template below then keeps every translation unit from
+// instantiating them.
+
+template <class Unused>
+chat_response client_engine<Unused>::chat(const client_options& options, send_function send,
+                                          const chat_request& request, const call_options& call) {
+    if (request.stream.value_or(false)) {
+        throw usage_error("chat() sends non-streaming requests; use stream() for \"stream\": true");
+    }
+    json_sink sink(options.max_response_size);
+    return execute(options, send, request, false, call, sink);
 }
 
-// Receives the response of chat(): the JSON body.
-class json_response_sink final : public response_handler {
-public:
-    explicit json_response_sink(std::size_t max_size) : body_(max_size) {}
+template <class Unused>
+chat_response client_engine<Unused>::stream(const client_options& options, send_function send,
+                                            const chat_request& request, chunk_function on_chunk,
+                                            const call_options& call) {
+    const redactor redact(options.api_key);
+    event_sink sink(on_chunk, options.max_event_size, call.accumulate, redact);
+    return execute(options, send, request, true, call, sink);
+}
 
-    void begin_attempt() {
-        head_ = {};
-        body_.clear();
+template <class Unused>
+http_request client_engine<Unused>::build_request(const client_options& options,
+                                                  const chat_request& request, bool streaming,
+                                                  const call_options& call,
+                                                  const timeout_options& timeouts) {
+    if (options.api_key.empty()) {
+        throw usage_error(
+            "no API key: set client_options::api_key or the MISTRAL_API_KEY environment variable");
     }
-    bool on_head(response_head head) override {
-        head_ = std::move(head);
-        return true;
-    }
-    bool on_body(std::string_view piece) override { return body_.append(piece); }
+    if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
+    if (request.messages.empty()) throw usage_error("cannot send the request: messages is empty");
+    boost::json::value body = boost::json::value_from(request);
+    if (streaming) body.as_object().insert_or_assign("stream", true);
+    json_path path;
+    check_sendable(body, path);
 
-    const response_head& head() const noexcept { return head_; }
-    bool delivered() const noexcept { return false; }
-    bool completed() const noexcept { return false; }
-    void rethrow_if_failed() const {}
-    std::string take_body() { return std::move(body_.text()); }
+    http_request http;
+    std::string_view base = options.base_url;
+    while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+    http.url = std::string(base) + "/v1/chat/completions";
+    http.headers.add("Authorization", "Bearer " + options.api_key);
+    http.headers.add("Content-Type", "application/json");
+    http.headers.add("Accept", streaming ? "text/event-stream" : "application/json");
+    http.headers.add("User-Agent", "mistral-cpp/" MISTRAL_CPP_VERSION_STRING);
+    for (const auto& h : options.headers) http.headers.set(h.name, h.value);
+    for (const auto& h : call.headers) http.headers.set(h.name, h.value);
+    http.body = boost::json::serialize(body);
+    http.connect_timeout = timeouts.connect;
+    http.read_timeout = streaming ? timeouts.stream_idle : timeouts.read;
+    http.stop = call.stop;
+    return http;
+}
 
-    chat_response finish(response_metadata meta) {
-        if (body_.overflow()) {
-            throw protocol_error("response body larger than max_response_size (" +
-                                 std::to_string(body_.text().size()) + " bytes)");
+// The wait before the next attempt, or nullopt when the error must be thrown instead.
+template <class Unused>
+std::optional<std::chrono::milliseconds> client_engine<Unused>::retry_wait(
+    const client_options& options, const retry_policy& policy, int attempt,
+    const http_headers* headers, clock::time_point start, std::optional<clock::time_point> deadline,
+    std::string& reason) {
+    if (attempt > policy.max_retries) return std::nullopt;
+    const auto& env = options.environment;
+    std::chrono::milliseconds wait =
+        policy.backoff(attempt - 1, env.jitter ? env.jitter() : default_jitter());
+    reason = "backoff";
+    if (headers != nullptr) {
+        const auto wall = env.wall_now ? env.wall_now() : std::chrono::system_clock::now();
+        if (const auto asked = parse_retry_after(*headers, wall)) {
+            if (*asked > policy.max_retry_after) return std::nullopt;
+            wait = *asked;
+            reason = "Retry-After";
         }
-        boost::system::error_code ec;
-        const boost::json::value v = boost::json::parse(body_.text(), ec);
-        if (ec)
-            throw protocol_error("malformed JSON response (" + ec.message() +
-                                 "): " + snippet(body_.text()));
-        chat_response r = boost::json::value_to<chat_response>(v);
-        r.http = std::move(meta);
-        return r;
     }
+    const auto t = now(options);
+    if (t - start + wait > policy.max_elapsed) return std::nullopt;
+    if (deadline && t + wait >= *deadline) return std::nullopt;
+    return wait;
+}
 
-    [[noreturn]] void fail_mid_stream(const transport_error& e) const { throw e; }
-
-private:
-    response_head head_;
-    body_buffer body_;
-};
-
-// Receives the response of stream(): parses events, decodes chunks, folds them and hands them
-// to the user's callback as they arrive.
-template <class Callback>
-class event_stream_sink final : public response_handler {
-public:
-    event_stream_sink(Callback& callback, std::size_t max_event_size, const redactor& redact)
-        : callback_(callback),
-          parser_(max_event_size),
-          error_body_(max_error_body),
-          redact_(redact) {}
-
-    void begin_attempt() {
-        head_ = {};
-        error_body_.clear();
-        parser_.reset();
-        accumulator_ = {};
-        mode_ = mode::events;
-        delivered_ = done_ = stopped_ = false;
-        failure_ = nullptr;
+template <class Unused>
+void client_engine<Unused>::sleep(const client_options& options, std::chrono::milliseconds wait,
+                                  const std::stop_token& stop) {
+    if (options.environment.sleep) {
+        options.environment.sleep(wait, stop);
+    } else {
+        interruptible_sleep(wait, stop);
     }
+    if (stop.stop_requested())
+        throw transport_error(transport_error_kind::cancelled, "call cancelled");
+}
 
-    bool on_head(response_head head) override {
-        head_ = std::move(head);
-        if (head_.status < 200 || head_.status > 299) {
-            mode_ = mode::error_body;
-        } else if (const auto type = head_.headers.find("content-type");
-                   !type || !starts_with_icase(*type, "text/event-stream")) {
-            mode_ = mode::unexpected_body;
+template <class Unused>
+chat_response client_engine<Unused>::execute(const client_options& options, send_function send,
+                                             const chat_request& request, bool streaming,
+                                             const call_options& call, sink& sink) {
+    const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
+    const retry_policy& policy = call.retry ? *call.retry : options.retry;
+    http_request http = build_request(options, request, streaming, call, timeouts);
+    const redactor redact(options.api_key);
+    const auto start = now(options);
+    std::optional<clock::time_point> deadline;
+    if (timeouts.total) deadline = start + *timeouts.total;
+    http.deadline = deadline;
+
+    for (int attempt = 1;; ++attempt) {
+        if (call.stop.stop_requested())
+            throw transport_error(transport_error_kind::cancelled, "call cancelled");
+        if (deadline && now(options) >= *deadline) {
+            throw transport_error(transport_error_kind::timeout, "total timeout expired");
         }
-        return true;
-    }
-
-    bool on_body(std::string_view piece) override {
-        if (mode_ != mode::events) return error_body_.append(piece);
-        if (done_) return true;  // drained so the connection can be reused
+        log(options, "POST " + http.url + (streaming ? " (stream)" : "") + ", attempt " +
+                         std::to_string(attempt) + ", headers: " + describe_headers(http.headers));
+        sink.begin_attempt();
+        std::optional<transport_error> failure;
+        const auto sent = now(options);
         try {
-            parser_.feed(piece, [this](const sse::event& e) { on_event(e); });
-        } catch (const sse::size_limit_error& e) {
-            failure_ = std::make_exception_ptr(
-                protocol_error(std::string(e.what()) + " (client_options::max_event_size)"));
-            return false;
-        } catch (...) {
-            failure_ = std::current_exception();
-            return false;
+            send(http, sink);
+        } catch (const transport_error& e) {
+            failure.emplace(e.kind(), redact(e.what()));
         }
-        return !stopped_;
+        sink.rethrow_if_failed();
+        std::string reason;
+        if (failure) {
+            log(options, std::string("transport error (") + to_string(failure->kind()) +
+                             "): " + failure->what());
+            if (sink.completed()) {
+                failure.reset();  // [DONE] had arrived: only the draining failed
+            } else if (sink.delivered()) {
+                sink.fail_mid_stream(*failure);
+            } else {
+                const auto wait =
+                    policy.retries_transport(failure->kind())
+                        ? retry_wait(options, policy, attempt, nullptr, start, deadline, reason)
+                        : std::nullopt;
+                if (!wait) throw *failure;
+                log(options, "retry " + std::to_string(attempt) + " in " +
+                                 std::to_string(wait->count()) + " ms (" + reason + ")");
+                sleep(options, *wait, call.stop);
+                continue;
+            }
+        }
+        const response_head& head = sink.head();
+        response_metadata meta = make_response_metadata(head.status, head.headers);
+        meta.attempts = attempt;
+        log(options,
+            "status " + std::to_string(head.status) + " after " +
+                std::to_string(
+                    std::chrono::duration_cast<std::chrono::milliseconds>(now(options) - sent)
+                        .count()) +
+                " ms" + (meta.request_id.empty() ? "" : ", request id " + meta.request_id));
+        if (head.status < 200 || head.status > 299) {
+            std::string body = sink.take_body();
+            api_error_details details = parse_error_body(body);
+            api_error err =
+                make_api_error(std::move(meta), std::move(body), std::move(details), redact);
+            const auto wait =
+                policy.retries_status(err.status())
+                    ? retry_wait(options, policy, attempt, &err.headers(), start, deadline, reason)
+                    : std::nullopt;
+            if (!wait) throw err;
+            log(options, "retry " + std::to_string(attempt) + " after status " +
+                             std::to_string(err.status()) + " in " + std::to_string(wait->count()) +
+                             " ms (" + reason + ")");
+            sleep(options, *wait, call.stop);
+            continue;
+        }
+        return sink.finish(std::move(meta));
     }
+}
 
-    const response_head& head() const noexcept { return head_; }
-    bool delivered() const noexcept { return delivered_; }
-    bool completed() const noexcept { return done_; }
-    std::string take_body() { return std::move(error_body_.text()); }
-
-    // An exception raised while handling events (the callback's, a decoding error, an error
-    // event): never retried, and carries what arrived.
-    void rethrow_if_failed() {
-        if (!failure_) return;
-        try {
-            std::rethrow_exception(failure_);
-        } catch (error& e) {
-            attach_partial(e);
-            throw;
-        }
-    }
-
-    chat_response finish(response_metadata meta) {
-        if (mode_ == mode::unexpected_body) {
-            const auto type = head_.headers.find("content-type");
-            throw protocol_error("expected an event stream, got Content-Type \"" +
-                                 std::string(type.value_or("")) +
-                                 "\": " + snippet(redact_(error_body_.text())));
-        }
-        if (!done_ && !stopped_) {
-            protocol_error e("stream ended before [DONE] after " +
-                             std::to_string(accumulator_.chunk_count()) + " chunks" +
-                             (parser_.finish() ? "" : " (in the middle of an event)"));
-            attach_partial(e);
-            throw e;
-        }
-        chat_response r = accumulator_.take();
-        r.http = std::move(meta);
-        return r;
-    }
-
-    // The transport failed after chunks reached the caller: timeouts and cancellation keep
-    // their kind; a broken connection is a stream that ended early.
-    [[noreturn]] void fail_mid_stream(const transport_error& e) {
-        if (e.kind() == transport_error_kind::timeout ||
-            e.kind() == transport_error_kind::cancelled) {
-            transport_error copy = e;
-            attach_partial(copy);
-            throw copy;
-        }
-        protocol_error ended("stream ended before [DONE] after " +
-                             std::to_string(accumulator_.chunk_count()) + " chunks: " + e.what());
-        attach_partial(ended);
-        throw ended;
-    }
-
-private:
-    enum class mode { events, error_body, unexpected_body };
-
-    void on_event(const sse::event& e) {
-        if (done_ || stopped_) return;
-        switch (decoder_.decode(e.type, e.data)) {
-            case chunk_decoder::result::skip:
-                return;
-            case chunk_decoder::result::done:
-                done_ = true;
-                return;
-            case chunk_decoder::result::error:
-                throw stream_error();
-            case chunk_decoder::result::chunk:
-                break;
-        }
-        const chat_chunk& chunk = decoder_.chunk();
-        accumulator_.add(chunk);
-        delivered_ = true;
-        if constexpr (std::is_same_v<std::invoke_result_t<Callback&, const chat_chunk&>, bool>) {
-            if (!std::invoke(callback_, chunk)) stopped_ = true;
-        } else {
-            std::invoke(callback_, chunk);
-        }
-    }
-
-    // An error object inside a 200 stream: status is its raw_status_code when present.
-    api_error stream_error() const {
-        const boost::json::value& payload = decoder_.error_payload();
-        std::string body = boost::json::serialize(payload);
-        api_error_details details = parse_error_body(body);
-        response_metadata meta =
-            make_response_metadata(details.raw_status_code.value_or(head_.status), head_.headers);
-        return make_api_error(std::move(meta), std::move(body), std::move(details), redact_);
-    }
-
-    void attach_partial(error& e) const {
-        if (accumulator_.chunk_count() > 0) {
-            chat_response partial = accumulator_.response();
-            partial.http = make_response_metadata(head_.status, head_.headers);
-            e.set_partial_response(std::move(partial));
-        }
-    }
-
-    Callback& callback_;
-    sse::parser parser_;
-    chunk_decoder decoder_;
-    stream_accumulator accumulator_;
-    response_head head_;
-    body_buffer error_body_;
-    const redactor& redact_;
-    mode mode_ = mode::events;
-    bool delivered_ = false;
-    bool done_ = false;
-    bool stopped_ = false;
-    std::exception_ptr failure_;
-};
+#ifdef MISTRAL_SEPARATE_COMPILATION
+extern template class client_engine<void>;
+#endif
 
 }  // namespace detail
 
@@ -471,12 +739,8 @@ public:
     /// value that cannot be sent), api_error (the API answered with an error), transport_error
     /// (connect, TLS, timeout, reset, cancelled), protocol_error (a malformed answer).
     chat_response chat(const chat_request& request, const call_options& call = {}) {
-        if (request.stream.value_or(false)) {
-            throw usage_error(
-                "chat() sends non-streaming requests; use stream() for \"stream\": true");
-        }
-        detail::json_response_sink sink(options_.max_response_size);
-        return execute(request, false, call, sink);
+        auto send = [this](const http_request& r, response_handler& h) { transport_.send(r, h); };
+        return detail::client_engine<>::chat(options_, send, request, call);
     }
 
     /// Sends a streaming request (always with `"stream": true`) and calls on_chunk for every
@@ -497,10 +761,16 @@ public:
         using result = std::invoke_result_t<OnChunk&, const chat_chunk&>;
         static_assert(std::is_void_v<result> || std::is_same_v<result, bool>,
                       "the stream callback must return void or bool (false stops the stream)");
-        const detail::redactor redact(options_.api_key);
-        detail::event_stream_sink<std::remove_reference_t<OnChunk>> sink(
-            on_chunk, options_.max_event_size, redact);
-        return execute(request, true, call, sink);
+        auto forward = [&on_chunk](const chat_chunk& chunk) -> bool {
+            if constexpr (std::is_same_v<result, bool>) {
+                return std::invoke(on_chunk, chunk);
+            } else {
+                std::invoke(on_chunk, chunk);
+                return true;
+            }
+        };
+        auto send = [this](const http_request& r, response_handler& h) { transport_.send(r, h); };
+        return detail::client_engine<>::stream(options_, send, request, forward, call);
     }
 
     /// The transport, e.g. to inspect a mock.
@@ -509,178 +779,12 @@ public:
     const client_options& options() const noexcept { return options_; }
 
 private:
-    using clock = std::chrono::steady_clock;
-
     static Transport make_transport(const transport_options& options) {
         if constexpr (std::is_constructible_v<Transport, const transport_options&>) {
             return Transport(options);
         } else {
             return Transport();
         }
-    }
-
-    clock::time_point now() const {
-        return options_.environment.now ? options_.environment.now() : clock::now();
-    }
-
-    void log(const std::string& line) const {
-        if (options_.debug)
-            options_.debug(detail::redactor(options_.api_key)("mistral-cpp: " + line));
-    }
-
-    http_request build_request(const chat_request& request, bool streaming,
-                               const call_options& call, const timeout_options& timeouts) const {
-        if (options_.api_key.empty()) {
-            throw usage_error(
-                "no API key: set client_options::api_key or the MISTRAL_API_KEY environment "
-                "variable");
-        }
-        if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
-        if (request.messages.empty())
-            throw usage_error("cannot send the request: messages is empty");
-        boost::json::value body = boost::json::value_from(request);
-        if (streaming) body.as_object().insert_or_assign("stream", true);
-        detail::json_path path;
-        detail::check_sendable(body, path);
-
-        http_request http;
-        std::string_view base = options_.base_url;
-        while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-        http.url = std::string(base) + "/v1/chat/completions";
-        http.headers.add("Authorization", "Bearer " + options_.api_key);
-        http.headers.add("Content-Type", "application/json");
-        http.headers.add("Accept", streaming ? "text/event-stream" : "application/json");
-        http.headers.add("User-Agent", "mistral-cpp/" MISTRAL_CPP_VERSION_STRING);
-        for (const auto& h : options_.headers) http.headers.set(h.name, h.value);
-        for (const auto& h : call.headers) http.headers.set(h.name, h.value);
-        http.body = boost::json::serialize(body);
-        http.connect_timeout = timeouts.connect;
-        http.read_timeout = streaming ? timeouts.stream_idle : timeouts.read;
-        http.stop = call.stop;
-        return http;
-    }
-
-    // The wait before the next attempt, or nullopt when the error must be thrown instead.
-    std::optional<std::chrono::milliseconds> retry_wait(const retry_policy& policy, int attempt,
-                                                        const http_headers* headers,
-                                                        clock::time_point start,
-                                                        std::optional<clock::time_point> deadline,
-                                                        std::string& reason) const {
-        if (attempt > policy.max_retries) return std::nullopt;
-        const auto& env = options_.environment;
-        std::chrono::milliseconds wait =
-            policy.backoff(attempt - 1, env.jitter ? env.jitter() : detail::default_jitter());
-        reason = "backoff";
-        if (headers != nullptr) {
-            const auto wall = env.wall_now ? env.wall_now() : std::chrono::system_clock::now();
-            if (const auto asked = parse_retry_after(*headers, wall)) {
-                if (*asked > policy.max_retry_after) return std::nullopt;
-                wait = *asked;
-                reason = "Retry-After";
-            }
-        }
-        const auto t = now();
-        if (t - start + wait > policy.max_elapsed) return std::nullopt;
-        if (deadline && t + wait >= *deadline) return std::nullopt;
-        return wait;
-    }
-
-    void sleep(std::chrono::milliseconds wait, const std::stop_token& stop) const {
-        if (options_.environment.sleep) {
-            options_.environment.sleep(wait, stop);
-        } else {
-            detail::interruptible_sleep(wait, stop);
-        }
-        if (stop.stop_requested())
-            throw transport_error(transport_error_kind::cancelled, "call cancelled");
-    }
-
-    template <class Sink>
-    chat_response execute(const chat_request& request, bool streaming, const call_options& call,
-                          Sink& sink) {
-        const timeout_options& timeouts = call.timeouts ? *call.timeouts : options_.timeouts;
-        const retry_policy& policy = call.retry ? *call.retry : options_.retry;
-        http_request http = build_request(request, streaming, call, timeouts);
-        const detail::redactor redact(options_.api_key);
-        const auto start = now();
-        std::optional<clock::time_point> deadline;
-        if (timeouts.total) deadline = start + *timeouts.total;
-        http.deadline = deadline;
-
-        for (int attempt = 1;; ++attempt) {
-            if (call.stop.stop_requested())
-                throw transport_error(transport_error_kind::cancelled, "call cancelled");
-            if (deadline && now() >= *deadline)
-                throw transport_error(transport_error_kind::timeout, "total timeout expired");
-            log("POST " + http.url + (streaming ? " (stream)" : "") + ", attempt " +
-                std::to_string(attempt) + ", headers: " + describe_headers(http.headers));
-            sink.begin_attempt();
-            std::optional<transport_error> failure;
-            const auto sent = now();
-            try {
-                transport_.send(http, sink);
-            } catch (const transport_error& e) {
-                failure.emplace(e.kind(), redact(e.what()));
-            }
-            sink.rethrow_if_failed();
-            std::string reason;
-            if (failure) {
-                log(std::string("transport error (") + to_string(failure->kind()) +
-                    "): " + failure->what());
-                if (sink.completed()) {
-                    failure.reset();  // [DONE] had arrived: only the draining failed
-                } else if (sink.delivered()) {
-                    sink.fail_mid_stream(*failure);
-                } else {
-                    const auto wait =
-                        policy.retries_transport(failure->kind())
-                            ? retry_wait(policy, attempt, nullptr, start, deadline, reason)
-                            : std::nullopt;
-                    if (!wait) throw *failure;
-                    log("retry " + std::to_string(attempt) + " in " +
-                        std::to_string(wait->count()) + " ms (" + reason + ")");
-                    sleep(*wait, call.stop);
-                    continue;
-                }
-            }
-            const response_head& head = sink.head();
-            response_metadata meta = make_response_metadata(head.status, head.headers);
-            meta.attempts = attempt;
-            log("status " + std::to_string(head.status) + " after " +
-                std::to_string(
-                    std::chrono::duration_cast<std::chrono::milliseconds>(now() - sent).count()) +
-                " ms" + (meta.request_id.empty() ? "" : ", request id " + meta.request_id));
-            if (head.status < 200 || head.status > 299) {
-                std::string body = sink.take_body();
-                api_error_details details = parse_error_body(body);
-                api_error err = detail::make_api_error(std::move(meta), std::move(body),
-                                                       std::move(details), redact);
-                const auto wait =
-                    policy.retries_status(err.status())
-                        ? retry_wait(policy, attempt, &err.headers(), start, deadline, reason)
-                        : std::nullopt;
-                if (!wait) throw err;
-                log("retry " + std::to_string(attempt) + " after status " +
-                    std::to_string(err.status()) + " in " + std::to_string(wait->count()) +
-                    " ms (" + reason + ")");
-                sleep(*wait, call.stop);
-                continue;
-            }
-            return sink.finish(std::move(meta));
-        }
-    }
-
-    // Header names and values for the debug log, credentials redacted.
-    static std::string describe_headers(const http_headers& headers) {
-        std::string out;
-        for (const auto& h : headers) {
-            if (!out.empty()) out += ", ";
-            const bool secret = iequals(h.name, "authorization") ||
-                                iequals(h.name, "proxy-authorization") ||
-                                iequals(h.name, "x-api-key") || iequals(h.name, "cookie");
-            out += h.name + ": " + (secret ? "[redacted]" : h.value);
-        }
-        return out;
     }
 
     client_options options_;

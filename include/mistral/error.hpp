@@ -28,8 +28,8 @@ public:
     /// nothing arrived or the call was not a stream.
     const chat_response* partial_response() const noexcept { return partial_.get(); }
     /// Attaches the partial response (used by the client before it throws).
-    void set_partial_response(chat_response partial) {
-        partial_ = std::make_shared<const chat_response>(std::move(partial));
+    void set_partial_response(std::shared_ptr<const chat_response> partial) noexcept {
+        partial_ = std::move(partial);
     }
 
 private:
@@ -65,6 +65,14 @@ struct api_error_details {
     /// `request_id` of the body, when present (the gateway's 401 body carries it).
     std::string request_id;
 };
+
+namespace detail {
+// The start of a text, for error messages.
+inline std::string snippet(std::string_view text) {
+    constexpr std::size_t max = 200;
+    return std::string(text.substr(0, max)) + (text.size() > max ? "..." : "");
+}
+}  // namespace detail
 
 /// True for the HTTP statuses worth retrying: 408, 409, 425, 429 and every 5xx.
 inline bool is_retryable_status(int status) noexcept {
@@ -136,12 +144,11 @@ private:
         if (!details.message.empty()) {
             out += details.message;
         } else if (!d.body.empty()) {
-            constexpr std::size_t max_snippet = 200;
-            std::string snippet = d.body.substr(0, max_snippet);
-            for (char& c : snippet) {
+            std::string body = detail::snippet(d.body);
+            for (char& c : body) {
                 if (c == '\n' || c == '\r' || c == '\t') c = ' ';
             }
-            out += "unrecognised body: " + snippet + (d.body.size() > max_snippet ? "..." : "");
+            out += "unrecognised body: " + body;
         } else {
             out += "empty body";
         }

@@ -393,6 +393,9 @@ private:
                     : "cannot use " + origin);
         }
         cli.set_keep_alive(true);
+        // httplib writes the head and the body separately; with Nagle's algorithm the body of a
+        // request on a reused connection waits for the peer's delayed ACK (tens of ms).
+        cli.set_tcp_nodelay(true);
         cli.set_follow_location(false);
 #ifdef CPPHTTPLIB_OPENSSL_SUPPORT
         cli.enable_server_certificate_verification(true);

@@ -727,6 +727,22 @@ requires detail::json_convertible<T> T tag_invoke(const boost::json::value_to_ta
     return out;
 }
 
+#ifdef MISTRAL_SEPARATE_COMPILATION
+// Compiled once, in the translation unit that includes <mistral/src.hpp>.
+extern template void tag_invoke<chat_request>(const boost::json::value_from_tag&,
+                                              boost::json::value&, const chat_request&);
+extern template void tag_invoke<chat_response>(const boost::json::value_from_tag&,
+                                               boost::json::value&, const chat_response&);
+extern template void tag_invoke<chat_chunk>(const boost::json::value_from_tag&, boost::json::value&,
+                                            const chat_chunk&);
+extern template chat_request tag_invoke<chat_request>(
+    const boost::json::value_to_tag<chat_request>&, const boost::json::value&);
+extern template chat_response tag_invoke<chat_response>(
+    const boost::json::value_to_tag<chat_response>&, const boost::json::value&);
+extern template chat_chunk tag_invoke<chat_chunk>(const boost::json::value_to_tag<chat_chunk>&,
+                                                  const boost::json::value&);
+#endif
+
 /// Reads JSON into an existing object, reusing its storage (strings, vectors): what a hot loop
 /// that decodes many values of the same type should call. Throws like value_to.
 template <class T>
@@ -749,9 +765,7 @@ requires detail::json_convertible<T> T from_json(std::string_view text) {
 /// Serializes any type of types.hpp to JSON text in the API's wire shape.
 template <class T>
 requires detail::json_convertible<T> std::string to_json(const T& value) {
-    boost::json::value v;
-    detail::write_value(v, value);
-    return boost::json::serialize(v);
+    return boost::json::serialize(boost::json::value_from(value));
 }
 
 namespace detail {

@@ -79,7 +79,7 @@ inline constexpr const char* high = "high";
 
 /// `{"type":"text","text":...}`: a piece of text.
 struct text_chunk {
-    std::string text;
+    std::string text{};
     boost::json::object extra{};
     bool operator==(const text_chunk&) const = default;
 };
@@ -87,7 +87,7 @@ struct text_chunk {
 /// The object form of an image reference: a URL (or a `data:image/...;base64,` URL) and an
 /// optional detail level ("low", "auto", "high").
 struct image_url {
-    std::string url;
+    std::string url{};
     std::optional<std::string> detail{};
     boost::json::object extra{};
     bool operator==(const image_url&) const = default;
@@ -96,14 +96,14 @@ struct image_url {
 /// `{"type":"image_url","image_url":...}`: an image, given as a plain URL string or as an
 /// image_url object (the form is kept as given).
 struct image_url_chunk {
-    std::variant<std::string, mistral::image_url> image_url;
+    std::variant<std::string, mistral::image_url> image_url{};
     boost::json::object extra{};
     bool operator==(const image_url_chunk&) const = default;
 };
 
 /// `{"type":"document_url",...}`: a document to read, by URL.
 struct document_url_chunk {
-    std::string document_url;
+    std::string document_url{};
     std::optional<std::string> document_name{};
     boost::json::object extra{};
     bool operator==(const document_url_chunk&) const = default;
@@ -114,22 +114,22 @@ using reference_id = std::variant<std::int64_t, std::string>;
 
 /// `{"type":"reference","reference_ids":[...]}`: references to sources.
 struct reference_chunk {
-    std::vector<reference_id> reference_ids;
+    std::vector<reference_id> reference_ids{};
     boost::json::object extra{};
     bool operator==(const reference_chunk&) const = default;
 };
 
 /// `{"type":"file","file_id":...}`: an uploaded file, by id.
 struct file_chunk {
-    std::string file_id;
+    std::string file_id{};
     boost::json::object extra{};
     bool operator==(const file_chunk&) const = default;
 };
 
 /// `{"type":"tool_reference",...}`: a source a built-in tool used (only inside thinking).
 struct tool_reference_chunk {
-    std::string tool;
-    std::string title;
+    std::string tool{};
+    std::string title{};
     std::optional<std::string> url{};
     std::optional<std::string> favicon{};
     std::optional<std::string> description{};
@@ -140,7 +140,7 @@ struct tool_reference_chunk {
 /// A chunk whose `type` this version of the library does not know, kept whole (its `type`
 /// member included) so that it is sent back and converted back exactly as received.
 struct unknown_chunk {
-    boost::json::object json;
+    boost::json::object json{};
     /// The chunk's `type` member ("" if absent or not a string).
     std::string_view type() const noexcept {
         const auto* t = json.if_contains("type");
@@ -157,7 +157,7 @@ using thinking_part =
 /// `{"type":"thinking","thinking":[...]}`: a reasoning model's thinking. `signature` replays
 /// reasoning across turns; `closed` (default true) is used when prefixing.
 struct thinking_chunk {
-    std::vector<thinking_part> thinking;
+    std::vector<thinking_part> thinking{};
     std::optional<std::string> signature{};
     std::optional<bool> closed{};
     boost::json::object extra{};
@@ -174,7 +174,7 @@ struct thinking_chunk {
 
 /// `{"type":"input_audio","input_audio":...}`: base64-encoded audio.
 struct input_audio_chunk {
-    std::string input_audio;
+    std::string input_audio{};
     boost::json::object extra{};
     bool operator==(const input_audio_chunk&) const = default;
 };
@@ -190,7 +190,7 @@ using content = std::variant<std::string, std::vector<content_chunk>>;
 /// (thinking excluded).
 inline std::string text_of(const content& c) {
     if (const auto* s = std::get_if<std::string>(&c)) return *s;
-    std::string out;
+    std::string out{};
     for (const auto& chunk : std::get<std::vector<content_chunk>>(c)) {
         if (const auto* t = std::get_if<text_chunk>(&chunk)) out += t->text;
     }
@@ -199,7 +199,7 @@ inline std::string text_of(const content& c) {
 
 /// The text of a content's thinking chunks, concatenated ("" for string content).
 inline std::string thinking_of(const content& c) {
-    std::string out;
+    std::string out{};
     if (const auto* list = std::get_if<std::vector<content_chunk>>(&c)) {
         for (const auto& chunk : *list) {
             if (const auto* t = std::get_if<thinking_chunk>(&chunk)) out += t->text();
@@ -215,7 +215,7 @@ inline std::string thinking_of(const content& c) {
 /// The function a tool call invokes. The API sends `arguments` as a JSON string; an object is
 /// accepted too, and the form is kept. parse_arguments() (json.hpp) gives the object either way.
 struct function_call {
-    std::string name;
+    std::string name{};
     std::variant<std::string, boost::json::object> arguments{};
     boost::json::object extra{};
     bool operator==(const function_call&) const = default;
@@ -335,7 +335,7 @@ inline tool_message tool_result(const char* tool_call_id, const char* text) {
 /// A function the model may call: name, description and a JSON Schema object for its
 /// parameters. `strict` asks the model to follow the schema exactly.
 struct function_definition {
-    std::string name;
+    std::string name{};
     std::optional<std::string> description{};
     std::optional<bool> strict{};
     boost::json::object parameters{};
@@ -345,7 +345,7 @@ struct function_definition {
 
 /// `{"type":"function","function":{...}}`: a function tool.
 struct function_tool {
-    function_definition function;
+    function_definition function{};
     boost::json::object extra{};
     bool operator==(const function_tool&) const = default;
 };
@@ -385,7 +385,7 @@ struct image_generation_tool {
 };
 /// Built-in tool `{"type":"document_library"}`: search the given libraries (at least one id).
 struct document_library_tool {
-    std::vector<std::string> library_ids;
+    std::vector<std::string> library_ids{};
     std::optional<mistral::tool_configuration> tool_configuration{};
     boost::json::object extra{};
     bool operator==(const document_library_tool&) const = default;
@@ -394,15 +394,15 @@ struct document_library_tool {
 /// Credentials for a connector: `type` is "api-key" or "oauth2-token". The value is a secret:
 /// the library never logs request bodies.
 struct connector_authorization {
-    std::string type;
-    std::string value;
+    std::string type{};
+    std::string value{};
     boost::json::object extra{};
     bool operator==(const connector_authorization&) const = default;
 };
 
 /// Built-in tool `{"type":"connector","connector_id":...}`: a custom connector.
 struct connector_tool {
-    std::string connector_id;
+    std::string connector_id{};
     std::optional<connector_authorization> authorization{};
     std::optional<mistral::tool_configuration> tool_configuration{};
     boost::json::object extra{};
@@ -411,7 +411,7 @@ struct connector_tool {
 
 /// A tool whose `type` this version of the library does not know, kept whole.
 struct unknown_tool {
-    boost::json::object json;
+    boost::json::object json{};
     bool operator==(const unknown_tool&) const = default;
 };
 
@@ -430,7 +430,7 @@ inline function_tool make_function_tool(std::string name, std::string descriptio
 
 /// The `function` member of a named tool choice.
 struct function_name {
-    std::string name;
+    std::string name{};
     boost::json::object extra{};
     bool operator==(const function_name&) const = default;
 };
@@ -458,7 +458,7 @@ inline named_tool_choice force_tool(std::string function_name) {
 /// A JSON Schema for structured output: `name` and `schema` are required; `strict` makes the
 /// model follow it exactly (strict schemas need `additionalProperties: false` on objects).
 struct json_schema {
-    std::string name;
+    std::string name{};
     std::optional<std::string> description{};
     boost::json::object schema{};
     std::optional<bool> strict{};
@@ -488,7 +488,7 @@ inline response_format json_schema_format(json_schema schema) {
 /// Predicted output: text the reply is expected to resemble, to speed up edits.
 struct prediction {
     std::string type = "content";
-    std::string content;
+    std::string content{};
     boost::json::object extra{};
     bool operator==(const prediction&) const = default;
 };
@@ -569,8 +569,8 @@ using stop_sequences = std::variant<std::string, std::vector<std::string>>;
 /// `stream` need not be set: client::stream() always sends `"stream": true` and client::chat()
 /// sends what you set (nothing by default). `extra` members are sent as they are.
 struct chat_request {
-    std::string model;
-    std::vector<message> messages;
+    std::string model{};
+    std::vector<message> messages{};
     std::optional<double> temperature{};
     std::optional<double> top_p{};
     std::optional<std::int64_t> max_tokens{};
@@ -641,11 +641,11 @@ struct chat_choice {
 /// `http` is not part of the JSON: it carries the status, headers, request id and rate limits
 /// of the HTTP response (empty when the response did not come from a call).
 struct chat_response {
-    std::string id;
-    std::string object;
-    std::string model;
+    std::string id{};
+    std::string object{};
+    std::string model{};
     std::int64_t created = 0;
-    std::vector<chat_choice> choices;
+    std::vector<chat_choice> choices{};
     usage_info usage{};
     boost::json::object extra{};
     response_metadata http{};
@@ -680,11 +680,11 @@ struct chunk_choice {
 
 /// One `chat.completion.chunk` event of a stream. The last content chunk also carries `usage`.
 struct chat_chunk {
-    std::string id;
+    std::string id{};
     std::optional<std::string> object{};
     std::optional<std::int64_t> created{};
-    std::string model;
-    std::vector<chunk_choice> choices;
+    std::string model{};
+    std::vector<chunk_choice> choices{};
     std::optional<usage_info> usage{};
     boost::json::object extra{};
     bool operator==(const chat_chunk&) const = default;

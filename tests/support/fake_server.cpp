@@ -168,24 +168,23 @@ reply plan(const chat_request& r, int serial) {
         return out;
     }
     if (!functions.empty() && tools_allowed) {
-        std::vector<const function_tool*> chosen;
-        for (const auto* f : functions) {
-            if (lower(question).find(lower(f->function.name)) != std::string::npos)
-                chosen.push_back(f);
-        }
-        if (chosen.empty() || r.parallel_tool_calls == false)
-            chosen.resize(std::min<std::size_t>(chosen.size(), 1));
-        if (chosen.empty()) chosen.push_back(functions.front());
+        // Call every function the question names (only the first without parallel calls), or
+        // else the first function.
         int index = 0;
-        for (const auto* f : chosen) {
+        auto call = [&](const function_tool& f) {
             out.calls.push_back(tool_call{.id = tool_call_id(serial * 16 + index),
                                           .type = "function",
-                                          .function = {.name = f->function.name,
+                                          .function = {.name = f.function.name,
                                                        .arguments = json::serialize(sample(
-                                                           f->function.parameters, "", question))},
+                                                           f.function.parameters, "", question))},
                                           .index = index});
             ++index;
+        };
+        for (const auto* f : functions) {
+            if (index > 0 && r.parallel_tool_calls == false) break;
+            if (lower(question).find(lower(f->function.name)) != std::string::npos) call(*f);
         }
+        if (index == 0) call(*functions.front());
         out.finish_reason = "tool_calls";
         return out;
     }
@@ -263,6 +262,7 @@ fake_server::fake_server(fake_server_options options) : options_(std::move(optio
     const std::size_t threads = options_.threads;
     server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     server_->set_keep_alive_max_count(100000);  // httplib closes after 5 requests by default
+    server_->set_tcp_nodelay(true);
     server_->Post(
         "/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
             fake_handler handler;

@@ -1,0 +1,40 @@
+// mistral-cpp: a header-only C++20 client for the Mistral AI Chat Completion API.
+// SPDX-License-Identifier: MIT
+//
+// Separate compilation, for programs with many translation units. By default everything is
+// instantiated where it is used, and each translation unit that calls the client compiles the
+// JSON codecs and the call machinery again. Instead:
+//
+//   1. define MISTRAL_SEPARATE_COMPILATION for every translation unit of the program
+//      (CMake: target_compile_definitions(app PRIVATE MISTRAL_SEPARATE_COMPILATION));
+//   2. include this header in exactly one .cpp file.
+//
+// That file then holds the client engine and the conversions of the API's main types, and every
+// other translation unit only declares them (as Boost.JSON's own src.hpp does).
+#pragma once
+
+#include "core.hpp"
+
+#ifndef MISTRAL_SEPARATE_COMPILATION
+#error \
+    "<mistral/src.hpp> is for MISTRAL_SEPARATE_COMPILATION builds: define it for every translation unit"
+#endif
+
+namespace mistral {
+
+template class detail::client_engine<void>;
+
+template void tag_invoke<chat_request>(const boost::json::value_from_tag&, boost::json::value&,
+                                       const chat_request&);
+template void tag_invoke<chat_response>(const boost::json::value_from_tag&, boost::json::value&,
+                                        const chat_response&);
+template void tag_invoke<chat_chunk>(const boost::json::value_from_tag&, boost::json::value&,
+                                     const chat_chunk&);
+template chat_request tag_invoke<chat_request>(const boost::json::value_to_tag<chat_request>&,
+                                               const boost::json::value&);
+template chat_response tag_invoke<chat_response>(const boost::json::value_to_tag<chat_response>&,
+                                                 const boost::json::value&);
+template chat_chunk tag_invoke<chat_chunk>(const boost::json::value_to_tag<chat_chunk>&,
+                                           const boost::json::value&);
+
+}  // namespace mistral
