@@ -2645,6 +2645,7 @@ private:
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <string>
@@ -3058,29 +3059,36 @@ private:
         return (seen & (1u << static_cast<unsigned>(s))) != 0;
     }
 
+    // A literal's length is a constant here, so the comparison compiles to a few loads instead
+    // of a call to memcmp (which string_view's == makes, once per key of every chunk).
+    template <std::size_t N>
+    static bool is(std::string_view key, const char (&literal)[N]) noexcept {
+        return key.size() == N - 1 && std::memcmp(key.data(), literal, N - 1) == 0;
+    }
+
     static slot classify(place p, std::string_view key) noexcept {
         switch (p) {
             case place::top:
-                if (key == "id") return slot::id;
-                if (key == "object") return slot::object;
-                if (key == "created") return slot::created;
-                if (key == "model") return slot::model;
-                if (key == "choices") return slot::choices;
-                if (key == "usage") return slot::usage;
+                if (is(key, "id")) return slot::id;
+                if (is(key, "object")) return slot::object;
+                if (is(key, "created")) return slot::created;
+                if (is(key, "model")) return slot::model;
+                if (is(key, "choices")) return slot::choices;
+                if (is(key, "usage")) return slot::usage;
                 break;
             case place::choice:
-                if (key == "index") return slot::index;
-                if (key == "delta") return slot::delta;
-                if (key == "finish_reason") return slot::finish_reason;
+                if (is(key, "index")) return slot::index;
+                if (is(key, "delta")) return slot::delta;
+                if (is(key, "finish_reason")) return slot::finish_reason;
                 break;
             case place::delta:
-                if (key == "content") return slot::content;
-                if (key == "role") return slot::role;
+                if (is(key, "content")) return slot::content;
+                if (is(key, "role")) return slot::role;
                 break;
             case place::usage:
-                if (key == "prompt_tokens") return slot::prompt_tokens;
-                if (key == "completion_tokens") return slot::completion_tokens;
-                if (key == "total_tokens") return slot::total_tokens;
+                if (is(key, "prompt_tokens")) return slot::prompt_tokens;
+                if (is(key, "completion_tokens")) return slot::completion_tokens;
+                if (is(key, "total_tokens")) return slot::total_tokens;
                 break;
             default:
                 break;
