@@ -14,6 +14,9 @@ the ratios to mistral-cpp. Run from a release build:
 
   cmake --preset release && cmake --build --preset release --target sse_server stream_consumer
   python3 benchmarks/e2e_compare.py --build build/release --chunks 100000 --rounds 5
+
+--also NAME=BINARY adds another build of stream_consumer, e.g. one compiled against a newer
+cpp-httplib than the system's (see the README's Performance section).
 """
 import argparse
 import os
@@ -49,6 +52,8 @@ def main():
     ap.add_argument("--chunks", type=int, default=100000)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--only-ours", action="store_true", help="skip the Node and curl clients")
+    ap.add_argument("--also", action="append", default=[], metavar="NAME=BINARY",
+                    help="another build of stream_consumer to compare (e.g. against a newer cpp-httplib)")
     args = ap.parse_args()
 
     build = pathlib.Path(args.build).resolve()
@@ -59,6 +64,10 @@ def main():
             sys.exit(f"{binary} is missing: cmake --build {args.build} --target sse_server stream_consumer")
     clients = {"mistral-cpp": lambda url: [str(ours), url],
                "mistral-cpp, accumulate=false": lambda url: [str(ours), url, "--no-accumulate"]}
+    for also in args.also:
+        name, _, binary = also.partition("=")
+        clients[name] = lambda url, binary=binary: [binary, url]
+        clients[name + ", accumulate=false"] = lambda url, binary=binary: [binary, url, "--no-accumulate"]
     if not args.only_ours:
         peers = HERE / "peers"
         if not (peers / "node_modules").exists():
