@@ -5,6 +5,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -22,5 +24,14 @@ inline std::string read_fixture(const std::string& name) {
 inline boost::json::value fixture_json(const std::string& name) {
     return boost::json::parse(read_fixture(name));
 }
+
+// The error bodies of tests/fixtures/errors that the API sends with a 4xx status (not retried),
+// with that status.
+inline const std::vector<std::pair<int, std::string>> client_error_fixtures = {
+    {400, "400_message_order.json"}, {401, "401_detail_string.json"},
+    {401, "401_gateway.json"},       {403, "403_tier.json"},
+    {404, "404_not_found.json"},     {422, "422_nested_detail.json"},
+    {422, "422_detail_list.json"},
+};
 
 }  // namespace mistral::test

@@ -323,13 +323,7 @@ TEST_CASE("what cannot be sent is a usage_error before any I/O") {
 }
 
 TEST_CASE("every known error body shape becomes an api_error; 4xx are not retried") {
-    const std::vector<std::pair<int, std::string>> cases = {
-        {400, "400_message_order.json"}, {401, "401_detail_string.json"},
-        {401, "401_gateway.json"},       {403, "403_tier.json"},
-        {404, "404_not_found.json"},     {422, "422_nested_detail.json"},
-        {422, "422_detail_list.json"},
-    };
-    for (const auto& [status, file] : cases) {
+    for (const auto& [status, file] : test::client_error_fixtures) {
         harness h;
         const std::string body = test::read_fixture("errors/" + file);
         h.mock.enqueue(scripted_response::json(body, status, {{"x-request-id", "rid"}}));

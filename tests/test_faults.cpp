@@ -201,15 +201,9 @@ TEST_CASE("fault: 500, 502, 503 then success") {
 }
 
 TEST_CASE("fault: 400, 401, 403, 404 and 422 with every known body shape are parsed, not retried") {
-    const std::vector<std::pair<int, std::string>> cases = {
-        {400, "400_message_order.json"}, {401, "401_detail_string.json"},
-        {401, "401_gateway.json"},       {403, "403_tier.json"},
-        {404, "404_not_found.json"},     {422, "422_nested_detail.json"},
-        {422, "422_detail_list.json"},
-    };
     fake_server server;
     client c(options_for(server.base_url()));
-    for (const auto& [status, file] : cases) {
+    for (const auto& [status, file] : client_error_fixtures) {
         INFO(file);
         server.script(faults::status(status, read_fixture("errors/" + file)));
         const auto before = server.requests().size();

@@ -2879,8 +2879,7 @@ public:
             d.extra.clear();
         } else if (slot_ == slot::usage) {
             opened = place::usage;
-            usage_info& u = out_->usage.emplace();
-            (void)u;
+            out_->usage.emplace();
         } else {
             return give_up(ec);
         }
