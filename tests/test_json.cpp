@@ -14,11 +14,35 @@ using mistral::test::fixture_json;
 
 namespace {
 
+// The JSON without its null members, except those the API requires to be present and the
+// library therefore always writes (finish_reason, and the content of user and tool messages):
+// what the library reads a null as, "absent".
+json::value without_nulls(json::value v) {
+    if (auto* obj = v.if_object()) {
+        const auto* role = obj->if_contains("role");
+        const bool content_required = role != nullptr && (*role == "user" || *role == "tool");
+        for (auto it = obj->begin(); it != obj->end();) {
+            const bool written =
+                it->key() == "finish_reason" || (it->key() == "content" && content_required);
+            if (it->value().is_null() && !written) {
+                it = obj->erase(it);
+            } else {
+                it->value() = without_nulls(it->value());
+                ++it;
+            }
+        }
+    } else if (auto* arr = v.if_array()) {
+        for (auto& item : *arr) item = without_nulls(item);
+    }
+    return v;
+}
+
 template <class T>
 void check_round_trip(const json::value& original) {
     const T first = json::value_to<T>(original);
     const json::value once = json::value_from(first);
-    CHECK(once == original);  // same members and values as received, unknown ones included
+    // The same members and values as received, unknown ones included; nulls are not kept.
+    CHECK(once == without_nulls(original));
     const T second = json::value_to<T>(once);
     CHECK(second == first);
     const std::string text_once = json::serialize(once);
@@ -134,11 +158,11 @@ TEST_CASE("unknown members, chunk types and enum values are kept") {
     const auto r =
         json::value_to<mistral::chat_response>(fixture_json("response_unknown_fields.json"));
     CHECK(r.extra.contains("guardrails"));
-    CHECK(r.extra.contains("system_fingerprint"));
+    CHECK_FALSE(r.extra.contains("system_fingerprint"));  // null: nothing to keep
     const auto& choice = r.choices.at(0);
     CHECK(choice.finish_reason == "brand_new_reason");
     CHECK(choice.extra.at("stop_reason") == "eos");
-    CHECK(choice.extra.at("logprobs").is_null());
+    CHECK_FALSE(choice.extra.contains("logprobs"));
     CHECK(choice.message.extra.contains("annotations"));
     const auto& chunks = std::get<std::vector<mistral::content_chunk>>(*choice.message.content);
     const auto& unknown = std::get<mistral::unknown_chunk>(chunks.at(1));
@@ -149,7 +173,9 @@ TEST_CASE("unknown members, chunk types and enum values are kept") {
     CHECK(r.usage.prompt_tokens_details->extra.contains("cache_write_tokens"));
     CHECK(r.usage.extra.at("num_cached_tokens") == 4032);
     CHECK(r.usage.service_tier == "standard");
-    CHECK_FALSE(r.usage.prompt_audio_seconds.has_value());  // null: unset, kept for output
+    CHECK_FALSE(r.usage.prompt_audio_seconds.has_value());  // null: unset
+    CHECK(r.usage.extra.empty() == false);
+    CHECK_FALSE(r.usage.extra.contains("prompt_audio_seconds"));
 }
 
 TEST_CASE("unknown tool types are kept and a tool without a type is a function") {
@@ -216,6 +242,90 @@ TEST_CASE("a wrongly typed or missing value is an error naming its JSON path") {
     }
     CHECK_THROWS_WITH(json::value_to<mistral::message>(json::parse(R"({"content":"b"})")),
                       "role: missing");
+}
+
+// Whether the JSON holds a null member anywhere, except the ones the API requires.
+bool has_stray_null(const json::value& v) {
+    return without_nulls(v) != v;
+}
+
+TEST_CASE("a null means absent: never kept in extra, never written back") {
+    const std::string name =
+        GENERATE(as<std::string>{}, "chunk_nulls.json", "chunk_nulls_last.json");
+    INFO(name);
+    const json::value original = fixture_json(name);
+    const auto chunk = json::value_to<mistral::chat_chunk>(original);
+    CHECK(chunk == json::value_to<mistral::chat_chunk>(without_nulls(original)));
+    CHECK(chunk.extra.empty());
+    for (const auto& c : chunk.choices) {
+        CHECK(c.extra.empty());
+        CHECK(c.delta.extra.empty());
+    }
+    CHECK_FALSE(has_stray_null(json::value_from(chunk)));
+}
+
+TEST_CASE("a response with nulls in every nullable place reads as the same response without") {
+    const json::value original = fixture_json("response_nulls.json");
+    const auto r = json::value_to<mistral::chat_response>(original);
+    CHECK(r == json::value_to<mistral::chat_response>(without_nulls(original)));
+    CHECK(r.extra.empty());
+    CHECK(r.choices.at(0).extra.empty());
+    CHECK_FALSE(r.usage.prompt_tokens_details);
+    CHECK_FALSE(r.usage.service_tier);
+    CHECK(r.usage.extra.empty());
+    // The message goes back as the API accepts it, nothing else.
+    CHECK(json::serialize(json::value_from(mistral::message(r.choices.at(0).message))) ==
+          R"({"role":"assistant","content":"Hello world"})");
+    CHECK(r.text() == "Hello world");
+    // A null in a required member is an error like a missing one.
+    CHECK_THAT(
+        error_of(
+            R"({"id":"x","object":"chat.completion","created":1,"model":"m","choices":[{"index":null}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}})"),
+        Catch::Matchers::Equals("choices[0].index: expected integer, got null"));
+}
+
+TEST_CASE("extra never overrides a member the library models") {
+    mistral::chat_request req{.model = "m", .messages = {mistral::user("hi")}, .temperature = 0.2};
+    req.extra["temperature"] = 1.4;  // modelled: ignored
+    req.extra["model"] = "other";    // modelled: ignored
+    req.extra["top_k"] = 5;          // unknown to this version: sent as it is
+    mistral::assistant_message a = mistral::assistant("x");
+    a.extra["role"] = "user";  // the discriminator is modelled too
+    a.extra["content"] = nullptr;
+    req.messages.push_back(a);
+    CHECK(
+        json::serialize(json::value_from(req)) ==
+        R"({"model":"m","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"x"}],"temperature":2E-1,"top_k":5})");
+}
+
+TEST_CASE("stream deltas carry partial tool calls; responses require whole ones") {
+    const auto chunk = mistral::from_json<mistral::chat_chunk>(
+        R"({"id":"c","model":"m","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"ci"}},{"index":1,"id":"abcdefghi","type":"function","function":{"name":"f"}},{"index":2}]}}]})");
+    const auto& calls = *chunk.choices.at(0).delta.tool_calls;
+    REQUIRE(calls.size() == 3);
+    CHECK_FALSE(calls[0].id);
+    CHECK_FALSE(calls[0].function->name);
+    CHECK(std::get<std::string>(*calls[0].function->arguments) == R"({"ci)");
+    CHECK(calls[1].function->name == "f");
+    CHECK_FALSE(calls[1].function->arguments);
+    CHECK_FALSE(calls[2].function);
+    check_round_trip<mistral::chat_chunk>(json::value_from(chunk));
+
+    const std::string head = R"({"id":"x","object":"chat.completion","created":1,"model":"m",)";
+    const std::string usage =
+        R"("usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2})";
+    CHECK_THAT(
+        error_of(
+            head +
+            R"("choices":[{"index":0,"message":{"tool_calls":[{"id":"abcdefghi","function":{"arguments":"{}"}}]},"finish_reason":"tool_calls"}],)" +
+            usage + "}"),
+        Catch::Matchers::Equals("choices[0].message.tool_calls[0].function.name: missing"));
+    CHECK_THAT(
+        error_of(
+            head +
+            R"("choices":[{"index":0,"message":{"tool_calls":[{"id":"abcdefghi","function":{"name":"f"}}]},"finish_reason":"tool_calls"}],)" +
+            usage + "}"),
+        Catch::Matchers::Equals("choices[0].message.tool_calls[0].function.arguments: missing"));
 }
 
 TEST_CASE("decoding into a reused object leaves nothing stale") {

@@ -6,10 +6,12 @@
 //     boost::json::value v = boost::json::value_from(request);
 //     auto response = boost::json::value_to<mistral::chat_response>(v);
 //
-// Unset optionals are omitted; unknown members and members that arrived as null are kept in
-// `extra`, so value_to then value_from gives back the JSON that was read. A value of the wrong
-// type throws mistral::protocol_error naming its JSON path, e.g.
-// "choices[0].message.tool_calls[1].function.name: expected string, got number".
+// Unset optionals are omitted; unknown members are kept in `extra`, so value_to then value_from
+// gives back the JSON that was read, except its nulls: a null means "absent" (a modelled member
+// is unset or takes its default, an unknown null member is dropped), so nothing the server sent
+// as null is ever sent back. A required member that is missing or null, or a value of the wrong
+// type, throws mistral::protocol_error naming its JSON path, e.g.
+// "choices[0].message.tool_calls[1].function.name: expected string, got integer".
 //
 // Each type is described once by a field table (`fields`); reading and writing are generic over
 // those tables. Everything is a template so that a translation unit pays only for the
@@ -115,6 +117,15 @@ template <class V> constexpr bool fields(tool_call*, V&& v) {
     using T = tool_call;
     return v(field("id", &T::id)) || v(field("type", &T::type)) ||
            v(field("function", &T::function, required)) || v(field("index", &T::index));
+}
+template <class V> constexpr bool fields(function_call_delta*, V&& v) {
+    return v(field("name", &function_call_delta::name)) ||
+           v(field("arguments", &function_call_delta::arguments));
+}
+template <class V> constexpr bool fields(tool_call_delta*, V&& v) {
+    using T = tool_call_delta;
+    return v(field("id", &T::id)) || v(field("type", &T::type)) ||
+           v(field("function", &T::function)) || v(field("index", &T::index));
 }
 template <class V> constexpr bool fields(system_message*, V&& v) {
     return v(tag_field{"role", "system"}) ||
@@ -354,6 +365,12 @@ constexpr tag_field tag_of() {
     return found;
 }
 
+// Whether `name` is a member the type models (its discriminator included).
+template <class T>
+constexpr bool is_field_name(std::string_view name) {
+    return fields(static_cast<T*>(nullptr), [&](const auto& f) { return f.name == name; });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Errors with a JSON path
 // ---------------------------------------------------------------------------------------------
@@ -452,13 +469,15 @@ void read_member(T& out, const member_field<T, M>& f, const boost::json::value& 
     if constexpr (is_optional<M>::value) {
         if (jv.is_null()) {
             slot.reset();
-            // Keep an explicit null so that the JSON converts back as it came.
-            if (!(f.flags & null_when_unset)) out.extra.insert_or_assign(f.name, nullptr);
             return;
         }
         if (!slot) slot.emplace();
         read_value(*slot, jv, path);
     } else {
+        if (jv.is_null() && !(f.flags & required)) {
+            slot = default_instance<T>().*(f.ptr);
+            return;
+        }
         read_value(slot, jv, path);
     }
 }
@@ -495,7 +514,7 @@ void read_object(T& out, const boost::json::value& jv, json_path& path) {
             seen |= std::uint64_t{1} << index;
             if constexpr (std::is_same_v<std::decay_t<decltype(f)>, tag_field>) {
                 const auto* s = kv.value().if_string();
-                if (s == nullptr || std::string_view(*s) != f.value) {
+                if (!kv.value().is_null() && (s == nullptr || std::string_view(*s) != f.value)) {
                     path.push(key);
                     fail(path, "expected \"" + std::string(f.value) + "\"");
                 }
@@ -506,7 +525,7 @@ void read_object(T& out, const boost::json::value& jv, json_path& path) {
             }
             return true;
         });
-        if (!matched) out.extra.insert_or_assign(key, kv.value());
+        if (!matched && !kv.value().is_null()) out.extra.insert_or_assign(key, kv.value());
     }
     unsigned index = 0;
     fields(static_cast<T*>(nullptr), [&](const auto& f) {
@@ -531,6 +550,7 @@ void read_tagged(std::variant<Ts...>& out, const boost::json::value& jv, json_pa
     if (obj == nullptr) fail_type(path, "object", jv);
     constexpr tag_field tag = tag_of<first>();
     const boost::json::value* d = obj->if_contains(tag.name);
+    if (d != nullptr && d->is_null()) d = nullptr;
     std::string_view wanted = tag.value;
     if (d != nullptr) {
         const auto* s = d->if_string();
@@ -671,7 +691,9 @@ void write_object(boost::json::value& out, const T& in) {
         }
         return false;
     });
-    for (const auto& kv : in.extra) obj.insert_or_assign(kv.key(), kv.value());
+    for (const auto& kv : in.extra) {
+        if (!is_field_name<T>(kv.key())) obj.emplace(kv.key(), kv.value());
+    }
 }
 
 template <class M>

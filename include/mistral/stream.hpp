@@ -29,9 +29,12 @@
 namespace mistral {
 
 /// Folds the chunks of a stream into the response a non-streaming call would have returned:
-/// content text and thinking concatenated per choice, tool calls merged by their `index`
-/// (whether each arrives whole or its arguments in pieces), the last finish_reason and usage,
-/// and unknown members kept. client::stream() uses it and returns its response; it is also
+/// content text and thinking concatenated per choice; tool-call pieces joined by their `index`
+/// (the first id, type and name that arrive, the argument pieces concatenated in order; a piece
+/// without an index is a call of its own), whole or split, parallel calls interleaved in any
+/// order; the last finish_reason and usage (a usage-only chunk with no choices included);
+/// unknown members kept (string members of a delta, such as a server's reasoning text, are
+/// concatenated like content). client::stream() uses it and returns its response; it is also
 /// usable by hand:
 ///
 ///     mistral::stream_accumulator acc;
@@ -43,8 +46,8 @@ template <class Unused = void>
 class basic_stream_accumulator {
 public:
     /// An accumulator that folds everything; with keep_content false it keeps only what does
-    /// not grow with the stream (ids, usage, finish reasons, unknown members), so its memory
-    /// stays flat however long the stream is.
+    /// not grow with the stream (ids, usage, finish reasons, unknown members of chunks and
+    /// choices), so its memory stays flat however long the stream is.
     explicit basic_stream_accumulator(bool keep_content = true) : keep_content_(keep_content) {}
 
     /// Folds one chunk in.
@@ -71,13 +74,14 @@ public:
     std::size_t chunk_count() const noexcept { return chunks_; }
 
 private:
+    // The choices stay in index order, as a non-streamed response lists them, whatever order
+    // their first pieces arrive in.
     chat_choice& choice_at(std::int64_t index) {
-        for (auto& c : response_.choices) {
-            if (c.index == index) return c;
-        }
-        chat_choice& added = response_.choices.emplace_back();
-        added.index = index;
-        return added;
+        auto& choices = response_.choices;
+        auto at = choices.begin();
+        while (at != choices.end() && at->index < index) ++at;
+        if (at != choices.end() && at->index == index) return *at;
+        return *choices.insert(at, chat_choice{.index = index});
     }
 
     static void fold(chat_choice& into, const chunk_choice& c, bool keep_content) {
@@ -85,13 +89,25 @@ private:
         if (delta.content && keep_content) append_content(into.message, *delta.content);
         if (delta.tool_calls && keep_content) {
             if (!into.message.tool_calls) into.message.tool_calls.emplace();
-            for (const tool_call& call : *delta.tool_calls)
-                merge_tool_call(*into.message.tool_calls, call);
+            for (const tool_call_delta& piece : *delta.tool_calls)
+                merge_tool_call(*into.message.tool_calls, piece);
         }
-        for (const auto& kv : delta.extra)
-            into.message.extra.insert_or_assign(kv.key(), kv.value());
+        if (keep_content) append_members(into.message.extra, delta.extra);
         for (const auto& kv : c.extra) into.extra.insert_or_assign(kv.key(), kv.value());
         if (c.finish_reason) into.finish_reason = c.finish_reason;
+    }
+
+    // Unknown members of deltas: strings are pieces of a text (concatenated), anything else
+    // replaces what came before.
+    static void append_members(boost::json::object& into, const boost::json::object& piece) {
+        for (const auto& kv : piece) {
+            auto* have = into.if_contains(kv.key());
+            if (have != nullptr && have->is_string() && kv.value().is_string()) {
+                have->get_string().append(kv.value().get_string());
+            } else {
+                into.insert_or_assign(kv.key(), kv.value());
+            }
+        }
     }
 
     static void append_text(std::vector<content_chunk>& list, const std::string& text) {
@@ -155,31 +171,39 @@ private:
             append_chunk(list, chunk);
     }
 
-    // A call with a known index (else id) continues that call: the name and argument pieces
-    // are appended. Otherwise it is a new call.
-    static void merge_tool_call(std::vector<tool_call>& calls, const tool_call& piece) {
+    // A piece with the index of a call already seen continues it; any other piece starts a new
+    // call. Argument strings concatenate; arguments sent as an object replace what came before.
+    static void merge_tool_call(std::vector<tool_call>& calls, const tool_call_delta& piece) {
         tool_call* target = nullptr;
-        for (auto& call : calls) {
-            if ((piece.index && call.index == piece.index) ||
-                (!piece.index && piece.id && call.id == piece.id)) {
-                target = &call;
+        if (piece.index) {
+            for (auto& call : calls) {
+                if (call.index == piece.index) target = &call;
             }
         }
         if (target == nullptr) {
-            calls.push_back(piece);
-            return;
+            target = &calls.emplace_back();
+            target->index = piece.index;
         }
-        if (piece.id) target->id = piece.id;
-        if (piece.type) target->type = piece.type;
-        target->function.name += piece.function.name;
-        const auto* more = std::get_if<std::string>(&piece.function.arguments);
-        auto* have = std::get_if<std::string>(&target->function.arguments);
-        if (more != nullptr && have != nullptr) {
-            *have += *more;
-        } else {
-            target->function.arguments = piece.function.arguments;
+        auto first_wins = [](std::optional<std::string>& have,
+                             const std::optional<std::string>& more) {
+            if ((!have || have->empty()) && more && !more->empty()) have = more;
+        };
+        first_wins(target->id, piece.id);
+        first_wins(target->type, piece.type);
+        append_members(target->extra, piece.extra);
+        if (!piece.function) return;
+        function_call& function = target->function;
+        if (function.name.empty() && piece.function->name) function.name = *piece.function->name;
+        if (const auto& more = piece.function->arguments) {
+            auto* have = std::get_if<std::string>(&function.arguments);
+            const auto* text = std::get_if<std::string>(&*more);
+            if (have != nullptr && text != nullptr) {
+                *have += *text;
+            } else {
+                function.arguments = *more;
+            }
         }
-        for (const auto& kv : piece.extra) target->extra.insert_or_assign(kv.key(), kv.value());
+        append_members(function.extra, piece.function->extra);
     }
 
     chat_response response_;
@@ -381,9 +405,24 @@ public:
         return on_int64(static_cast<std::int64_t>(u), s, ec);
     }
 
+    // A null is an absent member (json.hpp's rule), for every member this path knows.
     bool on_null(boost::system::error_code& ec) {
-        if (slot_ != slot::finish_reason) return give_up(ec);
-        choice_->finish_reason.reset();
+        switch (slot_) {
+            case slot::finish_reason:
+                choice_->finish_reason.reset();
+                break;
+            case slot::role:
+                choice_->delta.role.reset();
+                break;
+            case slot::content:
+                choice_->delta.content.reset();
+                break;
+            case slot::usage:
+                out_->usage.reset();
+                break;
+            default:
+                return give_up(ec);
+        }
         slot_ = slot::none;
         return true;
     }

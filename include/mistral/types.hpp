@@ -11,9 +11,13 @@
 // - Open enumerations (roles, finish reasons, reasoning effort, ...) are std::string, with the
 //   known values as named constants; a value the library does not know is kept as received.
 // - Every object type has `extra`: JSON members the library does not model. On input it
-//   receives unknown members (and members that arrived as null), so a response converted back
-//   to JSON is the JSON that was received; on output its members are sent as they are, which
-//   lets you send an API field this version does not know yet.
+//   receives the unknown members, so a response converted back to JSON keeps what this version
+//   does not know; on output its members are sent as they are, which lets you send an API field
+//   this version does not know yet. It never holds a modelled member: one of those in `extra` is
+//   not written (the modelled member alone decides what is sent).
+// - A JSON null means "absent": a modelled member that arrives as null is unset (or takes its
+//   default), and an unknown member whose value is null is not kept. So nothing the server sent
+//   as null is sent back, and a folded stream converts to the JSON a non-streaming reply does.
 // - "String or object" fields are std::variant and keep the form they came in.
 #pragma once
 
@@ -232,6 +236,27 @@ struct tool_call {
     bool operator==(const tool_call&) const = default;
 };
 
+/// A piece of a function call in a stream: every member may be absent. The official API sends
+/// each call whole; OpenAI-compatible servers send the name first and the arguments in pieces.
+struct function_call_delta {
+    std::optional<std::string> name{};
+    std::optional<std::variant<std::string, boost::json::object>> arguments{};
+    boost::json::object extra{};
+    bool operator==(const function_call_delta&) const = default;
+};
+
+/// A piece of a tool call in a stream (delta_message::tool_calls). Pieces with the same `index`
+/// belong to one call: stream_accumulator joins them into a tool_call (the first id, type and
+/// name that arrive, the argument pieces concatenated in order).
+struct tool_call_delta {
+    std::optional<std::string> id{};
+    std::optional<std::string> type{};
+    std::optional<function_call_delta> function{};
+    std::optional<std::int64_t> index{};
+    boost::json::object extra{};
+    bool operator==(const tool_call_delta&) const = default;
+};
+
 // ---------------------------------------------------------------------------------------------
 // Messages
 // ---------------------------------------------------------------------------------------------
@@ -326,6 +351,11 @@ inline tool_message tool_result(std::string tool_call_id, std::string text) {
 }
 inline tool_message tool_result(const char* tool_call_id, const char* text) {
     return tool_result(std::string(tool_call_id), std::string(text));
+}
+/// A tool message answering `call` with a text result: its `tool_call_id` is the call's id and
+/// its `name` the function's name.
+inline tool_message tool_result(const tool_call& call, std::string text) {
+    return {.content = std::move(text), .tool_call_id = call.id, .name = call.function.name};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -649,15 +679,23 @@ struct chat_response {
     usage_info usage{};
     boost::json::object extra{};
     response_metadata http{};
+    /// The text of choice 0's message, thinking excluded ("" when there is no such choice).
+    std::string text() const {
+        for (const auto& c : choices) {
+            if (c.index == 0) return c.message.text();
+        }
+        return {};
+    }
     bool operator==(const chat_response&) const = default;
 };
 
 /// The incremental part of a stream chunk's choice. The first delta usually carries the role;
-/// content arrives piece by piece; tool calls arrive with an `index` that identifies them.
+/// content arrives piece by piece; tool calls arrive whole or in pieces, with an `index` that
+/// identifies them.
 struct delta_message {
     std::optional<std::string> role{};
     std::optional<mistral::content> content{};
-    std::optional<std::vector<mistral::tool_call>> tool_calls{};
+    std::optional<std::vector<tool_call_delta>> tool_calls{};
     std::optional<std::string> tool_call_id{};
     std::optional<std::int64_t> index{};
     std::optional<boost::json::object> metadata{};
@@ -678,7 +716,8 @@ struct chunk_choice {
     bool operator==(const chunk_choice&) const = default;
 };
 
-/// One `chat.completion.chunk` event of a stream. The last content chunk also carries `usage`.
+/// One `chat.completion.chunk` event of a stream. The official API puts `usage` on the last
+/// content chunk; OpenAI-compatible servers send it in a last chunk whose `choices` is empty.
 struct chat_chunk {
     std::string id{};
     std::optional<std::string> object{};
@@ -687,6 +726,15 @@ struct chat_chunk {
     std::vector<chunk_choice> choices{};
     std::optional<usage_info> usage{};
     boost::json::object extra{};
+    /// The text of choice 0's delta, thinking excluded: "" when the chunk carries nothing for
+    /// choice 0 (a usage-only chunk with no choices, or another choice's piece when n > 1), so
+    /// appending text() of every chunk gives the text of choice 0.
+    std::string text() const {
+        for (const auto& c : choices) {
+            if (c.index == 0) return c.delta.text();
+        }
+        return {};
+    }
     bool operator==(const chat_chunk&) const = default;
 };
 

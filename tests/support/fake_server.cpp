@@ -383,7 +383,18 @@ void fake_server::answer(const httplib::Request& req, httplib::Response& res) {
     };
     std::vector<chat_chunk> chunks{chunk({.role = "assistant", .content = ""})};
     for (const auto& token : r.tokens) chunks.push_back(chunk({.content = token}));
-    if (!r.calls.empty()) chunks.push_back(chunk({.content = "", .tool_calls = r.calls}));
+    if (!r.calls.empty()) {
+        // As the official API streams them: each call whole, in one delta.
+        std::vector<tool_call_delta> calls;
+        for (const tool_call& call : r.calls) {
+            calls.push_back({.id = call.id,
+                             .type = call.type,
+                             .function = function_call_delta{.name = call.function.name,
+                                                             .arguments = call.function.arguments},
+                             .index = call.index});
+        }
+        chunks.push_back(chunk({.content = "", .tool_calls = std::move(calls)}));
+    }
     chunks.back().choices[0].finish_reason = r.finish_reason;
     chunks.back().usage = usage;
     auto events = std::make_shared<std::vector<std::string>>();
