@@ -201,9 +201,51 @@ TEST_CASE("a stream that ends without [DONE] is a protocol_error that keeps what
     }
     CHECK(cut.mock.requests().size() == 1);
 
-    harness unterminated;  // [DONE] without its blank line is not an event
-    unterminated.mock.enqueue(stream_of({event(text_chunk_json("x")), "data: [DONE]\n"}));
-    CHECK_THROWS_AS(unterminated.client.stream(hello(), [](const chat_chunk&) {}), protocol_error);
+    // A body that ends in the middle of an event, without [DONE]: incomplete.
+    for (const std::string tail : {"data: [DONE]", "data: [DO", "data: {\"id\":\"c1\"",
+                                   "data: [DONE]\ndata: more\n", "event: other\ndata: [DONE]\n"}) {
+        INFO(tail);
+        harness unterminated;
+        unterminated.mock.enqueue(stream_of({event(text_chunk_json("x")), tail}));
+        CHECK_THROWS_AS(unterminated.client.stream(hello(), [](const chat_chunk&) {}),
+                        protocol_error);
+    }
+}
+
+TEST_CASE("a stream whose body ends right after the [DONE] line is complete") {
+    // The event's blank line never comes, so the SSE rules never dispatch it; but [DONE] and
+    // everything before it arrived.
+    for (const std::string tail : {"data: [DONE]\n", "data: [DONE]\r\n", "data: [DONE]\r",
+                                   "data:[DONE]\n", ": bye\ndata: [DONE]\n"}) {
+        INFO(tail);
+        harness h;
+        h.mock.enqueue(stream_of({event(text_chunk_json("all")), tail}));
+        CHECK(h.client.stream(hello(), [](const chat_chunk&) {}).text() == "all");
+
+        harness reset;  // and then the connection breaks: still complete
+        scripted_response r = stream_of({event(text_chunk_json("all")), tail});
+        r.fail_after_body = transport_error_kind::reset;
+        reset.mock.enqueue(r);
+        CHECK(reset.client.stream(hello(), [](const chat_chunk&) {}).text() == "all");
+    }
+}
+
+TEST_CASE("a stream whose tool call never got a name is a protocol_error naming it") {
+    harness h;
+    h.mock.enqueue(stream_of(
+        {event(
+             R"({"id":"c","model":"m","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"abcdefghi","function":{"name":"f","arguments":"{}"}},{"index":1,"id":"abcdefghj","function":{"arguments":"{}"}}]}}]})"),
+         event(
+             R"({"id":"c","model":"m","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]})"),
+         "data: [DONE]\n\n"}));
+    try {
+        h.client.stream(hello(), [](const chat_chunk&) {});
+        FAIL("no error");
+    } catch (const protocol_error& e) {
+        CHECK(e.path() == "choices[0].message.tool_calls[1].function.name");
+        REQUIRE(e.partial_response() != nullptr);
+        CHECK(e.partial_response()->choices.at(0).message.tool_calls->size() == 2);
+    }
 }
 
 TEST_CASE("an error payload inside a 200 stream is an api_error with the payload's status") {

@@ -237,6 +237,51 @@ TEST_CASE("sse: an unterminated event at the end of input is discarded") {
     check_every_split("\xEF\xBB", {}, false);
 }
 
+TEST_CASE("sse: pending_event() shows what finish() would discard, and changes nothing") {
+    // For every split of each input into two feeds, the pending event is the same.
+    struct expectation {
+        std::string input;
+        std::optional<ev> pending;
+    };
+    const std::vector<expectation> cases = {
+        {"data: [DONE]\n", ev{"message", "[DONE]", "", std::nullopt}},
+        {"id: 3\nevent: x\ndata: a\r\ndata: b\rretry: 9\n", ev{"x", "a\nb", "3", 9}},
+        {"data: [DONE]", std::nullopt},      // the line itself is unfinished
+        {"data: a\ndata: b", std::nullopt},  // so is its last line
+        {"event: x\n", std::nullopt},        // a block without data
+        {"data: a\n\n", std::nullopt},       // dispatched: nothing is pending
+        {"data: a\n\ndata: b\n", ev{"message", "b", "", std::nullopt}},
+    };
+    for (const auto& c : cases) {
+        for (std::size_t at = 0; at <= c.input.size(); ++at) {
+            INFO(printable(c.input) << " split at " << at);
+            parser p;
+            std::vector<ev> dispatched;
+            auto collect = [&](const mistral::sse::event& e) {
+                dispatched.push_back(
+                    {std::string(e.type), std::string(e.data), std::string(e.id), e.retry});
+            };
+            p.feed(std::string_view(c.input).substr(0, at), collect);
+            p.feed(std::string_view(c.input).substr(at), collect);
+            const auto pending = p.pending_event();
+            REQUIRE(pending.has_value() == c.pending.has_value());
+            if (pending) {
+                CHECK(ev{std::string(pending->type), std::string(pending->data),
+                         std::string(pending->id), pending->retry} == *c.pending);
+            }
+            // Still exact: the pending event is dispatched by a blank line, discarded by finish().
+            const std::size_t before = dispatched.size();
+            p.feed("\n", collect);
+            CHECK(dispatched.size() == before + (c.pending ? 1 : 0));
+        }
+    }
+    parser p;
+    p.feed("data: x\n", [](const mistral::sse::event&) { FAIL("dispatched"); });
+    CHECK(p.pending_event().has_value());
+    CHECK_FALSE(p.finish());
+    CHECK_FALSE(p.pending_event().has_value());
+}
+
 TEST_CASE("sse: NUL and Unicode line separators are ordinary data") {
     check_every_split("data: a\0b\n\n"s, {msg("a\0b"s)});
     check_every_split("data: x\xE2\x80\xA8y\xC2\x85z\vw\fv\n\n",

@@ -397,7 +397,7 @@ private:
 
         const response_head& head() const noexcept override { return head_; }
         bool delivered() const noexcept override { return delivered_; }
-        bool completed() const noexcept override { return done_; }
+        bool completed() const noexcept override { return done(); }
         std::string take_body() override { return std::move(error_body_.text()); }
 
         // An exception raised while handling events (the callback's, a decoding error, an error
@@ -419,13 +419,14 @@ private:
                                      std::string(type.value_or("")) +
                                      "\": " + snippet(redact_(error_body_.text())));
             }
-            if (!done_ && !stopped_) {
+            if (!done() && !stopped_) {
                 protocol_error e("stream ended before [DONE] after " +
                                  std::to_string(accumulator_.chunk_count()) + " chunks" +
                                  (parser_.finish() ? "" : " (in the middle of an event)"));
                 attach_partial(e);
                 throw e;
             }
+            if (!stopped_) check_tool_calls();
             chat_response r = accumulator_.take();
             r.http = std::move(meta);
             return r;
@@ -449,6 +450,34 @@ private:
 
     private:
         enum class mode { events, error_body, unexpected_body };
+
+        // [DONE] ends the stream. The WHATWG rules dispatch an event only at the blank line that
+        // follows it, so a body that ends right after the "data: [DONE]" line (one line end,
+        // then the end) leaves it undispatched: the parser, which stays exact, discards it. But
+        // [DONE] and everything before it did arrive, so the stream is complete.
+        bool done() const noexcept {
+            if (done_) return true;
+            const auto pending = parser_.pending_event();
+            return pending && pending->type == "message" && pending->data == "[DONE]";
+        }
+
+        // A folded tool call without a name can be neither run nor sent back (a response's
+        // tool call requires one): the stream never sent it, so the stream was malformed.
+        void check_tool_calls() const {
+            const auto& choices = accumulator_.response().choices;
+            for (std::size_t i = 0; i < choices.size(); ++i) {
+                const auto& calls = choices[i].message.tool_calls;
+                for (std::size_t k = 0; calls && k < calls->size(); ++k) {
+                    if (!(*calls)[k].function.name.empty()) continue;
+                    const std::string path = "choices[" + std::to_string(i) +
+                                             "].message.tool_calls[" + std::to_string(k) +
+                                             "].function.name";
+                    protocol_error e(path + ": no piece of the stream carried it", path);
+                    attach_partial(e);
+                    throw e;
+                }
+            }
+        }
 
         void on_event(const sse::event& e) {
             if (done_ || stopped_) return;

@@ -155,6 +155,15 @@ public:
         carry_.clear();
     }
 
+    /// The event a blank line would dispatch now, when the input so far ends at a line end and
+    /// the block has a `data` field; nullopt otherwise (no data yet, or a line is unfinished).
+    /// It dispatches nothing and changes nothing: it lets a caller see what finish() is about to
+    /// discard. The views are valid until the next feed(), finish() or reset().
+    std::optional<event> pending_event() const noexcept {
+        if (partial_ || !has_data_) return std::nullopt;
+        return block_event();
+    }
+
     /// The last valid `retry` value seen in the stream, if any.
     std::optional<std::uint64_t> retry() const noexcept { return last_retry_; }
 
@@ -320,13 +329,17 @@ private:
                 parser& self;
                 ~block_guard() { self.clear_block(); }
             } guard{*this};
-            const std::string_view type = type_owned_ ? std::string_view(type_) : type_view_;
-            on_event(event{type.empty() ? std::string_view("message") : type,
-                           data_owned_ ? std::string_view(data_) : data_view_, last_id_,
-                           block_retry_});
+            on_event(block_event());
             return;
         }
         clear_block();
+    }
+
+    // The event of the current block, as dispatch() hands it out.
+    event block_event() const noexcept {
+        const std::string_view type = type_owned_ ? std::string_view(type_) : type_view_;
+        return {type.empty() ? std::string_view("message") : type,
+                data_owned_ ? std::string_view(data_) : data_view_, last_id_, block_retry_};
     }
 
     void clear_block() noexcept {
