@@ -276,9 +276,13 @@ inline response_metadata make_response_metadata(int status, http_headers headers
 // - Open enumerations (roles, finish reasons, reasoning effort, ...) are std::string, with the
 //   known values as named constants; a value the library does not know is kept as received.
 // - Every object type has `extra`: JSON members the library does not model. On input it
-//   receives unknown members (and members that arrived as null), so a response converted back
-//   to JSON is the JSON that was received; on output its members are sent as they are, which
-//   lets you send an API field this version does not know yet.
+//   receives the unknown members, so a response converted back to JSON keeps what this version
+//   does not know; on output its members are sent as they are, which lets you send an API field
+//   this version does not know yet. It never holds a modelled member: one of those in `extra` is
+//   not written (the modelled member alone decides what is sent).
+// - A JSON null means "absent": a modelled member that arrives as null is unset (or takes its
+//   default), and an unknown member whose value is null is not kept. So nothing the server sent
+//   as null is sent back, and a folded stream converts to the JSON a non-streaming reply does.
 // - "String or object" fields are std::variant and keep the form they came in.
 
 #include <cstdint>
@@ -495,6 +499,27 @@ struct tool_call {
     bool operator==(const tool_call&) const = default;
 };
 
+/// A piece of a function call in a stream: every member may be absent. The official API sends
+/// each call whole; OpenAI-compatible servers send the name first and the arguments in pieces.
+struct function_call_delta {
+    std::optional<std::string> name{};
+    std::optional<std::variant<std::string, boost::json::object>> arguments{};
+    boost::json::object extra{};
+    bool operator==(const function_call_delta&) const = default;
+};
+
+/// A piece of a tool call in a stream (delta_message::tool_calls). Pieces with the same `index`
+/// belong to one call: stream_accumulator joins them into a tool_call (the first id, type and
+/// name that arrive, the argument pieces concatenated in order).
+struct tool_call_delta {
+    std::optional<std::string> id{};
+    std::optional<std::string> type{};
+    std::optional<function_call_delta> function{};
+    std::optional<std::int64_t> index{};
+    boost::json::object extra{};
+    bool operator==(const tool_call_delta&) const = default;
+};
+
 // ---------------------------------------------------------------------------------------------
 // Messages
 // ---------------------------------------------------------------------------------------------
@@ -589,6 +614,11 @@ inline tool_message tool_result(std::string tool_call_id, std::string text) {
 }
 inline tool_message tool_result(const char* tool_call_id, const char* text) {
     return tool_result(std::string(tool_call_id), std::string(text));
+}
+/// A tool message answering `call` with a text result: its `tool_call_id` is the call's id and
+/// its `name` the function's name.
+inline tool_message tool_result(const tool_call& call, std::string text) {
+    return {.content = std::move(text), .tool_call_id = call.id, .name = call.function.name};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -912,15 +942,23 @@ struct chat_response {
     usage_info usage{};
     boost::json::object extra{};
     response_metadata http{};
+    /// The text of choice 0's message, thinking excluded ("" when there is no such choice).
+    std::string text() const {
+        for (const auto& c : choices) {
+            if (c.index == 0) return c.message.text();
+        }
+        return {};
+    }
     bool operator==(const chat_response&) const = default;
 };
 
 /// The incremental part of a stream chunk's choice. The first delta usually carries the role;
-/// content arrives piece by piece; tool calls arrive with an `index` that identifies them.
+/// content arrives piece by piece; tool calls arrive whole or in pieces, with an `index` that
+/// identifies them.
 struct delta_message {
     std::optional<std::string> role{};
     std::optional<mistral::content> content{};
-    std::optional<std::vector<mistral::tool_call>> tool_calls{};
+    std::optional<std::vector<tool_call_delta>> tool_calls{};
     std::optional<std::string> tool_call_id{};
     std::optional<std::int64_t> index{};
     std::optional<boost::json::object> metadata{};
@@ -941,7 +979,8 @@ struct chunk_choice {
     bool operator==(const chunk_choice&) const = default;
 };
 
-/// One `chat.completion.chunk` event of a stream. The last content chunk also carries `usage`.
+/// One `chat.completion.chunk` event of a stream. The official API puts `usage` on the last
+/// content chunk; OpenAI-compatible servers send it in a last chunk whose `choices` is empty.
 struct chat_chunk {
     std::string id{};
     std::optional<std::string> object{};
@@ -950,6 +989,15 @@ struct chat_chunk {
     std::vector<chunk_choice> choices{};
     std::optional<usage_info> usage{};
     boost::json::object extra{};
+    /// The text of choice 0's delta, thinking excluded: "" when the chunk carries nothing for
+    /// choice 0 (a usage-only chunk with no choices, or another choice's piece when n > 1), so
+    /// appending text() of every chunk gives the text of choice 0.
+    std::string text() const {
+        for (const auto& c : choices) {
+            if (c.index == 0) return c.delta.text();
+        }
+        return {};
+    }
     bool operator==(const chat_chunk&) const = default;
 };
 
@@ -1180,10 +1228,12 @@ private:
 //     boost::json::value v = boost::json::value_from(request);
 //     auto response = boost::json::value_to<mistral::chat_response>(v);
 //
-// Unset optionals are omitted; unknown members and members that arrived as null are kept in
-// `extra`, so value_to then value_from gives back the JSON that was read. A value of the wrong
-// type throws mistral::protocol_error naming its JSON path, e.g.
-// "choices[0].message.tool_calls[1].function.name: expected string, got number".
+// Unset optionals are omitted; unknown members are kept in `extra`, so value_to then value_from
+// gives back the JSON that was read, except its nulls: a null means "absent" (a modelled member
+// is unset or takes its default, an unknown null member is dropped), so nothing the server sent
+// as null is ever sent back. A required member that is missing or null, or a value of the wrong
+// type, throws mistral::protocol_error naming its JSON path, e.g.
+// "choices[0].message.tool_calls[1].function.name: expected string, got integer".
 //
 // Each type is described once by a field table (`fields`); reading and writing are generic over
 // those tables. Everything is a template so that a translation unit pays only for the
@@ -1286,6 +1336,15 @@ template <class V> constexpr bool fields(tool_call*, V&& v) {
     using T = tool_call;
     return v(field("id", &T::id)) || v(field("type", &T::type)) ||
            v(field("function", &T::function, required)) || v(field("index", &T::index));
+}
+template <class V> constexpr bool fields(function_call_delta*, V&& v) {
+    return v(field("name", &function_call_delta::name)) ||
+           v(field("arguments", &function_call_delta::arguments));
+}
+template <class V> constexpr bool fields(tool_call_delta*, V&& v) {
+    using T = tool_call_delta;
+    return v(field("id", &T::id)) || v(field("type", &T::type)) ||
+           v(field("function", &T::function)) || v(field("index", &T::index));
 }
 template <class V> constexpr bool fields(system_message*, V&& v) {
     return v(tag_field{"role", "system"}) ||
@@ -1525,6 +1584,12 @@ constexpr tag_field tag_of() {
     return found;
 }
 
+// Whether `name` is a member the type models (its discriminator included).
+template <class T>
+constexpr bool is_field_name(std::string_view name) {
+    return fields(static_cast<T*>(nullptr), [&](const auto& f) { return f.name == name; });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Errors with a JSON path
 // ---------------------------------------------------------------------------------------------
@@ -1623,13 +1688,15 @@ void read_member(T& out, const member_field<T, M>& f, const boost::json::value& 
     if constexpr (is_optional<M>::value) {
         if (jv.is_null()) {
             slot.reset();
-            // Keep an explicit null so that the JSON converts back as it came.
-            if (!(f.flags & null_when_unset)) out.extra.insert_or_assign(f.name, nullptr);
             return;
         }
         if (!slot) slot.emplace();
         read_value(*slot, jv, path);
     } else {
+        if (jv.is_null() && !(f.flags & required)) {
+            slot = default_instance<T>().*(f.ptr);
+            return;
+        }
         read_value(slot, jv, path);
     }
 }
@@ -1666,7 +1733,7 @@ void read_object(T& out, const boost::json::value& jv, json_path& path) {
             seen |= std::uint64_t{1} << index;
             if constexpr (std::is_same_v<std::decay_t<decltype(f)>, tag_field>) {
                 const auto* s = kv.value().if_string();
-                if (s == nullptr || std::string_view(*s) != f.value) {
+                if (!kv.value().is_null() && (s == nullptr || std::string_view(*s) != f.value)) {
                     path.push(key);
                     fail(path, "expected \"" + std::string(f.value) + "\"");
                 }
@@ -1677,7 +1744,7 @@ void read_object(T& out, const boost::json::value& jv, json_path& path) {
             }
             return true;
         });
-        if (!matched) out.extra.insert_or_assign(key, kv.value());
+        if (!matched && !kv.value().is_null()) out.extra.insert_or_assign(key, kv.value());
     }
     unsigned index = 0;
     fields(static_cast<T*>(nullptr), [&](const auto& f) {
@@ -1702,6 +1769,7 @@ void read_tagged(std::variant<Ts...>& out, const boost::json::value& jv, json_pa
     if (obj == nullptr) fail_type(path, "object", jv);
     constexpr tag_field tag = tag_of<first>();
     const boost::json::value* d = obj->if_contains(tag.name);
+    if (d != nullptr && d->is_null()) d = nullptr;
     std::string_view wanted = tag.value;
     if (d != nullptr) {
         const auto* s = d->if_string();
@@ -1842,7 +1910,9 @@ void write_object(boost::json::value& out, const T& in) {
         }
         return false;
     });
-    for (const auto& kv : in.extra) obj.insert_or_assign(kv.key(), kv.value());
+    for (const auto& kv : in.extra) {
+        if (!is_field_name<T>(kv.key())) obj.emplace(kv.key(), kv.value());
+    }
 }
 
 template <class M>
@@ -2430,6 +2500,15 @@ public:
         carry_.clear();
     }
 
+    /// The event a blank line would dispatch now, when the input so far ends at a line end and
+    /// the block has a `data` field; nullopt otherwise (no data yet, or a line is unfinished).
+    /// It dispatches nothing and changes nothing: it lets a caller see what finish() is about to
+    /// discard. The views are valid until the next feed(), finish() or reset().
+    std::optional<event> pending_event() const noexcept {
+        if (partial_ || !has_data_) return std::nullopt;
+        return block_event();
+    }
+
     /// The last valid `retry` value seen in the stream, if any.
     std::optional<std::uint64_t> retry() const noexcept { return last_retry_; }
 
@@ -2595,13 +2674,17 @@ private:
                 parser& self;
                 ~block_guard() { self.clear_block(); }
             } guard{*this};
-            const std::string_view type = type_owned_ ? std::string_view(type_) : type_view_;
-            on_event(event{type.empty() ? std::string_view("message") : type,
-                           data_owned_ ? std::string_view(data_) : data_view_, last_id_,
-                           block_retry_});
+            on_event(block_event());
             return;
         }
         clear_block();
+    }
+
+    // The event of the current block, as dispatch() hands it out.
+    event block_event() const noexcept {
+        const std::string_view type = type_owned_ ? std::string_view(type_) : type_view_;
+        return {type.empty() ? std::string_view("message") : type,
+                data_owned_ ? std::string_view(data_) : data_view_, last_id_, block_retry_};
     }
 
     void clear_block() noexcept {
@@ -2662,9 +2745,12 @@ private:
 namespace mistral {
 
 /// Folds the chunks of a stream into the response a non-streaming call would have returned:
-/// content text and thinking concatenated per choice, tool calls merged by their `index`
-/// (whether each arrives whole or its arguments in pieces), the last finish_reason and usage,
-/// and unknown members kept. client::stream() uses it and returns its response; it is also
+/// content text and thinking concatenated per choice; tool-call pieces joined by their `index`
+/// (the first id, type and name that arrive, the argument pieces concatenated in order; a piece
+/// without an index is a call of its own), whole or split, parallel calls interleaved in any
+/// order; the last finish_reason and usage (a usage-only chunk with no choices included);
+/// unknown members kept (string members of a delta, such as a server's reasoning text, are
+/// concatenated like content). client::stream() uses it and returns its response; it is also
 /// usable by hand:
 ///
 ///     mistral::stream_accumulator acc;
@@ -2676,8 +2762,8 @@ template <class Unused = void>
 class basic_stream_accumulator {
 public:
     /// An accumulator that folds everything; with keep_content false it keeps only what does
-    /// not grow with the stream (ids, usage, finish reasons, unknown members), so its memory
-    /// stays flat however long the stream is.
+    /// not grow with the stream (ids, usage, finish reasons, unknown members of chunks and
+    /// choices), so its memory stays flat however long the stream is.
     explicit basic_stream_accumulator(bool keep_content = true) : keep_content_(keep_content) {}
 
     /// Folds one chunk in.
@@ -2704,13 +2790,14 @@ public:
     std::size_t chunk_count() const noexcept { return chunks_; }
 
 private:
+    // The choices stay in index order, as a non-streamed response lists them, whatever order
+    // their first pieces arrive in.
     chat_choice& choice_at(std::int64_t index) {
-        for (auto& c : response_.choices) {
-            if (c.index == index) return c;
-        }
-        chat_choice& added = response_.choices.emplace_back();
-        added.index = index;
-        return added;
+        auto& choices = response_.choices;
+        auto at = choices.begin();
+        while (at != choices.end() && at->index < index) ++at;
+        if (at != choices.end() && at->index == index) return *at;
+        return *choices.insert(at, chat_choice{.index = index});
     }
 
     static void fold(chat_choice& into, const chunk_choice& c, bool keep_content) {
@@ -2718,13 +2805,25 @@ private:
         if (delta.content && keep_content) append_content(into.message, *delta.content);
         if (delta.tool_calls && keep_content) {
             if (!into.message.tool_calls) into.message.tool_calls.emplace();
-            for (const tool_call& call : *delta.tool_calls)
-                merge_tool_call(*into.message.tool_calls, call);
+            for (const tool_call_delta& piece : *delta.tool_calls)
+                merge_tool_call(*into.message.tool_calls, piece);
         }
-        for (const auto& kv : delta.extra)
-            into.message.extra.insert_or_assign(kv.key(), kv.value());
+        if (keep_content) append_members(into.message.extra, delta.extra);
         for (const auto& kv : c.extra) into.extra.insert_or_assign(kv.key(), kv.value());
         if (c.finish_reason) into.finish_reason = c.finish_reason;
+    }
+
+    // Unknown members of deltas: strings are pieces of a text (concatenated), anything else
+    // replaces what came before.
+    static void append_members(boost::json::object& into, const boost::json::object& piece) {
+        for (const auto& kv : piece) {
+            auto* have = into.if_contains(kv.key());
+            if (have != nullptr && have->is_string() && kv.value().is_string()) {
+                have->get_string().append(kv.value().get_string());
+            } else {
+                into.insert_or_assign(kv.key(), kv.value());
+            }
+        }
     }
 
     static void append_text(std::vector<content_chunk>& list, const std::string& text) {
@@ -2788,31 +2887,39 @@ private:
             append_chunk(list, chunk);
     }
 
-    // A call with a known index (else id) continues that call: the name and argument pieces
-    // are appended. Otherwise it is a new call.
-    static void merge_tool_call(std::vector<tool_call>& calls, const tool_call& piece) {
+    // A piece with the index of a call already seen continues it; any other piece starts a new
+    // call. Argument strings concatenate; arguments sent as an object replace what came before.
+    static void merge_tool_call(std::vector<tool_call>& calls, const tool_call_delta& piece) {
         tool_call* target = nullptr;
-        for (auto& call : calls) {
-            if ((piece.index && call.index == piece.index) ||
-                (!piece.index && piece.id && call.id == piece.id)) {
-                target = &call;
+        if (piece.index) {
+            for (auto& call : calls) {
+                if (call.index == piece.index) target = &call;
             }
         }
         if (target == nullptr) {
-            calls.push_back(piece);
-            return;
+            target = &calls.emplace_back();
+            target->index = piece.index;
         }
-        if (piece.id) target->id = piece.id;
-        if (piece.type) target->type = piece.type;
-        target->function.name += piece.function.name;
-        const auto* more = std::get_if<std::string>(&piece.function.arguments);
-        auto* have = std::get_if<std::string>(&target->function.arguments);
-        if (more != nullptr && have != nullptr) {
-            *have += *more;
-        } else {
-            target->function.arguments = piece.function.arguments;
+        auto first_wins = [](std::optional<std::string>& have,
+                             const std::optional<std::string>& more) {
+            if ((!have || have->empty()) && more && !more->empty()) have = more;
+        };
+        first_wins(target->id, piece.id);
+        first_wins(target->type, piece.type);
+        append_members(target->extra, piece.extra);
+        if (!piece.function) return;
+        function_call& function = target->function;
+        if (function.name.empty() && piece.function->name) function.name = *piece.function->name;
+        if (const auto& more = piece.function->arguments) {
+            auto* have = std::get_if<std::string>(&function.arguments);
+            const auto* text = std::get_if<std::string>(&*more);
+            if (have != nullptr && text != nullptr) {
+                *have += *text;
+            } else {
+                function.arguments = *more;
+            }
         }
-        for (const auto& kv : piece.extra) target->extra.insert_or_assign(kv.key(), kv.value());
+        append_members(function.extra, piece.function->extra);
     }
 
     chat_response response_;
@@ -3014,9 +3121,24 @@ public:
         return on_int64(static_cast<std::int64_t>(u), s, ec);
     }
 
+    // A null is an absent member (json.hpp's rule), for every member this path knows.
     bool on_null(boost::system::error_code& ec) {
-        if (slot_ != slot::finish_reason) return give_up(ec);
-        choice_->finish_reason.reset();
+        switch (slot_) {
+            case slot::finish_reason:
+                choice_->finish_reason.reset();
+                break;
+            case slot::role:
+                choice_->delta.role.reset();
+                break;
+            case slot::content:
+                choice_->delta.content.reset();
+                break;
+            case slot::usage:
+                out_->usage.reset();
+                break;
+            default:
+                return give_up(ec);
+        }
         slot_ = slot::none;
         return true;
     }
@@ -3809,7 +3931,7 @@ private:
 
         const response_head& head() const noexcept override { return head_; }
         bool delivered() const noexcept override { return delivered_; }
-        bool completed() const noexcept override { return done_; }
+        bool completed() const noexcept override { return done(); }
         std::string take_body() override { return std::move(error_body_.text()); }
 
         // An exception raised while handling events (the callback's, a decoding error, an error
@@ -3831,13 +3953,14 @@ private:
                                      std::string(type.value_or("")) +
                                      "\": " + snippet(redact_(error_body_.text())));
             }
-            if (!done_ && !stopped_) {
+            if (!done() && !stopped_) {
                 protocol_error e("stream ended before [DONE] after " +
                                  std::to_string(accumulator_.chunk_count()) + " chunks" +
                                  (parser_.finish() ? "" : " (in the middle of an event)"));
                 attach_partial(e);
                 throw e;
             }
+            if (!stopped_) check_tool_calls();
             chat_response r = accumulator_.take();
             r.http = std::move(meta);
             return r;
@@ -3861,6 +3984,34 @@ private:
 
     private:
         enum class mode { events, error_body, unexpected_body };
+
+        // [DONE] ends the stream. The WHATWG rules dispatch an event only at the blank line that
+        // follows it, so a body that ends right after the "data: [DONE]" line (one line end,
+        // then the end) leaves it undispatched: the parser, which stays exact, discards it. But
+        // [DONE] and everything before it did arrive, so the stream is complete.
+        bool done() const noexcept {
+            if (done_) return true;
+            const auto pending = parser_.pending_event();
+            return pending && pending->type == "message" && pending->data == "[DONE]";
+        }
+
+        // A folded tool call without a name can be neither run nor sent back (a response's
+        // tool call requires one): the stream never sent it, so the stream was malformed.
+        void check_tool_calls() const {
+            const auto& choices = accumulator_.response().choices;
+            for (std::size_t i = 0; i < choices.size(); ++i) {
+                const auto& calls = choices[i].message.tool_calls;
+                for (std::size_t k = 0; calls && k < calls->size(); ++k) {
+                    if (!(*calls)[k].function.name.empty()) continue;
+                    const std::string path = "choices[" + std::to_string(i) +
+                                             "].message.tool_calls[" + std::to_string(k) +
+                                             "].function.name";
+                    protocol_error e(path + ": no piece of the stream carried it", path);
+                    attach_partial(e);
+                    throw e;
+                }
+            }
+        }
 
         void on_event(const sse::event& e) {
             if (done_ || stopped_) return;
