@@ -25,9 +25,9 @@ int main(int argc, char** argv) {
         {.model = "mistral-small-latest", .messages = {mistral::user("Hi")}},
         [&](const mistral::chat_chunk& chunk) {
             ++chunks;
-            if (!call.accumulate) characters += chunk.choices.at(0).delta.text().size();
+            if (!call.accumulate) characters += chunk.text().size();
         },
         call);
-    if (call.accumulate) characters = response.choices.at(0).message.text().size();
+    if (call.accumulate) characters = response.text().size();
     std::printf("%zu chunks, %zu characters\n", chunks, characters);
 }

@@ -38,18 +38,14 @@ int main(int argc, char** argv) {
     try {
         client.stream(
             request,
-            [](const mistral::chat_chunk& chunk) {
-                if (!chunk.choices.empty())
-                    std::cout << chunk.choices[0].delta.text() << std::flush;
-            },
+            [](const mistral::chat_chunk& chunk) { std::cout << chunk.text() << std::flush; },
             call);
         std::cout << "\n(finished before the deadline)\n";
     } catch (const mistral::transport_error& e) {
         if (e.kind() != mistral::transport_error_kind::cancelled) throw;
         std::cout << "\n(cancelled after " << deadline.count() << " ms";
         if (const auto* partial = e.partial_response()) {
-            std::cout << "; " << partial->choices.at(0).message.text().size()
-                      << " characters had arrived";
+            std::cout << "; " << partial->text().size() << " characters had arrived";
         }
         std::cout << ")\n";
     } catch (const mistral::error& e) {

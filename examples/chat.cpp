@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
     };
     try {
         const mistral::chat_response response = client.chat(request);
-        std::cout << response.choices.at(0).message.text() << "\n\n";
+        std::cout << response.text() << "\n\n";
         // Token accounting, and what the HTTP response said about rate limits.
         std::cout << "usage: " << response.usage.prompt_tokens << " prompt + "
                   << response.usage.completion_tokens

@@ -18,11 +18,9 @@ int main() {
         request.messages.push_back(mistral::user(line));
         std::cout << "assistant> ";
         try {
-            const mistral::chat_response reply =
-                client.stream(request, [](const mistral::chat_chunk& chunk) {
-                    if (!chunk.choices.empty())
-                        std::cout << chunk.choices[0].delta.text() << std::flush;
-                });
+            const mistral::chat_response reply = client.stream(
+                request,
+                [](const mistral::chat_chunk& chunk) { std::cout << chunk.text() << std::flush; });
             // Keep the assistant's answer in the history for the next turn.
             request.messages.push_back(reply.choices.at(0).message);
         } catch (const mistral::error& e) {

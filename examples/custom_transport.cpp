@@ -56,7 +56,7 @@ int main() {
     try {
         const auto reply =
             client.chat({.model = example::model(), .messages = {mistral::user("Say hello.")}});
-        std::cout << reply.choices.at(0).message.text() << "\n";
+        std::cout << reply.text() << "\n";
     } catch (const mistral::error& e) {
         std::cerr << "error: " << e.what() << "\n";
         return 1;

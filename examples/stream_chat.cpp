@@ -20,11 +20,9 @@ int main(int argc, char** argv) {
     };
     try {
         // The callback runs for every chunk as soon as it arrives.
-        const mistral::chat_response full =
-            client.stream(request, [](const mistral::chat_chunk& chunk) {
-                if (!chunk.choices.empty())
-                    std::cout << chunk.choices[0].delta.text() << std::flush;
-            });
+        const mistral::chat_response full = client.stream(
+            request,
+            [](const mistral::chat_chunk& chunk) { std::cout << chunk.text() << std::flush; });
         // stream() also returns the chunks folded into one response.
         std::cout << "\n\n[" << full.usage.prompt_tokens << " prompt + "
                   << full.usage.completion_tokens << " completion tokens, finish reason: "
@@ -32,8 +30,7 @@ int main(int argc, char** argv) {
     } catch (const mistral::error& e) {
         std::cerr << "\nerror: " << e.what() << "\n";
         if (const auto* partial = e.partial_response()) {
-            std::cerr << "(received before the error: " << partial->choices.at(0).message.text()
-                      << ")\n";
+            std::cerr << "(received before the error: " << partial->text() << ")\n";
         }
         return 1;
     }

@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
         .response_format = mistral::json_schema_format(schema),
     };
     try {
-        const std::string reply = client.chat(request).choices.at(0).message.text();
+        const std::string reply = client.chat(request).text();
         const auto b = boost::json::value_to<library::book>(boost::json::parse(reply));
         std::cout << "title:   " << b.title << "\nauthors:";
         for (const auto& a : b.authors) std::cout << " [" << a << "]";

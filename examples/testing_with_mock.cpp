@@ -23,9 +23,7 @@ public:
             .temperature = 0.0,
         };
         try {
-            return client_.stream(request, [](const mistral::chat_chunk&) {})
-                .choices.at(0)
-                .message.text();
+            return client_.stream(request, [](const mistral::chat_chunk&) {}).text();
         } catch (const mistral::api_error& e) {
             if (e.status() == 429) return "(busy, try again later)";
             throw;

@@ -57,11 +57,9 @@ int main(int argc, char** argv) {
     try {
         for (int turn = 0; turn < 5; ++turn) {
             const mistral::chat_response response =
-                streaming ? client.stream(request,
-                                          [](const mistral::chat_chunk& chunk) {
-                                              if (!chunk.choices.empty())
-                                                  std::cout << chunk.choices[0].delta.text();
-                                          })
+                streaming ? client.stream(
+                                request,
+                                [](const mistral::chat_chunk& chunk) { std::cout << chunk.text(); })
                           : client.chat(request);
             const mistral::assistant_message& message = response.choices.at(0).message;
             if (response.choices[0].finish_reason != mistral::finish_reason::tool_calls ||
@@ -75,9 +73,7 @@ int main(int argc, char** argv) {
             for (const mistral::tool_call& call : *message.tool_calls) {
                 const std::string result = run_tool(call.function);
                 std::cout << "[tool " << call.function.name << " -> " << result << "]\n";
-                mistral::tool_message answer = mistral::tool_result(call.id.value_or(""), result);
-                answer.name = call.function.name;
-                request.messages.push_back(answer);
+                request.messages.push_back(mistral::tool_result(call, result));  // id and name
             }
         }
         std::cerr << "no final answer after 5 turns\n";

@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
                 }}},
     };
     try {
-        std::cout << client.chat(request).choices.at(0).message.text() << "\n";
+        std::cout << client.chat(request).text() << "\n";
     } catch (const mistral::error& e) {
         std::cerr << "error: " << e.what() << "\n";
         return 1;

@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""Compiles every ```cpp block of README.md, so the documentation cannot drift from the code.
+"""Compiles every ```cpp block of README.md, and runs the ones that need no server, so the
+documentation cannot drift from the code.
 
     tools/check_readme.py [--cxx g++] [-- extra compiler flags]
 
 Each block becomes part of one generated translation unit: its #include lines are hoisted to the
 top; a block that defines functions (a complete program's main() is renamed) goes in a namespace
 of its own; a fragment of statements is compiled inside a function that declares the names the
-README's fragments use (client, req, call, opts, on_chunk, bytes).
+README's fragments use (client, req, call, opts, on_chunk, bytes). The fragments preceded by the
+line `<!-- check_readme: run -->` are also built into a program and run, with assertions on:
+their assert()s are the claims the README makes.
 """
+import os
 import pathlib
 import re
 import subprocess
@@ -26,15 +30,23 @@ PRELUDE = """\
 """
 
 
+RUN_MARK = "<!-- check_readme: run -->"
+
+
 def blocks(text):
-    return re.findall(r"^```cpp\n(.*?)^```", text, re.S | re.M)
+    """(code, runnable) for every ```cpp block."""
+    return [(m.group(2), m.group(1) is not None)
+            for m in re.finditer(r"^(" + re.escape(RUN_MARK) + r"\n)?```cpp\n(.*?)^```", text, re.S | re.M)]
 
 
-def translation_unit(code_blocks):
-    includes = ["#include <mistral/mistral.hpp>", "#include <mistral/testing.hpp>", "#include <iostream>",
-                "#include <string_view>"]
+def translation_unit(code_blocks, runnable_only=False):
+    includes = ["#include <mistral/mistral.hpp>", "#include <mistral/testing.hpp>", "#include <cassert>",
+                "#include <iostream>", "#include <string>", "#include <string_view>", "#include <vector>"]
     bodies = []
-    for n, block in enumerate(code_blocks):
+    runs = []
+    for n, (block, runnable) in enumerate(code_blocks):
+        if runnable_only and not runnable:
+            continue
         lines = []
         for line in block.splitlines():
             if line.startswith("#include"):
@@ -48,12 +60,20 @@ def translation_unit(code_blocks):
         defines_functions = re.search(r"^[A-Za-z_][\w:<>,&*]*(\s+[\w:<>,&*]+)+\s*\([^;{}]*\)\s*(const\s*)?\{$", code,
                                       re.M)
         if re.search(r"\bint main\(", code) or defines_functions:
+            if runnable:
+                sys.exit(f"check_readme: block {n} defines functions; only fragments can be run")
             code = re.sub(r"\bint main\(", f"int readme_main_{n}(", code)
             bodies.append(f"// README block {n}\nnamespace readme_block_{n} {{\n{code}\n}}\n")
         else:
             bodies.append(f"// README block {n}\n[[maybe_unused]] static void readme_block_{n}() {{\n"
                           f"{PRELUDE}    {{\n{code}\n    }}\n}}\n")
-    return "\n".join(includes) + "\n\n" + "\n".join(bodies)
+            if runnable:
+                runs.append(n)
+    main = ""
+    if runnable_only:
+        calls = "".join(f'    std::cout << "README block {n}\\n";\n    readme_block_{n}();\n' for n in runs)
+        main = f"int main() {{\n{calls}    return 0;\n}}\n"
+    return "\n".join(includes) + "\n\n" + "\n".join(bodies) + "\n" + main, len(runs)
 
 
 def main():
@@ -65,21 +85,33 @@ def main():
     found = blocks((ROOT / "README.md").read_text())
     if not found:
         sys.exit("check_readme: no ```cpp blocks in README.md")
-    flags = subprocess.run(["pkg-config", "--cflags", "cpp-httplib"], capture_output=True, text=True).stdout.split()
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "cpp-httplib"], capture_output=True,
+                           text=True).stdout.split()
     with tempfile.TemporaryDirectory() as tmp:
-        source = pathlib.Path(tmp) / "readme_blocks.cpp"
-        source.write_text(translation_unit(found))
-        command = [cxx, "-std=c++20", "-c", str(source), "-o", str(pathlib.Path(tmp) / "readme_blocks.o"),
-                   "-Wno-return-type",  # a renamed main() has no implicit return 0
-                   "-I", str(ROOT / "include")] + flags + extra
-        result = subprocess.run(command)
+        for runnable_only in (False, True):
+            name = "readme_runnable" if runnable_only else "readme_blocks"
+            source = pathlib.Path(tmp) / f"{name}.cpp"
+            output = pathlib.Path(tmp) / name
+            code, runnable = translation_unit(found, runnable_only)
+            source.write_text(code)
+            command = [cxx, "-std=c++20", str(source), "-o", str(output),
+                       "-Wno-return-type",  # a renamed main() has no implicit return 0
+                       "-UNDEBUG", "-I", str(ROOT / "include")] + flags + extra
+            command += ["-lboost_json", "-lssl", "-lcrypto", "-pthread"] if runnable_only else ["-c"]
+            result = subprocess.run(command)
+            if result.returncode != 0:
+                print(f"check_readme: the README's C++ blocks do not compile (generated {source.name}):",
+                      file=sys.stderr)
+                for number, line in enumerate(source.read_text().splitlines(), 1):
+                    print(f"{number:4} {line}", file=sys.stderr)
+                return 1
+        # The runnable fragments never reach the network: they run without an API key.
+        env = {k: v for k, v in os.environ.items() if k != "MISTRAL_API_KEY"}
+        result = subprocess.run([str(output)], env=env)
         if result.returncode != 0:
-            print(f"check_readme: the README's C++ blocks do not compile (generated {source.name}):",
-                  file=sys.stderr)
-            for number, line in enumerate(source.read_text().splitlines(), 1):
-                print(f"{number:4} {line}", file=sys.stderr)
+            print(f"check_readme: a README block failed when run (exit {result.returncode})", file=sys.stderr)
             return 1
-    print(f"check_readme: {len(found)} C++ blocks of README.md compile")
+    print(f"check_readme: {len(found)} C++ blocks of README.md compile; {runnable} of them ran and held")
     return 0
 
 
