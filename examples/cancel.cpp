@@ -41,15 +41,18 @@ int main(int argc, char** argv) {
             [](const mistral::chat_chunk& chunk) { std::cout << chunk.text() << std::flush; },
             call);
         std::cout << "\n(finished before the deadline)\n";
-    } catch (const mistral::transport_error& e) {
-        if (e.kind() != mistral::transport_error_kind::cancelled) throw;
+    } catch (const mistral::error& e) {
+        // One handler for every error: a `throw;` from a handler of a derived type would skip
+        // its siblings and end the program.
+        const auto* failure = dynamic_cast<const mistral::transport_error*>(&e);
+        if (failure == nullptr || failure->kind() != mistral::transport_error_kind::cancelled) {
+            std::cerr << "error: " << e.what() << "\n";
+            return 1;
+        }
         std::cout << "\n(cancelled after " << deadline.count() << " ms";
         if (const auto* partial = e.partial_response()) {
             std::cout << "; " << partial->text().size() << " characters had arrived";
         }
         std::cout << ")\n";
-    } catch (const mistral::error& e) {
-        std::cerr << "error: " << e.what() << "\n";
-        return 1;
     }
 }

@@ -113,6 +113,24 @@ TEST_CASE("example cancel stops a slow stream after its deadline") {
     CHECK(r.output.find("(cancelled after 400 ms; ") != std::string::npos);
 }
 
+TEST_CASE("example cancel reports a failure that is not a cancellation and exits with 1") {
+    // A server that is gone: the connection is refused, which the example must report, not
+    // terminate on.
+    const int port = mistral::test::free_port();
+    mistral::test::subprocess child(
+        {EXAMPLE_cancel, "60000"},  // after the retries, not before
+        (std::filesystem::temp_directory_path() /
+         ("example-cancel-refused-" + std::to_string(port) + ".log"))
+            .string(),
+        {"MISTRAL_BASE_URL=http://127.0.0.1:" + std::to_string(port)},
+        {"MISTRAL_API_KEY", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"});
+    const int code = child.wait();
+    INFO(child.log());
+    CHECK(code == 1);
+    CHECK(child.log().find("error: ") != std::string::npos);
+    CHECK(child.log().find("connection refused") != std::string::npos);
+}
+
 TEST_CASE("example testing_with_mock passes its own tests") {
     const auto r = run_example(EXAMPLE_testing_with_mock);
     INFO(r.output);

@@ -1,6 +1,8 @@
 // JSON conversions: wire shape, round trips, unknown members, errors with JSON paths.
 #include <mistral/json.hpp>
 
+#include <cmath>
+#include <limits>
 #include <string>
 
 #include <boost/json/serialize.hpp>
@@ -326,6 +328,52 @@ TEST_CASE("stream deltas carry partial tool calls; responses require whole ones"
             R"("choices":[{"index":0,"message":{"tool_calls":[{"id":"abcdefghi","function":{"name":"f"}}]},"finish_reason":"tool_calls"}],)" +
             usage + "}"),
         Catch::Matchers::Equals("choices[0].message.tool_calls[0].function.arguments: missing"));
+}
+
+TEST_CASE("request bodies written without a JSON tree are byte-identical to Boost.JSON's") {
+    std::string every_byte;
+    for (int c = 1; c < 128; ++c) every_byte += static_cast<char>(c);
+    every_byte += "\xC3\xA9 \xE2\x9C\xA8 \xF0\x9F\x8E\x89 \"quoted\" back\\slash";
+    mistral::chat_request odd{
+        .model = every_byte,
+        .messages = {mistral::user(every_byte), mistral::tool_message{}},
+        .temperature = 0.1,
+        .top_p = 1e-300,
+        .max_tokens = -9223372036854775807 - 1,
+        .metadata = json::object{{every_byte, json::array{1.5, nullptr, true}}}};
+    odd.extra[every_byte] = every_byte;
+    for (const auto& req :
+         {mistral::test::request_with_every_field(), odd, mistral::chat_request{.model = "m"}}) {
+        const std::string expected = mistral::to_json(req);
+        CHECK(mistral::detail::sendable_json(req) == expected);
+        // An override replaces a member in place, or comes after the others.
+        json::value with_stream = json::value_from(req);
+        with_stream.as_object().insert_or_assign("stream", true);
+        CHECK(mistral::detail::sendable_json(req, {{"stream", true}}) ==
+              json::serialize(with_stream));
+    }
+}
+
+TEST_CASE("what cannot be sent is refused with its JSON path, wherever it is") {
+    auto refusal = [](const mistral::chat_request& req) {
+        try {
+            (void)mistral::detail::sendable_json(req);
+        } catch (const mistral::usage_error& e) {
+            return std::string(e.what());
+        }
+        return std::string("sent");
+    };
+    mistral::chat_request req{.model = "m",
+                              .messages = {mistral::user("ok"), mistral::user("a\xFF")}};
+    CHECK(refusal(req) == "cannot send the request: messages[1].content: invalid UTF-8 at byte 1");
+    req.messages = {mistral::user("ok")};
+    req.metadata = json::object{{"k", json::array{1, std::nan("")}}};
+    CHECK(refusal(req) == "cannot send the request: metadata.k[1]: not a finite number");
+    req.metadata = json::object{{"bad\xC0key", 1}};
+    CHECK(refusal(req).find("metadata: invalid UTF-8 at byte 3 of the key") != std::string::npos);
+    req.metadata.reset();
+    req.frequency_penalty = std::numeric_limits<double>::infinity();
+    CHECK(refusal(req) == "cannot send the request: frequency_penalty: not a finite number");
 }
 
 TEST_CASE("decoding into a reused object leaves nothing stale") {

@@ -45,12 +45,25 @@ TEST_CASE("what the default policy retries") {
     const retry_policy p;
     for (int s : {408, 409, 425, 429, 500, 502, 503, 504, 599}) CHECK(p.retries_status(s));
     for (int s : {400, 401, 403, 404, 422, 200}) CHECK_FALSE(p.retries_status(s));
-    CHECK(p.retries_transport(transport_error_kind::connect));
-    CHECK(p.retries_transport(transport_error_kind::reset));
-    CHECK(p.retries_transport(transport_error_kind::timeout));
-    CHECK_FALSE(p.retries_transport(transport_error_kind::tls));
-    CHECK_FALSE(p.retries_transport(transport_error_kind::cancelled));
-    CHECK_FALSE(p.retries_transport(transport_error_kind::name_resolution));
+    auto failure = [](transport_error_kind kind) { return transport_error(kind, "x"); };
+    CHECK(p.retries_transport(failure(transport_error_kind::connect)));
+    CHECK(p.retries_transport(failure(transport_error_kind::reset)));
+    CHECK(p.retries_transport(failure(transport_error_kind::timeout)));
+    CHECK_FALSE(p.retries_transport(failure(transport_error_kind::tls)));
+    CHECK_FALSE(p.retries_transport(failure(transport_error_kind::cancelled)));
+    CHECK_FALSE(p.retries_transport(failure(transport_error_kind::name_resolution)));
+    CHECK_FALSE(p.retries_transport(failure(transport_error_kind::proxy)));
+
+    // Failures after the request may have reached the server are retried only when allowed.
+    retry_policy unsent_only;
+    unsent_only.retry_sent_requests = false;
+    CHECK(unsent_only.retries_transport(failure(transport_error_kind::connect)));
+    CHECK_FALSE(unsent_only.retries_transport(failure(transport_error_kind::reset)));
+    CHECK_FALSE(unsent_only.retries_transport(failure(transport_error_kind::timeout)));
+    CHECK(unsent_only.retries_transport(
+        transport_error(transport_error_kind::timeout, "connect timeout", false)));
+    CHECK(failure(transport_error_kind::reset).request_sent());
+    CHECK_FALSE(failure(transport_error_kind::connect).request_sent());
     CHECK(retry_policy::none().max_retries == 0);
     retry_policy no_5xx;
     no_5xx.retry_server_errors = false;

@@ -43,7 +43,9 @@ def inline(name, seen, out):
     for line in path.read_text().splitlines():
         match = LOCAL_INCLUDE.match(line)
         if match:
-            inline(match.group(1), seen, out)  # dependencies first
+            # Quoted includes are relative to the including header, as the compiler reads them.
+            included = (path.parent / match.group(1)).resolve().relative_to(SOURCE.resolve())
+            inline(included.as_posix(), seen, out)  # dependencies first
         elif line.strip() not in FILE_BOILERPLATE:
             body.append(line)
     while body and not body[0].strip():

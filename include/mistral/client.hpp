@@ -21,6 +21,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 
+#include "detail/sanitize.hpp"
+#include "detail/utf8.hpp"
 #include "error.hpp"
 #include "json.hpp"
 #include "metadata.hpp"
@@ -71,28 +73,45 @@ inline std::string env_or_empty(const char* name) {
 ///     mistral::client client{opts};
 struct client_options {
     /// The API key, sent as `Authorization: Bearer`. Defaults to the MISTRAL_API_KEY environment
-    /// variable. A call without a key throws usage_error before any I/O. It never appears in an
-    /// exception message, a debug line or an error body.
+    /// variable. A call without a key, or with a control character in it, throws usage_error
+    /// before any I/O. It never appears in an exception message, a debug line, an error body or
+    /// a kept response header.
     std::string api_key = detail::env_or_empty("MISTRAL_API_KEY");
-    /// Where the API is: servers::global (default), servers::eu, servers::us, or any URL (a
-    /// gateway, the bundled fake server). "/v1/chat/completions" is appended.
+    /// Where the API is: servers::global (default), servers::eu, servers::us, or any http or
+    /// https URL (a gateway, the bundled fake server), with an optional path prefix;
+    /// "/v1/chat/completions" is appended. Credentials (user:password@), a query or a fragment
+    /// are refused with usage_error: the API authenticates with the key alone.
     std::string base_url = servers::global;
     /// Timeouts (see timeout_options).
     timeout_options timeouts{};
     /// Retries (see retry_policy): on by default, at most 2 retries within 30 s.
     retry_policy retry{};
     /// Headers sent with every request, after the client's own (a header of the same name
-    /// replaces the client's).
+    /// replaces the client's). Names must be tokens and values free of control characters;
+    /// the framing headers (Content-Length, Transfer-Encoding, Host, Connection...) belong to
+    /// the client: setting one is a usage_error.
     http_headers headers{};
+    /// Names of request headers whose values are secrets (e.g. "X-Gateway-Token"), besides
+    /// Authorization, Proxy-Authorization, Cookie and X-Api-Key: their values are removed from
+    /// everything the client prints or keeps, as the API key is.
+    std::vector<std::string> secret_headers{};
+    /// Names of headers whose values debug lines may show, besides the built-in harmless ones
+    /// (content type, request ids, rate limits, Retry-After...); every other value reads
+    /// [redacted].
+    std::vector<std::string> loggable_headers{};
     /// Connection settings of the default transport: TLS trust, client certificate, proxy.
     transport_options transport{};
-    /// Receives one line per request, response, retry and failure when set. Secrets are redacted.
+    /// Receives one line per request, response, retry and failure when set. Secrets are
+    /// redacted and header values shown only for loggable headers.
     std::function<void(std::string_view)> debug{};
     /// Clock, sleep and randomness of the retry loop (tests replace them).
     retry_environment environment{};
     /// The largest server-sent event accepted in a stream (protocol_error beyond).
     std::size_t max_event_size = sse::parser::default_max_event_size;
-    /// The largest non-streaming response body accepted (protocol_error beyond).
+    /// The largest response accepted (protocol_error beyond): the body of chat(), and what
+    /// stream() folds into its result (text, thinking, tool calls; the chunk that crosses the
+    /// bound is the last one kept). A stream with call_options::accumulate false folds
+    /// nothing and has no bound.
     std::size_t max_response_size = std::size_t{64} << 20;
 };
 
@@ -116,104 +135,12 @@ struct call_options {
 
 namespace detail {
 
-// Replaces every occurrence of the API key in text.
-class redactor {
-public:
-    explicit redactor(std::string_view secret) : secret_(secret) {}
-    std::string operator()(std::string text) const {
-        if (secret_.size() < 4) return text;
-        for (auto at = text.find(secret_); at != std::string::npos; at = text.find(secret_, at)) {
-            text.replace(at, secret_.size(), "[redacted]");
-        }
-        return text;
-    }
-
-private:
-    std::string_view secret_;
-};
-
 inline api_error make_api_error(response_metadata meta, std::string body, api_error_details details,
-                                const redactor& redact) {
-    details.message = redact(std::move(details.message));
-    for (auto& issue : details.validation_issues) issue.message = redact(std::move(issue.message));
-    return api_error(std::move(meta), redact(std::move(body)), std::move(details));
-}
-
-// The byte position of the first invalid UTF-8 sequence, or npos.
-inline std::size_t invalid_utf8_at(std::string_view s) noexcept {
-    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    const std::size_t n = s.size();
-    for (std::size_t i = 0; i < n;) {
-        const unsigned c = p[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len = 0;
-        unsigned min = 0;
-        if ((c & 0xE0) == 0xC0) {
-            len = 2;
-            min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3;
-            min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4;
-            min = 0x10000;
-        } else {
-            return i;
-        }
-        if (i + len > n) return i;
-        unsigned cp = c & (0xFFu >> (len + 1));
-        for (std::size_t k = 1; k < len; ++k) {
-            if ((p[i + k] & 0xC0) != 0x80) return i;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-        i += len;
-    }
-    return std::string_view::npos;
-}
-
-// Rejects what would make an invalid request body: non-finite numbers and invalid UTF-8.
-inline void check_sendable(const boost::json::value& v, json_path& path) {
-    auto fail = [&](const std::string& what) {
-        const std::string where = path.str();
-        throw usage_error("cannot send the request: " +
-                          (where.empty() ? std::string("body") : where) + ": " + what);
-    };
-    auto check_text = [&](std::string_view s) {
-        if (const auto at = invalid_utf8_at(s); at != std::string_view::npos) {
-            fail("invalid UTF-8 at byte " + std::to_string(at));
-        }
-    };
-    switch (v.kind()) {
-        case boost::json::kind::double_:
-            if (!std::isfinite(v.get_double())) fail("not a finite number");
-            break;
-        case boost::json::kind::string:
-            check_text(v.get_string());
-            break;
-        case boost::json::kind::array: {
-            std::size_t i = 0;
-            for (const auto& item : v.get_array()) {
-                path.push(i++);
-                check_sendable(item, path);
-                path.pop();
-            }
-            break;
-        }
-        case boost::json::kind::object:
-            for (const auto& kv : v.get_object()) {
-                check_text(kv.key());
-                path.push(kv.key());
-                check_sendable(kv.value(), path);
-                path.pop();
-            }
-            break;
-        default:
-            break;
-    }
+                                const sanitizer& sanitize) {
+    details.message = sanitize(std::move(details.message));
+    for (auto& issue : details.validation_issues)
+        issue.message = sanitize(std::move(issue.message));
+    return api_error(std::move(meta), sanitize(std::move(body)), std::move(details));
 }
 
 // Collects a body, up to a limit (error bodies are kept only up to it).
@@ -269,6 +196,12 @@ private:
 using send_function = function_ref<void(const http_request&, response_handler&)>;
 using chunk_function = function_ref<bool(const chat_chunk&)>;
 
+// Headers that frame the message on the wire: the client and the transport own them, so a
+// caller's header can never change where the body ends or which host it goes to.
+inline constexpr std::string_view framing_headers[] = {
+    "content-length", "transfer-encoding", "host",   "connection",      "keep-alive", "te",
+    "trailer",        "upgrade",           "expect", "proxy-connection"};
+
 // Everything a call does that does not depend on the transport's type: preflight checks, the
 // request, the retry loop, the response, SSE and JSON decoding, folding, errors. A template only
 // so that it is instantiated where a client is used, or once for a whole program with
@@ -285,11 +218,17 @@ public:
 private:
     using clock = std::chrono::steady_clock;
 
+    // A request ready to go, and what must never be printed or kept of it.
+    struct prepared_call {
+        http_request http;
+        sanitizer sanitize;
+    };
+
     // What receives the response of one call, attempt after attempt.
     class sink : public response_handler {
     public:
+        explicit sink(const sanitizer& sanitize) : sanitize_(sanitize) {}
         virtual void begin_attempt() = 0;
-        virtual const response_head& head() const noexcept = 0;
         // Whether anything reached the caller (then nothing is retried).
         virtual bool delivered() const noexcept = 0;
         // Whether the stream's [DONE] arrived (a failure while draining after it is ignored).
@@ -297,27 +236,34 @@ private:
         virtual void rethrow_if_failed() = 0;
         virtual std::string take_body() = 0;
         virtual chat_response finish(response_metadata meta) = 0;
+        // The transport failed or the call was cancelled after the head arrived.
         [[noreturn]] virtual void fail_mid_stream(const transport_error& e) = 0;
+
+        // The head as received, with secrets echoed by the server removed.
+        const response_head& head() const noexcept { return head_; }
+        bool on_head(response_head head) override {
+            head_ = {head.status, sanitize_(head.headers)};
+            return on_status();
+        }
 
     protected:
         ~sink() = default;
+        virtual bool on_status() = 0;
+        response_head head_;
+        const sanitizer& sanitize_;
     };
 
     // Receives the response of chat(): the JSON body.
     class json_sink final : public sink {
     public:
-        explicit json_sink(std::size_t max_size) : body_(max_size) {}
+        json_sink(std::size_t max_size, const sanitizer& sanitize)
+            : sink(sanitize), max_size_(max_size), body_(max_size) {}
 
         void begin_attempt() override {
-            head_ = {};
+            this->head_ = {};
             body_.clear();
         }
-        bool on_head(response_head head) override {
-            head_ = std::move(head);
-            return true;
-        }
         bool on_body(std::string_view piece) override { return body_.append(piece); }
-        const response_head& head() const noexcept override { return head_; }
         bool delivered() const noexcept override { return false; }
         bool completed() const noexcept override { return false; }
         void rethrow_if_failed() override {}
@@ -326,13 +272,13 @@ private:
         chat_response finish(response_metadata meta) override {
             if (body_.overflow()) {
                 throw protocol_error("response body larger than max_response_size (" +
-                                     std::to_string(body_.text().size()) + " bytes)");
+                                     std::to_string(max_size_) + " bytes)");
             }
             boost::system::error_code ec;
             const boost::json::value v = boost::json::parse(body_.text(), ec);
             if (ec) {
                 throw protocol_error("malformed JSON response (" + ec.message() +
-                                     "): " + snippet(body_.text()));
+                                     "): " + snippet(this->sanitize_(body_.text())));
             }
             chat_response r = boost::json::value_to<chat_response>(v);
             r.http = std::move(meta);
@@ -342,7 +288,14 @@ private:
         [[noreturn]] void fail_mid_stream(const transport_error& e) override { throw e; }
 
     private:
-        response_head head_;
+        // An error body is kept only up to max_error_body, as for streams.
+        bool on_status() override {
+            const bool success = this->head_.status >= 200 && this->head_.status <= 299;
+            body_ = body_buffer(success ? max_size_ : std::min(max_size_, max_error_body));
+            return true;
+        }
+
+        std::size_t max_size_;
         body_buffer body_;
     };
 
@@ -350,33 +303,23 @@ private:
     // them to the callback as they arrive.
     class event_sink final : public sink {
     public:
-        event_sink(chunk_function on_chunk, std::size_t max_event_size, bool accumulate,
-                   const redactor& redact)
-            : on_chunk_(on_chunk),
-              parser_(max_event_size),
+        event_sink(chunk_function on_chunk, const client_options& options, bool accumulate,
+                   const sanitizer& sanitize)
+            : sink(sanitize),
+              on_chunk_(on_chunk),
+              parser_(options.max_event_size),
               accumulate_(accumulate),
-              error_body_(max_error_body),
-              redact_(redact) {}
+              max_folded_(options.max_response_size),
+              error_body_(max_error_body) {}
 
         void begin_attempt() override {
-            head_ = {};
+            this->head_ = {};
             error_body_.clear();
             parser_.reset();
             accumulator_ = stream_accumulator(accumulate_);
             mode_ = mode::events;
             delivered_ = done_ = stopped_ = false;
             failure_ = nullptr;
-        }
-
-        bool on_head(response_head head) override {
-            head_ = std::move(head);
-            if (head_.status < 200 || head_.status > 299) {
-                mode_ = mode::error_body;
-            } else if (const auto type = head_.headers.find("content-type");
-                       !type || !starts_with_icase(*type, "text/event-stream")) {
-                mode_ = mode::unexpected_body;
-            }
-            return true;
         }
 
         bool on_body(std::string_view piece) override {
@@ -395,7 +338,6 @@ private:
             return !stopped_;
         }
 
-        const response_head& head() const noexcept override { return head_; }
         bool delivered() const noexcept override { return delivered_; }
         bool completed() const noexcept override { return done(); }
         std::string take_body() override { return std::move(error_body_.text()); }
@@ -414,10 +356,10 @@ private:
 
         chat_response finish(response_metadata meta) override {
             if (mode_ == mode::unexpected_body) {
-                const auto type = head_.headers.find("content-type");
+                const auto type = this->head_.headers.find("content-type");
                 throw protocol_error("expected an event stream, got Content-Type \"" +
                                      std::string(type.value_or("")) +
-                                     "\": " + snippet(redact_(error_body_.text())));
+                                     "\": " + snippet(this->sanitize_(error_body_.text())));
             }
             if (!done() && !stopped_) {
                 protocol_error e("stream ended before [DONE] after " +
@@ -450,6 +392,16 @@ private:
 
     private:
         enum class mode { events, error_body, unexpected_body };
+
+        bool on_status() override {
+            if (this->head_.status < 200 || this->head_.status > 299) {
+                mode_ = mode::error_body;
+            } else if (const auto type = this->head_.headers.find("content-type");
+                       !type || !starts_with_icase(*type, "text/event-stream")) {
+                mode_ = mode::unexpected_body;
+            }
+            return true;
+        }
 
         // [DONE] ends the stream. The WHATWG rules dispatch an event only at the blank line that
         // follows it, so a body that ends right after the "data: [DONE]" line (one line end,
@@ -494,6 +446,11 @@ private:
             }
             const chat_chunk& chunk = decoder_.chunk();
             accumulator_.add(chunk);
+            // A compressed body can inflate a few megabytes into gigabytes of valid chunks.
+            if (accumulator_.folded_size() > max_folded_) {
+                throw protocol_error("the streamed response grew past max_response_size (" +
+                                     std::to_string(max_folded_) + " bytes)");
+            }
             delivered_ = true;
             if (!on_chunk_(chunk)) stopped_ = true;
         }
@@ -503,14 +460,15 @@ private:
             std::string body = boost::json::serialize(decoder_.error_payload());
             api_error_details details = parse_error_body(body);
             response_metadata meta = make_response_metadata(
-                details.raw_status_code.value_or(head_.status), head_.headers);
-            return make_api_error(std::move(meta), std::move(body), std::move(details), redact_);
+                details.raw_status_code.value_or(this->head_.status), this->head_.headers);
+            return make_api_error(std::move(meta), std::move(body), std::move(details),
+                                  this->sanitize_);
         }
 
         void attach_partial(error& e) const {
             if (accumulator_.chunk_count() > 0) {
                 chat_response partial = accumulator_.response();
-                partial.http = make_response_metadata(head_.status, head_.headers);
+                partial.http = make_response_metadata(this->head_.status, this->head_.headers);
                 e.set_partial_response(std::make_shared<const chat_response>(std::move(partial)));
             }
         }
@@ -519,10 +477,9 @@ private:
         sse::parser parser_;
         chunk_decoder<> decoder_;
         bool accumulate_;
+        std::size_t max_folded_;
         stream_accumulator accumulator_{accumulate_};
-        response_head head_;
         body_buffer error_body_;
-        const redactor& redact_;
         mode mode_ = mode::events;
         bool delivered_ = false;
         bool done_ = false;
@@ -531,11 +488,10 @@ private:
     };
 
     static chat_response execute(const client_options& options, send_function send,
-                                 const chat_request& request, bool streaming,
-                                 const call_options& call, sink& sink);
-    static http_request build_request(const client_options& options, const chat_request& request,
-                                      bool streaming, const call_options& call,
-                                      const timeout_options& timeouts);
+                                 prepared_call& call_data, bool streaming, const call_options& call,
+                                 sink& sink);
+    static prepared_call prepare(const client_options& options, const chat_request& request,
+                                 bool streaming, const call_options& call);
     static std::optional<std::chrono::milliseconds> retry_wait(
         const client_options& options, const retry_policy& policy, int attempt,
         const http_headers* headers, clock::time_point start,
@@ -545,20 +501,9 @@ private:
     static clock::time_point now(const client_options& options) {
         return options.environment.now ? options.environment.now() : clock::now();
     }
-    static void log(const client_options& options, const std::string& line) {
-        if (options.debug) options.debug(redactor(options.api_key)("mistral-cpp: " + line));
-    }
-    // Header names and values for the debug log, credentials redacted.
-    static std::string describe_headers(const http_headers& headers) {
-        std::string out;
-        for (const auto& h : headers) {
-            if (!out.empty()) out += ", ";
-            const bool secret = iequals(h.name, "authorization") ||
-                                iequals(h.name, "proxy-authorization") ||
-                                iequals(h.name, "x-api-key") || iequals(h.name, "cookie");
-            out += h.name + ": " + (secret ? "[redacted]" : h.value);
-        }
-        return out;
+    static void log(const client_options& options, const sanitizer& sanitize,
+                    const std::string& line) {
+        if (options.debug) options.debug(sanitize("mistral-cpp: " + line));
     }
 };
 
@@ -572,50 +517,96 @@ chat_response client_engine<Unused>::chat(const client_options& options, send_fu
     if (request.stream.value_or(false)) {
         throw usage_error("chat() sends non-streaming requests; use stream() for \"stream\": true");
     }
-    json_sink sink(options.max_response_size);
-    return execute(options, send, request, false, call, sink);
+    prepared_call prepared = prepare(options, request, false, call);
+    json_sink sink(options.max_response_size, prepared.sanitize);
+    return execute(options, send, prepared, false, call, sink);
 }
 
 template <class Unused>
 chat_response client_engine<Unused>::stream(const client_options& options, send_function send,
                                             const chat_request& request, chunk_function on_chunk,
                                             const call_options& call) {
-    const redactor redact(options.api_key);
-    event_sink sink(on_chunk, options.max_event_size, call.accumulate, redact);
-    return execute(options, send, request, true, call, sink);
+    prepared_call prepared = prepare(options, request, true, call);
+    event_sink sink(on_chunk, options, call.accumulate, prepared.sanitize);
+    return execute(options, send, prepared, true, call, sink);
+}
+
+// base_url: an http or https URL of a host, with an optional path; never credentials, a query
+// or a fragment. The error shows the URL without its credentials.
+inline std::string checked_base_url(std::string_view base) {
+    const std::string shown = "base_url \"" + without_userinfo(base) + "\"";
+    const auto scheme_end = base.find("://");
+    if (scheme_end == std::string_view::npos)
+        throw usage_error(shown + " has no scheme: write http://... or https://...");
+    const std::string scheme = to_lower(base.substr(0, scheme_end));
+    if (scheme != "http" && scheme != "https")
+        throw usage_error(shown + ": the scheme must be http or https");
+    const auto authority_end = base.find_first_of("/?#", scheme_end + 3);
+    if (base.substr(0, authority_end).find('@', scheme_end + 3) != std::string_view::npos) {
+        throw usage_error(shown +
+                          " holds credentials (user:password@): the API authenticates "
+                          "with the API key; credentials are never sent");
+    }
+    if (base.find_first_of("?#") != std::string_view::npos)
+        throw usage_error(shown + " has a query or a fragment: the API path is appended to it");
+    while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+    try {
+        (void)parse_url(base);
+    } catch (const transport_error&) {
+        throw usage_error(shown + " is not a valid URL");
+    }
+    return std::string(base);
+}
+
+// Nothing a caller passes may change the framing of the request: header names are tokens,
+// values have no control characters, and the framing headers are the client's own.
+inline void check_header(const http_header& h, const char* origin) {
+    const std::string where = std::string(origin) + " header \"" +
+                              (is_token(h.name) ? h.name : std::string("(invalid name)")) + "\"";
+    if (!is_token(h.name))
+        throw usage_error(std::string(origin) + " header with a name that is not an HTTP token");
+    if (!is_field_value(h.value))
+        throw usage_error(where + ": its value holds a control character (CR, LF, NUL...)");
+    for (const std::string_view owned : framing_headers) {
+        if (iequals(h.name, owned))
+            throw usage_error(where + " frames the request: the client sets it");
+    }
 }
 
 template <class Unused>
-http_request client_engine<Unused>::build_request(const client_options& options,
-                                                  const chat_request& request, bool streaming,
-                                                  const call_options& call,
-                                                  const timeout_options& timeouts) {
+typename client_engine<Unused>::prepared_call client_engine<Unused>::prepare(
+    const client_options& options, const chat_request& request, bool streaming,
+    const call_options& call) {
     if (options.api_key.empty()) {
         throw usage_error(
             "no API key: set client_options::api_key or the MISTRAL_API_KEY environment variable");
     }
+    if (!is_field_value(options.api_key))
+        throw usage_error("the API key holds a control character (CR, LF, NUL...)");
     if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
     if (request.messages.empty()) throw usage_error("cannot send the request: messages is empty");
-    boost::json::value body = boost::json::value_from(request);
-    if (streaming) body.as_object().insert_or_assign("stream", true);
-    json_path path;
-    check_sendable(body, path);
+    const std::string base = checked_base_url(options.base_url);
+    for (const auto& h : options.headers) check_header(h, "client_options");
+    for (const auto& h : call.headers) check_header(h, "call_options");
 
-    http_request http;
-    std::string_view base = options.base_url;
-    while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-    http.url = std::string(base) + "/v1/chat/completions";
+    const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
+    prepared_call out;
+    http_request& http = out.http;
+    http.url = base + "/v1/chat/completions";
     http.headers.add("Authorization", "Bearer " + options.api_key);
     http.headers.add("Content-Type", "application/json");
     http.headers.add("Accept", streaming ? "text/event-stream" : "application/json");
     http.headers.add("User-Agent", "mistral-cpp/" MISTRAL_CPP_VERSION_STRING);
     for (const auto& h : options.headers) http.headers.set(h.name, h.value);
     for (const auto& h : call.headers) http.headers.set(h.name, h.value);
-    http.body = boost::json::serialize(body);
+    // Written once, straight from the request (no JSON tree): the body is the only copy.
+    http.body = sendable_json(
+        request, streaming ? boost::json::object{{"stream", true}} : boost::json::object{});
     http.connect_timeout = timeouts.connect;
     http.read_timeout = streaming ? timeouts.stream_idle : timeouts.read;
     http.stop = call.stop;
-    return http;
+    out.sanitize = sanitizer(options.api_key, http.headers, options.secret_headers);
+    return out;
 }
 
 // The wait before the next attempt, or nullopt when the error must be thrown instead.
@@ -657,12 +648,12 @@ void client_engine<Unused>::sleep(const client_options& options, std::chrono::mi
 
 template <class Unused>
 chat_response client_engine<Unused>::execute(const client_options& options, send_function send,
-                                             const chat_request& request, bool streaming,
+                                             prepared_call& prepared, bool streaming,
                                              const call_options& call, sink& sink) {
     const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
     const retry_policy& policy = call.retry ? *call.retry : options.retry;
-    http_request http = build_request(options, request, streaming, call, timeouts);
-    const redactor redact(options.api_key);
+    http_request& http = prepared.http;
+    const sanitizer& sanitize = prepared.sanitize;
     const auto start = now(options);
     std::optional<clock::time_point> deadline;
     if (timeouts.total) deadline = start + *timeouts.total;
@@ -674,33 +665,43 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
         if (deadline && now(options) >= *deadline) {
             throw transport_error(transport_error_kind::timeout, "total timeout expired");
         }
-        log(options, "POST " + http.url + (streaming ? " (stream)" : "") + ", attempt " +
-                         std::to_string(attempt) + ", headers: " + describe_headers(http.headers));
+        log(options, sanitize,
+            "POST " + http.url + (streaming ? " (stream)" : "") + ", attempt " +
+                std::to_string(attempt) +
+                ", headers: " + sanitizer::describe(http.headers, options.loggable_headers));
         sink.begin_attempt();
         std::optional<transport_error> failure;
         const auto sent = now(options);
         try {
             send(http, sink);
         } catch (const transport_error& e) {
-            failure.emplace(e.kind(), redact(e.what()));
+            failure.emplace(e.kind(), sanitize(e.what()), e.request_sent());
         }
         sink.rethrow_if_failed();
+        // Cancellation wins over whatever the aborted exchange looked like (a close-delimited
+        // body, for one, simply ends when its socket is shut down).
+        if (call.stop.stop_requested() && !sink.completed() &&
+            (!failure || failure->kind() != transport_error_kind::cancelled)) {
+            failure.emplace(transport_error_kind::cancelled, "call cancelled", true);
+        }
         std::string reason;
         if (failure) {
-            log(options, std::string("transport error (") + to_string(failure->kind()) +
-                             "): " + failure->what());
+            log(options, sanitize,
+                std::string("transport error (") + to_string(failure->kind()) +
+                    "): " + failure->what());
             if (sink.completed()) {
                 failure.reset();  // [DONE] had arrived: only the draining failed
             } else if (sink.delivered()) {
                 sink.fail_mid_stream(*failure);
             } else {
                 const auto wait =
-                    policy.retries_transport(failure->kind())
+                    policy.retries_transport(*failure)
                         ? retry_wait(options, policy, attempt, nullptr, start, deadline, reason)
                         : std::nullopt;
                 if (!wait) throw *failure;
-                log(options, "retry " + std::to_string(attempt) + " in " +
-                                 std::to_string(wait->count()) + " ms (" + reason + ")");
+                log(options, sanitize,
+                    "retry " + std::to_string(attempt) + " in " + std::to_string(wait->count()) +
+                        " ms (" + reason + ")");
                 sleep(options, *wait, call.stop);
                 continue;
             }
@@ -708,25 +709,33 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
         const response_head& head = sink.head();
         response_metadata meta = make_response_metadata(head.status, head.headers);
         meta.attempts = attempt;
-        log(options,
+        log(options, sanitize,
             "status " + std::to_string(head.status) + " after " +
                 std::to_string(
                     std::chrono::duration_cast<std::chrono::milliseconds>(now(options) - sent)
                         .count()) +
                 " ms" + (meta.request_id.empty() ? "" : ", request id " + meta.request_id));
+        if (head.status == 407) {
+            // Only a proxy sends 407 (the API never does): it is not the API's answer.
+            throw transport_error(transport_error_kind::proxy,
+                                  "the proxy refused the request: 407 Proxy Authentication "
+                                  "Required (give its credentials in transport.proxy.url)",
+                                  false);
+        }
         if (head.status < 200 || head.status > 299) {
             std::string body = sink.take_body();
             api_error_details details = parse_error_body(body);
             api_error err =
-                make_api_error(std::move(meta), std::move(body), std::move(details), redact);
+                make_api_error(std::move(meta), std::move(body), std::move(details), sanitize);
             const auto wait =
                 policy.retries_status(err.status())
                     ? retry_wait(options, policy, attempt, &err.headers(), start, deadline, reason)
                     : std::nullopt;
             if (!wait) throw err;
-            log(options, "retry " + std::to_string(attempt) + " after status " +
-                             std::to_string(err.status()) + " in " + std::to_string(wait->count()) +
-                             " ms (" + reason + ")");
+            log(options, sanitize,
+                "retry " + std::to_string(attempt) + " after status " +
+                    std::to_string(err.status()) + " in " + std::to_string(wait->count()) +
+                    " ms (" + reason + ")");
             sleep(options, *wait, call.stop);
             continue;
         }

@@ -167,7 +167,8 @@ enum class transport_error_kind {
     timeout,          ///< a connect, read or total timeout expired
     reset,            ///< the connection broke while sending or receiving
     cancelled,        ///< the call was cancelled through its stop token
-    other,            ///< anything else (e.g. an invalid URL)
+    proxy,            ///< the proxy refused the request (e.g. 407: it wants credentials)
+    other,            ///< anything else
 };
 
 /// A readable name for a transport_error_kind ("connect", "timeout", ...).
@@ -185,22 +186,39 @@ inline const char* to_string(transport_error_kind kind) noexcept {
             return "reset";
         case transport_error_kind::cancelled:
             return "cancelled";
+        case transport_error_kind::proxy:
+            return "proxy";
         case transport_error_kind::other:
             break;
     }
     return "other";
 }
 
-/// The HTTP exchange failed below the API: connect, name resolution, TLS, timeout, reset or
-/// cancellation. kind() tells which.
+/// Whether a failure of this kind can have happened after the request reached the server:
+/// false only for failures before any byte of it could be sent (connect, name resolution, TLS).
+constexpr bool may_have_reached_server(transport_error_kind kind) noexcept {
+    return kind != transport_error_kind::connect && kind != transport_error_kind::name_resolution &&
+           kind != transport_error_kind::tls;
+}
+
+/// The HTTP exchange failed below the API: connect, name resolution, TLS, timeout, reset,
+/// cancellation or a proxy's refusal. kind() tells which.
 class transport_error : public error {
 public:
+    /// `request_sent`: whether the request may have reached the server (a transport that knows
+    /// better than the kind, e.g. that a timeout happened while connecting, says so here).
     transport_error(transport_error_kind kind, const std::string& what)
-        : error(what), kind_(kind) {}
+        : transport_error(kind, what, may_have_reached_server(kind)) {}
+    transport_error(transport_error_kind kind, const std::string& what, bool request_sent)
+        : error(what), kind_(kind), request_sent_(request_sent) {}
     transport_error_kind kind() const noexcept { return kind_; }
+    /// Whether the server may have received the request (and may have processed it): false for
+    /// a connection that was refused, timed out while connecting, or failed its TLS handshake.
+    bool request_sent() const noexcept { return request_sent_; }
 
 private:
     transport_error_kind kind_;
+    bool request_sent_;
 };
 
 /// The server's answer broke the protocol: malformed JSON, a value of the wrong type (path()

@@ -10,23 +10,29 @@
 
 #ifndef _WIN32
 #include <fcntl.h>
-#include <netdb.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #endif
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include "detail/connect_diagnosis.hpp"
+#include "detail/proxy.hpp"
 #include "error.hpp"
 #include "metadata.hpp"
 #include "transport.hpp"
@@ -34,91 +40,6 @@
 namespace mistral {
 
 namespace detail {
-
-/// The proxy a request should use, from explicit options or the environment.
-struct proxy_endpoint {
-    std::string host;
-    int port = 0;
-    std::string user;
-    std::string password;
-};
-
-// NO_PROXY semantics: entries separated by commas or spaces; "*" matches everything; an entry
-// matches the host itself and its subdomains; a leading dot and a ":port" suffix are ignored.
-inline bool no_proxy_matches(std::string_view list, std::string_view host) {
-    while (!list.empty()) {
-        const auto sep = list.find_first_of(", ");
-        std::string_view entry = list.substr(0, sep);
-        list = sep == std::string_view::npos ? std::string_view() : list.substr(sep + 1);
-        if (entry.empty()) continue;
-        if (entry == "*") return true;
-        if (entry.front() == '.') entry.remove_prefix(1);
-        if (const auto colon = entry.rfind(':');
-            colon != std::string_view::npos && entry.find(':') == colon) {
-            entry = entry.substr(0, colon);
-        }
-        if (iequals(host, entry)) return true;
-        if (host.size() > entry.size() && host[host.size() - entry.size() - 1] == '.' &&
-            iequals(host.substr(host.size() - entry.size()), entry)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-inline std::string first_env(std::initializer_list<const char*> names) {
-    for (const char* name : names) {
-        const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
-        if (value != nullptr && *value != '\0') return value;
-    }
-    return {};
-}
-
-// Decodes %XX escapes (proxy credentials in a URL are percent-encoded).
-inline std::string percent_decode(std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const auto hex = [](char c) -> int {
-            if (c >= '0' && c <= '9') return c - '0';
-            if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-            if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-            return -1;
-        };
-        if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-            out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
-
-inline std::optional<proxy_endpoint> select_proxy(const proxy_options& options,
-                                                  const url_parts& target) {
-    std::string url = options.url;
-    std::string no_proxy = options.no_proxy;
-    if (url.empty() && options.use_environment) {
-        url = target.scheme == "https" ? first_env({"https_proxy", "HTTPS_PROXY"})
-                                       : first_env({"http_proxy", "HTTP_PROXY"});
-        const std::string env_no_proxy = first_env({"no_proxy", "NO_PROXY"});
-        if (!env_no_proxy.empty()) no_proxy += "," + env_no_proxy;
-    }
-    if (url.empty() || no_proxy_matches(no_proxy, target.host)) return std::nullopt;
-    if (url.find("://") == std::string::npos) url.insert(0, "http://");
-    const url_parts parts = parse_url(url);
-    proxy_endpoint proxy{parts.host, parts.port, {}, {}};
-    const auto scheme_end = url.find("://") + 3;
-    const auto at = url.find('@', scheme_end);
-    if (at != std::string::npos && at < url.find('/', scheme_end)) {
-        const std::string credentials = url.substr(scheme_end, at - scheme_end);
-        const auto colon = credentials.find(':');
-        proxy.user = percent_decode(credentials.substr(0, colon));
-        if (colon != std::string::npos)
-            proxy.password = percent_decode(credentials.substr(colon + 1));
-    }
-    return proxy;
-}
 
 // httplib's Error has gained values over the releases (Timeout, ConnectionClosed, ...): they
 // are looked up by name, so the same code compiles against every release.
@@ -157,18 +78,77 @@ transport_error_kind classify_httplib_error(E error, bool silent_for_read_timeou
     }
 }
 
-inline bool host_resolves(const std::string& host) {
-#ifndef _WIN32
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* result = nullptr;
-    const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &result);
-    if (result != nullptr) ::freeaddrinfo(result);
-    return rc == 0;
-#else
-    (void)host;
-    return true;
-#endif
+// Calls `expire` at the deadline unless disarmed first, from a thread of its own. Debian's
+// cpp-httplib 0.11.4 bounds every single read by the read timeout but not a whole exchange, so
+// a server that drips its response head (or its TLS handshake) a byte at a time could hold a
+// call forever; releases with set_max_timeout (0.19+) bound it themselves and need no watchdog.
+class deadline_watchdog {
+public:
+    template <class Expire>
+    deadline_watchdog(std::chrono::steady_clock::time_point deadline, Expire expire)
+        : thread_([this, deadline, expire] {
+              std::unique_lock lock(mutex_);
+              if (!wake_.wait_until(lock, deadline, [this] { return disarmed_; })) {
+                  expired_ = true;
+                  expire();
+              }
+          }) {}
+    deadline_watchdog(const deadline_watchdog&) = delete;
+    deadline_watchdog& operator=(const deadline_watchdog&) = delete;
+    ~deadline_watchdog() { disarm(); }
+
+    // Returns whether the deadline had passed (and `expire` ran).
+    bool disarm() {
+        if (thread_.joinable()) {
+            {
+                std::lock_guard lock(mutex_);
+                disarmed_ = true;
+            }
+            wake_.notify_one();
+            thread_.join();
+        }
+        return expired_;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool disarmed_ = false;
+    bool expired_ = false;
+    std::thread thread_;
+};
+
+template <class Client>
+concept has_max_timeout = requires(Client& c) {
+    c.set_max_timeout(std::chrono::milliseconds(1));
+};
+
+// Bounds the whole exchange where cpp-httplib can (0 is "no limit" to it); returns whether it
+// could.
+template <class Client>
+bool limit_exchange(Client& cli, std::optional<std::chrono::milliseconds> budget) {
+    if constexpr (has_max_timeout<Client>) {
+        cli.set_max_timeout(budget.value_or(std::chrono::milliseconds(0)));
+        return true;
+    } else {
+        return false;
+    }
+}
+
+// Why a file named in tls_options cannot be used, or "" when it can be read.
+inline std::string unreadable_file(const char* option, const std::string& path) {
+    if (path.empty()) return {};
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    std::string why;
+    if (ec) {
+        why = ec.message();
+    } else if (std::string_view(option) == "tls.ca_dir") {
+        if (!std::filesystem::is_directory(status)) why = "not a directory";
+    } else if (!std::ifstream(path, std::ios::binary)) {
+        why = std::filesystem::is_directory(status) ? "a directory" : "cannot be opened";
+    }
+    return why.empty() ? std::string() : std::string(option) + " \"" + path + "\": " + why;
 }
 
 }  // namespace detail
@@ -176,15 +156,21 @@ inline bool host_resolves(const std::string& host) {
 /// The default transport: HTTP/1.1 over cpp-httplib, HTTPS through OpenSSL.
 ///
 /// - Certificate and host-name verification are always on (tls_options choose what to trust
-///   and a client certificate; nothing turns verification off).
+///   and a client certificate; nothing turns verification off). A failed verification says
+///   why, in OpenSSL's words (self-signed, expired, unknown issuer) or "host name mismatch".
 /// - Proxy from transport_options::proxy or from HTTPS_PROXY / HTTP_PROXY / NO_PROXY; https is
 ///   tunnelled with CONNECT.
-/// - Keep-alive: connections are pooled per origin and reused by later calls; a stream that
-///   was stopped early or failed closes its connection instead of returning it.
-/// - Timeouts: connect and read-idle per request, clamped to the request's deadline; the
-///   deadline is also checked on every piece of the body.
+/// - Keep-alive: connections are pooled per origin and reused by later calls, but only when
+///   nothing is waiting to be read on them (a late or unsolicited response is never taken as the
+///   answer to the next request); a stream that was stopped early, failed or was cancelled closes
+///   its connection instead of returning it.
+/// - Timeouts: connect and read-idle per request, clamped to the request's deadline. The
+///   deadline bounds the whole exchange: cpp-httplib's own limit where it has one (0.19+), else
+///   a watchdog thread that lives as long as the exchange, started only for a request with a
+///   deadline (client_options::timeouts.total).
 /// - Cancellation: the request's stop token aborts connecting, the TLS handshake and reading
 ///   promptly (POSIX: the socket is shut down from the cancelling thread).
+/// - The request body is handed to cpp-httplib without a copy.
 ///
 /// Thread safety: one transport may serve any number of threads at once; each request uses a
 /// connection of its own from the pool. Copies share the pool.
@@ -199,7 +185,7 @@ public:
         using clock = std::chrono::steady_clock;
         const url_parts url = parse_url(request.url);
         if (request.stop.stop_requested())
-            throw transport_error(transport_error_kind::cancelled, "call cancelled");
+            throw transport_error(transport_error_kind::cancelled, "call cancelled", false);
         std::unique_ptr<connection> conn = acquire(url);
 
         const auto start = clock::now();
@@ -216,6 +202,8 @@ public:
         cli.set_connection_timeout(clamp(request.connect_timeout));
         cli.set_read_timeout(read_timeout);
         cli.set_write_timeout(read_timeout);
+        const bool bounded_by_httplib = detail::limit_exchange(
+            cli, request.deadline ? std::optional(clamp(std::chrono::hours(24))) : std::nullopt);
 
         httplib::Request req;
         req.method = request.method;
@@ -227,7 +215,16 @@ public:
             req.headers.emplace("Accept-Encoding",
                                 "identity");  // a compressed stream may be buffered
         }
-        req.body = request.body;
+        // The body is written straight from the request: a large request is not copied again.
+        const std::string_view body = request.body;
+        req.content_length_ = body.size();
+        req.content_provider_ = [body](std::size_t offset, std::size_t length,
+                                       httplib::DataSink& sink) {
+            // A failed write is httplib's to report (as a write error); false here would make
+            // it a cancellation.
+            sink.write(body.data() + offset, std::min(length, body.size() - offset));
+            return true;
+        };
 
         bool handler_stopped = false;
         bool deadline_passed = false;
@@ -260,37 +257,34 @@ public:
         bool ok = false;
         {
             std::stop_callback on_stop(request.stop, [&conn] { conn->abort(); });
+            std::optional<detail::deadline_watchdog> watchdog;
+            if (!bounded_by_httplib && request.deadline)
+                watchdog.emplace(*request.deadline, [&conn] { conn->abort(); });
             ok = cli.send(req, res, err);
+            deadline_passed = (watchdog && watchdog->disarm()) || deadline_passed;
         }
-        const bool cancelled = conn->finish_request();
+        const bool aborted = conn->finish_request();
+        const std::string what = request.method + " " + url.scheme + "://" + url.host + ":" +
+                                 std::to_string(url.port) + url.target + ": ";
+        // An aborted exchange may look complete to cpp-httplib (a close-delimited body ends when
+        // the socket is shut down): what aborted it decides, and the connection is not reused.
+        if (request.stop.stop_requested() || (aborted && !deadline_passed)) {
+            throw transport_error(transport_error_kind::cancelled, what + "cancelled", head_seen);
+        }
+        if (deadline_passed)
+            throw transport_error(transport_error_kind::timeout, what + "total timeout expired");
         if (ok && !head_seen) {  // httplib skips the head callback for bodiless answers (204)
             response_head head{res.status, {}};
             for (const auto& [name, value] : res.headers) head.headers.add(name, value);
             handler.on_head(std::move(head));
         }
-        if (ok || handler_stopped) {
+        if (ok) {
             release(std::move(conn));
             return;
         }
-        const std::string what = request.method + " " + url.scheme + "://" + url.host + ":" +
-                                 std::to_string(url.port) + url.target + ": ";
-        if (cancelled || request.stop.stop_requested()) {
-            throw transport_error(transport_error_kind::cancelled, what + "cancelled");
-        }
-        if (deadline_passed)
-            throw transport_error(transport_error_kind::timeout, what + "total timeout expired");
-        const auto silent = clock::now() - last_activity;
-        transport_error_kind kind =
-            detail::classify_httplib_error(err, silent >= read_timeout * 9 / 10);
-        std::string detail = httplib::to_string(err);
-        if (kind == transport_error_kind::connect && !detail::host_resolves(url.host)) {
-            kind = transport_error_kind::name_resolution;
-            detail = "cannot resolve host name";
-        }
-        if (kind == transport_error_kind::timeout && err == httplib::Error::Read) {
-            detail = "no data for " + std::to_string(read_timeout.count()) + " ms";
-        }
-        throw transport_error(kind, what + to_string(kind) + " failure: " + detail);
+        if (handler_stopped) return;  // the connection was cut short: not reused
+        throw failure(err, cli, url, what, clock::now() - last_activity >= read_timeout * 9 / 10,
+                      read_timeout, request);
     }
 
 private:
@@ -317,8 +311,8 @@ private:
 #endif
         }
 
-        // Called from the cancelling thread. Shutting the socket down wakes up a connect, a TLS
-        // handshake or a read that is waiting on it.
+        // Called from the cancelling thread (or the watchdog). Shutting the socket down wakes
+        // up a connect, a TLS handshake or a read that is waiting on it.
         void abort() {
             std::lock_guard lock(abort_mutex);
             abort_requested = true;
@@ -350,6 +344,18 @@ private:
             connecting_socket = -1;
             return std::exchange(abort_requested, false);
         }
+
+        // Whether the idle connection can carry another request: still open, and nothing (a
+        // late response, an unsolicited one, the peer's close) waiting to be read on it.
+        bool reusable() const {
+            if (!client->is_socket_open()) return true;  // httplib connects afresh
+#ifndef _WIN32
+            pollfd p{client->socket(), POLLIN, 0};
+            return ::poll(&p, 1, 0) == 0;
+#else
+            return true;
+#endif
+        }
     };
 
     struct pool {
@@ -359,6 +365,64 @@ private:
         std::vector<std::unique_ptr<connection>> idle;
     };
 
+    // The error for a failed exchange, with the reason in words: the OS's for a connect, the
+    // certificate check's for TLS.
+    transport_error failure(httplib::Error err, httplib::Client& cli, const url_parts& url,
+                            const std::string& what, bool silent,
+                            std::chrono::milliseconds read_timeout,
+                            const http_request& request) const {
+        const transport_error_kind kind = detail::classify_httplib_error(err, silent);
+        std::string why = httplib::to_string(err);
+        switch (kind) {
+            case transport_error_kind::connect: {
+                const auto proxy = detail::select_proxy(shared_->options.proxy, url);
+                const std::string host = proxy ? proxy->host : url.host;
+                const auto diagnosis = detail::diagnose_connect(
+                    host, proxy ? proxy->port : url.port,
+                    std::min(request.connect_timeout, std::chrono::milliseconds(2000)));
+                if (!diagnosis.resolved) {
+                    return transport_error(transport_error_kind::name_resolution,
+                                           what + "cannot resolve host name " + host, false);
+                }
+                why = (proxy ? "proxy " : "") + (diagnosis.reason.empty()
+                                                     ? std::string("connection failed")
+                                                     : diagnosis.reason);
+                break;
+            }
+            case transport_error_kind::tls:
+                why = tls_reason(err, cli, url.host);
+                break;
+            case transport_error_kind::timeout:
+                if (err == httplib::Error::Read)
+                    why = "no data for " + std::to_string(read_timeout.count()) + " ms";
+                break;
+            default:
+                break;
+        }
+        const bool sent = err != httplib::Error::ConnectionTimeout && may_have_reached_server(kind);
+        return transport_error(kind, what + to_string(kind) + " failure: " + why, sent);
+    }
+
+    static std::string tls_reason(httplib::Error err, [[maybe_unused]] httplib::Client& cli,
+                                  const std::string& host) {
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+        if (err == httplib::Error::SSLServerVerification) {
+            const long result = cli.get_openssl_verify_result();
+            // cpp-httplib checks the host name itself, after OpenSSL accepted the chain.
+            if (result == X509_V_OK)
+                return "certificate verification failed: host name mismatch (" + host + ")";
+            return std::string("certificate verification failed: ") +
+                   X509_verify_cert_error_string(result) + " (" + host + ")";
+        }
+        if (const unsigned long e = ERR_peek_last_error(); e != 0) {
+            char text[256];
+            ERR_error_string_n(e, text, sizeof text);
+            return std::string(httplib::to_string(err)) + ": " + text + " (" + host + ")";
+        }
+#endif
+        return std::string(httplib::to_string(err)) + " (" + host + ")";
+    }
+
     std::unique_ptr<connection> acquire(const url_parts& url) {
         std::string origin =
             url.scheme + "://" +
@@ -367,15 +431,25 @@ private:
         {
             std::lock_guard lock(shared_->mutex);
             auto& idle = shared_->idle;
-            for (auto it = idle.rbegin(); it != idle.rend(); ++it) {
-                if ((*it)->origin == origin) {
-                    std::unique_ptr<connection> conn = std::move(*it);
-                    idle.erase(std::next(it).base());
-                    return conn;
+            for (auto it = idle.rbegin(); it != idle.rend();) {
+                if ((*it)->origin != origin) {
+                    ++it;
+                    continue;
                 }
+                std::unique_ptr<connection> conn = std::move(*it);
+                it = decltype(it)(idle.erase(std::next(it).base()));
+                if (conn->reusable()) return conn;
             }
         }
         const transport_options& options = shared_->options;
+        for (const auto& [option, path] :
+             {std::pair<const char*, const std::string&>{"tls.ca_file", options.tls.ca_file},
+              {"tls.ca_dir", options.tls.ca_dir},
+              {"tls.client_cert_file", options.tls.client_cert_file},
+              {"tls.client_key_file", options.tls.client_key_file}}) {
+            if (auto why = detail::unreadable_file(option, path); !why.empty())
+                throw transport_error(transport_error_kind::tls, "cannot use " + why, false);
+        }
         auto conn = std::make_unique<connection>();
         conn->origin = origin;
         if (!options.tls.client_cert_file.empty() || !options.tls.client_key_file.empty()) {
@@ -386,11 +460,20 @@ private:
         }
         httplib::Client& cli = *conn->client;
         if (!cli.is_valid()) {
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+            throw transport_error(transport_error_kind::tls,
+                                  "cannot use " + origin +
+                                      ": the client certificate and key could not be loaded "
+                                      "(PEM files of a matching pair?)",
+                                  false);
+#else
             throw transport_error(
                 transport_error_kind::other,
                 url.scheme == "https"
                     ? "cannot use " + origin + ": https needs cpp-httplib built with OpenSSL"
-                    : "cannot use " + origin);
+                    : "cannot use " + origin,
+                false);
+#endif
         }
         cli.set_keep_alive(true);
         // httplib writes the head and the body separately; with Nagle's algorithm the body of a

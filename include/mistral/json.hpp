@@ -19,6 +19,7 @@
 #pragma once
 
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -31,10 +32,12 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
 #include <boost/json/value.hpp>
 #include <boost/json/value_from.hpp>
 #include <boost/json/value_to.hpp>
 
+#include "detail/utf8.hpp"
 #include "error.hpp"
 #include "types.hpp"
 
@@ -668,43 +671,42 @@ void read_value(M& out, const boost::json::value& jv, json_path& path) {
 // Writing
 // ---------------------------------------------------------------------------------------------
 
-template <class M>
-void write_value(boost::json::value& out, const M& in);
-
-template <class T>
-void write_object(boost::json::value& out, const T& in) {
-    boost::json::object& obj = out.emplace_object();
+// What an object writes, in wire order, whatever it is written into: calls out(name, value) for
+// the discriminator (value: its std::string_view), each modelled member that is set (the member,
+// or the optional's value), each unset member the API requires to be present (nullptr), and
+// each member of extra the library does not model (its boost::json::value).
+template <class T, class Out>
+void for_each_written_member(const T& in, Out&& out) {
     fields(static_cast<T*>(nullptr), [&](const auto& f) {
         if constexpr (std::is_same_v<std::decay_t<decltype(f)>, tag_field>) {
-            obj.emplace(f.name, f.value);
+            out(f.name, f.value);
         } else {
             const auto& member = in.*(f.ptr);
             if constexpr (is_optional<std::decay_t<decltype(member)>>::value) {
                 if (member) {
-                    write_value(obj[f.name], *member);
+                    out(f.name, *member);
                 } else if (f.flags & null_when_unset) {
-                    obj.emplace(f.name, nullptr);
+                    out(f.name, nullptr);
                 }
             } else {
-                write_value(obj[f.name], member);
+                out(f.name, member);
             }
         }
         return false;
     });
     for (const auto& kv : in.extra) {
-        if (!is_field_name<T>(kv.key())) obj.emplace(kv.key(), kv.value());
+        if (!is_field_name<T>(kv.key())) out(kv.key(), kv.value());
     }
 }
 
 template <class M>
 void write_value(boost::json::value& out, const M& in) {
-    if constexpr (std::is_same_v<M, std::string>) {
+    if constexpr (std::is_same_v<M, std::string> || std::is_same_v<M, std::string_view>) {
         out.emplace_string().assign(in.data(), in.size());
-    } else if constexpr (std::is_same_v<M, bool>) {
-        out = in;
-    } else if constexpr (std::is_same_v<M, std::int64_t> || std::is_same_v<M, double>) {
-        out = in;
-    } else if constexpr (std::is_same_v<M, boost::json::object>) {
+    } else if constexpr (std::is_same_v<M, bool> || std::is_same_v<M, std::int64_t> ||
+                         std::is_same_v<M, double> || std::is_same_v<M, std::nullptr_t> ||
+                         std::is_same_v<M, boost::json::object> ||
+                         std::is_same_v<M, boost::json::value>) {
         out = in;
     } else if constexpr (is_vector<M>::value) {
         boost::json::array& arr = out.emplace_array();
@@ -713,12 +715,230 @@ void write_value(boost::json::value& out, const M& in) {
     } else if constexpr (opaque_object<M>) {
         out = in.json;
     } else if constexpr (described<M>) {
-        write_object(out, in);
+        boost::json::object& obj = out.emplace_object();
+        for_each_written_member(
+            in, [&](std::string_view name, const auto& v) { write_value(obj[name], v); });
     } else if constexpr (is_variant<M>::value) {
         std::visit([&](const auto& alt) { write_value(out, alt); }, in);
     } else {
         static_assert(sizeof(M) == 0, "no JSON conversion for this type");
     }
+}
+
+// Writes JSON text straight from the types, without building a tree first: a request body costs
+// its own size once. It also refuses what would make an invalid body (text that is not UTF-8, a
+// non-finite number) with a usage_error naming the JSON path. Sink is a text_sink (appends) or a
+// size_sink (counts), so that the text can be measured first and written into a buffer of the
+// right size, never reallocated.
+struct size_sink {
+    std::size_t size = 0;
+    void append(const char*, std::size_t n) noexcept { size += n; }
+    void append(char) noexcept { ++size; }
+};
+struct text_sink {
+    std::string& out;
+    void append(const char* p, std::size_t n) { out.append(p, n); }
+    void append(char c) { out.push_back(c); }
+};
+
+template <class Sink>
+class text_writer {
+public:
+    explicit text_writer(Sink& sink) : sink_(sink) {}
+
+    template <class M>
+    void write(const M& in) {
+        if constexpr (std::is_same_v<M, std::string> || std::is_same_v<M, std::string_view>) {
+            string(in);
+        } else if constexpr (std::is_same_v<M, bool>) {
+            literal(in ? "true" : "false");
+        } else if constexpr (std::is_same_v<M, std::nullptr_t>) {
+            literal("null");
+        } else if constexpr (std::is_same_v<M, std::int64_t>) {
+            char buffer[24];
+            const auto end = std::to_chars(buffer, buffer + sizeof buffer, in).ptr;
+            sink_.append(buffer, static_cast<std::size_t>(end - buffer));
+        } else if constexpr (std::is_same_v<M, double>) {
+            if (!std::isfinite(in)) fail("not a finite number");
+            tree(boost::json::value(in));
+        } else if constexpr (std::is_same_v<M, boost::json::object> ||
+                             std::is_same_v<M, boost::json::value>) {
+            tree(in);
+        } else if constexpr (is_vector<M>::value) {
+            sink_.append('[');
+            for (std::size_t i = 0; i < in.size(); ++i) {
+                if (i > 0) sink_.append(',');
+                path_.push(i);
+                write(in[i]);
+                path_.pop();
+            }
+            sink_.append(']');
+        } else if constexpr (opaque_object<M>) {
+            tree(in.json);
+        } else if constexpr (described<M>) {
+            write_object(in, nullptr);
+        } else if constexpr (is_variant<M>::value) {
+            std::visit([&](const auto& alt) { write(alt); }, in);
+        } else {
+            static_assert(sizeof(M) == 0, "no JSON conversion for this type");
+        }
+    }
+
+    // An object; members named in `overrides` are written with the override's value instead,
+    // in their place, or after the others when the object does not write them (as
+    // boost::json::object::insert_or_assign places them).
+    template <class T>
+    void write_object(const T& in, const boost::json::object* overrides) {
+        sink_.append('{');
+        bool first = true;
+        std::size_t overridden = 0;
+        auto member = [&](std::string_view name, const auto& v) {
+            if (!first) sink_.append(',');
+            first = false;
+            string(name);
+            sink_.append(':');
+            path_.push(name);
+            write(v);
+            path_.pop();
+        };
+        for_each_written_member(in, [&](std::string_view name, const auto& v) {
+            const boost::json::value* replaced =
+                overrides != nullptr ? overrides->if_contains(name) : nullptr;
+            if (replaced == nullptr) return member(name, v);
+            ++overridden;
+            member(name, *replaced);
+        });
+        if (overrides != nullptr && overridden < overrides->size()) {
+            for (const auto& kv : *overrides) {
+                bool written = false;
+                for_each_written_member(in, [&](std::string_view name, const auto&) {
+                    written = written || name == kv.key();
+                });
+                if (!written) member(kv.key(), kv.value());
+            }
+        }
+        sink_.append('}');
+    }
+
+private:
+    [[noreturn]] void fail(const std::string& what) const {
+        const std::string where = path_.str();
+        throw usage_error("cannot send the request: " +
+                          (where.empty() ? std::string("body") : where) + ": " + what);
+    }
+
+    void literal(std::string_view s) { sink_.append(s.data(), s.size()); }
+
+    // A JSON string, escaped; runs of characters that need no escape are appended at once.
+    void string(std::string_view s) {
+        if (const auto at = invalid_utf8_at(s); at != std::string_view::npos)
+            fail("invalid UTF-8 at byte " + std::to_string(at));
+        static constexpr char hex[] = "0123456789abcdef";
+        sink_.append('"');
+        std::size_t run = 0;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            const auto c = static_cast<unsigned char>(s[i]);
+            if (c >= 0x20 && c != '"' && c != '\\') continue;
+            sink_.append(s.data() + run, i - run);
+            run = i + 1;
+            switch (c) {
+                case '"':
+                    literal("\\\"");
+                    break;
+                case '\\':
+                    literal("\\\\");
+                    break;
+                case '\n':
+                    literal("\\n");
+                    break;
+                case '\r':
+                    literal("\\r");
+                    break;
+                case '\t':
+                    literal("\\t");
+                    break;
+                case '\b':
+                    literal("\\b");
+                    break;
+                case '\f':
+                    literal("\\f");
+                    break;
+                default: {
+                    const char escape[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+                    sink_.append(escape, sizeof escape);
+                }
+            }
+        }
+        sink_.append(s.data() + run, s.size() - run);
+        sink_.append('"');
+    }
+
+    // A Boost.JSON value or object (one the caller passed, a member of extra), checked as
+    // strings are, written by Boost.JSON's serializer a piece at a time.
+    template <class Tree>
+    void tree(const Tree& t) {
+        check(t);
+        boost::json::serializer sr;
+        sr.reset(&t);
+        char buffer[1024];
+        while (!sr.done()) {
+            const auto piece = sr.read(buffer, sizeof buffer);
+            sink_.append(piece.data(), piece.size());
+        }
+    }
+
+    void check(const boost::json::object& o) {
+        for (const auto& kv : o) {
+            if (const auto at = invalid_utf8_at(kv.key()); at != std::string_view::npos)
+                fail("invalid UTF-8 at byte " + std::to_string(at) + " of the key \"" +
+                     std::string(kv.key().substr(0, at)) + "...\"");
+            path_.push(kv.key());
+            check(kv.value());
+            path_.pop();
+        }
+    }
+    void check(const boost::json::value& v) {
+        switch (v.kind()) {
+            case boost::json::kind::double_:
+                if (!std::isfinite(v.get_double())) fail("not a finite number");
+                break;
+            case boost::json::kind::string:
+                if (const auto at = invalid_utf8_at(v.get_string()); at != std::string_view::npos)
+                    fail("invalid UTF-8 at byte " + std::to_string(at));
+                break;
+            case boost::json::kind::array: {
+                std::size_t i = 0;
+                for (const auto& item : v.get_array()) {
+                    path_.push(i++);
+                    check(item);
+                    path_.pop();
+                }
+                break;
+            }
+            case boost::json::kind::object:
+                check(v.get_object());
+                break;
+            default:
+                break;
+        }
+    }
+
+    Sink& sink_;
+    json_path path_;
+};
+
+// The JSON text of an object, checked for what the API cannot receive (usage_error), with the
+// top-level members of `overrides` in place of its own; measured first, so that the text is
+// written into a buffer of exactly its size (a large request is never reallocated).
+template <class T>
+std::string sendable_json(const T& value, const boost::json::object& overrides = {}) {
+    size_sink measure;
+    text_writer<size_sink>(measure).write_object(value, &overrides);
+    std::string out;
+    out.reserve(measure.size);
+    text_sink sink{out};
+    text_writer<text_sink>(sink).write_object(value, &overrides);
+    return out;
 }
 
 // The types the public tag_invoke overloads convert: every described struct, the opaque ones,

@@ -143,6 +143,27 @@ inline bool starts_with_icase(std::string_view s, std::string_view prefix) noexc
     return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
 
+// RFC 9110 5.6.2: a header name is a token, 1*tchar.
+inline bool is_token(std::string_view s) noexcept {
+    constexpr std::string_view specials = "!#$%&'*+-.^_`|~";
+    for (const char c : s) {
+        const bool alnum =
+            (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!alnum && specials.find(c) == std::string_view::npos) return false;
+    }
+    return !s.empty();
+}
+
+// RFC 9110 5.5: a header value holds no control character but HTAB. (A CR or LF would end the
+// header, and let what follows become headers of its own; a NUL would cut the value.)
+inline bool is_field_value(std::string_view s) noexcept {
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && u != '\t') || u == 0x7F) return false;
+    }
+    return true;
+}
+
 // Splits "tokens-minute" / "ocr-pages-10-second" into resource and window.
 inline std::pair<std::string, std::string> split_rate_limit_key(std::string_view rest) {
     for (const std::string_view resource : {"ocr-pages-", "tokens-", "req-"}) {

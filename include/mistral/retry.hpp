@@ -46,6 +46,12 @@ struct retry_policy {
     bool retry_server_errors = true;
     /// Retry connection failures, resets and timeouts (not TLS or name-resolution failures).
     bool retry_connection_errors = true;
+    /// Also retry a transport failure after the request may have reached the server (a reset
+    /// or a read timeout once it was sent). The server may have processed it, and a completion
+    /// it produced is billed: a retry can cost a second completion. That is what the official
+    /// SDKs do, and the default; false retries only failures that happened before the request
+    /// could be sent (refused connections, connect timeouts).
+    bool retry_sent_requests = true;
 
     /// A policy that never retries.
     static retry_policy none() {
@@ -61,9 +67,10 @@ struct retry_policy {
                retry_statuses.end();
     }
 
-    /// Whether a transport failure of this kind is retried.
-    bool retries_transport(transport_error_kind kind) const noexcept {
-        return retry_connection_errors &&
+    /// Whether this transport failure is retried.
+    bool retries_transport(const transport_error& e) const noexcept {
+        const auto kind = e.kind();
+        return retry_connection_errors && (retry_sent_requests || !e.request_sent()) &&
                (kind == transport_error_kind::connect || kind == transport_error_kind::reset ||
                 kind == transport_error_kind::timeout);
     }

@@ -60,7 +60,10 @@ public:
         }
         for (const auto& kv : chunk.extra) response_.extra.insert_or_assign(kv.key(), kv.value());
         if (chunk.usage) response_.usage = *chunk.usage;
-        for (const chunk_choice& c : chunk.choices) fold(choice_at(c.index), c, keep_content_);
+        for (const chunk_choice& c : chunk.choices) {
+            fold(choice_at(c.index), c, keep_content_);
+            if (keep_content_) folded_size_ += piece_size(c.delta);
+        }
     }
 
     /// The response folded so far.
@@ -68,10 +71,15 @@ public:
     /// Moves the response out; the accumulator is then empty.
     chat_response take() {
         chunks_ = 0;
+        folded_size_ = 0;
         return std::exchange(response_, chat_response{});
     }
     /// Number of chunks folded.
     std::size_t chunk_count() const noexcept { return chunks_; }
+    /// An estimate of the memory the folded content takes, in bytes: the text, thinking,
+    /// tool-call and unknown-member pieces folded in, plus a fixed cost per piece and per
+    /// choice. client::stream() bounds it by client_options::max_response_size.
+    std::size_t folded_size() const noexcept { return folded_size_; }
 
 private:
     // The choices stay in index order, as a non-streamed response lists them, whatever order
@@ -81,7 +89,48 @@ private:
         auto at = choices.begin();
         while (at != choices.end() && at->index < index) ++at;
         if (at != choices.end() && at->index == index) return *at;
-        return *choices.insert(at, chat_choice{.index = index});
+        folded_size_ += sizeof(chat_choice);
+        chat_choice& added = *choices.emplace(at);
+        added.index = index;
+        return added;
+    }
+
+    // What folding a delta adds, roughly: its strings, and a fixed cost for each element.
+    static std::size_t piece_size(const delta_message& d) {
+        constexpr std::size_t element = 64;
+        constexpr std::size_t opaque = 256;  // a chunk or member that is not text
+        std::size_t n = 0;
+        auto text = [](const std::optional<std::string>& s) { return s ? s->size() : 0; };
+        if (d.content) {
+            if (const auto* s = std::get_if<std::string>(&*d.content)) {
+                n += s->size();
+            } else {
+                for (const content_chunk& chunk :
+                     std::get<std::vector<content_chunk>>(*d.content)) {
+                    if (const auto* t = std::get_if<text_chunk>(&chunk)) {
+                        n += element + t->text.size();
+                    } else if (const auto* th = std::get_if<thinking_chunk>(&chunk)) {
+                        n += element + th->text().size() + text(th->signature);
+                    } else {
+                        n += opaque;
+                    }
+                }
+            }
+        }
+        if (d.tool_calls) {
+            for (const tool_call_delta& call : *d.tool_calls) {
+                n += element + text(call.id) + text(call.type);
+                if (!call.function) continue;
+                n += text(call.function->name);
+                if (const auto& args = call.function->arguments) {
+                    const auto* s = std::get_if<std::string>(&*args);
+                    n += s != nullptr ? s->size() : opaque;
+                }
+            }
+        }
+        for (const auto& kv : d.extra)
+            n += element + (kv.value().is_string() ? kv.value().get_string().size() : opaque);
+        return n;
     }
 
     static void fold(chat_choice& into, const chunk_choice& c, bool keep_content) {
@@ -208,6 +257,7 @@ private:
 
     chat_response response_;
     std::size_t chunks_ = 0;
+    std::size_t folded_size_ = 0;
     bool keep_content_ = true;
 };
 

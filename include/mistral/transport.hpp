@@ -30,6 +30,7 @@
 #include <string_view>
 #include <utility>
 
+#include "detail/sanitize.hpp"
 #include "error.hpp"
 #include "metadata.hpp"
 
@@ -129,7 +130,8 @@ struct url_parts {
 /// Splits an absolute http or https URL. Throws transport_error (kind other) for anything else.
 inline url_parts parse_url(std::string_view url) {
     auto fail = [&]() -> url_parts {
-        throw transport_error(transport_error_kind::other, "invalid URL: " + std::string(url));
+        throw transport_error(transport_error_kind::other,
+                              "invalid URL: " + detail::without_userinfo(url), false);
     };
     url_parts out;
     const auto scheme_end = url.find("://");

@@ -153,6 +153,27 @@ inline bool starts_with_icase(std::string_view s, std::string_view prefix) noexc
     return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
 
+// RFC 9110 5.6.2: a header name is a token, 1*tchar.
+inline bool is_token(std::string_view s) noexcept {
+    constexpr std::string_view specials = "!#$%&'*+-.^_`|~";
+    for (const char c : s) {
+        const bool alnum =
+            (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!alnum && specials.find(c) == std::string_view::npos) return false;
+    }
+    return !s.empty();
+}
+
+// RFC 9110 5.5: a header value holds no control character but HTAB. (A CR or LF would end the
+// header, and let what follows become headers of its own; a NUL would cut the value.)
+inline bool is_field_value(std::string_view s) noexcept {
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && u != '\t') || u == 0x7F) return false;
+    }
+    return true;
+}
+
 // Splits "tokens-minute" / "ocr-pages-10-second" into resource and window.
 inline std::pair<std::string, std::string> split_rate_limit_key(std::string_view rest) {
     for (const std::string_view resource : {"ocr-pages-", "tokens-", "req-"}) {
@@ -263,6 +284,182 @@ inline response_metadata make_response_metadata(int status, http_headers headers
 }
 
 }  // namespace mistral
+
+// ---- mistral/detail/sanitize.hpp ----------------------------------------------------------------
+// mistral/detail/sanitize.hpp: the one place that decides what may be printed or kept. Every
+// exception message, debug line, kept body and kept header goes through a sanitizer first.
+//
+// - Secrets (the API key, the values of secret request headers) are replaced by "[redacted]"
+//   wherever they appear: in error bodies and messages, in the response headers kept on a
+//   response or an error (a server may echo the Authorization header), in debug lines.
+// - Debug lines show a header's value only when its name is on an allow-list of harmless
+//   headers (content type, request ids, rate limits, Retry-After...); others read [redacted].
+// - URLs are printed without their userinfo (user:password@).
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace mistral::detail {
+
+/// Request headers whose values are always secrets.
+inline constexpr std::string_view always_secret_headers[] = {"authorization", "proxy-authorization",
+                                                             "cookie", "x-api-key"};
+
+/// Headers whose values a debug line may show.
+inline constexpr std::string_view loggable_headers[] = {"accept",
+                                                        "accept-encoding",
+                                                        "content-type",
+                                                        "content-length",
+                                                        "content-encoding",
+                                                        "transfer-encoding",
+                                                        "connection",
+                                                        "date",
+                                                        "server",
+                                                        "user-agent",
+                                                        "retry-after",
+                                                        "retry-after-ms",
+                                                        "x-request-id",
+                                                        "mistral-correlation-id",
+                                                        "x-kong-request-id",
+                                                        "x-kong-upstream-latency",
+                                                        "x-kong-proxy-latency",
+                                                        "x-envoy-upstream-service-time",
+                                                        "x-model-deprecation-timestamp",
+                                                        "x-max-retry-attempts-reached",
+                                                        "x-llm-gateway-cache",
+                                                        "cf-cache-status"};
+
+inline bool is_loggable_header(std::string_view name,
+                               const std::vector<std::string>& also_loggable) {
+    if (starts_with_icase(name, "x-ratelimit") || starts_with_icase(name, "ratelimitbysize"))
+        return true;
+    const auto same = [&](std::string_view known) { return iequals(known, name); };
+    return std::any_of(std::begin(loggable_headers), std::end(loggable_headers), same) ||
+           std::any_of(also_loggable.begin(), also_loggable.end(), same);
+}
+
+/// A URL without its userinfo: "http://user:pw@host/p" -> "http://host/p".
+inline std::string without_userinfo(std::string_view url) {
+    const auto scheme_end = url.find("://");
+    const auto authority = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+    const auto authority_end = url.find_first_of("/?#", authority);
+    const auto at = url.substr(0, authority_end).rfind('@');
+    if (at == std::string_view::npos || at < authority) return std::string(url);
+    return std::string(url.substr(0, authority)) + std::string(url.substr(at + 1));
+}
+
+/// Removes secrets from text and headers. Secrets shorter than 4 characters are ignored: they
+/// would match ordinary text, and no credential is that short.
+class sanitizer {
+public:
+    sanitizer() = default;
+
+    /// A sanitizer for the API key and the secret headers of a request: the always-secret ones
+    /// and those named in `secret_names`.
+    sanitizer(std::string_view api_key, const http_headers& request_headers,
+              const std::vector<std::string>& secret_names) {
+        add_secret(api_key);
+        for (const auto& h : request_headers) {
+            if (is_secret_header(h.name, secret_names)) add_secret(h.value);
+        }
+    }
+
+    void add_secret(std::string_view secret) {
+        if (secret.size() >= 4) secrets_.emplace_back(secret);
+    }
+
+    /// The text with every secret replaced by "[redacted]".
+    std::string operator()(std::string text) const {
+        for (const auto& secret : secrets_) {
+            for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
+                text.replace(at, secret.size(), "[redacted]");
+            }
+        }
+        return text;
+    }
+
+    /// The headers with every secret removed from their names and values.
+    http_headers operator()(const http_headers& headers) const {
+        http_headers out;
+        out.reserve(headers.size());
+        for (const auto& h : headers) out.add((*this)(h.name), (*this)(h.value));
+        return out;
+    }
+
+    /// Names and values for a debug line: values only of loggable headers.
+    static std::string describe(const http_headers& headers,
+                                const std::vector<std::string>& also_loggable) {
+        std::string out;
+        for (const auto& h : headers) {
+            if (!out.empty()) out += ", ";
+            out += h.name + ": " +
+                   (is_loggable_header(h.name, also_loggable) ? h.value : "[redacted]");
+        }
+        return out;
+    }
+
+    static bool is_secret_header(std::string_view name, const std::vector<std::string>& named) {
+        const auto same = [&](std::string_view secret) { return iequals(secret, name); };
+        return std::any_of(std::begin(always_secret_headers), std::end(always_secret_headers),
+                           same) ||
+               std::any_of(named.begin(), named.end(), same);
+    }
+
+private:
+    std::vector<std::string> secrets_;
+};
+
+}  // namespace mistral::detail
+
+// ---- mistral/detail/utf8.hpp --------------------------------------------------------------------
+// mistral/detail/utf8.hpp: UTF-8 validation of the text the client sends (the API rejects a
+// body that is not UTF-8). Standard library only.
+
+#include <cstddef>
+#include <string_view>
+
+namespace mistral::detail {
+
+// The byte position of the first invalid UTF-8 sequence, or npos.
+inline std::size_t invalid_utf8_at(std::string_view s) noexcept {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const std::size_t n = s.size();
+    for (std::size_t i = 0; i < n;) {
+        const unsigned c = p[i];
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t len = 0;
+        unsigned min = 0;
+        if ((c & 0xE0) == 0xC0) {
+            len = 2;
+            min = 0x80;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3;
+            min = 0x800;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4;
+            min = 0x10000;
+        } else {
+            return i;
+        }
+        if (i + len > n) return i;
+        unsigned cp = c & (0xFFu >> (len + 1));
+        for (std::size_t k = 1; k < len; ++k) {
+            if ((p[i + k] & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+        i += len;
+    }
+    return std::string_view::npos;
+}
+
+}  // namespace mistral::detail
 
 // ---- mistral/types.hpp --------------------------------------------------------------------------
 //
@@ -1168,7 +1365,8 @@ enum class transport_error_kind {
     timeout,          ///< a connect, read or total timeout expired
     reset,            ///< the connection broke while sending or receiving
     cancelled,        ///< the call was cancelled through its stop token
-    other,            ///< anything else (e.g. an invalid URL)
+    proxy,            ///< the proxy refused the request (e.g. 407: it wants credentials)
+    other,            ///< anything else
 };
 
 /// A readable name for a transport_error_kind ("connect", "timeout", ...).
@@ -1186,22 +1384,39 @@ inline const char* to_string(transport_error_kind kind) noexcept {
             return "reset";
         case transport_error_kind::cancelled:
             return "cancelled";
+        case transport_error_kind::proxy:
+            return "proxy";
         case transport_error_kind::other:
             break;
     }
     return "other";
 }
 
-/// The HTTP exchange failed below the API: connect, name resolution, TLS, timeout, reset or
-/// cancellation. kind() tells which.
+/// Whether a failure of this kind can have happened after the request reached the server:
+/// false only for failures before any byte of it could be sent (connect, name resolution, TLS).
+constexpr bool may_have_reached_server(transport_error_kind kind) noexcept {
+    return kind != transport_error_kind::connect && kind != transport_error_kind::name_resolution &&
+           kind != transport_error_kind::tls;
+}
+
+/// The HTTP exchange failed below the API: connect, name resolution, TLS, timeout, reset,
+/// cancellation or a proxy's refusal. kind() tells which.
 class transport_error : public error {
 public:
+    /// `request_sent`: whether the request may have reached the server (a transport that knows
+    /// better than the kind, e.g. that a timeout happened while connecting, says so here).
     transport_error(transport_error_kind kind, const std::string& what)
-        : error(what), kind_(kind) {}
+        : transport_error(kind, what, may_have_reached_server(kind)) {}
+    transport_error(transport_error_kind kind, const std::string& what, bool request_sent)
+        : error(what), kind_(kind), request_sent_(request_sent) {}
     transport_error_kind kind() const noexcept { return kind_; }
+    /// Whether the server may have received the request (and may have processed it): false for
+    /// a connection that was refused, timed out while connecting, or failed its TLS handshake.
+    bool request_sent() const noexcept { return request_sent_; }
 
 private:
     transport_error_kind kind_;
+    bool request_sent_;
 };
 
 /// The server's answer broke the protocol: malformed JSON, a value of the wrong type (path()
@@ -1240,6 +1455,7 @@ private:
 // conversions it uses.
 
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -1252,6 +1468,7 @@ private:
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
 #include <boost/json/value.hpp>
 #include <boost/json/value_from.hpp>
 #include <boost/json/value_to.hpp>
@@ -1887,43 +2104,42 @@ void read_value(M& out, const boost::json::value& jv, json_path& path) {
 // Writing
 // ---------------------------------------------------------------------------------------------
 
-template <class M>
-void write_value(boost::json::value& out, const M& in);
-
-template <class T>
-void write_object(boost::json::value& out, const T& in) {
-    boost::json::object& obj = out.emplace_object();
+// What an object writes, in wire order, whatever it is written into: calls out(name, value) for
+// the discriminator (value: its std::string_view), each modelled member that is set (the member,
+// or the optional's value), each unset member the API requires to be present (nullptr), and
+// each member of extra the library does not model (its boost::json::value).
+template <class T, class Out>
+void for_each_written_member(const T& in, Out&& out) {
     fields(static_cast<T*>(nullptr), [&](const auto& f) {
         if constexpr (std::is_same_v<std::decay_t<decltype(f)>, tag_field>) {
-            obj.emplace(f.name, f.value);
+            out(f.name, f.value);
         } else {
             const auto& member = in.*(f.ptr);
             if constexpr (is_optional<std::decay_t<decltype(member)>>::value) {
                 if (member) {
-                    write_value(obj[f.name], *member);
+                    out(f.name, *member);
                 } else if (f.flags & null_when_unset) {
-                    obj.emplace(f.name, nullptr);
+                    out(f.name, nullptr);
                 }
             } else {
-                write_value(obj[f.name], member);
+                out(f.name, member);
             }
         }
         return false;
     });
     for (const auto& kv : in.extra) {
-        if (!is_field_name<T>(kv.key())) obj.emplace(kv.key(), kv.value());
+        if (!is_field_name<T>(kv.key())) out(kv.key(), kv.value());
     }
 }
 
 template <class M>
 void write_value(boost::json::value& out, const M& in) {
-    if constexpr (std::is_same_v<M, std::string>) {
+    if constexpr (std::is_same_v<M, std::string> || std::is_same_v<M, std::string_view>) {
         out.emplace_string().assign(in.data(), in.size());
-    } else if constexpr (std::is_same_v<M, bool>) {
-        out = in;
-    } else if constexpr (std::is_same_v<M, std::int64_t> || std::is_same_v<M, double>) {
-        out = in;
-    } else if constexpr (std::is_same_v<M, boost::json::object>) {
+    } else if constexpr (std::is_same_v<M, bool> || std::is_same_v<M, std::int64_t> ||
+                         std::is_same_v<M, double> || std::is_same_v<M, std::nullptr_t> ||
+                         std::is_same_v<M, boost::json::object> ||
+                         std::is_same_v<M, boost::json::value>) {
         out = in;
     } else if constexpr (is_vector<M>::value) {
         boost::json::array& arr = out.emplace_array();
@@ -1932,12 +2148,230 @@ void write_value(boost::json::value& out, const M& in) {
     } else if constexpr (opaque_object<M>) {
         out = in.json;
     } else if constexpr (described<M>) {
-        write_object(out, in);
+        boost::json::object& obj = out.emplace_object();
+        for_each_written_member(
+            in, [&](std::string_view name, const auto& v) { write_value(obj[name], v); });
     } else if constexpr (is_variant<M>::value) {
         std::visit([&](const auto& alt) { write_value(out, alt); }, in);
     } else {
         static_assert(sizeof(M) == 0, "no JSON conversion for this type");
     }
+}
+
+// Writes JSON text straight from the types, without building a tree first: a request body costs
+// its own size once. It also refuses what would make an invalid body (text that is not UTF-8, a
+// non-finite number) with a usage_error naming the JSON path. Sink is a text_sink (appends) or a
+// size_sink (counts), so that the text can be measured first and written into a buffer of the
+// right size, never reallocated.
+struct size_sink {
+    std::size_t size = 0;
+    void append(const char*, std::size_t n) noexcept { size += n; }
+    void append(char) noexcept { ++size; }
+};
+struct text_sink {
+    std::string& out;
+    void append(const char* p, std::size_t n) { out.append(p, n); }
+    void append(char c) { out.push_back(c); }
+};
+
+template <class Sink>
+class text_writer {
+public:
+    explicit text_writer(Sink& sink) : sink_(sink) {}
+
+    template <class M>
+    void write(const M& in) {
+        if constexpr (std::is_same_v<M, std::string> || std::is_same_v<M, std::string_view>) {
+            string(in);
+        } else if constexpr (std::is_same_v<M, bool>) {
+            literal(in ? "true" : "false");
+        } else if constexpr (std::is_same_v<M, std::nullptr_t>) {
+            literal("null");
+        } else if constexpr (std::is_same_v<M, std::int64_t>) {
+            char buffer[24];
+            const auto end = std::to_chars(buffer, buffer + sizeof buffer, in).ptr;
+            sink_.append(buffer, static_cast<std::size_t>(end - buffer));
+        } else if constexpr (std::is_same_v<M, double>) {
+            if (!std::isfinite(in)) fail("not a finite number");
+            tree(boost::json::value(in));
+        } else if constexpr (std::is_same_v<M, boost::json::object> ||
+                             std::is_same_v<M, boost::json::value>) {
+            tree(in);
+        } else if constexpr (is_vector<M>::value) {
+            sink_.append('[');
+            for (std::size_t i = 0; i < in.size(); ++i) {
+                if (i > 0) sink_.append(',');
+                path_.push(i);
+                write(in[i]);
+                path_.pop();
+            }
+            sink_.append(']');
+        } else if constexpr (opaque_object<M>) {
+            tree(in.json);
+        } else if constexpr (described<M>) {
+            write_object(in, nullptr);
+        } else if constexpr (is_variant<M>::value) {
+            std::visit([&](const auto& alt) { write(alt); }, in);
+        } else {
+            static_assert(sizeof(M) == 0, "no JSON conversion for this type");
+        }
+    }
+
+    // An object; members named in `overrides` are written with the override's value instead,
+    // in their place, or after the others when the object does not write them (as
+    // boost::json::object::insert_or_assign places them).
+    template <class T>
+    void write_object(const T& in, const boost::json::object* overrides) {
+        sink_.append('{');
+        bool first = true;
+        std::size_t overridden = 0;
+        auto member = [&](std::string_view name, const auto& v) {
+            if (!first) sink_.append(',');
+            first = false;
+            string(name);
+            sink_.append(':');
+            path_.push(name);
+            write(v);
+            path_.pop();
+        };
+        for_each_written_member(in, [&](std::string_view name, const auto& v) {
+            const boost::json::value* replaced =
+                overrides != nullptr ? overrides->if_contains(name) : nullptr;
+            if (replaced == nullptr) return member(name, v);
+            ++overridden;
+            member(name, *replaced);
+        });
+        if (overrides != nullptr && overridden < overrides->size()) {
+            for (const auto& kv : *overrides) {
+                bool written = false;
+                for_each_written_member(in, [&](std::string_view name, const auto&) {
+                    written = written || name == kv.key();
+                });
+                if (!written) member(kv.key(), kv.value());
+            }
+        }
+        sink_.append('}');
+    }
+
+private:
+    [[noreturn]] void fail(const std::string& what) const {
+        const std::string where = path_.str();
+        throw usage_error("cannot send the request: " +
+                          (where.empty() ? std::string("body") : where) + ": " + what);
+    }
+
+    void literal(std::string_view s) { sink_.append(s.data(), s.size()); }
+
+    // A JSON string, escaped; runs of characters that need no escape are appended at once.
+    void string(std::string_view s) {
+        if (const auto at = invalid_utf8_at(s); at != std::string_view::npos)
+            fail("invalid UTF-8 at byte " + std::to_string(at));
+        static constexpr char hex[] = "0123456789abcdef";
+        sink_.append('"');
+        std::size_t run = 0;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            const auto c = static_cast<unsigned char>(s[i]);
+            if (c >= 0x20 && c != '"' && c != '\\') continue;
+            sink_.append(s.data() + run, i - run);
+            run = i + 1;
+            switch (c) {
+                case '"':
+                    literal("\\\"");
+                    break;
+                case '\\':
+                    literal("\\\\");
+                    break;
+                case '\n':
+                    literal("\\n");
+                    break;
+                case '\r':
+                    literal("\\r");
+                    break;
+                case '\t':
+                    literal("\\t");
+                    break;
+                case '\b':
+                    literal("\\b");
+                    break;
+                case '\f':
+                    literal("\\f");
+                    break;
+                default: {
+                    const char escape[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+                    sink_.append(escape, sizeof escape);
+                }
+            }
+        }
+        sink_.append(s.data() + run, s.size() - run);
+        sink_.append('"');
+    }
+
+    // A Boost.JSON value or object (one the caller passed, a member of extra), checked as
+    // strings are, written by Boost.JSON's serializer a piece at a time.
+    template <class Tree>
+    void tree(const Tree& t) {
+        check(t);
+        boost::json::serializer sr;
+        sr.reset(&t);
+        char buffer[1024];
+        while (!sr.done()) {
+            const auto piece = sr.read(buffer, sizeof buffer);
+            sink_.append(piece.data(), piece.size());
+        }
+    }
+
+    void check(const boost::json::object& o) {
+        for (const auto& kv : o) {
+            if (const auto at = invalid_utf8_at(kv.key()); at != std::string_view::npos)
+                fail("invalid UTF-8 at byte " + std::to_string(at) + " of the key \"" +
+                     std::string(kv.key().substr(0, at)) + "...\"");
+            path_.push(kv.key());
+            check(kv.value());
+            path_.pop();
+        }
+    }
+    void check(const boost::json::value& v) {
+        switch (v.kind()) {
+            case boost::json::kind::double_:
+                if (!std::isfinite(v.get_double())) fail("not a finite number");
+                break;
+            case boost::json::kind::string:
+                if (const auto at = invalid_utf8_at(v.get_string()); at != std::string_view::npos)
+                    fail("invalid UTF-8 at byte " + std::to_string(at));
+                break;
+            case boost::json::kind::array: {
+                std::size_t i = 0;
+                for (const auto& item : v.get_array()) {
+                    path_.push(i++);
+                    check(item);
+                    path_.pop();
+                }
+                break;
+            }
+            case boost::json::kind::object:
+                check(v.get_object());
+                break;
+            default:
+                break;
+        }
+    }
+
+    Sink& sink_;
+    json_path path_;
+};
+
+// The JSON text of an object, checked for what the API cannot receive (usage_error), with the
+// top-level members of `overrides` in place of its own; measured first, so that the text is
+// written into a buffer of exactly its size (a large request is never reallocated).
+template <class T>
+std::string sendable_json(const T& value, const boost::json::object& overrides = {}) {
+    size_sink measure;
+    text_writer<size_sink>(measure).write_object(value, &overrides);
+    std::string out;
+    out.reserve(measure.size);
+    text_sink sink{out};
+    text_writer<text_sink>(sink).write_object(value, &overrides);
+    return out;
 }
 
 // The types the public tag_invoke overloads convert: every described struct, the opaque ones,
@@ -2165,6 +2599,12 @@ struct retry_policy {
     bool retry_server_errors = true;
     /// Retry connection failures, resets and timeouts (not TLS or name-resolution failures).
     bool retry_connection_errors = true;
+    /// Also retry a transport failure after the request may have reached the server (a reset
+    /// or a read timeout once it was sent). The server may have processed it, and a completion
+    /// it produced is billed: a retry can cost a second completion. That is what the official
+    /// SDKs do, and the default; false retries only failures that happened before the request
+    /// could be sent (refused connections, connect timeouts).
+    bool retry_sent_requests = true;
 
     /// A policy that never retries.
     static retry_policy none() {
@@ -2180,9 +2620,10 @@ struct retry_policy {
                retry_statuses.end();
     }
 
-    /// Whether a transport failure of this kind is retried.
-    bool retries_transport(transport_error_kind kind) const noexcept {
-        return retry_connection_errors &&
+    /// Whether this transport failure is retried.
+    bool retries_transport(const transport_error& e) const noexcept {
+        const auto kind = e.kind();
+        return retry_connection_errors && (retry_sent_requests || !e.request_sent()) &&
                (kind == transport_error_kind::connect || kind == transport_error_kind::reset ||
                 kind == transport_error_kind::timeout);
     }
@@ -2776,7 +3217,10 @@ public:
         }
         for (const auto& kv : chunk.extra) response_.extra.insert_or_assign(kv.key(), kv.value());
         if (chunk.usage) response_.usage = *chunk.usage;
-        for (const chunk_choice& c : chunk.choices) fold(choice_at(c.index), c, keep_content_);
+        for (const chunk_choice& c : chunk.choices) {
+            fold(choice_at(c.index), c, keep_content_);
+            if (keep_content_) folded_size_ += piece_size(c.delta);
+        }
     }
 
     /// The response folded so far.
@@ -2784,10 +3228,15 @@ public:
     /// Moves the response out; the accumulator is then empty.
     chat_response take() {
         chunks_ = 0;
+        folded_size_ = 0;
         return std::exchange(response_, chat_response{});
     }
     /// Number of chunks folded.
     std::size_t chunk_count() const noexcept { return chunks_; }
+    /// An estimate of the memory the folded content takes, in bytes: the text, thinking,
+    /// tool-call and unknown-member pieces folded in, plus a fixed cost per piece and per
+    /// choice. client::stream() bounds it by client_options::max_response_size.
+    std::size_t folded_size() const noexcept { return folded_size_; }
 
 private:
     // The choices stay in index order, as a non-streamed response lists them, whatever order
@@ -2797,7 +3246,48 @@ private:
         auto at = choices.begin();
         while (at != choices.end() && at->index < index) ++at;
         if (at != choices.end() && at->index == index) return *at;
-        return *choices.insert(at, chat_choice{.index = index});
+        folded_size_ += sizeof(chat_choice);
+        chat_choice& added = *choices.emplace(at);
+        added.index = index;
+        return added;
+    }
+
+    // What folding a delta adds, roughly: its strings, and a fixed cost for each element.
+    static std::size_t piece_size(const delta_message& d) {
+        constexpr std::size_t element = 64;
+        constexpr std::size_t opaque = 256;  // a chunk or member that is not text
+        std::size_t n = 0;
+        auto text = [](const std::optional<std::string>& s) { return s ? s->size() : 0; };
+        if (d.content) {
+            if (const auto* s = std::get_if<std::string>(&*d.content)) {
+                n += s->size();
+            } else {
+                for (const content_chunk& chunk :
+                     std::get<std::vector<content_chunk>>(*d.content)) {
+                    if (const auto* t = std::get_if<text_chunk>(&chunk)) {
+                        n += element + t->text.size();
+                    } else if (const auto* th = std::get_if<thinking_chunk>(&chunk)) {
+                        n += element + th->text().size() + text(th->signature);
+                    } else {
+                        n += opaque;
+                    }
+                }
+            }
+        }
+        if (d.tool_calls) {
+            for (const tool_call_delta& call : *d.tool_calls) {
+                n += element + text(call.id) + text(call.type);
+                if (!call.function) continue;
+                n += text(call.function->name);
+                if (const auto& args = call.function->arguments) {
+                    const auto* s = std::get_if<std::string>(&*args);
+                    n += s != nullptr ? s->size() : opaque;
+                }
+            }
+        }
+        for (const auto& kv : d.extra)
+            n += element + (kv.value().is_string() ? kv.value().get_string().size() : opaque);
+        return n;
     }
 
     static void fold(chat_choice& into, const chunk_choice& c, bool keep_content) {
@@ -2924,6 +3414,7 @@ private:
 
     chat_response response_;
     std::size_t chunks_ = 0;
+    std::size_t folded_size_ = 0;
     bool keep_content_ = true;
 };
 
@@ -3455,7 +3946,8 @@ struct url_parts {
 /// Splits an absolute http or https URL. Throws transport_error (kind other) for anything else.
 inline url_parts parse_url(std::string_view url) {
     auto fail = [&]() -> url_parts {
-        throw transport_error(transport_error_kind::other, "invalid URL: " + std::string(url));
+        throw transport_error(transport_error_kind::other,
+                              "invalid URL: " + detail::without_userinfo(url), false);
     };
     url_parts out;
     const auto scheme_end = url.find("://");
@@ -3605,28 +4097,45 @@ inline std::string env_or_empty(const char* name) {
 ///     mistral::client client{opts};
 struct client_options {
     /// The API key, sent as `Authorization: Bearer`. Defaults to the MISTRAL_API_KEY environment
-    /// variable. A call without a key throws usage_error before any I/O. It never appears in an
-    /// exception message, a debug line or an error body.
+    /// variable. A call without a key, or with a control character in it, throws usage_error
+    /// before any I/O. It never appears in an exception message, a debug line, an error body or
+    /// a kept response header.
     std::string api_key = detail::env_or_empty("MISTRAL_API_KEY");
-    /// Where the API is: servers::global (default), servers::eu, servers::us, or any URL (a
-    /// gateway, the bundled fake server). "/v1/chat/completions" is appended.
+    /// Where the API is: servers::global (default), servers::eu, servers::us, or any http or
+    /// https URL (a gateway, the bundled fake server), with an optional path prefix;
+    /// "/v1/chat/completions" is appended. Credentials (user:password@), a query or a fragment
+    /// are refused with usage_error: the API authenticates with the key alone.
     std::string base_url = servers::global;
     /// Timeouts (see timeout_options).
     timeout_options timeouts{};
     /// Retries (see retry_policy): on by default, at most 2 retries within 30 s.
     retry_policy retry{};
     /// Headers sent with every request, after the client's own (a header of the same name
-    /// replaces the client's).
+    /// replaces the client's). Names must be tokens and values free of control characters;
+    /// the framing headers (Content-Length, Transfer-Encoding, Host, Connection...) belong to
+    /// the client: setting one is a usage_error.
     http_headers headers{};
+    /// Names of request headers whose values are secrets (e.g. "X-Gateway-Token"), besides
+    /// Authorization, Proxy-Authorization, Cookie and X-Api-Key: their values are removed from
+    /// everything the client prints or keeps, as the API key is.
+    std::vector<std::string> secret_headers{};
+    /// Names of headers whose values debug lines may show, besides the built-in harmless ones
+    /// (content type, request ids, rate limits, Retry-After...); every other value reads
+    /// [redacted].
+    std::vector<std::string> loggable_headers{};
     /// Connection settings of the default transport: TLS trust, client certificate, proxy.
     transport_options transport{};
-    /// Receives one line per request, response, retry and failure when set. Secrets are redacted.
+    /// Receives one line per request, response, retry and failure when set. Secrets are
+    /// redacted and header values shown only for loggable headers.
     std::function<void(std::string_view)> debug{};
     /// Clock, sleep and randomness of the retry loop (tests replace them).
     retry_environment environment{};
     /// The largest server-sent event accepted in a stream (protocol_error beyond).
     std::size_t max_event_size = sse::parser::default_max_event_size;
-    /// The largest non-streaming response body accepted (protocol_error beyond).
+    /// The largest response accepted (protocol_error beyond): the body of chat(), and what
+    /// stream() folds into its result (text, thinking, tool calls; the chunk that crosses the
+    /// bound is the last one kept). A stream with call_options::accumulate false folds
+    /// nothing and has no bound.
     std::size_t max_response_size = std::size_t{64} << 20;
 };
 
@@ -3650,104 +4159,12 @@ struct call_options {
 
 namespace detail {
 
-// Replaces every occurrence of the API key in text.
-class redactor {
-public:
-    explicit redactor(std::string_view secret) : secret_(secret) {}
-    std::string operator()(std::string text) const {
-        if (secret_.size() < 4) return text;
-        for (auto at = text.find(secret_); at != std::string::npos; at = text.find(secret_, at)) {
-            text.replace(at, secret_.size(), "[redacted]");
-        }
-        return text;
-    }
-
-private:
-    std::string_view secret_;
-};
-
 inline api_error make_api_error(response_metadata meta, std::string body, api_error_details details,
-                                const redactor& redact) {
-    details.message = redact(std::move(details.message));
-    for (auto& issue : details.validation_issues) issue.message = redact(std::move(issue.message));
-    return api_error(std::move(meta), redact(std::move(body)), std::move(details));
-}
-
-// The byte position of the first invalid UTF-8 sequence, or npos.
-inline std::size_t invalid_utf8_at(std::string_view s) noexcept {
-    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    const std::size_t n = s.size();
-    for (std::size_t i = 0; i < n;) {
-        const unsigned c = p[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len = 0;
-        unsigned min = 0;
-        if ((c & 0xE0) == 0xC0) {
-            len = 2;
-            min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3;
-            min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4;
-            min = 0x10000;
-        } else {
-            return i;
-        }
-        if (i + len > n) return i;
-        unsigned cp = c & (0xFFu >> (len + 1));
-        for (std::size_t k = 1; k < len; ++k) {
-            if ((p[i + k] & 0xC0) != 0x80) return i;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-        i += len;
-    }
-    return std::string_view::npos;
-}
-
-// Rejects what would make an invalid request body: non-finite numbers and invalid UTF-8.
-inline void check_sendable(const boost::json::value& v, json_path& path) {
-    auto fail = [&](const std::string& what) {
-        const std::string where = path.str();
-        throw usage_error("cannot send the request: " +
-                          (where.empty() ? std::string("body") : where) + ": " + what);
-    };
-    auto check_text = [&](std::string_view s) {
-        if (const auto at = invalid_utf8_at(s); at != std::string_view::npos) {
-            fail("invalid UTF-8 at byte " + std::to_string(at));
-        }
-    };
-    switch (v.kind()) {
-        case boost::json::kind::double_:
-            if (!std::isfinite(v.get_double())) fail("not a finite number");
-            break;
-        case boost::json::kind::string:
-            check_text(v.get_string());
-            break;
-        case boost::json::kind::array: {
-            std::size_t i = 0;
-            for (const auto& item : v.get_array()) {
-                path.push(i++);
-                check_sendable(item, path);
-                path.pop();
-            }
-            break;
-        }
-        case boost::json::kind::object:
-            for (const auto& kv : v.get_object()) {
-                check_text(kv.key());
-                path.push(kv.key());
-                check_sendable(kv.value(), path);
-                path.pop();
-            }
-            break;
-        default:
-            break;
-    }
+                                const sanitizer& sanitize) {
+    details.message = sanitize(std::move(details.message));
+    for (auto& issue : details.validation_issues)
+        issue.message = sanitize(std::move(issue.message));
+    return api_error(std::move(meta), sanitize(std::move(body)), std::move(details));
 }
 
 // Collects a body, up to a limit (error bodies are kept only up to it).
@@ -3803,6 +4220,12 @@ private:
 using send_function = function_ref<void(const http_request&, response_handler&)>;
 using chunk_function = function_ref<bool(const chat_chunk&)>;
 
+// Headers that frame the message on the wire: the client and the transport own them, so a
+// caller's header can never change where the body ends or which host it goes to.
+inline constexpr std::string_view framing_headers[] = {
+    "content-length", "transfer-encoding", "host",   "connection",      "keep-alive", "te",
+    "trailer",        "upgrade",           "expect", "proxy-connection"};
+
 // Everything a call does that does not depend on the transport's type: preflight checks, the
 // request, the retry loop, the response, SSE and JSON decoding, folding, errors. A template only
 // so that it is instantiated where a client is used, or once for a whole program with
@@ -3819,11 +4242,17 @@ public:
 private:
     using clock = std::chrono::steady_clock;
 
+    // A request ready to go, and what must never be printed or kept of it.
+    struct prepared_call {
+        http_request http;
+        sanitizer sanitize;
+    };
+
     // What receives the response of one call, attempt after attempt.
     class sink : public response_handler {
     public:
+        explicit sink(const sanitizer& sanitize) : sanitize_(sanitize) {}
         virtual void begin_attempt() = 0;
-        virtual const response_head& head() const noexcept = 0;
         // Whether anything reached the caller (then nothing is retried).
         virtual bool delivered() const noexcept = 0;
         // Whether the stream's [DONE] arrived (a failure while draining after it is ignored).
@@ -3831,27 +4260,34 @@ private:
         virtual void rethrow_if_failed() = 0;
         virtual std::string take_body() = 0;
         virtual chat_response finish(response_metadata meta) = 0;
+        // The transport failed or the call was cancelled after the head arrived.
         [[noreturn]] virtual void fail_mid_stream(const transport_error& e) = 0;
+
+        // The head as received, with secrets echoed by the server removed.
+        const response_head& head() const noexcept { return head_; }
+        bool on_head(response_head head) override {
+            head_ = {head.status, sanitize_(head.headers)};
+            return on_status();
+        }
 
     protected:
         ~sink() = default;
+        virtual bool on_status() = 0;
+        response_head head_;
+        const sanitizer& sanitize_;
     };
 
     // Receives the response of chat(): the JSON body.
     class json_sink final : public sink {
     public:
-        explicit json_sink(std::size_t max_size) : body_(max_size) {}
+        json_sink(std::size_t max_size, const sanitizer& sanitize)
+            : sink(sanitize), max_size_(max_size), body_(max_size) {}
 
         void begin_attempt() override {
-            head_ = {};
+            this->head_ = {};
             body_.clear();
         }
-        bool on_head(response_head head) override {
-            head_ = std::move(head);
-            return true;
-        }
         bool on_body(std::string_view piece) override { return body_.append(piece); }
-        const response_head& head() const noexcept override { return head_; }
         bool delivered() const noexcept override { return false; }
         bool completed() const noexcept override { return false; }
         void rethrow_if_failed() override {}
@@ -3860,13 +4296,13 @@ private:
         chat_response finish(response_metadata meta) override {
             if (body_.overflow()) {
                 throw protocol_error("response body larger than max_response_size (" +
-                                     std::to_string(body_.text().size()) + " bytes)");
+                                     std::to_string(max_size_) + " bytes)");
             }
             boost::system::error_code ec;
             const boost::json::value v = boost::json::parse(body_.text(), ec);
             if (ec) {
                 throw protocol_error("malformed JSON response (" + ec.message() +
-                                     "): " + snippet(body_.text()));
+                                     "): " + snippet(this->sanitize_(body_.text())));
             }
             chat_response r = boost::json::value_to<chat_response>(v);
             r.http = std::move(meta);
@@ -3876,7 +4312,14 @@ private:
         [[noreturn]] void fail_mid_stream(const transport_error& e) override { throw e; }
 
     private:
-        response_head head_;
+        // An error body is kept only up to max_error_body, as for streams.
+        bool on_status() override {
+            const bool success = this->head_.status >= 200 && this->head_.status <= 299;
+            body_ = body_buffer(success ? max_size_ : std::min(max_size_, max_error_body));
+            return true;
+        }
+
+        std::size_t max_size_;
         body_buffer body_;
     };
 
@@ -3884,33 +4327,23 @@ private:
     // them to the callback as they arrive.
     class event_sink final : public sink {
     public:
-        event_sink(chunk_function on_chunk, std::size_t max_event_size, bool accumulate,
-                   const redactor& redact)
-            : on_chunk_(on_chunk),
-              parser_(max_event_size),
+        event_sink(chunk_function on_chunk, const client_options& options, bool accumulate,
+                   const sanitizer& sanitize)
+            : sink(sanitize),
+              on_chunk_(on_chunk),
+              parser_(options.max_event_size),
               accumulate_(accumulate),
-              error_body_(max_error_body),
-              redact_(redact) {}
+              max_folded_(options.max_response_size),
+              error_body_(max_error_body) {}
 
         void begin_attempt() override {
-            head_ = {};
+            this->head_ = {};
             error_body_.clear();
             parser_.reset();
             accumulator_ = stream_accumulator(accumulate_);
             mode_ = mode::events;
             delivered_ = done_ = stopped_ = false;
             failure_ = nullptr;
-        }
-
-        bool on_head(response_head head) override {
-            head_ = std::move(head);
-            if (head_.status < 200 || head_.status > 299) {
-                mode_ = mode::error_body;
-            } else if (const auto type = head_.headers.find("content-type");
-                       !type || !starts_with_icase(*type, "text/event-stream")) {
-                mode_ = mode::unexpected_body;
-            }
-            return true;
         }
 
         bool on_body(std::string_view piece) override {
@@ -3929,7 +4362,6 @@ private:
             return !stopped_;
         }
 
-        const response_head& head() const noexcept override { return head_; }
         bool delivered() const noexcept override { return delivered_; }
         bool completed() const noexcept override { return done(); }
         std::string take_body() override { return std::move(error_body_.text()); }
@@ -3948,10 +4380,10 @@ private:
 
         chat_response finish(response_metadata meta) override {
             if (mode_ == mode::unexpected_body) {
-                const auto type = head_.headers.find("content-type");
+                const auto type = this->head_.headers.find("content-type");
                 throw protocol_error("expected an event stream, got Content-Type \"" +
                                      std::string(type.value_or("")) +
-                                     "\": " + snippet(redact_(error_body_.text())));
+                                     "\": " + snippet(this->sanitize_(error_body_.text())));
             }
             if (!done() && !stopped_) {
                 protocol_error e("stream ended before [DONE] after " +
@@ -3984,6 +4416,16 @@ private:
 
     private:
         enum class mode { events, error_body, unexpected_body };
+
+        bool on_status() override {
+            if (this->head_.status < 200 || this->head_.status > 299) {
+                mode_ = mode::error_body;
+            } else if (const auto type = this->head_.headers.find("content-type");
+                       !type || !starts_with_icase(*type, "text/event-stream")) {
+                mode_ = mode::unexpected_body;
+            }
+            return true;
+        }
 
         // [DONE] ends the stream. The WHATWG rules dispatch an event only at the blank line that
         // follows it, so a body that ends right after the "data: [DONE]" line (one line end,
@@ -4028,6 +4470,11 @@ private:
             }
             const chat_chunk& chunk = decoder_.chunk();
             accumulator_.add(chunk);
+            // A compressed body can inflate a few megabytes into gigabytes of valid chunks.
+            if (accumulator_.folded_size() > max_folded_) {
+                throw protocol_error("the streamed response grew past max_response_size (" +
+                                     std::to_string(max_folded_) + " bytes)");
+            }
             delivered_ = true;
             if (!on_chunk_(chunk)) stopped_ = true;
         }
@@ -4037,14 +4484,15 @@ private:
             std::string body = boost::json::serialize(decoder_.error_payload());
             api_error_details details = parse_error_body(body);
             response_metadata meta = make_response_metadata(
-                details.raw_status_code.value_or(head_.status), head_.headers);
-            return make_api_error(std::move(meta), std::move(body), std::move(details), redact_);
+                details.raw_status_code.value_or(this->head_.status), this->head_.headers);
+            return make_api_error(std::move(meta), std::move(body), std::move(details),
+                                  this->sanitize_);
         }
 
         void attach_partial(error& e) const {
             if (accumulator_.chunk_count() > 0) {
                 chat_response partial = accumulator_.response();
-                partial.http = make_response_metadata(head_.status, head_.headers);
+                partial.http = make_response_metadata(this->head_.status, this->head_.headers);
                 e.set_partial_response(std::make_shared<const chat_response>(std::move(partial)));
             }
         }
@@ -4053,10 +4501,9 @@ private:
         sse::parser parser_;
         chunk_decoder<> decoder_;
         bool accumulate_;
+        std::size_t max_folded_;
         stream_accumulator accumulator_{accumulate_};
-        response_head head_;
         body_buffer error_body_;
-        const redactor& redact_;
         mode mode_ = mode::events;
         bool delivered_ = false;
         bool done_ = false;
@@ -4065,11 +4512,10 @@ private:
     };
 
     static chat_response execute(const client_options& options, send_function send,
-                                 const chat_request& request, bool streaming,
-                                 const call_options& call, sink& sink);
-    static http_request build_request(const client_options& options, const chat_request& request,
-                                      bool streaming, const call_options& call,
-                                      const timeout_options& timeouts);
+                                 prepared_call& call_data, bool streaming, const call_options& call,
+                                 sink& sink);
+    static prepared_call prepare(const client_options& options, const chat_request& request,
+                                 bool streaming, const call_options& call);
     static std::optional<std::chrono::milliseconds> retry_wait(
         const client_options& options, const retry_policy& policy, int attempt,
         const http_headers* headers, clock::time_point start,
@@ -4079,20 +4525,9 @@ private:
     static clock::time_point now(const client_options& options) {
         return options.environment.now ? options.environment.now() : clock::now();
     }
-    static void log(const client_options& options, const std::string& line) {
-        if (options.debug) options.debug(redactor(options.api_key)("mistral-cpp: " + line));
-    }
-    // Header names and values for the debug log, credentials redacted.
-    static std::string describe_headers(const http_headers& headers) {
-        std::string out;
-        for (const auto& h : headers) {
-            if (!out.empty()) out += ", ";
-            const bool secret = iequals(h.name, "authorization") ||
-                                iequals(h.name, "proxy-authorization") ||
-                                iequals(h.name, "x-api-key") || iequals(h.name, "cookie");
-            out += h.name + ": " + (secret ? "[redacted]" : h.value);
-        }
-        return out;
+    static void log(const client_options& options, const sanitizer& sanitize,
+                    const std::string& line) {
+        if (options.debug) options.debug(sanitize("mistral-cpp: " + line));
     }
 };
 
@@ -4106,50 +4541,96 @@ chat_response client_engine<Unused>::chat(const client_options& options, send_fu
     if (request.stream.value_or(false)) {
         throw usage_error("chat() sends non-streaming requests; use stream() for \"stream\": true");
     }
-    json_sink sink(options.max_response_size);
-    return execute(options, send, request, false, call, sink);
+    prepared_call prepared = prepare(options, request, false, call);
+    json_sink sink(options.max_response_size, prepared.sanitize);
+    return execute(options, send, prepared, false, call, sink);
 }
 
 template <class Unused>
 chat_response client_engine<Unused>::stream(const client_options& options, send_function send,
                                             const chat_request& request, chunk_function on_chunk,
                                             const call_options& call) {
-    const redactor redact(options.api_key);
-    event_sink sink(on_chunk, options.max_event_size, call.accumulate, redact);
-    return execute(options, send, request, true, call, sink);
+    prepared_call prepared = prepare(options, request, true, call);
+    event_sink sink(on_chunk, options, call.accumulate, prepared.sanitize);
+    return execute(options, send, prepared, true, call, sink);
+}
+
+// base_url: an http or https URL of a host, with an optional path; never credentials, a query
+// or a fragment. The error shows the URL without its credentials.
+inline std::string checked_base_url(std::string_view base) {
+    const std::string shown = "base_url \"" + without_userinfo(base) + "\"";
+    const auto scheme_end = base.find("://");
+    if (scheme_end == std::string_view::npos)
+        throw usage_error(shown + " has no scheme: write http://... or https://...");
+    const std::string scheme = to_lower(base.substr(0, scheme_end));
+    if (scheme != "http" && scheme != "https")
+        throw usage_error(shown + ": the scheme must be http or https");
+    const auto authority_end = base.find_first_of("/?#", scheme_end + 3);
+    if (base.substr(0, authority_end).find('@', scheme_end + 3) != std::string_view::npos) {
+        throw usage_error(shown +
+                          " holds credentials (user:password@): the API authenticates "
+                          "with the API key; credentials are never sent");
+    }
+    if (base.find_first_of("?#") != std::string_view::npos)
+        throw usage_error(shown + " has a query or a fragment: the API path is appended to it");
+    while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+    try {
+        (void)parse_url(base);
+    } catch (const transport_error&) {
+        throw usage_error(shown + " is not a valid URL");
+    }
+    return std::string(base);
+}
+
+// Nothing a caller passes may change the framing of the request: header names are tokens,
+// values have no control characters, and the framing headers are the client's own.
+inline void check_header(const http_header& h, const char* origin) {
+    const std::string where = std::string(origin) + " header \"" +
+                              (is_token(h.name) ? h.name : std::string("(invalid name)")) + "\"";
+    if (!is_token(h.name))
+        throw usage_error(std::string(origin) + " header with a name that is not an HTTP token");
+    if (!is_field_value(h.value))
+        throw usage_error(where + ": its value holds a control character (CR, LF, NUL...)");
+    for (const std::string_view owned : framing_headers) {
+        if (iequals(h.name, owned))
+            throw usage_error(where + " frames the request: the client sets it");
+    }
 }
 
 template <class Unused>
-http_request client_engine<Unused>::build_request(const client_options& options,
-                                                  const chat_request& request, bool streaming,
-                                                  const call_options& call,
-                                                  const timeout_options& timeouts) {
+typename client_engine<Unused>::prepared_call client_engine<Unused>::prepare(
+    const client_options& options, const chat_request& request, bool streaming,
+    const call_options& call) {
     if (options.api_key.empty()) {
         throw usage_error(
             "no API key: set client_options::api_key or the MISTRAL_API_KEY environment variable");
     }
+    if (!is_field_value(options.api_key))
+        throw usage_error("the API key holds a control character (CR, LF, NUL...)");
     if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
     if (request.messages.empty()) throw usage_error("cannot send the request: messages is empty");
-    boost::json::value body = boost::json::value_from(request);
-    if (streaming) body.as_object().insert_or_assign("stream", true);
-    json_path path;
-    check_sendable(body, path);
+    const std::string base = checked_base_url(options.base_url);
+    for (const auto& h : options.headers) check_header(h, "client_options");
+    for (const auto& h : call.headers) check_header(h, "call_options");
 
-    http_request http;
-    std::string_view base = options.base_url;
-    while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-    http.url = std::string(base) + "/v1/chat/completions";
+    const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
+    prepared_call out;
+    http_request& http = out.http;
+    http.url = base + "/v1/chat/completions";
     http.headers.add("Authorization", "Bearer " + options.api_key);
     http.headers.add("Content-Type", "application/json");
     http.headers.add("Accept", streaming ? "text/event-stream" : "application/json");
     http.headers.add("User-Agent", "mistral-cpp/" MISTRAL_CPP_VERSION_STRING);
     for (const auto& h : options.headers) http.headers.set(h.name, h.value);
     for (const auto& h : call.headers) http.headers.set(h.name, h.value);
-    http.body = boost::json::serialize(body);
+    // Written once, straight from the request (no JSON tree): the body is the only copy.
+    http.body = sendable_json(
+        request, streaming ? boost::json::object{{"stream", true}} : boost::json::object{});
     http.connect_timeout = timeouts.connect;
     http.read_timeout = streaming ? timeouts.stream_idle : timeouts.read;
     http.stop = call.stop;
-    return http;
+    out.sanitize = sanitizer(options.api_key, http.headers, options.secret_headers);
+    return out;
 }
 
 // The wait before the next attempt, or nullopt when the error must be thrown instead.
@@ -4191,12 +4672,12 @@ void client_engine<Unused>::sleep(const client_options& options, std::chrono::mi
 
 template <class Unused>
 chat_response client_engine<Unused>::execute(const client_options& options, send_function send,
-                                             const chat_request& request, bool streaming,
+                                             prepared_call& prepared, bool streaming,
                                              const call_options& call, sink& sink) {
     const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
     const retry_policy& policy = call.retry ? *call.retry : options.retry;
-    http_request http = build_request(options, request, streaming, call, timeouts);
-    const redactor redact(options.api_key);
+    http_request& http = prepared.http;
+    const sanitizer& sanitize = prepared.sanitize;
     const auto start = now(options);
     std::optional<clock::time_point> deadline;
     if (timeouts.total) deadline = start + *timeouts.total;
@@ -4208,33 +4689,43 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
         if (deadline && now(options) >= *deadline) {
             throw transport_error(transport_error_kind::timeout, "total timeout expired");
         }
-        log(options, "POST " + http.url + (streaming ? " (stream)" : "") + ", attempt " +
-                         std::to_string(attempt) + ", headers: " + describe_headers(http.headers));
+        log(options, sanitize,
+            "POST " + http.url + (streaming ? " (stream)" : "") + ", attempt " +
+                std::to_string(attempt) +
+                ", headers: " + sanitizer::describe(http.headers, options.loggable_headers));
         sink.begin_attempt();
         std::optional<transport_error> failure;
         const auto sent = now(options);
         try {
             send(http, sink);
         } catch (const transport_error& e) {
-            failure.emplace(e.kind(), redact(e.what()));
+            failure.emplace(e.kind(), sanitize(e.what()), e.request_sent());
         }
         sink.rethrow_if_failed();
+        // Cancellation wins over whatever the aborted exchange looked like (a close-delimited
+        // body, for one, simply ends when its socket is shut down).
+        if (call.stop.stop_requested() && !sink.completed() &&
+            (!failure || failure->kind() != transport_error_kind::cancelled)) {
+            failure.emplace(transport_error_kind::cancelled, "call cancelled", true);
+        }
         std::string reason;
         if (failure) {
-            log(options, std::string("transport error (") + to_string(failure->kind()) +
-                             "): " + failure->what());
+            log(options, sanitize,
+                std::string("transport error (") + to_string(failure->kind()) +
+                    "): " + failure->what());
             if (sink.completed()) {
                 failure.reset();  // [DONE] had arrived: only the draining failed
             } else if (sink.delivered()) {
                 sink.fail_mid_stream(*failure);
             } else {
                 const auto wait =
-                    policy.retries_transport(failure->kind())
+                    policy.retries_transport(*failure)
                         ? retry_wait(options, policy, attempt, nullptr, start, deadline, reason)
                         : std::nullopt;
                 if (!wait) throw *failure;
-                log(options, "retry " + std::to_string(attempt) + " in " +
-                                 std::to_string(wait->count()) + " ms (" + reason + ")");
+                log(options, sanitize,
+                    "retry " + std::to_string(attempt) + " in " + std::to_string(wait->count()) +
+                        " ms (" + reason + ")");
                 sleep(options, *wait, call.stop);
                 continue;
             }
@@ -4242,25 +4733,33 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
         const response_head& head = sink.head();
         response_metadata meta = make_response_metadata(head.status, head.headers);
         meta.attempts = attempt;
-        log(options,
+        log(options, sanitize,
             "status " + std::to_string(head.status) + " after " +
                 std::to_string(
                     std::chrono::duration_cast<std::chrono::milliseconds>(now(options) - sent)
                         .count()) +
                 " ms" + (meta.request_id.empty() ? "" : ", request id " + meta.request_id));
+        if (head.status == 407) {
+            // Only a proxy sends 407 (the API never does): it is not the API's answer.
+            throw transport_error(transport_error_kind::proxy,
+                                  "the proxy refused the request: 407 Proxy Authentication "
+                                  "Required (give its credentials in transport.proxy.url)",
+                                  false);
+        }
         if (head.status < 200 || head.status > 299) {
             std::string body = sink.take_body();
             api_error_details details = parse_error_body(body);
             api_error err =
-                make_api_error(std::move(meta), std::move(body), std::move(details), redact);
+                make_api_error(std::move(meta), std::move(body), std::move(details), sanitize);
             const auto wait =
                 policy.retries_status(err.status())
                     ? retry_wait(options, policy, attempt, &err.headers(), start, deadline, reason)
                     : std::nullopt;
             if (!wait) throw err;
-            log(options, "retry " + std::to_string(attempt) + " after status " +
-                             std::to_string(err.status()) + " in " + std::to_string(wait->count()) +
-                             " ms (" + reason + ")");
+            log(options, sanitize,
+                "retry " + std::to_string(attempt) + " after status " +
+                    std::to_string(err.status()) + " in " + std::to_string(wait->count()) +
+                    " ms (" + reason + ")");
             sleep(options, *wait, call.stop);
             continue;
         }
@@ -4364,37 +4863,107 @@ private:
 // httplib.h.
 
 
-// ---- mistral/httplib_transport.hpp --------------------------------------------------------------
-//
-// The default transport, over cpp-httplib (with OpenSSL for https). This is the only file of the
-// library that includes httplib.h. Works with Debian 12's cpp-httplib 0.11.4 and with current
-// upstream releases.
+// ---- mistral/detail/connect_diagnosis.hpp -------------------------------------------------------
+// mistral/detail/connect_diagnosis.hpp: why a connection could not be made, in the operating
+// system's words ("connection refused", "network unreachable") and with the address tried, for
+// transports whose HTTP library reports only "connection failed". POSIX; elsewhere it knows
+// nothing and says so.
 
-#include <httplib.h>
+#include <cerrno>
+#include <chrono>
+#include <string>
+#include <system_error>
 
 #ifndef _WIN32
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #endif
 
-#include <algorithm>
-#include <chrono>
+namespace mistral::detail {
+
+struct connect_diagnosis {
+    bool resolved = true;  ///< false: the host name does not resolve
+    std::string reason;    ///< e.g. "connection refused (127.0.0.1:9)"; "" if unknown
+};
+
+// Resolves the host and tries one connection to its first address, waiting at most `timeout`,
+// to learn the reason the HTTP library did not report. Run only after a connect failed.
+inline connect_diagnosis diagnose_connect(const std::string& host, int port,
+                                          std::chrono::milliseconds timeout) {
+    connect_diagnosis out;
+#ifndef _WIN32
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    const std::string service = std::to_string(port);
+    if (::getaddrinfo(host.c_str(), service.c_str(), &hints, &found) != 0 || found == nullptr) {
+        if (found != nullptr) ::freeaddrinfo(found);
+        out.resolved = false;
+        return out;
+    }
+    char numeric[INET6_ADDRSTRLEN] = {};
+    const void* address =
+        found->ai_family == AF_INET6
+            ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(found->ai_addr)->sin6_addr)
+            : &reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr;
+    ::inet_ntop(found->ai_family, address, numeric, sizeof numeric);
+    const std::string where = found->ai_family == AF_INET6
+                                  ? "[" + std::string(numeric) + "]:" + service
+                                  : std::string(numeric) + ":" + service;
+    int error = 0;
+    const int s = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0) {
+        error = errno;
+    } else {
+        ::fcntl(s, F_SETFL, ::fcntl(s, F_GETFL) | O_NONBLOCK);
+        if (::connect(s, found->ai_addr, found->ai_addrlen) != 0) {
+            error = errno;
+            if (error == EINPROGRESS) {
+                pollfd p{s, POLLOUT, 0};
+                const int ready = ::poll(&p, 1, static_cast<int>(timeout.count()));
+                socklen_t len = sizeof error;
+                if (ready <= 0) {
+                    error = ETIMEDOUT;
+                } else {
+                    ::getsockopt(s, SOL_SOCKET, SO_ERROR, &error, &len);
+                }
+            }
+        }
+        ::close(s);
+    }
+    ::freeaddrinfo(found);
+    // A connection that succeeds now (the server came back) says nothing about why it failed.
+    std::string why = error == 0 ? "connection failed" : std::generic_category().message(error);
+    if (!why.empty() && why[0] >= 'A' && why[0] <= 'Z')
+        why[0] = static_cast<char>(why[0] - 'A' + 'a');
+    out.reason = why + " (" + where + ")";
+#else
+    (void)host;
+    (void)port;
+    (void)timeout;
+#endif
+    return out;
+}
+
+}  // namespace mistral::detail
+
+// ---- mistral/detail/proxy.hpp -------------------------------------------------------------------
+// mistral/detail/proxy.hpp: which proxy a request goes through (explicit options, or the
+// HTTP(S)_PROXY / NO_PROXY environment), for any transport. Standard library only.
+
 #include <cstdlib>
-#include <memory>
-#include <mutex>
+#include <initializer_list>
 #include <optional>
-#include <stop_token>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 
-namespace mistral {
-
-namespace detail {
+namespace mistral::detail {
 
 /// The proxy a request should use, from explicit options or the environment.
 struct proxy_endpoint {
@@ -4481,6 +5050,44 @@ inline std::optional<proxy_endpoint> select_proxy(const proxy_options& options,
     return proxy;
 }
 
+}  // namespace mistral::detail
+
+// ---- mistral/httplib_transport.hpp --------------------------------------------------------------
+//
+// The default transport, over cpp-httplib (with OpenSSL for https). This is the only file of the
+// library that includes httplib.h. Works with Debian 12's cpp-httplib 0.11.4 and with current
+// upstream releases.
+
+#include <httplib.h>
+
+#ifndef _WIN32
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+
+namespace mistral {
+
+namespace detail {
+
 // httplib's Error has gained values over the releases (Timeout, ConnectionClosed, ...): they
 // are looked up by name, so the same code compiles against every release.
 template <class E>
@@ -4518,18 +5125,77 @@ transport_error_kind classify_httplib_error(E error, bool silent_for_read_timeou
     }
 }
 
-inline bool host_resolves(const std::string& host) {
-#ifndef _WIN32
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* result = nullptr;
-    const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &result);
-    if (result != nullptr) ::freeaddrinfo(result);
-    return rc == 0;
-#else
-    (void)host;
-    return true;
-#endif
+// Calls `expire` at the deadline unless disarmed first, from a thread of its own. Debian's
+// cpp-httplib 0.11.4 bounds every single read by the read timeout but not a whole exchange, so
+// a server that drips its response head (or its TLS handshake) a byte at a time could hold a
+// call forever; releases with set_max_timeout (0.19+) bound it themselves and need no watchdog.
+class deadline_watchdog {
+public:
+    template <class Expire>
+    deadline_watchdog(std::chrono::steady_clock::time_point deadline, Expire expire)
+        : thread_([this, deadline, expire] {
+              std::unique_lock lock(mutex_);
+              if (!wake_.wait_until(lock, deadline, [this] { return disarmed_; })) {
+                  expired_ = true;
+                  expire();
+              }
+          }) {}
+    deadline_watchdog(const deadline_watchdog&) = delete;
+    deadline_watchdog& operator=(const deadline_watchdog&) = delete;
+    ~deadline_watchdog() { disarm(); }
+
+    // Returns whether the deadline had passed (and `expire` ran).
+    bool disarm() {
+        if (thread_.joinable()) {
+            {
+                std::lock_guard lock(mutex_);
+                disarmed_ = true;
+            }
+            wake_.notify_one();
+            thread_.join();
+        }
+        return expired_;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool disarmed_ = false;
+    bool expired_ = false;
+    std::thread thread_;
+};
+
+template <class Client>
+concept has_max_timeout = requires(Client& c) {
+    c.set_max_timeout(std::chrono::milliseconds(1));
+};
+
+// Bounds the whole exchange where cpp-httplib can (0 is "no limit" to it); returns whether it
+// could.
+template <class Client>
+bool limit_exchange(Client& cli, std::optional<std::chrono::milliseconds> budget) {
+    if constexpr (has_max_timeout<Client>) {
+        cli.set_max_timeout(budget.value_or(std::chrono::milliseconds(0)));
+        return true;
+    } else {
+        return false;
+    }
+}
+
+// Why a file named in tls_options cannot be used, or "" when it can be read.
+inline std::string unreadable_file(const char* option, const std::string& path) {
+    if (path.empty()) return {};
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    std::string why;
+    if (ec) {
+        why = ec.message();
+    } else if (std::string_view(option) == "tls.ca_dir") {
+        if (!std::filesystem::is_directory(status)) why = "not a directory";
+    } else if (!std::ifstream(path, std::ios::binary)) {
+        why = std::filesystem::is_directory(status) ? "a directory" : "cannot be opened";
+    }
+    return why.empty() ? std::string() : std::string(option) + " \"" + path + "\": " + why;
 }
 
 }  // namespace detail
@@ -4537,15 +5203,21 @@ inline bool host_resolves(const std::string& host) {
 /// The default transport: HTTP/1.1 over cpp-httplib, HTTPS through OpenSSL.
 ///
 /// - Certificate and host-name verification are always on (tls_options choose what to trust
-///   and a client certificate; nothing turns verification off).
+///   and a client certificate; nothing turns verification off). A failed verification says
+///   why, in OpenSSL's words (self-signed, expired, unknown issuer) or "host name mismatch".
 /// - Proxy from transport_options::proxy or from HTTPS_PROXY / HTTP_PROXY / NO_PROXY; https is
 ///   tunnelled with CONNECT.
-/// - Keep-alive: connections are pooled per origin and reused by later calls; a stream that
-///   was stopped early or failed closes its connection instead of returning it.
-/// - Timeouts: connect and read-idle per request, clamped to the request's deadline; the
-///   deadline is also checked on every piece of the body.
+/// - Keep-alive: connections are pooled per origin and reused by later calls, but only when
+///   nothing is waiting to be read on them (a late or unsolicited response is never taken as the
+///   answer to the next request); a stream that was stopped early, failed or was cancelled closes
+///   its connection instead of returning it.
+/// - Timeouts: connect and read-idle per request, clamped to the request's deadline. The
+///   deadline bounds the whole exchange: cpp-httplib's own limit where it has one (0.19+), else
+///   a watchdog thread that lives as long as the exchange, started only for a request with a
+///   deadline (client_options::timeouts.total).
 /// - Cancellation: the request's stop token aborts connecting, the TLS handshake and reading
 ///   promptly (POSIX: the socket is shut down from the cancelling thread).
+/// - The request body is handed to cpp-httplib without a copy.
 ///
 /// Thread safety: one transport may serve any number of threads at once; each request uses a
 /// connection of its own from the pool. Copies share the pool.
@@ -4560,7 +5232,7 @@ public:
         using clock = std::chrono::steady_clock;
         const url_parts url = parse_url(request.url);
         if (request.stop.stop_requested())
-            throw transport_error(transport_error_kind::cancelled, "call cancelled");
+            throw transport_error(transport_error_kind::cancelled, "call cancelled", false);
         std::unique_ptr<connection> conn = acquire(url);
 
         const auto start = clock::now();
@@ -4577,6 +5249,8 @@ public:
         cli.set_connection_timeout(clamp(request.connect_timeout));
         cli.set_read_timeout(read_timeout);
         cli.set_write_timeout(read_timeout);
+        const bool bounded_by_httplib = detail::limit_exchange(
+            cli, request.deadline ? std::optional(clamp(std::chrono::hours(24))) : std::nullopt);
 
         httplib::Request req;
         req.method = request.method;
@@ -4588,7 +5262,16 @@ public:
             req.headers.emplace("Accept-Encoding",
                                 "identity");  // a compressed stream may be buffered
         }
-        req.body = request.body;
+        // The body is written straight from the request: a large request is not copied again.
+        const std::string_view body = request.body;
+        req.content_length_ = body.size();
+        req.content_provider_ = [body](std::size_t offset, std::size_t length,
+                                       httplib::DataSink& sink) {
+            // A failed write is httplib's to report (as a write error); false here would make
+            // it a cancellation.
+            sink.write(body.data() + offset, std::min(length, body.size() - offset));
+            return true;
+        };
 
         bool handler_stopped = false;
         bool deadline_passed = false;
@@ -4621,37 +5304,34 @@ public:
         bool ok = false;
         {
             std::stop_callback on_stop(request.stop, [&conn] { conn->abort(); });
+            std::optional<detail::deadline_watchdog> watchdog;
+            if (!bounded_by_httplib && request.deadline)
+                watchdog.emplace(*request.deadline, [&conn] { conn->abort(); });
             ok = cli.send(req, res, err);
+            deadline_passed = (watchdog && watchdog->disarm()) || deadline_passed;
         }
-        const bool cancelled = conn->finish_request();
+        const bool aborted = conn->finish_request();
+        const std::string what = request.method + " " + url.scheme + "://" + url.host + ":" +
+                                 std::to_string(url.port) + url.target + ": ";
+        // An aborted exchange may look complete to cpp-httplib (a close-delimited body ends when
+        // the socket is shut down): what aborted it decides, and the connection is not reused.
+        if (request.stop.stop_requested() || (aborted && !deadline_passed)) {
+            throw transport_error(transport_error_kind::cancelled, what + "cancelled", head_seen);
+        }
+        if (deadline_passed)
+            throw transport_error(transport_error_kind::timeout, what + "total timeout expired");
         if (ok && !head_seen) {  // httplib skips the head callback for bodiless answers (204)
             response_head head{res.status, {}};
             for (const auto& [name, value] : res.headers) head.headers.add(name, value);
             handler.on_head(std::move(head));
         }
-        if (ok || handler_stopped) {
+        if (ok) {
             release(std::move(conn));
             return;
         }
-        const std::string what = request.method + " " + url.scheme + "://" + url.host + ":" +
-                                 std::to_string(url.port) + url.target + ": ";
-        if (cancelled || request.stop.stop_requested()) {
-            throw transport_error(transport_error_kind::cancelled, what + "cancelled");
-        }
-        if (deadline_passed)
-            throw transport_error(transport_error_kind::timeout, what + "total timeout expired");
-        const auto silent = clock::now() - last_activity;
-        transport_error_kind kind =
-            detail::classify_httplib_error(err, silent >= read_timeout * 9 / 10);
-        std::string detail = httplib::to_string(err);
-        if (kind == transport_error_kind::connect && !detail::host_resolves(url.host)) {
-            kind = transport_error_kind::name_resolution;
-            detail = "cannot resolve host name";
-        }
-        if (kind == transport_error_kind::timeout && err == httplib::Error::Read) {
-            detail = "no data for " + std::to_string(read_timeout.count()) + " ms";
-        }
-        throw transport_error(kind, what + to_string(kind) + " failure: " + detail);
+        if (handler_stopped) return;  // the connection was cut short: not reused
+        throw failure(err, cli, url, what, clock::now() - last_activity >= read_timeout * 9 / 10,
+                      read_timeout, request);
     }
 
 private:
@@ -4678,8 +5358,8 @@ private:
 #endif
         }
 
-        // Called from the cancelling thread. Shutting the socket down wakes up a connect, a TLS
-        // handshake or a read that is waiting on it.
+        // Called from the cancelling thread (or the watchdog). Shutting the socket down wakes
+        // up a connect, a TLS handshake or a read that is waiting on it.
         void abort() {
             std::lock_guard lock(abort_mutex);
             abort_requested = true;
@@ -4711,6 +5391,18 @@ private:
             connecting_socket = -1;
             return std::exchange(abort_requested, false);
         }
+
+        // Whether the idle connection can carry another request: still open, and nothing (a
+        // late response, an unsolicited one, the peer's close) waiting to be read on it.
+        bool reusable() const {
+            if (!client->is_socket_open()) return true;  // httplib connects afresh
+#ifndef _WIN32
+            pollfd p{client->socket(), POLLIN, 0};
+            return ::poll(&p, 1, 0) == 0;
+#else
+            return true;
+#endif
+        }
     };
 
     struct pool {
@@ -4720,6 +5412,64 @@ private:
         std::vector<std::unique_ptr<connection>> idle;
     };
 
+    // The error for a failed exchange, with the reason in words: the OS's for a connect, the
+    // certificate check's for TLS.
+    transport_error failure(httplib::Error err, httplib::Client& cli, const url_parts& url,
+                            const std::string& what, bool silent,
+                            std::chrono::milliseconds read_timeout,
+                            const http_request& request) const {
+        const transport_error_kind kind = detail::classify_httplib_error(err, silent);
+        std::string why = httplib::to_string(err);
+        switch (kind) {
+            case transport_error_kind::connect: {
+                const auto proxy = detail::select_proxy(shared_->options.proxy, url);
+                const std::string host = proxy ? proxy->host : url.host;
+                const auto diagnosis = detail::diagnose_connect(
+                    host, proxy ? proxy->port : url.port,
+                    std::min(request.connect_timeout, std::chrono::milliseconds(2000)));
+                if (!diagnosis.resolved) {
+                    return transport_error(transport_error_kind::name_resolution,
+                                           what + "cannot resolve host name " + host, false);
+                }
+                why = (proxy ? "proxy " : "") + (diagnosis.reason.empty()
+                                                     ? std::string("connection failed")
+                                                     : diagnosis.reason);
+                break;
+            }
+            case transport_error_kind::tls:
+                why = tls_reason(err, cli, url.host);
+                break;
+            case transport_error_kind::timeout:
+                if (err == httplib::Error::Read)
+                    why = "no data for " + std::to_string(read_timeout.count()) + " ms";
+                break;
+            default:
+                break;
+        }
+        const bool sent = err != httplib::Error::ConnectionTimeout && may_have_reached_server(kind);
+        return transport_error(kind, what + to_string(kind) + " failure: " + why, sent);
+    }
+
+    static std::string tls_reason(httplib::Error err, [[maybe_unused]] httplib::Client& cli,
+                                  const std::string& host) {
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+        if (err == httplib::Error::SSLServerVerification) {
+            const long result = cli.get_openssl_verify_result();
+            // cpp-httplib checks the host name itself, after OpenSSL accepted the chain.
+            if (result == X509_V_OK)
+                return "certificate verification failed: host name mismatch (" + host + ")";
+            return std::string("certificate verification failed: ") +
+                   X509_verify_cert_error_string(result) + " (" + host + ")";
+        }
+        if (const unsigned long e = ERR_peek_last_error(); e != 0) {
+            char text[256];
+            ERR_error_string_n(e, text, sizeof text);
+            return std::string(httplib::to_string(err)) + ": " + text + " (" + host + ")";
+        }
+#endif
+        return std::string(httplib::to_string(err)) + " (" + host + ")";
+    }
+
     std::unique_ptr<connection> acquire(const url_parts& url) {
         std::string origin =
             url.scheme + "://" +
@@ -4728,15 +5478,25 @@ private:
         {
             std::lock_guard lock(shared_->mutex);
             auto& idle = shared_->idle;
-            for (auto it = idle.rbegin(); it != idle.rend(); ++it) {
-                if ((*it)->origin == origin) {
-                    std::unique_ptr<connection> conn = std::move(*it);
-                    idle.erase(std::next(it).base());
-                    return conn;
+            for (auto it = idle.rbegin(); it != idle.rend();) {
+                if ((*it)->origin != origin) {
+                    ++it;
+                    continue;
                 }
+                std::unique_ptr<connection> conn = std::move(*it);
+                it = decltype(it)(idle.erase(std::next(it).base()));
+                if (conn->reusable()) return conn;
             }
         }
         const transport_options& options = shared_->options;
+        for (const auto& [option, path] :
+             {std::pair<const char*, const std::string&>{"tls.ca_file", options.tls.ca_file},
+              {"tls.ca_dir", options.tls.ca_dir},
+              {"tls.client_cert_file", options.tls.client_cert_file},
+              {"tls.client_key_file", options.tls.client_key_file}}) {
+            if (auto why = detail::unreadable_file(option, path); !why.empty())
+                throw transport_error(transport_error_kind::tls, "cannot use " + why, false);
+        }
         auto conn = std::make_unique<connection>();
         conn->origin = origin;
         if (!options.tls.client_cert_file.empty() || !options.tls.client_key_file.empty()) {
@@ -4747,11 +5507,20 @@ private:
         }
         httplib::Client& cli = *conn->client;
         if (!cli.is_valid()) {
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+            throw transport_error(transport_error_kind::tls,
+                                  "cannot use " + origin +
+                                      ": the client certificate and key could not be loaded "
+                                      "(PEM files of a matching pair?)",
+                                  false);
+#else
             throw transport_error(
                 transport_error_kind::other,
                 url.scheme == "https"
                     ? "cannot use " + origin + ": https needs cpp-httplib built with OpenSSL"
-                    : "cannot use " + origin);
+                    : "cannot use " + origin,
+                false);
+#endif
         }
         cli.set_keep_alive(true);
         // httplib writes the head and the body separately; with Nagle's algorithm the body of a

@@ -285,6 +285,10 @@ fake_server::fake_server(fake_server_options options) : options_(std::move(optio
     if (options_.port != 0 && !server_->bind_to_port(options_.host, options_.port)) port_ = -1;
     if (port_ <= 0) throw std::runtime_error("fake_server: cannot listen on " + options_.host);
     thread_ = std::thread([this] { server_->listen_after_bind(); });
+    // httplib's stop() does nothing before the listen loop runs, so a server stopped at once
+    // would never stop: wait for the loop.
+    for (int i = 0; i < 5000 && !server_->is_running(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 fake_server::~fake_server() {
