@@ -19,8 +19,7 @@
 
 namespace {
 
-const char* answer =
-    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 170\r\n\r\n"
+constexpr std::string_view body =
     R"({"id":"m","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}})";
 
 // Reads a request's head, then its body into a small buffer, discarding it.
@@ -40,13 +39,15 @@ void discard_and_answer(int s) {
         if (n <= 0) return;
         received += static_cast<std::size_t>(n);
     }
-    mistral::test::raw_server::write_all(s, answer);
+    mistral::test::raw_server::write_all(
+        s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n" + std::string(body));
 }
 
 struct discarding_transport {
     void send(const mistral::http_request&, mistral::response_handler& handler) {
         handler.on_head({200, {{"Content-Type", "application/json"}}});
-        handler.on_body(std::string_view(answer).substr(std::string_view(answer).find('{')));
+        handler.on_body(body);
     }
 };
 
@@ -64,6 +65,10 @@ double peak_ratio(Client& client, const mistral::chat_request& request, std::siz
 
 int main(int argc, char** argv) {
     const std::size_t megabytes = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 200;
+    if (megabytes == 0) {
+        std::fprintf(stderr, "usage: %s [megabytes > 0]\n", argv[0]);
+        return 2;
+    }
     const std::size_t size = megabytes << 20;
     const std::string probe(100, 'x');
     if (mistral::test::allocated_bytes() < probe.size()) {

@@ -351,14 +351,18 @@ TEST_CASE("hardening: debug lines show the values of harmless headers only") {
     CHECK(h.mock.requests().at(0).headers.find("X-Gateway-Token") == gateway_token);
 }
 
-TEST_CASE("hardening: a base_url with credentials, a query or no scheme is a usage error") {
+TEST_CASE(
+    "hardening: a base_url with credentials, a query, no scheme or a control character is a "
+    "usage error") {
     const std::string with_password =
         std::string("http://user:") + url_password + "@127.0.0.1:9/prefix";
     for (const std::string& url :
          {with_password, std::string("https://u@api.mistral.ai"),
           std::string("http://127.0.0.1:9/v1?x=1"), std::string("http://127.0.0.1:9/#frag"),
           std::string("127.0.0.1:8080"), std::string("ftp://example.com"),
-          std::string("http://:80")}) {
+          std::string("http://:80"), std::string("http://127.0.0.1:9/a b"),
+          std::string("http://127.0.0.1:9/v1\r\nX-Injected: 1"),
+          std::string("http://127.0.0.1\0.evil:9", 24)}) {
         INFO(url);
         client_options o = options_for(url);
         std::vector<std::string> debug;

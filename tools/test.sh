@@ -21,7 +21,7 @@ cmake --build --preset dev
 ctest --preset dev
 
 stage "secrets: the test API keys appear nowhere in the test output"
-if grep -l -e "sk-loopback-SECRET" -e "sk-TOPSECRET" build/dev/Testing/Temporary/LastTest*.log; then
+if grep -l -e "sk-loopback-SECRET" -e "sk-TOPSECRET" -e "pw-SECRET" -e "gw-SECRET" build/dev/Testing/Temporary/LastTest*.log; then
     echo "an API key used by the tests was printed" >&2
     exit 1
 fi
@@ -38,16 +38,18 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ct
 
 stage "ThreadSanitizer: the loopback tests (concurrency, cancellation, faults)"
 cmake --preset tsan
-cmake --build --preset tsan --target test_faults test_integration
-TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" ctest --preset tsan -R "test_faults|test_integration"
+cmake --build --preset tsan --target test_faults test_integration test_hardening
+TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" ctest --preset tsan -R "test_faults|test_integration|test_hardening"
 
 stage "release build (-O3, warnings as errors): each benchmark runs briefly (a smoke test, not a measurement)"
 # Optimisation enables warnings the Debug build never sees, so the benchmarks are built as published.
 cmake --preset release
-cmake --build --preset release --target bench_sse bench_client bench_reuse sse_server stream_consumer
-for bench in build/release/benchmarks/bench_*; do
+cmake --build --preset release --target bench_sse bench_client bench_reuse bench_request_memory sse_server \
+    stream_consumer
+for bench in build/release/benchmarks/bench_{sse,client,reuse}; do
     "$bench" --benchmark_min_time=0.01 >/dev/null
 done
+build/release/benchmarks/bench_request_memory 20
 (cd benchmarks/peers && npm ci --no-audit --no-fund --loglevel=error)
 python3 benchmarks/e2e_compare.py --build build/release --chunks 2000 --rounds 1
 
