@@ -4556,8 +4556,14 @@ chat_response client_engine<Unused>::stream(const client_options& options, send_
 }
 
 // base_url: an http or https URL of a host, with an optional path; never credentials, a query
-// or a fragment. The error shows the URL without its credentials.
+// or a fragment, and no byte that could end the request line or a header. The error shows the
+// URL without its credentials (and not at all when it holds control characters).
 inline std::string checked_base_url(std::string_view base) {
+    for (const char c : base) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u == 0x7F)
+            throw usage_error("base_url holds a space or a control character (CR, LF, NUL...)");
+    }
     const std::string shown = "base_url \"" + without_userinfo(base) + "\"";
     const auto scheme_end = base.find("://");
     if (scheme_end == std::string_view::npos)
