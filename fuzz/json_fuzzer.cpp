@@ -2,8 +2,8 @@
 // bytes. A value is either rejected with protocol_error or decoded; a decoded value must convert
 // back and forth to the same value and byte-identical JSON. The stream's chunk decoder (whose
 // fast path skips the JSON tree) must agree with the tree decoder on every input.
+#include <mistral/impl/chunk_decoder.hpp>
 #include <mistral/json.hpp>
-#include <mistral/stream.hpp>
 
 #include <cstdint>
 #include <cstdlib>

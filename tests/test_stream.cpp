@@ -1,4 +1,6 @@
 // stream_accumulator: folding deltas into the response a non-streaming call would return.
+#include <mistral/impl/chunk_decoder.hpp>  // tested here beside the accumulator it feeds
+#include <mistral/json.hpp>
 #include <mistral/stream.hpp>
 
 #include <boost/json/parse.hpp>

@@ -39,21 +39,34 @@ def inline(name, seen, out):
     path = SOURCE / name
     if not path.is_file():
         sys.exit(f"amalgamate: {name} is included but not in include/mistral")
+    title = f"// ---- mistral/{name} "
     body = []
+
+    def emit():
+        while body and not body[0].strip():
+            body.pop(0)
+        out.append(title + "-" * max(4, 100 - len(title)))
+        out.extend(body)
+        out.append("")
+        body.clear()
+
+    code_started = False
     for line in path.read_text().splitlines():
         match = LOCAL_INCLUDE.match(line)
         if match:
             # Quoted includes are relative to the including header, as the compiler reads them.
             included = (path.parent / match.group(1)).resolve().relative_to(SOURCE.resolve())
+            if code_started and included.as_posix() not in seen:
+                # An include after code (a header's impl/ part) stays where it is.
+                emit()
+                title = f"// ---- mistral/{name} (continued) "
             inline(included.as_posix(), seen, out)  # dependencies first
         elif line.strip() not in FILE_BOILERPLATE:
             body.append(line)
-    while body and not body[0].strip():
-        body.pop(0)
-    title = f"// ---- mistral/{name} "
-    out.append(title + "-" * max(4, 100 - len(title)))
-    out.extend(body)
-    out.append("")
+            stripped = line.strip()
+            if stripped and not stripped.startswith(("//", "#")):
+                code_started = True
+    emit()
 
 
 def generate():

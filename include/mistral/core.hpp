@@ -9,8 +9,8 @@
 
 #include "client.hpp"
 #include "error.hpp"
+#include "http.hpp"
 #include "json.hpp"
-#include "metadata.hpp"
 #include "retry.hpp"
 #include "sse.hpp"
 #include "stream.hpp"

@@ -1,8 +1,9 @@
-// mistral-cpp: a header-only C++20 client for the Mistral AI Chat Completion API.
+// mistral/error.hpp: the exception hierarchy. No Boost: the partial response of a failed stream
+// is forward-declared.
 // SPDX-License-Identifier: MIT
 //
-// The exception hierarchy. Everything the library throws derives from mistral::error, which
-// derives from std::runtime_error. Messages never contain the API key.
+// Everything the library throws derives from mistral::error, which derives from
+// std::runtime_error. Messages never contain the API key.
 #pragma once
 
 #include <memory>
@@ -13,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "metadata.hpp"
-#include "types.hpp"
+#include "fwd.hpp"
+#include "http.hpp"
 
 namespace mistral {
 
@@ -53,7 +54,7 @@ struct validation_issue {
 };
 
 /// What the client could read out of an error body (every body shape the API is known to send;
-/// see parse_error_body() in json.hpp). Fields it could not find are empty.
+/// see parse_error_body() in impl/error_body.hpp). Fields it could not find are empty.
 struct api_error_details {
     std::string message;
     std::string type;

@@ -34,7 +34,7 @@
 #include "detail/connect_diagnosis.hpp"
 #include "detail/proxy.hpp"
 #include "error.hpp"
-#include "metadata.hpp"
+#include "http.hpp"
 #include "transport.hpp"
 
 namespace mistral {

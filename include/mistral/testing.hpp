@@ -26,9 +26,9 @@
 
 #include <boost/json/parse.hpp>
 
+#include "detail/sleep.hpp"
 #include "error.hpp"
 #include "json.hpp"
-#include "retry.hpp"
 #include "transport.hpp"
 #include "types.hpp"
 

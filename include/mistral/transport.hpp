@@ -32,7 +32,7 @@
 
 #include "detail/sanitize.hpp"
 #include "error.hpp"
-#include "metadata.hpp"
+#include "http.hpp"
 
 namespace mistral {
 
@@ -136,9 +136,7 @@ inline url_parts parse_url(std::string_view url) {
     url_parts out;
     const auto scheme_end = url.find("://");
     if (scheme_end == std::string_view::npos) return fail();
-    for (const char c : url.substr(0, scheme_end)) {
-        out.scheme += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    }
+    out.scheme = detail::to_lower(url.substr(0, scheme_end));
     if (out.scheme != "http" && out.scheme != "https") return fail();
     std::string_view rest = url.substr(scheme_end + 3);
     const auto path_start = rest.find_first_of("/?#");

@@ -30,7 +30,7 @@
 
 #include <boost/json/value.hpp>
 
-#include "metadata.hpp"
+#include "http.hpp"
 
 namespace mistral {
 

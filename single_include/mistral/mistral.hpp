@@ -10,12 +10,171 @@
 #ifndef MISTRAL_CPP_SINGLE_INCLUDE_HPP
 #define MISTRAL_CPP_SINGLE_INCLUDE_HPP
 
-// ---- mistral/metadata.hpp -----------------------------------------------------------------------
-//
-// HTTP headers and what the client reads out of a response's headers: request id, rate limits,
-// model deprecation. Standard library only.
+// ---- mistral/fwd.hpp ----------------------------------------------------------------------------
+// mistral/fwd.hpp: forward declarations of the public types, for headers that only name them.
+// Includes nothing.
+
+namespace mistral {
+
+// types.hpp: content, messages, tools, requests, responses, chunks
+struct text_chunk;
+struct image_url;
+struct image_url_chunk;
+struct document_url_chunk;
+struct reference_chunk;
+struct file_chunk;
+struct tool_reference_chunk;
+struct thinking_chunk;
+struct input_audio_chunk;
+struct unknown_chunk;
+struct function_call;
+struct tool_call;
+struct function_call_delta;
+struct tool_call_delta;
+struct system_message;
+struct user_message;
+struct assistant_message;
+struct tool_message;
+struct function_definition;
+struct function_tool;
+struct unknown_tool;
+struct json_schema;
+struct response_format;
+struct prediction;
+struct guardrail_config;
+struct chat_request;
+struct usage_info;
+struct chat_choice;
+struct chat_response;
+struct delta_message;
+struct chunk_choice;
+struct chat_chunk;
+
+// http.hpp
+struct http_header;
+class http_headers;
+struct rate_limit_info;
+struct response_metadata;
+
+// error.hpp
+class error;
+class usage_error;
+class api_error;
+class transport_error;
+class protocol_error;
+
+// transport.hpp
+struct http_request;
+struct response_head;
+class response_handler;
+struct transport_options;
+class any_transport;
+
+// retry.hpp, stream.hpp, client.hpp
+struct retry_policy;
+template <class Unused>
+class basic_stream_accumulator;
+struct client_options;
+struct call_options;
+
+}  // namespace mistral
+
+// ---- mistral/detail/ascii.hpp -------------------------------------------------------------------
+// mistral/detail/ascii.hpp: ASCII case folding, the HTTP token and field-value rules, and the
+// number parsers for header values. Standard library only; the one place each is written.
 
 #include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mistral::detail {
+
+constexpr char to_lower(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+inline std::string to_lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = to_lower(c);
+    return out;
+}
+
+constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (to_lower(a[i]) != to_lower(b[i])) return false;
+    }
+    return true;
+}
+
+constexpr bool starts_with_icase(std::string_view s, std::string_view prefix) noexcept {
+    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+constexpr bool is_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
+
+// Without the optional white space (spaces and tabs) around a header value.
+constexpr std::string_view trim_ows(std::string_view s) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+// The whole of `s` as a decimal integer (a leading '-' allowed), or nothing.
+inline std::optional<std::int64_t> parse_integer(std::string_view s) noexcept {
+    std::int64_t v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+    return v;
+}
+
+// A header value holding an integer, white space around it allowed.
+inline std::optional<std::int64_t> parse_header_integer(std::string_view s) noexcept {
+    return parse_integer(trim_ows(s));
+}
+
+// A header value holding a non-negative decimal ("1.5", "2", ".5"), white space around it
+// allowed; no sign, exponent, inf or nan.
+inline std::optional<double> parse_header_decimal(std::string_view s) noexcept {
+    s = trim_ows(s);
+    if (s.empty() || s.find_first_not_of("0123456789.") != std::string_view::npos) return {};
+    double v = 0;
+    const auto [end, ec] =
+        std::from_chars(s.data(), s.data() + s.size(), v, std::chars_format::fixed);
+    if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+    return v;
+}
+
+// RFC 9110 5.6.2: a header name is a token, 1*tchar.
+constexpr bool is_token(std::string_view s) noexcept {
+    constexpr std::string_view specials = "!#$%&'*+-.^_`|~";
+    for (const char c : s) {
+        const bool alnum = is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!alnum && specials.find(c) == std::string_view::npos) return false;
+    }
+    return !s.empty();
+}
+
+// RFC 9110 5.5: a header value holds no control character but HTAB. (A CR or LF would end the
+// header, and let what follows become headers of its own; a NUL would cut the value.)
+constexpr bool is_field_value(std::string_view s) noexcept {
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && u != '\t') || u == 0x7F) return false;
+    }
+    return true;
+}
+
+}  // namespace mistral::detail
+
+// ---- mistral/http.hpp ---------------------------------------------------------------------------
+// mistral/http.hpp: HTTP headers and what the client reads out of a response's headers:
+// request id, rate limits, model deprecation. Standard library only.
+
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -24,20 +183,11 @@
 #include <utility>
 #include <vector>
 
+
 namespace mistral {
 
 /// Compares two ASCII strings ignoring case, as HTTP header names are compared.
-inline bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i];
-        char y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
+using detail::iequals;
 
 /// One HTTP header field.
 struct http_header {
@@ -131,48 +281,6 @@ struct rate_limit_info {
 };
 
 namespace detail {
-
-inline std::optional<std::int64_t> parse_header_integer(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    std::int64_t v = 0;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
-    return v;
-}
-
-inline std::string to_lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
-
-inline bool starts_with_icase(std::string_view s, std::string_view prefix) noexcept {
-    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-
-// RFC 9110 5.6.2: a header name is a token, 1*tchar.
-inline bool is_token(std::string_view s) noexcept {
-    constexpr std::string_view specials = "!#$%&'*+-.^_`|~";
-    for (const char c : s) {
-        const bool alnum =
-            (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        if (!alnum && specials.find(c) == std::string_view::npos) return false;
-    }
-    return !s.empty();
-}
-
-// RFC 9110 5.5: a header value holds no control character but HTAB. (A CR or LF would end the
-// header, and let what follows become headers of its own; a NUL would cut the value.)
-inline bool is_field_value(std::string_view s) noexcept {
-    for (const char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        if ((u < 0x20 && u != '\t') || u == 0x7F) return false;
-    }
-    return true;
-}
 
 // Splits "tokens-minute" / "ocr-pages-10-second" into resource and window.
 inline std::pair<std::string, std::string> split_rate_limit_key(std::string_view rest) {
@@ -284,6 +392,826 @@ inline response_metadata make_response_metadata(int status, http_headers headers
 }
 
 }  // namespace mistral
+
+// ---- mistral/error.hpp --------------------------------------------------------------------------
+// mistral/error.hpp: the exception hierarchy. No Boost: the partial response of a failed stream
+// is forward-declared.
+//
+// Everything the library throws derives from mistral::error, which derives from
+// std::runtime_error. Messages never contain the API key.
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+namespace mistral {
+
+/// Base of every exception the library throws. When a stream fails after some of it arrived,
+/// partial_response() holds what was accumulated up to the failure, so no received text is lost.
+class error : public std::runtime_error {
+public:
+    explicit error(const std::string& what) : std::runtime_error(what) {}
+
+    /// What a failed stream delivered before it failed, folded into a response; nullptr when
+    /// nothing arrived or the call was not a stream.
+    const chat_response* partial_response() const noexcept { return partial_.get(); }
+    /// Attaches the partial response (used by the client before it throws).
+    void set_partial_response(std::shared_ptr<const chat_response> partial) noexcept {
+        partial_ = std::move(partial);
+    }
+
+private:
+    std::shared_ptr<const chat_response> partial_;
+};
+
+/// The caller asked for something that cannot be sent: no API key, an empty model, no messages,
+/// a non-finite number, text that is not UTF-8. Thrown before any I/O.
+class usage_error : public error {
+public:
+    using error::error;
+};
+
+/// One entry of a 422 validation error: where (e.g. "body.max_completion_tokens"), what, and
+/// the validator's error type (e.g. "extra_forbidden").
+struct validation_issue {
+    std::string location;
+    std::string message;
+    std::string type;
+    bool operator==(const validation_issue&) const = default;
+};
+
+/// What the client could read out of an error body (every body shape the API is known to send;
+/// see parse_error_body() in impl/error_body.hpp). Fields it could not find are empty.
+struct api_error_details {
+    std::string message;
+    std::string type;
+    std::string code;
+    std::string param;
+    std::vector<validation_issue> validation_issues;
+    /// `raw_status_code` of the body, when present (error events inside a stream carry it).
+    std::optional<int> raw_status_code;
+    /// `request_id` of the body, when present (the gateway's 401 body carries it).
+    std::string request_id;
+};
+
+namespace detail {
+// The start of a text, for error messages.
+inline std::string snippet(std::string_view text) {
+    constexpr std::size_t max = 200;
+    return std::string(text.substr(0, max)) + (text.size() > max ? "..." : "");
+}
+}  // namespace detail
+
+/// True for the HTTP statuses worth retrying: 408, 409, 425, 429 and every 5xx.
+inline bool is_retryable_status(int status) noexcept {
+    return status == 408 || status == 409 || status == 425 || status == 429 || status >= 500;
+}
+
+/// The API answered with an error: an HTTP status >= 400, or an error event inside a 200 stream
+/// (then status() is the event's `raw_status_code` when present, else the HTTP status).
+class api_error : public error {
+public:
+    api_error(response_metadata metadata, std::string body, api_error_details details)
+        : api_error(make_data(std::move(metadata), std::move(body), std::move(details))) {}
+
+    /// The HTTP status (or the stream error event's `raw_status_code`).
+    int status() const noexcept { return data_->metadata.status; }
+    /// The API's error `type`, e.g. "invalid_request_error", "rate_limited" ("" if none).
+    const std::string& type() const noexcept { return data_->details.type; }
+    /// The API's error `code` as a string, e.g. "1300", "3230" ("" if none).
+    const std::string& code() const noexcept { return data_->details.code; }
+    /// The API's `param` ("" if none).
+    const std::string& param() const noexcept { return data_->details.param; }
+    /// The API's error message, e.g. "Rate limit exceeded" ("" if the body had none).
+    const std::string& message() const noexcept { return data_->details.message; }
+    /// The 422 validation entries, from the top-level `detail` or from `message.detail`.
+    const std::vector<validation_issue>& validation_issues() const noexcept {
+        return data_->details.validation_issues;
+    }
+    /// The raw response body (JSON, HTML or empty).
+    const std::string& body() const noexcept { return data_->body; }
+    /// The response headers.
+    const http_headers& headers() const noexcept { return data_->metadata.headers; }
+    /// The request id (`x-request-id`, `mistral-correlation-id`, or the body's `request_id`).
+    const std::string& request_id() const noexcept { return data_->metadata.request_id; }
+    /// The rate-limit headers of the response.
+    const rate_limit_info& rate_limits() const noexcept { return data_->metadata.rate_limits; }
+    /// Status, headers, request id, rate limits and attempt count together.
+    const response_metadata& metadata() const noexcept { return data_->metadata; }
+    /// Whether retrying could help: 408, 409, 425, 429 and 5xx.
+    bool retryable() const noexcept { return is_retryable_status(status()); }
+
+private:
+    struct data {
+        response_metadata metadata;
+        std::string body;
+        api_error_details details;
+    };
+
+    static std::shared_ptr<const data> make_data(response_metadata metadata, std::string body,
+                                                 api_error_details details) {
+        if (metadata.request_id.empty()) metadata.request_id = details.request_id;
+        return std::make_shared<const data>(
+            data{std::move(metadata), std::move(body), std::move(details)});
+    }
+
+    explicit api_error(std::shared_ptr<const data> d) : error(describe(*d)), data_(std::move(d)) {}
+
+    static std::string describe(const data& d) {
+        const api_error_details& details = d.details;
+        std::string out = "Mistral API error " + std::to_string(d.metadata.status);
+        if (!details.type.empty() || !details.code.empty()) {
+            out += " (";
+            out += details.type;
+            if (!details.code.empty()) {
+                out += (details.type.empty() ? "code " : ", code ") + details.code;
+            }
+            out += ')';
+        }
+        out += ": ";
+        if (!details.message.empty()) {
+            out += details.message;
+        } else if (!d.body.empty()) {
+            std::string body = detail::snippet(d.body);
+            for (char& c : body) {
+                if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+            }
+            out += "unrecognised body: " + body;
+        } else {
+            out += "empty body";
+        }
+        if (!d.metadata.request_id.empty()) out += " [request id " + d.metadata.request_id + "]";
+        return out;
+    }
+
+    std::shared_ptr<const data> data_;
+};
+
+/// Why a transport failed.
+enum class transport_error_kind {
+    connect,          ///< the connection could not be established (refused, unreachable)
+    name_resolution,  ///< the host name could not be resolved
+    tls,              ///< TLS handshake or certificate verification failed
+    timeout,          ///< a connect, read or total timeout expired
+    reset,            ///< the connection broke while sending or receiving
+    cancelled,        ///< the call was cancelled through its stop token
+    proxy,            ///< the proxy refused the request (e.g. 407: it wants credentials)
+    other,            ///< anything else
+};
+
+/// A readable name for a transport_error_kind ("connect", "timeout", ...).
+inline const char* to_string(transport_error_kind kind) noexcept {
+    switch (kind) {
+        case transport_error_kind::connect:
+            return "connect";
+        case transport_error_kind::name_resolution:
+            return "name_resolution";
+        case transport_error_kind::tls:
+            return "tls";
+        case transport_error_kind::timeout:
+            return "timeout";
+        case transport_error_kind::reset:
+            return "reset";
+        case transport_error_kind::cancelled:
+            return "cancelled";
+        case transport_error_kind::proxy:
+            return "proxy";
+        case transport_error_kind::other:
+            break;
+    }
+    return "other";
+}
+
+/// Whether a failure of this kind can have happened after the request reached the server:
+/// false only for failures before any byte of it could be sent (connect, name resolution, TLS).
+constexpr bool may_have_reached_server(transport_error_kind kind) noexcept {
+    return kind != transport_error_kind::connect && kind != transport_error_kind::name_resolution &&
+           kind != transport_error_kind::tls;
+}
+
+/// The HTTP exchange failed below the API: connect, name resolution, TLS, timeout, reset,
+/// cancellation or a proxy's refusal. kind() tells which.
+class transport_error : public error {
+public:
+    /// `request_sent`: whether the request may have reached the server (a transport that knows
+    /// better than the kind, e.g. that a timeout happened while connecting, says so here).
+    transport_error(transport_error_kind kind, const std::string& what)
+        : transport_error(kind, what, may_have_reached_server(kind)) {}
+    transport_error(transport_error_kind kind, const std::string& what, bool request_sent)
+        : error(what), kind_(kind), request_sent_(request_sent) {}
+    transport_error_kind kind() const noexcept { return kind_; }
+    /// Whether the server may have received the request (and may have processed it): false for
+    /// a connection that was refused, timed out while connecting, or failed its TLS handshake.
+    bool request_sent() const noexcept { return request_sent_; }
+
+private:
+    transport_error_kind kind_;
+    bool request_sent_;
+};
+
+/// The server's answer broke the protocol: malformed JSON, a value of the wrong type (path()
+/// names where, e.g. "choices[0].message.tool_calls[1].function.name"), a malformed event
+/// stream, an oversized event, or a stream that ended before `[DONE]` (then
+/// partial_response() holds what arrived).
+class protocol_error : public error {
+public:
+    explicit protocol_error(const std::string& what, std::string path = {})
+        : error(what), path_(std::make_shared<const std::string>(std::move(path))) {}
+    /// The JSON path of the offending value ("" when not about a value).
+    const std::string& path() const noexcept { return *path_; }
+
+private:
+    std::shared_ptr<const std::string> path_;
+};
+
+}  // namespace mistral
+
+// ---- mistral/detail/http_date.hpp ---------------------------------------------------------------
+// mistral/detail/http_date.hpp: the three HTTP date formats of Retry-After, as seconds since
+// 1970. Standard library only.
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+
+namespace mistral::detail {
+
+// Days since 1970-01-01 of a proleptic Gregorian date.
+inline std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
+    y -= m <= 2;
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const auto yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+// Parses the three HTTP date formats (RFC 9110 5.6.7): IMF-fixdate "Sun, 06 Nov 1994 08:49:37
+// GMT", RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT" and asctime "Sun Nov  6 08:49:37 1994". Returns
+// seconds since 1970 (an int64: years up to 9999 do not fit system_clock's nanoseconds).
+inline std::optional<std::int64_t> parse_http_date(std::string_view s) {
+    static constexpr std::string_view months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    auto number = [](std::string_view t) -> std::optional<int> {
+        const auto v = t.size() <= 4 && is_digit(t.empty() ? ' ' : t.front()) ? parse_integer(t)
+                                                                              : std::nullopt;
+        return v ? std::optional<int>(static_cast<int>(*v)) : std::nullopt;
+    };
+    auto month_of = [&](std::string_view t) -> std::optional<unsigned> {
+        for (unsigned i = 0; i < 12; ++i) {
+            if (t == months[i]) return i + 1;
+        }
+        return std::nullopt;
+    };
+    // Tokenise on spaces, commas, dashes and colons.
+    std::string_view tokens[10];
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < s.size() && count < 10;) {
+        while (i < s.size() && (s[i] == ' ' || s[i] == ',' || s[i] == '-' || s[i] == ':')) ++i;
+        const std::size_t start = i;
+        while (i < s.size() && s[i] != ' ' && s[i] != ',' && s[i] != '-' && s[i] != ':') ++i;
+        if (i > start) tokens[count++] = s.substr(start, i - start);
+    }
+    std::optional<int> day, year, hh, mm, ss;
+    std::optional<unsigned> month;
+    if (count == 8 && tokens[7] == "GMT") {  // IMF-fixdate or RFC 850
+        day = number(tokens[1]);
+        month = month_of(tokens[2]);
+        year = number(tokens[3]);
+        hh = number(tokens[4]);
+        mm = number(tokens[5]);
+        ss = number(tokens[6]);
+        if (year && tokens[3].size() == 2) *year += *year < 70 ? 2000 : 1900;
+    } else if (count == 7) {  // asctime
+        month = month_of(tokens[1]);
+        day = number(tokens[2]);
+        hh = number(tokens[3]);
+        mm = number(tokens[4]);
+        ss = number(tokens[5]);
+        year = number(tokens[6]);
+    }
+    if (!day || !month || !year || !hh || !mm || !ss || *day < 1 || *day > 31 || *hh > 23 ||
+        *mm > 59 || *ss > 60) {
+        return std::nullopt;
+    }
+    const std::int64_t seconds =
+        days_from_civil(*year, *month, static_cast<unsigned>(*day)) * 86400 + *hh * 3600 +
+        *mm * 60 + *ss;
+    return seconds;
+}
+
+}  // namespace mistral::detail
+
+// ---- mistral/retry.hpp --------------------------------------------------------------------------
+//
+// Retry policy: which failures are retried, how long to wait (full-jitter exponential backoff,
+// or what the server asks for with Retry-After), and the bound on the total time. Time and
+// randomness are injectable so that tests of retries run in milliseconds.
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <optional>
+#include <random>
+#include <stop_token>
+#include <string_view>
+#include <vector>
+
+
+namespace mistral {
+
+/// When and how the client retries a call. Defaults: at most 2 retries (3 attempts), waits of
+/// 0.5 s, 1 s, 2 s... (randomised by full jitter, capped at 8 s), no retry starting more than
+/// 30 s after the call began, Retry-After honoured up to 60 s. A stream is never retried once
+/// any of it reached the caller.
+struct retry_policy {
+    /// Retries after the first attempt; 0 disables retries.
+    int max_retries = 2;
+    /// The first backoff; the n-th retry waits a random time in [0, min(max_backoff,
+    /// initial_backoff * multiplier^n)) ("full jitter").
+    std::chrono::milliseconds initial_backoff{500};
+    std::chrono::milliseconds max_backoff{8'000};
+    double multiplier = 2.0;
+    /// No retry is started when the call has run this long or would exceed it by waiting.
+    std::chrono::milliseconds max_elapsed{30'000};
+    /// A wait the server asks for (retry-after-ms, Retry-After) is used instead of the
+    /// backoff; a longer one than this ends the retries with the error.
+    std::chrono::milliseconds max_retry_after{60'000};
+    /// HTTP statuses retried besides 5xx.
+    std::vector<int> retry_statuses{408, 409, 425, 429};
+    /// Retry every 5xx status.
+    bool retry_server_errors = true;
+    /// Retry connection failures, resets and timeouts (not TLS or name-resolution failures).
+    bool retry_connection_errors = true;
+    /// Also retry a transport failure after the request may have reached the server (a reset
+    /// or a read timeout once it was sent). The server may have processed it, and a completion
+    /// it produced is billed: a retry can cost a second completion. That is what the official
+    /// SDKs do, and the default; false retries only failures that happened before the request
+    /// could be sent (refused connections, connect timeouts).
+    bool retry_sent_requests = true;
+
+    /// A policy that never retries.
+    static retry_policy none() {
+        retry_policy p;
+        p.max_retries = 0;
+        return p;
+    }
+
+    /// Whether a response with this status is retried.
+    bool retries_status(int status) const {
+        if (retry_server_errors && status >= 500 && status <= 599) return true;
+        return std::find(retry_statuses.begin(), retry_statuses.end(), status) !=
+               retry_statuses.end();
+    }
+
+    /// Whether this transport failure is retried.
+    bool retries_transport(const transport_error& e) const noexcept {
+        const auto kind = e.kind();
+        return retry_connection_errors && (retry_sent_requests || !e.request_sent()) &&
+               (kind == transport_error_kind::connect || kind == transport_error_kind::reset ||
+                kind == transport_error_kind::timeout);
+    }
+
+    /// The backoff before retry number `retry` (0 for the first retry), for a jitter in [0, 1).
+    std::chrono::milliseconds backoff(int retry, double jitter) const {
+        const double cap = static_cast<double>(max_backoff.count());
+        const double grown =
+            static_cast<double>(initial_backoff.count()) * std::pow(multiplier, retry);
+        const double ceiling = std::min(cap, grown);
+        return std::chrono::milliseconds(
+            static_cast<std::int64_t>(std::clamp(jitter, 0.0, 1.0) * ceiling));
+    }
+};
+
+/// The clock, sleep and randomness the client uses for retries and timeouts. Replace them in
+/// tests to make retries instantaneous and deterministic; empty members use the defaults
+/// (steady_clock, a sleep that wakes up as soon as the call's stop token is triggered, and a
+/// per-thread Mersenne Twister).
+struct retry_environment {
+    std::function<std::chrono::steady_clock::time_point()> now;
+    std::function<void(std::chrono::milliseconds, std::stop_token)> sleep;
+    std::function<double()> jitter;
+    /// The wall clock, for Retry-After given as an HTTP date.
+    std::function<std::chrono::system_clock::time_point()> wall_now;
+};
+
+namespace detail {
+
+inline double default_jitter() {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+}  // namespace detail
+
+/// The wait a response asks for before a retry: `retry-after-ms` (milliseconds), else
+/// `Retry-After` as seconds (decimals allowed) or as an HTTP date (relative to `now`). A date in
+/// the past means no wait. Malformed values are ignored.
+inline std::optional<std::chrono::milliseconds> parse_retry_after(
+    const http_headers& headers, std::chrono::system_clock::time_point now) {
+    using std::chrono::milliseconds;
+    if (const auto ms = headers.find("retry-after-ms")) {
+        if (const auto v = detail::parse_header_decimal(*ms); v && *v < 1e12) {
+            return milliseconds(static_cast<std::int64_t>(*v));
+        }
+    }
+    if (const auto ra = headers.find("retry-after")) {
+        if (const auto v = detail::parse_header_decimal(*ra); v && *v < 1e9) {
+            return milliseconds(static_cast<std::int64_t>(*v * 1000));
+        }
+        if (const auto when = detail::parse_http_date(*ra)) {
+            const std::int64_t now_s =
+                std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+            return milliseconds(std::clamp<std::int64_t>(*when - now_s, 0, std::int64_t{1} << 40) *
+                                1000);
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace mistral
+
+// ---- mistral/sse.hpp ----------------------------------------------------------------------------
+//
+// An incremental, zero-copy parser for the Server-Sent Events format, exactly as the WHATWG
+// HTML standard defines "interpreting an event stream". It depends on the standard library only,
+// so it can be used on its own for any event stream.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
+#include <emmintrin.h>
+#include <bit>
+#define MISTRAL_SSE_USE_SSE2 1
+#endif
+
+namespace mistral::sse {
+
+/// One dispatched event. The views point into the bytes given to parser::feed() (or into the
+/// parser's own buffers when an event spans several feeds) and are valid only during the
+/// callback that receives the event: copy what you need to keep.
+struct event {
+    /// The event type: the last `event` field of the block, or "message" when none was given or
+    /// it was empty.
+    std::string_view type;
+    /// The `data` fields of the block joined with "\n". May be empty: a block with a `data`
+    /// field whose value is empty dispatches an event with empty data.
+    std::string_view data;
+    /// The last-event-ID buffer at dispatch: the value of the most recent `id` field seen in the
+    /// stream so far (in this block or an earlier one), "" if none. An `id` containing NUL is
+    /// ignored; `id` with an empty value resets it to "".
+    std::string_view id;
+    /// A valid `retry` field (ASCII digits only, fits in 64 bits) given in this event's block.
+    std::optional<std::uint64_t> retry;
+};
+
+/// Thrown by parser::feed() when a field line or an event's data grows past the parser's size
+/// limit, so that a broken or hostile server cannot make the parser buffer without bound.
+/// After it is thrown the parser must be reset() before it is used again.
+class size_limit_error : public std::runtime_error {
+public:
+    explicit size_limit_error(std::size_t limit)
+        : std::runtime_error("server-sent event larger than the limit of " + std::to_string(limit) +
+                             " bytes"),
+          limit_(limit) {}
+    /// The limit that was exceeded, in bytes.
+    std::size_t limit() const noexcept { return limit_; }
+
+private:
+    std::size_t limit_;
+};
+
+/// The incremental event-stream parser.
+///
+/// Feed it the body of a `text/event-stream` response in pieces of any size; it calls back once
+/// per dispatched event. It follows the WHATWG rules exactly: lines end at CRLF, LF or a lone CR
+/// (also when a CR ends one feed and the LF starts the next); one UTF-8 BOM is stripped at the
+/// very start of the stream only; `:` lines are comments; a line without a colon is a field with
+/// an empty value; one space after the colon is removed; `data` lines are joined with LF; a
+/// blank line dispatches; a block without `data` dispatches nothing; the event type resets after
+/// each block; the last event ID persists; `retry` counts only when it is all ASCII digits;
+/// unknown fields are ignored; an unterminated event at the end of input is discarded.
+///
+/// Cost: every byte is examined once (an SSE2 or memchr scan for line ends); event data is
+/// handed out as views into the fed bytes and copied only when an event is still incomplete at
+/// the end of a feed or has several `data` lines; buffers are reused, so a warm parser does not
+/// allocate per event.
+///
+/// Not thread-safe: one parser per stream.
+class parser {
+public:
+    /// Default limit for one field line and for one event's joined data: 4 MiB.
+    static constexpr std::size_t default_max_event_size = std::size_t{4} << 20;
+
+    /// Creates a parser that throws size_limit_error when a field line or an event's data is
+    /// longer than max_event_size bytes. Comment lines are skipped without being buffered and
+    /// have no limit.
+    explicit parser(std::size_t max_event_size = default_max_event_size) noexcept
+        : max_size_(max_event_size) {}
+
+    /// Parses the next piece of the stream and calls on_event(const event&) for every event it
+    /// completes, in order. Throws size_limit_error (see the constructor) and whatever on_event
+    /// throws; after an exception the parser must be reset() before it is used again.
+    template <class OnEvent>
+    void feed(std::string_view bytes, OnEvent&& on_event) {
+        const char* p = bytes.data();
+        const char* const end = p + bytes.size();
+        if (p == end) return;
+        if (bom_matched_ < bom_done) {
+            p = skip_bom(p, end);
+            if (p == end) return;
+        }
+        if (skip_lf_) {
+            skip_lf_ = false;
+            if (*p == '\n' && ++p == end) return;
+        }
+        if (partial_) {
+            // Finish the line that straddles the previous feed: only its bytes are copied.
+            const char* eol = find_line_end(p, end);
+            append_partial(p, eol);
+            if (eol == end) return;
+            partial_ = false;
+            if (!discard_partial_) process_line(carry_, on_event);
+            discard_partial_ = false;
+            p = after_line_end(eol, end);
+        }
+        const char* tail = nullptr;
+        while (p != end) {
+            const char* eol = find_line_end(p, end);
+            if (eol == end) {
+                tail = p;
+                break;
+            }
+            process_line(std::string_view(p, static_cast<std::size_t>(eol - p)), on_event);
+            p = after_line_end(eol, end);
+        }
+        // Views into this feed (or into carry_) die with it: keep an incomplete event's fields.
+        if (has_data_ && !data_owned_) {
+            data_.assign(data_view_);
+            data_owned_ = true;
+        }
+        if (!type_owned_) {
+            type_.assign(type_view_);
+            type_owned_ = true;
+        }
+        if (tail != nullptr) start_partial(tail, end);
+    }
+
+    /// Ends the input. Never dispatches: as the standard requires, an event whose block was not
+    /// ended by a blank line is discarded. Returns true if nothing was pending (no partial line,
+    /// no undispatched field), false if input was discarded. The last event ID and retry value
+    /// are kept; call reset() to start a new stream.
+    bool finish() noexcept {
+        const bool bom_pending = bom_matched_ > 0 && bom_matched_ < bom_done;
+        const bool clean = !partial_ && !block_started_ && !bom_pending;
+        partial_ = false;
+        discard_partial_ = false;
+        skip_lf_ = false;
+        clear_block();
+        return clean;
+    }
+
+    /// Returns the parser to its initial state for a new stream (buffers keep their capacity).
+    void reset() noexcept {
+        finish();
+        bom_matched_ = 0;
+        last_id_.clear();
+        last_retry_.reset();
+        carry_.clear();
+    }
+
+    /// The event a blank line would dispatch now, when the input so far ends at a line end and
+    /// the block has a `data` field; nullopt otherwise (no data yet, or a line is unfinished).
+    /// It dispatches nothing and changes nothing: it lets a caller see what finish() is about to
+    /// discard. The views are valid until the next feed(), finish() or reset().
+    std::optional<event> pending_event() const noexcept {
+        if (partial_ || !has_data_) return std::nullopt;
+        return block_event();
+    }
+
+    /// The last valid `retry` value seen in the stream, if any.
+    std::optional<std::uint64_t> retry() const noexcept { return last_retry_; }
+
+    /// The last-event-ID buffer: the value of the most recent valid `id` field.
+    std::string_view last_event_id() const noexcept { return last_id_; }
+
+    /// The configured limit, in bytes.
+    std::size_t max_event_size() const noexcept { return max_size_; }
+
+private:
+    static constexpr unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
+    static constexpr int bom_done = 3;
+
+    // Finds the first CR or LF in [p, end), or end.
+    static const char* find_line_end(const char* p, const char* end) noexcept {
+#ifdef MISTRAL_SSE_USE_SSE2
+        const __m128i lf = _mm_set1_epi8('\n');
+        const __m128i cr = _mm_set1_epi8('\r');
+        while (end - p >= 16) {
+            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+            const auto mask = static_cast<unsigned>(
+                _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr))));
+            if (mask != 0) return p + std::countr_zero(mask);
+            p += 16;
+        }
+        for (; p != end; ++p) {
+            if (*p == '\n' || *p == '\r') return p;
+        }
+        return end;
+#else
+        const auto n = static_cast<std::size_t>(end - p);
+        const void* lf = std::memchr(p, '\n', n);
+        const char* stop = lf ? static_cast<const char*>(lf) : end;
+        const void* cr = std::memchr(p, '\r', static_cast<std::size_t>(stop - p));
+        return cr ? static_cast<const char*>(cr) : stop;
+#endif
+    }
+
+    // Steps over the line terminator at eol; a CR that ends the feed may be the first half of a
+    // CRLF, so the LF that may start the next feed is remembered for skipping.
+    const char* after_line_end(const char* eol, const char* end) noexcept {
+        if (*eol == '\n') return eol + 1;
+        if (eol + 1 == end) {
+            skip_lf_ = true;
+            return end;
+        }
+        return eol[1] == '\n' ? eol + 2 : eol + 1;
+    }
+
+    // Strips the UTF-8 BOM at the very start of the stream, byte by byte across feeds. Bytes
+    // that began to match but turn out not to be a BOM are ordinary text of the first line.
+    const char* skip_bom(const char* p, const char* end) {
+        while (bom_matched_ < bom_done && p != end) {
+            if (static_cast<unsigned char>(*p) != bom[bom_matched_]) {
+                if (bom_matched_ > 0) {
+                    carry_.assign(reinterpret_cast<const char*>(bom),
+                                  static_cast<std::size_t>(bom_matched_));
+                    partial_ = true;
+                }
+                bom_matched_ = bom_done;
+                return p;
+            }
+            ++bom_matched_;
+            ++p;
+        }
+        return p;
+    }
+
+    void start_partial(const char* p, const char* end) {
+        partial_ = true;
+        discard_partial_ = *p == ':';
+        carry_.clear();
+        append_partial(p, end);
+    }
+
+    void append_partial(const char* p, const char* end) {
+        if (discard_partial_) return;
+        const auto n = static_cast<std::size_t>(end - p);
+        if (carry_.size() + n > max_size_) throw size_limit_error(max_size_);
+        carry_.append(p, n);
+    }
+
+    template <class OnEvent>
+    void process_line(std::string_view line, OnEvent& on_event) {
+        if (line.empty()) {
+            dispatch(on_event);
+            return;
+        }
+        if (line.front() == ':') return;
+        if (line.size() > max_size_) throw size_limit_error(max_size_);
+        block_started_ = true;
+        // Nearly every line of a chat stream is "data: ...": recognise it without a search.
+        if (line.size() >= 5 && std::memcmp(line.data(), "data:", 5) == 0) {
+            std::string_view value = line.substr(5);
+            if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+            append_data(value);
+            return;
+        }
+        std::string_view name = line;
+        std::string_view value;
+        if (const void* colon = std::memchr(line.data(), ':', line.size())) {
+            const auto at = static_cast<std::size_t>(static_cast<const char*>(colon) - line.data());
+            name = line.substr(0, at);
+            value = line.substr(at + 1);
+            if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+        }
+        switch (name.size()) {
+            case 2:
+                if (name == "id" && value.find('\0') == std::string_view::npos) {
+                    last_id_.assign(value);
+                }
+                break;
+            case 4:
+                if (name == "data") append_data(value);
+                break;
+            case 5:
+                if (name == "event") {
+                    type_view_ = value;
+                    type_owned_ = false;
+                } else if (name == "retry") {
+                    set_retry(value);
+                }
+                break;
+            default:
+                break;
+        }
+    }
+
+    void append_data(std::string_view value) {
+        if (!has_data_) {
+            has_data_ = true;
+            data_view_ = value;
+            data_owned_ = false;
+            return;
+        }
+        if (!data_owned_) {
+            data_.assign(data_view_);
+            data_owned_ = true;
+        }
+        if (data_.size() + 1 + value.size() > max_size_) throw size_limit_error(max_size_);
+        data_.push_back('\n');
+        data_.append(value);
+    }
+
+    void set_retry(std::string_view value) noexcept {
+        if (value.empty()) return;
+        std::uint64_t n = 0;
+        for (const char c : value) {
+            if (c < '0' || c > '9') return;
+            const auto digit = static_cast<std::uint64_t>(c - '0');
+            if (n > (UINT64_MAX - digit) / 10) return;  // too large to be a delay: ignored
+            n = n * 10 + digit;
+        }
+        block_retry_ = n;
+        last_retry_ = n;
+    }
+
+    template <class OnEvent>
+    void dispatch(OnEvent& on_event) {
+        if (has_data_) {
+            // Resets the block even when the callback throws, so no stale field leaks onward.
+            struct block_guard {
+                parser& self;
+                ~block_guard() { self.clear_block(); }
+            } guard{*this};
+            on_event(block_event());
+            return;
+        }
+        clear_block();
+    }
+
+    // The event of the current block, as dispatch() hands it out.
+    event block_event() const noexcept {
+        const std::string_view type = type_owned_ ? std::string_view(type_) : type_view_;
+        return {type.empty() ? std::string_view("message") : type,
+                data_owned_ ? std::string_view(data_) : data_view_, last_id_, block_retry_};
+    }
+
+    void clear_block() noexcept {
+        has_data_ = false;
+        data_owned_ = false;
+        data_view_ = {};
+        data_.clear();
+        type_view_ = {};
+        type_owned_ = false;
+        type_.clear();
+        block_retry_.reset();
+        block_started_ = false;
+    }
+
+    std::size_t max_size_;
+    std::string carry_;  // the part of a line that straddles feeds
+    std::string data_;   // joined data, when it cannot be a view
+    std::string type_;   // event type, when it cannot be a view
+    std::string last_id_;
+    std::string_view data_view_;
+    std::string_view type_view_;
+    std::optional<std::uint64_t> block_retry_;
+    std::optional<std::uint64_t> last_retry_;
+    int bom_matched_ = 0;
+    bool partial_ = false;
+    bool discard_partial_ = false;
+    bool skip_lf_ = false;
+    bool has_data_ = false;
+    bool data_owned_ = false;
+    bool type_owned_ = false;
+    bool block_started_ = false;
+};
+
+}  // namespace mistral::sse
 
 // ---- mistral/detail/sanitize.hpp ----------------------------------------------------------------
 // mistral/detail/sanitize.hpp: the one place that decides what may be printed or kept. Every
@@ -414,52 +1342,207 @@ private:
 
 }  // namespace mistral::detail
 
-// ---- mistral/detail/utf8.hpp --------------------------------------------------------------------
-// mistral/detail/utf8.hpp: UTF-8 validation of the text the client sends (the API rejects a
-// body that is not UTF-8). Standard library only.
+// ---- mistral/transport.hpp ----------------------------------------------------------------------
+//
+// The transport concept: what the client needs from an HTTP library, and nothing more. Any HTTP
+// stack (cpp-httplib, libcurl, Boost.Beast, WinHTTP, a test double) can be plugged into
+// basic_client by writing one class:
+//
+//     struct my_transport {
+//         // Performs the exchange. Calls handler.on_head() once with the status and headers,
+//         // then handler.on_body() with each piece of the body as it arrives. Returns when the
+//         // body is complete or when a handler call returned false (then it aborts the
+//         // transfer and releases the connection). Throws mistral::transport_error on failure,
+//         // with kind() cancelled once request.stop is triggered (from any thread) and timeout
+//         // when a timeout or the deadline expires.
+//         void send(const mistral::http_request& request, mistral::response_handler& handler);
+//     };
+//
+// The concept is push-based so that every library can satisfy it. A pull-capable transport
+// (one that can hand out the body on demand, such as cpp-httplib >= 0.29's stream API) will be a
+// refinement of it, adding `open(request) -> body_reader`, for a pull-based stream range without
+// a background thread; push-only transports keep working unchanged.
 
-#include <cstddef>
+#include <chrono>
+#include <concepts>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
 #include <string_view>
+#include <utility>
 
-namespace mistral::detail {
 
-// The byte position of the first invalid UTF-8 sequence, or npos.
-inline std::size_t invalid_utf8_at(std::string_view s) noexcept {
-    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    const std::size_t n = s.size();
-    for (std::size_t i = 0; i < n;) {
-        const unsigned c = p[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len = 0;
-        unsigned min = 0;
-        if ((c & 0xE0) == 0xC0) {
-            len = 2;
-            min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3;
-            min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4;
-            min = 0x10000;
-        } else {
-            return i;
-        }
-        if (i + len > n) return i;
-        unsigned cp = c & (0xFFu >> (len + 1));
-        for (std::size_t k = 1; k < len; ++k) {
-            if ((p[i + k] & 0xC0) != 0x80) return i;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-        i += len;
+namespace mistral {
+
+/// One HTTP exchange, as the client hands it to a transport.
+struct http_request {
+    /// "POST" for chat completions.
+    std::string method = "POST";
+    /// Absolute URL: scheme://host[:port]/path[?query]. See parse_url().
+    std::string url;
+    /// Request headers, including Authorization: never log them unredacted.
+    http_headers headers;
+    /// Request body.
+    std::string body;
+    /// Longest time to establish the connection (TCP and TLS).
+    std::chrono::milliseconds connect_timeout{10'000};
+    /// Longest silence while waiting for the response head, and between two pieces of the body.
+    std::chrono::milliseconds read_timeout{60'000};
+    /// When set, the whole exchange must have ended by then (else transport_error timeout).
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    /// Cancellation: once stop is requested (from any thread) the transport aborts the exchange
+    /// promptly and throws transport_error with kind cancelled.
+    std::stop_token stop;
+};
+
+/// The status line and headers of a response; delivered before any body byte.
+struct response_head {
+    int status = 0;
+    http_headers headers;
+};
+
+/// Receives a response from a transport. on_head() is called once, then on_body() for every
+/// piece of the body, in order, as it arrives; the piece is valid only during the call. Either
+/// may return false to stop the transfer: the transport then aborts it, releases the
+/// connection and returns normally from send().
+class response_handler {
+public:
+    virtual bool on_head(response_head head) = 0;
+    virtual bool on_body(std::string_view piece) = 0;
+
+protected:
+    ~response_handler() = default;
+};
+
+/// A transport provides `send(const http_request&, response_handler&)`. Named sub-requirements
+/// make a compile error say which part is missing.
+template <class T>
+concept transport_has_send = requires(T& t, const http_request& request,
+                                      response_handler& handler) {
+    { t.send(request, handler) } -> std::same_as<void>;
+};
+
+template <class T>
+concept transport = std::move_constructible<T> && transport_has_send<T>;
+
+/// Certificates for HTTPS. Verification of the server certificate and host name is always on;
+/// these options only say what to trust and which client certificate to present.
+struct tls_options {
+    /// A PEM bundle of CA certificates to trust instead of the system store ("" = system store).
+    std::string ca_file;
+    /// A directory of hashed PEM CA certificates (OpenSSL c_rehash layout).
+    std::string ca_dir;
+    /// Client certificate and private key (PEM) for mutual TLS; both or neither.
+    std::string client_cert_file;
+    std::string client_key_file;
+};
+
+/// An HTTP proxy. HTTPS goes through it with CONNECT, so the proxy never sees the API key.
+struct proxy_options {
+    /// "http://[user:password@]host:port"; "" = none, or the environment's when use_environment.
+    std::string url;
+    /// When url is empty, use HTTPS_PROXY / https_proxy (for https) or HTTP_PROXY / http_proxy
+    /// (for http), except for hosts listed in NO_PROXY / no_proxy.
+    bool use_environment = true;
+    /// Extra hosts that bypass the proxy, comma-separated, with NO_PROXY's syntax ("*" = all,
+    /// "example.com" also matches its subdomains).
+    std::string no_proxy;
+};
+
+/// Settings of the default transport that belong to connections rather than to requests.
+struct transport_options {
+    tls_options tls;
+    proxy_options proxy;
+    /// Idle keep-alive connections kept for reuse (per transport, across threads).
+    std::size_t max_idle_connections = 8;
+};
+
+/// The parts of an absolute http(s) URL.
+struct url_parts {
+    std::string scheme;  ///< "http" or "https"
+    std::string host;    ///< without brackets for IPv6 literals
+    int port = 0;        ///< explicit, or 80/443 from the scheme
+    std::string target;  ///< path and query, at least "/"
+};
+
+/// Splits an absolute http or https URL. Throws transport_error (kind other) for anything else.
+inline url_parts parse_url(std::string_view url) {
+    auto fail = [&]() -> url_parts {
+        throw transport_error(transport_error_kind::other,
+                              "invalid URL: " + detail::without_userinfo(url), false);
+    };
+    url_parts out;
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) return fail();
+    out.scheme = detail::to_lower(url.substr(0, scheme_end));
+    if (out.scheme != "http" && out.scheme != "https") return fail();
+    std::string_view rest = url.substr(scheme_end + 3);
+    const auto path_start = rest.find_first_of("/?#");
+    std::string_view authority = rest.substr(0, path_start);
+    out.target = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
+    if (out.target.front() != '/') out.target.insert(0, "/");
+    if (const auto hash = out.target.find('#'); hash != std::string::npos) out.target.resize(hash);
+    if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+        authority.remove_prefix(at + 1);  // credentials are not used for the API
     }
-    return std::string_view::npos;
+    std::string_view port_text;
+    if (!authority.empty() && authority.front() == '[') {
+        const auto close = authority.find(']');
+        if (close == std::string_view::npos) return fail();
+        out.host = std::string(authority.substr(1, close - 1));
+        if (close + 1 < authority.size()) {
+            if (authority[close + 1] != ':') return fail();
+            port_text = authority.substr(close + 2);
+        }
+    } else {
+        const auto colon = authority.rfind(':');
+        out.host = std::string(authority.substr(0, colon));
+        if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
+    }
+    if (out.host.empty()) return fail();
+    if (port_text.empty()) {
+        out.port = out.scheme == "https" ? 443 : 80;
+    } else {
+        const auto port = detail::parse_header_integer(port_text);
+        if (!port || *port < 1 || *port > 65535) return fail();
+        out.port = static_cast<int>(*port);
+    }
+    return out;
 }
 
-}  // namespace mistral::detail
+/// A transport behind a type-erased handle: lets one translation unit create the default
+/// transport (and pay for httplib.h) while every other one uses basic_client<any_transport>
+/// with only core.hpp. Copies share the same underlying transport.
+class any_transport {
+public:
+    template <class T>
+    requires(!std::same_as<std::remove_cvref_t<T>, any_transport> &&
+             transport<std::remove_cvref_t<T>>)
+        any_transport(T&& t)  // NOLINT(google-explicit-constructor): wrapping is the point
+        : impl_(std::make_shared<model<std::remove_cvref_t<T>>>(std::forward<T>(t))) {}
+
+    void send(const http_request& request, response_handler& handler) {
+        impl_->send(request, handler);
+    }
+
+private:
+    struct interface {
+        virtual ~interface() = default;
+        virtual void send(const http_request& request, response_handler& handler) = 0;
+    };
+    template <class T>
+    struct model final : interface {
+        explicit model(T t) : transport(std::move(t)) {}
+        void send(const http_request& request, response_handler& handler) override {
+            transport.send(request, handler);
+        }
+        T transport;
+    };
+    std::shared_ptr<interface> impl_;
+};
+
+}  // namespace mistral
 
 // ---- mistral/types.hpp --------------------------------------------------------------------------
 //
@@ -1200,245 +2283,246 @@ struct chat_chunk {
 
 }  // namespace mistral
 
-// ---- mistral/error.hpp --------------------------------------------------------------------------
-//
-// The exception hierarchy. Everything the library throws derives from mistral::error, which
-// derives from std::runtime_error. Messages never contain the API key.
+// ---- mistral/version.hpp ------------------------------------------------------------------------
+/// The library version, as numbers for `#if` tests and as a string for messages.
+/// MISTRAL_CPP_VERSION is MAJOR * 10000 + MINOR * 100 + PATCH (0.1.0 is 100), so
+/// `#if MISTRAL_CPP_VERSION >= 100` works in the preprocessor.
+#define MISTRAL_CPP_VERSION_MAJOR 0
+#define MISTRAL_CPP_VERSION_MINOR 1
+#define MISTRAL_CPP_VERSION_PATCH 0
+#define MISTRAL_CPP_VERSION                                                \
+    (MISTRAL_CPP_VERSION_MAJOR * 10000 + MISTRAL_CPP_VERSION_MINOR * 100 + \
+     MISTRAL_CPP_VERSION_PATCH)
+#define MISTRAL_CPP_VERSION_STRING "0.1.0"
 
-#include <memory>
+// ---- mistral/client.hpp -------------------------------------------------------------------------
+// mistral/client.hpp: client_options, call_options and basic_client<Transport>, whose chat()
+// and stream() run over any transport. The engine behind them is impl/client_engine.hpp.
+
+#include <chrono>
+#include <cstdlib>
+#include <functional>
 #include <optional>
-#include <stdexcept>
+#include <stop_token>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
-#include <vector>
 
 
 namespace mistral {
 
-/// Base of every exception the library throws. When a stream fails after some of it arrived,
-/// partial_response() holds what was accumulated up to the failure, so no received text is lost.
-class error : public std::runtime_error {
-public:
-    explicit error(const std::string& what) : std::runtime_error(what) {}
+/// Base URLs of the API: the global endpoint and the regional ones (EU, US). Regional endpoints
+/// serve only the models hosted in their region.
+namespace servers {
+inline constexpr const char* global = "https://api.mistral.ai";
+inline constexpr const char* eu = "https://api.eu.mistral.ai";
+inline constexpr const char* us = "https://api.us.mistral.ai";
+}  // namespace servers
 
-    /// What a failed stream delivered before it failed, folded into a response; nullptr when
-    /// nothing arrived or the call was not a stream.
-    const chat_response* partial_response() const noexcept { return partial_.get(); }
-    /// Attaches the partial response (used by the client before it throws).
-    void set_partial_response(std::shared_ptr<const chat_response> partial) noexcept {
-        partial_ = std::move(partial);
-    }
-
-private:
-    std::shared_ptr<const chat_response> partial_;
-};
-
-/// The caller asked for something that cannot be sent: no API key, an empty model, no messages,
-/// a non-finite number, text that is not UTF-8. Thrown before any I/O.
-class usage_error : public error {
-public:
-    using error::error;
-};
-
-/// One entry of a 422 validation error: where (e.g. "body.max_completion_tokens"), what, and
-/// the validator's error type (e.g. "extra_forbidden").
-struct validation_issue {
-    std::string location;
-    std::string message;
-    std::string type;
-    bool operator==(const validation_issue&) const = default;
-};
-
-/// What the client could read out of an error body (every body shape the API is known to send;
-/// see parse_error_body() in json.hpp). Fields it could not find are empty.
-struct api_error_details {
-    std::string message;
-    std::string type;
-    std::string code;
-    std::string param;
-    std::vector<validation_issue> validation_issues;
-    /// `raw_status_code` of the body, when present (error events inside a stream carry it).
-    std::optional<int> raw_status_code;
-    /// `request_id` of the body, when present (the gateway's 401 body carries it).
-    std::string request_id;
+/// Timeouts. All are finite by default except the optional total.
+struct timeout_options {
+    /// Establishing the connection (TCP and TLS).
+    std::chrono::milliseconds connect{10'000};
+    /// chat(): the longest wait for the response (the API answers when the whole completion is
+    /// ready) and between two pieces of its body.
+    std::chrono::milliseconds read{300'000};
+    /// stream(): the longest silence before the response head and between two pieces of the
+    /// event stream. A model that stays silent longer (long reasoning without output) is cut
+    /// with transport_error kind timeout.
+    std::chrono::milliseconds stream_idle{60'000};
+    /// The whole call, retries and waits included. Unset: no bound beyond the others.
+    std::optional<std::chrono::milliseconds> total{};
 };
 
 namespace detail {
-// The start of a text, for error messages.
-inline std::string snippet(std::string_view text) {
-    constexpr std::size_t max = 200;
-    return std::string(text.substr(0, max)) + (text.size() > max ? "..." : "");
+inline std::string env_or_empty(const char* name) {
+    const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read once per options
+    return value != nullptr ? std::string(value) : std::string();
 }
 }  // namespace detail
 
-/// True for the HTTP statuses worth retrying: 408, 409, 425, 429 and every 5xx.
-inline bool is_retryable_status(int status) noexcept {
-    return status == 408 || status == 409 || status == 425 || status == 429 || status >= 500;
-}
-
-/// The API answered with an error: an HTTP status >= 400, or an error event inside a 200 stream
-/// (then status() is the event's `raw_status_code` when present, else the HTTP status).
-class api_error : public error {
-public:
-    api_error(response_metadata metadata, std::string body, api_error_details details)
-        : api_error(make_data(std::move(metadata), std::move(body), std::move(details))) {}
-
-    /// The HTTP status (or the stream error event's `raw_status_code`).
-    int status() const noexcept { return data_->metadata.status; }
-    /// The API's error `type`, e.g. "invalid_request_error", "rate_limited" ("" if none).
-    const std::string& type() const noexcept { return data_->details.type; }
-    /// The API's error `code` as a string, e.g. "1300", "3230" ("" if none).
-    const std::string& code() const noexcept { return data_->details.code; }
-    /// The API's `param` ("" if none).
-    const std::string& param() const noexcept { return data_->details.param; }
-    /// The API's error message, e.g. "Rate limit exceeded" ("" if the body had none).
-    const std::string& message() const noexcept { return data_->details.message; }
-    /// The 422 validation entries, from the top-level `detail` or from `message.detail`.
-    const std::vector<validation_issue>& validation_issues() const noexcept {
-        return data_->details.validation_issues;
-    }
-    /// The raw response body (JSON, HTML or empty).
-    const std::string& body() const noexcept { return data_->body; }
-    /// The response headers.
-    const http_headers& headers() const noexcept { return data_->metadata.headers; }
-    /// The request id (`x-request-id`, `mistral-correlation-id`, or the body's `request_id`).
-    const std::string& request_id() const noexcept { return data_->metadata.request_id; }
-    /// The rate-limit headers of the response.
-    const rate_limit_info& rate_limits() const noexcept { return data_->metadata.rate_limits; }
-    /// Status, headers, request id, rate limits and attempt count together.
-    const response_metadata& metadata() const noexcept { return data_->metadata; }
-    /// Whether retrying could help: 408, 409, 425, 429 and 5xx.
-    bool retryable() const noexcept { return is_retryable_status(status()); }
-
-private:
-    struct data {
-        response_metadata metadata;
-        std::string body;
-        api_error_details details;
-    };
-
-    static std::shared_ptr<const data> make_data(response_metadata metadata, std::string body,
-                                                 api_error_details details) {
-        if (metadata.request_id.empty()) metadata.request_id = details.request_id;
-        return std::make_shared<const data>(
-            data{std::move(metadata), std::move(body), std::move(details)});
-    }
-
-    explicit api_error(std::shared_ptr<const data> d) : error(describe(*d)), data_(std::move(d)) {}
-
-    static std::string describe(const data& d) {
-        const api_error_details& details = d.details;
-        std::string out = "Mistral API error " + std::to_string(d.metadata.status);
-        if (!details.type.empty() || !details.code.empty()) {
-            out += " (";
-            out += details.type;
-            if (!details.code.empty()) {
-                out += (details.type.empty() ? "code " : ", code ") + details.code;
-            }
-            out += ')';
-        }
-        out += ": ";
-        if (!details.message.empty()) {
-            out += details.message;
-        } else if (!d.body.empty()) {
-            std::string body = detail::snippet(d.body);
-            for (char& c : body) {
-                if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-            }
-            out += "unrecognised body: " + body;
-        } else {
-            out += "empty body";
-        }
-        if (!d.metadata.request_id.empty()) out += " [request id " + d.metadata.request_id + "]";
-        return out;
-    }
-
-    std::shared_ptr<const data> data_;
+/// Configuration of a client. Every member has a usable default:
+///
+///     mistral::client_options opts;            // key from MISTRAL_API_KEY, global endpoint
+///     opts.base_url = mistral::servers::eu;
+///     opts.timeouts.stream_idle = std::chrono::seconds(30);
+///     mistral::client client{opts};
+struct client_options {
+    /// The API key, sent as `Authorization: Bearer`. Defaults to the MISTRAL_API_KEY environment
+    /// variable. A call without a key, or with a control character in it, throws usage_error
+    /// before any I/O. It never appears in an exception message, a debug line, an error body or
+    /// a kept response header.
+    std::string api_key = detail::env_or_empty("MISTRAL_API_KEY");
+    /// Where the API is: servers::global (default), servers::eu, servers::us, or any http or
+    /// https URL (a gateway, the bundled fake server), with an optional path prefix;
+    /// "/v1/chat/completions" is appended. Credentials (user:password@), a query or a fragment
+    /// are refused with usage_error: the API authenticates with the key alone.
+    std::string base_url = servers::global;
+    /// Timeouts (see timeout_options).
+    timeout_options timeouts{};
+    /// Retries (see retry_policy): on by default, at most 2 retries within 30 s.
+    retry_policy retry{};
+    /// Headers sent with every request, after the client's own (a header of the same name
+    /// replaces the client's). Names must be tokens and values free of control characters;
+    /// the framing headers (Content-Length, Transfer-Encoding, Host, Connection...) belong to
+    /// the client: setting one is a usage_error.
+    http_headers headers{};
+    /// Names of request headers whose values are secrets (e.g. "X-Gateway-Token"), besides
+    /// Authorization, Proxy-Authorization, Cookie and X-Api-Key: their values are removed from
+    /// everything the client prints or keeps, as the API key is.
+    std::vector<std::string> secret_headers{};
+    /// Names of headers whose values debug lines may show, besides the built-in harmless ones
+    /// (content type, request ids, rate limits, Retry-After...); every other value reads
+    /// [redacted].
+    std::vector<std::string> loggable_headers{};
+    /// Connection settings of the default transport: TLS trust, client certificate, proxy.
+    transport_options transport{};
+    /// Receives one line per request, response, retry and failure when set. Secrets are
+    /// redacted and header values shown only for loggable headers.
+    std::function<void(std::string_view)> debug{};
+    /// Clock, sleep and randomness of the retry loop (tests replace them).
+    retry_environment environment{};
+    /// The largest server-sent event accepted in a stream (protocol_error beyond).
+    std::size_t max_event_size = sse::parser::default_max_event_size;
+    /// The largest response accepted (protocol_error beyond): the body of chat(), and what
+    /// stream() folds into its result (text, thinking, tool calls; the chunk that crosses the
+    /// bound is the last one kept). A stream with call_options::accumulate false folds
+    /// nothing and has no bound.
+    std::size_t max_response_size = std::size_t{64} << 20;
 };
 
-/// Why a transport failed.
-enum class transport_error_kind {
-    connect,          ///< the connection could not be established (refused, unreachable)
-    name_resolution,  ///< the host name could not be resolved
-    tls,              ///< TLS handshake or certificate verification failed
-    timeout,          ///< a connect, read or total timeout expired
-    reset,            ///< the connection broke while sending or receiving
-    cancelled,        ///< the call was cancelled through its stop token
-    proxy,            ///< the proxy refused the request (e.g. 407: it wants credentials)
-    other,            ///< anything else
-};
-
-/// A readable name for a transport_error_kind ("connect", "timeout", ...).
-inline const char* to_string(transport_error_kind kind) noexcept {
-    switch (kind) {
-        case transport_error_kind::connect:
-            return "connect";
-        case transport_error_kind::name_resolution:
-            return "name_resolution";
-        case transport_error_kind::tls:
-            return "tls";
-        case transport_error_kind::timeout:
-            return "timeout";
-        case transport_error_kind::reset:
-            return "reset";
-        case transport_error_kind::cancelled:
-            return "cancelled";
-        case transport_error_kind::proxy:
-            return "proxy";
-        case transport_error_kind::other:
-            break;
-    }
-    return "other";
-}
-
-/// Whether a failure of this kind can have happened after the request reached the server:
-/// false only for failures before any byte of it could be sent (connect, name resolution, TLS).
-constexpr bool may_have_reached_server(transport_error_kind kind) noexcept {
-    return kind != transport_error_kind::connect && kind != transport_error_kind::name_resolution &&
-           kind != transport_error_kind::tls;
-}
-
-/// The HTTP exchange failed below the API: connect, name resolution, TLS, timeout, reset,
-/// cancellation or a proxy's refusal. kind() tells which.
-class transport_error : public error {
-public:
-    /// `request_sent`: whether the request may have reached the server (a transport that knows
-    /// better than the kind, e.g. that a timeout happened while connecting, says so here).
-    transport_error(transport_error_kind kind, const std::string& what)
-        : transport_error(kind, what, may_have_reached_server(kind)) {}
-    transport_error(transport_error_kind kind, const std::string& what, bool request_sent)
-        : error(what), kind_(kind), request_sent_(request_sent) {}
-    transport_error_kind kind() const noexcept { return kind_; }
-    /// Whether the server may have received the request (and may have processed it): false for
-    /// a connection that was refused, timed out while connecting, or failed its TLS handshake.
-    bool request_sent() const noexcept { return request_sent_; }
-
-private:
-    transport_error_kind kind_;
-    bool request_sent_;
-};
-
-/// The server's answer broke the protocol: malformed JSON, a value of the wrong type (path()
-/// names where, e.g. "choices[0].message.tool_calls[1].function.name"), a malformed event
-/// stream, an oversized event, or a stream that ended before `[DONE]` (then
-/// partial_response() holds what arrived).
-class protocol_error : public error {
-public:
-    explicit protocol_error(const std::string& what, std::string path = {})
-        : error(what), path_(std::make_shared<const std::string>(std::move(path))) {}
-    /// The JSON path of the offending value ("" when not about a value).
-    const std::string& path() const noexcept { return *path_; }
-
-private:
-    std::shared_ptr<const std::string> path_;
+/// Per-call settings, overriding the client's for one chat() or stream().
+struct call_options {
+    /// Replaces client_options::timeouts for this call.
+    std::optional<timeout_options> timeouts{};
+    /// Replaces client_options::retry for this call.
+    std::optional<retry_policy> retry{};
+    /// Extra headers for this call (replace same-named client headers).
+    http_headers headers{};
+    /// Cancels the call from any thread: connecting, waiting, retrying and streaming all stop
+    /// promptly and the call throws transport_error with kind cancelled.
+    std::stop_token stop{};
+    /// stream() only: when false, chunks still reach the callback but their content and tool
+    /// calls are not folded into the returned response (nor into partial_response()), which
+    /// then carries ids, usage, finish reasons and metadata only. Memory stays flat however
+    /// long the stream; for callers that consume the text as it arrives.
+    bool accumulate = true;
 };
 
 }  // namespace mistral
 
+
+// ---- mistral/detail/function_ref.hpp ------------------------------------------------------------
+// mistral/detail/function_ref.hpp: a non-owning reference to a callable (as C++26's
+// std::function_ref). Standard library only.
+
+#include <functional>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+namespace mistral::detail {
+
+// A non-owning reference to a callable. The client engine takes the transport and the chunk
+// callback through these, so that it does not depend on their types and can be compiled once.
+template <class Signature>
+class function_ref;
+
+template <class R, class... Args>
+class function_ref<R(Args...)> {
+public:
+    template <class F>
+    requires(!std::is_same_v<std::remove_cvref_t<F>, function_ref> &&
+             std::is_invocable_r_v<R, F&, Args...>) function_ref(F& f)
+    noexcept  // NOLINT(google-explicit-constructor)
+        : object_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
+          call_([](void* object, Args... args) -> R {
+              return std::invoke(*static_cast<F*>(object), std::forward<Args>(args)...);
+          }) {}
+
+    R operator()(Args... args) const { return call_(object_, std::forward<Args>(args)...); }
+
+private:
+    void* object_;
+    R (*call_)(void*, Args...);
+};
+
+}  // namespace mistral::detail
+
+// ---- mistral/detail/sleep.hpp -------------------------------------------------------------------
+// mistral/detail/sleep.hpp: the sleep of retry waits, which ends as soon as the call is
+// cancelled. Standard library only.
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <stop_token>
+
+namespace mistral::detail {
+
+// Sleeps for d unless stop is requested first.
+inline void interruptible_sleep(std::chrono::milliseconds d, std::stop_token stop) {
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock lock(m);
+    cv.wait_for(lock, stop, d, [] { return false; });
+}
+
+}  // namespace mistral::detail
+
+// ---- mistral/detail/utf8.hpp --------------------------------------------------------------------
+// mistral/detail/utf8.hpp: UTF-8 validation of the text the client sends (the API rejects a
+// body that is not UTF-8). Standard library only.
+
+#include <cstddef>
+#include <string_view>
+
+namespace mistral::detail {
+
+// The byte position of the first invalid UTF-8 sequence, or npos.
+inline std::size_t invalid_utf8_at(std::string_view s) noexcept {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const std::size_t n = s.size();
+    for (std::size_t i = 0; i < n;) {
+        const unsigned c = p[i];
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t len = 0;
+        unsigned min = 0;
+        if ((c & 0xE0) == 0xC0) {
+            len = 2;
+            min = 0x80;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3;
+            min = 0x800;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4;
+            min = 0x10000;
+        } else {
+            return i;
+        }
+        if (i + len > n) return i;
+        unsigned cp = c & (0xFFu >> (len + 1));
+        for (std::size_t k = 1; k < len; ++k) {
+            if ((p[i + k] & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+        i += len;
+    }
+    return std::string_view::npos;
+}
+
+}  // namespace mistral::detail
+
 // ---- mistral/json.hpp ---------------------------------------------------------------------------
+// mistral/json.hpp: Boost.JSON conversions (tag_invoke value_from / value_to) for every type of
+// types.hpp: the field table of each type, and the public conversion functions.
 //
-// Boost.JSON conversions for every type of types.hpp, both ways, in the API's wire shape:
+// Both ways, in the API's wire shape:
 //
 //     boost::json::value v = boost::json::value_from(request);
 //     auto response = boost::json::value_to<mistral::chat_response>(v);
@@ -1450,9 +2534,9 @@ private:
 // type, throws mistral::protocol_error naming its JSON path, e.g.
 // "choices[0].message.tool_calls[1].function.name: expected string, got integer".
 //
-// Each type is described once by a field table (`fields`); reading and writing are generic over
-// those tables. Everything is a template so that a translation unit pays only for the
-// conversions it uses.
+// Each type is described once by a field table (`fields`); reading and writing
+// (impl/json_codec.hpp) are generic over those tables. Everything is a template so that a
+// translation unit pays only for the conversions it uses.
 
 #include <array>
 #include <charconv>
@@ -1806,6 +2890,18 @@ template <class T>
 constexpr bool is_field_name(std::string_view name) {
     return fields(static_cast<T*>(nullptr), [&](const auto& f) { return f.name == name; });
 }
+
+}  // namespace detail
+}  // namespace mistral
+
+
+// ---- mistral/impl/json_codec.hpp ----------------------------------------------------------------
+// mistral/impl/json_codec.hpp: the generic reader and writer over json.hpp's field tables:
+// JSON paths in errors, reading with reuse of storage, writing into a DOM or straight to text.
+// Included by json.hpp; not a header of its own.
+
+namespace mistral {
+namespace detail {
 
 // ---------------------------------------------------------------------------------------------
 // Errors with a JSON path
@@ -2374,6 +3470,13 @@ std::string sendable_json(const T& value, const boost::json::object& overrides =
     return out;
 }
 
+}  // namespace detail
+}  // namespace mistral
+
+// ---- mistral/json.hpp (continued) ---------------------------------------------------------------
+namespace mistral {
+namespace detail {
+
 // The types the public tag_invoke overloads convert: every described struct, the opaque ones,
 // and the variants whose alternatives are ours.
 template <class T>
@@ -2442,6 +3545,38 @@ template <class T>
 requires detail::json_convertible<T> std::string to_json(const T& value) {
     return boost::json::serialize(boost::json::value_from(value));
 }
+
+/// The arguments of a tool call as a JSON object, whether the API sent them as a JSON string
+/// (the usual form) or as an object. Throws protocol_error when the string is not a JSON
+/// object.
+inline boost::json::object parse_arguments(const function_call& call) {
+    if (const auto* obj = std::get_if<boost::json::object>(&call.arguments)) return *obj;
+    const std::string& text = std::get<std::string>(call.arguments);
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(text.empty() ? std::string_view("{}") : text, ec);
+    if (ec || !v.is_object()) {
+        throw protocol_error("function.arguments of " + call.name + ": not a JSON object",
+                             "function.arguments");
+    }
+    return std::move(v.get_object());
+}
+
+}  // namespace mistral
+
+
+// ---- mistral/impl/error_body.hpp ----------------------------------------------------------------
+// mistral/impl/error_body.hpp: parse_error_body(), which reads every error body shape the API is
+// known to send into api_error_details (error.hpp). Included by json.hpp.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+
+namespace mistral {
 
 namespace detail {
 
@@ -2538,633 +3673,13 @@ inline api_error_details parse_error_body(std::string_view body) {
     return details;
 }
 
-/// The arguments of a tool call as a JSON object, whether the API sent them as a JSON string
-/// (the usual form) or as an object. Throws protocol_error when the string is not a JSON
-/// object.
-inline boost::json::object parse_arguments(const function_call& call) {
-    if (const auto* obj = std::get_if<boost::json::object>(&call.arguments)) return *obj;
-    const std::string& text = std::get<std::string>(call.arguments);
-    boost::system::error_code ec;
-    boost::json::value v = boost::json::parse(text.empty() ? std::string_view("{}") : text, ec);
-    if (ec || !v.is_object()) {
-        throw protocol_error("function.arguments of " + call.name + ": not a JSON object",
-                             "function.arguments");
-    }
-    return std::move(v.get_object());
-}
-
 }  // namespace mistral
 
-// ---- mistral/retry.hpp --------------------------------------------------------------------------
-//
-// Retry policy: which failures are retried, how long to wait (full-jitter exponential backoff,
-// or what the server asks for with Retry-After), and the bound on the total time. Time and
-// randomness are injectable so that tests of retries run in milliseconds.
-
-#include <algorithm>
-#include <chrono>
-#include <cmath>
-#include <condition_variable>
-#include <functional>
-#include <mutex>
-#include <optional>
-#include <random>
-#include <stop_token>
-#include <string_view>
-#include <vector>
-
-
-namespace mistral {
-
-/// When and how the client retries a call. Defaults: at most 2 retries (3 attempts), waits of
-/// 0.5 s, 1 s, 2 s... (randomised by full jitter, capped at 8 s), no retry starting more than
-/// 30 s after the call began, Retry-After honoured up to 60 s. A stream is never retried once
-/// any of it reached the caller.
-struct retry_policy {
-    /// Retries after the first attempt; 0 disables retries.
-    int max_retries = 2;
-    /// The first backoff; the n-th retry waits a random time in [0, min(max_backoff,
-    /// initial_backoff * multiplier^n)) ("full jitter").
-    std::chrono::milliseconds initial_backoff{500};
-    std::chrono::milliseconds max_backoff{8'000};
-    double multiplier = 2.0;
-    /// No retry is started when the call has run this long or would exceed it by waiting.
-    std::chrono::milliseconds max_elapsed{30'000};
-    /// A wait the server asks for (retry-after-ms, Retry-After) is used instead of the
-    /// backoff; a longer one than this ends the retries with the error.
-    std::chrono::milliseconds max_retry_after{60'000};
-    /// HTTP statuses retried besides 5xx.
-    std::vector<int> retry_statuses{408, 409, 425, 429};
-    /// Retry every 5xx status.
-    bool retry_server_errors = true;
-    /// Retry connection failures, resets and timeouts (not TLS or name-resolution failures).
-    bool retry_connection_errors = true;
-    /// Also retry a transport failure after the request may have reached the server (a reset
-    /// or a read timeout once it was sent). The server may have processed it, and a completion
-    /// it produced is billed: a retry can cost a second completion. That is what the official
-    /// SDKs do, and the default; false retries only failures that happened before the request
-    /// could be sent (refused connections, connect timeouts).
-    bool retry_sent_requests = true;
-
-    /// A policy that never retries.
-    static retry_policy none() {
-        retry_policy p;
-        p.max_retries = 0;
-        return p;
-    }
-
-    /// Whether a response with this status is retried.
-    bool retries_status(int status) const {
-        if (retry_server_errors && status >= 500 && status <= 599) return true;
-        return std::find(retry_statuses.begin(), retry_statuses.end(), status) !=
-               retry_statuses.end();
-    }
-
-    /// Whether this transport failure is retried.
-    bool retries_transport(const transport_error& e) const noexcept {
-        const auto kind = e.kind();
-        return retry_connection_errors && (retry_sent_requests || !e.request_sent()) &&
-               (kind == transport_error_kind::connect || kind == transport_error_kind::reset ||
-                kind == transport_error_kind::timeout);
-    }
-
-    /// The backoff before retry number `retry` (0 for the first retry), for a jitter in [0, 1).
-    std::chrono::milliseconds backoff(int retry, double jitter) const {
-        const double cap = static_cast<double>(max_backoff.count());
-        const double grown =
-            static_cast<double>(initial_backoff.count()) * std::pow(multiplier, retry);
-        const double ceiling = std::min(cap, grown);
-        return std::chrono::milliseconds(
-            static_cast<std::int64_t>(std::clamp(jitter, 0.0, 1.0) * ceiling));
-    }
-};
-
-/// The clock, sleep and randomness the client uses for retries and timeouts. Replace them in
-/// tests to make retries instantaneous and deterministic; empty members use the defaults
-/// (steady_clock, a sleep that wakes up as soon as the call's stop token is triggered, and a
-/// per-thread Mersenne Twister).
-struct retry_environment {
-    std::function<std::chrono::steady_clock::time_point()> now;
-    std::function<void(std::chrono::milliseconds, std::stop_token)> sleep;
-    std::function<double()> jitter;
-    /// The wall clock, for Retry-After given as an HTTP date.
-    std::function<std::chrono::system_clock::time_point()> wall_now;
-};
-
-namespace detail {
-
-// Sleeps for d unless stop is requested first.
-inline void interruptible_sleep(std::chrono::milliseconds d, std::stop_token stop) {
-    std::mutex m;
-    std::condition_variable_any cv;
-    std::unique_lock lock(m);
-    cv.wait_for(lock, stop, d, [] { return false; });
-}
-
-inline double default_jitter() {
-    thread_local std::mt19937_64 rng{std::random_device{}()};
-    return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date.
-inline std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
-    y -= m <= 2;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const auto yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-// Parses the three HTTP date formats (RFC 9110 5.6.7): IMF-fixdate "Sun, 06 Nov 1994 08:49:37
-// GMT", RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT" and asctime "Sun Nov  6 08:49:37 1994". Returns
-// seconds since 1970 (an int64: years up to 9999 do not fit system_clock's nanoseconds).
-inline std::optional<std::int64_t> parse_http_date(std::string_view s) {
-    static constexpr std::string_view months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    auto number = [](std::string_view t) -> std::optional<int> {
-        if (t.empty() || t.size() > 4) return std::nullopt;
-        int v = 0;
-        for (const char c : t) {
-            if (c < '0' || c > '9') return std::nullopt;
-            v = v * 10 + (c - '0');
-        }
-        return v;
-    };
-    auto month_of = [&](std::string_view t) -> std::optional<unsigned> {
-        for (unsigned i = 0; i < 12; ++i) {
-            if (t == months[i]) return i + 1;
-        }
-        return std::nullopt;
-    };
-    // Tokenise on spaces, commas, dashes and colons.
-    std::string_view tokens[10];
-    std::size_t count = 0;
-    for (std::size_t i = 0; i < s.size() && count < 10;) {
-        while (i < s.size() && (s[i] == ' ' || s[i] == ',' || s[i] == '-' || s[i] == ':')) ++i;
-        const std::size_t start = i;
-        while (i < s.size() && s[i] != ' ' && s[i] != ',' && s[i] != '-' && s[i] != ':') ++i;
-        if (i > start) tokens[count++] = s.substr(start, i - start);
-    }
-    std::optional<int> day, year, hh, mm, ss;
-    std::optional<unsigned> month;
-    if (count == 8 && tokens[7] == "GMT") {  // IMF-fixdate or RFC 850
-        day = number(tokens[1]);
-        month = month_of(tokens[2]);
-        year = number(tokens[3]);
-        hh = number(tokens[4]);
-        mm = number(tokens[5]);
-        ss = number(tokens[6]);
-        if (year && tokens[3].size() == 2) *year += *year < 70 ? 2000 : 1900;
-    } else if (count == 7) {  // asctime
-        month = month_of(tokens[1]);
-        day = number(tokens[2]);
-        hh = number(tokens[3]);
-        mm = number(tokens[4]);
-        ss = number(tokens[5]);
-        year = number(tokens[6]);
-    }
-    if (!day || !month || !year || !hh || !mm || !ss || *day < 1 || *day > 31 || *hh > 23 ||
-        *mm > 59 || *ss > 60) {
-        return std::nullopt;
-    }
-    const std::int64_t seconds =
-        days_from_civil(*year, *month, static_cast<unsigned>(*day)) * 86400 + *hh * 3600 +
-        *mm * 60 + *ss;
-    return seconds;
-}
-
-inline std::optional<double> parse_decimal(std::string_view s) {
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-    if (s.empty()) return std::nullopt;
-    double whole = 0;
-    double scale = 0;
-    for (const char c : s) {
-        if (c == '.' && scale == 0) {
-            scale = 1;
-        } else if (c >= '0' && c <= '9') {
-            if (scale == 0) {
-                whole = whole * 10 + (c - '0');
-            } else {
-                scale /= 10;
-                whole += (c - '0') * scale;
-            }
-        } else {
-            return std::nullopt;
-        }
-    }
-    return whole;
-}
-
-}  // namespace detail
-
-/// The wait a response asks for before a retry: `retry-after-ms` (milliseconds), else
-/// `Retry-After` as seconds (decimals allowed) or as an HTTP date (relative to `now`). A date in
-/// the past means no wait. Malformed values are ignored.
-inline std::optional<std::chrono::milliseconds> parse_retry_after(
-    const http_headers& headers, std::chrono::system_clock::time_point now) {
-    using std::chrono::milliseconds;
-    if (const auto ms = headers.find("retry-after-ms")) {
-        if (const auto v = detail::parse_decimal(*ms); v && *v < 1e12) {
-            return milliseconds(static_cast<std::int64_t>(*v));
-        }
-    }
-    if (const auto ra = headers.find("retry-after")) {
-        if (const auto v = detail::parse_decimal(*ra); v && *v < 1e9) {
-            return milliseconds(static_cast<std::int64_t>(*v * 1000));
-        }
-        if (const auto when = detail::parse_http_date(*ra)) {
-            const std::int64_t now_s =
-                std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-            return milliseconds(std::clamp<std::int64_t>(*when - now_s, 0, std::int64_t{1} << 40) *
-                                1000);
-        }
-    }
-    return std::nullopt;
-}
-
-}  // namespace mistral
-
-// ---- mistral/sse.hpp ----------------------------------------------------------------------------
-//
-// An incremental, zero-copy parser for the Server-Sent Events format, exactly as the WHATWG
-// HTML standard defines "interpreting an event stream". It depends on the standard library only,
-// so it can be used on its own for any event stream.
-
-#include <cstddef>
-#include <cstdint>
-#include <cstring>
-#include <optional>
-#include <stdexcept>
-#include <string>
-#include <string_view>
-
-#if defined(__SSE2__) || defined(_M_X64) || (defined(_M_IX86_FP) && _M_IX86_FP >= 2)
-#include <emmintrin.h>
-#include <bit>
-#define MISTRAL_SSE_USE_SSE2 1
-#endif
-
-namespace mistral::sse {
-
-/// One dispatched event. The views point into the bytes given to parser::feed() (or into the
-/// parser's own buffers when an event spans several feeds) and are valid only during the
-/// callback that receives the event: copy what you need to keep.
-struct event {
-    /// The event type: the last `event` field of the block, or "message" when none was given or
-    /// it was empty.
-    std::string_view type;
-    /// The `data` fields of the block joined with "\n". May be empty: a block with a `data`
-    /// field whose value is empty dispatches an event with empty data.
-    std::string_view data;
-    /// The last-event-ID buffer at dispatch: the value of the most recent `id` field seen in the
-    /// stream so far (in this block or an earlier one), "" if none. An `id` containing NUL is
-    /// ignored; `id` with an empty value resets it to "".
-    std::string_view id;
-    /// A valid `retry` field (ASCII digits only, fits in 64 bits) given in this event's block.
-    std::optional<std::uint64_t> retry;
-};
-
-/// Thrown by parser::feed() when a field line or an event's data grows past the parser's size
-/// limit, so that a broken or hostile server cannot make the parser buffer without bound.
-/// After it is thrown the parser must be reset() before it is used again.
-class size_limit_error : public std::runtime_error {
-public:
-    explicit size_limit_error(std::size_t limit)
-        : std::runtime_error("server-sent event larger than the limit of " + std::to_string(limit) +
-                             " bytes"),
-          limit_(limit) {}
-    /// The limit that was exceeded, in bytes.
-    std::size_t limit() const noexcept { return limit_; }
-
-private:
-    std::size_t limit_;
-};
-
-/// The incremental event-stream parser.
-///
-/// Feed it the body of a `text/event-stream` response in pieces of any size; it calls back once
-/// per dispatched event. It follows the WHATWG rules exactly: lines end at CRLF, LF or a lone CR
-/// (also when a CR ends one feed and the LF starts the next); one UTF-8 BOM is stripped at the
-/// very start of the stream only; `:` lines are comments; a line without a colon is a field with
-/// an empty value; one space after the colon is removed; `data` lines are joined with LF; a
-/// blank line dispatches; a block without `data` dispatches nothing; the event type resets after
-/// each block; the last event ID persists; `retry` counts only when it is all ASCII digits;
-/// unknown fields are ignored; an unterminated event at the end of input is discarded.
-///
-/// Cost: every byte is examined once (an SSE2 or memchr scan for line ends); event data is
-/// handed out as views into the fed bytes and copied only when an event is still incomplete at
-/// the end of a feed or has several `data` lines; buffers are reused, so a warm parser does not
-/// allocate per event.
-///
-/// Not thread-safe: one parser per stream.
-class parser {
-public:
-    /// Default limit for one field line and for one event's joined data: 4 MiB.
-    static constexpr std::size_t default_max_event_size = std::size_t{4} << 20;
-
-    /// Creates a parser that throws size_limit_error when a field line or an event's data is
-    /// longer than max_event_size bytes. Comment lines are skipped without being buffered and
-    /// have no limit.
-    explicit parser(std::size_t max_event_size = default_max_event_size) noexcept
-        : max_size_(max_event_size) {}
-
-    /// Parses the next piece of the stream and calls on_event(const event&) for every event it
-    /// completes, in order. Throws size_limit_error (see the constructor) and whatever on_event
-    /// throws; after an exception the parser must be reset() before it is used again.
-    template <class OnEvent>
-    void feed(std::string_view bytes, OnEvent&& on_event) {
-        const char* p = bytes.data();
-        const char* const end = p + bytes.size();
-        if (p == end) return;
-        if (bom_matched_ < bom_done) {
-            p = skip_bom(p, end);
-            if (p == end) return;
-        }
-        if (skip_lf_) {
-            skip_lf_ = false;
-            if (*p == '\n' && ++p == end) return;
-        }
-        if (partial_) {
-            // Finish the line that straddles the previous feed: only its bytes are copied.
-            const char* eol = find_line_end(p, end);
-            append_partial(p, eol);
-            if (eol == end) return;
-            partial_ = false;
-            if (!discard_partial_) process_line(carry_, on_event);
-            discard_partial_ = false;
-            p = after_line_end(eol, end);
-        }
-        const char* tail = nullptr;
-        while (p != end) {
-            const char* eol = find_line_end(p, end);
-            if (eol == end) {
-                tail = p;
-                break;
-            }
-            process_line(std::string_view(p, static_cast<std::size_t>(eol - p)), on_event);
-            p = after_line_end(eol, end);
-        }
-        // Views into this feed (or into carry_) die with it: keep an incomplete event's fields.
-        if (has_data_ && !data_owned_) {
-            data_.assign(data_view_);
-            data_owned_ = true;
-        }
-        if (!type_owned_) {
-            type_.assign(type_view_);
-            type_owned_ = true;
-        }
-        if (tail != nullptr) start_partial(tail, end);
-    }
-
-    /// Ends the input. Never dispatches: as the standard requires, an event whose block was not
-    /// ended by a blank line is discarded. Returns true if nothing was pending (no partial line,
-    /// no undispatched field), false if input was discarded. The last event ID and retry value
-    /// are kept; call reset() to start a new stream.
-    bool finish() noexcept {
-        const bool bom_pending = bom_matched_ > 0 && bom_matched_ < bom_done;
-        const bool clean = !partial_ && !block_started_ && !bom_pending;
-        partial_ = false;
-        discard_partial_ = false;
-        skip_lf_ = false;
-        clear_block();
-        return clean;
-    }
-
-    /// Returns the parser to its initial state for a new stream (buffers keep their capacity).
-    void reset() noexcept {
-        finish();
-        bom_matched_ = 0;
-        last_id_.clear();
-        last_retry_.reset();
-        carry_.clear();
-    }
-
-    /// The event a blank line would dispatch now, when the input so far ends at a line end and
-    /// the block has a `data` field; nullopt otherwise (no data yet, or a line is unfinished).
-    /// It dispatches nothing and changes nothing: it lets a caller see what finish() is about to
-    /// discard. The views are valid until the next feed(), finish() or reset().
-    std::optional<event> pending_event() const noexcept {
-        if (partial_ || !has_data_) return std::nullopt;
-        return block_event();
-    }
-
-    /// The last valid `retry` value seen in the stream, if any.
-    std::optional<std::uint64_t> retry() const noexcept { return last_retry_; }
-
-    /// The last-event-ID buffer: the value of the most recent valid `id` field.
-    std::string_view last_event_id() const noexcept { return last_id_; }
-
-    /// The configured limit, in bytes.
-    std::size_t max_event_size() const noexcept { return max_size_; }
-
-private:
-    static constexpr unsigned char bom[3] = {0xEF, 0xBB, 0xBF};
-    static constexpr int bom_done = 3;
-
-    // Finds the first CR or LF in [p, end), or end.
-    static const char* find_line_end(const char* p, const char* end) noexcept {
-#ifdef MISTRAL_SSE_USE_SSE2
-        const __m128i lf = _mm_set1_epi8('\n');
-        const __m128i cr = _mm_set1_epi8('\r');
-        while (end - p >= 16) {
-            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-            const auto mask = static_cast<unsigned>(
-                _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr))));
-            if (mask != 0) return p + std::countr_zero(mask);
-            p += 16;
-        }
-        for (; p != end; ++p) {
-            if (*p == '\n' || *p == '\r') return p;
-        }
-        return end;
-#else
-        const auto n = static_cast<std::size_t>(end - p);
-        const void* lf = std::memchr(p, '\n', n);
-        const char* stop = lf ? static_cast<const char*>(lf) : end;
-        const void* cr = std::memchr(p, '\r', static_cast<std::size_t>(stop - p));
-        return cr ? static_cast<const char*>(cr) : stop;
-#endif
-    }
-
-    // Steps over the line terminator at eol; a CR that ends the feed may be the first half of a
-    // CRLF, so the LF that may start the next feed is remembered for skipping.
-    const char* after_line_end(const char* eol, const char* end) noexcept {
-        if (*eol == '\n') return eol + 1;
-        if (eol + 1 == end) {
-            skip_lf_ = true;
-            return end;
-        }
-        return eol[1] == '\n' ? eol + 2 : eol + 1;
-    }
-
-    // Strips the UTF-8 BOM at the very start of the stream, byte by byte across feeds. Bytes
-    // that began to match but turn out not to be a BOM are ordinary text of the first line.
-    const char* skip_bom(const char* p, const char* end) {
-        while (bom_matched_ < bom_done && p != end) {
-            if (static_cast<unsigned char>(*p) != bom[bom_matched_]) {
-                if (bom_matched_ > 0) {
-                    carry_.assign(reinterpret_cast<const char*>(bom),
-                                  static_cast<std::size_t>(bom_matched_));
-                    partial_ = true;
-                }
-                bom_matched_ = bom_done;
-                return p;
-            }
-            ++bom_matched_;
-            ++p;
-        }
-        return p;
-    }
-
-    void start_partial(const char* p, const char* end) {
-        partial_ = true;
-        discard_partial_ = *p == ':';
-        carry_.clear();
-        append_partial(p, end);
-    }
-
-    void append_partial(const char* p, const char* end) {
-        if (discard_partial_) return;
-        const auto n = static_cast<std::size_t>(end - p);
-        if (carry_.size() + n > max_size_) throw size_limit_error(max_size_);
-        carry_.append(p, n);
-    }
-
-    template <class OnEvent>
-    void process_line(std::string_view line, OnEvent& on_event) {
-        if (line.empty()) {
-            dispatch(on_event);
-            return;
-        }
-        if (line.front() == ':') return;
-        if (line.size() > max_size_) throw size_limit_error(max_size_);
-        block_started_ = true;
-        // Nearly every line of a chat stream is "data: ...": recognise it without a search.
-        if (line.size() >= 5 && std::memcmp(line.data(), "data:", 5) == 0) {
-            std::string_view value = line.substr(5);
-            if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-            append_data(value);
-            return;
-        }
-        std::string_view name = line;
-        std::string_view value;
-        if (const void* colon = std::memchr(line.data(), ':', line.size())) {
-            const auto at = static_cast<std::size_t>(static_cast<const char*>(colon) - line.data());
-            name = line.substr(0, at);
-            value = line.substr(at + 1);
-            if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-        }
-        switch (name.size()) {
-            case 2:
-                if (name == "id" && value.find('\0') == std::string_view::npos) {
-                    last_id_.assign(value);
-                }
-                break;
-            case 4:
-                if (name == "data") append_data(value);
-                break;
-            case 5:
-                if (name == "event") {
-                    type_view_ = value;
-                    type_owned_ = false;
-                } else if (name == "retry") {
-                    set_retry(value);
-                }
-                break;
-            default:
-                break;
-        }
-    }
-
-    void append_data(std::string_view value) {
-        if (!has_data_) {
-            has_data_ = true;
-            data_view_ = value;
-            data_owned_ = false;
-            return;
-        }
-        if (!data_owned_) {
-            data_.assign(data_view_);
-            data_owned_ = true;
-        }
-        if (data_.size() + 1 + value.size() > max_size_) throw size_limit_error(max_size_);
-        data_.push_back('\n');
-        data_.append(value);
-    }
-
-    void set_retry(std::string_view value) noexcept {
-        if (value.empty()) return;
-        std::uint64_t n = 0;
-        for (const char c : value) {
-            if (c < '0' || c > '9') return;
-            const auto digit = static_cast<std::uint64_t>(c - '0');
-            if (n > (UINT64_MAX - digit) / 10) return;  // too large to be a delay: ignored
-            n = n * 10 + digit;
-        }
-        block_retry_ = n;
-        last_retry_ = n;
-    }
-
-    template <class OnEvent>
-    void dispatch(OnEvent& on_event) {
-        if (has_data_) {
-            // Resets the block even when the callback throws, so no stale field leaks onward.
-            struct block_guard {
-                parser& self;
-                ~block_guard() { self.clear_block(); }
-            } guard{*this};
-            on_event(block_event());
-            return;
-        }
-        clear_block();
-    }
-
-    // The event of the current block, as dispatch() hands it out.
-    event block_event() const noexcept {
-        const std::string_view type = type_owned_ ? std::string_view(type_) : type_view_;
-        return {type.empty() ? std::string_view("message") : type,
-                data_owned_ ? std::string_view(data_) : data_view_, last_id_, block_retry_};
-    }
-
-    void clear_block() noexcept {
-        has_data_ = false;
-        data_owned_ = false;
-        data_view_ = {};
-        data_.clear();
-        type_view_ = {};
-        type_owned_ = false;
-        type_.clear();
-        block_retry_.reset();
-        block_started_ = false;
-    }
-
-    std::size_t max_size_;
-    std::string carry_;  // the part of a line that straddles feeds
-    std::string data_;   // joined data, when it cannot be a view
-    std::string type_;   // event type, when it cannot be a view
-    std::string last_id_;
-    std::string_view data_view_;
-    std::string_view type_view_;
-    std::optional<std::uint64_t> block_retry_;
-    std::optional<std::uint64_t> last_retry_;
-    int bom_matched_ = 0;
-    bool partial_ = false;
-    bool discard_partial_ = false;
-    bool skip_lf_ = false;
-    bool has_data_ = false;
-    bool data_owned_ = false;
-    bool type_owned_ = false;
-    bool block_started_ = false;
-};
-
-}  // namespace mistral::sse
+// ---- mistral/json.hpp (continued) ---------------------------------------------------------------
 
 // ---- mistral/stream.hpp -------------------------------------------------------------------------
-//
-// Streaming: folding chunks into a response (stream_accumulator), and decoding the `data` of
-// each server-sent event into a chat_chunk without allocating per chunk (chunk_decoder).
+// mistral/stream.hpp: stream_accumulator, which folds the chunks of a stream into the response
+// the same server would have sent without streaming.
 
 #include <array>
 #include <cstddef>
@@ -3177,10 +3692,6 @@ private:
 #include <utility>
 #include <variant>
 #include <vector>
-
-#include <boost/json/basic_parser_impl.hpp>
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parser.hpp>
 
 
 namespace mistral {
@@ -3420,6 +3931,32 @@ private:
 
 /// See basic_stream_accumulator.
 using stream_accumulator = basic_stream_accumulator<>;
+
+}  // namespace mistral
+
+// ---- mistral/impl/chunk_decoder.hpp -------------------------------------------------------------
+// mistral/impl/chunk_decoder.hpp: decodes the `data` of each server-sent event of a stream into
+// a reused chat_chunk, by a SAX fast path without allocating per chunk, and by the tree decoder
+// of json.hpp for anything unusual. Used by the client engine.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parser.hpp>
+
+
+namespace mistral {
 
 namespace detail {
 
@@ -3819,238 +4356,22 @@ private:
 
 }  // namespace mistral
 
-// ---- mistral/transport.hpp ----------------------------------------------------------------------
-//
-// The transport concept: what the client needs from an HTTP library, and nothing more. Any HTTP
-// stack (cpp-httplib, libcurl, Boost.Beast, WinHTTP, a test double) can be plugged into
-// basic_client by writing one class:
-//
-//     struct my_transport {
-//         // Performs the exchange. Calls handler.on_head() once with the status and headers,
-//         // then handler.on_body() with each piece of the body as it arrives. Returns when the
-//         // body is complete or when a handler call returned false (then it aborts the
-//         // transfer and releases the connection). Throws mistral::transport_error on failure,
-//         // with kind() cancelled once request.stop is triggered (from any thread) and timeout
-//         // when a timeout or the deadline expires.
-//         void send(const mistral::http_request& request, mistral::response_handler& handler);
-//     };
-//
-// The concept is push-based so that every library can satisfy it. A pull-capable transport
-// (one that can hand out the body on demand, such as cpp-httplib >= 0.29's stream API) will be a
-// refinement of it, adding `open(request) -> body_reader`, for a pull-based stream range without
-// a background thread; push-only transports keep working unchanged.
-
-#include <chrono>
-#include <concepts>
-#include <memory>
-#include <optional>
-#include <stop_token>
-#include <string>
-#include <string_view>
-#include <utility>
-
-
-namespace mistral {
-
-/// One HTTP exchange, as the client hands it to a transport.
-struct http_request {
-    /// "POST" for chat completions.
-    std::string method = "POST";
-    /// Absolute URL: scheme://host[:port]/path[?query]. See parse_url().
-    std::string url;
-    /// Request headers, including Authorization: never log them unredacted.
-    http_headers headers;
-    /// Request body.
-    std::string body;
-    /// Longest time to establish the connection (TCP and TLS).
-    std::chrono::milliseconds connect_timeout{10'000};
-    /// Longest silence while waiting for the response head, and between two pieces of the body.
-    std::chrono::milliseconds read_timeout{60'000};
-    /// When set, the whole exchange must have ended by then (else transport_error timeout).
-    std::optional<std::chrono::steady_clock::time_point> deadline;
-    /// Cancellation: once stop is requested (from any thread) the transport aborts the exchange
-    /// promptly and throws transport_error with kind cancelled.
-    std::stop_token stop;
-};
-
-/// The status line and headers of a response; delivered before any body byte.
-struct response_head {
-    int status = 0;
-    http_headers headers;
-};
-
-/// Receives a response from a transport. on_head() is called once, then on_body() for every
-/// piece of the body, in order, as it arrives; the piece is valid only during the call. Either
-/// may return false to stop the transfer: the transport then aborts it, releases the
-/// connection and returns normally from send().
-class response_handler {
-public:
-    virtual bool on_head(response_head head) = 0;
-    virtual bool on_body(std::string_view piece) = 0;
-
-protected:
-    ~response_handler() = default;
-};
-
-/// A transport provides `send(const http_request&, response_handler&)`. Named sub-requirements
-/// make a compile error say which part is missing.
-template <class T>
-concept transport_has_send = requires(T& t, const http_request& request,
-                                      response_handler& handler) {
-    { t.send(request, handler) } -> std::same_as<void>;
-};
-
-template <class T>
-concept transport = std::move_constructible<T> && transport_has_send<T>;
-
-/// Certificates for HTTPS. Verification of the server certificate and host name is always on;
-/// these options only say what to trust and which client certificate to present.
-struct tls_options {
-    /// A PEM bundle of CA certificates to trust instead of the system store ("" = system store).
-    std::string ca_file;
-    /// A directory of hashed PEM CA certificates (OpenSSL c_rehash layout).
-    std::string ca_dir;
-    /// Client certificate and private key (PEM) for mutual TLS; both or neither.
-    std::string client_cert_file;
-    std::string client_key_file;
-};
-
-/// An HTTP proxy. HTTPS goes through it with CONNECT, so the proxy never sees the API key.
-struct proxy_options {
-    /// "http://[user:password@]host:port"; "" = none, or the environment's when use_environment.
-    std::string url;
-    /// When url is empty, use HTTPS_PROXY / https_proxy (for https) or HTTP_PROXY / http_proxy
-    /// (for http), except for hosts listed in NO_PROXY / no_proxy.
-    bool use_environment = true;
-    /// Extra hosts that bypass the proxy, comma-separated, with NO_PROXY's syntax ("*" = all,
-    /// "example.com" also matches its subdomains).
-    std::string no_proxy;
-};
-
-/// Settings of the default transport that belong to connections rather than to requests.
-struct transport_options {
-    tls_options tls;
-    proxy_options proxy;
-    /// Idle keep-alive connections kept for reuse (per transport, across threads).
-    std::size_t max_idle_connections = 8;
-};
-
-/// The parts of an absolute http(s) URL.
-struct url_parts {
-    std::string scheme;  ///< "http" or "https"
-    std::string host;    ///< without brackets for IPv6 literals
-    int port = 0;        ///< explicit, or 80/443 from the scheme
-    std::string target;  ///< path and query, at least "/"
-};
-
-/// Splits an absolute http or https URL. Throws transport_error (kind other) for anything else.
-inline url_parts parse_url(std::string_view url) {
-    auto fail = [&]() -> url_parts {
-        throw transport_error(transport_error_kind::other,
-                              "invalid URL: " + detail::without_userinfo(url), false);
-    };
-    url_parts out;
-    const auto scheme_end = url.find("://");
-    if (scheme_end == std::string_view::npos) return fail();
-    for (const char c : url.substr(0, scheme_end)) {
-        out.scheme += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    }
-    if (out.scheme != "http" && out.scheme != "https") return fail();
-    std::string_view rest = url.substr(scheme_end + 3);
-    const auto path_start = rest.find_first_of("/?#");
-    std::string_view authority = rest.substr(0, path_start);
-    out.target = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
-    if (out.target.front() != '/') out.target.insert(0, "/");
-    if (const auto hash = out.target.find('#'); hash != std::string::npos) out.target.resize(hash);
-    if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
-        authority.remove_prefix(at + 1);  // credentials are not used for the API
-    }
-    std::string_view port_text;
-    if (!authority.empty() && authority.front() == '[') {
-        const auto close = authority.find(']');
-        if (close == std::string_view::npos) return fail();
-        out.host = std::string(authority.substr(1, close - 1));
-        if (close + 1 < authority.size()) {
-            if (authority[close + 1] != ':') return fail();
-            port_text = authority.substr(close + 2);
-        }
-    } else {
-        const auto colon = authority.rfind(':');
-        out.host = std::string(authority.substr(0, colon));
-        if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
-    }
-    if (out.host.empty()) return fail();
-    if (port_text.empty()) {
-        out.port = out.scheme == "https" ? 443 : 80;
-    } else {
-        const auto port = detail::parse_header_integer(port_text);
-        if (!port || *port < 1 || *port > 65535) return fail();
-        out.port = static_cast<int>(*port);
-    }
-    return out;
-}
-
-/// A transport behind a type-erased handle: lets one translation unit create the default
-/// transport (and pay for httplib.h) while every other one uses basic_client<any_transport>
-/// with only core.hpp. Copies share the same underlying transport.
-class any_transport {
-public:
-    template <class T>
-    requires(!std::same_as<std::remove_cvref_t<T>, any_transport> &&
-             transport<std::remove_cvref_t<T>>)
-        any_transport(T&& t)  // NOLINT(google-explicit-constructor): wrapping is the point
-        : impl_(std::make_shared<model<std::remove_cvref_t<T>>>(std::forward<T>(t))) {}
-
-    void send(const http_request& request, response_handler& handler) {
-        impl_->send(request, handler);
-    }
-
-private:
-    struct interface {
-        virtual ~interface() = default;
-        virtual void send(const http_request& request, response_handler& handler) = 0;
-    };
-    template <class T>
-    struct model final : interface {
-        explicit model(T t) : transport(std::move(t)) {}
-        void send(const http_request& request, response_handler& handler) override {
-            transport.send(request, handler);
-        }
-        T transport;
-    };
-    std::shared_ptr<interface> impl_;
-};
-
-}  // namespace mistral
-
-// ---- mistral/version.hpp ------------------------------------------------------------------------
-/// The library version, as numbers for `#if` tests and as a string for messages.
-/// MISTRAL_CPP_VERSION is MAJOR * 10000 + MINOR * 100 + PATCH (0.1.0 is 100), so
-/// `#if MISTRAL_CPP_VERSION >= 100` works in the preprocessor.
-#define MISTRAL_CPP_VERSION_MAJOR 0
-#define MISTRAL_CPP_VERSION_MINOR 1
-#define MISTRAL_CPP_VERSION_PATCH 0
-#define MISTRAL_CPP_VERSION                                                \
-    (MISTRAL_CPP_VERSION_MAJOR * 10000 + MISTRAL_CPP_VERSION_MINOR * 100 + \
-     MISTRAL_CPP_VERSION_PATCH)
-#define MISTRAL_CPP_VERSION_STRING "0.1.0"
-
-// ---- mistral/client.hpp -------------------------------------------------------------------------
-//
-// basic_client<Transport>: chat() and stream() over any transport. This is the one place that
-// knows about retries, SSE and transports together.
+// ---- mistral/impl/client_engine.hpp -------------------------------------------------------------
+// mistral/impl/client_engine.hpp: the one place that knows about retries, SSE and transports
+// together: prepares the request (validation, headers, body), runs the attempts, reads the
+// response into a sink (a JSON body for chat(), events for stream()), and turns every failure
+// into its typed error. Type-erased over the transport and the callback, so it is compiled once
+// in separate compilation. Included by client.hpp, after the options it reads.
 
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <exception>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <stop_token>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <utility>
 
 #include <boost/json/serialize.hpp>
@@ -4058,104 +4379,6 @@ private:
 
 
 namespace mistral {
-
-/// Base URLs of the API: the global endpoint and the regional ones (EU, US). Regional endpoints
-/// serve only the models hosted in their region.
-namespace servers {
-inline constexpr const char* global = "https://api.mistral.ai";
-inline constexpr const char* eu = "https://api.eu.mistral.ai";
-inline constexpr const char* us = "https://api.us.mistral.ai";
-}  // namespace servers
-
-/// Timeouts. All are finite by default except the optional total.
-struct timeout_options {
-    /// Establishing the connection (TCP and TLS).
-    std::chrono::milliseconds connect{10'000};
-    /// chat(): the longest wait for the response (the API answers when the whole completion is
-    /// ready) and between two pieces of its body.
-    std::chrono::milliseconds read{300'000};
-    /// stream(): the longest silence before the response head and between two pieces of the
-    /// event stream. A model that stays silent longer (long reasoning without output) is cut
-    /// with transport_error kind timeout.
-    std::chrono::milliseconds stream_idle{60'000};
-    /// The whole call, retries and waits included. Unset: no bound beyond the others.
-    std::optional<std::chrono::milliseconds> total{};
-};
-
-namespace detail {
-inline std::string env_or_empty(const char* name) {
-    const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read once per options
-    return value != nullptr ? std::string(value) : std::string();
-}
-}  // namespace detail
-
-/// Configuration of a client. Every member has a usable default:
-///
-///     mistral::client_options opts;            // key from MISTRAL_API_KEY, global endpoint
-///     opts.base_url = mistral::servers::eu;
-///     opts.timeouts.stream_idle = std::chrono::seconds(30);
-///     mistral::client client{opts};
-struct client_options {
-    /// The API key, sent as `Authorization: Bearer`. Defaults to the MISTRAL_API_KEY environment
-    /// variable. A call without a key, or with a control character in it, throws usage_error
-    /// before any I/O. It never appears in an exception message, a debug line, an error body or
-    /// a kept response header.
-    std::string api_key = detail::env_or_empty("MISTRAL_API_KEY");
-    /// Where the API is: servers::global (default), servers::eu, servers::us, or any http or
-    /// https URL (a gateway, the bundled fake server), with an optional path prefix;
-    /// "/v1/chat/completions" is appended. Credentials (user:password@), a query or a fragment
-    /// are refused with usage_error: the API authenticates with the key alone.
-    std::string base_url = servers::global;
-    /// Timeouts (see timeout_options).
-    timeout_options timeouts{};
-    /// Retries (see retry_policy): on by default, at most 2 retries within 30 s.
-    retry_policy retry{};
-    /// Headers sent with every request, after the client's own (a header of the same name
-    /// replaces the client's). Names must be tokens and values free of control characters;
-    /// the framing headers (Content-Length, Transfer-Encoding, Host, Connection...) belong to
-    /// the client: setting one is a usage_error.
-    http_headers headers{};
-    /// Names of request headers whose values are secrets (e.g. "X-Gateway-Token"), besides
-    /// Authorization, Proxy-Authorization, Cookie and X-Api-Key: their values are removed from
-    /// everything the client prints or keeps, as the API key is.
-    std::vector<std::string> secret_headers{};
-    /// Names of headers whose values debug lines may show, besides the built-in harmless ones
-    /// (content type, request ids, rate limits, Retry-After...); every other value reads
-    /// [redacted].
-    std::vector<std::string> loggable_headers{};
-    /// Connection settings of the default transport: TLS trust, client certificate, proxy.
-    transport_options transport{};
-    /// Receives one line per request, response, retry and failure when set. Secrets are
-    /// redacted and header values shown only for loggable headers.
-    std::function<void(std::string_view)> debug{};
-    /// Clock, sleep and randomness of the retry loop (tests replace them).
-    retry_environment environment{};
-    /// The largest server-sent event accepted in a stream (protocol_error beyond).
-    std::size_t max_event_size = sse::parser::default_max_event_size;
-    /// The largest response accepted (protocol_error beyond): the body of chat(), and what
-    /// stream() folds into its result (text, thinking, tool calls; the chunk that crosses the
-    /// bound is the last one kept). A stream with call_options::accumulate false folds
-    /// nothing and has no bound.
-    std::size_t max_response_size = std::size_t{64} << 20;
-};
-
-/// Per-call settings, overriding the client's for one chat() or stream().
-struct call_options {
-    /// Replaces client_options::timeouts for this call.
-    std::optional<timeout_options> timeouts{};
-    /// Replaces client_options::retry for this call.
-    std::optional<retry_policy> retry{};
-    /// Extra headers for this call (replace same-named client headers).
-    http_headers headers{};
-    /// Cancels the call from any thread: connecting, waiting, retrying and streaming all stop
-    /// promptly and the call throws transport_error with kind cancelled.
-    std::stop_token stop{};
-    /// stream() only: when false, chunks still reach the callback but their content and tool
-    /// calls are not folded into the returned response (nor into partial_response()), which
-    /// then carries ids, usage, finish reasons and metadata only. Memory stays flat however
-    /// long the stream; for callers that consume the text as it arrives.
-    bool accumulate = true;
-};
 
 namespace detail {
 
@@ -4192,30 +4415,6 @@ private:
 };
 
 inline constexpr std::size_t max_error_body = std::size_t{1} << 20;
-
-// A non-owning reference to a callable. The engine below takes the transport and the chunk
-// callback through these, so that it does not depend on their types and can be compiled once.
-template <class Signature>
-class function_ref;
-
-template <class R, class... Args>
-class function_ref<R(Args...)> {
-public:
-    template <class F>
-    requires(!std::is_same_v<std::remove_cvref_t<F>, function_ref> &&
-             std::is_invocable_r_v<R, F&, Args...>) function_ref(F& f)
-    noexcept  // NOLINT(google-explicit-constructor)
-        : object_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
-          call_([](void* object, Args... args) -> R {
-              return std::invoke(*static_cast<F*>(object), std::forward<Args>(args)...);
-          }) {}
-
-    R operator()(Args... args) const { return call_(object_, std::forward<Args>(args)...); }
-
-private:
-    void* object_;
-    R (*call_)(void*, Args...);
-};
 
 using send_function = function_ref<void(const http_request&, response_handler&)>;
 using chunk_function = function_ref<bool(const chat_chunk&)>;
@@ -4779,12 +4978,18 @@ extern template class client_engine<void>;
 
 }  // namespace detail
 
+}  // namespace mistral
+
+// ---- mistral/client.hpp (continued) -------------------------------------------------------------
+namespace mistral {
+
 /// The client: chat() and stream() against the Mistral Chat Completion API over a Transport
 /// (see transport.hpp). `mistral::client` is basic_client<httplib_transport> (mistral.hpp).
 ///
 /// Thread safety: chat() and stream() may be called concurrently on one client when its
 /// transport's send() may be (the default transport keeps a pool of connections, so it may).
-/// Nothing runs in the background: every call does its work on the calling thread.
+/// Every call does its work on the calling thread (the default transport's one exception, a
+/// deadline watchdog on cpp-httplib older than 0.19, is described in httplib_transport.hpp).
 template <transport Transport>
 class basic_client {
 public:
@@ -4888,6 +5093,7 @@ private:
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
 #endif
 
 namespace mistral::detail {
@@ -4945,8 +5151,7 @@ inline connect_diagnosis diagnose_connect(const std::string& host, int port,
     ::freeaddrinfo(found);
     // A connection that succeeds now (the server came back) says nothing about why it failed.
     std::string why = error == 0 ? "connection failed" : std::generic_category().message(error);
-    if (!why.empty() && why[0] >= 'A' && why[0] <= 'Z')
-        why[0] = static_cast<char>(why[0] - 'A' + 'a');
+    if (!why.empty()) why[0] = to_lower(why[0]);
     out.reason = why + " (" + where + ")";
 #else
     (void)host;

@@ -17,6 +17,8 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "ascii.hpp"
 #endif
 
 namespace mistral::detail {
@@ -74,8 +76,7 @@ inline connect_diagnosis diagnose_connect(const std::string& host, int port,
     ::freeaddrinfo(found);
     // A connection that succeeds now (the server came back) says nothing about why it failed.
     std::string why = error == 0 ? "connection failed" : std::generic_category().message(error);
-    if (!why.empty() && why[0] >= 'A' && why[0] <= 'Z')
-        why[0] = static_cast<char>(why[0] - 'A' + 'a');
+    if (!why.empty()) why[0] = to_lower(why[0]);
     out.reason = why + " (" + where + ")";
 #else
     (void)host;

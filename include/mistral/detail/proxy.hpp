@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "../metadata.hpp"
+#include "../http.hpp"
 #include "../transport.hpp"
 
 namespace mistral::detail {

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "../metadata.hpp"
+#include "../http.hpp"
 
 namespace mistral::detail {
 

@@ -1,5 +1,5 @@
 // Response metadata: headers, request ids, rate limits (every family), deprecation.
-#include <mistral/metadata.hpp>
+#include <mistral/http.hpp>
 
 #include "catch.hpp"
 

@@ -1,11 +1,8 @@
-// mistral-cpp: a header-only C++20 client for the Mistral AI Chat Completion API.
+// mistral/http.hpp: HTTP headers and what the client reads out of a response's headers:
+// request id, rate limits, model deprecation. Standard library only.
 // SPDX-License-Identifier: MIT
-//
-// HTTP headers and what the client reads out of a response's headers: request id, rate limits,
-// model deprecation. Standard library only.
 #pragma once
 
-#include <charconv>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -14,20 +11,12 @@
 #include <utility>
 #include <vector>
 
+#include "detail/ascii.hpp"
+
 namespace mistral {
 
 /// Compares two ASCII strings ignoring case, as HTTP header names are compared.
-inline bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i];
-        char y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-        if (x != y) return false;
-    }
-    return true;
-}
+using detail::iequals;
 
 /// One HTTP header field.
 struct http_header {
@@ -121,48 +110,6 @@ struct rate_limit_info {
 };
 
 namespace detail {
-
-inline std::optional<std::int64_t> parse_header_integer(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    std::int64_t v = 0;
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
-    return v;
-}
-
-inline std::string to_lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
-
-inline bool starts_with_icase(std::string_view s, std::string_view prefix) noexcept {
-    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-
-// RFC 9110 5.6.2: a header name is a token, 1*tchar.
-inline bool is_token(std::string_view s) noexcept {
-    constexpr std::string_view specials = "!#$%&'*+-.^_`|~";
-    for (const char c : s) {
-        const bool alnum =
-            (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        if (!alnum && specials.find(c) == std::string_view::npos) return false;
-    }
-    return !s.empty();
-}
-
-// RFC 9110 5.5: a header value holds no control character but HTAB. (A CR or LF would end the
-// header, and let what follows become headers of its own; a NUL would cut the value.)
-inline bool is_field_value(std::string_view s) noexcept {
-    for (const char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        if ((u < 0x20 && u != '\t') || u == 0x7F) return false;
-    }
-    return true;
-}
 
 // Splits "tokens-minute" / "ocr-pages-10-second" into resource and window.
 inline std::pair<std::string, std::string> split_rate_limit_key(std::string_view rest) {

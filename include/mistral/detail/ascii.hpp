@@ -1,0 +1,92 @@
+// mistral/detail/ascii.hpp: ASCII case folding, the HTTP token and field-value rules, and the
+// number parsers for header values. Standard library only; the one place each is written.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mistral::detail {
+
+constexpr char to_lower(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+inline std::string to_lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = to_lower(c);
+    return out;
+}
+
+constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (to_lower(a[i]) != to_lower(b[i])) return false;
+    }
+    return true;
+}
+
+constexpr bool starts_with_icase(std::string_view s, std::string_view prefix) noexcept {
+    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+constexpr bool is_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
+
+// Without the optional white space (spaces and tabs) around a header value.
+constexpr std::string_view trim_ows(std::string_view s) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+// The whole of `s` as a decimal integer (a leading '-' allowed), or nothing.
+inline std::optional<std::int64_t> parse_integer(std::string_view s) noexcept {
+    std::int64_t v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+    return v;
+}
+
+// A header value holding an integer, white space around it allowed.
+inline std::optional<std::int64_t> parse_header_integer(std::string_view s) noexcept {
+    return parse_integer(trim_ows(s));
+}
+
+// A header value holding a non-negative decimal ("1.5", "2", ".5"), white space around it
+// allowed; no sign, exponent, inf or nan.
+inline std::optional<double> parse_header_decimal(std::string_view s) noexcept {
+    s = trim_ows(s);
+    if (s.empty() || s.find_first_not_of("0123456789.") != std::string_view::npos) return {};
+    double v = 0;
+    const auto [end, ec] =
+        std::from_chars(s.data(), s.data() + s.size(), v, std::chars_format::fixed);
+    if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+    return v;
+}
+
+// RFC 9110 5.6.2: a header name is a token, 1*tchar.
+constexpr bool is_token(std::string_view s) noexcept {
+    constexpr std::string_view specials = "!#$%&'*+-.^_`|~";
+    for (const char c : s) {
+        const bool alnum = is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!alnum && specials.find(c) == std::string_view::npos) return false;
+    }
+    return !s.empty();
+}
+
+// RFC 9110 5.5: a header value holds no control character but HTAB. (A CR or LF would end the
+// header, and let what follows become headers of its own; a NUL would cut the value.)
+constexpr bool is_field_value(std::string_view s) noexcept {
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if ((u < 0x20 && u != '\t') || u == 0x7F) return false;
+    }
+    return true;
+}
+
+}  // namespace mistral::detail

@@ -1,0 +1,69 @@
+// mistral/fwd.hpp: forward declarations of the public types, for headers that only name them.
+// Includes nothing.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+namespace mistral {
+
+// types.hpp: content, messages, tools, requests, responses, chunks
+struct text_chunk;
+struct image_url;
+struct image_url_chunk;
+struct document_url_chunk;
+struct reference_chunk;
+struct file_chunk;
+struct tool_reference_chunk;
+struct thinking_chunk;
+struct input_audio_chunk;
+struct unknown_chunk;
+struct function_call;
+struct tool_call;
+struct function_call_delta;
+struct tool_call_delta;
+struct system_message;
+struct user_message;
+struct assistant_message;
+struct tool_message;
+struct function_definition;
+struct function_tool;
+struct unknown_tool;
+struct json_schema;
+struct response_format;
+struct prediction;
+struct guardrail_config;
+struct chat_request;
+struct usage_info;
+struct chat_choice;
+struct chat_response;
+struct delta_message;
+struct chunk_choice;
+struct chat_chunk;
+
+// http.hpp
+struct http_header;
+class http_headers;
+struct rate_limit_info;
+struct response_metadata;
+
+// error.hpp
+class error;
+class usage_error;
+class api_error;
+class transport_error;
+class protocol_error;
+
+// transport.hpp
+struct http_request;
+struct response_head;
+class response_handler;
+struct transport_options;
+class any_transport;
+
+// retry.hpp, stream.hpp, client.hpp
+struct retry_policy;
+template <class Unused>
+class basic_stream_accumulator;
+struct client_options;
+struct call_options;
+
+}  // namespace mistral

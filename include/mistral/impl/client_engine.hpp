@@ -1,0 +1,638 @@
+// mistral/impl/client_engine.hpp: the one place that knows about retries, SSE and transports
+// together: prepares the request (validation, headers, body), runs the attempts, reads the
+// response into a sink (a JSON body for chat(), events for stream()), and turns every failure
+// into its typed error. Type-erased over the transport and the callback, so it is compiled once
+// in separate compilation. Included by client.hpp, after the options it reads.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
+
+#include "../detail/function_ref.hpp"
+#include "../detail/sanitize.hpp"
+#include "../detail/sleep.hpp"
+#include "../detail/utf8.hpp"
+#include "../error.hpp"
+#include "../http.hpp"
+#include "../json.hpp"
+#include "../retry.hpp"
+#include "../sse.hpp"
+#include "../stream.hpp"
+#include "../transport.hpp"
+#include "../types.hpp"
+#include "../version.hpp"
+#include "chunk_decoder.hpp"
+
+namespace mistral {
+
+namespace detail {
+
+inline api_error make_api_error(response_metadata meta, std::string body, api_error_details details,
+                                const sanitizer& sanitize) {
+    details.message = sanitize(std::move(details.message));
+    for (auto& issue : details.validation_issues)
+        issue.message = sanitize(std::move(issue.message));
+    return api_error(std::move(meta), sanitize(std::move(body)), std::move(details));
+}
+
+// Collects a body, up to a limit (error bodies are kept only up to it).
+class body_buffer {
+public:
+    explicit body_buffer(std::size_t limit) : limit_(limit) {}
+    // Returns false once the limit is passed (the rest of the body is dropped).
+    bool append(std::string_view piece) {
+        const std::size_t room = limit_ - std::min(limit_, text_.size());
+        text_.append(piece.substr(0, room));
+        overflow_ = overflow_ || piece.size() > room;
+        return !overflow_;
+    }
+    void clear() noexcept {
+        text_.clear();
+        overflow_ = false;
+    }
+    bool overflow() const noexcept { return overflow_; }
+    std::string& text() noexcept { return text_; }
+
+private:
+    std::size_t limit_;
+    std::string text_;
+    bool overflow_ = false;
+};
+
+inline constexpr std::size_t max_error_body = std::size_t{1} << 20;
+
+using send_function = function_ref<void(const http_request&, response_handler&)>;
+using chunk_function = function_ref<bool(const chat_chunk&)>;
+
+// Headers that frame the message on the wire: the client and the transport own them, so a
+// caller's header can never change where the body ends or which host it goes to.
+inline constexpr std::string_view framing_headers[] = {
+    "content-length", "transfer-encoding", "host",   "connection",      "keep-alive", "te",
+    "trailer",        "upgrade",           "expect", "proxy-connection"};
+
+// Everything a call does that does not depend on the transport's type: preflight checks, the
+// request, the retry loop, the response, SSE and JSON decoding, folding, errors. A template only
+// so that it is instantiated where a client is used, or once for a whole program with
+// MISTRAL_SEPARATE_COMPILATION (see src.hpp).
+template <class Unused = void>
+class client_engine {
+public:
+    static chat_response chat(const client_options& options, send_function send,
+                              const chat_request& request, const call_options& call);
+    static chat_response stream(const client_options& options, send_function send,
+                                const chat_request& request, chunk_function on_chunk,
+                                const call_options& call);
+
+private:
+    using clock = std::chrono::steady_clock;
+
+    // A request ready to go, and what must never be printed or kept of it.
+    struct prepared_call {
+        http_request http;
+        sanitizer sanitize;
+    };
+
+    // What receives the response of one call, attempt after attempt.
+    class sink : public response_handler {
+    public:
+        explicit sink(const sanitizer& sanitize) : sanitize_(sanitize) {}
+        virtual void begin_attempt() = 0;
+        // Whether anything reached the caller (then nothing is retried).
+        virtual bool delivered() const noexcept = 0;
+        // Whether the stream's [DONE] arrived (a failure while draining after it is ignored).
+        virtual bool completed() const noexcept = 0;
+        virtual void rethrow_if_failed() = 0;
+        virtual std::string take_body() = 0;
+        virtual chat_response finish(response_metadata meta) = 0;
+        // The transport failed or the call was cancelled after the head arrived.
+        [[noreturn]] virtual void fail_mid_stream(const transport_error& e) = 0;
+
+        // The head as received, with secrets echoed by the server removed.
+        const response_head& head() const noexcept { return head_; }
+        bool on_head(response_head head) override {
+            head_ = {head.status, sanitize_(head.headers)};
+            return on_status();
+        }
+
+    protected:
+        ~sink() = default;
+        virtual bool on_status() = 0;
+        response_head head_;
+        const sanitizer& sanitize_;
+    };
+
+    // Receives the response of chat(): the JSON body.
+    class json_sink final : public sink {
+    public:
+        json_sink(std::size_t max_size, const sanitizer& sanitize)
+            : sink(sanitize), max_size_(max_size), body_(max_size) {}
+
+        void begin_attempt() override {
+            this->head_ = {};
+            body_.clear();
+        }
+        bool on_body(std::string_view piece) override { return body_.append(piece); }
+        bool delivered() const noexcept override { return false; }
+        bool completed() const noexcept override { return false; }
+        void rethrow_if_failed() override {}
+        std::string take_body() override { return std::move(body_.text()); }
+
+        chat_response finish(response_metadata meta) override {
+            if (body_.overflow()) {
+                throw protocol_error("response body larger than max_response_size (" +
+                                     std::to_string(max_size_) + " bytes)");
+            }
+            boost::system::error_code ec;
+            const boost::json::value v = boost::json::parse(body_.text(), ec);
+            if (ec) {
+                throw protocol_error("malformed JSON response (" + ec.message() +
+                                     "): " + snippet(this->sanitize_(body_.text())));
+            }
+            chat_response r = boost::json::value_to<chat_response>(v);
+            r.http = std::move(meta);
+            return r;
+        }
+
+        [[noreturn]] void fail_mid_stream(const transport_error& e) override { throw e; }
+
+    private:
+        // An error body is kept only up to max_error_body, as for streams.
+        bool on_status() override {
+            const bool success = this->head_.status >= 200 && this->head_.status <= 299;
+            body_ = body_buffer(success ? max_size_ : std::min(max_size_, max_error_body));
+            return true;
+        }
+
+        std::size_t max_size_;
+        body_buffer body_;
+    };
+
+    // Receives the response of stream(): parses events, decodes chunks, folds them and hands
+    // them to the callback as they arrive.
+    class event_sink final : public sink {
+    public:
+        event_sink(chunk_function on_chunk, const client_options& options, bool accumulate,
+                   const sanitizer& sanitize)
+            : sink(sanitize),
+              on_chunk_(on_chunk),
+              parser_(options.max_event_size),
+              accumulate_(accumulate),
+              max_folded_(options.max_response_size),
+              error_body_(max_error_body) {}
+
+        void begin_attempt() override {
+            this->head_ = {};
+            error_body_.clear();
+            parser_.reset();
+            accumulator_ = stream_accumulator(accumulate_);
+            mode_ = mode::events;
+            delivered_ = done_ = stopped_ = false;
+            failure_ = nullptr;
+        }
+
+        bool on_body(std::string_view piece) override {
+            if (mode_ != mode::events) return error_body_.append(piece);
+            if (done_) return true;  // drained so the connection can be reused
+            try {
+                parser_.feed(piece, [this](const sse::event& e) { on_event(e); });
+            } catch (const sse::size_limit_error& e) {
+                failure_ = std::make_exception_ptr(
+                    protocol_error(std::string(e.what()) + " (client_options::max_event_size)"));
+                return false;
+            } catch (...) {
+                failure_ = std::current_exception();
+                return false;
+            }
+            return !stopped_;
+        }
+
+        bool delivered() const noexcept override { return delivered_; }
+        bool completed() const noexcept override { return done(); }
+        std::string take_body() override { return std::move(error_body_.text()); }
+
+        // An exception raised while handling events (the callback's, a decoding error, an error
+        // event): never retried, and carries what arrived.
+        void rethrow_if_failed() override {
+            if (!failure_) return;
+            try {
+                std::rethrow_exception(failure_);
+            } catch (error& e) {
+                attach_partial(e);
+                throw;
+            }
+        }
+
+        chat_response finish(response_metadata meta) override {
+            if (mode_ == mode::unexpected_body) {
+                const auto type = this->head_.headers.find("content-type");
+                throw protocol_error("expected an event stream, got Content-Type \"" +
+                                     std::string(type.value_or("")) +
+                                     "\": " + snippet(this->sanitize_(error_body_.text())));
+            }
+            if (!done() && !stopped_) {
+                protocol_error e("stream ended before [DONE] after " +
+                                 std::to_string(accumulator_.chunk_count()) + " chunks" +
+                                 (parser_.finish() ? "" : " (in the middle of an event)"));
+                attach_partial(e);
+                throw e;
+            }
+            if (!stopped_) check_tool_calls();
+            chat_response r = accumulator_.take();
+            r.http = std::move(meta);
+            return r;
+        }
+
+        // The transport failed after chunks reached the caller: timeouts and cancellation keep
+        // their kind; a broken connection is a stream that ended early.
+        [[noreturn]] void fail_mid_stream(const transport_error& e) override {
+            if (e.kind() == transport_error_kind::timeout ||
+                e.kind() == transport_error_kind::cancelled) {
+                transport_error copy = e;
+                attach_partial(copy);
+                throw copy;
+            }
+            protocol_error ended("stream ended before [DONE] after " +
+                                 std::to_string(accumulator_.chunk_count()) +
+                                 " chunks: " + e.what());
+            attach_partial(ended);
+            throw ended;
+        }
+
+    private:
+        enum class mode { events, error_body, unexpected_body };
+
+        bool on_status() override {
+            if (this->head_.status < 200 || this->head_.status > 299) {
+                mode_ = mode::error_body;
+            } else if (const auto type = this->head_.headers.find("content-type");
+                       !type || !starts_with_icase(*type, "text/event-stream")) {
+                mode_ = mode::unexpected_body;
+            }
+            return true;
+        }
+
+        // [DONE] ends the stream. The WHATWG rules dispatch an event only at the blank line that
+        // follows it, so a body that ends right after the "data: [DONE]" line (one line end,
+        // then the end) leaves it undispatched: the parser, which stays exact, discards it. But
+        // [DONE] and everything before it did arrive, so the stream is complete.
+        bool done() const noexcept {
+            if (done_) return true;
+            const auto pending = parser_.pending_event();
+            return pending && pending->type == "message" && pending->data == "[DONE]";
+        }
+
+        // A folded tool call without a name can be neither run nor sent back (a response's
+        // tool call requires one): the stream never sent it, so the stream was malformed.
+        void check_tool_calls() const {
+            const auto& choices = accumulator_.response().choices;
+            for (std::size_t i = 0; i < choices.size(); ++i) {
+                const auto& calls = choices[i].message.tool_calls;
+                for (std::size_t k = 0; calls && k < calls->size(); ++k) {
+                    if (!(*calls)[k].function.name.empty()) continue;
+                    const std::string path = "choices[" + std::to_string(i) +
+                                             "].message.tool_calls[" + std::to_string(k) +
+                                             "].function.name";
+                    protocol_error e(path + ": no piece of the stream carried it", path);
+                    attach_partial(e);
+                    throw e;
+                }
+            }
+        }
+
+        void on_event(const sse::event& e) {
+            if (done_ || stopped_) return;
+            switch (decoder_.decode(e.type, e.data)) {
+                case chunk_decoder<>::result::skip:
+                    return;
+                case chunk_decoder<>::result::done:
+                    done_ = true;
+                    return;
+                case chunk_decoder<>::result::error:
+                    throw stream_error();
+                case chunk_decoder<>::result::chunk:
+                    break;
+            }
+            const chat_chunk& chunk = decoder_.chunk();
+            accumulator_.add(chunk);
+            // A compressed body can inflate a few megabytes into gigabytes of valid chunks.
+            if (accumulator_.folded_size() > max_folded_) {
+                throw protocol_error("the streamed response grew past max_response_size (" +
+                                     std::to_string(max_folded_) + " bytes)");
+            }
+            delivered_ = true;
+            if (!on_chunk_(chunk)) stopped_ = true;
+        }
+
+        // An error object inside a 200 stream: status is its raw_status_code when present.
+        api_error stream_error() const {
+            std::string body = boost::json::serialize(decoder_.error_payload());
+            api_error_details details = parse_error_body(body);
+            response_metadata meta = make_response_metadata(
+                details.raw_status_code.value_or(this->head_.status), this->head_.headers);
+            return make_api_error(std::move(meta), std::move(body), std::move(details),
+                                  this->sanitize_);
+        }
+
+        void attach_partial(error& e) const {
+            if (accumulator_.chunk_count() > 0) {
+                chat_response partial = accumulator_.response();
+                partial.http = make_response_metadata(this->head_.status, this->head_.headers);
+                e.set_partial_response(std::make_shared<const chat_response>(std::move(partial)));
+            }
+        }
+
+        chunk_function on_chunk_;
+        sse::parser parser_;
+        chunk_decoder<> decoder_;
+        bool accumulate_;
+        std::size_t max_folded_;
+        stream_accumulator accumulator_{accumulate_};
+        body_buffer error_body_;
+        mode mode_ = mode::events;
+        bool delivered_ = false;
+        bool done_ = false;
+        bool stopped_ = false;
+        std::exception_ptr failure_;
+    };
+
+    static chat_response execute(const client_options& options, send_function send,
+                                 prepared_call& call_data, bool streaming, const call_options& call,
+                                 sink& sink);
+    static prepared_call prepare(const client_options& options, const chat_request& request,
+                                 bool streaming, const call_options& call);
+    static std::optional<std::chrono::milliseconds> retry_wait(
+        const client_options& options, const retry_policy& policy, int attempt,
+        const http_headers* headers, clock::time_point start,
+        std::optional<clock::time_point> deadline, std::string& reason);
+    static void sleep(const client_options& options, std::chrono::milliseconds wait,
+                      const std::stop_token& stop);
+    static clock::time_point now(const client_options& options) {
+        return options.environment.now ? options.environment.now() : clock::now();
+    }
+    static void log(const client_options& options, const sanitizer& sanitize,
+                    const std::string& line) {
+        if (options.debug) options.debug(sanitize("mistral-cpp: " + line));
+    }
+};
+
+// The members are defined outside the class so that they are not inline: with
+// MISTRAL_SEPARATE_COMPILATION the extern template below then keeps every translation unit from
+// instantiating them.
+
+template <class Unused>
+chat_response client_engine<Unused>::chat(const client_options& options, send_function send,
+                                          const chat_request& request, const call_options& call) {
+    if (request.stream.value_or(false)) {
+        throw usage_error("chat() sends non-streaming requests; use stream() for \"stream\": true");
+    }
+    prepared_call prepared = prepare(options, request, false, call);
+    json_sink sink(options.max_response_size, prepared.sanitize);
+    return execute(options, send, prepared, false, call, sink);
+}
+
+template <class Unused>
+chat_response client_engine<Unused>::stream(const client_options& options, send_function send,
+                                            const chat_request& request, chunk_function on_chunk,
+                                            const call_options& call) {
+    prepared_call prepared = prepare(options, request, true, call);
+    event_sink sink(on_chunk, options, call.accumulate, prepared.sanitize);
+    return execute(options, send, prepared, true, call, sink);
+}
+
+// base_url: an http or https URL of a host, with an optional path; never credentials, a query
+// or a fragment, and no byte that could end the request line or a header. The error shows the
+// URL without its credentials (and not at all when it holds control characters).
+inline std::string checked_base_url(std::string_view base) {
+    for (const char c : base) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u == 0x7F)
+            throw usage_error("base_url holds a space or a control character (CR, LF, NUL...)");
+    }
+    const std::string shown = "base_url \"" + without_userinfo(base) + "\"";
+    const auto scheme_end = base.find("://");
+    if (scheme_end == std::string_view::npos)
+        throw usage_error(shown + " has no scheme: write http://... or https://...");
+    const std::string scheme = to_lower(base.substr(0, scheme_end));
+    if (scheme != "http" && scheme != "https")
+        throw usage_error(shown + ": the scheme must be http or https");
+    const auto authority_end = base.find_first_of("/?#", scheme_end + 3);
+    if (base.substr(0, authority_end).find('@', scheme_end + 3) != std::string_view::npos) {
+        throw usage_error(shown +
+                          " holds credentials (user:password@): the API authenticates "
+                          "with the API key; credentials are never sent");
+    }
+    if (base.find_first_of("?#") != std::string_view::npos)
+        throw usage_error(shown + " has a query or a fragment: the API path is appended to it");
+    while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+    try {
+        (void)parse_url(base);
+    } catch (const transport_error&) {
+        throw usage_error(shown + " is not a valid URL");
+    }
+    return std::string(base);
+}
+
+// Nothing a caller passes may change the framing of the request: header names are tokens,
+// values have no control characters, and the framing headers are the client's own.
+inline void check_header(const http_header& h, const char* origin) {
+    const std::string where = std::string(origin) + " header \"" +
+                              (is_token(h.name) ? h.name : std::string("(invalid name)")) + "\"";
+    if (!is_token(h.name))
+        throw usage_error(std::string(origin) + " header with a name that is not an HTTP token");
+    if (!is_field_value(h.value))
+        throw usage_error(where + ": its value holds a control character (CR, LF, NUL...)");
+    for (const std::string_view owned : framing_headers) {
+        if (iequals(h.name, owned))
+            throw usage_error(where + " frames the request: the client sets it");
+    }
+}
+
+template <class Unused>
+typename client_engine<Unused>::prepared_call client_engine<Unused>::prepare(
+    const client_options& options, const chat_request& request, bool streaming,
+    const call_options& call) {
+    if (options.api_key.empty()) {
+        throw usage_error(
+            "no API key: set client_options::api_key or the MISTRAL_API_KEY environment variable");
+    }
+    if (!is_field_value(options.api_key))
+        throw usage_error("the API key holds a control character (CR, LF, NUL...)");
+    if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
+    if (request.messages.empty()) throw usage_error("cannot send the request: messages is empty");
+    const std::string base = checked_base_url(options.base_url);
+    for (const auto& h : options.headers) check_header(h, "client_options");
+    for (const auto& h : call.headers) check_header(h, "call_options");
+
+    const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
+    prepared_call out;
+    http_request& http = out.http;
+    http.url = base + "/v1/chat/completions";
+    http.headers.add("Authorization", "Bearer " + options.api_key);
+    http.headers.add("Content-Type", "application/json");
+    http.headers.add("Accept", streaming ? "text/event-stream" : "application/json");
+    http.headers.add("User-Agent", "mistral-cpp/" MISTRAL_CPP_VERSION_STRING);
+    for (const auto& h : options.headers) http.headers.set(h.name, h.value);
+    for (const auto& h : call.headers) http.headers.set(h.name, h.value);
+    // Written once, straight from the request (no JSON tree): the body is the only copy.
+    http.body = sendable_json(
+        request, streaming ? boost::json::object{{"stream", true}} : boost::json::object{});
+    http.connect_timeout = timeouts.connect;
+    http.read_timeout = streaming ? timeouts.stream_idle : timeouts.read;
+    http.stop = call.stop;
+    out.sanitize = sanitizer(options.api_key, http.headers, options.secret_headers);
+    return out;
+}
+
+// The wait before the next attempt, or nullopt when the error must be thrown instead.
+template <class Unused>
+std::optional<std::chrono::milliseconds> client_engine<Unused>::retry_wait(
+    const client_options& options, const retry_policy& policy, int attempt,
+    const http_headers* headers, clock::time_point start, std::optional<clock::time_point> deadline,
+    std::string& reason) {
+    if (attempt > policy.max_retries) return std::nullopt;
+    const auto& env = options.environment;
+    std::chrono::milliseconds wait =
+        policy.backoff(attempt - 1, env.jitter ? env.jitter() : default_jitter());
+    reason = "backoff";
+    if (headers != nullptr) {
+        const auto wall = env.wall_now ? env.wall_now() : std::chrono::system_clock::now();
+        if (const auto asked = parse_retry_after(*headers, wall)) {
+            if (*asked > policy.max_retry_after) return std::nullopt;
+            wait = *asked;
+            reason = "Retry-After";
+        }
+    }
+    const auto t = now(options);
+    if (t - start + wait > policy.max_elapsed) return std::nullopt;
+    if (deadline && t + wait >= *deadline) return std::nullopt;
+    return wait;
+}
+
+template <class Unused>
+void client_engine<Unused>::sleep(const client_options& options, std::chrono::milliseconds wait,
+                                  const std::stop_token& stop) {
+    if (options.environment.sleep) {
+        options.environment.sleep(wait, stop);
+    } else {
+        interruptible_sleep(wait, stop);
+    }
+    if (stop.stop_requested())
+        throw transport_error(transport_error_kind::cancelled, "call cancelled");
+}
+
+template <class Unused>
+chat_response client_engine<Unused>::execute(const client_options& options, send_function send,
+                                             prepared_call& prepared, bool streaming,
+                                             const call_options& call, sink& sink) {
+    const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
+    const retry_policy& policy = call.retry ? *call.retry : options.retry;
+    http_request& http = prepared.http;
+    const sanitizer& sanitize = prepared.sanitize;
+    const auto start = now(options);
+    std::optional<clock::time_point> deadline;
+    if (timeouts.total) deadline = start + *timeouts.total;
+    http.deadline = deadline;
+
+    for (int attempt = 1;; ++attempt) {
+        if (call.stop.stop_requested())
+            throw transport_error(transport_error_kind::cancelled, "call cancelled");
+        if (deadline && now(options) >= *deadline) {
+            throw transport_error(transport_error_kind::timeout, "total timeout expired");
+        }
+        log(options, sanitize,
+            "POST " + http.url + (streaming ? " (stream)" : "") + ", attempt " +
+                std::to_string(attempt) +
+                ", headers: " + sanitizer::describe(http.headers, options.loggable_headers));
+        sink.begin_attempt();
+        std::optional<transport_error> failure;
+        const auto sent = now(options);
+        try {
+            send(http, sink);
+        } catch (const transport_error& e) {
+            failure.emplace(e.kind(), sanitize(e.what()), e.request_sent());
+        }
+        sink.rethrow_if_failed();
+        // Cancellation wins over whatever the aborted exchange looked like (a close-delimited
+        // body, for one, simply ends when its socket is shut down).
+        if (call.stop.stop_requested() && !sink.completed() &&
+            (!failure || failure->kind() != transport_error_kind::cancelled)) {
+            failure.emplace(transport_error_kind::cancelled, "call cancelled", true);
+        }
+        std::string reason;
+        if (failure) {
+            log(options, sanitize,
+                std::string("transport error (") + to_string(failure->kind()) +
+                    "): " + failure->what());
+            if (sink.completed()) {
+                failure.reset();  // [DONE] had arrived: only the draining failed
+            } else if (sink.delivered()) {
+                sink.fail_mid_stream(*failure);
+            } else {
+                const auto wait =
+                    policy.retries_transport(*failure)
+                        ? retry_wait(options, policy, attempt, nullptr, start, deadline, reason)
+                        : std::nullopt;
+                if (!wait) throw *failure;
+                log(options, sanitize,
+                    "retry " + std::to_string(attempt) + " in " + std::to_string(wait->count()) +
+                        " ms (" + reason + ")");
+                sleep(options, *wait, call.stop);
+                continue;
+            }
+        }
+        const response_head& head = sink.head();
+        response_metadata meta = make_response_metadata(head.status, head.headers);
+        meta.attempts = attempt;
+        log(options, sanitize,
+            "status " + std::to_string(head.status) + " after " +
+                std::to_string(
+                    std::chrono::duration_cast<std::chrono::milliseconds>(now(options) - sent)
+                        .count()) +
+                " ms" + (meta.request_id.empty() ? "" : ", request id " + meta.request_id));
+        if (head.status == 407) {
+            // Only a proxy sends 407 (the API never does): it is not the API's answer.
+            throw transport_error(transport_error_kind::proxy,
+                                  "the proxy refused the request: 407 Proxy Authentication "
+                                  "Required (give its credentials in transport.proxy.url)",
+                                  false);
+        }
+        if (head.status < 200 || head.status > 299) {
+            std::string body = sink.take_body();
+            api_error_details details = parse_error_body(body);
+            api_error err =
+                make_api_error(std::move(meta), std::move(body), std::move(details), sanitize);
+            const auto wait =
+                policy.retries_status(err.status())
+                    ? retry_wait(options, policy, attempt, &err.headers(), start, deadline, reason)
+                    : std::nullopt;
+            if (!wait) throw err;
+            log(options, sanitize,
+                "retry " + std::to_string(attempt) + " after status " +
+                    std::to_string(err.status()) + " in " + std::to_string(wait->count()) +
+                    " ms (" + reason + ")");
+            sleep(options, *wait, call.stop);
+            continue;
+        }
+        return sink.finish(std::move(meta));
+    }
+}
+
+#ifdef MISTRAL_SEPARATE_COMPILATION
+extern template class client_engine<void>;
+#endif
+
+}  // namespace detail
+
+}  // namespace mistral

@@ -1,0 +1,578 @@
+// mistral/impl/json_codec.hpp: the generic reader and writer over json.hpp's field tables:
+// JSON paths in errors, reading with reuse of storage, writing into a DOM or straight to text.
+// Included by json.hpp; not a header of its own.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+namespace mistral {
+namespace detail {
+
+// ---------------------------------------------------------------------------------------------
+// Errors with a JSON path
+// ---------------------------------------------------------------------------------------------
+
+// Where the reader is, for error messages. Fixed size: recording a path never allocates.
+class json_path {
+public:
+    void push(std::string_view key) noexcept { push_segment({key, 0, false}); }
+    void push(std::size_t index) noexcept { push_segment({{}, index, true}); }
+    void pop() noexcept { --depth_; }
+
+    std::string str() const {
+        std::string out;
+        const std::size_t shown = depth_ < max_depth ? depth_ : max_depth;
+        for (std::size_t i = 0; i < shown; ++i) {
+            const segment& s = segments_[i];
+            if (s.is_index) {
+                out += '[' + std::to_string(s.index) + ']';
+            } else {
+                if (!out.empty()) out += '.';
+                out += s.key;
+            }
+        }
+        if (depth_ > max_depth) out += "...";
+        return out;
+    }
+
+private:
+    struct segment {
+        std::string_view key;
+        std::size_t index;
+        bool is_index;
+    };
+    static constexpr std::size_t max_depth = 32;
+
+    void push_segment(segment s) noexcept {
+        if (depth_ < max_depth) segments_[depth_] = s;
+        ++depth_;
+    }
+
+    std::array<segment, max_depth> segments_{};
+    std::size_t depth_ = 0;
+};
+
+inline const char* kind_name(boost::json::kind k) noexcept {
+    switch (k) {
+        case boost::json::kind::null:
+            return "null";
+        case boost::json::kind::bool_:
+            return "bool";
+        case boost::json::kind::int64:
+        case boost::json::kind::uint64:
+            return "integer";
+        case boost::json::kind::double_:
+            return "number";
+        case boost::json::kind::string:
+            return "string";
+        case boost::json::kind::array:
+            return "array";
+        case boost::json::kind::object:
+            return "object";
+    }
+    return "value";
+}
+
+[[noreturn]] inline void fail(const json_path& path, const std::string& what) {
+    std::string where = path.str();
+    std::string message = (where.empty() ? std::string("JSON") : where) + ": " + what;
+    throw protocol_error(message, std::move(where));
+}
+
+[[noreturn]] inline void fail_type(const json_path& path, const char* expected,
+                                   const boost::json::value& got) {
+    fail(path, std::string("expected ") + expected + ", got " + kind_name(got.kind()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------------------
+// read_value(out, json, path) overwrites `out` entirely but reuses its storage (string and
+// vector capacity), so a decoder that reads every chunk into the same object does not allocate.
+
+template <class M>
+void read_value(M& out, const boost::json::value& jv, json_path& path);
+
+template <class T>
+const T& default_instance() {
+    static const T instance{};
+    return instance;
+}
+
+template <class T, class M>
+void read_member(T& out, const member_field<T, M>& f, const boost::json::value& jv,
+                 json_path& path) {
+    M& slot = out.*(f.ptr);
+    if constexpr (is_optional<M>::value) {
+        if (jv.is_null()) {
+            slot.reset();
+            return;
+        }
+        if (!slot) slot.emplace();
+        read_value(*slot, jv, path);
+    } else {
+        if (jv.is_null() && !(f.flags & required)) {
+            slot = default_instance<T>().*(f.ptr);
+            return;
+        }
+        read_value(slot, jv, path);
+    }
+}
+
+template <class T, class M>
+void reset_missing_member(T& out, const member_field<T, M>& f, json_path& path) {
+    if (f.flags & required) {
+        path.push(f.name);
+        fail(path, "missing");
+    }
+    if constexpr (is_optional<M>::value) {
+        (out.*(f.ptr)).reset();
+    } else {
+        out.*(f.ptr) = default_instance<T>().*(f.ptr);
+    }
+}
+
+template <class T>
+void read_object(T& out, const boost::json::value& jv, json_path& path) {
+    const boost::json::object* obj = jv.if_object();
+    if (obj == nullptr) fail_type(path, "object", jv);
+    out.extra.clear();
+    std::uint64_t seen = 0;
+    for (const auto& kv : *obj) {
+        const std::string_view key = kv.key();
+        bool matched = false;
+        unsigned index = 0;
+        fields(static_cast<T*>(nullptr), [&](const auto& f) {
+            if (f.name != key) {
+                ++index;
+                return false;
+            }
+            matched = true;
+            seen |= std::uint64_t{1} << index;
+            if constexpr (std::is_same_v<std::decay_t<decltype(f)>, tag_field>) {
+                const auto* s = kv.value().if_string();
+                if (!kv.value().is_null() && (s == nullptr || std::string_view(*s) != f.value)) {
+                    path.push(key);
+                    fail(path, "expected \"" + std::string(f.value) + "\"");
+                }
+            } else {
+                path.push(key);
+                read_member(out, f, kv.value(), path);
+                path.pop();
+            }
+            return true;
+        });
+        if (!matched && !kv.value().is_null()) out.extra.insert_or_assign(key, kv.value());
+    }
+    unsigned index = 0;
+    fields(static_cast<T*>(nullptr), [&](const auto& f) {
+        if constexpr (!std::is_same_v<std::decay_t<decltype(f)>, tag_field>) {
+            if (!(seen & (std::uint64_t{1} << index))) reset_missing_member(out, f, path);
+        }
+        ++index;
+        return false;
+    });
+}
+
+// A variant discriminated by a member ("type" for chunks and tools, "role" for messages). An
+// unknown discriminator lands in the opaque alternative when there is one, else is an error. A
+// missing "type" means the first alternative (the specification's default, e.g. "function"); a
+// message without a "role" is an error.
+template <class... Ts>
+void read_tagged(std::variant<Ts...>& out, const boost::json::value& jv, json_path& path) {
+    using variant = std::variant<Ts...>;
+    using first = std::variant_alternative_t<0, variant>;
+    constexpr bool has_opaque = (opaque_object<Ts> || ...);
+    const boost::json::object* obj = jv.if_object();
+    if (obj == nullptr) fail_type(path, "object", jv);
+    constexpr tag_field tag = tag_of<first>();
+    const boost::json::value* d = obj->if_contains(tag.name);
+    if (d != nullptr && d->is_null()) d = nullptr;
+    std::string_view wanted = tag.value;
+    if (d != nullptr) {
+        const auto* s = d->if_string();
+        if (s == nullptr) {
+            path.push(tag.name);
+            fail_type(path, "string", *d);
+        }
+        wanted = *s;
+    } else if constexpr (!has_opaque) {
+        path.push(tag.name);
+        fail(path, "missing");
+    }
+    bool done = false;
+    auto try_alternative = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
+        using alt = std::variant_alternative_t<I, variant>;
+        if (done) return;
+        if constexpr (opaque_object<alt>) {
+            if (out.index() != I) out.template emplace<I>();
+            std::get<I>(out).json = *obj;
+            done = true;
+        } else if (tag_of<alt>().value == wanted) {
+            if (out.index() != I) out.template emplace<I>();
+            read_object(std::get<I>(out), jv, path);
+            done = true;
+        }
+    };
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (try_alternative(std::integral_constant<std::size_t, I>{}), ...);
+    }
+    (std::index_sequence_for<Ts...>{});
+    if (!done) {
+        path.push(tag.name);
+        fail(path, "unknown value \"" + std::string(wanted) + "\"");
+    }
+}
+
+template <class M>
+void read_value(M& out, const boost::json::value& jv, json_path& path) {
+    if constexpr (std::is_same_v<M, std::string>) {
+        const auto* s = jv.if_string();
+        if (s == nullptr) fail_type(path, "string", jv);
+        out.assign(s->data(), s->size());
+    } else if constexpr (std::is_same_v<M, bool>) {
+        const bool* b = jv.if_bool();
+        if (b == nullptr) fail_type(path, "boolean", jv);
+        out = *b;
+    } else if constexpr (std::is_same_v<M, std::int64_t>) {
+        if (const auto* i = jv.if_int64()) {
+            out = *i;
+        } else if (const auto* u = jv.if_uint64();
+                   u != nullptr && *u <= std::uint64_t(std::numeric_limits<std::int64_t>::max())) {
+            out = static_cast<std::int64_t>(*u);
+        } else {
+            fail_type(path, "integer", jv);
+        }
+    } else if constexpr (std::is_same_v<M, double>) {
+        if (!jv.is_number()) fail_type(path, "number", jv);
+        out = jv.to_number<double>();
+    } else if constexpr (std::is_same_v<M, boost::json::object>) {
+        const auto* o = jv.if_object();
+        if (o == nullptr) fail_type(path, "object", jv);
+        out = *o;
+    } else if constexpr (is_vector<M>::value) {
+        const auto* a = jv.if_array();
+        if (a == nullptr) fail_type(path, "array", jv);
+        out.resize(a->size());
+        for (std::size_t i = 0; i < a->size(); ++i) {
+            path.push(i);
+            read_value(out[i], (*a)[i], path);
+            path.pop();
+        }
+    } else if constexpr (opaque_object<M>) {
+        const auto* o = jv.if_object();
+        if (o == nullptr) fail_type(path, "object", jv);
+        out.json = *o;
+    } else if constexpr (described<M>) {
+        read_object(out, jv, path);
+    } else if constexpr (std::is_same_v<M, reference_id>) {
+        if (jv.is_string()) {
+            if (out.index() != 1) out.template emplace<1>();
+            read_value(std::get<1>(out), jv, path);
+        } else if (jv.is_int64() || jv.is_uint64()) {
+            if (out.index() != 0) out.template emplace<0>();
+            read_value(std::get<0>(out), jv, path);
+        } else {
+            fail_type(path, "integer or string", jv);
+        }
+    } else if constexpr (is_variant<M>::value) {
+        using first = std::variant_alternative_t<0, M>;
+        if constexpr (std::is_same_v<first, std::string>) {
+            // "A string, or else an object/array": keeps the form it came in.
+            static_assert(std::variant_size_v<M> == 2);
+            if (jv.is_string()) {
+                if (out.index() != 0) out.template emplace<0>();
+                read_value(std::get<0>(out), jv, path);
+            } else {
+                using second = std::variant_alternative_t<1, M>;
+                if (!jv.is_object() && !jv.is_array()) {
+                    fail_type(path,
+                              is_vector<second>::value ? "string or array" : "string or object",
+                              jv);
+                }
+                if (out.index() != 1) out.template emplace<1>();
+                read_value(std::get<1>(out), jv, path);
+            }
+        } else {
+            read_tagged(out, jv, path);
+        }
+    } else {
+        static_assert(sizeof(M) == 0, "no JSON conversion for this type");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+// ---------------------------------------------------------------------------------------------
+
+// What an object writes, in wire order, whatever it is written into: calls out(name, value) for
+// the discriminator (value: its std::string_view), each modelled member that is set (the member,
+// or the optional's value), each unset member the API requires to be present (nullptr), and
+// each member of extra the library does not model (its boost::json::value).
+template <class T, class Out>
+void for_each_written_member(const T& in, Out&& out) {
+    fields(static_cast<T*>(nullptr), [&](const auto& f) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(f)>, tag_field>) {
+            out(f.name, f.value);
+        } else {
+            const auto& member = in.*(f.ptr);
+            if constexpr (is_optional<std::decay_t<decltype(member)>>::value) {
+                if (member) {
+                    out(f.name, *member);
+                } else if (f.flags & null_when_unset) {
+                    out(f.name, nullptr);
+                }
+            } else {
+                out(f.name, member);
+            }
+        }
+        return false;
+    });
+    for (const auto& kv : in.extra) {
+        if (!is_field_name<T>(kv.key())) out(kv.key(), kv.value());
+    }
+}
+
+template <class M>
+void write_value(boost::json::value& out, const M& in) {
+    if constexpr (std::is_same_v<M, std::string> || std::is_same_v<M, std::string_view>) {
+        out.emplace_string().assign(in.data(), in.size());
+    } else if constexpr (std::is_same_v<M, bool> || std::is_same_v<M, std::int64_t> ||
+                         std::is_same_v<M, double> || std::is_same_v<M, std::nullptr_t> ||
+                         std::is_same_v<M, boost::json::object> ||
+                         std::is_same_v<M, boost::json::value>) {
+        out = in;
+    } else if constexpr (is_vector<M>::value) {
+        boost::json::array& arr = out.emplace_array();
+        arr.reserve(in.size());
+        for (const auto& item : in) write_value(arr.emplace_back(nullptr), item);
+    } else if constexpr (opaque_object<M>) {
+        out = in.json;
+    } else if constexpr (described<M>) {
+        boost::json::object& obj = out.emplace_object();
+        for_each_written_member(
+            in, [&](std::string_view name, const auto& v) { write_value(obj[name], v); });
+    } else if constexpr (is_variant<M>::value) {
+        std::visit([&](const auto& alt) { write_value(out, alt); }, in);
+    } else {
+        static_assert(sizeof(M) == 0, "no JSON conversion for this type");
+    }
+}
+
+// Writes JSON text straight from the types, without building a tree first: a request body costs
+// its own size once. It also refuses what would make an invalid body (text that is not UTF-8, a
+// non-finite number) with a usage_error naming the JSON path. Sink is a text_sink (appends) or a
+// size_sink (counts), so that the text can be measured first and written into a buffer of the
+// right size, never reallocated.
+struct size_sink {
+    std::size_t size = 0;
+    void append(const char*, std::size_t n) noexcept { size += n; }
+    void append(char) noexcept { ++size; }
+};
+struct text_sink {
+    std::string& out;
+    void append(const char* p, std::size_t n) { out.append(p, n); }
+    void append(char c) { out.push_back(c); }
+};
+
+template <class Sink>
+class text_writer {
+public:
+    explicit text_writer(Sink& sink) : sink_(sink) {}
+
+    template <class M>
+    void write(const M& in) {
+        if constexpr (std::is_same_v<M, std::string> || std::is_same_v<M, std::string_view>) {
+            string(in);
+        } else if constexpr (std::is_same_v<M, bool>) {
+            literal(in ? "true" : "false");
+        } else if constexpr (std::is_same_v<M, std::nullptr_t>) {
+            literal("null");
+        } else if constexpr (std::is_same_v<M, std::int64_t>) {
+            char buffer[24];
+            const auto end = std::to_chars(buffer, buffer + sizeof buffer, in).ptr;
+            sink_.append(buffer, static_cast<std::size_t>(end - buffer));
+        } else if constexpr (std::is_same_v<M, double>) {
+            if (!std::isfinite(in)) fail("not a finite number");
+            tree(boost::json::value(in));
+        } else if constexpr (std::is_same_v<M, boost::json::object> ||
+                             std::is_same_v<M, boost::json::value>) {
+            tree(in);
+        } else if constexpr (is_vector<M>::value) {
+            sink_.append('[');
+            for (std::size_t i = 0; i < in.size(); ++i) {
+                if (i > 0) sink_.append(',');
+                path_.push(i);
+                write(in[i]);
+                path_.pop();
+            }
+            sink_.append(']');
+        } else if constexpr (opaque_object<M>) {
+            tree(in.json);
+        } else if constexpr (described<M>) {
+            write_object(in, nullptr);
+        } else if constexpr (is_variant<M>::value) {
+            std::visit([&](const auto& alt) { write(alt); }, in);
+        } else {
+            static_assert(sizeof(M) == 0, "no JSON conversion for this type");
+        }
+    }
+
+    // An object; members named in `overrides` are written with the override's value instead,
+    // in their place, or after the others when the object does not write them (as
+    // boost::json::object::insert_or_assign places them).
+    template <class T>
+    void write_object(const T& in, const boost::json::object* overrides) {
+        sink_.append('{');
+        bool first = true;
+        std::size_t overridden = 0;
+        auto member = [&](std::string_view name, const auto& v) {
+            if (!first) sink_.append(',');
+            first = false;
+            string(name);
+            sink_.append(':');
+            path_.push(name);
+            write(v);
+            path_.pop();
+        };
+        for_each_written_member(in, [&](std::string_view name, const auto& v) {
+            const boost::json::value* replaced =
+                overrides != nullptr ? overrides->if_contains(name) : nullptr;
+            if (replaced == nullptr) return member(name, v);
+            ++overridden;
+            member(name, *replaced);
+        });
+        if (overrides != nullptr && overridden < overrides->size()) {
+            for (const auto& kv : *overrides) {
+                bool written = false;
+                for_each_written_member(in, [&](std::string_view name, const auto&) {
+                    written = written || name == kv.key();
+                });
+                if (!written) member(kv.key(), kv.value());
+            }
+        }
+        sink_.append('}');
+    }
+
+private:
+    [[noreturn]] void fail(const std::string& what) const {
+        const std::string where = path_.str();
+        throw usage_error("cannot send the request: " +
+                          (where.empty() ? std::string("body") : where) + ": " + what);
+    }
+
+    void literal(std::string_view s) { sink_.append(s.data(), s.size()); }
+
+    // A JSON string, escaped; runs of characters that need no escape are appended at once.
+    void string(std::string_view s) {
+        if (const auto at = invalid_utf8_at(s); at != std::string_view::npos)
+            fail("invalid UTF-8 at byte " + std::to_string(at));
+        static constexpr char hex[] = "0123456789abcdef";
+        sink_.append('"');
+        std::size_t run = 0;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            const auto c = static_cast<unsigned char>(s[i]);
+            if (c >= 0x20 && c != '"' && c != '\\') continue;
+            sink_.append(s.data() + run, i - run);
+            run = i + 1;
+            switch (c) {
+                case '"':
+                    literal("\\\"");
+                    break;
+                case '\\':
+                    literal("\\\\");
+                    break;
+                case '\n':
+                    literal("\\n");
+                    break;
+                case '\r':
+                    literal("\\r");
+                    break;
+                case '\t':
+                    literal("\\t");
+                    break;
+                case '\b':
+                    literal("\\b");
+                    break;
+                case '\f':
+                    literal("\\f");
+                    break;
+                default: {
+                    const char escape[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+                    sink_.append(escape, sizeof escape);
+                }
+            }
+        }
+        sink_.append(s.data() + run, s.size() - run);
+        sink_.append('"');
+    }
+
+    // A Boost.JSON value or object (one the caller passed, a member of extra), checked as
+    // strings are, written by Boost.JSON's serializer a piece at a time.
+    template <class Tree>
+    void tree(const Tree& t) {
+        check(t);
+        boost::json::serializer sr;
+        sr.reset(&t);
+        char buffer[1024];
+        while (!sr.done()) {
+            const auto piece = sr.read(buffer, sizeof buffer);
+            sink_.append(piece.data(), piece.size());
+        }
+    }
+
+    void check(const boost::json::object& o) {
+        for (const auto& kv : o) {
+            if (const auto at = invalid_utf8_at(kv.key()); at != std::string_view::npos)
+                fail("invalid UTF-8 at byte " + std::to_string(at) + " of the key \"" +
+                     std::string(kv.key().substr(0, at)) + "...\"");
+            path_.push(kv.key());
+            check(kv.value());
+            path_.pop();
+        }
+    }
+    void check(const boost::json::value& v) {
+        switch (v.kind()) {
+            case boost::json::kind::double_:
+                if (!std::isfinite(v.get_double())) fail("not a finite number");
+                break;
+            case boost::json::kind::string:
+                if (const auto at = invalid_utf8_at(v.get_string()); at != std::string_view::npos)
+                    fail("invalid UTF-8 at byte " + std::to_string(at));
+                break;
+            case boost::json::kind::array: {
+                std::size_t i = 0;
+                for (const auto& item : v.get_array()) {
+                    path_.push(i++);
+                    check(item);
+                    path_.pop();
+                }
+                break;
+            }
+            case boost::json::kind::object:
+                check(v.get_object());
+                break;
+            default:
+                break;
+        }
+    }
+
+    Sink& sink_;
+    json_path path_;
+};
+
+// The JSON text of an object, checked for what the API cannot receive (usage_error), with the
+// top-level members of `overrides` in place of its own; measured first, so that the text is
+// written into a buffer of exactly its size (a large request is never reallocated).
+template <class T>
+std::string sendable_json(const T& value, const boost::json::object& overrides = {}) {
+    size_sink measure;
+    text_writer<size_sink>(measure).write_object(value, &overrides);
+    std::string out;
+    out.reserve(measure.size);
+    text_sink sink{out};
+    text_writer<text_sink>(sink).write_object(value, &overrides);
+    return out;
+}
+
+}  // namespace detail
+}  // namespace mistral
