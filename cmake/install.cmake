@@ -21,6 +21,8 @@ install(FILES
     "${PROJECT_BINARY_DIR}/mistral-cppConfig.cmake"
     "${PROJECT_BINARY_DIR}/mistral-cppConfigVersion.cmake"
     "${PROJECT_SOURCE_DIR}/cmake/dependencies.cmake"
+    "${PROJECT_SOURCE_DIR}/cmake/compiled.cmake"
+    "${PROJECT_SOURCE_DIR}/cmake/mistral_compiled.cpp"
     DESTINATION "${MISTRAL_CMAKE_INSTALL_DIR}")
 
 # pkg-config: Boost ships no .pc, so Boost.JSON is linked by name. cpp-httplib is required by

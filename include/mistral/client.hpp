@@ -13,6 +13,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "detail/config.hpp"
 #include "error.hpp"
 #include "http.hpp"
 #include "retry.hpp"
@@ -21,7 +22,7 @@
 #include "types.hpp"
 #include "version.hpp"
 
-namespace mistral {
+MISTRAL_NAMESPACE_BEGIN
 
 /// Base URLs of the API: the global endpoint and the regional ones (EU, US). Regional endpoints
 /// serve only the models hosted in their region.
@@ -121,11 +122,11 @@ struct call_options {
     bool accumulate = true;
 };
 
-}  // namespace mistral
+MISTRAL_NAMESPACE_END
 
 #include "impl/client_engine.hpp"
 
-namespace mistral {
+MISTRAL_NAMESPACE_BEGIN
 
 /// The client: chat() and stream() against the Mistral Chat Completion API over a Transport
 /// (see transport.hpp). `mistral::client` is basic_client<httplib_transport> (mistral.hpp).
@@ -208,4 +209,4 @@ private:
     Transport transport_;
 };
 
-}  // namespace mistral
+MISTRAL_NAMESPACE_END

@@ -1,4 +1,4 @@
-// mistral-cpp: a header-only C++20 client for the Mistral AI Chat Completion API.
+// mistral/core.hpp: everything but the default transport (no httplib.h).
 // SPDX-License-Identifier: MIT
 //
 // Everything but the default transport: value types, JSON conversions, the SSE parser, the

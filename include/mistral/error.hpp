@@ -14,10 +14,11 @@
 #include <utility>
 #include <vector>
 
+#include "detail/config.hpp"
 #include "fwd.hpp"
 #include "http.hpp"
 
-namespace mistral {
+MISTRAL_NAMESPACE_BEGIN
 
 /// Base of every exception the library throws. When a stream fails after some of it arrived,
 /// partial_response() holds what was accumulated up to the failure, so no received text is lost.
@@ -237,4 +238,4 @@ private:
     std::shared_ptr<const std::string> path_;
 };
 
-}  // namespace mistral
+MISTRAL_NAMESPACE_END

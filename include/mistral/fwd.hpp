@@ -3,7 +3,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-namespace mistral {
+#include "detail/config.hpp"
+
+MISTRAL_NAMESPACE_BEGIN
 
 // types.hpp: content, messages, tools, requests, responses, chunks
 struct text_chunk;
@@ -66,4 +68,4 @@ class basic_stream_accumulator;
 struct client_options;
 struct call_options;
 
-}  // namespace mistral
+MISTRAL_NAMESPACE_END

@@ -12,8 +12,9 @@
 #include <vector>
 
 #include "detail/ascii.hpp"
+#include "detail/config.hpp"
 
-namespace mistral {
+MISTRAL_NAMESPACE_BEGIN
 
 /// Compares two ASCII strings ignoring case, as HTTP header names are compared.
 using detail::iequals;
@@ -220,4 +221,4 @@ inline response_metadata make_response_metadata(int status, http_headers headers
     return meta;
 }
 
-}  // namespace mistral
+MISTRAL_NAMESPACE_END

@@ -1,4 +1,4 @@
-// mistral-cpp: a header-only C++20 client for the Mistral AI Chat Completion API.
+// mistral/httplib_transport.hpp: the default transport, over cpp-httplib (+ OpenSSL for https).
 // SPDX-License-Identifier: MIT
 //
 // The default transport, over cpp-httplib (with OpenSSL for https). This is the only file of the
@@ -31,13 +31,14 @@
 #include <utility>
 #include <vector>
 
+#include "detail/config.hpp"
 #include "detail/connect_diagnosis.hpp"
 #include "detail/proxy.hpp"
 #include "error.hpp"
 #include "http.hpp"
 #include "transport.hpp"
 
-namespace mistral {
+MISTRAL_NAMESPACE_BEGIN
 
 namespace detail {
 
@@ -506,4 +507,4 @@ private:
 
 static_assert(transport<httplib_transport>);
 
-}  // namespace mistral
+MISTRAL_NAMESPACE_END

@@ -38,11 +38,12 @@
 #include <boost/json/value_from.hpp>
 #include <boost/json/value_to.hpp>
 
+#include "detail/config.hpp"
 #include "detail/utf8.hpp"
 #include "error.hpp"
 #include "types.hpp"
 
-namespace mistral {
+MISTRAL_NAMESPACE_BEGIN
 namespace detail {
 
 // ---------------------------------------------------------------------------------------------
@@ -376,11 +377,11 @@ constexpr bool is_field_name(std::string_view name) {
 }
 
 }  // namespace detail
-}  // namespace mistral
+MISTRAL_NAMESPACE_END
 
 #include "impl/json_codec.hpp"
 
-namespace mistral {
+MISTRAL_NAMESPACE_BEGIN
 namespace detail {
 
 // The types the public tag_invoke overloads convert: every described struct, the opaque ones,
@@ -467,6 +468,6 @@ inline boost::json::object parse_arguments(const function_call& call) {
     return std::move(v.get_object());
 }
 
-}  // namespace mistral
+MISTRAL_NAMESPACE_END
 
 #include "impl/error_body.hpp"

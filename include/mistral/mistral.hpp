@@ -1,4 +1,4 @@
-// mistral-cpp: a header-only C++20 client for the Mistral AI Chat Completion API.
+// mistral/mistral.hpp: the umbrella header: the whole library and the default transport.
 // SPDX-License-Identifier: MIT
 //
 // What most programs include: the whole library and the default transport over cpp-httplib.
@@ -9,11 +9,12 @@
 #pragma once
 
 #include "core.hpp"
+#include "detail/config.hpp"
 #include "httplib_transport.hpp"
 
-namespace mistral {
+MISTRAL_NAMESPACE_BEGIN
 
 /// The client over the default transport. See basic_client in client.hpp.
 using client = basic_client<httplib_transport>;
 
-}  // namespace mistral
+MISTRAL_NAMESPACE_END

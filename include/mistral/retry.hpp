@@ -1,4 +1,4 @@
-// mistral-cpp: a header-only C++20 client for the Mistral AI Chat Completion API.
+// mistral/retry.hpp: retry_policy: which failures are retried, backoff, Retry-After.
 // SPDX-License-Identifier: MIT
 //
 // Retry policy: which failures are retried, how long to wait (full-jitter exponential backoff,
@@ -17,11 +17,12 @@
 #include <vector>
 
 #include "detail/ascii.hpp"
+#include "detail/config.hpp"
 #include "detail/http_date.hpp"
 #include "error.hpp"
 #include "http.hpp"
 
-namespace mistral {
+MISTRAL_NAMESPACE_BEGIN
 
 /// When and how the client retries a call. Defaults: at most 2 retries (3 attempts), waits of
 /// 0.5 s, 1 s, 2 s... (randomised by full jitter, capped at 8 s), no retry starting more than
@@ -132,4 +133,4 @@ inline std::optional<std::chrono::milliseconds> parse_retry_after(
     return std::nullopt;
 }
 
-}  // namespace mistral
+MISTRAL_NAMESPACE_END

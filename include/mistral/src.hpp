@@ -1,4 +1,4 @@
-// mistral-cpp: a header-only C++20 client for the Mistral AI Chat Completion API.
+// mistral/src.hpp: the one-time implementation for separate compilation.
 // SPDX-License-Identifier: MIT
 //
 // Separate compilation, for programs with many translation units. By default everything is
@@ -14,13 +14,14 @@
 #pragma once
 
 #include "core.hpp"
+#include "detail/config.hpp"
 
 #ifndef MISTRAL_SEPARATE_COMPILATION
 #error \
     "<mistral/src.hpp> is for MISTRAL_SEPARATE_COMPILATION builds: define it for every translation unit"
 #endif
 
-namespace mistral {
+MISTRAL_NAMESPACE_BEGIN
 
 template class detail::client_engine<void>;
 
@@ -37,4 +38,4 @@ template chat_response tag_invoke<chat_response>(const boost::json::value_to_tag
 template chat_chunk tag_invoke<chat_chunk>(const boost::json::value_to_tag<chat_chunk>&,
                                            const boost::json::value&);
 
-}  // namespace mistral
+MISTRAL_NAMESPACE_END

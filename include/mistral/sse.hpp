@@ -1,9 +1,9 @@
-// mistral-cpp: a header-only C++20 client for the Mistral AI Chat Completion API.
+// mistral/sse.hpp: an incremental, zero-copy parser for the Server-Sent Events format, exactly
+// as the WHATWG HTML standard defines "interpreting an event stream".
 // SPDX-License-Identifier: MIT
 //
-// An incremental, zero-copy parser for the Server-Sent Events format, exactly as the WHATWG
-// HTML standard defines "interpreting an event stream". It depends on the standard library only,
-// so it can be used on its own for any event stream.
+// It depends on the standard library only (and detail/config.hpp, the build requirements), so it
+// can be used on its own for any event stream.
 #pragma once
 
 #include <cstddef>
@@ -20,7 +20,10 @@
 #define MISTRAL_SSE_USE_SSE2 1
 #endif
 
-namespace mistral::sse {
+#include "detail/config.hpp"
+
+MISTRAL_NAMESPACE_BEGIN
+namespace sse {
 
 /// One dispatched event. The views point into the bytes given to parser::feed() (or into the
 /// parser's own buffers when an event spans several feeds) and are valid only during the
@@ -373,4 +376,5 @@ private:
     bool block_started_ = false;
 };
 
-}  // namespace mistral::sse
+}  // namespace sse
+MISTRAL_NAMESPACE_END

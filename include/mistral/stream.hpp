@@ -15,9 +15,10 @@
 #include <variant>
 #include <vector>
 
+#include "detail/config.hpp"
 #include "types.hpp"
 
-namespace mistral {
+MISTRAL_NAMESPACE_BEGIN
 
 /// Folds the chunks of a stream into the response a non-streaming call would have returned:
 /// content text and thinking concatenated per choice; tool-call pieces joined by their `index`
@@ -255,4 +256,4 @@ private:
 /// See basic_stream_accumulator.
 using stream_accumulator = basic_stream_accumulator<>;
 
-}  // namespace mistral
+MISTRAL_NAMESPACE_END

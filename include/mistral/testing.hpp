@@ -1,4 +1,4 @@
-// mistral-cpp: a header-only C++20 client for the Mistral AI Chat Completion API.
+// mistral/testing.hpp: mock_transport, for testing code that calls the client.
 // SPDX-License-Identifier: MIT
 //
 // mock_transport: test your own code that calls the client, without a network. Script the
@@ -26,13 +26,15 @@
 
 #include <boost/json/parse.hpp>
 
+#include "detail/config.hpp"
 #include "detail/sleep.hpp"
 #include "error.hpp"
 #include "json.hpp"
 #include "transport.hpp"
 #include "types.hpp"
 
-namespace mistral::testing {
+MISTRAL_NAMESPACE_BEGIN
+namespace testing {
 
 /// One scripted answer of the mock transport.
 struct scripted_response {
@@ -186,4 +188,5 @@ private:
     std::shared_ptr<state> state_;
 };
 
-}  // namespace mistral::testing
+}  // namespace testing
+MISTRAL_NAMESPACE_END

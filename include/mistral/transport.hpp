@@ -1,4 +1,4 @@
-// mistral-cpp: a header-only C++20 client for the Mistral AI Chat Completion API.
+// mistral/transport.hpp: the transport concept and the HTTP exchange it carries (no Boost).
 // SPDX-License-Identifier: MIT
 //
 // The transport concept: what the client needs from an HTTP library, and nothing more. Any HTTP
@@ -30,11 +30,12 @@
 #include <string_view>
 #include <utility>
 
+#include "detail/config.hpp"
 #include "detail/sanitize.hpp"
 #include "error.hpp"
 #include "http.hpp"
 
-namespace mistral {
+MISTRAL_NAMESPACE_BEGIN
 
 /// One HTTP exchange, as the client hands it to a transport.
 struct http_request {
@@ -203,4 +204,4 @@ private:
     std::shared_ptr<interface> impl_;
 };
 
-}  // namespace mistral
+MISTRAL_NAMESPACE_END

@@ -1,4 +1,4 @@
-// mistral-cpp: a header-only C++20 client for the Mistral AI Chat Completion API.
+// mistral/types.hpp: value types of the whole chat-completions API.
 // SPDX-License-Identifier: MIT
 //
 // Value types for the whole chat-completions API: requests, messages, content chunks, tools,
@@ -30,9 +30,10 @@
 
 #include <boost/json/value.hpp>
 
+#include "detail/config.hpp"
 #include "http.hpp"
 
-namespace mistral {
+MISTRAL_NAMESPACE_BEGIN
 
 /// Known message roles (open set).
 namespace role {
@@ -738,4 +739,4 @@ struct chat_chunk {
     bool operator==(const chat_chunk&) const = default;
 };
 
-}  // namespace mistral
+MISTRAL_NAMESPACE_END

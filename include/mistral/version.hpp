@@ -1,4 +1,4 @@
-// mistral-cpp: a header-only C++20 client for the Mistral AI Chat Completion API.
+// mistral/version.hpp: the library version, as macros.
 // SPDX-License-Identifier: MIT
 #pragma once
 

@@ -1,7 +1,10 @@
-# Compiles SOURCE with CXX and succeeds only if compilation fails with a message containing
-# EXPECT (a check that misuse is rejected with a readable error).
+# Compiles SOURCE with CXX (-std=c++20, or the FLAGS given, a ;-list) and succeeds only if
+# compilation fails with a message containing EXPECT (misuse is rejected with a readable error).
+if(NOT DEFINED FLAGS)
+    set(FLAGS -std=c++20)
+endif()
 execute_process(
-    COMMAND ${CXX} -std=c++20 -fsyntax-only -I${INCLUDE} ${SOURCE}
+    COMMAND ${CXX} ${FLAGS} -fsyntax-only -I${INCLUDE} ${SOURCE}
     RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(result EQUAL 0)
     message(FATAL_ERROR "${SOURCE} compiled, but must not")

@@ -9,7 +9,10 @@
 #include <string>
 #include <string_view>
 
-namespace mistral::detail {
+#include "config.hpp"
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
 
 constexpr char to_lower(char c) noexcept {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
@@ -89,4 +92,5 @@ constexpr bool is_field_value(std::string_view s) noexcept {
     return true;
 }
 
-}  // namespace mistral::detail
+}  // namespace detail
+MISTRAL_NAMESPACE_END

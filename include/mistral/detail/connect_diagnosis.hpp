@@ -17,11 +17,13 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include "ascii.hpp"
 #endif
 
-namespace mistral::detail {
+#include "ascii.hpp"
+#include "config.hpp"
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
 
 struct connect_diagnosis {
     bool resolved = true;  ///< false: the host name does not resolve
@@ -86,4 +88,5 @@ inline connect_diagnosis diagnose_connect(const std::string& host, int port,
     return out;
 }
 
-}  // namespace mistral::detail
+}  // namespace detail
+MISTRAL_NAMESPACE_END

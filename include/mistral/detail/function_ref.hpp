@@ -8,7 +8,10 @@
 #include <type_traits>
 #include <utility>
 
-namespace mistral::detail {
+#include "config.hpp"
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
 
 // A non-owning reference to a callable. The client engine takes the transport and the chunk
 // callback through these, so that it does not depend on their types and can be compiled once.
@@ -34,4 +37,5 @@ private:
     R (*call_)(void*, Args...);
 };
 
-}  // namespace mistral::detail
+}  // namespace detail
+MISTRAL_NAMESPACE_END

@@ -8,8 +8,10 @@
 #include <string_view>
 
 #include "ascii.hpp"
+#include "config.hpp"
 
-namespace mistral::detail {
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
 
 // Days since 1970-01-01 of a proleptic Gregorian date.
 inline std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
@@ -75,4 +77,5 @@ inline std::optional<std::int64_t> parse_http_date(std::string_view s) {
     return seconds;
 }
 
-}  // namespace mistral::detail
+}  // namespace detail
+MISTRAL_NAMESPACE_END

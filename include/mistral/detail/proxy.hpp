@@ -10,8 +10,10 @@
 
 #include "../http.hpp"
 #include "../transport.hpp"
+#include "config.hpp"
 
-namespace mistral::detail {
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
 
 /// The proxy a request should use, from explicit options or the environment.
 struct proxy_endpoint {
@@ -98,4 +100,5 @@ inline std::optional<proxy_endpoint> select_proxy(const proxy_options& options,
     return proxy;
 }
 
-}  // namespace mistral::detail
+}  // namespace detail
+MISTRAL_NAMESPACE_END

@@ -15,8 +15,10 @@
 #include <vector>
 
 #include "../http.hpp"
+#include "config.hpp"
 
-namespace mistral::detail {
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
 
 /// Request headers whose values are always secrets.
 inline constexpr std::string_view always_secret_headers[] = {"authorization", "proxy-authorization",
@@ -126,4 +128,5 @@ private:
     std::vector<std::string> secrets_;
 };
 
-}  // namespace mistral::detail
+}  // namespace detail
+MISTRAL_NAMESPACE_END

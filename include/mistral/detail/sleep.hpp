@@ -8,7 +8,10 @@
 #include <mutex>
 #include <stop_token>
 
-namespace mistral::detail {
+#include "config.hpp"
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
 
 // Sleeps for d unless stop is requested first.
 inline void interruptible_sleep(std::chrono::milliseconds d, std::stop_token stop) {
@@ -18,4 +21,5 @@ inline void interruptible_sleep(std::chrono::milliseconds d, std::stop_token sto
     cv.wait_for(lock, stop, d, [] { return false; });
 }
 
-}  // namespace mistral::detail
+}  // namespace detail
+MISTRAL_NAMESPACE_END

@@ -5,7 +5,10 @@
 #include <cstddef>
 #include <string_view>
 
-namespace mistral::detail {
+#include "config.hpp"
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
 
 // The byte position of the first invalid UTF-8 sequence, or npos.
 inline std::size_t invalid_utf8_at(std::string_view s) noexcept {
@@ -43,4 +46,5 @@ inline std::size_t invalid_utf8_at(std::string_view s) noexcept {
     return std::string_view::npos;
 }
 
-}  // namespace mistral::detail
+}  // namespace detail
+MISTRAL_NAMESPACE_END

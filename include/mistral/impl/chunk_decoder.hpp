@@ -20,11 +20,12 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parser.hpp>
 
+#include "../detail/config.hpp"
 #include "../error.hpp"
 #include "../json.hpp"
 #include "../types.hpp"
 
-namespace mistral {
+MISTRAL_NAMESPACE_BEGIN
 
 namespace detail {
 
@@ -422,4 +423,4 @@ private:
 
 }  // namespace detail
 
-}  // namespace mistral
+MISTRAL_NAMESPACE_END

@@ -20,6 +20,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 
+#include "../detail/config.hpp"
 #include "../detail/function_ref.hpp"
 #include "../detail/sanitize.hpp"
 #include "../detail/sleep.hpp"
@@ -35,7 +36,7 @@
 #include "../version.hpp"
 #include "chunk_decoder.hpp"
 
-namespace mistral {
+MISTRAL_NAMESPACE_BEGIN
 
 namespace detail {
 
@@ -635,4 +636,4 @@ extern template class client_engine<void>;
 
 }  // namespace detail
 
-}  // namespace mistral
+MISTRAL_NAMESPACE_END

@@ -10,9 +10,10 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "../detail/config.hpp"
 #include "../error.hpp"
 
-namespace mistral {
+MISTRAL_NAMESPACE_BEGIN
 
 namespace detail {
 
@@ -109,4 +110,4 @@ inline api_error_details parse_error_body(std::string_view body) {
     return details;
 }
 
-}  // namespace mistral
+MISTRAL_NAMESPACE_END

@@ -4,7 +4,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-namespace mistral {
+#include "../detail/config.hpp"
+
+MISTRAL_NAMESPACE_BEGIN
 namespace detail {
 
 // ---------------------------------------------------------------------------------------------
@@ -575,4 +577,4 @@ std::string sendable_json(const T& value, const boost::json::object& overrides =
 }
 
 }  // namespace detail
-}  // namespace mistral
+MISTRAL_NAMESPACE_END

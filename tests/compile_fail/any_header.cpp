@@ -1,0 +1,2 @@
+// Any header of the library, compiled with what it refuses (tests/CMakeLists.txt passes the flags).
+#include <mistral/core.hpp>
