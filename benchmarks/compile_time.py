@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""What including mistral-cpp costs a translation unit, against the same program written directly
-against cpp-httplib and Boost.JSON. Each TU makes one chat call and prints the answer:
+"""What mistral-cpp costs a translation unit, against the same program written directly against
+cpp-httplib and Boost.JSON. Each program makes one chat() call and one streamed call and prints
+the answers:
 
   full     #include <mistral/mistral.hpp>, mistral::client (the default transport)
   core     #include <mistral/core.hpp>, basic_client<any_transport> with the transport made in
            another TU: what every TU but one includes in a large program
-  direct   httplib.h + boost/json.hpp, request and response handled by hand
+  direct   httplib.h + boost/json.hpp, the request built, the response and the SSE lines read
+           by hand
 
-`full` and `core` are also compiled with -DMISTRAL_SEPARATE_COMPILATION (the engine and the
-codecs compiled once, in the file that includes <mistral/src.hpp>). Times
-`g++ -std=c++20 -O2 -c` (CPU seconds of the compiler, median of N runs):
+`full` and `core` are also compiled with -DMISTRAL_SEPARATE_COMPILATION (what mistral::compiled
+gives: the engine and the codecs compiled once, in the implementation TU, which is measured
+too). The include-only lines are a TU that includes the headers and does nothing. Times
+`g++ -std=c++20 -O2 -c` (CPU seconds of the compiler, median of N runs, variants alternating):
 
   python3 benchmarks/compile_time.py [--runs 3] [--cxx g++]
 """
@@ -29,8 +32,9 @@ PROGRAMS = {
 #include <iostream>
 int main() {
     mistral::client client;
-    auto r = client.chat({.model = "mistral-small-latest", .messages = {mistral::user("Capital of France?")}, .temperature = 0.2});
-    std::cout << r.choices.at(0).message.text() << "\n";
+    const mistral::chat_request req{.model = "mistral-small-latest", .messages = {mistral::user("Capital of France?")}, .temperature = 0.2};
+    std::cout << client.chat(req).text() << "\n";
+    client.stream(req, [](const mistral::chat_chunk& c) { std::cout << c.text(); });
 }
 ''',
     "core": r'''
@@ -41,8 +45,9 @@ mistral::any_transport make_default_transport(const mistral::transport_options& 
 int main() {
     mistral::client_options options;
     mistral::basic_client<mistral::any_transport> client{options, make_default_transport(options.transport)};
-    auto r = client.chat({.model = "mistral-small-latest", .messages = {mistral::user("Capital of France?")}, .temperature = 0.2});
-    std::cout << r.choices.at(0).message.text() << "\n";
+    const mistral::chat_request req{.model = "mistral-small-latest", .messages = {mistral::user("Capital of France?")}, .temperature = 0.2};
+    std::cout << client.chat(req).text() << "\n";
+    client.stream(req, [](const mistral::chat_chunk& c) { std::cout << c.text(); });
 }
 ''',
     "direct": r'''
@@ -55,18 +60,42 @@ int main() {
     boost::json::object body{{"model", "mistral-small-latest"}, {"messages", boost::json::array{message}}, {"temperature", 0.2}};
     httplib::Client cli("https://api.mistral.ai");
     const char* key = std::getenv("MISTRAL_API_KEY");
-    auto res = cli.Post("/v1/chat/completions", {{"Authorization", std::string("Bearer ") + (key ? key : "")}},
-                        boost::json::serialize(body), "application/json");
+    const httplib::Headers headers{{"Authorization", std::string("Bearer ") + (key ? key : "")}};
+    auto res = cli.Post("/v1/chat/completions", headers, boost::json::serialize(body), "application/json");
     if (!res || res->status != 200) return 1;
     auto reply = boost::json::parse(res->body);
     std::cout << reply.at("choices").at(0).at("message").at("content").as_string() << "\n";
+    body["stream"] = true;
+    std::string pending;
+    httplib::Request req;
+    req.method = "POST";
+    req.path = "/v1/chat/completions";
+    req.headers = headers;
+    req.body = boost::json::serialize(body);
+    req.set_header("Content-Type", "application/json");
+    req.content_receiver = [&](const char* data, std::size_t size, std::uint64_t, std::uint64_t) {
+        pending.append(data, size);
+        for (std::size_t end; (end = pending.find('\n')) != std::string::npos; pending.erase(0, end + 1)) {
+            const std::string line = pending.substr(0, end);
+            if (line.rfind("data: ", 0) != 0 || line == "data: [DONE]") continue;
+            const auto chunk = boost::json::parse(line.substr(6));
+            const auto& choices = chunk.at("choices").as_array();
+            if (!choices.empty()) std::cout << choices[0].at("delta").at("content").as_string();
+        }
+        return true;
+    };
+    return cli.send(req) ? 0 : 1;
 }
 ''',
+    "implementation TU": "#include <mistral/src.hpp>\n",
+    "include only: mistral.hpp": "#include <mistral/mistral.hpp>\nint main() {}\n",
+    "include only: httplib.h + boost/json.hpp": "#include <httplib.h>\n#include <boost/json.hpp>\nint main() {}\n",
 }
 
-
-VARIANTS = [("full", []), ("core", []), ("full", ["-DMISTRAL_SEPARATE_COMPILATION"]),
-            ("core", ["-DMISTRAL_SEPARATE_COMPILATION"]), ("direct", [])]
+SEPARATE = ["-DMISTRAL_SEPARATE_COMPILATION"]
+VARIANTS = [("full", []), ("full", SEPARATE), ("core", SEPARATE), ("direct", []),
+            ("implementation TU", SEPARATE), ("include only: mistral.hpp", []),
+            ("include only: httplib.h + boost/json.hpp", [])]
 
 
 def compile_cpu_seconds(cxx, source, flags):
@@ -76,7 +105,7 @@ def compile_cpu_seconds(cxx, source, flags):
                         "-I", str(ROOT / "include")] + flags)
     _, status, usage = os.wait4(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"{source.name} did not compile")
+        sys.exit(f"{source.read_text()[:200]}\ndid not compile")
     return usage.ru_utime + usage.ru_stime
 
 
@@ -89,14 +118,15 @@ def main():
                            check=True).stdout.split()
     times = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for name, code in PROGRAMS.items():
-            source = pathlib.Path(tmp) / f"{name}.cpp"
-            source.write_text(code)
+        sources = {}
+        for i, (name, code) in enumerate(PROGRAMS.items()):
+            sources[name] = pathlib.Path(tmp) / f"tu{i}.cpp"
+            sources[name].write_text(code)
         for _ in range(args.runs):
             for name, extra in VARIANTS:  # alternate, so machine noise is shared
-                label = name + (" (separate compilation)" if extra else "")
+                label = name + (" (separate compilation)" if extra and name in ("full", "core") else "")
                 times.setdefault(label, []).append(
-                    compile_cpu_seconds(args.cxx, pathlib.Path(tmp) / f"{name}.cpp", flags + extra))
+                    compile_cpu_seconds(args.cxx, sources[name], flags + extra))
     median = {label: statistics.median(t) for label, t in times.items()}
     print(f"{args.cxx} -std=c++20 -O2 -c, CPU seconds, median of {args.runs}")
     print("| translation unit | seconds | vs direct |")

@@ -71,3 +71,11 @@ TEST_CASE("what the default policy retries") {
     CHECK(p.max_retries == 2);
     CHECK(is_retryable_status(503));
 }
+
+TEST_CASE("retry: api_error::retryable() and the default policy agree on every status") {
+    const retry_policy policy;
+    for (int status = 100; status < 700; ++status) {
+        INFO(status);
+        CHECK(is_retryable_status(status) == policy.retries_status(status));
+    }
+}

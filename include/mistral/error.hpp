@@ -76,9 +76,16 @@ inline std::string snippet(std::string_view text) {
 }
 }  // namespace detail
 
-/// True for the HTTP statuses worth retrying: 408, 409, 425, 429 and every 5xx.
-inline bool is_retryable_status(int status) noexcept {
-    return status == 408 || status == 409 || status == 425 || status == 429 || status >= 500;
+/// The statuses below 500 that the default retry_policy retries (it retries every 5xx too).
+/// The one list: retry_policy::retry_statuses starts from it.
+inline constexpr int default_retry_statuses[] = {408, 409, 425, 429};
+
+/// True for the HTTP statuses the default retry_policy retries: 408, 409, 425, 429 and 5xx.
+constexpr bool is_retryable_status(int status) noexcept {
+    for (const int s : default_retry_statuses) {
+        if (s == status) return true;
+    }
+    return status >= 500 && status <= 599;
 }
 
 /// The API answered with an error: an HTTP status >= 400, or an error event inside a 200 stream
@@ -112,7 +119,8 @@ public:
     const rate_limit_info& rate_limits() const noexcept { return data_->metadata.rate_limits; }
     /// Status, headers, request id, rate limits and attempt count together.
     const response_metadata& metadata() const noexcept { return data_->metadata; }
-    /// Whether retrying could help: 408, 409, 425, 429 and 5xx.
+    /// Whether the default retry_policy retries this status (is_retryable_status); a client
+    /// with its own policy asks it: `policy.retries_status(e.status())`.
     bool retryable() const noexcept { return is_retryable_status(status()); }
 
 private:

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <iterator>
 #include <optional>
 #include <random>
 #include <stop_token>
@@ -42,7 +43,8 @@ struct retry_policy {
     /// backoff; a longer one than this ends the retries with the error.
     std::chrono::milliseconds max_retry_after{60'000};
     /// HTTP statuses retried besides 5xx.
-    std::vector<int> retry_statuses{408, 409, 425, 429};
+    std::vector<int> retry_statuses =
+        std::vector<int>(std::begin(default_retry_statuses), std::end(default_retry_statuses));
     /// Retry every 5xx status.
     bool retry_server_errors = true;
     /// Retry connection failures, resets and timeouts (not TLS or name-resolution failures).

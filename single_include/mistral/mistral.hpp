@@ -512,9 +512,16 @@ inline std::string snippet(std::string_view text) {
 }
 }  // namespace detail
 
-/// True for the HTTP statuses worth retrying: 408, 409, 425, 429 and every 5xx.
-inline bool is_retryable_status(int status) noexcept {
-    return status == 408 || status == 409 || status == 425 || status == 429 || status >= 500;
+/// The statuses below 500 that the default retry_policy retries (it retries every 5xx too).
+/// The one list: retry_policy::retry_statuses starts from it.
+inline constexpr int default_retry_statuses[] = {408, 409, 425, 429};
+
+/// True for the HTTP statuses the default retry_policy retries: 408, 409, 425, 429 and 5xx.
+constexpr bool is_retryable_status(int status) noexcept {
+    for (const int s : default_retry_statuses) {
+        if (s == status) return true;
+    }
+    return status >= 500 && status <= 599;
 }
 
 /// The API answered with an error: an HTTP status >= 400, or an error event inside a 200 stream
@@ -548,7 +555,8 @@ public:
     const rate_limit_info& rate_limits() const noexcept { return data_->metadata.rate_limits; }
     /// Status, headers, request id, rate limits and attempt count together.
     const response_metadata& metadata() const noexcept { return data_->metadata; }
-    /// Whether retrying could help: 408, 409, 425, 429 and 5xx.
+    /// Whether the default retry_policy retries this status (is_retryable_status); a client
+    /// with its own policy asks it: `policy.retries_status(e.status())`.
     bool retryable() const noexcept { return is_retryable_status(status()); }
 
 private:
@@ -766,6 +774,7 @@ MISTRAL_NAMESPACE_END
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <iterator>
 #include <optional>
 #include <random>
 #include <stop_token>
@@ -793,7 +802,8 @@ struct retry_policy {
     /// backoff; a longer one than this ends the retries with the error.
     std::chrono::milliseconds max_retry_after{60'000};
     /// HTTP statuses retried besides 5xx.
-    std::vector<int> retry_statuses{408, 409, 425, 429};
+    std::vector<int> retry_statuses =
+        std::vector<int>(std::begin(default_retry_statuses), std::end(default_retry_statuses));
     /// Retry every 5xx status.
     bool retry_server_errors = true;
     /// Retry connection failures, resets and timeouts (not TLS or name-resolution failures).
@@ -4769,10 +4779,18 @@ private:
                                  sink& sink);
     static prepared_call prepare(const client_options& options, const chat_request& request,
                                  bool streaming, const call_options& call);
-    static std::optional<std::chrono::milliseconds> retry_wait(
-        const client_options& options, const retry_policy& policy, int attempt,
-        const http_headers* headers, clock::time_point start,
-        std::optional<clock::time_point> deadline, std::string& reason);
+    // The wait before another attempt, and what chose it.
+    struct retry_decision {
+        std::chrono::milliseconds wait;
+        const char* reason;  // "backoff" or "Retry-After"
+    };
+    // Whether attempt number `attempt` may be followed by another, within the policy, the
+    // server's Retry-After (`asked`, when the server answered) and the deadline.
+    static std::optional<retry_decision> decide_retry(const client_options& options,
+                                                      const retry_policy& policy, int attempt,
+                                                      const http_headers* asked,
+                                                      clock::time_point start,
+                                                      std::optional<clock::time_point> deadline);
     static void sleep(const client_options& options, std::chrono::milliseconds wait,
                       const std::stop_token& stop);
     static clock::time_point now(const client_options& options) {
@@ -4894,27 +4912,26 @@ typename client_engine<Unused>::prepared_call client_engine<Unused>::prepare(
 
 // The wait before the next attempt, or nullopt when the error must be thrown instead.
 template <class Unused>
-std::optional<std::chrono::milliseconds> client_engine<Unused>::retry_wait(
-    const client_options& options, const retry_policy& policy, int attempt,
-    const http_headers* headers, clock::time_point start, std::optional<clock::time_point> deadline,
-    std::string& reason) {
+auto client_engine<Unused>::decide_retry(const client_options& options, const retry_policy& policy,
+                                         int attempt, const http_headers* asked,
+                                         clock::time_point start,
+                                         std::optional<clock::time_point> deadline)
+    -> std::optional<retry_decision> {
     if (attempt > policy.max_retries) return std::nullopt;
     const auto& env = options.environment;
-    std::chrono::milliseconds wait =
-        policy.backoff(attempt - 1, env.jitter ? env.jitter() : default_jitter());
-    reason = "backoff";
-    if (headers != nullptr) {
+    retry_decision decision{
+        policy.backoff(attempt - 1, env.jitter ? env.jitter() : default_jitter()), "backoff"};
+    if (asked != nullptr) {
         const auto wall = env.wall_now ? env.wall_now() : std::chrono::system_clock::now();
-        if (const auto asked = parse_retry_after(*headers, wall)) {
-            if (*asked > policy.max_retry_after) return std::nullopt;
-            wait = *asked;
-            reason = "Retry-After";
+        if (const auto wait = parse_retry_after(*asked, wall)) {
+            if (*wait > policy.max_retry_after) return std::nullopt;
+            decision = {*wait, "Retry-After"};
         }
     }
     const auto t = now(options);
-    if (t - start + wait > policy.max_elapsed) return std::nullopt;
-    if (deadline && t + wait >= *deadline) return std::nullopt;
-    return wait;
+    if (t - start + decision.wait > policy.max_elapsed) return std::nullopt;
+    if (deadline && t + decision.wait >= *deadline) return std::nullopt;
+    return decision;
 }
 
 template <class Unused>
@@ -4942,6 +4959,20 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
     if (timeouts.total) deadline = start + *timeouts.total;
     http.deadline = deadline;
 
+    // The one retry path: throws `failure` unless the policy allows another attempt, else
+    // waits for it. `asked` holds the headers of the server's answer, when it answered.
+    const auto retry_or_throw = [&](const auto& failure, bool retryable, int attempt,
+                                    const http_headers* asked, const std::string& after) {
+        const auto decision = retryable
+                                  ? decide_retry(options, policy, attempt, asked, start, deadline)
+                                  : std::nullopt;
+        if (!decision) throw failure;
+        log(options, sanitize,
+            "retry " + std::to_string(attempt) + after + " in " +
+                std::to_string(decision->wait.count()) + " ms (" + decision->reason + ")");
+        sleep(options, decision->wait, call.stop);
+    };
+
     for (int attempt = 1;; ++attempt) {
         if (call.stop.stop_requested())
             throw transport_error(transport_error_kind::cancelled, "call cancelled");
@@ -4967,7 +4998,6 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
             (!failure || failure->kind() != transport_error_kind::cancelled)) {
             failure.emplace(transport_error_kind::cancelled, "call cancelled", true);
         }
-        std::string reason;
         if (failure) {
             log(options, sanitize,
                 std::string("transport error (") + to_string(failure->kind()) +
@@ -4977,15 +5007,7 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
             } else if (sink.delivered()) {
                 sink.fail_mid_stream(*failure);
             } else {
-                const auto wait =
-                    policy.retries_transport(*failure)
-                        ? retry_wait(options, policy, attempt, nullptr, start, deadline, reason)
-                        : std::nullopt;
-                if (!wait) throw *failure;
-                log(options, sanitize,
-                    "retry " + std::to_string(attempt) + " in " + std::to_string(wait->count()) +
-                        " ms (" + reason + ")");
-                sleep(options, *wait, call.stop);
+                retry_or_throw(*failure, policy.retries_transport(*failure), attempt, nullptr, "");
                 continue;
             }
         }
@@ -5010,16 +5032,8 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
             api_error_details details = parse_error_body(body);
             api_error err =
                 make_api_error(std::move(meta), std::move(body), std::move(details), sanitize);
-            const auto wait =
-                policy.retries_status(err.status())
-                    ? retry_wait(options, policy, attempt, &err.headers(), start, deadline, reason)
-                    : std::nullopt;
-            if (!wait) throw err;
-            log(options, sanitize,
-                "retry " + std::to_string(attempt) + " after status " +
-                    std::to_string(err.status()) + " in " + std::to_string(wait->count()) +
-                    " ms (" + reason + ")");
-            sleep(options, *wait, call.stop);
+            retry_or_throw(err, policy.retries_status(err.status()), attempt, &err.headers(),
+                           " after status " + std::to_string(err.status()));
             continue;
         }
         return sink.finish(std::move(meta));
