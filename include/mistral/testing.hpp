@@ -13,6 +13,7 @@
 //     assert(mock.requests().at(0).json().at("stream") == true);
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -179,10 +180,23 @@ private:
         std::vector<recorded_request> requests;
     };
 
+    // A scripted wait, bounded as a real transport bounds it: a wait longer than the read
+    // timeout, or past the deadline, is a timeout when that bound expires.
     static void wait(std::chrono::milliseconds d, const http_request& request) {
-        if (d.count() > 0) detail::interruptible_sleep(d, request.stop);
+        using namespace std::chrono;
+        milliseconds bound = request.read_timeout;
+        if (request.deadline) {
+            bound = std::min(
+                bound, std::max(milliseconds(0), duration_cast<milliseconds>(*request.deadline -
+                                                                             steady_clock::now())));
+        }
+        const bool times_out = d >= bound;
+        const milliseconds slept = times_out ? bound : d;
+        if (slept.count() > 0) detail::interruptible_sleep(slept, request.stop);
         if (request.stop.stop_requested())
             throw transport_error(transport_error_kind::cancelled, "cancelled");
+        if (times_out && d.count() > 0)
+            throw transport_error(transport_error_kind::timeout, "mock_transport: timed out");
     }
 
     std::shared_ptr<state> state_;
