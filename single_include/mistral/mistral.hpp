@@ -2601,10 +2601,12 @@ MISTRAL_NAMESPACE_END
 // (impl/json_codec.hpp) are generic over those tables. Everything is a template so that a
 // translation unit pays only for the conversions it uses.
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <string>
@@ -3078,12 +3080,9 @@ void read_member(T& out, const member_field<T, M>& f, const boost::json::value& 
     }
 }
 
+// An optional member is unset, any other takes its default.
 template <class T, class M>
-void reset_missing_member(T& out, const member_field<T, M>& f, json_path& path) {
-    if (f.flags & required) {
-        path.push(f.name);
-        fail(path, "missing");
-    }
+void reset_member(T& out, const member_field<T, M>& f) {
     if constexpr (is_optional<M>::value) {
         (out.*(f.ptr)).reset();
     } else {
@@ -3091,8 +3090,44 @@ void reset_missing_member(T& out, const member_field<T, M>& f, json_path& path) 
     }
 }
 
+template <class T, class M>
+void reset_missing_member(T& out, const member_field<T, M>& f, json_path& path) {
+    if (f.flags & required) {
+        path.push(f.name);
+        fail(path, "missing");
+    }
+    reset_member(out, f);
+}
+
+// Resets every member of the type's table that `filled` does not name, and the unknown ones:
+// for a decoder that fills `filled` itself and reuses the object. Driven by the table, so a
+// member added to the type is reset too.
+template <class T>
+void reset_members_except(T& out, std::initializer_list<std::string_view> filled) {
+    fields(static_cast<T*>(nullptr), [&](const auto& f) {
+        if constexpr (!std::is_same_v<std::decay_t<decltype(f)>, tag_field>) {
+            if (std::find(filled.begin(), filled.end(), f.name) == filled.end())
+                reset_member(out, f);
+        }
+        return false;
+    });
+    out.extra.clear();
+}
+
+// The number of entries of a type's table.
+template <class T>
+constexpr unsigned field_count() {
+    unsigned n = 0;
+    fields(static_cast<T*>(nullptr), [&](const auto&) {
+        ++n;
+        return false;
+    });
+    return n;
+}
+
 template <class T>
 void read_object(T& out, const boost::json::value& jv, json_path& path) {
+    static_assert(field_count<T>() <= 64, "read_object records the members seen in 64 bits");
     const boost::json::object* obj = jv.if_object();
     if (obj == nullptr) fail_type(path, "object", jv);
     out.extra.clear();
@@ -4066,16 +4101,11 @@ public:
             opened = place::choice;
             if (choices_ == out_->choices.size()) out_->choices.emplace_back();
             choice_ = &out_->choices[choices_++];
-            choice_->finish_reason.reset();
-            choice_->extra.clear();
+            reset_members_except(*choice_, {"index", "delta"});
         } else if (slot_ == slot::delta) {
             opened = place::delta;
-            delta_message& d = choice_->delta;
-            d.tool_calls.reset();
-            d.tool_call_id.reset();
-            d.index.reset();
-            d.metadata.reset();
-            d.extra.clear();
+            // role and content are reset once the object ends, if not sent (keeping storage).
+            reset_members_except(choice_->delta, {"role", "content"});
         } else if (slot_ == slot::usage) {
             opened = place::usage;
             out_->usage.emplace();

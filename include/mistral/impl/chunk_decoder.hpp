@@ -71,16 +71,11 @@ public:
             opened = place::choice;
             if (choices_ == out_->choices.size()) out_->choices.emplace_back();
             choice_ = &out_->choices[choices_++];
-            choice_->finish_reason.reset();
-            choice_->extra.clear();
+            reset_members_except(*choice_, {"index", "delta"});
         } else if (slot_ == slot::delta) {
             opened = place::delta;
-            delta_message& d = choice_->delta;
-            d.tool_calls.reset();
-            d.tool_call_id.reset();
-            d.index.reset();
-            d.metadata.reset();
-            d.extra.clear();
+            // role and content are reset once the object ends, if not sent (keeping storage).
+            reset_members_except(choice_->delta, {"role", "content"});
         } else if (slot_ == slot::usage) {
             opened = place::usage;
             out_->usage.emplace();

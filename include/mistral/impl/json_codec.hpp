@@ -120,12 +120,9 @@ void read_member(T& out, const member_field<T, M>& f, const boost::json::value& 
     }
 }
 
+// An optional member is unset, any other takes its default.
 template <class T, class M>
-void reset_missing_member(T& out, const member_field<T, M>& f, json_path& path) {
-    if (f.flags & required) {
-        path.push(f.name);
-        fail(path, "missing");
-    }
+void reset_member(T& out, const member_field<T, M>& f) {
     if constexpr (is_optional<M>::value) {
         (out.*(f.ptr)).reset();
     } else {
@@ -133,8 +130,44 @@ void reset_missing_member(T& out, const member_field<T, M>& f, json_path& path) 
     }
 }
 
+template <class T, class M>
+void reset_missing_member(T& out, const member_field<T, M>& f, json_path& path) {
+    if (f.flags & required) {
+        path.push(f.name);
+        fail(path, "missing");
+    }
+    reset_member(out, f);
+}
+
+// Resets every member of the type's table that `filled` does not name, and the unknown ones:
+// for a decoder that fills `filled` itself and reuses the object. Driven by the table, so a
+// member added to the type is reset too.
+template <class T>
+void reset_members_except(T& out, std::initializer_list<std::string_view> filled) {
+    fields(static_cast<T*>(nullptr), [&](const auto& f) {
+        if constexpr (!std::is_same_v<std::decay_t<decltype(f)>, tag_field>) {
+            if (std::find(filled.begin(), filled.end(), f.name) == filled.end())
+                reset_member(out, f);
+        }
+        return false;
+    });
+    out.extra.clear();
+}
+
+// The number of entries of a type's table.
+template <class T>
+constexpr unsigned field_count() {
+    unsigned n = 0;
+    fields(static_cast<T*>(nullptr), [&](const auto&) {
+        ++n;
+        return false;
+    });
+    return n;
+}
+
 template <class T>
 void read_object(T& out, const boost::json::value& jv, json_path& path) {
+    static_assert(field_count<T>() <= 64, "read_object records the members seen in 64 bits");
     const boost::json::object* obj = jv.if_object();
     if (obj == nullptr) fail_type(path, "object", jv);
     out.extra.clear();
