@@ -231,6 +231,17 @@ private:
     bool request_sent_;
 };
 
+namespace detail {
+// The two failures every layer reports the same way. `where` prefixes the message (a transport
+// names the exchange, "POST http://host:port/path: ").
+inline transport_error cancelled(bool request_sent, const std::string& where = "") {
+    return transport_error(transport_error_kind::cancelled, where + "call cancelled", request_sent);
+}
+inline transport_error total_timeout_expired(const std::string& where = "") {
+    return transport_error(transport_error_kind::timeout, where + "total timeout expired");
+}
+}  // namespace detail
+
 /// The server's answer broke the protocol: malformed JSON, a value of the wrong type (path()
 /// names where, e.g. "choices[0].message.tool_calls[1].function.name"), a malformed event
 /// stream, an oversized event, or a stream that ended before `[DONE]` (then

@@ -185,8 +185,7 @@ public:
     void send(const http_request& request, response_handler& handler) {
         using clock = std::chrono::steady_clock;
         const url_parts url = parse_url(request.url);
-        if (request.stop.stop_requested())
-            throw transport_error(transport_error_kind::cancelled, "call cancelled", false);
+        if (request.stop.stop_requested()) throw detail::cancelled(false);
         std::unique_ptr<connection> conn = acquire(url);
 
         const auto start = clock::now();
@@ -270,10 +269,9 @@ public:
         // An aborted exchange may look complete to cpp-httplib (a close-delimited body ends when
         // the socket is shut down): what aborted it decides, and the connection is not reused.
         if (request.stop.stop_requested() || (aborted && !deadline_passed)) {
-            throw transport_error(transport_error_kind::cancelled, what + "cancelled", head_seen);
+            throw detail::cancelled(head_seen, what);
         }
-        if (deadline_passed)
-            throw transport_error(transport_error_kind::timeout, what + "total timeout expired");
+        if (deadline_passed) throw detail::total_timeout_expired(what);
         if (ok && !head_seen) {  // httplib skips the head callback for bodiless answers (204)
             response_head head{res.status, {}};
             for (const auto& [name, value] : res.headers) head.headers.add(name, value);

@@ -193,8 +193,7 @@ private:
         const bool times_out = d >= bound;
         const milliseconds slept = times_out ? bound : d;
         if (slept.count() > 0) detail::interruptible_sleep(slept, request.stop);
-        if (request.stop.stop_requested())
-            throw transport_error(transport_error_kind::cancelled, "cancelled");
+        if (request.stop.stop_requested()) throw detail::cancelled(true);
         if (times_out && d.count() > 0)
             throw transport_error(transport_error_kind::timeout, "mock_transport: timed out");
     }

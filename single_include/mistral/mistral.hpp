@@ -667,6 +667,17 @@ private:
     bool request_sent_;
 };
 
+namespace detail {
+// The two failures every layer reports the same way. `where` prefixes the message (a transport
+// names the exchange, "POST http://host:port/path: ").
+inline transport_error cancelled(bool request_sent, const std::string& where = "") {
+    return transport_error(transport_error_kind::cancelled, where + "call cancelled", request_sent);
+}
+inline transport_error total_timeout_expired(const std::string& where = "") {
+    return transport_error(transport_error_kind::timeout, where + "total timeout expired");
+}
+}  // namespace detail
+
 /// The server's answer broke the protocol: malformed JSON, a value of the wrong type (path()
 /// names where, e.g. "choices[0].message.tool_calls[1].function.name"), a malformed event
 /// stream, an oversized event, or a stream that ended before `[DONE]` (then
@@ -4972,8 +4983,7 @@ void client_engine<Unused>::sleep(const client_options& options, std::chrono::mi
     } else {
         interruptible_sleep(wait, stop);
     }
-    if (stop.stop_requested())
-        throw transport_error(transport_error_kind::cancelled, "call cancelled");
+    if (stop.stop_requested()) throw cancelled(false);
 }
 
 template <class Unused>
@@ -5004,10 +5014,9 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
     };
 
     for (int attempt = 1;; ++attempt) {
-        if (call.stop.stop_requested())
-            throw transport_error(transport_error_kind::cancelled, "call cancelled");
+        if (call.stop.stop_requested()) throw cancelled(false);
         if (deadline && now(options) >= *deadline) {
-            throw transport_error(transport_error_kind::timeout, "total timeout expired");
+            throw total_timeout_expired();
         }
         log(options, sanitize,
             "POST " + http.url + (streaming ? " (stream)" : "") + ", attempt " +
@@ -5026,7 +5035,7 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
         // body, for one, simply ends when its socket is shut down).
         if (call.stop.stop_requested() && !sink.completed() &&
             (!failure || failure->kind() != transport_error_kind::cancelled)) {
-            failure.emplace(transport_error_kind::cancelled, "call cancelled", true);
+            failure.emplace(cancelled(true));
         }
         if (failure) {
             log(options, sanitize,
@@ -5546,8 +5555,7 @@ public:
     void send(const http_request& request, response_handler& handler) {
         using clock = std::chrono::steady_clock;
         const url_parts url = parse_url(request.url);
-        if (request.stop.stop_requested())
-            throw transport_error(transport_error_kind::cancelled, "call cancelled", false);
+        if (request.stop.stop_requested()) throw detail::cancelled(false);
         std::unique_ptr<connection> conn = acquire(url);
 
         const auto start = clock::now();
@@ -5631,10 +5639,9 @@ public:
         // An aborted exchange may look complete to cpp-httplib (a close-delimited body ends when
         // the socket is shut down): what aborted it decides, and the connection is not reused.
         if (request.stop.stop_requested() || (aborted && !deadline_passed)) {
-            throw transport_error(transport_error_kind::cancelled, what + "cancelled", head_seen);
+            throw detail::cancelled(head_seen, what);
         }
-        if (deadline_passed)
-            throw transport_error(transport_error_kind::timeout, what + "total timeout expired");
+        if (deadline_passed) throw detail::total_timeout_expired(what);
         if (ok && !head_seen) {  // httplib skips the head callback for bodiless answers (204)
             response_head head{res.status, {}};
             for (const auto& [name, value] : res.headers) head.headers.add(name, value);
@@ -6075,8 +6082,7 @@ private:
         const bool times_out = d >= bound;
         const milliseconds slept = times_out ? bound : d;
         if (slept.count() > 0) detail::interruptible_sleep(slept, request.stop);
-        if (request.stop.stop_requested())
-            throw transport_error(transport_error_kind::cancelled, "cancelled");
+        if (request.stop.stop_requested()) throw detail::cancelled(true);
         if (times_out && d.count() > 0)
             throw transport_error(transport_error_kind::timeout, "mock_transport: timed out");
     }

@@ -536,8 +536,7 @@ void client_engine<Unused>::sleep(const client_options& options, std::chrono::mi
     } else {
         interruptible_sleep(wait, stop);
     }
-    if (stop.stop_requested())
-        throw transport_error(transport_error_kind::cancelled, "call cancelled");
+    if (stop.stop_requested()) throw cancelled(false);
 }
 
 template <class Unused>
@@ -568,10 +567,9 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
     };
 
     for (int attempt = 1;; ++attempt) {
-        if (call.stop.stop_requested())
-            throw transport_error(transport_error_kind::cancelled, "call cancelled");
+        if (call.stop.stop_requested()) throw cancelled(false);
         if (deadline && now(options) >= *deadline) {
-            throw transport_error(transport_error_kind::timeout, "total timeout expired");
+            throw total_timeout_expired();
         }
         log(options, sanitize,
             "POST " + http.url + (streaming ? " (stream)" : "") + ", attempt " +
@@ -590,7 +588,7 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
         // body, for one, simply ends when its socket is shut down).
         if (call.stop.stop_requested() && !sink.completed() &&
             (!failure || failure->kind() != transport_error_kind::cancelled)) {
-            failure.emplace(transport_error_kind::cancelled, "call cancelled", true);
+            failure.emplace(cancelled(true));
         }
         if (failure) {
             log(options, sanitize,
