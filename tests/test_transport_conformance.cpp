@@ -63,7 +63,6 @@ http_request request_to(const std::string& base_url) {
 }
 
 struct mock_adapter {
-    static constexpr const char* name = "mock_transport";
     testing::mock_transport transport;
 
     void serve(const answer& a) {
@@ -84,7 +83,6 @@ struct mock_adapter {
 };
 
 struct httplib_adapter {
-    static constexpr const char* name = "httplib_transport";
     std::mutex mutex;
     std::vector<answer> answers;
     std::vector<std::string> requests;
