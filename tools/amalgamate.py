@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates single_include/mistral/mistral.hpp, and its separate-compilation counterpart
+"""tools/amalgamate.py: generates single_include/mistral/mistral.hpp, and its separate-compilation counterpart
 single_include/mistral/src.hpp, from include/mistral/.
 
 Our own headers are inlined once each, in the order the umbrella headers include them; every
@@ -34,7 +34,11 @@ def version():
     return re.search(r'#define MISTRAL_CPP_VERSION_STRING "([^"]+)"', text).group(1)
 
 
-def inline(name, seen, out):
+def inline(name, seen, out, deferred=None):
+    """Inlines include/mistral/<name> and what it includes, each file once. With `deferred` (the
+    umbrella file), a block `#ifndef MISTRAL_SEPARATE_COMPILATION` of includes (a header's impl/
+    definitions) is not inlined where it is: its files are appended to `deferred`, for the end of
+    the umbrella file and for src.hpp."""
     if name in seen:
         return
     seen.add(name)
@@ -53,7 +57,22 @@ def inline(name, seen, out):
         body.clear()
 
     code_started = False
-    for line in path.read_text().splitlines():
+    lines = path.read_text().splitlines()
+    skip_until = -1
+    for i, line in enumerate(lines):
+        if i <= skip_until:
+            continue
+        if deferred is not None and line.strip() == "#ifndef MISTRAL_SEPARATE_COMPILATION":
+            end = next(j for j in range(i, len(lines)) if lines[j].strip() == "#endif")
+            block = [l for l in lines[i + 1:end] if l.strip()]
+            if block and all(LOCAL_INCLUDE.match(l) for l in block):
+                for l in block:
+                    included = (path.parent / LOCAL_INCLUDE.match(l).group(1)).resolve()
+                    rel = included.relative_to(SOURCE.resolve()).as_posix()
+                    if rel not in deferred:
+                        deferred.append(rel)
+                skip_until = end
+                continue
         match = LOCAL_INCLUDE.match(line)
         if match:
             # Quoted includes are relative to the including header, as the compiler reads them.
@@ -62,7 +81,7 @@ def inline(name, seen, out):
                 # An include after code (a header's impl/ part) stays where it is.
                 emit()
                 title = f"// ---- mistral/{name} (continued) "
-            inline(included.as_posix(), seen, out)  # dependencies first
+            inline(included.as_posix(), seen, out, deferred)  # dependencies first
         elif line.strip() not in FILE_BOILERPLATE:
             body.append(line)
             stripped = line.strip()
@@ -89,8 +108,17 @@ def generate():
         "",
     ]
     seen = set()
+    deferred = []
     for entry in ENTRY_POINTS:
-        inline(entry, seen, out)
+        inline(entry, seen, out, deferred)
+    # The definitions that separate compilation keeps out of users' translation units: at the
+    # end here, and again in src.hpp, which is their one translation unit then.
+    declared_only = set(seen)
+    out.append("#ifndef MISTRAL_SEPARATE_COMPILATION")
+    for name in deferred:
+        inline(name, seen, out, deferred)
+    out.append("#endif  // MISTRAL_SEPARATE_COMPILATION")
+    out.append("")
     # src.hpp goes into its own generated file; everything it includes is in this one.
     src = [
         "// mistral-cpp " + version() + ": the one-time implementation for separate compilation,",
@@ -101,11 +129,12 @@ def generate():
         '#include "mistral.hpp"',
         "",
     ]
-    inline("src.hpp", seen, src)
+    src_seen = set(declared_only)
+    inline("src.hpp", src_seen, src)
     unused = sorted(
         p.relative_to(SOURCE).as_posix()
         for p in SOURCE.rglob("*.hpp")
-        if p.relative_to(SOURCE).as_posix() not in seen
+        if p.relative_to(SOURCE).as_posix() not in seen | src_seen
     )
     if unused:
         sys.exit("amalgamate: headers reached by no entry point: " + ", ".join(unused))

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "detail/config.hpp"
+#include "detail/function_ref.hpp"
 #include "error.hpp"
 #include "http.hpp"
 #include "retry.hpp"
@@ -122,11 +123,28 @@ struct call_options {
     bool accumulate = true;
 };
 
-MISTRAL_NAMESPACE_END
+namespace detail {
+using send_function = function_ref<void(const http_request&, response_handler&)>;
+using chunk_function = function_ref<bool(const chat_chunk&)>;
 
-#include "impl/client_engine.hpp"
-
-MISTRAL_NAMESPACE_BEGIN
+// What basic_client runs, over a transport and a callback of any type: the engine, defined in
+// impl/client_engine.hpp. Templates only so that a translation unit compiles the engine when it
+// calls a client; with MISTRAL_SEPARATE_COMPILATION no translation unit but src.hpp's does.
+template <class Unused = void>
+chat_response run_chat(const client_options& options, send_function send,
+                       const chat_request& request, const call_options& call);
+template <class Unused = void>
+chat_response run_stream(const client_options& options, send_function send,
+                         const chat_request& request, chunk_function on_chunk,
+                         const call_options& call);
+#ifdef MISTRAL_SEPARATE_COMPILATION
+extern template chat_response run_chat<>(const client_options&, send_function, const chat_request&,
+                                         const call_options&);
+extern template chat_response run_stream<>(const client_options&, send_function,
+                                           const chat_request&, chunk_function,
+                                           const call_options&);
+#endif
+}  // namespace detail
 
 /// The client: chat() and stream() against the Mistral Chat Completion API over a Transport
 /// (see transport.hpp). `mistral::client` is basic_client<httplib_transport> (mistral.hpp).
@@ -158,7 +176,7 @@ public:
     /// (connect, TLS, timeout, reset, cancelled), protocol_error (a malformed answer).
     chat_response chat(const chat_request& request, const call_options& call = {}) {
         auto send = [this](const http_request& r, response_handler& h) { transport_.send(r, h); };
-        return detail::client_engine<>::chat(options_, send, request, call);
+        return detail::run_chat(options_, send, request, call);
     }
 
     /// Sends a streaming request (always with `"stream": true`) and calls on_chunk for every
@@ -188,7 +206,7 @@ public:
             }
         };
         auto send = [this](const http_request& r, response_handler& h) { transport_.send(r, h); };
-        return detail::client_engine<>::stream(options_, send, request, forward, call);
+        return detail::run_stream(options_, send, request, forward, call);
     }
 
     /// The transport, e.g. to inspect a mock.
@@ -210,3 +228,7 @@ private:
 };
 
 MISTRAL_NAMESPACE_END
+
+#ifndef MISTRAL_SEPARATE_COMPILATION
+#include "impl/client_engine.hpp"
+#endif

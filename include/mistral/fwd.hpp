@@ -63,8 +63,7 @@ class any_transport;
 
 // retry.hpp, stream.hpp, client.hpp
 struct retry_policy;
-template <class Unused>
-class basic_stream_accumulator;
+class stream_accumulator;
 struct client_options;
 struct call_options;
 

@@ -9,8 +9,10 @@
 //      (CMake: target_compile_definitions(app PRIVATE MISTRAL_SEPARATE_COMPILATION));
 //   2. include this header in exactly one .cpp file.
 //
-// That file then holds the client engine and the conversions of the API's main types, and every
-// other translation unit only declares them (as Boost.JSON's own src.hpp does).
+// That file then holds the client engine, the default transport and the conversions of the API's
+// main types, and every other translation unit only declares them (as Boost.JSON's own src.hpp
+// does): they do not parse the engine, the chunk decoder or httplib.h. A program without
+// cpp-httplib (a custom transport only) gets everything but the default transport.
 #pragma once
 
 #include "core.hpp"
@@ -21,10 +23,20 @@
     "<mistral/src.hpp> is for MISTRAL_SEPARATE_COMPILATION builds: define it for every translation unit"
 #endif
 
+#include "impl/client_engine.hpp"
+#include "impl/stream_accumulator.hpp"
+#if __has_include(<httplib.h>)
+#include "httplib_transport.hpp"
+#include "impl/httplib_transport.hpp"
+#endif
+
 MISTRAL_NAMESPACE_BEGIN
 
-template class detail::client_engine<void>;
-
+template chat_response detail::run_chat<>(const client_options&, detail::send_function,
+                                          const chat_request&, const call_options&);
+template chat_response detail::run_stream<>(const client_options&, detail::send_function,
+                                            const chat_request&, detail::chunk_function,
+                                            const call_options&);
 template void tag_invoke<chat_request>(const boost::json::value_from_tag&, boost::json::value&,
                                        const chat_request&);
 template void tag_invoke<chat_response>(const boost::json::value_from_tag&, boost::json::value&,

@@ -59,6 +59,40 @@ private:
     std::size_t limit_;
 };
 
+namespace detail {
+
+// A field of the block being parsed: a view into the fed bytes while it can be, a copy of its
+// own once it must outlive them (the feed ends) or grow (several data lines). The copy's
+// capacity is kept, so a warm parser does not allocate.
+class view_or_copy {
+public:
+    void point_to(std::string_view bytes) noexcept {
+        view_ = bytes;
+        owned_ = false;
+    }
+    // Copies the viewed bytes (once) and returns the copy, to keep or to append to.
+    std::string& own() {
+        if (!owned_) {
+            copy_.assign(view_);
+            owned_ = true;
+        }
+        return copy_;
+    }
+    std::string_view get() const noexcept { return owned_ ? std::string_view(copy_) : view_; }
+    void clear() noexcept {
+        view_ = {};
+        copy_.clear();
+        owned_ = false;
+    }
+
+private:
+    std::string_view view_;
+    std::string copy_;
+    bool owned_ = false;
+};
+
+}  // namespace detail
+
 /// The incremental event-stream parser.
 ///
 /// Feed it the body of a `text/event-stream` response in pieces of any size; it calls back once
@@ -124,14 +158,8 @@ public:
             p = after_line_end(eol, end);
         }
         // Views into this feed (or into carry_) die with it: keep an incomplete event's fields.
-        if (has_data_ && !data_owned_) {
-            data_.assign(data_view_);
-            data_owned_ = true;
-        }
-        if (!type_owned_) {
-            type_.assign(type_view_);
-            type_owned_ = true;
-        }
+        if (has_data_) data_.own();
+        type_.own();
         if (tail != nullptr) start_partial(tail, end);
     }
 
@@ -284,8 +312,7 @@ private:
                 break;
             case 5:
                 if (name == "event") {
-                    type_view_ = value;
-                    type_owned_ = false;
+                    type_.point_to(value);
                 } else if (name == "retry") {
                     set_retry(value);
                 }
@@ -298,17 +325,13 @@ private:
     void append_data(std::string_view value) {
         if (!has_data_) {
             has_data_ = true;
-            data_view_ = value;
-            data_owned_ = false;
+            data_.point_to(value);
             return;
         }
-        if (!data_owned_) {
-            data_.assign(data_view_);
-            data_owned_ = true;
-        }
-        if (data_.size() + 1 + value.size() > max_size_) throw size_limit_error(max_size_);
-        data_.push_back('\n');
-        data_.append(value);
+        std::string& joined = data_.own();
+        if (joined.size() + 1 + value.size() > max_size_) throw size_limit_error(max_size_);
+        joined.push_back('\n');
+        joined.append(value);
     }
 
     void set_retry(std::string_view value) noexcept {
@@ -340,30 +363,24 @@ private:
 
     // The event of the current block, as dispatch() hands it out.
     event block_event() const noexcept {
-        const std::string_view type = type_owned_ ? std::string_view(type_) : type_view_;
-        return {type.empty() ? std::string_view("message") : type,
-                data_owned_ ? std::string_view(data_) : data_view_, last_id_, block_retry_};
+        const std::string_view type = type_.get();
+        return {type.empty() ? std::string_view("message") : type, data_.get(), last_id_,
+                block_retry_};
     }
 
     void clear_block() noexcept {
         has_data_ = false;
-        data_owned_ = false;
-        data_view_ = {};
         data_.clear();
-        type_view_ = {};
-        type_owned_ = false;
         type_.clear();
         block_retry_.reset();
         block_started_ = false;
     }
 
     std::size_t max_size_;
-    std::string carry_;  // the part of a line that straddles feeds
-    std::string data_;   // joined data, when it cannot be a view
-    std::string type_;   // event type, when it cannot be a view
+    std::string carry_;          // the part of a line that straddles feeds
+    detail::view_or_copy data_;  // the joined data of the current block
+    detail::view_or_copy type_;  // its event type
     std::string last_id_;
-    std::string_view data_view_;
-    std::string_view type_view_;
     std::optional<std::uint64_t> block_retry_;
     std::optional<std::uint64_t> last_retry_;
     int bom_matched_ = 0;
@@ -371,8 +388,6 @@ private:
     bool discard_partial_ = false;
     bool skip_lf_ = false;
     bool has_data_ = false;
-    bool data_owned_ = false;
-    bool type_owned_ = false;
     bool block_started_ = false;
 };
 

@@ -51,6 +51,57 @@
     }                         \
     }
 
+// The library's functions that are not templates are declared MISTRAL_DECL: inline in a
+// header-only build, where every translation unit that uses them compiles them; with
+// MISTRAL_SEPARATE_COMPILATION, declared only, and defined once by <mistral/src.hpp> (as
+// Boost.JSON's BOOST_JSON_DECL does). Their definitions are in impl/, which a header includes at
+// its end unless MISTRAL_SEPARATE_COMPILATION is defined.
+#ifdef MISTRAL_SEPARATE_COMPILATION
+#define MISTRAL_DECL
+#else
+#define MISTRAL_DECL inline
+#endif
+
+// ---- mistral/detail/function_ref.hpp ------------------------------------------------------------
+// mistral/detail/function_ref.hpp: a non-owning reference to a callable (as C++26's
+// std::function_ref). Standard library only.
+
+#include <functional>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+// A non-owning reference to a callable. The client engine takes the transport and the chunk
+// callback through these, so that it does not depend on their types and can be compiled once.
+template <class Signature>
+class function_ref;
+
+template <class R, class... Args>
+class function_ref<R(Args...)> {
+public:
+    template <class F>
+    requires(!std::is_same_v<std::remove_cvref_t<F>, function_ref> &&
+             std::is_invocable_r_v<R, F&, Args...>) function_ref(F& f)
+    noexcept  // NOLINT(google-explicit-constructor)
+        : object_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
+          call_([](void* object, Args... args) -> R {
+              return std::invoke(*static_cast<F*>(object), std::forward<Args>(args)...);
+          }) {}
+
+    R operator()(Args... args) const { return call_(object_, std::forward<Args>(args)...); }
+
+private:
+    void* object_;
+    R (*call_)(void*, Args...);
+};
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
+
 // ---- mistral/fwd.hpp ----------------------------------------------------------------------------
 // mistral/fwd.hpp: forward declarations of the public types, for headers that only name them.
 // Includes nothing.
@@ -114,8 +165,7 @@ class any_transport;
 
 // retry.hpp, stream.hpp, client.hpp
 struct retry_policy;
-template <class Unused>
-class basic_stream_accumulator;
+class stream_accumulator;
 struct client_options;
 struct call_options;
 
@@ -966,6 +1016,40 @@ private:
     std::size_t limit_;
 };
 
+namespace detail {
+
+// A field of the block being parsed: a view into the fed bytes while it can be, a copy of its
+// own once it must outlive them (the feed ends) or grow (several data lines). The copy's
+// capacity is kept, so a warm parser does not allocate.
+class view_or_copy {
+public:
+    void point_to(std::string_view bytes) noexcept {
+        view_ = bytes;
+        owned_ = false;
+    }
+    // Copies the viewed bytes (once) and returns the copy, to keep or to append to.
+    std::string& own() {
+        if (!owned_) {
+            copy_.assign(view_);
+            owned_ = true;
+        }
+        return copy_;
+    }
+    std::string_view get() const noexcept { return owned_ ? std::string_view(copy_) : view_; }
+    void clear() noexcept {
+        view_ = {};
+        copy_.clear();
+        owned_ = false;
+    }
+
+private:
+    std::string_view view_;
+    std::string copy_;
+    bool owned_ = false;
+};
+
+}  // namespace detail
+
 /// The incremental event-stream parser.
 ///
 /// Feed it the body of a `text/event-stream` response in pieces of any size; it calls back once
@@ -1031,14 +1115,8 @@ public:
             p = after_line_end(eol, end);
         }
         // Views into this feed (or into carry_) die with it: keep an incomplete event's fields.
-        if (has_data_ && !data_owned_) {
-            data_.assign(data_view_);
-            data_owned_ = true;
-        }
-        if (!type_owned_) {
-            type_.assign(type_view_);
-            type_owned_ = true;
-        }
+        if (has_data_) data_.own();
+        type_.own();
         if (tail != nullptr) start_partial(tail, end);
     }
 
@@ -1191,8 +1269,7 @@ private:
                 break;
             case 5:
                 if (name == "event") {
-                    type_view_ = value;
-                    type_owned_ = false;
+                    type_.point_to(value);
                 } else if (name == "retry") {
                     set_retry(value);
                 }
@@ -1205,17 +1282,13 @@ private:
     void append_data(std::string_view value) {
         if (!has_data_) {
             has_data_ = true;
-            data_view_ = value;
-            data_owned_ = false;
+            data_.point_to(value);
             return;
         }
-        if (!data_owned_) {
-            data_.assign(data_view_);
-            data_owned_ = true;
-        }
-        if (data_.size() + 1 + value.size() > max_size_) throw size_limit_error(max_size_);
-        data_.push_back('\n');
-        data_.append(value);
+        std::string& joined = data_.own();
+        if (joined.size() + 1 + value.size() > max_size_) throw size_limit_error(max_size_);
+        joined.push_back('\n');
+        joined.append(value);
     }
 
     void set_retry(std::string_view value) noexcept {
@@ -1247,30 +1320,24 @@ private:
 
     // The event of the current block, as dispatch() hands it out.
     event block_event() const noexcept {
-        const std::string_view type = type_owned_ ? std::string_view(type_) : type_view_;
-        return {type.empty() ? std::string_view("message") : type,
-                data_owned_ ? std::string_view(data_) : data_view_, last_id_, block_retry_};
+        const std::string_view type = type_.get();
+        return {type.empty() ? std::string_view("message") : type, data_.get(), last_id_,
+                block_retry_};
     }
 
     void clear_block() noexcept {
         has_data_ = false;
-        data_owned_ = false;
-        data_view_ = {};
         data_.clear();
-        type_view_ = {};
-        type_owned_ = false;
         type_.clear();
         block_retry_.reset();
         block_started_ = false;
     }
 
     std::size_t max_size_;
-    std::string carry_;  // the part of a line that straddles feeds
-    std::string data_;   // joined data, when it cannot be a view
-    std::string type_;   // event type, when it cannot be a view
+    std::string carry_;          // the part of a line that straddles feeds
+    detail::view_or_copy data_;  // the joined data of the current block
+    detail::view_or_copy type_;  // its event type
     std::string last_id_;
-    std::string_view data_view_;
-    std::string_view type_view_;
     std::optional<std::uint64_t> block_retry_;
     std::optional<std::uint64_t> last_retry_;
     int bom_matched_ = 0;
@@ -1278,8 +1345,6 @@ private:
     bool discard_partial_ = false;
     bool skip_lf_ = false;
     bool has_data_ = false;
-    bool data_owned_ = false;
-    bool type_owned_ = false;
     bool block_started_ = false;
 };
 
@@ -2475,72 +2540,112 @@ struct call_options {
     bool accumulate = true;
 };
 
-MISTRAL_NAMESPACE_END
-
-
-// ---- mistral/detail/function_ref.hpp ------------------------------------------------------------
-// mistral/detail/function_ref.hpp: a non-owning reference to a callable (as C++26's
-// std::function_ref). Standard library only.
-
-#include <functional>
-#include <memory>
-#include <type_traits>
-#include <utility>
-
-
-MISTRAL_NAMESPACE_BEGIN
 namespace detail {
+using send_function = function_ref<void(const http_request&, response_handler&)>;
+using chunk_function = function_ref<bool(const chat_chunk&)>;
 
-// A non-owning reference to a callable. The client engine takes the transport and the chunk
-// callback through these, so that it does not depend on their types and can be compiled once.
-template <class Signature>
-class function_ref;
+// What basic_client runs, over a transport and a callback of any type: the engine, defined in
+// impl/client_engine.hpp. Templates only so that a translation unit compiles the engine when it
+// calls a client; with MISTRAL_SEPARATE_COMPILATION no translation unit but src.hpp's does.
+template <class Unused = void>
+chat_response run_chat(const client_options& options, send_function send,
+                       const chat_request& request, const call_options& call);
+template <class Unused = void>
+chat_response run_stream(const client_options& options, send_function send,
+                         const chat_request& request, chunk_function on_chunk,
+                         const call_options& call);
+#ifdef MISTRAL_SEPARATE_COMPILATION
+extern template chat_response run_chat<>(const client_options&, send_function, const chat_request&,
+                                         const call_options&);
+extern template chat_response run_stream<>(const client_options&, send_function,
+                                           const chat_request&, chunk_function,
+                                           const call_options&);
+#endif
+}  // namespace detail
 
-template <class R, class... Args>
-class function_ref<R(Args...)> {
+/// The client: chat() and stream() against the Mistral Chat Completion API over a Transport
+/// (see transport.hpp). `mistral::client` is basic_client<httplib_transport> (mistral.hpp).
+///
+/// Thread safety: chat() and stream() may be called concurrently on one client when its
+/// transport's send() may be (the default transport keeps a pool of connections, so it may).
+/// Every call does its work on the calling thread (the default transport's one exception, a
+/// deadline watchdog on cpp-httplib older than 0.19, is described in httplib_transport.hpp).
+template <transport Transport>
+class basic_client {
 public:
-    template <class F>
-    requires(!std::is_same_v<std::remove_cvref_t<F>, function_ref> &&
-             std::is_invocable_r_v<R, F&, Args...>) function_ref(F& f)
-    noexcept  // NOLINT(google-explicit-constructor)
-        : object_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
-          call_([](void* object, Args... args) -> R {
-              return std::invoke(*static_cast<F*>(object), std::forward<Args>(args)...);
-          }) {}
+    /// A client with every option at its default (API key from MISTRAL_API_KEY).
+    basic_client() : basic_client(client_options{}) {}
 
-    R operator()(Args... args) const { return call_(object_, std::forward<Args>(args)...); }
+    /// A client with these options. The transport is built from options.transport when it can
+    /// be, else default-constructed.
+    explicit basic_client(client_options options)
+        : options_(std::move(options)), transport_(make_transport(options_.transport)) {}
+
+    /// A client over a transport you constructed (a custom one, or a mock).
+    basic_client(client_options options, Transport transport)
+        : options_(std::move(options)), transport_(std::move(transport)) {}
+
+    /// Sends a non-streaming request and returns the completion. `response.http` carries the
+    /// status, headers, request id and rate limits. Retries per the retry policy.
+    ///
+    /// Throws usage_error (nothing sent: no API key, empty model or messages, stream set, a
+    /// value that cannot be sent), api_error (the API answered with an error), transport_error
+    /// (connect, TLS, timeout, reset, cancelled), protocol_error (a malformed answer).
+    chat_response chat(const chat_request& request, const call_options& call = {}) {
+        auto send = [this](const http_request& r, response_handler& h) { transport_.send(r, h); };
+        return detail::run_chat(options_, send, request, call);
+    }
+
+    /// Sends a streaming request (always with `"stream": true`) and calls on_chunk for every
+    /// chunk as it arrives; returns the chunks folded into one response (see
+    /// stream_accumulator). on_chunk takes `const chat_chunk&` and returns void, or bool:
+    /// returning false stops the stream early, which is not an error (the connection is
+    /// released, the client stays usable, and the response folded so far is returned).
+    ///
+    /// Throws like chat(), plus: a stream that ends before `[DONE]` is a protocol_error, and an
+    /// error event inside the stream is an api_error; when chunks had arrived, the exception's
+    /// partial_response() holds them. Exceptions thrown by on_chunk propagate. Nothing is
+    /// retried once a chunk reached on_chunk.
+    template <class OnChunk>
+    chat_response stream(const chat_request& request, OnChunk&& on_chunk,
+                         const call_options& call = {}) {
+        static_assert(std::is_invocable_v<OnChunk&, const chat_chunk&>,
+                      "the stream callback must be callable with const mistral::chat_chunk&");
+        using result = std::invoke_result_t<OnChunk&, const chat_chunk&>;
+        static_assert(std::is_void_v<result> || std::is_same_v<result, bool>,
+                      "the stream callback must return void or bool (false stops the stream)");
+        auto forward = [&on_chunk](const chat_chunk& chunk) -> bool {
+            if constexpr (std::is_same_v<result, bool>) {
+                return std::invoke(on_chunk, chunk);
+            } else {
+                std::invoke(on_chunk, chunk);
+                return true;
+            }
+        };
+        auto send = [this](const http_request& r, response_handler& h) { transport_.send(r, h); };
+        return detail::run_stream(options_, send, request, forward, call);
+    }
+
+    /// The transport, e.g. to inspect a mock.
+    Transport& transport() noexcept { return transport_; }
+    /// The options the client was made with.
+    const client_options& options() const noexcept { return options_; }
 
 private:
-    void* object_;
-    R (*call_)(void*, Args...);
+    static Transport make_transport(const transport_options& options) {
+        if constexpr (std::is_constructible_v<Transport, const transport_options&>) {
+            return Transport(options);
+        } else {
+            return Transport();
+        }
+    }
+
+    client_options options_;
+    Transport transport_;
 };
 
-}  // namespace detail
 MISTRAL_NAMESPACE_END
 
-// ---- mistral/detail/sleep.hpp -------------------------------------------------------------------
-// mistral/detail/sleep.hpp: the sleep of retry waits, which ends as soon as the call is
-// cancelled. Standard library only.
-
-#include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <stop_token>
-
-
-MISTRAL_NAMESPACE_BEGIN
-namespace detail {
-
-// Sleeps for d unless stop is requested first.
-inline void interruptible_sleep(std::chrono::milliseconds d, std::stop_token stop) {
-    std::mutex m;
-    std::condition_variable_any cv;
-    std::unique_lock lock(m);
-    cv.wait_for(lock, stop, d, [] { return false; });
-}
-
-}  // namespace detail
-MISTRAL_NAMESPACE_END
 
 // ---- mistral/detail/utf8.hpp --------------------------------------------------------------------
 // mistral/detail/utf8.hpp: UTF-8 validation of the text the client sends (the API rejects a
@@ -3818,40 +3923,20 @@ MISTRAL_NAMESPACE_BEGIN
 ///     mistral::stream_accumulator acc;
 ///     acc.add(chunk);                       // for every chunk, in order
 ///     mistral::chat_response r = acc.response();
-///
-/// (A template only so that a translation unit that does not use it does not compile it.)
-template <class Unused = void>
-class basic_stream_accumulator {
+class stream_accumulator {
 public:
     /// An accumulator that folds everything; with keep_content false it keeps only what does
     /// not grow with the stream (ids, usage, finish reasons, unknown members of chunks and
     /// choices), so its memory stays flat however long the stream is.
-    explicit basic_stream_accumulator(bool keep_content = true) : keep_content_(keep_content) {}
+    explicit stream_accumulator(bool keep_content = true) : keep_content_(keep_content) {}
 
     /// Folds one chunk in.
-    void add(const chat_chunk& chunk) {
-        if (chunks_++ == 0) {
-            response_.id = chunk.id;
-            response_.object = "chat.completion";
-            response_.model = chunk.model;
-            response_.created = chunk.created.value_or(0);
-        }
-        for (const auto& kv : chunk.extra) response_.extra.insert_or_assign(kv.key(), kv.value());
-        if (chunk.usage) response_.usage = *chunk.usage;
-        for (const chunk_choice& c : chunk.choices) {
-            fold(choice_at(c.index), c, keep_content_);
-            if (keep_content_) folded_size_ += piece_size(c.delta);
-        }
-    }
+    MISTRAL_DECL void add(const chat_chunk& chunk);
 
     /// The response folded so far.
     const chat_response& response() const noexcept { return response_; }
     /// Moves the response out; the accumulator is then empty.
-    chat_response take() {
-        chunks_ = 0;
-        folded_size_ = 0;
-        return std::exchange(response_, chat_response{});
-    }
+    MISTRAL_DECL chat_response take();
     /// Number of chunks folded.
     std::size_t chunk_count() const noexcept { return chunks_; }
     /// An estimate of the memory the folded content takes, in bytes: the text, thinking,
@@ -3862,176 +3947,30 @@ public:
 private:
     // The choices stay in index order, as a non-streamed response lists them, whatever order
     // their first pieces arrive in.
-    chat_choice& choice_at(std::int64_t index) {
-        auto& choices = response_.choices;
-        auto at = choices.begin();
-        while (at != choices.end() && at->index < index) ++at;
-        if (at != choices.end() && at->index == index) return *at;
-        folded_size_ += sizeof(chat_choice);
-        chat_choice& added = *choices.emplace(at);
-        added.index = index;
-        return added;
-    }
+    MISTRAL_DECL chat_choice& choice_at(std::int64_t index);
 
     // What folding a delta adds, roughly: its strings, and a fixed cost for each element.
-    static std::size_t piece_size(const delta_message& d) {
-        constexpr std::size_t element = 64;
-        constexpr std::size_t opaque = 256;  // a chunk or member that is not text
-        std::size_t n = 0;
-        auto text = [](const std::optional<std::string>& s) { return s ? s->size() : 0; };
-        if (d.content) {
-            if (const auto* s = std::get_if<std::string>(&*d.content)) {
-                n += s->size();
-            } else {
-                for (const content_chunk& chunk :
-                     std::get<std::vector<content_chunk>>(*d.content)) {
-                    if (const auto* t = std::get_if<text_chunk>(&chunk)) {
-                        n += element + t->text.size();
-                    } else if (const auto* th = std::get_if<thinking_chunk>(&chunk)) {
-                        n += element + th->text().size() + text(th->signature);
-                    } else {
-                        n += opaque;
-                    }
-                }
-            }
-        }
-        if (d.tool_calls) {
-            for (const tool_call_delta& call : *d.tool_calls) {
-                n += element + text(call.id) + text(call.type);
-                if (!call.function) continue;
-                n += text(call.function->name);
-                if (const auto& args = call.function->arguments) {
-                    const auto* s = std::get_if<std::string>(&*args);
-                    n += s != nullptr ? s->size() : opaque;
-                }
-            }
-        }
-        for (const auto& kv : d.extra)
-            n += element + (kv.value().is_string() ? kv.value().get_string().size() : opaque);
-        return n;
-    }
+    MISTRAL_DECL static std::size_t piece_size(const delta_message& d);
 
-    static void fold(chat_choice& into, const chunk_choice& c, bool keep_content) {
-        const delta_message& delta = c.delta;
-        if (delta.content && keep_content) append_content(into.message, *delta.content);
-        if (delta.tool_calls && keep_content) {
-            if (!into.message.tool_calls) into.message.tool_calls.emplace();
-            for (const tool_call_delta& piece : *delta.tool_calls)
-                merge_tool_call(*into.message.tool_calls, piece);
-        }
-        if (keep_content) append_members(into.message.extra, delta.extra);
-        for (const auto& kv : c.extra) into.extra.insert_or_assign(kv.key(), kv.value());
-        if (c.finish_reason) into.finish_reason = c.finish_reason;
-    }
+    MISTRAL_DECL static void fold(chat_choice& into, const chunk_choice& c, bool keep_content);
 
     // Unknown members of deltas: strings are pieces of a text (concatenated), anything else
     // replaces what came before.
-    static void append_members(boost::json::object& into, const boost::json::object& piece) {
-        for (const auto& kv : piece) {
-            auto* have = into.if_contains(kv.key());
-            if (have != nullptr && have->is_string() && kv.value().is_string()) {
-                have->get_string().append(kv.value().get_string());
-            } else {
-                into.insert_or_assign(kv.key(), kv.value());
-            }
-        }
-    }
+    MISTRAL_DECL static void append_members(boost::json::object& into,
+                                            const boost::json::object& piece);
 
-    static void append_text(std::vector<content_chunk>& list, const std::string& text) {
-        if (!list.empty()) {
-            if (auto* last = std::get_if<text_chunk>(&list.back())) {
-                last->text += text;
-                return;
-            }
-        }
-        list.push_back(text_chunk{.text = text});
-    }
+    MISTRAL_DECL static void append_text(std::vector<content_chunk>& list, const std::string& text);
 
-    static void append_chunk(std::vector<content_chunk>& list, const content_chunk& chunk) {
-        if (const auto* text = std::get_if<text_chunk>(&chunk)) {
-            append_text(list, text->text);
-            return;
-        }
-        if (const auto* thinking = std::get_if<thinking_chunk>(&chunk); thinking && !list.empty()) {
-            if (auto* last = std::get_if<thinking_chunk>(&list.back())) {
-                for (const thinking_part& part : thinking->thinking) {
-                    const auto* t = std::get_if<text_chunk>(&part);
-                    auto* prev = last->thinking.empty()
-                                     ? nullptr
-                                     : std::get_if<text_chunk>(&last->thinking.back());
-                    if (t != nullptr && prev != nullptr) {
-                        prev->text += t->text;
-                    } else {
-                        last->thinking.push_back(part);
-                    }
-                }
-                if (thinking->signature) last->signature = thinking->signature;
-                if (thinking->closed) last->closed = thinking->closed;
-                return;
-            }
-        }
-        list.push_back(chunk);
-    }
+    MISTRAL_DECL static void append_chunk(std::vector<content_chunk>& list,
+                                          const content_chunk& chunk);
 
     // String pieces concatenate; once a chunk list arrives the content becomes a list.
-    static void append_content(assistant_message& message, const content& piece) {
-        if (!message.content) {
-            message.content = piece;
-            return;
-        }
-        content& have = *message.content;
-        if (const auto* text = std::get_if<std::string>(&piece)) {
-            if (auto* s = std::get_if<std::string>(&have)) {
-                *s += *text;
-            } else if (!text->empty()) {
-                append_text(std::get<std::vector<content_chunk>>(have), *text);
-            }
-            return;
-        }
-        if (auto* s = std::get_if<std::string>(&have)) {
-            std::vector<content_chunk> list;
-            if (!s->empty()) list.push_back(text_chunk{.text = std::move(*s)});
-            have = std::move(list);
-        }
-        auto& list = std::get<std::vector<content_chunk>>(have);
-        for (const content_chunk& chunk : std::get<std::vector<content_chunk>>(piece))
-            append_chunk(list, chunk);
-    }
+    MISTRAL_DECL static void append_content(assistant_message& message, const content& piece);
 
     // A piece with the index of a call already seen continues it; any other piece starts a new
     // call. Argument strings concatenate; arguments sent as an object replace what came before.
-    static void merge_tool_call(std::vector<tool_call>& calls, const tool_call_delta& piece) {
-        tool_call* target = nullptr;
-        if (piece.index) {
-            for (auto& call : calls) {
-                if (call.index == piece.index) target = &call;
-            }
-        }
-        if (target == nullptr) {
-            target = &calls.emplace_back();
-            target->index = piece.index;
-        }
-        auto first_wins = [](std::optional<std::string>& have,
-                             const std::optional<std::string>& more) {
-            if ((!have || have->empty()) && more && !more->empty()) have = more;
-        };
-        first_wins(target->id, piece.id);
-        first_wins(target->type, piece.type);
-        append_members(target->extra, piece.extra);
-        if (!piece.function) return;
-        function_call& function = target->function;
-        if (function.name.empty() && piece.function->name) function.name = *piece.function->name;
-        if (const auto& more = piece.function->arguments) {
-            auto* have = std::get_if<std::string>(&function.arguments);
-            const auto* text = std::get_if<std::string>(&*more);
-            if (have != nullptr && text != nullptr) {
-                *have += *text;
-            } else {
-                function.arguments = *more;
-            }
-        }
-        append_members(function.extra, piece.function->extra);
-    }
+    MISTRAL_DECL static void merge_tool_call(std::vector<tool_call>& calls,
+                                             const tool_call_delta& piece);
 
     chat_response response_;
     std::size_t chunks_ = 0;
@@ -4039,11 +3978,315 @@ private:
     bool keep_content_ = true;
 };
 
-/// See basic_stream_accumulator.
-using stream_accumulator = basic_stream_accumulator<>;
+MISTRAL_NAMESPACE_END
+
+
+// ---- mistral/core.hpp ---------------------------------------------------------------------------
+// mistral/core.hpp: everything but the default transport (no httplib.h).
+//
+// Everything but the default transport: value types, JSON conversions, the SSE parser, the
+// client template, retries and the stream accumulator. Include this instead of mistral.hpp in
+// code that uses a custom transport or basic_client<any_transport>, so it never pays for
+// httplib.h.
+
+
+// ---- mistral/httplib_transport.hpp --------------------------------------------------------------
+// mistral/httplib_transport.hpp: the default transport, over cpp-httplib (+ OpenSSL for https).
+//
+// The default transport, over cpp-httplib (with OpenSSL for https). Works with Debian 12's
+// cpp-httplib 0.11.4 and with current upstream releases. Its definitions, the only code of the
+// library that includes httplib.h, are in impl/httplib_transport.hpp: with
+// MISTRAL_SEPARATE_COMPILATION they are compiled once, and other translation units never parse
+// httplib.h.
+
+#include <memory>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+namespace detail {
+struct httplib_pool;
+}  // namespace detail
+
+/// The default transport: HTTP/1.1 over cpp-httplib, HTTPS through OpenSSL.
+///
+/// - Certificate and host-name verification are always on (tls_options choose what to trust
+///   and a client certificate; nothing turns verification off). A failed verification says
+///   why, in OpenSSL's words (self-signed, expired, unknown issuer) or "host name mismatch".
+/// - Proxy from transport_options::proxy or from HTTPS_PROXY / HTTP_PROXY / NO_PROXY; https is
+///   tunnelled with CONNECT.
+/// - Keep-alive: connections are pooled per origin and reused by later calls, but only when
+///   nothing is waiting to be read on them (a late or unsolicited response is never taken as the
+///   answer to the next request); a stream that was stopped early, failed or was cancelled closes
+///   its connection instead of returning it.
+/// - Timeouts: connect and read-idle per request, clamped to the request's deadline. The
+///   deadline bounds the whole exchange: cpp-httplib's own limit where it has one (0.19+), else
+///   a watchdog thread that lives as long as the exchange, started only for a request with a
+///   deadline (client_options::timeouts.total).
+/// - Cancellation: the request's stop token aborts connecting, the TLS handshake and reading
+///   promptly (POSIX: the socket is shut down from the cancelling thread).
+/// - The request body is handed to cpp-httplib without a copy.
+///
+/// Thread safety: one transport may serve any number of threads at once; each request uses a
+/// connection of its own from the pool. Copies share the pool.
+class httplib_transport {
+public:
+    MISTRAL_DECL httplib_transport();
+    MISTRAL_DECL explicit httplib_transport(transport_options options);
+
+    /// Performs one exchange (see the transport concept in transport.hpp).
+    MISTRAL_DECL void send(const http_request& request, response_handler& handler);
+
+private:
+    std::shared_ptr<detail::httplib_pool> shared_;
+};
+
+static_assert(transport<httplib_transport>);
 
 MISTRAL_NAMESPACE_END
 
+
+// ---- mistral/mistral.hpp ------------------------------------------------------------------------
+// mistral/mistral.hpp: the umbrella header: the whole library and the default transport.
+//
+// What most programs include: the whole library and the default transport over cpp-httplib.
+//
+//     #include <mistral/mistral.hpp>
+//     mistral::client client;                       // API key from MISTRAL_API_KEY
+//     auto r = client.chat({.model = "mistral-small-latest", .messages = {mistral::user("Hi")}});
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+/// The client over the default transport. See basic_client in client.hpp.
+using client = basic_client<httplib_transport>;
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/detail/sleep.hpp -------------------------------------------------------------------
+// mistral/detail/sleep.hpp: the sleep of retry waits, which ends as soon as the call is
+// cancelled. Standard library only.
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <stop_token>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+// Sleeps for d unless stop is requested first.
+inline void interruptible_sleep(std::chrono::milliseconds d, std::stop_token stop) {
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock lock(m);
+    cv.wait_for(lock, stop, d, [] { return false; });
+}
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/testing.hpp ------------------------------------------------------------------------
+// mistral/testing.hpp: mock_transport, for testing code that calls the client.
+//
+// mock_transport: test your own code that calls the client, without a network. Script the
+// responses (status, headers, a body delivered in the pieces you choose, delays, failures) and
+// inspect the requests the client sent.
+//
+//     mistral::testing::mock_transport mock;
+//     mock.enqueue(mistral::testing::scripted_response::sse_text("Hello world"));
+//     mistral::basic_client<mistral::testing::mock_transport> client{{.api_key = "test"}, mock};
+//     auto r = client.stream(req, [](const mistral::chat_chunk&) {});
+//     assert(r.choices[0].message.text() == "Hello world");
+//     assert(mock.requests().at(0).json().at("stream") == true);
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/json/parse.hpp>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace testing {
+
+/// One scripted answer of the mock transport.
+struct scripted_response {
+    int status = 200;
+    http_headers headers{};
+    /// The body, delivered to the client as one on_body() call per piece.
+    std::vector<std::string> body_pieces{};
+    /// Waits (interruptible by the call's stop token) before the head and before each piece.
+    std::chrono::milliseconds delay_before_head{0};
+    std::chrono::milliseconds delay_between_pieces{0};
+    /// Fail instead of answering (connection refused, TLS, timeout...).
+    std::optional<transport_error_kind> fail_before_head{};
+    /// Deliver the head and the pieces, then fail (a connection cut mid-body).
+    std::optional<transport_error_kind> fail_after_body{};
+
+    /// A JSON answer (status 200 unless given).
+    static scripted_response json(std::string body, int status = 200, http_headers headers = {}) {
+        headers.set("Content-Type", "application/json");
+        return {.status = status, .headers = std::move(headers), .body_pieces = {std::move(body)}};
+    }
+
+    /// A complete chat completion whose assistant message is `text`.
+    static scripted_response completion(std::string text,
+                                        std::string model = "mistral-small-latest") {
+        chat_response r{.id = "mock-completion",
+                        .object = "chat.completion",
+                        .model = std::move(model),
+                        .created = 1733320000,
+                        .choices = {{.index = 0,
+                                     .message = assistant(std::move(text)),
+                                     .finish_reason = "stop"}},
+                        .usage = {.prompt_tokens = 10, .completion_tokens = 5, .total_tokens = 15}};
+        return json(to_json(r));
+    }
+
+    /// An event stream of these chunks, each one event, followed by `data: [DONE]` if `done`.
+    static scripted_response sse(const std::vector<chat_chunk>& chunks, bool done = true) {
+        scripted_response r{.headers = {{"Content-Type", "text/event-stream"}}};
+        for (const auto& chunk : chunks)
+            r.body_pieces.push_back("data: " + to_json(chunk) + "\n\n");
+        if (done) r.body_pieces.push_back("data: [DONE]\n\n");
+        return r;
+    }
+
+    /// A realistic stream of `text`, one chunk per word: the role chunk, the words, a last chunk
+    /// with finish_reason "stop" and usage, then [DONE].
+    static scripted_response sse_text(std::string_view text,
+                                      std::string model = "mistral-small-latest") {
+        auto make = [&](delta_message delta) {
+            return chat_chunk{.id = "mock-stream",
+                              .object = "chat.completion.chunk",
+                              .created = 1733320000,
+                              .model = model,
+                              .choices = {{.index = 0, .delta = std::move(delta)}}};
+        };
+        std::vector<chat_chunk> chunks{make({.role = "assistant", .content = ""})};
+        for (std::size_t at = 0; at < text.size();) {
+            std::size_t end = text.find(' ', at + 1);
+            if (end == std::string_view::npos) end = text.size();
+            chunks.push_back(make({.content = std::string(text.substr(at, end - at))}));
+            at = end;
+        }
+        chunks.back().choices[0].finish_reason = "stop";
+        const auto words = static_cast<std::int64_t>(chunks.size() - 1);
+        chunks.back().usage =
+            usage_info{.prompt_tokens = 10, .completion_tokens = words, .total_tokens = 10 + words};
+        return sse(chunks);
+    }
+
+    /// A transport failure before any answer.
+    static scripted_response failure(transport_error_kind kind) {
+        return {.fail_before_head = kind};
+    }
+};
+
+/// What the mock recorded of one request.
+struct recorded_request {
+    std::string method;
+    std::string url;
+    http_headers headers;
+    std::string body;
+    std::chrono::milliseconds connect_timeout{};
+    std::chrono::milliseconds read_timeout{};
+    /// The body parsed as JSON.
+    boost::json::value json() const { return boost::json::parse(body); }
+};
+
+/// A transport that answers from a script and records requests. Copies share the script and the
+/// records, so keep one copy in the test and give another to the client. Thread-safe.
+class mock_transport {
+public:
+    mock_transport() : state_(std::make_shared<state>()) {}
+
+    /// Adds an answer; answers are served in order, one per request.
+    void enqueue(scripted_response response) {
+        std::lock_guard lock(state_->mutex);
+        state_->script.push_back(std::move(response));
+    }
+
+    /// The requests received so far.
+    std::vector<recorded_request> requests() const {
+        std::lock_guard lock(state_->mutex);
+        return state_->requests;
+    }
+
+    /// Answers still unused.
+    std::size_t pending() const {
+        std::lock_guard lock(state_->mutex);
+        return state_->script.size();
+    }
+
+    /// Serves the next scripted answer. Throws transport_error (kind other) when none is left.
+    void send(const http_request& request, response_handler& handler) {
+        scripted_response r;
+        {
+            std::lock_guard lock(state_->mutex);
+            state_->requests.push_back({request.method, request.url, request.headers, request.body,
+                                        request.connect_timeout, request.read_timeout});
+            if (state_->script.empty()) {
+                throw transport_error(transport_error_kind::other,
+                                      "mock_transport: no scripted response left");
+            }
+            r = std::move(state_->script.front());
+            state_->script.pop_front();
+        }
+        wait(r.delay_before_head, request);
+        if (r.fail_before_head)
+            throw transport_error(*r.fail_before_head, "mock_transport: scripted failure");
+        if (!handler.on_head({r.status, r.headers})) return;
+        for (const auto& piece : r.body_pieces) {
+            wait(r.delay_between_pieces, request);
+            if (!handler.on_body(piece)) return;
+        }
+        if (r.fail_after_body)
+            throw transport_error(*r.fail_after_body, "mock_transport: scripted failure mid-body");
+    }
+
+private:
+    struct state {
+        mutable std::mutex mutex;
+        std::deque<scripted_response> script;
+        std::vector<recorded_request> requests;
+    };
+
+    // A scripted wait, bounded as a real transport bounds it: a wait longer than the read
+    // timeout, or past the deadline, is a timeout when that bound expires.
+    static void wait(std::chrono::milliseconds d, const http_request& request) {
+        using namespace std::chrono;
+        milliseconds bound = request.read_timeout;
+        if (request.deadline) {
+            bound = std::min(
+                bound, std::max(milliseconds(0), duration_cast<milliseconds>(*request.deadline -
+                                                                             steady_clock::now())));
+        }
+        const bool times_out = d >= bound;
+        const milliseconds slept = times_out ? bound : d;
+        if (slept.count() > 0) detail::interruptible_sleep(slept, request.stop);
+        if (request.stop.stop_requested()) throw detail::cancelled(true);
+        if (times_out && d.count() > 0)
+            throw transport_error(transport_error_kind::timeout, "mock_transport: timed out");
+    }
+
+    std::shared_ptr<state> state_;
+};
+
+}  // namespace testing
+MISTRAL_NAMESPACE_END
+
+#ifndef MISTRAL_SEPARATE_COMPILATION
 // ---- mistral/impl/chunk_decoder.hpp -------------------------------------------------------------
 // mistral/impl/chunk_decoder.hpp: decodes the `data` of each server-sent event of a stream into
 // a reused chat_chunk, by a SAX fast path without allocating per chunk, and by the tree decoder
@@ -4466,7 +4709,8 @@ MISTRAL_NAMESPACE_END
 // together: prepares the request (validation, headers, body), runs the attempts, reads the
 // response into a sink (a JSON body for chat(), events for stream()), and turns every failure
 // into its typed error. Type-erased over the transport and the callback, so it is compiled once
-// in separate compilation. Included by client.hpp, after the options it reads.
+// in separate compilation: included at the end of client.hpp in a header-only build, else only
+// by src.hpp.
 
 #include <chrono>
 #include <cmath>
@@ -4521,9 +4765,6 @@ private:
 
 inline constexpr std::size_t max_error_body = std::size_t{1} << 20;
 
-using send_function = function_ref<void(const http_request&, response_handler&)>;
-using chunk_function = function_ref<bool(const chat_chunk&)>;
-
 // Headers that frame the message on the wire: the client and the transport own them, so a
 // caller's header can never change where the body ends or which host it goes to.
 inline constexpr std::string_view framing_headers[] = {
@@ -4532,8 +4773,7 @@ inline constexpr std::string_view framing_headers[] = {
 
 // Everything a call does that does not depend on the transport's type: preflight checks, the
 // request, the retry loop, the response, SSE and JSON decoding, folding, errors. A template only
-// so that it is instantiated where a client is used, or once for a whole program with
-// MISTRAL_SEPARATE_COMPILATION (see src.hpp).
+// so that a translation unit that includes it without calling a client compiles none of it.
 template <class Unused = void>
 class client_engine {
 public:
@@ -4843,10 +5083,6 @@ private:
     }
 };
 
-// The members are defined outside the class so that they are not inline: with
-// MISTRAL_SEPARATE_COMPILATION the extern template below then keeps every translation unit from
-// instantiating them.
-
 template <class Unused>
 chat_response client_engine<Unused>::chat(const client_options& options, send_function send,
                                           const chat_request& request, const call_options& call) {
@@ -5079,108 +5315,221 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
     }
 }
 
-#ifdef MISTRAL_SEPARATE_COMPILATION
-extern template class client_engine<void>;
-#endif
+template <class Unused>
+chat_response run_chat(const client_options& options, send_function send,
+                       const chat_request& request, const call_options& call) {
+    return client_engine<Unused>::chat(options, send, request, call);
+}
+
+template <class Unused>
+chat_response run_stream(const client_options& options, send_function send,
+                         const chat_request& request, chunk_function on_chunk,
+                         const call_options& call) {
+    return client_engine<Unused>::stream(options, send, request, on_chunk, call);
+}
 
 }  // namespace detail
 
 MISTRAL_NAMESPACE_END
 
-// ---- mistral/client.hpp (continued) -------------------------------------------------------------
+// ---- mistral/impl/stream_accumulator.hpp --------------------------------------------------------
+// mistral/impl/stream_accumulator.hpp: how stream_accumulator folds chunks (stream.hpp).
+// Included at the end of stream.hpp in a header-only build, else only by src.hpp.
+
+
 MISTRAL_NAMESPACE_BEGIN
 
-/// The client: chat() and stream() against the Mistral Chat Completion API over a Transport
-/// (see transport.hpp). `mistral::client` is basic_client<httplib_transport> (mistral.hpp).
-///
-/// Thread safety: chat() and stream() may be called concurrently on one client when its
-/// transport's send() may be (the default transport keeps a pool of connections, so it may).
-/// Every call does its work on the calling thread (the default transport's one exception, a
-/// deadline watchdog on cpp-httplib older than 0.19, is described in httplib_transport.hpp).
-template <transport Transport>
-class basic_client {
-public:
-    /// A client with every option at its default (API key from MISTRAL_API_KEY).
-    basic_client() : basic_client(client_options{}) {}
-
-    /// A client with these options. The transport is built from options.transport when it can
-    /// be, else default-constructed.
-    explicit basic_client(client_options options)
-        : options_(std::move(options)), transport_(make_transport(options_.transport)) {}
-
-    /// A client over a transport you constructed (a custom one, or a mock).
-    basic_client(client_options options, Transport transport)
-        : options_(std::move(options)), transport_(std::move(transport)) {}
-
-    /// Sends a non-streaming request and returns the completion. `response.http` carries the
-    /// status, headers, request id and rate limits. Retries per the retry policy.
-    ///
-    /// Throws usage_error (nothing sent: no API key, empty model or messages, stream set, a
-    /// value that cannot be sent), api_error (the API answered with an error), transport_error
-    /// (connect, TLS, timeout, reset, cancelled), protocol_error (a malformed answer).
-    chat_response chat(const chat_request& request, const call_options& call = {}) {
-        auto send = [this](const http_request& r, response_handler& h) { transport_.send(r, h); };
-        return detail::client_engine<>::chat(options_, send, request, call);
+MISTRAL_DECL void stream_accumulator::add(const chat_chunk& chunk) {
+    if (chunks_++ == 0) {
+        response_.id = chunk.id;
+        response_.object = "chat.completion";
+        response_.model = chunk.model;
+        response_.created = chunk.created.value_or(0);
     }
-
-    /// Sends a streaming request (always with `"stream": true`) and calls on_chunk for every
-    /// chunk as it arrives; returns the chunks folded into one response (see
-    /// stream_accumulator). on_chunk takes `const chat_chunk&` and returns void, or bool:
-    /// returning false stops the stream early, which is not an error (the connection is
-    /// released, the client stays usable, and the response folded so far is returned).
-    ///
-    /// Throws like chat(), plus: a stream that ends before `[DONE]` is a protocol_error, and an
-    /// error event inside the stream is an api_error; when chunks had arrived, the exception's
-    /// partial_response() holds them. Exceptions thrown by on_chunk propagate. Nothing is
-    /// retried once a chunk reached on_chunk.
-    template <class OnChunk>
-    chat_response stream(const chat_request& request, OnChunk&& on_chunk,
-                         const call_options& call = {}) {
-        static_assert(std::is_invocable_v<OnChunk&, const chat_chunk&>,
-                      "the stream callback must be callable with const mistral::chat_chunk&");
-        using result = std::invoke_result_t<OnChunk&, const chat_chunk&>;
-        static_assert(std::is_void_v<result> || std::is_same_v<result, bool>,
-                      "the stream callback must return void or bool (false stops the stream)");
-        auto forward = [&on_chunk](const chat_chunk& chunk) -> bool {
-            if constexpr (std::is_same_v<result, bool>) {
-                return std::invoke(on_chunk, chunk);
-            } else {
-                std::invoke(on_chunk, chunk);
-                return true;
-            }
-        };
-        auto send = [this](const http_request& r, response_handler& h) { transport_.send(r, h); };
-        return detail::client_engine<>::stream(options_, send, request, forward, call);
+    for (const auto& kv : chunk.extra) response_.extra.insert_or_assign(kv.key(), kv.value());
+    if (chunk.usage) response_.usage = *chunk.usage;
+    for (const chunk_choice& c : chunk.choices) {
+        fold(choice_at(c.index), c, keep_content_);
+        if (keep_content_) folded_size_ += piece_size(c.delta);
     }
+}
 
-    /// The transport, e.g. to inspect a mock.
-    Transport& transport() noexcept { return transport_; }
-    /// The options the client was made with.
-    const client_options& options() const noexcept { return options_; }
+MISTRAL_DECL chat_response stream_accumulator::take() {
+    chunks_ = 0;
+    folded_size_ = 0;
+    return std::exchange(response_, chat_response{});
+}
 
-private:
-    static Transport make_transport(const transport_options& options) {
-        if constexpr (std::is_constructible_v<Transport, const transport_options&>) {
-            return Transport(options);
+MISTRAL_DECL chat_choice& stream_accumulator::choice_at(std::int64_t index) {
+    auto& choices = response_.choices;
+    auto at = choices.begin();
+    while (at != choices.end() && at->index < index) ++at;
+    if (at != choices.end() && at->index == index) return *at;
+    folded_size_ += sizeof(chat_choice);
+    chat_choice& added = *choices.emplace(at);
+    added.index = index;
+    return added;
+}
+
+MISTRAL_DECL std::size_t stream_accumulator::piece_size(const delta_message& d) {
+    constexpr std::size_t element = 64;
+    constexpr std::size_t opaque = 256;  // a chunk or member that is not text
+    std::size_t n = 0;
+    auto text = [](const std::optional<std::string>& s) { return s ? s->size() : 0; };
+    if (d.content) {
+        if (const auto* s = std::get_if<std::string>(&*d.content)) {
+            n += s->size();
         } else {
-            return Transport();
+            for (const content_chunk& chunk : std::get<std::vector<content_chunk>>(*d.content)) {
+                if (const auto* t = std::get_if<text_chunk>(&chunk)) {
+                    n += element + t->text.size();
+                } else if (const auto* th = std::get_if<thinking_chunk>(&chunk)) {
+                    n += element + th->text().size() + text(th->signature);
+                } else {
+                    n += opaque;
+                }
+            }
         }
     }
+    if (d.tool_calls) {
+        for (const tool_call_delta& call : *d.tool_calls) {
+            n += element + text(call.id) + text(call.type);
+            if (!call.function) continue;
+            n += text(call.function->name);
+            if (const auto& args = call.function->arguments) {
+                const auto* s = std::get_if<std::string>(&*args);
+                n += s != nullptr ? s->size() : opaque;
+            }
+        }
+    }
+    for (const auto& kv : d.extra)
+        n += element + (kv.value().is_string() ? kv.value().get_string().size() : opaque);
+    return n;
+}
 
-    client_options options_;
-    Transport transport_;
-};
+MISTRAL_DECL void stream_accumulator::fold(chat_choice& into, const chunk_choice& c,
+                                           bool keep_content) {
+    const delta_message& delta = c.delta;
+    if (delta.content && keep_content) append_content(into.message, *delta.content);
+    if (delta.tool_calls && keep_content) {
+        if (!into.message.tool_calls) into.message.tool_calls.emplace();
+        for (const tool_call_delta& piece : *delta.tool_calls)
+            merge_tool_call(*into.message.tool_calls, piece);
+    }
+    if (keep_content) append_members(into.message.extra, delta.extra);
+    for (const auto& kv : c.extra) into.extra.insert_or_assign(kv.key(), kv.value());
+    if (c.finish_reason) into.finish_reason = c.finish_reason;
+}
+
+MISTRAL_DECL void stream_accumulator::append_members(boost::json::object& into,
+                                                     const boost::json::object& piece) {
+    for (const auto& kv : piece) {
+        auto* have = into.if_contains(kv.key());
+        if (have != nullptr && have->is_string() && kv.value().is_string()) {
+            have->get_string().append(kv.value().get_string());
+        } else {
+            into.insert_or_assign(kv.key(), kv.value());
+        }
+    }
+}
+
+MISTRAL_DECL void stream_accumulator::append_text(std::vector<content_chunk>& list,
+                                                  const std::string& text) {
+    if (!list.empty()) {
+        if (auto* last = std::get_if<text_chunk>(&list.back())) {
+            last->text += text;
+            return;
+        }
+    }
+    list.push_back(text_chunk{.text = text});
+}
+
+MISTRAL_DECL void stream_accumulator::append_chunk(std::vector<content_chunk>& list,
+                                                   const content_chunk& chunk) {
+    if (const auto* text = std::get_if<text_chunk>(&chunk)) {
+        append_text(list, text->text);
+        return;
+    }
+    if (const auto* thinking = std::get_if<thinking_chunk>(&chunk); thinking && !list.empty()) {
+        if (auto* last = std::get_if<thinking_chunk>(&list.back())) {
+            for (const thinking_part& part : thinking->thinking) {
+                const auto* t = std::get_if<text_chunk>(&part);
+                auto* prev = last->thinking.empty()
+                                 ? nullptr
+                                 : std::get_if<text_chunk>(&last->thinking.back());
+                if (t != nullptr && prev != nullptr) {
+                    prev->text += t->text;
+                } else {
+                    last->thinking.push_back(part);
+                }
+            }
+            if (thinking->signature) last->signature = thinking->signature;
+            if (thinking->closed) last->closed = thinking->closed;
+            return;
+        }
+    }
+    list.push_back(chunk);
+}
+
+MISTRAL_DECL void stream_accumulator::append_content(assistant_message& message,
+                                                     const content& piece) {
+    if (!message.content) {
+        message.content = piece;
+        return;
+    }
+    content& have = *message.content;
+    if (const auto* text = std::get_if<std::string>(&piece)) {
+        if (auto* s = std::get_if<std::string>(&have)) {
+            *s += *text;
+        } else if (!text->empty()) {
+            append_text(std::get<std::vector<content_chunk>>(have), *text);
+        }
+        return;
+    }
+    if (auto* s = std::get_if<std::string>(&have)) {
+        std::vector<content_chunk> list;
+        if (!s->empty()) list.push_back(text_chunk{.text = std::move(*s)});
+        have = std::move(list);
+    }
+    auto& list = std::get<std::vector<content_chunk>>(have);
+    for (const content_chunk& chunk : std::get<std::vector<content_chunk>>(piece))
+        append_chunk(list, chunk);
+}
+
+MISTRAL_DECL void stream_accumulator::merge_tool_call(std::vector<tool_call>& calls,
+                                                      const tool_call_delta& piece) {
+    tool_call* target = nullptr;
+    if (piece.index) {
+        for (auto& call : calls) {
+            if (call.index == piece.index) target = &call;
+        }
+    }
+    if (target == nullptr) {
+        target = &calls.emplace_back();
+        target->index = piece.index;
+    }
+    auto first_wins = [](std::optional<std::string>& have, const std::optional<std::string>& more) {
+        if ((!have || have->empty()) && more && !more->empty()) have = more;
+    };
+    first_wins(target->id, piece.id);
+    first_wins(target->type, piece.type);
+    append_members(target->extra, piece.extra);
+    if (!piece.function) return;
+    function_call& function = target->function;
+    if (function.name.empty() && piece.function->name) function.name = *piece.function->name;
+    if (const auto& more = piece.function->arguments) {
+        auto* have = std::get_if<std::string>(&function.arguments);
+        const auto* text = std::get_if<std::string>(&*more);
+        if (have != nullptr && text != nullptr) {
+            *have += *text;
+        } else {
+            function.arguments = *more;
+        }
+    }
+    append_members(function.extra, piece.function->extra);
+}
 
 MISTRAL_NAMESPACE_END
-
-// ---- mistral/core.hpp ---------------------------------------------------------------------------
-// mistral/core.hpp: everything but the default transport (no httplib.h).
-//
-// Everything but the default transport: value types, JSON conversions, the SSE parser, the
-// client template, retries and the stream accumulator. Include this instead of mistral.hpp in
-// code that uses a custom transport or basic_client<any_transport>, so it never pays for
-// httplib.h.
-
 
 // ---- mistral/detail/connect_diagnosis.hpp -------------------------------------------------------
 // mistral/detail/connect_diagnosis.hpp: why a connection could not be made, in the operating
@@ -5375,12 +5724,11 @@ inline std::optional<proxy_endpoint> select_proxy(const proxy_options& options,
 }  // namespace detail
 MISTRAL_NAMESPACE_END
 
-// ---- mistral/httplib_transport.hpp --------------------------------------------------------------
-// mistral/httplib_transport.hpp: the default transport, over cpp-httplib (+ OpenSSL for https).
-//
-// The default transport, over cpp-httplib (with OpenSSL for https). This is the only file of the
-// library that includes httplib.h. Works with Debian 12's cpp-httplib 0.11.4 and with current
-// upstream releases.
+// ---- mistral/impl/httplib_transport.hpp ---------------------------------------------------------
+// mistral/impl/httplib_transport.hpp: the default transport's definitions, the only code of the
+// library that includes httplib.h: a pool of cpp-httplib clients, one exchange over it, and
+// cpp-httplib's errors in the library's words. Included at the end of httplib_transport.hpp in
+// a header-only build, else only by src.hpp.
 
 #include <httplib.h>
 
@@ -5522,217 +5870,82 @@ inline std::string unreadable_file(const char* option, const std::string& path) 
     return why.empty() ? std::string() : std::string(option) + " \"" + path + "\": " + why;
 }
 
-}  // namespace detail
+// One reusable HTTP connection to an origin, and what another thread needs to abort it.
+struct httplib_connection {
+    std::string origin;
+    std::unique_ptr<httplib::Client> client;
+    std::mutex abort_mutex;
+    int connecting_socket = -1;  // a duplicate of the socket this request opened (POSIX)
+    bool abort_requested = false;
 
-/// The default transport: HTTP/1.1 over cpp-httplib, HTTPS through OpenSSL.
-///
-/// - Certificate and host-name verification are always on (tls_options choose what to trust
-///   and a client certificate; nothing turns verification off). A failed verification says
-///   why, in OpenSSL's words (self-signed, expired, unknown issuer) or "host name mismatch".
-/// - Proxy from transport_options::proxy or from HTTPS_PROXY / HTTP_PROXY / NO_PROXY; https is
-///   tunnelled with CONNECT.
-/// - Keep-alive: connections are pooled per origin and reused by later calls, but only when
-///   nothing is waiting to be read on them (a late or unsolicited response is never taken as the
-///   answer to the next request); a stream that was stopped early, failed or was cancelled closes
-///   its connection instead of returning it.
-/// - Timeouts: connect and read-idle per request, clamped to the request's deadline. The
-///   deadline bounds the whole exchange: cpp-httplib's own limit where it has one (0.19+), else
-///   a watchdog thread that lives as long as the exchange, started only for a request with a
-///   deadline (client_options::timeouts.total).
-/// - Cancellation: the request's stop token aborts connecting, the TLS handshake and reading
-///   promptly (POSIX: the socket is shut down from the cancelling thread).
-/// - The request body is handed to cpp-httplib without a copy.
-///
-/// Thread safety: one transport may serve any number of threads at once; each request uses a
-/// connection of its own from the pool. Copies share the pool.
-class httplib_transport {
-public:
-    httplib_transport() : httplib_transport(transport_options{}) {}
-    explicit httplib_transport(transport_options options)
-        : shared_(std::make_shared<pool>(std::move(options))) {}
-
-    /// Performs one exchange (see the transport concept in transport.hpp).
-    void send(const http_request& request, response_handler& handler) {
-        using clock = std::chrono::steady_clock;
-        const url_parts url = parse_url(request.url);
-        if (request.stop.stop_requested()) throw detail::cancelled(false);
-        std::unique_ptr<connection> conn = acquire(url);
-
-        const auto start = clock::now();
-        auto clamp = [&](std::chrono::milliseconds limit) {
-            if (request.deadline) {
-                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    *request.deadline - start);
-                limit = std::clamp(left, std::chrono::milliseconds(1), limit);
-            }
-            return limit;
-        };
-        const auto read_timeout = clamp(request.read_timeout);
-        httplib::Client& cli = *conn->client;
-        cli.set_connection_timeout(clamp(request.connect_timeout));
-        cli.set_read_timeout(read_timeout);
-        cli.set_write_timeout(read_timeout);
-        const bool bounded_by_httplib = detail::limit_exchange(
-            cli, request.deadline ? std::optional(clamp(std::chrono::hours(24))) : std::nullopt);
-
-        httplib::Request req;
-        req.method = request.method;
-        req.path = url.target;
-        for (const auto& h : request.headers) req.headers.emplace(h.name, h.value);
-        const auto accept = request.headers.find("accept");
-        if (accept && *accept == "text/event-stream" &&
-            !request.headers.contains("accept-encoding")) {
-            req.headers.emplace("Accept-Encoding",
-                                "identity");  // a compressed stream may be buffered
+    httplib_connection() = default;
+    httplib_connection(const httplib_connection&) = delete;
+    httplib_connection& operator=(const httplib_connection&) = delete;
+    // Recent httplib releases wait for the peer's TLS close_notify when a client is
+    // destroyed, for as long as the socket's receive timeout (the read timeout); a peer that
+    // never answers must not stall the destructor that long.
+    ~httplib_connection() {
+#ifndef _WIN32
+        if (client && client->is_socket_open()) {
+            timeval brief{0, 200'000};
+            ::setsockopt(client->socket(), SOL_SOCKET, SO_RCVTIMEO, &brief, sizeof brief);
         }
-        // The body is written straight from the request: a large request is not copied again.
-        const std::string_view body = request.body;
-        req.content_length_ = body.size();
-        req.content_provider_ = [body](std::size_t offset, std::size_t length,
-                                       httplib::DataSink& sink) {
-            // A failed write is httplib's to report (as a write error); false here would make
-            // it a cancellation.
-            sink.write(body.data() + offset, std::min(length, body.size() - offset));
-            return true;
-        };
-
-        bool handler_stopped = false;
-        bool deadline_passed = false;
-        bool head_seen = false;
-        auto last_activity = start;
-        req.response_handler = [&](const httplib::Response& res) {
-            if (request.stop.stop_requested()) return false;
-            last_activity = clock::now();
-            head_seen = true;
-            response_head head{res.status, {}};
-            head.headers.reserve(res.headers.size());
-            for (const auto& [name, value] : res.headers) head.headers.add(name, value);
-            handler_stopped = !handler.on_head(std::move(head));
-            return !handler_stopped;
-        };
-        req.content_receiver = [&](const char* data, std::size_t size, std::uint64_t,
-                                   std::uint64_t) {
-            last_activity = clock::now();
-            if (request.deadline && last_activity >= *request.deadline) {
-                deadline_passed = true;
-                return false;
-            }
-            if (request.stop.stop_requested()) return false;
-            handler_stopped = !handler.on_body(std::string_view(data, size));
-            return !handler_stopped;
-        };
-
-        httplib::Response res;
-        httplib::Error err = httplib::Error::Success;
-        bool ok = false;
-        {
-            std::stop_callback on_stop(request.stop, [&conn] { conn->abort(); });
-            std::optional<detail::deadline_watchdog> watchdog;
-            if (!bounded_by_httplib && request.deadline)
-                watchdog.emplace(*request.deadline, [&conn] { conn->abort(); });
-            ok = cli.send(req, res, err);
-            deadline_passed = (watchdog && watchdog->disarm()) || deadline_passed;
-        }
-        const bool aborted = conn->finish_request();
-        const std::string what = request.method + " " + url.scheme + "://" + url.host + ":" +
-                                 std::to_string(url.port) + url.target + ": ";
-        // An aborted exchange may look complete to cpp-httplib (a close-delimited body ends when
-        // the socket is shut down): what aborted it decides, and the connection is not reused.
-        if (request.stop.stop_requested() || (aborted && !deadline_passed)) {
-            throw detail::cancelled(head_seen, what);
-        }
-        if (deadline_passed) throw detail::total_timeout_expired(what);
-        if (ok && !head_seen) {  // httplib skips the head callback for bodiless answers (204)
-            response_head head{res.status, {}};
-            for (const auto& [name, value] : res.headers) head.headers.add(name, value);
-            handler.on_head(std::move(head));
-        }
-        if (ok) {
-            release(std::move(conn));
-            return;
-        }
-        if (handler_stopped) return;  // the connection was cut short: not reused
-        throw failure(err, cli, url, what, clock::now() - last_activity >= read_timeout * 9 / 10,
-                      read_timeout, request);
+#endif
     }
 
-private:
-    // One reusable HTTP connection to an origin, and what another thread needs to abort it.
-    struct connection {
-        std::string origin;
-        std::unique_ptr<httplib::Client> client;
-        std::mutex abort_mutex;
-        int connecting_socket = -1;  // a duplicate of the socket this request opened (POSIX)
-        bool abort_requested = false;
-
-        connection() = default;
-        connection(const connection&) = delete;
-        connection& operator=(const connection&) = delete;
-        // Recent httplib releases wait for the peer's TLS close_notify when a client is
-        // destroyed, for as long as the socket's receive timeout (the read timeout); a peer that
-        // never answers must not stall the destructor that long.
-        ~connection() {
+    // Called from the cancelling thread (or the watchdog). Shutting the socket down wakes
+    // up a connect, a TLS handshake or a read that is waiting on it.
+    void abort() {
+        std::lock_guard lock(abort_mutex);
+        abort_requested = true;
 #ifndef _WIN32
-            if (client && client->is_socket_open()) {
-                timeval brief{0, 200'000};
-                ::setsockopt(client->socket(), SOL_SOCKET, SO_RCVTIMEO, &brief, sizeof brief);
-            }
-#endif
+        if (connecting_socket >= 0) {
+            ::shutdown(connecting_socket, SHUT_RDWR);
+            return;
         }
-
-        // Called from the cancelling thread (or the watchdog). Shutting the socket down wakes
-        // up a connect, a TLS handshake or a read that is waiting on it.
-        void abort() {
-            std::lock_guard lock(abort_mutex);
-            abort_requested = true;
-#ifndef _WIN32
-            if (connecting_socket >= 0) {
-                ::shutdown(connecting_socket, SHUT_RDWR);
-                return;
-            }
 #endif
-            client->stop();
-        }
+        client->stop();
+    }
 
-        // Called by httplib with each new socket, before it connects.
-        void on_new_socket([[maybe_unused]] ::socket_t socket) {
+    // Called by httplib with each new socket, before it connects.
+    void on_new_socket([[maybe_unused]] ::socket_t socket) {
 #ifndef _WIN32
-            std::lock_guard lock(abort_mutex);
-            if (connecting_socket >= 0) ::close(connecting_socket);
-            connecting_socket = ::fcntl(socket, F_DUPFD_CLOEXEC, 0);
-            if (abort_requested) ::shutdown(socket, SHUT_RDWR);
+        std::lock_guard lock(abort_mutex);
+        if (connecting_socket >= 0) ::close(connecting_socket);
+        connecting_socket = ::fcntl(socket, F_DUPFD_CLOEXEC, 0);
+        if (abort_requested) ::shutdown(socket, SHUT_RDWR);
 #endif
-        }
+    }
 
-        // Ends a request; returns whether it was aborted.
-        bool finish_request() {
-            std::lock_guard lock(abort_mutex);
+    // Ends a request; returns whether it was aborted.
+    bool finish_request() {
+        std::lock_guard lock(abort_mutex);
 #ifndef _WIN32
-            if (connecting_socket >= 0) ::close(connecting_socket);
+        if (connecting_socket >= 0) ::close(connecting_socket);
 #endif
-            connecting_socket = -1;
-            return std::exchange(abort_requested, false);
-        }
+        connecting_socket = -1;
+        return std::exchange(abort_requested, false);
+    }
 
-        // Whether the idle connection can carry another request: still open, and nothing (a
-        // late response, an unsolicited one, the peer's close) waiting to be read on it.
-        bool reusable() const {
-            if (!client->is_socket_open()) return true;  // httplib connects afresh
+    // Whether the idle connection can carry another request: still open, and nothing (a
+    // late response, an unsolicited one, the peer's close) waiting to be read on it.
+    bool reusable() const {
+        if (!client->is_socket_open()) return true;  // httplib connects afresh
 #ifndef _WIN32
-            pollfd p{client->socket(), POLLIN, 0};
-            return ::poll(&p, 1, 0) == 0;
+        pollfd p{client->socket(), POLLIN, 0};
+        return ::poll(&p, 1, 0) == 0;
 #else
-            return true;
+        return true;
 #endif
-        }
-    };
+    }
+};
 
-    struct pool {
-        explicit pool(transport_options o) : options(std::move(o)) {}
-        transport_options options;
-        std::mutex mutex;
-        std::vector<std::unique_ptr<connection>> idle;
-    };
+// The connections of a transport and its copies, idle ones kept per origin.
+struct httplib_pool {
+    explicit httplib_pool(transport_options o) : options(std::move(o)) {}
+    transport_options options;
+    std::mutex mutex;
+    std::vector<std::unique_ptr<httplib_connection>> idle;
 
     // The error for a failed exchange, with the reason in words: the OS's for a connect, the
     // certificate check's for TLS.
@@ -5744,7 +5957,7 @@ private:
         std::string why = httplib::to_string(err);
         switch (kind) {
             case transport_error_kind::connect: {
-                const auto proxy = detail::select_proxy(shared_->options.proxy, url);
+                const auto proxy = detail::select_proxy(options.proxy, url);
                 const std::string host = proxy ? proxy->host : url.host;
                 const auto diagnosis = detail::diagnose_connect(
                     host, proxy ? proxy->port : url.port,
@@ -5792,25 +6005,23 @@ private:
         return std::string(httplib::to_string(err)) + " (" + host + ")";
     }
 
-    std::unique_ptr<connection> acquire(const url_parts& url) {
+    std::unique_ptr<httplib_connection> acquire(const url_parts& url) {
         std::string origin =
             url.scheme + "://" +
             (url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host) + ":" +
             std::to_string(url.port);
         {
-            std::lock_guard lock(shared_->mutex);
-            auto& idle = shared_->idle;
+            std::lock_guard lock(mutex);
             for (auto it = idle.rbegin(); it != idle.rend();) {
                 if ((*it)->origin != origin) {
                     ++it;
                     continue;
                 }
-                std::unique_ptr<connection> conn = std::move(*it);
+                std::unique_ptr<httplib_connection> conn = std::move(*it);
                 it = decltype(it)(idle.erase(std::next(it).base()));
                 if (conn->reusable()) return conn;
             }
         }
-        const transport_options& options = shared_->options;
         for (const auto& [option, path] :
              {std::pair<const char*, const std::string&>{"tls.ca_file", options.tls.ca_file},
               {"tls.ca_dir", options.tls.ca_dir},
@@ -5819,7 +6030,7 @@ private:
             if (auto why = detail::unreadable_file(option, path); !why.empty())
                 throw transport_error(transport_error_kind::tls, "cannot use " + why, false);
         }
-        auto conn = std::make_unique<connection>();
+        auto conn = std::make_unique<httplib_connection>();
         conn->origin = origin;
         if (!options.tls.client_cert_file.empty() || !options.tls.client_key_file.empty()) {
             conn->client = std::make_unique<httplib::Client>(origin, options.tls.client_cert_file,
@@ -5859,238 +6070,129 @@ private:
             cli.set_proxy(proxy->host, proxy->port);
             if (!proxy->user.empty()) cli.set_proxy_basic_auth(proxy->user, proxy->password);
         }
-        connection* raw = conn.get();
+        httplib_connection* raw = conn.get();
         cli.set_socket_options([raw](::socket_t socket) { raw->on_new_socket(socket); });
         return conn;
     }
 
-    void release(std::unique_ptr<connection> conn) {
-        std::lock_guard lock(shared_->mutex);
-        if (shared_->idle.size() < shared_->options.max_idle_connections)
-            shared_->idle.push_back(std::move(conn));
-    }
-
-    std::shared_ptr<pool> shared_;
-};
-
-static_assert(transport<httplib_transport>);
-
-MISTRAL_NAMESPACE_END
-
-// ---- mistral/mistral.hpp ------------------------------------------------------------------------
-// mistral/mistral.hpp: the umbrella header: the whole library and the default transport.
-//
-// What most programs include: the whole library and the default transport over cpp-httplib.
-//
-//     #include <mistral/mistral.hpp>
-//     mistral::client client;                       // API key from MISTRAL_API_KEY
-//     auto r = client.chat({.model = "mistral-small-latest", .messages = {mistral::user("Hi")}});
-
-
-MISTRAL_NAMESPACE_BEGIN
-
-/// The client over the default transport. See basic_client in client.hpp.
-using client = basic_client<httplib_transport>;
-
-MISTRAL_NAMESPACE_END
-
-// ---- mistral/testing.hpp ------------------------------------------------------------------------
-// mistral/testing.hpp: mock_transport, for testing code that calls the client.
-//
-// mock_transport: test your own code that calls the client, without a network. Script the
-// responses (status, headers, a body delivered in the pieces you choose, delays, failures) and
-// inspect the requests the client sent.
-//
-//     mistral::testing::mock_transport mock;
-//     mock.enqueue(mistral::testing::scripted_response::sse_text("Hello world"));
-//     mistral::basic_client<mistral::testing::mock_transport> client{{.api_key = "test"}, mock};
-//     auto r = client.stream(req, [](const mistral::chat_chunk&) {});
-//     assert(r.choices[0].message.text() == "Hello world");
-//     assert(mock.requests().at(0).json().at("stream") == true);
-
-#include <algorithm>
-#include <chrono>
-#include <deque>
-#include <memory>
-#include <mutex>
-#include <optional>
-#include <stop_token>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-#include <boost/json/parse.hpp>
-
-
-MISTRAL_NAMESPACE_BEGIN
-namespace testing {
-
-/// One scripted answer of the mock transport.
-struct scripted_response {
-    int status = 200;
-    http_headers headers{};
-    /// The body, delivered to the client as one on_body() call per piece.
-    std::vector<std::string> body_pieces{};
-    /// Waits (interruptible by the call's stop token) before the head and before each piece.
-    std::chrono::milliseconds delay_before_head{0};
-    std::chrono::milliseconds delay_between_pieces{0};
-    /// Fail instead of answering (connection refused, TLS, timeout...).
-    std::optional<transport_error_kind> fail_before_head{};
-    /// Deliver the head and the pieces, then fail (a connection cut mid-body).
-    std::optional<transport_error_kind> fail_after_body{};
-
-    /// A JSON answer (status 200 unless given).
-    static scripted_response json(std::string body, int status = 200, http_headers headers = {}) {
-        headers.set("Content-Type", "application/json");
-        return {.status = status, .headers = std::move(headers), .body_pieces = {std::move(body)}};
-    }
-
-    /// A complete chat completion whose assistant message is `text`.
-    static scripted_response completion(std::string text,
-                                        std::string model = "mistral-small-latest") {
-        chat_response r{.id = "mock-completion",
-                        .object = "chat.completion",
-                        .model = std::move(model),
-                        .created = 1733320000,
-                        .choices = {{.index = 0,
-                                     .message = assistant(std::move(text)),
-                                     .finish_reason = "stop"}},
-                        .usage = {.prompt_tokens = 10, .completion_tokens = 5, .total_tokens = 15}};
-        return json(to_json(r));
-    }
-
-    /// An event stream of these chunks, each one event, followed by `data: [DONE]` if `done`.
-    static scripted_response sse(const std::vector<chat_chunk>& chunks, bool done = true) {
-        scripted_response r{.headers = {{"Content-Type", "text/event-stream"}}};
-        for (const auto& chunk : chunks)
-            r.body_pieces.push_back("data: " + to_json(chunk) + "\n\n");
-        if (done) r.body_pieces.push_back("data: [DONE]\n\n");
-        return r;
-    }
-
-    /// A realistic stream of `text`, one chunk per word: the role chunk, the words, a last chunk
-    /// with finish_reason "stop" and usage, then [DONE].
-    static scripted_response sse_text(std::string_view text,
-                                      std::string model = "mistral-small-latest") {
-        auto make = [&](delta_message delta) {
-            return chat_chunk{.id = "mock-stream",
-                              .object = "chat.completion.chunk",
-                              .created = 1733320000,
-                              .model = model,
-                              .choices = {{.index = 0, .delta = std::move(delta)}}};
-        };
-        std::vector<chat_chunk> chunks{make({.role = "assistant", .content = ""})};
-        for (std::size_t at = 0; at < text.size();) {
-            std::size_t end = text.find(' ', at + 1);
-            if (end == std::string_view::npos) end = text.size();
-            chunks.push_back(make({.content = std::string(text.substr(at, end - at))}));
-            at = end;
-        }
-        chunks.back().choices[0].finish_reason = "stop";
-        const auto words = static_cast<std::int64_t>(chunks.size() - 1);
-        chunks.back().usage =
-            usage_info{.prompt_tokens = 10, .completion_tokens = words, .total_tokens = 10 + words};
-        return sse(chunks);
-    }
-
-    /// A transport failure before any answer.
-    static scripted_response failure(transport_error_kind kind) {
-        return {.fail_before_head = kind};
+    void release(std::unique_ptr<httplib_connection> conn) {
+        std::lock_guard lock(mutex);
+        if (idle.size() < options.max_idle_connections) idle.push_back(std::move(conn));
     }
 };
 
-/// What the mock recorded of one request.
-struct recorded_request {
-    std::string method;
-    std::string url;
-    http_headers headers;
-    std::string body;
-    std::chrono::milliseconds connect_timeout{};
-    std::chrono::milliseconds read_timeout{};
-    /// The body parsed as JSON.
-    boost::json::value json() const { return boost::json::parse(body); }
-};
+}  // namespace detail
 
-/// A transport that answers from a script and records requests. Copies share the script and the
-/// records, so keep one copy in the test and give another to the client. Thread-safe.
-class mock_transport {
-public:
-    mock_transport() : state_(std::make_shared<state>()) {}
+MISTRAL_DECL httplib_transport::httplib_transport() : httplib_transport(transport_options{}) {}
 
-    /// Adds an answer; answers are served in order, one per request.
-    void enqueue(scripted_response response) {
-        std::lock_guard lock(state_->mutex);
-        state_->script.push_back(std::move(response));
-    }
+MISTRAL_DECL httplib_transport::httplib_transport(transport_options options)
+    : shared_(std::make_shared<detail::httplib_pool>(std::move(options))) {}
 
-    /// The requests received so far.
-    std::vector<recorded_request> requests() const {
-        std::lock_guard lock(state_->mutex);
-        return state_->requests;
-    }
+MISTRAL_DECL void httplib_transport::send(const http_request& request, response_handler& handler) {
+    using clock = std::chrono::steady_clock;
+    const url_parts url = parse_url(request.url);
+    if (request.stop.stop_requested()) throw detail::cancelled(false);
+    std::unique_ptr<detail::httplib_connection> conn = shared_->acquire(url);
 
-    /// Answers still unused.
-    std::size_t pending() const {
-        std::lock_guard lock(state_->mutex);
-        return state_->script.size();
-    }
-
-    /// Serves the next scripted answer. Throws transport_error (kind other) when none is left.
-    void send(const http_request& request, response_handler& handler) {
-        scripted_response r;
-        {
-            std::lock_guard lock(state_->mutex);
-            state_->requests.push_back({request.method, request.url, request.headers, request.body,
-                                        request.connect_timeout, request.read_timeout});
-            if (state_->script.empty()) {
-                throw transport_error(transport_error_kind::other,
-                                      "mock_transport: no scripted response left");
-            }
-            r = std::move(state_->script.front());
-            state_->script.pop_front();
+    const auto start = clock::now();
+    auto clamp = [&](std::chrono::milliseconds limit) {
+        if (request.deadline) {
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(*request.deadline - start);
+            limit = std::clamp(left, std::chrono::milliseconds(1), limit);
         }
-        wait(r.delay_before_head, request);
-        if (r.fail_before_head)
-            throw transport_error(*r.fail_before_head, "mock_transport: scripted failure");
-        if (!handler.on_head({r.status, r.headers})) return;
-        for (const auto& piece : r.body_pieces) {
-            wait(r.delay_between_pieces, request);
-            if (!handler.on_body(piece)) return;
-        }
-        if (r.fail_after_body)
-            throw transport_error(*r.fail_after_body, "mock_transport: scripted failure mid-body");
-    }
+        return limit;
+    };
+    const auto read_timeout = clamp(request.read_timeout);
+    httplib::Client& cli = *conn->client;
+    cli.set_connection_timeout(clamp(request.connect_timeout));
+    cli.set_read_timeout(read_timeout);
+    cli.set_write_timeout(read_timeout);
+    const bool bounded_by_httplib = detail::limit_exchange(
+        cli, request.deadline ? std::optional(clamp(std::chrono::hours(24))) : std::nullopt);
 
-private:
-    struct state {
-        mutable std::mutex mutex;
-        std::deque<scripted_response> script;
-        std::vector<recorded_request> requests;
+    httplib::Request req;
+    req.method = request.method;
+    req.path = url.target;
+    for (const auto& h : request.headers) req.headers.emplace(h.name, h.value);
+    const auto accept = request.headers.find("accept");
+    if (accept && *accept == "text/event-stream" && !request.headers.contains("accept-encoding")) {
+        req.headers.emplace("Accept-Encoding",
+                            "identity");  // a compressed stream may be buffered
+    }
+    // The body is written straight from the request: a large request is not copied again.
+    const std::string_view body = request.body;
+    req.content_length_ = body.size();
+    req.content_provider_ = [body](std::size_t offset, std::size_t length,
+                                   httplib::DataSink& sink) {
+        // A failed write is httplib's to report (as a write error); false here would make
+        // it a cancellation.
+        sink.write(body.data() + offset, std::min(length, body.size() - offset));
+        return true;
     };
 
-    // A scripted wait, bounded as a real transport bounds it: a wait longer than the read
-    // timeout, or past the deadline, is a timeout when that bound expires.
-    static void wait(std::chrono::milliseconds d, const http_request& request) {
-        using namespace std::chrono;
-        milliseconds bound = request.read_timeout;
-        if (request.deadline) {
-            bound = std::min(
-                bound, std::max(milliseconds(0), duration_cast<milliseconds>(*request.deadline -
-                                                                             steady_clock::now())));
+    bool handler_stopped = false;
+    bool deadline_passed = false;
+    bool head_seen = false;
+    auto last_activity = start;
+    req.response_handler = [&](const httplib::Response& res) {
+        if (request.stop.stop_requested()) return false;
+        last_activity = clock::now();
+        head_seen = true;
+        response_head head{res.status, {}};
+        head.headers.reserve(res.headers.size());
+        for (const auto& [name, value] : res.headers) head.headers.add(name, value);
+        handler_stopped = !handler.on_head(std::move(head));
+        return !handler_stopped;
+    };
+    req.content_receiver = [&](const char* data, std::size_t size, std::uint64_t, std::uint64_t) {
+        last_activity = clock::now();
+        if (request.deadline && last_activity >= *request.deadline) {
+            deadline_passed = true;
+            return false;
         }
-        const bool times_out = d >= bound;
-        const milliseconds slept = times_out ? bound : d;
-        if (slept.count() > 0) detail::interruptible_sleep(slept, request.stop);
-        if (request.stop.stop_requested()) throw detail::cancelled(true);
-        if (times_out && d.count() > 0)
-            throw transport_error(transport_error_kind::timeout, "mock_transport: timed out");
+        if (request.stop.stop_requested()) return false;
+        handler_stopped = !handler.on_body(std::string_view(data, size));
+        return !handler_stopped;
+    };
+
+    httplib::Response res;
+    httplib::Error err = httplib::Error::Success;
+    bool ok = false;
+    {
+        std::stop_callback on_stop(request.stop, [&conn] { conn->abort(); });
+        std::optional<detail::deadline_watchdog> watchdog;
+        if (!bounded_by_httplib && request.deadline)
+            watchdog.emplace(*request.deadline, [&conn] { conn->abort(); });
+        ok = cli.send(req, res, err);
+        deadline_passed = (watchdog && watchdog->disarm()) || deadline_passed;
     }
+    const bool aborted = conn->finish_request();
+    const std::string what = request.method + " " + url.scheme + "://" + url.host + ":" +
+                             std::to_string(url.port) + url.target + ": ";
+    // An aborted exchange may look complete to cpp-httplib (a close-delimited body ends when
+    // the socket is shut down): what aborted it decides, and the connection is not reused.
+    if (request.stop.stop_requested() || (aborted && !deadline_passed)) {
+        throw detail::cancelled(head_seen, what);
+    }
+    if (deadline_passed) throw detail::total_timeout_expired(what);
+    if (ok && !head_seen) {  // httplib skips the head callback for bodiless answers (204)
+        response_head head{res.status, {}};
+        for (const auto& [name, value] : res.headers) head.headers.add(name, value);
+        handler.on_head(std::move(head));
+    }
+    if (ok) {
+        shared_->release(std::move(conn));
+        return;
+    }
+    if (handler_stopped) return;  // the connection was cut short: not reused
+    throw shared_->failure(err, cli, url, what,
+                           clock::now() - last_activity >= read_timeout * 9 / 10, read_timeout,
+                           request);
+}
 
-    std::shared_ptr<state> state_;
-};
-
-}  // namespace testing
 MISTRAL_NAMESPACE_END
+
+#endif  // MISTRAL_SEPARATE_COMPILATION
 
 #endif  // MISTRAL_CPP_SINGLE_INCLUDE_HPP

@@ -16,8 +16,10 @@
 //      (CMake: target_compile_definitions(app PRIVATE MISTRAL_SEPARATE_COMPILATION));
 //   2. include this header in exactly one .cpp file.
 //
-// That file then holds the client engine and the conversions of the API's main types, and every
-// other translation unit only declares them (as Boost.JSON's own src.hpp does).
+// That file then holds the client engine, the default transport and the conversions of the API's
+// main types, and every other translation unit only declares them (as Boost.JSON's own src.hpp
+// does): they do not parse the engine, the chunk decoder or httplib.h. A program without
+// cpp-httplib (a custom transport only) gets everything but the default transport.
 
 
 #ifndef MISTRAL_SEPARATE_COMPILATION
@@ -25,10 +27,1928 @@
     "<mistral/src.hpp> is for MISTRAL_SEPARATE_COMPILATION builds: define it for every translation unit"
 #endif
 
+
+// ---- mistral/impl/chunk_decoder.hpp -------------------------------------------------------------
+// mistral/impl/chunk_decoder.hpp: decodes the `data` of each server-sent event of a stream into
+// a reused chat_chunk, by a SAX fast path without allocating per chunk, and by the tree decoder
+// of json.hpp for anything unusual. Used by the client engine.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parser.hpp>
+
+
 MISTRAL_NAMESPACE_BEGIN
 
-template class detail::client_engine<void>;
+namespace detail {
 
+// Decodes the usual shape of a stream chunk straight from the JSON parser's events into the
+// reused chat_chunk, without building a JSON tree first:
+//   {"id", "object", "created", "model",
+//    "choices": [{"index", "delta": {"role", "content": "<text>"}, "finish_reason"}],
+//    "usage": {"prompt_tokens", "completion_tokens", "total_tokens"}}
+// Anything else (an unknown or repeated member, content as a list, tool calls, a null where the
+// tree decoder would keep one, a wrong type) makes it give up, and the caller decodes with the
+// tree decoder, which handles everything. For what it accepts, both give the same chat_chunk.
+// (A template only so that it is compiled where it is used.)
+template <class Unused = void>
+class fast_chunk_handler {
+public:
+    static constexpr std::size_t max_array_size = std::size_t(-1);
+    static constexpr std::size_t max_object_size = std::size_t(-1);
+    static constexpr std::size_t max_string_size = std::size_t(-1);
+    static constexpr std::size_t max_key_size = std::size_t(-1);
+
+    void start(chat_chunk& out) noexcept {
+        out_ = &out;
+        depth_ = 0;
+        slot_ = slot::none;
+        complete_ = false;
+        part_.clear();
+    }
+    bool complete() const noexcept { return complete_; }
+
+    bool on_document_begin(boost::system::error_code&) { return true; }
+    bool on_document_end(boost::system::error_code&) {
+        complete_ = true;
+        return true;
+    }
+
+    bool on_object_begin(boost::system::error_code& ec) {
+        place opened = place::none;
+        if (depth_ == 0) {
+            opened = place::top;
+            out_->extra.clear();
+            choices_ = 0;
+        } else if (here() == place::choices) {
+            opened = place::choice;
+            if (choices_ == out_->choices.size()) out_->choices.emplace_back();
+            choice_ = &out_->choices[choices_++];
+            reset_members_except(*choice_, {"index", "delta"});
+        } else if (slot_ == slot::delta) {
+            opened = place::delta;
+            // role and content are reset once the object ends, if not sent (keeping storage).
+            reset_members_except(choice_->delta, {"role", "content"});
+        } else if (slot_ == slot::usage) {
+            opened = place::usage;
+            out_->usage.emplace();
+        } else {
+            return give_up(ec);
+        }
+        return push(opened, ec);
+    }
+
+    bool on_object_end(std::size_t, boost::system::error_code& ec) {
+        const unsigned seen = seen_[depth_ - 1];
+        switch (here()) {
+            case place::top:
+                if (!has(seen, slot::id) || !has(seen, slot::model) || !has(seen, slot::choices))
+                    return give_up(ec);
+                // Members not sent are unset; resetting only now keeps the strings' storage.
+                if (!has(seen, slot::object)) out_->object.reset();
+                if (!has(seen, slot::created)) out_->created.reset();
+                if (!has(seen, slot::usage)) out_->usage.reset();
+                break;
+            case place::choice:
+                if (!has(seen, slot::index) || !has(seen, slot::delta)) return give_up(ec);
+                break;
+            case place::delta:
+                if (!has(seen, slot::role)) choice_->delta.role.reset();
+                if (!has(seen, slot::content)) choice_->delta.content.reset();
+                break;
+            case place::usage:
+                if (!has(seen, slot::prompt_tokens) || !has(seen, slot::completion_tokens) ||
+                    !has(seen, slot::total_tokens)) {
+                    return give_up(ec);
+                }
+                break;
+            default:
+                return give_up(ec);
+        }
+        --depth_;
+        slot_ = slot::none;
+        return true;
+    }
+
+    bool on_array_begin(boost::system::error_code& ec) {
+        if (slot_ != slot::choices) return give_up(ec);
+        return push(place::choices, ec);
+    }
+
+    bool on_array_end(std::size_t, boost::system::error_code&) {
+        out_->choices.resize(choices_);
+        --depth_;
+        slot_ = slot::none;
+        return true;
+    }
+
+    bool on_key_part(boost::json::string_view s, std::size_t, boost::system::error_code&) {
+        part_.append(s.data(), s.size());
+        return true;
+    }
+
+    bool on_key(boost::json::string_view s, std::size_t, boost::system::error_code& ec) {
+        slot_ = classify(here(), whole(s));
+        part_.clear();
+        unsigned& seen = seen_[depth_ - 1];
+        const unsigned bit = 1u << static_cast<unsigned>(slot_);
+        if (slot_ == slot::none || (seen & bit) != 0) return give_up(ec);  // unknown or repeated
+        seen |= bit;
+        return true;
+    }
+
+    bool on_string_part(boost::json::string_view s, std::size_t, boost::system::error_code&) {
+        part_.append(s.data(), s.size());
+        return true;
+    }
+
+    bool on_string(boost::json::string_view s, std::size_t, boost::system::error_code& ec) {
+        const std::string_view text = whole(s);
+        std::string* target = nullptr;
+        switch (slot_) {
+            case slot::id:
+                target = &out_->id;
+                break;
+            case slot::model:
+                target = &out_->model;
+                break;
+            case slot::object:
+                target = &emplace(out_->object);
+                break;
+            case slot::finish_reason:
+                target = &emplace(choice_->finish_reason);
+                break;
+            case slot::role:
+                target = &emplace(choice_->delta.role);
+                break;
+            case slot::content: {
+                auto& content = choice_->delta.content;
+                if (!content || content->index() != 0) content.emplace(std::in_place_index<0>);
+                target = &std::get<0>(*content);
+                break;
+            }
+            default:
+                return give_up(ec);
+        }
+        target->assign(text.data(), text.size());
+        part_.clear();
+        slot_ = slot::none;
+        return true;
+    }
+
+    bool on_int64(std::int64_t i, boost::json::string_view, boost::system::error_code& ec) {
+        switch (slot_) {
+            case slot::created:
+                out_->created = i;
+                break;
+            case slot::index:
+                choice_->index = i;
+                break;
+            case slot::prompt_tokens:
+                out_->usage->prompt_tokens = i;
+                break;
+            case slot::completion_tokens:
+                out_->usage->completion_tokens = i;
+                break;
+            case slot::total_tokens:
+                out_->usage->total_tokens = i;
+                break;
+            default:
+                return give_up(ec);
+        }
+        slot_ = slot::none;
+        return true;
+    }
+
+    bool on_uint64(std::uint64_t u, boost::json::string_view s, boost::system::error_code& ec) {
+        if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+            return give_up(ec);
+        return on_int64(static_cast<std::int64_t>(u), s, ec);
+    }
+
+    // A null is an absent member (json.hpp's rule), for every member this path knows.
+    bool on_null(boost::system::error_code& ec) {
+        switch (slot_) {
+            case slot::finish_reason:
+                choice_->finish_reason.reset();
+                break;
+            case slot::role:
+                choice_->delta.role.reset();
+                break;
+            case slot::content:
+                choice_->delta.content.reset();
+                break;
+            case slot::usage:
+                out_->usage.reset();
+                break;
+            default:
+                return give_up(ec);
+        }
+        slot_ = slot::none;
+        return true;
+    }
+
+    bool on_number_part(boost::json::string_view, boost::system::error_code& ec) {
+        return give_up(ec);
+    }
+    bool on_double(double, boost::json::string_view, boost::system::error_code& ec) {
+        return give_up(ec);
+    }
+    bool on_bool(bool, boost::system::error_code& ec) { return give_up(ec); }
+    bool on_comment_part(boost::json::string_view, boost::system::error_code& ec) {
+        return give_up(ec);
+    }
+    bool on_comment(boost::json::string_view, boost::system::error_code& ec) { return give_up(ec); }
+
+private:
+    enum class place : unsigned char { none, top, choices, choice, delta, usage };
+    enum class slot : unsigned char {
+        none,
+        id,
+        object,
+        created,
+        model,
+        choices,
+        usage,
+        index,
+        delta,
+        finish_reason,
+        role,
+        content,
+        prompt_tokens,
+        completion_tokens,
+        total_tokens,
+    };
+    static constexpr int max_depth = 5;
+
+    static bool has(unsigned seen, slot s) noexcept {
+        return (seen & (1u << static_cast<unsigned>(s))) != 0;
+    }
+
+    // A literal's length is a constant here, so the comparison compiles to a few loads instead
+    // of a call to memcmp (which string_view's == makes, once per key of every chunk).
+    template <std::size_t N>
+    static bool is(std::string_view key, const char (&literal)[N]) noexcept {
+        return key.size() == N - 1 && std::memcmp(key.data(), literal, N - 1) == 0;
+    }
+
+    static slot classify(place p, std::string_view key) noexcept {
+        switch (p) {
+            case place::top:
+                if (is(key, "id")) return slot::id;
+                if (is(key, "object")) return slot::object;
+                if (is(key, "created")) return slot::created;
+                if (is(key, "model")) return slot::model;
+                if (is(key, "choices")) return slot::choices;
+                if (is(key, "usage")) return slot::usage;
+                break;
+            case place::choice:
+                if (is(key, "index")) return slot::index;
+                if (is(key, "delta")) return slot::delta;
+                if (is(key, "finish_reason")) return slot::finish_reason;
+                break;
+            case place::delta:
+                if (is(key, "content")) return slot::content;
+                if (is(key, "role")) return slot::role;
+                break;
+            case place::usage:
+                if (is(key, "prompt_tokens")) return slot::prompt_tokens;
+                if (is(key, "completion_tokens")) return slot::completion_tokens;
+                if (is(key, "total_tokens")) return slot::total_tokens;
+                break;
+            default:
+                break;
+        }
+        return slot::none;
+    }
+
+    static std::string& emplace(std::optional<std::string>& o) { return o ? *o : o.emplace(); }
+
+    // The parser delivers a key or string split across input buffers in parts; joins the last.
+    std::string_view whole(boost::json::string_view s) {
+        if (part_.empty()) return {s.data(), s.size()};
+        return part_.append(s.data(), s.size());
+    }
+
+    place here() const noexcept { return depth_ == 0 ? place::none : stack_[depth_ - 1]; }
+
+    bool push(place p, boost::system::error_code& ec) {
+        if (depth_ == max_depth) return give_up(ec);
+        stack_[depth_] = p;
+        seen_[depth_] = 0;
+        ++depth_;
+        slot_ = slot::none;
+        return true;
+    }
+
+    static bool give_up(boost::system::error_code& ec) {
+        ec = boost::json::error::exception;  // any error: the caller falls back to the tree decoder
+        return false;
+    }
+
+    chat_chunk* out_ = nullptr;
+    chunk_choice* choice_ = nullptr;
+    std::size_t choices_ = 0;
+    place stack_[max_depth] = {};
+    unsigned seen_[max_depth] = {};
+    int depth_ = 0;
+    slot slot_ = slot::none;
+    bool complete_ = false;
+    std::string part_;  // a key or string the parser delivered in pieces
+};
+
+/// Decodes the `data` of stream events. A typical chunk is decoded by the fast path straight
+/// into a reused chat_chunk; anything else is parsed into a JSON tree (in a monotonic buffer
+/// released per event) and decoded from it. Either way no allocation is needed per chunk once
+/// warm. A template only so that it is instantiated where it is used.
+template <class Unused = void>
+class chunk_decoder {
+public:
+    enum class result {
+        chunk,  ///< chunk() holds the decoded chunk
+        done,   ///< the `[DONE]` sentinel
+        error,  ///< error_payload() holds an error object sent inside the stream
+        skip,   ///< nothing to decode (empty data, a keep-alive event)
+    };
+
+    chunk_decoder()
+        : parser_(boost::json::storage_ptr(), {}, parser_buffer_.data(), parser_buffer_.size()) {}
+    chunk_decoder(const chunk_decoder&) = delete;
+    chunk_decoder& operator=(const chunk_decoder&) = delete;
+
+    /// Decodes one event. `type` is the SSE event type: "message" carries chunks, "error"
+    /// carries an error; any other type is a keep-alive and skipped. Throws protocol_error for
+    /// data that is not JSON or not a chunk.
+    result decode(std::string_view type, std::string_view data) {
+        if (data.empty()) return result::skip;
+        const bool error_event = type == "error";
+        if (!error_event && type != "message") return result::skip;
+        if (data == "[DONE]") return result::done;
+        if (!error_event) {
+            fast_.reset();
+            fast_.handler().start(chunk_);
+            boost::system::error_code ec;
+            const std::size_t used = fast_.write_some(false, data.data(), data.size(), ec);
+            if (!ec && used == data.size() && fast_.handler().complete()) return result::chunk;
+        }
+        value_.reset();  // before the buffer it lives in is recycled
+        values_.release();
+        parser_.reset(boost::json::storage_ptr(&values_));
+        boost::system::error_code ec;
+        parser_.write(data.data(), data.size(), ec);
+        if (ec)
+            throw protocol_error("malformed JSON in stream event (" + ec.message() +
+                                 "): " + snippet(data));
+        // Move-constructed, so the value keeps living in the monotonic buffer.
+        const boost::json::value& value = value_.emplace(parser_.release());
+        const auto* obj = value.if_object();
+        if (obj == nullptr)
+            throw protocol_error("stream event is not a JSON object: " + snippet(data));
+        if (error_event || is_error_object(*obj)) return result::error;
+        read_json(value, chunk_);
+        return result::chunk;
+    }
+
+    const chat_chunk& chunk() const noexcept { return chunk_; }
+    const boost::json::value& error_payload() const noexcept { return *value_; }
+
+private:
+    static bool is_error_object(const boost::json::object& obj) {
+        if (obj.contains("choices")) return false;
+        const auto* object = obj.if_contains("object");
+        return (object != nullptr && object->is_string() && object->get_string() == "error") ||
+               obj.contains("error");
+    }
+
+    alignas(std::max_align_t) std::array<unsigned char, 4096> parser_buffer_{};
+    alignas(std::max_align_t) std::array<unsigned char, 16384> value_buffer_{};
+    boost::json::monotonic_resource values_{value_buffer_.data(), value_buffer_.size()};
+    boost::json::parser parser_;
+    boost::json::basic_parser<fast_chunk_handler<>> fast_{boost::json::parse_options{}};
+    std::optional<boost::json::value> value_;
+    chat_chunk chunk_;
+};
+
+}  // namespace detail
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/impl/client_engine.hpp -------------------------------------------------------------
+// mistral/impl/client_engine.hpp: the one place that knows about retries, SSE and transports
+// together: prepares the request (validation, headers, body), runs the attempts, reads the
+// response into a sink (a JSON body for chat(), events for stream()), and turns every failure
+// into its typed error. Type-erased over the transport and the callback, so it is compiled once
+// in separate compilation: included at the end of client.hpp in a header-only build, else only
+// by src.hpp.
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+namespace detail {
+
+inline api_error make_api_error(response_metadata meta, std::string body, api_error_details details,
+                                const sanitizer& sanitize) {
+    details.message = sanitize(std::move(details.message));
+    for (auto& issue : details.validation_issues)
+        issue.message = sanitize(std::move(issue.message));
+    return api_error(std::move(meta), sanitize(std::move(body)), std::move(details));
+}
+
+// Collects a body, up to a limit (error bodies are kept only up to it).
+class body_buffer {
+public:
+    explicit body_buffer(std::size_t limit) : limit_(limit) {}
+    // Returns false once the limit is passed (the rest of the body is dropped).
+    bool append(std::string_view piece) {
+        const std::size_t room = limit_ - std::min(limit_, text_.size());
+        text_.append(piece.substr(0, room));
+        overflow_ = overflow_ || piece.size() > room;
+        return !overflow_;
+    }
+    void clear() noexcept {
+        text_.clear();
+        overflow_ = false;
+    }
+    bool overflow() const noexcept { return overflow_; }
+    std::string& text() noexcept { return text_; }
+
+private:
+    std::size_t limit_;
+    std::string text_;
+    bool overflow_ = false;
+};
+
+inline constexpr std::size_t max_error_body = std::size_t{1} << 20;
+
+// Headers that frame the message on the wire: the client and the transport own them, so a
+// caller's header can never change where the body ends or which host it goes to.
+inline constexpr std::string_view framing_headers[] = {
+    "content-length", "transfer-encoding", "host",   "connection",      "keep-alive", "te",
+    "trailer",        "upgrade",           "expect", "proxy-connection"};
+
+// Everything a call does that does not depend on the transport's type: preflight checks, the
+// request, the retry loop, the response, SSE and JSON decoding, folding, errors. A template only
+// so that a translation unit that includes it without calling a client compiles none of it.
+template <class Unused = void>
+class client_engine {
+public:
+    static chat_response chat(const client_options& options, send_function send,
+                              const chat_request& request, const call_options& call);
+    static chat_response stream(const client_options& options, send_function send,
+                                const chat_request& request, chunk_function on_chunk,
+                                const call_options& call);
+
+private:
+    using clock = std::chrono::steady_clock;
+
+    // A request ready to go, and what must never be printed or kept of it.
+    struct prepared_call {
+        http_request http;
+        sanitizer sanitize;
+    };
+
+    // What receives the response of one call, attempt after attempt.
+    class sink : public response_handler {
+    public:
+        explicit sink(const sanitizer& sanitize) : sanitize_(sanitize) {}
+        virtual void begin_attempt() = 0;
+        // Whether anything reached the caller (then nothing is retried).
+        virtual bool delivered() const noexcept = 0;
+        // Whether the stream's [DONE] arrived (a failure while draining after it is ignored).
+        virtual bool completed() const noexcept = 0;
+        virtual void rethrow_if_failed() = 0;
+        virtual std::string take_body() = 0;
+        virtual chat_response finish(response_metadata meta) = 0;
+        // The transport failed or the call was cancelled after the head arrived.
+        [[noreturn]] virtual void fail_mid_stream(const transport_error& e) = 0;
+
+        // The head as received, with secrets echoed by the server removed.
+        const response_head& head() const noexcept { return head_; }
+        bool on_head(response_head head) override {
+            head_ = {head.status, sanitize_(head.headers)};
+            return on_status();
+        }
+
+    protected:
+        ~sink() = default;
+        virtual bool on_status() = 0;
+        response_head head_;
+        const sanitizer& sanitize_;
+    };
+
+    // Receives the response of chat(): the JSON body.
+    class json_sink final : public sink {
+    public:
+        json_sink(std::size_t max_size, const sanitizer& sanitize)
+            : sink(sanitize), max_size_(max_size), body_(max_size) {}
+
+        void begin_attempt() override {
+            this->head_ = {};
+            body_.clear();
+        }
+        bool on_body(std::string_view piece) override { return body_.append(piece); }
+        bool delivered() const noexcept override { return false; }
+        bool completed() const noexcept override { return false; }
+        void rethrow_if_failed() override {}
+        std::string take_body() override { return std::move(body_.text()); }
+
+        chat_response finish(response_metadata meta) override {
+            if (body_.overflow()) {
+                throw protocol_error("response body larger than max_response_size (" +
+                                     std::to_string(max_size_) + " bytes)");
+            }
+            boost::system::error_code ec;
+            const boost::json::value v = boost::json::parse(body_.text(), ec);
+            if (ec) {
+                throw protocol_error("malformed JSON response (" + ec.message() +
+                                     "): " + snippet(this->sanitize_(body_.text())));
+            }
+            chat_response r = boost::json::value_to<chat_response>(v);
+            r.http = std::move(meta);
+            return r;
+        }
+
+        [[noreturn]] void fail_mid_stream(const transport_error& e) override { throw e; }
+
+    private:
+        // An error body is kept only up to max_error_body, as for streams.
+        bool on_status() override {
+            const bool success = this->head_.status >= 200 && this->head_.status <= 299;
+            body_ = body_buffer(success ? max_size_ : std::min(max_size_, max_error_body));
+            return true;
+        }
+
+        std::size_t max_size_;
+        body_buffer body_;
+    };
+
+    // Receives the response of stream(): parses events, decodes chunks, folds them and hands
+    // them to the callback as they arrive.
+    class event_sink final : public sink {
+    public:
+        event_sink(chunk_function on_chunk, const client_options& options, bool accumulate,
+                   const sanitizer& sanitize)
+            : sink(sanitize),
+              on_chunk_(on_chunk),
+              parser_(options.max_event_size),
+              accumulate_(accumulate),
+              max_folded_(options.max_response_size),
+              error_body_(max_error_body) {}
+
+        void begin_attempt() override {
+            this->head_ = {};
+            error_body_.clear();
+            parser_.reset();
+            accumulator_ = stream_accumulator(accumulate_);
+            mode_ = mode::events;
+            delivered_ = done_ = stopped_ = false;
+            failure_ = nullptr;
+        }
+
+        bool on_body(std::string_view piece) override {
+            if (mode_ != mode::events) return error_body_.append(piece);
+            if (done_) return true;  // drained so the connection can be reused
+            try {
+                parser_.feed(piece, [this](const sse::event& e) { on_event(e); });
+            } catch (const sse::size_limit_error& e) {
+                failure_ = std::make_exception_ptr(
+                    protocol_error(std::string(e.what()) + " (client_options::max_event_size)"));
+                return false;
+            } catch (...) {
+                failure_ = std::current_exception();
+                return false;
+            }
+            return !stopped_;
+        }
+
+        bool delivered() const noexcept override { return delivered_; }
+        bool completed() const noexcept override { return done(); }
+        std::string take_body() override { return std::move(error_body_.text()); }
+
+        // An exception raised while handling events (the callback's, a decoding error, an error
+        // event): never retried, and carries what arrived.
+        void rethrow_if_failed() override {
+            if (!failure_) return;
+            try {
+                std::rethrow_exception(failure_);
+            } catch (error& e) {
+                attach_partial(e);
+                throw;
+            }
+        }
+
+        chat_response finish(response_metadata meta) override {
+            if (mode_ == mode::unexpected_body) {
+                const auto type = this->head_.headers.find("content-type");
+                throw protocol_error("expected an event stream, got Content-Type \"" +
+                                     std::string(type.value_or("")) +
+                                     "\": " + snippet(this->sanitize_(error_body_.text())));
+            }
+            if (!done() && !stopped_) {
+                protocol_error e("stream ended before [DONE] after " +
+                                 std::to_string(accumulator_.chunk_count()) + " chunks" +
+                                 (parser_.finish() ? "" : " (in the middle of an event)"));
+                attach_partial(e);
+                throw e;
+            }
+            if (!stopped_) check_tool_calls();
+            chat_response r = accumulator_.take();
+            r.http = std::move(meta);
+            return r;
+        }
+
+        // The transport failed after chunks reached the caller: timeouts and cancellation keep
+        // their kind; a broken connection is a stream that ended early.
+        [[noreturn]] void fail_mid_stream(const transport_error& e) override {
+            if (e.kind() == transport_error_kind::timeout ||
+                e.kind() == transport_error_kind::cancelled) {
+                transport_error copy = e;
+                attach_partial(copy);
+                throw copy;
+            }
+            protocol_error ended("stream ended before [DONE] after " +
+                                 std::to_string(accumulator_.chunk_count()) +
+                                 " chunks: " + e.what());
+            attach_partial(ended);
+            throw ended;
+        }
+
+    private:
+        enum class mode { events, error_body, unexpected_body };
+
+        bool on_status() override {
+            if (this->head_.status < 200 || this->head_.status > 299) {
+                mode_ = mode::error_body;
+            } else if (const auto type = this->head_.headers.find("content-type");
+                       !type || !starts_with_icase(*type, "text/event-stream")) {
+                mode_ = mode::unexpected_body;
+            }
+            return true;
+        }
+
+        // [DONE] ends the stream. The WHATWG rules dispatch an event only at the blank line that
+        // follows it, so a body that ends right after the "data: [DONE]" line (one line end,
+        // then the end) leaves it undispatched: the parser, which stays exact, discards it. But
+        // [DONE] and everything before it did arrive, so the stream is complete.
+        bool done() const noexcept {
+            if (done_) return true;
+            const auto pending = parser_.pending_event();
+            return pending && pending->type == "message" && pending->data == "[DONE]";
+        }
+
+        // A folded tool call without a name can be neither run nor sent back (a response's
+        // tool call requires one): the stream never sent it, so the stream was malformed.
+        void check_tool_calls() const {
+            const auto& choices = accumulator_.response().choices;
+            for (std::size_t i = 0; i < choices.size(); ++i) {
+                const auto& calls = choices[i].message.tool_calls;
+                for (std::size_t k = 0; calls && k < calls->size(); ++k) {
+                    if (!(*calls)[k].function.name.empty()) continue;
+                    const std::string path = "choices[" + std::to_string(i) +
+                                             "].message.tool_calls[" + std::to_string(k) +
+                                             "].function.name";
+                    protocol_error e(path + ": no piece of the stream carried it", path);
+                    attach_partial(e);
+                    throw e;
+                }
+            }
+        }
+
+        void on_event(const sse::event& e) {
+            if (done_ || stopped_) return;
+            switch (decoder_.decode(e.type, e.data)) {
+                case chunk_decoder<>::result::skip:
+                    return;
+                case chunk_decoder<>::result::done:
+                    done_ = true;
+                    return;
+                case chunk_decoder<>::result::error:
+                    throw stream_error();
+                case chunk_decoder<>::result::chunk:
+                    break;
+            }
+            const chat_chunk& chunk = decoder_.chunk();
+            accumulator_.add(chunk);
+            // A compressed body can inflate a few megabytes into gigabytes of valid chunks.
+            if (accumulator_.folded_size() > max_folded_) {
+                throw protocol_error("the streamed response grew past max_response_size (" +
+                                     std::to_string(max_folded_) + " bytes)");
+            }
+            delivered_ = true;
+            if (!on_chunk_(chunk)) stopped_ = true;
+        }
+
+        // An error object inside a 200 stream: status is its raw_status_code when present.
+        api_error stream_error() const {
+            std::string body = boost::json::serialize(decoder_.error_payload());
+            api_error_details details = parse_error_body(body);
+            response_metadata meta = make_response_metadata(
+                details.raw_status_code.value_or(this->head_.status), this->head_.headers);
+            return make_api_error(std::move(meta), std::move(body), std::move(details),
+                                  this->sanitize_);
+        }
+
+        void attach_partial(error& e) const {
+            if (accumulator_.chunk_count() > 0) {
+                chat_response partial = accumulator_.response();
+                partial.http = make_response_metadata(this->head_.status, this->head_.headers);
+                e.set_partial_response(std::make_shared<const chat_response>(std::move(partial)));
+            }
+        }
+
+        chunk_function on_chunk_;
+        sse::parser parser_;
+        chunk_decoder<> decoder_;
+        bool accumulate_;
+        std::size_t max_folded_;
+        stream_accumulator accumulator_{accumulate_};
+        body_buffer error_body_;
+        mode mode_ = mode::events;
+        bool delivered_ = false;
+        bool done_ = false;
+        bool stopped_ = false;
+        std::exception_ptr failure_;
+    };
+
+    static chat_response execute(const client_options& options, send_function send,
+                                 prepared_call& call_data, bool streaming, const call_options& call,
+                                 sink& sink);
+    static prepared_call prepare(const client_options& options, const chat_request& request,
+                                 bool streaming, const call_options& call);
+    // The wait before another attempt, and what chose it.
+    struct retry_decision {
+        std::chrono::milliseconds wait;
+        const char* reason;  // "backoff" or "Retry-After"
+    };
+    // Whether attempt number `attempt` may be followed by another, within the policy, the
+    // server's Retry-After (`asked`, when the server answered) and the deadline.
+    static std::optional<retry_decision> decide_retry(const client_options& options,
+                                                      const retry_policy& policy, int attempt,
+                                                      const http_headers* asked,
+                                                      clock::time_point start,
+                                                      std::optional<clock::time_point> deadline);
+    static void sleep(const client_options& options, std::chrono::milliseconds wait,
+                      const std::stop_token& stop);
+    static clock::time_point now(const client_options& options) {
+        return options.environment.now ? options.environment.now() : clock::now();
+    }
+    static void log(const client_options& options, const sanitizer& sanitize,
+                    const std::string& line) {
+        if (options.debug) options.debug(sanitize("mistral-cpp: " + line));
+    }
+};
+
+template <class Unused>
+chat_response client_engine<Unused>::chat(const client_options& options, send_function send,
+                                          const chat_request& request, const call_options& call) {
+    if (request.stream.value_or(false)) {
+        throw usage_error("chat() sends non-streaming requests; use stream() for \"stream\": true");
+    }
+    prepared_call prepared = prepare(options, request, false, call);
+    json_sink sink(options.max_response_size, prepared.sanitize);
+    return execute(options, send, prepared, false, call, sink);
+}
+
+template <class Unused>
+chat_response client_engine<Unused>::stream(const client_options& options, send_function send,
+                                            const chat_request& request, chunk_function on_chunk,
+                                            const call_options& call) {
+    prepared_call prepared = prepare(options, request, true, call);
+    event_sink sink(on_chunk, options, call.accumulate, prepared.sanitize);
+    return execute(options, send, prepared, true, call, sink);
+}
+
+// base_url: an http or https URL of a host, with an optional path; never credentials, a query
+// or a fragment, and no byte that could end the request line or a header. The error shows the
+// URL without its credentials (and not at all when it holds control characters).
+inline std::string checked_base_url(std::string_view base) {
+    for (const char c : base) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u == 0x7F)
+            throw usage_error("base_url holds a space or a control character (CR, LF, NUL...)");
+    }
+    const std::string shown = "base_url \"" + without_userinfo(base) + "\"";
+    const auto scheme_end = base.find("://");
+    if (scheme_end == std::string_view::npos)
+        throw usage_error(shown + " has no scheme: write http://... or https://...");
+    const std::string scheme = to_lower(base.substr(0, scheme_end));
+    if (scheme != "http" && scheme != "https")
+        throw usage_error(shown + ": the scheme must be http or https");
+    const auto authority_end = base.find_first_of("/?#", scheme_end + 3);
+    if (base.substr(0, authority_end).find('@', scheme_end + 3) != std::string_view::npos) {
+        throw usage_error(shown +
+                          " holds credentials (user:password@): the API authenticates "
+                          "with the API key; credentials are never sent");
+    }
+    if (base.find_first_of("?#") != std::string_view::npos)
+        throw usage_error(shown + " has a query or a fragment: the API path is appended to it");
+    while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+    try {
+        (void)parse_url(base);
+    } catch (const transport_error&) {
+        throw usage_error(shown + " is not a valid URL");
+    }
+    return std::string(base);
+}
+
+// Nothing a caller passes may change the framing of the request: header names are tokens,
+// values have no control characters, and the framing headers are the client's own.
+inline void check_header(const http_header& h, const char* origin) {
+    const std::string where = std::string(origin) + " header \"" +
+                              (is_token(h.name) ? h.name : std::string("(invalid name)")) + "\"";
+    if (!is_token(h.name))
+        throw usage_error(std::string(origin) + " header with a name that is not an HTTP token");
+    if (!is_field_value(h.value))
+        throw usage_error(where + ": its value holds a control character (CR, LF, NUL...)");
+    for (const std::string_view owned : framing_headers) {
+        if (iequals(h.name, owned))
+            throw usage_error(where + " frames the request: the client sets it");
+    }
+}
+
+template <class Unused>
+typename client_engine<Unused>::prepared_call client_engine<Unused>::prepare(
+    const client_options& options, const chat_request& request, bool streaming,
+    const call_options& call) {
+    if (options.api_key.empty()) {
+        throw usage_error(
+            "no API key: set client_options::api_key or the MISTRAL_API_KEY environment variable");
+    }
+    if (!is_field_value(options.api_key))
+        throw usage_error("the API key holds a control character (CR, LF, NUL...)");
+    if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
+    if (request.messages.empty()) throw usage_error("cannot send the request: messages is empty");
+    const std::string base = checked_base_url(options.base_url);
+    for (const auto& h : options.headers) check_header(h, "client_options");
+    for (const auto& h : call.headers) check_header(h, "call_options");
+
+    const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
+    prepared_call out;
+    http_request& http = out.http;
+    http.url = base + "/v1/chat/completions";
+    http.headers.add("Authorization", "Bearer " + options.api_key);
+    http.headers.add("Content-Type", "application/json");
+    http.headers.add("Accept", streaming ? "text/event-stream" : "application/json");
+    http.headers.add("User-Agent", "mistral-cpp/" MISTRAL_CPP_VERSION_STRING);
+    for (const auto& h : options.headers) http.headers.set(h.name, h.value);
+    for (const auto& h : call.headers) http.headers.set(h.name, h.value);
+    // Written once, straight from the request (no JSON tree): the body is the only copy.
+    http.body = sendable_json(
+        request, streaming ? boost::json::object{{"stream", true}} : boost::json::object{});
+    http.connect_timeout = timeouts.connect;
+    http.read_timeout = streaming ? timeouts.stream_idle : timeouts.read;
+    http.stop = call.stop;
+    out.sanitize = sanitizer(options.api_key, http.headers, options.secret_headers);
+    return out;
+}
+
+// The wait before the next attempt, or nullopt when the error must be thrown instead.
+template <class Unused>
+auto client_engine<Unused>::decide_retry(const client_options& options, const retry_policy& policy,
+                                         int attempt, const http_headers* asked,
+                                         clock::time_point start,
+                                         std::optional<clock::time_point> deadline)
+    -> std::optional<retry_decision> {
+    if (attempt > policy.max_retries) return std::nullopt;
+    const auto& env = options.environment;
+    retry_decision decision{
+        policy.backoff(attempt - 1, env.jitter ? env.jitter() : default_jitter()), "backoff"};
+    if (asked != nullptr) {
+        const auto wall = env.wall_now ? env.wall_now() : std::chrono::system_clock::now();
+        if (const auto wait = parse_retry_after(*asked, wall)) {
+            if (*wait > policy.max_retry_after) return std::nullopt;
+            decision = {*wait, "Retry-After"};
+        }
+    }
+    const auto t = now(options);
+    if (t - start + decision.wait > policy.max_elapsed) return std::nullopt;
+    if (deadline && t + decision.wait >= *deadline) return std::nullopt;
+    return decision;
+}
+
+template <class Unused>
+void client_engine<Unused>::sleep(const client_options& options, std::chrono::milliseconds wait,
+                                  const std::stop_token& stop) {
+    if (options.environment.sleep) {
+        options.environment.sleep(wait, stop);
+    } else {
+        interruptible_sleep(wait, stop);
+    }
+    if (stop.stop_requested()) throw cancelled(false);
+}
+
+template <class Unused>
+chat_response client_engine<Unused>::execute(const client_options& options, send_function send,
+                                             prepared_call& prepared, bool streaming,
+                                             const call_options& call, sink& sink) {
+    const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
+    const retry_policy& policy = call.retry ? *call.retry : options.retry;
+    http_request& http = prepared.http;
+    const sanitizer& sanitize = prepared.sanitize;
+    const auto start = now(options);
+    std::optional<clock::time_point> deadline;
+    if (timeouts.total) deadline = start + *timeouts.total;
+    http.deadline = deadline;
+
+    // The one retry path: throws `failure` unless the policy allows another attempt, else
+    // waits for it. `asked` holds the headers of the server's answer, when it answered.
+    const auto retry_or_throw = [&](const auto& failure, bool retryable, int attempt,
+                                    const http_headers* asked, const std::string& after) {
+        const auto decision = retryable
+                                  ? decide_retry(options, policy, attempt, asked, start, deadline)
+                                  : std::nullopt;
+        if (!decision) throw failure;
+        log(options, sanitize,
+            "retry " + std::to_string(attempt) + after + " in " +
+                std::to_string(decision->wait.count()) + " ms (" + decision->reason + ")");
+        sleep(options, decision->wait, call.stop);
+    };
+
+    for (int attempt = 1;; ++attempt) {
+        if (call.stop.stop_requested()) throw cancelled(false);
+        if (deadline && now(options) >= *deadline) {
+            throw total_timeout_expired();
+        }
+        log(options, sanitize,
+            "POST " + http.url + (streaming ? " (stream)" : "") + ", attempt " +
+                std::to_string(attempt) +
+                ", headers: " + sanitizer::describe(http.headers, options.loggable_headers));
+        sink.begin_attempt();
+        std::optional<transport_error> failure;
+        const auto sent = now(options);
+        try {
+            send(http, sink);
+        } catch (const transport_error& e) {
+            failure.emplace(e.kind(), sanitize(e.what()), e.request_sent());
+        }
+        sink.rethrow_if_failed();
+        // Cancellation wins over whatever the aborted exchange looked like (a close-delimited
+        // body, for one, simply ends when its socket is shut down).
+        if (call.stop.stop_requested() && !sink.completed() &&
+            (!failure || failure->kind() != transport_error_kind::cancelled)) {
+            failure.emplace(cancelled(true));
+        }
+        if (failure) {
+            log(options, sanitize,
+                std::string("transport error (") + to_string(failure->kind()) +
+                    "): " + failure->what());
+            if (sink.completed()) {
+                failure.reset();  // [DONE] had arrived: only the draining failed
+            } else if (sink.delivered()) {
+                sink.fail_mid_stream(*failure);
+            } else {
+                retry_or_throw(*failure, policy.retries_transport(*failure), attempt, nullptr, "");
+                continue;
+            }
+        }
+        const response_head& head = sink.head();
+        response_metadata meta = make_response_metadata(head.status, head.headers);
+        meta.attempts = attempt;
+        log(options, sanitize,
+            "status " + std::to_string(head.status) + " after " +
+                std::to_string(
+                    std::chrono::duration_cast<std::chrono::milliseconds>(now(options) - sent)
+                        .count()) +
+                " ms" + (meta.request_id.empty() ? "" : ", request id " + meta.request_id));
+        if (head.status == 407) {
+            // Only a proxy sends 407 (the API never does): it is not the API's answer.
+            throw transport_error(transport_error_kind::proxy,
+                                  "the proxy refused the request: 407 Proxy Authentication "
+                                  "Required (give its credentials in transport.proxy.url)",
+                                  false);
+        }
+        if (head.status < 200 || head.status > 299) {
+            std::string body = sink.take_body();
+            api_error_details details = parse_error_body(body);
+            api_error err =
+                make_api_error(std::move(meta), std::move(body), std::move(details), sanitize);
+            retry_or_throw(err, policy.retries_status(err.status()), attempt, &err.headers(),
+                           " after status " + std::to_string(err.status()));
+            continue;
+        }
+        return sink.finish(std::move(meta));
+    }
+}
+
+template <class Unused>
+chat_response run_chat(const client_options& options, send_function send,
+                       const chat_request& request, const call_options& call) {
+    return client_engine<Unused>::chat(options, send, request, call);
+}
+
+template <class Unused>
+chat_response run_stream(const client_options& options, send_function send,
+                         const chat_request& request, chunk_function on_chunk,
+                         const call_options& call) {
+    return client_engine<Unused>::stream(options, send, request, on_chunk, call);
+}
+
+}  // namespace detail
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/src.hpp (continued) ----------------------------------------------------------------
+
+// ---- mistral/impl/stream_accumulator.hpp --------------------------------------------------------
+// mistral/impl/stream_accumulator.hpp: how stream_accumulator folds chunks (stream.hpp).
+// Included at the end of stream.hpp in a header-only build, else only by src.hpp.
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+MISTRAL_DECL void stream_accumulator::add(const chat_chunk& chunk) {
+    if (chunks_++ == 0) {
+        response_.id = chunk.id;
+        response_.object = "chat.completion";
+        response_.model = chunk.model;
+        response_.created = chunk.created.value_or(0);
+    }
+    for (const auto& kv : chunk.extra) response_.extra.insert_or_assign(kv.key(), kv.value());
+    if (chunk.usage) response_.usage = *chunk.usage;
+    for (const chunk_choice& c : chunk.choices) {
+        fold(choice_at(c.index), c, keep_content_);
+        if (keep_content_) folded_size_ += piece_size(c.delta);
+    }
+}
+
+MISTRAL_DECL chat_response stream_accumulator::take() {
+    chunks_ = 0;
+    folded_size_ = 0;
+    return std::exchange(response_, chat_response{});
+}
+
+MISTRAL_DECL chat_choice& stream_accumulator::choice_at(std::int64_t index) {
+    auto& choices = response_.choices;
+    auto at = choices.begin();
+    while (at != choices.end() && at->index < index) ++at;
+    if (at != choices.end() && at->index == index) return *at;
+    folded_size_ += sizeof(chat_choice);
+    chat_choice& added = *choices.emplace(at);
+    added.index = index;
+    return added;
+}
+
+MISTRAL_DECL std::size_t stream_accumulator::piece_size(const delta_message& d) {
+    constexpr std::size_t element = 64;
+    constexpr std::size_t opaque = 256;  // a chunk or member that is not text
+    std::size_t n = 0;
+    auto text = [](const std::optional<std::string>& s) { return s ? s->size() : 0; };
+    if (d.content) {
+        if (const auto* s = std::get_if<std::string>(&*d.content)) {
+            n += s->size();
+        } else {
+            for (const content_chunk& chunk : std::get<std::vector<content_chunk>>(*d.content)) {
+                if (const auto* t = std::get_if<text_chunk>(&chunk)) {
+                    n += element + t->text.size();
+                } else if (const auto* th = std::get_if<thinking_chunk>(&chunk)) {
+                    n += element + th->text().size() + text(th->signature);
+                } else {
+                    n += opaque;
+                }
+            }
+        }
+    }
+    if (d.tool_calls) {
+        for (const tool_call_delta& call : *d.tool_calls) {
+            n += element + text(call.id) + text(call.type);
+            if (!call.function) continue;
+            n += text(call.function->name);
+            if (const auto& args = call.function->arguments) {
+                const auto* s = std::get_if<std::string>(&*args);
+                n += s != nullptr ? s->size() : opaque;
+            }
+        }
+    }
+    for (const auto& kv : d.extra)
+        n += element + (kv.value().is_string() ? kv.value().get_string().size() : opaque);
+    return n;
+}
+
+MISTRAL_DECL void stream_accumulator::fold(chat_choice& into, const chunk_choice& c,
+                                           bool keep_content) {
+    const delta_message& delta = c.delta;
+    if (delta.content && keep_content) append_content(into.message, *delta.content);
+    if (delta.tool_calls && keep_content) {
+        if (!into.message.tool_calls) into.message.tool_calls.emplace();
+        for (const tool_call_delta& piece : *delta.tool_calls)
+            merge_tool_call(*into.message.tool_calls, piece);
+    }
+    if (keep_content) append_members(into.message.extra, delta.extra);
+    for (const auto& kv : c.extra) into.extra.insert_or_assign(kv.key(), kv.value());
+    if (c.finish_reason) into.finish_reason = c.finish_reason;
+}
+
+MISTRAL_DECL void stream_accumulator::append_members(boost::json::object& into,
+                                                     const boost::json::object& piece) {
+    for (const auto& kv : piece) {
+        auto* have = into.if_contains(kv.key());
+        if (have != nullptr && have->is_string() && kv.value().is_string()) {
+            have->get_string().append(kv.value().get_string());
+        } else {
+            into.insert_or_assign(kv.key(), kv.value());
+        }
+    }
+}
+
+MISTRAL_DECL void stream_accumulator::append_text(std::vector<content_chunk>& list,
+                                                  const std::string& text) {
+    if (!list.empty()) {
+        if (auto* last = std::get_if<text_chunk>(&list.back())) {
+            last->text += text;
+            return;
+        }
+    }
+    list.push_back(text_chunk{.text = text});
+}
+
+MISTRAL_DECL void stream_accumulator::append_chunk(std::vector<content_chunk>& list,
+                                                   const content_chunk& chunk) {
+    if (const auto* text = std::get_if<text_chunk>(&chunk)) {
+        append_text(list, text->text);
+        return;
+    }
+    if (const auto* thinking = std::get_if<thinking_chunk>(&chunk); thinking && !list.empty()) {
+        if (auto* last = std::get_if<thinking_chunk>(&list.back())) {
+            for (const thinking_part& part : thinking->thinking) {
+                const auto* t = std::get_if<text_chunk>(&part);
+                auto* prev = last->thinking.empty()
+                                 ? nullptr
+                                 : std::get_if<text_chunk>(&last->thinking.back());
+                if (t != nullptr && prev != nullptr) {
+                    prev->text += t->text;
+                } else {
+                    last->thinking.push_back(part);
+                }
+            }
+            if (thinking->signature) last->signature = thinking->signature;
+            if (thinking->closed) last->closed = thinking->closed;
+            return;
+        }
+    }
+    list.push_back(chunk);
+}
+
+MISTRAL_DECL void stream_accumulator::append_content(assistant_message& message,
+                                                     const content& piece) {
+    if (!message.content) {
+        message.content = piece;
+        return;
+    }
+    content& have = *message.content;
+    if (const auto* text = std::get_if<std::string>(&piece)) {
+        if (auto* s = std::get_if<std::string>(&have)) {
+            *s += *text;
+        } else if (!text->empty()) {
+            append_text(std::get<std::vector<content_chunk>>(have), *text);
+        }
+        return;
+    }
+    if (auto* s = std::get_if<std::string>(&have)) {
+        std::vector<content_chunk> list;
+        if (!s->empty()) list.push_back(text_chunk{.text = std::move(*s)});
+        have = std::move(list);
+    }
+    auto& list = std::get<std::vector<content_chunk>>(have);
+    for (const content_chunk& chunk : std::get<std::vector<content_chunk>>(piece))
+        append_chunk(list, chunk);
+}
+
+MISTRAL_DECL void stream_accumulator::merge_tool_call(std::vector<tool_call>& calls,
+                                                      const tool_call_delta& piece) {
+    tool_call* target = nullptr;
+    if (piece.index) {
+        for (auto& call : calls) {
+            if (call.index == piece.index) target = &call;
+        }
+    }
+    if (target == nullptr) {
+        target = &calls.emplace_back();
+        target->index = piece.index;
+    }
+    auto first_wins = [](std::optional<std::string>& have, const std::optional<std::string>& more) {
+        if ((!have || have->empty()) && more && !more->empty()) have = more;
+    };
+    first_wins(target->id, piece.id);
+    first_wins(target->type, piece.type);
+    append_members(target->extra, piece.extra);
+    if (!piece.function) return;
+    function_call& function = target->function;
+    if (function.name.empty() && piece.function->name) function.name = *piece.function->name;
+    if (const auto& more = piece.function->arguments) {
+        auto* have = std::get_if<std::string>(&function.arguments);
+        const auto* text = std::get_if<std::string>(&*more);
+        if (have != nullptr && text != nullptr) {
+            *have += *text;
+        } else {
+            function.arguments = *more;
+        }
+    }
+    append_members(function.extra, piece.function->extra);
+}
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/src.hpp (continued) ----------------------------------------------------------------
+#if __has_include(<httplib.h>)
+
+// ---- mistral/detail/connect_diagnosis.hpp -------------------------------------------------------
+// mistral/detail/connect_diagnosis.hpp: why a connection could not be made, in the operating
+// system's words ("connection refused", "network unreachable") and with the address tried, for
+// transports whose HTTP library reports only "connection failed". POSIX; elsewhere it knows
+// nothing and says so.
+
+#include <cerrno>
+#include <chrono>
+#include <string>
+#include <system_error>
+
+#ifndef _WIN32
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+struct connect_diagnosis {
+    bool resolved = true;  ///< false: the host name does not resolve
+    std::string reason;    ///< e.g. "connection refused (127.0.0.1:9)"; "" if unknown
+};
+
+// Resolves the host and tries one connection to its first address, waiting at most `timeout`,
+// to learn the reason the HTTP library did not report. Run only after a connect failed.
+inline connect_diagnosis diagnose_connect(const std::string& host, int port,
+                                          std::chrono::milliseconds timeout) {
+    connect_diagnosis out;
+#ifndef _WIN32
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    const std::string service = std::to_string(port);
+    if (::getaddrinfo(host.c_str(), service.c_str(), &hints, &found) != 0 || found == nullptr) {
+        if (found != nullptr) ::freeaddrinfo(found);
+        out.resolved = false;
+        return out;
+    }
+    char numeric[INET6_ADDRSTRLEN] = {};
+    const void* address =
+        found->ai_family == AF_INET6
+            ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(found->ai_addr)->sin6_addr)
+            : &reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr;
+    ::inet_ntop(found->ai_family, address, numeric, sizeof numeric);
+    const std::string where = found->ai_family == AF_INET6
+                                  ? "[" + std::string(numeric) + "]:" + service
+                                  : std::string(numeric) + ":" + service;
+    int error = 0;
+    const int s = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0) {
+        error = errno;
+    } else {
+        ::fcntl(s, F_SETFL, ::fcntl(s, F_GETFL) | O_NONBLOCK);
+        if (::connect(s, found->ai_addr, found->ai_addrlen) != 0) {
+            error = errno;
+            if (error == EINPROGRESS) {
+                pollfd p{s, POLLOUT, 0};
+                const int ready = ::poll(&p, 1, static_cast<int>(timeout.count()));
+                socklen_t len = sizeof error;
+                if (ready <= 0) {
+                    error = ETIMEDOUT;
+                } else {
+                    ::getsockopt(s, SOL_SOCKET, SO_ERROR, &error, &len);
+                }
+            }
+        }
+        ::close(s);
+    }
+    ::freeaddrinfo(found);
+    // A connection that succeeds now (the server came back) says nothing about why it failed.
+    std::string why = error == 0 ? "connection failed" : std::generic_category().message(error);
+    if (!why.empty()) why[0] = to_lower(why[0]);
+    out.reason = why + " (" + where + ")";
+#else
+    (void)host;
+    (void)port;
+    (void)timeout;
+#endif
+    return out;
+}
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/detail/proxy.hpp -------------------------------------------------------------------
+// mistral/detail/proxy.hpp: which proxy a request goes through (explicit options, or the
+// HTTP(S)_PROXY / NO_PROXY environment), for any transport. Standard library only.
+
+#include <cstdlib>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+/// The proxy a request should use, from explicit options or the environment.
+struct proxy_endpoint {
+    std::string host;
+    int port = 0;
+    std::string user;
+    std::string password;
+};
+
+// NO_PROXY semantics: entries separated by commas or spaces; "*" matches everything; an entry
+// matches the host itself and its subdomains; a leading dot and a ":port" suffix are ignored.
+inline bool no_proxy_matches(std::string_view list, std::string_view host) {
+    while (!list.empty()) {
+        const auto sep = list.find_first_of(", ");
+        std::string_view entry = list.substr(0, sep);
+        list = sep == std::string_view::npos ? std::string_view() : list.substr(sep + 1);
+        if (entry.empty()) continue;
+        if (entry == "*") return true;
+        if (entry.front() == '.') entry.remove_prefix(1);
+        if (const auto colon = entry.rfind(':');
+            colon != std::string_view::npos && entry.find(':') == colon) {
+            entry = entry.substr(0, colon);
+        }
+        if (iequals(host, entry)) return true;
+        if (host.size() > entry.size() && host[host.size() - entry.size() - 1] == '.' &&
+            iequals(host.substr(host.size() - entry.size()), entry)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+inline std::string first_env(std::initializer_list<const char*> names) {
+    for (const char* name : names) {
+        const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
+        if (value != nullptr && *value != '\0') return value;
+    }
+    return {};
+}
+
+// Decodes %XX escapes (proxy credentials in a URL are percent-encoded).
+inline std::string percent_decode(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto hex = [](char c) -> int {
+            if (c >= '0' && c <= '9') return c - '0';
+            if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+            if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+            return -1;
+        };
+        if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+            out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+inline std::optional<proxy_endpoint> select_proxy(const proxy_options& options,
+                                                  const url_parts& target) {
+    std::string url = options.url;
+    std::string no_proxy = options.no_proxy;
+    if (url.empty() && options.use_environment) {
+        url = target.scheme == "https" ? first_env({"https_proxy", "HTTPS_PROXY"})
+                                       : first_env({"http_proxy", "HTTP_PROXY"});
+        const std::string env_no_proxy = first_env({"no_proxy", "NO_PROXY"});
+        if (!env_no_proxy.empty()) no_proxy += "," + env_no_proxy;
+    }
+    if (url.empty() || no_proxy_matches(no_proxy, target.host)) return std::nullopt;
+    if (url.find("://") == std::string::npos) url.insert(0, "http://");
+    const url_parts parts = parse_url(url);
+    proxy_endpoint proxy{parts.host, parts.port, {}, {}};
+    const auto scheme_end = url.find("://") + 3;
+    const auto at = url.find('@', scheme_end);
+    if (at != std::string::npos && at < url.find('/', scheme_end)) {
+        const std::string credentials = url.substr(scheme_end, at - scheme_end);
+        const auto colon = credentials.find(':');
+        proxy.user = percent_decode(credentials.substr(0, colon));
+        if (colon != std::string::npos)
+            proxy.password = percent_decode(credentials.substr(colon + 1));
+    }
+    return proxy;
+}
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/impl/httplib_transport.hpp ---------------------------------------------------------
+// mistral/impl/httplib_transport.hpp: the default transport's definitions, the only code of the
+// library that includes httplib.h: a pool of cpp-httplib clients, one exchange over it, and
+// cpp-httplib's errors in the library's words. Included at the end of httplib_transport.hpp in
+// a header-only build, else only by src.hpp.
+
+#include <httplib.h>
+
+#ifndef _WIN32
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+namespace detail {
+
+// httplib's Error has gained values over the releases (Timeout, ConnectionClosed, ...): they
+// are looked up by name, so the same code compiles against every release.
+template <class E>
+transport_error_kind classify_httplib_error(E error, bool silent_for_read_timeout) {
+    if constexpr (requires { E::Timeout; }) {
+        if (error == E::Timeout) return transport_error_kind::timeout;
+    }
+    if constexpr (requires { E::ConnectionClosed; }) {
+        if (error == E::ConnectionClosed) return transport_error_kind::reset;
+    }
+    if constexpr (requires { E::ProxyConnection; }) {
+        if (error == E::ProxyConnection) return transport_error_kind::connect;
+    }
+    if constexpr (requires { E::SSLServerHostnameVerification; }) {
+        if (error == E::SSLServerHostnameVerification) return transport_error_kind::tls;
+    }
+    switch (error) {
+        case E::Connection:
+            return transport_error_kind::connect;
+        case E::ConnectionTimeout:
+            return transport_error_kind::timeout;
+        case E::Read:
+            return silent_for_read_timeout ? transport_error_kind::timeout
+                                           : transport_error_kind::reset;
+        case E::Write:
+            return transport_error_kind::reset;
+        case E::SSLConnection:
+        case E::SSLLoadingCerts:
+        case E::SSLServerVerification:
+            return transport_error_kind::tls;
+        case E::Canceled:
+            return transport_error_kind::cancelled;
+        default:
+            return transport_error_kind::other;
+    }
+}
+
+// Calls `expire` at the deadline unless disarmed first, from a thread of its own. Debian's
+// cpp-httplib 0.11.4 bounds every single read by the read timeout but not a whole exchange, so
+// a server that drips its response head (or its TLS handshake) a byte at a time could hold a
+// call forever; releases with set_max_timeout (0.19+) bound it themselves and need no watchdog.
+class deadline_watchdog {
+public:
+    template <class Expire>
+    deadline_watchdog(std::chrono::steady_clock::time_point deadline, Expire expire)
+        : thread_([this, deadline, expire] {
+              std::unique_lock lock(mutex_);
+              if (!wake_.wait_until(lock, deadline, [this] { return disarmed_; })) {
+                  expired_ = true;
+                  expire();
+              }
+          }) {}
+    deadline_watchdog(const deadline_watchdog&) = delete;
+    deadline_watchdog& operator=(const deadline_watchdog&) = delete;
+    ~deadline_watchdog() { disarm(); }
+
+    // Returns whether the deadline had passed (and `expire` ran).
+    bool disarm() {
+        if (thread_.joinable()) {
+            {
+                std::lock_guard lock(mutex_);
+                disarmed_ = true;
+            }
+            wake_.notify_one();
+            thread_.join();
+        }
+        return expired_;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool disarmed_ = false;
+    bool expired_ = false;
+    std::thread thread_;
+};
+
+template <class Client>
+concept has_max_timeout = requires(Client& c) {
+    c.set_max_timeout(std::chrono::milliseconds(1));
+};
+
+// Bounds the whole exchange where cpp-httplib can (0 is "no limit" to it); returns whether it
+// could.
+template <class Client>
+bool limit_exchange(Client& cli, std::optional<std::chrono::milliseconds> budget) {
+    if constexpr (has_max_timeout<Client>) {
+        cli.set_max_timeout(budget.value_or(std::chrono::milliseconds(0)));
+        return true;
+    } else {
+        return false;
+    }
+}
+
+// Why a file named in tls_options cannot be used, or "" when it can be read.
+inline std::string unreadable_file(const char* option, const std::string& path) {
+    if (path.empty()) return {};
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    std::string why;
+    if (ec) {
+        why = ec.message();
+    } else if (std::string_view(option) == "tls.ca_dir") {
+        if (!std::filesystem::is_directory(status)) why = "not a directory";
+    } else if (!std::ifstream(path, std::ios::binary)) {
+        why = std::filesystem::is_directory(status) ? "a directory" : "cannot be opened";
+    }
+    return why.empty() ? std::string() : std::string(option) + " \"" + path + "\": " + why;
+}
+
+// One reusable HTTP connection to an origin, and what another thread needs to abort it.
+struct httplib_connection {
+    std::string origin;
+    std::unique_ptr<httplib::Client> client;
+    std::mutex abort_mutex;
+    int connecting_socket = -1;  // a duplicate of the socket this request opened (POSIX)
+    bool abort_requested = false;
+
+    httplib_connection() = default;
+    httplib_connection(const httplib_connection&) = delete;
+    httplib_connection& operator=(const httplib_connection&) = delete;
+    // Recent httplib releases wait for the peer's TLS close_notify when a client is
+    // destroyed, for as long as the socket's receive timeout (the read timeout); a peer that
+    // never answers must not stall the destructor that long.
+    ~httplib_connection() {
+#ifndef _WIN32
+        if (client && client->is_socket_open()) {
+            timeval brief{0, 200'000};
+            ::setsockopt(client->socket(), SOL_SOCKET, SO_RCVTIMEO, &brief, sizeof brief);
+        }
+#endif
+    }
+
+    // Called from the cancelling thread (or the watchdog). Shutting the socket down wakes
+    // up a connect, a TLS handshake or a read that is waiting on it.
+    void abort() {
+        std::lock_guard lock(abort_mutex);
+        abort_requested = true;
+#ifndef _WIN32
+        if (connecting_socket >= 0) {
+            ::shutdown(connecting_socket, SHUT_RDWR);
+            return;
+        }
+#endif
+        client->stop();
+    }
+
+    // Called by httplib with each new socket, before it connects.
+    void on_new_socket([[maybe_unused]] ::socket_t socket) {
+#ifndef _WIN32
+        std::lock_guard lock(abort_mutex);
+        if (connecting_socket >= 0) ::close(connecting_socket);
+        connecting_socket = ::fcntl(socket, F_DUPFD_CLOEXEC, 0);
+        if (abort_requested) ::shutdown(socket, SHUT_RDWR);
+#endif
+    }
+
+    // Ends a request; returns whether it was aborted.
+    bool finish_request() {
+        std::lock_guard lock(abort_mutex);
+#ifndef _WIN32
+        if (connecting_socket >= 0) ::close(connecting_socket);
+#endif
+        connecting_socket = -1;
+        return std::exchange(abort_requested, false);
+    }
+
+    // Whether the idle connection can carry another request: still open, and nothing (a
+    // late response, an unsolicited one, the peer's close) waiting to be read on it.
+    bool reusable() const {
+        if (!client->is_socket_open()) return true;  // httplib connects afresh
+#ifndef _WIN32
+        pollfd p{client->socket(), POLLIN, 0};
+        return ::poll(&p, 1, 0) == 0;
+#else
+        return true;
+#endif
+    }
+};
+
+// The connections of a transport and its copies, idle ones kept per origin.
+struct httplib_pool {
+    explicit httplib_pool(transport_options o) : options(std::move(o)) {}
+    transport_options options;
+    std::mutex mutex;
+    std::vector<std::unique_ptr<httplib_connection>> idle;
+
+    // The error for a failed exchange, with the reason in words: the OS's for a connect, the
+    // certificate check's for TLS.
+    transport_error failure(httplib::Error err, httplib::Client& cli, const url_parts& url,
+                            const std::string& what, bool silent,
+                            std::chrono::milliseconds read_timeout,
+                            const http_request& request) const {
+        const transport_error_kind kind = detail::classify_httplib_error(err, silent);
+        std::string why = httplib::to_string(err);
+        switch (kind) {
+            case transport_error_kind::connect: {
+                const auto proxy = detail::select_proxy(options.proxy, url);
+                const std::string host = proxy ? proxy->host : url.host;
+                const auto diagnosis = detail::diagnose_connect(
+                    host, proxy ? proxy->port : url.port,
+                    std::min(request.connect_timeout, std::chrono::milliseconds(2000)));
+                if (!diagnosis.resolved) {
+                    return transport_error(transport_error_kind::name_resolution,
+                                           what + "cannot resolve host name " + host, false);
+                }
+                why = (proxy ? "proxy " : "") + (diagnosis.reason.empty()
+                                                     ? std::string("connection failed")
+                                                     : diagnosis.reason);
+                break;
+            }
+            case transport_error_kind::tls:
+                why = tls_reason(err, cli, url.host);
+                break;
+            case transport_error_kind::timeout:
+                if (err == httplib::Error::Read)
+                    why = "no data for " + std::to_string(read_timeout.count()) + " ms";
+                break;
+            default:
+                break;
+        }
+        const bool sent = err != httplib::Error::ConnectionTimeout && may_have_reached_server(kind);
+        return transport_error(kind, what + to_string(kind) + " failure: " + why, sent);
+    }
+
+    static std::string tls_reason(httplib::Error err, [[maybe_unused]] httplib::Client& cli,
+                                  const std::string& host) {
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+        if (err == httplib::Error::SSLServerVerification) {
+            const long result = cli.get_openssl_verify_result();
+            // cpp-httplib checks the host name itself, after OpenSSL accepted the chain.
+            if (result == X509_V_OK)
+                return "certificate verification failed: host name mismatch (" + host + ")";
+            return std::string("certificate verification failed: ") +
+                   X509_verify_cert_error_string(result) + " (" + host + ")";
+        }
+        if (const unsigned long e = ERR_peek_last_error(); e != 0) {
+            char text[256];
+            ERR_error_string_n(e, text, sizeof text);
+            return std::string(httplib::to_string(err)) + ": " + text + " (" + host + ")";
+        }
+#endif
+        return std::string(httplib::to_string(err)) + " (" + host + ")";
+    }
+
+    std::unique_ptr<httplib_connection> acquire(const url_parts& url) {
+        std::string origin =
+            url.scheme + "://" +
+            (url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host) + ":" +
+            std::to_string(url.port);
+        {
+            std::lock_guard lock(mutex);
+            for (auto it = idle.rbegin(); it != idle.rend();) {
+                if ((*it)->origin != origin) {
+                    ++it;
+                    continue;
+                }
+                std::unique_ptr<httplib_connection> conn = std::move(*it);
+                it = decltype(it)(idle.erase(std::next(it).base()));
+                if (conn->reusable()) return conn;
+            }
+        }
+        for (const auto& [option, path] :
+             {std::pair<const char*, const std::string&>{"tls.ca_file", options.tls.ca_file},
+              {"tls.ca_dir", options.tls.ca_dir},
+              {"tls.client_cert_file", options.tls.client_cert_file},
+              {"tls.client_key_file", options.tls.client_key_file}}) {
+            if (auto why = detail::unreadable_file(option, path); !why.empty())
+                throw transport_error(transport_error_kind::tls, "cannot use " + why, false);
+        }
+        auto conn = std::make_unique<httplib_connection>();
+        conn->origin = origin;
+        if (!options.tls.client_cert_file.empty() || !options.tls.client_key_file.empty()) {
+            conn->client = std::make_unique<httplib::Client>(origin, options.tls.client_cert_file,
+                                                             options.tls.client_key_file);
+        } else {
+            conn->client = std::make_unique<httplib::Client>(origin);
+        }
+        httplib::Client& cli = *conn->client;
+        if (!cli.is_valid()) {
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+            throw transport_error(transport_error_kind::tls,
+                                  "cannot use " + origin +
+                                      ": the client certificate and key could not be loaded "
+                                      "(PEM files of a matching pair?)",
+                                  false);
+#else
+            throw transport_error(
+                transport_error_kind::other,
+                url.scheme == "https"
+                    ? "cannot use " + origin + ": https needs cpp-httplib built with OpenSSL"
+                    : "cannot use " + origin,
+                false);
+#endif
+        }
+        cli.set_keep_alive(true);
+        // httplib writes the head and the body separately; with Nagle's algorithm the body of a
+        // request on a reused connection waits for the peer's delayed ACK (tens of ms).
+        cli.set_tcp_nodelay(true);
+        cli.set_follow_location(false);
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+        cli.enable_server_certificate_verification(true);
+        if (!options.tls.ca_file.empty() || !options.tls.ca_dir.empty()) {
+            cli.set_ca_cert_path(options.tls.ca_file, options.tls.ca_dir);
+        }
+#endif
+        if (const auto proxy = detail::select_proxy(options.proxy, url)) {
+            cli.set_proxy(proxy->host, proxy->port);
+            if (!proxy->user.empty()) cli.set_proxy_basic_auth(proxy->user, proxy->password);
+        }
+        httplib_connection* raw = conn.get();
+        cli.set_socket_options([raw](::socket_t socket) { raw->on_new_socket(socket); });
+        return conn;
+    }
+
+    void release(std::unique_ptr<httplib_connection> conn) {
+        std::lock_guard lock(mutex);
+        if (idle.size() < options.max_idle_connections) idle.push_back(std::move(conn));
+    }
+};
+
+}  // namespace detail
+
+MISTRAL_DECL httplib_transport::httplib_transport() : httplib_transport(transport_options{}) {}
+
+MISTRAL_DECL httplib_transport::httplib_transport(transport_options options)
+    : shared_(std::make_shared<detail::httplib_pool>(std::move(options))) {}
+
+MISTRAL_DECL void httplib_transport::send(const http_request& request, response_handler& handler) {
+    using clock = std::chrono::steady_clock;
+    const url_parts url = parse_url(request.url);
+    if (request.stop.stop_requested()) throw detail::cancelled(false);
+    std::unique_ptr<detail::httplib_connection> conn = shared_->acquire(url);
+
+    const auto start = clock::now();
+    auto clamp = [&](std::chrono::milliseconds limit) {
+        if (request.deadline) {
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(*request.deadline - start);
+            limit = std::clamp(left, std::chrono::milliseconds(1), limit);
+        }
+        return limit;
+    };
+    const auto read_timeout = clamp(request.read_timeout);
+    httplib::Client& cli = *conn->client;
+    cli.set_connection_timeout(clamp(request.connect_timeout));
+    cli.set_read_timeout(read_timeout);
+    cli.set_write_timeout(read_timeout);
+    const bool bounded_by_httplib = detail::limit_exchange(
+        cli, request.deadline ? std::optional(clamp(std::chrono::hours(24))) : std::nullopt);
+
+    httplib::Request req;
+    req.method = request.method;
+    req.path = url.target;
+    for (const auto& h : request.headers) req.headers.emplace(h.name, h.value);
+    const auto accept = request.headers.find("accept");
+    if (accept && *accept == "text/event-stream" && !request.headers.contains("accept-encoding")) {
+        req.headers.emplace("Accept-Encoding",
+                            "identity");  // a compressed stream may be buffered
+    }
+    // The body is written straight from the request: a large request is not copied again.
+    const std::string_view body = request.body;
+    req.content_length_ = body.size();
+    req.content_provider_ = [body](std::size_t offset, std::size_t length,
+                                   httplib::DataSink& sink) {
+        // A failed write is httplib's to report (as a write error); false here would make
+        // it a cancellation.
+        sink.write(body.data() + offset, std::min(length, body.size() - offset));
+        return true;
+    };
+
+    bool handler_stopped = false;
+    bool deadline_passed = false;
+    bool head_seen = false;
+    auto last_activity = start;
+    req.response_handler = [&](const httplib::Response& res) {
+        if (request.stop.stop_requested()) return false;
+        last_activity = clock::now();
+        head_seen = true;
+        response_head head{res.status, {}};
+        head.headers.reserve(res.headers.size());
+        for (const auto& [name, value] : res.headers) head.headers.add(name, value);
+        handler_stopped = !handler.on_head(std::move(head));
+        return !handler_stopped;
+    };
+    req.content_receiver = [&](const char* data, std::size_t size, std::uint64_t, std::uint64_t) {
+        last_activity = clock::now();
+        if (request.deadline && last_activity >= *request.deadline) {
+            deadline_passed = true;
+            return false;
+        }
+        if (request.stop.stop_requested()) return false;
+        handler_stopped = !handler.on_body(std::string_view(data, size));
+        return !handler_stopped;
+    };
+
+    httplib::Response res;
+    httplib::Error err = httplib::Error::Success;
+    bool ok = false;
+    {
+        std::stop_callback on_stop(request.stop, [&conn] { conn->abort(); });
+        std::optional<detail::deadline_watchdog> watchdog;
+        if (!bounded_by_httplib && request.deadline)
+            watchdog.emplace(*request.deadline, [&conn] { conn->abort(); });
+        ok = cli.send(req, res, err);
+        deadline_passed = (watchdog && watchdog->disarm()) || deadline_passed;
+    }
+    const bool aborted = conn->finish_request();
+    const std::string what = request.method + " " + url.scheme + "://" + url.host + ":" +
+                             std::to_string(url.port) + url.target + ": ";
+    // An aborted exchange may look complete to cpp-httplib (a close-delimited body ends when
+    // the socket is shut down): what aborted it decides, and the connection is not reused.
+    if (request.stop.stop_requested() || (aborted && !deadline_passed)) {
+        throw detail::cancelled(head_seen, what);
+    }
+    if (deadline_passed) throw detail::total_timeout_expired(what);
+    if (ok && !head_seen) {  // httplib skips the head callback for bodiless answers (204)
+        response_head head{res.status, {}};
+        for (const auto& [name, value] : res.headers) head.headers.add(name, value);
+        handler.on_head(std::move(head));
+    }
+    if (ok) {
+        shared_->release(std::move(conn));
+        return;
+    }
+    if (handler_stopped) return;  // the connection was cut short: not reused
+    throw shared_->failure(err, cli, url, what,
+                           clock::now() - last_activity >= read_timeout * 9 / 10, read_timeout,
+                           request);
+}
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/src.hpp (continued) ----------------------------------------------------------------
+#endif
+
+MISTRAL_NAMESPACE_BEGIN
+
+template chat_response detail::run_chat<>(const client_options&, detail::send_function,
+                                          const chat_request&, const call_options&);
+template chat_response detail::run_stream<>(const client_options&, detail::send_function,
+                                            const chat_request&, detail::chunk_function,
+                                            const call_options&);
 template void tag_invoke<chat_request>(const boost::json::value_from_tag&, boost::json::value&,
                                        const chat_request&);
 template void tag_invoke<chat_response>(const boost::json::value_from_tag&, boost::json::value&,

@@ -26,3 +26,14 @@
 #define MISTRAL_NAMESPACE_END \
     }                         \
     }
+
+// The library's functions that are not templates are declared MISTRAL_DECL: inline in a
+// header-only build, where every translation unit that uses them compiles them; with
+// MISTRAL_SEPARATE_COMPILATION, declared only, and defined once by <mistral/src.hpp> (as
+// Boost.JSON's BOOST_JSON_DECL does). Their definitions are in impl/, which a header includes at
+// its end unless MISTRAL_SEPARATE_COMPILATION is defined.
+#ifdef MISTRAL_SEPARATE_COMPILATION
+#define MISTRAL_DECL
+#else
+#define MISTRAL_DECL inline
+#endif

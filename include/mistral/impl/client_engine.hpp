@@ -2,7 +2,8 @@
 // together: prepares the request (validation, headers, body), runs the attempts, reads the
 // response into a sink (a JSON body for chat(), events for stream()), and turns every failure
 // into its typed error. Type-erased over the transport and the callback, so it is compiled once
-// in separate compilation. Included by client.hpp, after the options it reads.
+// in separate compilation: included at the end of client.hpp in a header-only build, else only
+// by src.hpp.
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -20,6 +21,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 
+#include "../client.hpp"
 #include "../detail/config.hpp"
 #include "../detail/function_ref.hpp"
 #include "../detail/sanitize.hpp"
@@ -74,9 +76,6 @@ private:
 
 inline constexpr std::size_t max_error_body = std::size_t{1} << 20;
 
-using send_function = function_ref<void(const http_request&, response_handler&)>;
-using chunk_function = function_ref<bool(const chat_chunk&)>;
-
 // Headers that frame the message on the wire: the client and the transport own them, so a
 // caller's header can never change where the body ends or which host it goes to.
 inline constexpr std::string_view framing_headers[] = {
@@ -85,8 +84,7 @@ inline constexpr std::string_view framing_headers[] = {
 
 // Everything a call does that does not depend on the transport's type: preflight checks, the
 // request, the retry loop, the response, SSE and JSON decoding, folding, errors. A template only
-// so that it is instantiated where a client is used, or once for a whole program with
-// MISTRAL_SEPARATE_COMPILATION (see src.hpp).
+// so that a translation unit that includes it without calling a client compiles none of it.
 template <class Unused = void>
 class client_engine {
 public:
@@ -396,10 +394,6 @@ private:
     }
 };
 
-// The members are defined outside the class so that they are not inline: with
-// MISTRAL_SEPARATE_COMPILATION the extern template below then keeps every translation unit from
-// instantiating them.
-
 template <class Unused>
 chat_response client_engine<Unused>::chat(const client_options& options, send_function send,
                                           const chat_request& request, const call_options& call) {
@@ -632,9 +626,18 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
     }
 }
 
-#ifdef MISTRAL_SEPARATE_COMPILATION
-extern template class client_engine<void>;
-#endif
+template <class Unused>
+chat_response run_chat(const client_options& options, send_function send,
+                       const chat_request& request, const call_options& call) {
+    return client_engine<Unused>::chat(options, send, request, call);
+}
+
+template <class Unused>
+chat_response run_stream(const client_options& options, send_function send,
+                         const chat_request& request, chunk_function on_chunk,
+                         const call_options& call) {
+    return client_engine<Unused>::stream(options, send, request, on_chunk, call);
+}
 
 }  // namespace detail
 

@@ -1,0 +1,201 @@
+// mistral/impl/stream_accumulator.hpp: how stream_accumulator folds chunks (stream.hpp).
+// Included at the end of stream.hpp in a header-only build, else only by src.hpp.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "../detail/config.hpp"
+#include "../stream.hpp"
+
+MISTRAL_NAMESPACE_BEGIN
+
+MISTRAL_DECL void stream_accumulator::add(const chat_chunk& chunk) {
+    if (chunks_++ == 0) {
+        response_.id = chunk.id;
+        response_.object = "chat.completion";
+        response_.model = chunk.model;
+        response_.created = chunk.created.value_or(0);
+    }
+    for (const auto& kv : chunk.extra) response_.extra.insert_or_assign(kv.key(), kv.value());
+    if (chunk.usage) response_.usage = *chunk.usage;
+    for (const chunk_choice& c : chunk.choices) {
+        fold(choice_at(c.index), c, keep_content_);
+        if (keep_content_) folded_size_ += piece_size(c.delta);
+    }
+}
+
+MISTRAL_DECL chat_response stream_accumulator::take() {
+    chunks_ = 0;
+    folded_size_ = 0;
+    return std::exchange(response_, chat_response{});
+}
+
+MISTRAL_DECL chat_choice& stream_accumulator::choice_at(std::int64_t index) {
+    auto& choices = response_.choices;
+    auto at = choices.begin();
+    while (at != choices.end() && at->index < index) ++at;
+    if (at != choices.end() && at->index == index) return *at;
+    folded_size_ += sizeof(chat_choice);
+    chat_choice& added = *choices.emplace(at);
+    added.index = index;
+    return added;
+}
+
+MISTRAL_DECL std::size_t stream_accumulator::piece_size(const delta_message& d) {
+    constexpr std::size_t element = 64;
+    constexpr std::size_t opaque = 256;  // a chunk or member that is not text
+    std::size_t n = 0;
+    auto text = [](const std::optional<std::string>& s) { return s ? s->size() : 0; };
+    if (d.content) {
+        if (const auto* s = std::get_if<std::string>(&*d.content)) {
+            n += s->size();
+        } else {
+            for (const content_chunk& chunk : std::get<std::vector<content_chunk>>(*d.content)) {
+                if (const auto* t = std::get_if<text_chunk>(&chunk)) {
+                    n += element + t->text.size();
+                } else if (const auto* th = std::get_if<thinking_chunk>(&chunk)) {
+                    n += element + th->text().size() + text(th->signature);
+                } else {
+                    n += opaque;
+                }
+            }
+        }
+    }
+    if (d.tool_calls) {
+        for (const tool_call_delta& call : *d.tool_calls) {
+            n += element + text(call.id) + text(call.type);
+            if (!call.function) continue;
+            n += text(call.function->name);
+            if (const auto& args = call.function->arguments) {
+                const auto* s = std::get_if<std::string>(&*args);
+                n += s != nullptr ? s->size() : opaque;
+            }
+        }
+    }
+    for (const auto& kv : d.extra)
+        n += element + (kv.value().is_string() ? kv.value().get_string().size() : opaque);
+    return n;
+}
+
+MISTRAL_DECL void stream_accumulator::fold(chat_choice& into, const chunk_choice& c,
+                                           bool keep_content) {
+    const delta_message& delta = c.delta;
+    if (delta.content && keep_content) append_content(into.message, *delta.content);
+    if (delta.tool_calls && keep_content) {
+        if (!into.message.tool_calls) into.message.tool_calls.emplace();
+        for (const tool_call_delta& piece : *delta.tool_calls)
+            merge_tool_call(*into.message.tool_calls, piece);
+    }
+    if (keep_content) append_members(into.message.extra, delta.extra);
+    for (const auto& kv : c.extra) into.extra.insert_or_assign(kv.key(), kv.value());
+    if (c.finish_reason) into.finish_reason = c.finish_reason;
+}
+
+MISTRAL_DECL void stream_accumulator::append_members(boost::json::object& into,
+                                                     const boost::json::object& piece) {
+    for (const auto& kv : piece) {
+        auto* have = into.if_contains(kv.key());
+        if (have != nullptr && have->is_string() && kv.value().is_string()) {
+            have->get_string().append(kv.value().get_string());
+        } else {
+            into.insert_or_assign(kv.key(), kv.value());
+        }
+    }
+}
+
+MISTRAL_DECL void stream_accumulator::append_text(std::vector<content_chunk>& list,
+                                                  const std::string& text) {
+    if (!list.empty()) {
+        if (auto* last = std::get_if<text_chunk>(&list.back())) {
+            last->text += text;
+            return;
+        }
+    }
+    list.push_back(text_chunk{.text = text});
+}
+
+MISTRAL_DECL void stream_accumulator::append_chunk(std::vector<content_chunk>& list,
+                                                   const content_chunk& chunk) {
+    if (const auto* text = std::get_if<text_chunk>(&chunk)) {
+        append_text(list, text->text);
+        return;
+    }
+    if (const auto* thinking = std::get_if<thinking_chunk>(&chunk); thinking && !list.empty()) {
+        if (auto* last = std::get_if<thinking_chunk>(&list.back())) {
+            for (const thinking_part& part : thinking->thinking) {
+                const auto* t = std::get_if<text_chunk>(&part);
+                auto* prev = last->thinking.empty()
+                                 ? nullptr
+                                 : std::get_if<text_chunk>(&last->thinking.back());
+                if (t != nullptr && prev != nullptr) {
+                    prev->text += t->text;
+                } else {
+                    last->thinking.push_back(part);
+                }
+            }
+            if (thinking->signature) last->signature = thinking->signature;
+            if (thinking->closed) last->closed = thinking->closed;
+            return;
+        }
+    }
+    list.push_back(chunk);
+}
+
+MISTRAL_DECL void stream_accumulator::append_content(assistant_message& message,
+                                                     const content& piece) {
+    if (!message.content) {
+        message.content = piece;
+        return;
+    }
+    content& have = *message.content;
+    if (const auto* text = std::get_if<std::string>(&piece)) {
+        if (auto* s = std::get_if<std::string>(&have)) {
+            *s += *text;
+        } else if (!text->empty()) {
+            append_text(std::get<std::vector<content_chunk>>(have), *text);
+        }
+        return;
+    }
+    if (auto* s = std::get_if<std::string>(&have)) {
+        std::vector<content_chunk> list;
+        if (!s->empty()) list.push_back(text_chunk{.text = std::move(*s)});
+        have = std::move(list);
+    }
+    auto& list = std::get<std::vector<content_chunk>>(have);
+    for (const content_chunk& chunk : std::get<std::vector<content_chunk>>(piece))
+        append_chunk(list, chunk);
+}
+
+MISTRAL_DECL void stream_accumulator::merge_tool_call(std::vector<tool_call>& calls,
+                                                      const tool_call_delta& piece) {
+    tool_call* target = nullptr;
+    if (piece.index) {
+        for (auto& call : calls) {
+            if (call.index == piece.index) target = &call;
+        }
+    }
+    if (target == nullptr) {
+        target = &calls.emplace_back();
+        target->index = piece.index;
+    }
+    auto first_wins = [](std::optional<std::string>& have, const std::optional<std::string>& more) {
+        if ((!have || have->empty()) && more && !more->empty()) have = more;
+    };
+    first_wins(target->id, piece.id);
+    first_wins(target->type, piece.type);
+    append_members(target->extra, piece.extra);
+    if (!piece.function) return;
+    function_call& function = target->function;
+    if (function.name.empty() && piece.function->name) function.name = *piece.function->name;
+    if (const auto& more = piece.function->arguments) {
+        auto* have = std::get_if<std::string>(&function.arguments);
+        const auto* text = std::get_if<std::string>(&*more);
+        if (have != nullptr && text != nullptr) {
+            *have += *text;
+        } else {
+            function.arguments = *more;
+        }
+    }
+    append_members(function.extra, piece.function->extra);
+}
+
+MISTRAL_NAMESPACE_END
