@@ -1,4 +1,4 @@
-// Hot paths of the client, without the network:
+// benchmarks/bench_client.cpp: hot paths of the client, without the network:
 //   - decoding one typical chunk from its bytes into a chat_chunk (the per-event cost of a stream);
 //   - the whole per-chunk path of stream(): SSE parsing, decoding, folding, the callback (over
 //     the mock transport, so no socket);

@@ -1,9 +1,9 @@
-// bench_request_memory: what sending a large request costs in memory. A request whose one user
-// message holds N MB of text is sent with chat(), first through a transport that discards it
-// (the client's own cost), then with the default transport to a loopback server that reads the
-// body and throws it away. Reported: the most heap held at once during the call, counting the
-// request itself, as a multiple of the message's size (target: at most about 2x: the request
-// and its serialized body, nothing else).
+// benchmarks/bench_request_memory.cpp: bench_request_memory: what sending a large request costs in
+// memory. A request whose one user message holds N MB of text is sent with chat(), first through a
+// transport that discards it (the client's own cost), then with the default transport to a loopback
+// server that reads the body and throws it away. Reported: the most heap held at once during the
+// call, counting the request itself, as a multiple of the message's size (target: at most about 2x:
+// the request and its serialized body, nothing else).
 //
 //   build/release/benchmarks/bench_request_memory [megabytes]   (default 200)
 #include <mistral/mistral.hpp>

@@ -1,5 +1,6 @@
-// Sequential non-streaming requests over loopback: one keep-alive connection reused by every
-// call (the default) against a new connection for each call (no idle connection kept).
+// benchmarks/bench_reuse.cpp: sequential non-streaming requests over loopback: one keep-alive
+// connection reused by every call (the default) against a new connection for each call (no idle
+// connection kept).
 //
 //   build/release/benchmarks/bench_reuse
 #include <benchmark/benchmark.h>

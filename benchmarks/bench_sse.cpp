@@ -1,6 +1,6 @@
-// SSE parsing throughput on realistic chat-completion traffic, fed in pieces of 16 KiB (libcurl's
-// write size), 64 bytes and 1 byte; beside a plain memchr pass over the same bytes (the
-// ceiling: it only finds line ends) and a naive std::getline parser (the floor).
+// benchmarks/bench_sse.cpp: SSE parsing throughput on realistic chat-completion traffic, fed in
+// pieces of 16 KiB (libcurl's write size), 64 bytes and 1 byte; beside a plain memchr pass over the
+// same bytes (the ceiling: it only finds line ends) and a naive std::getline parser (the floor).
 //
 //   build/benchmarks/bench_sse                       # the figures
 //   python3 benchmarks/sse_report.py build/benchmarks/bench_sse   # with ratios, as in README

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""What mistral-cpp costs a translation unit, against the same program written directly against
+"""benchmarks/compile_time.py: what mistral-cpp costs a translation unit, against the same program written directly against
 cpp-httplib and Boost.JSON. Each program makes one chat() call and one streamed call and prints
 the answers:
 

@@ -1,5 +1,6 @@
-// Synthetic Mistral chat-completion streams for the benchmarks: role chunk, content chunks with
-// ASCII, accented, CJK and emoji tokens, a final chunk with finish_reason and usage, [DONE].
+// benchmarks/corpus.hpp: synthetic Mistral chat-completion streams for the benchmarks: role chunk,
+// content chunks with ASCII, accented, CJK and emoji tokens, a final chunk with finish_reason and
+// usage, [DONE].
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""End-to-end streaming benchmark: one loopback server streams N chat.completion.chunk events as
+"""benchmarks/e2e_compare.py: end-to-end streaming benchmark: one loopback server streams N chat.completion.chunk events as
 fast as the socket takes them, and four clients consume the same stream in turn, several rounds:
 
   mistral-cpp       benchmarks/stream_consumer (the default transport), folding the text into its

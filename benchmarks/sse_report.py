@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs bench_sse and prints its figures as a table, with the ratios to the memchr ceiling and
+"""benchmarks/sse_report.py: runs bench_sse and prints its figures as a table, with the ratios to the memchr ceiling and
 the getline floor (the README's performance section is this output).
 
     python3 benchmarks/sse_report.py build-release/benchmarks/bench_sse [--repetitions N]

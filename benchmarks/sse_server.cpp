@@ -1,7 +1,7 @@
-// A loopback server for the end-to-end streaming benchmark: every request gets one chat
-// completion stream of N realistic chunks, written as fast as the socket takes them (the last
-// content chunk carries finish_reason and usage, then `data: [DONE]`). Deliberately minimal, so
-// the clients, not the server, are what is measured.
+// benchmarks/sse_server.cpp: A loopback server for the end-to-end streaming benchmark: every
+// request gets one chat completion stream of N realistic chunks, written as fast as the socket
+// takes them (the last content chunk carries finish_reason and usage, then `data: [DONE]`).
+// Deliberately minimal, so the clients, not the server, are what is measured.
 //
 //   sse_server --chunks 100000 [--port 0]     prints "listening on http://127.0.0.1:<port>"
 #include <arpa/inet.h>

@@ -1,5 +1,6 @@
-// The mistral-cpp side of the end-to-end benchmark: one streamed chat completion from the given
-// server, through the default transport; prints the number of chunks received.
+// benchmarks/stream_consumer.cpp: the mistral-cpp side of the end-to-end benchmark: one streamed
+// chat completion from the given server, through the default transport; prints the number of chunks
+// received.
 //
 //   stream_consumer http://127.0.0.1:<port> [--no-accumulate]
 //

@@ -1,4 +1,4 @@
-# mistral::compiled: separate compilation in one line. A target that links mistral::compiled
+# cmake/compiled.cmake: mistral::compiled: separate compilation in one line. A target that links mistral::compiled
 # instead of mistral::mistral gets MISTRAL_SEPARATE_COMPILATION and a static library holding the
 # client engine and the JSON codecs, compiled once with the consumer's own compiler and flags.
 # Included by the top-level CMakeLists.txt and by the installed package configuration.

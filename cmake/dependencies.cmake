@@ -1,4 +1,4 @@
-# Finds the library's dependencies the same way in every consumption route (this file is also
+# cmake/dependencies.cmake: finds the library's dependencies the same way in every consumption route (this file is also
 # installed and included by mistral-cppConfig.cmake, with MISTRAL_FIND_DEPENDENCY set to
 # find_dependency).
 #

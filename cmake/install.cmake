@@ -1,4 +1,4 @@
-# Install rules: headers, the exported target, a relocatable package config with its version
+# cmake/install.cmake: install rules: headers, the exported target, a relocatable package config with its version
 # file, and a pkg-config file. Paths are relative to the install prefix (vcpkg requires it).
 include(CMakePackageConfigHelpers)
 

@@ -1,5 +1,6 @@
-// cancel: stop a stream from another thread after a deadline. The call returns promptly with
-// transport_error kind `cancelled`, the connection is released, and what arrived is kept.
+// examples/cancel.cpp: cancel: stop a stream from another thread after a deadline. The call returns
+// promptly with transport_error kind `cancelled`, the connection is released, and what arrived is
+// kept.
 //
 //   cancel [milliseconds]   (default 1500)
 #include <mistral/mistral.hpp>

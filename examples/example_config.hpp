@@ -1,4 +1,4 @@
-// Shared by the examples: where to send requests.
+// examples/example_config.hpp: shared by the examples: where to send requests.
 //
 // With MISTRAL_API_KEY set, the examples talk to api.mistral.ai (or MISTRAL_BASE_URL).
 // Without it they talk to the fake server bundled with the library (tools/demo.sh starts it),

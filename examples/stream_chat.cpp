@@ -1,4 +1,5 @@
-// stream_chat: ask one question and print the answer as it streams in, token by token.
+// examples/stream_chat.cpp: stream_chat: ask one question and print the answer as it streams in,
+// token by token.
 //
 //   stream_chat ["your question"]
 //

@@ -1,4 +1,5 @@
-// structured_output: ask for JSON that follows a schema, and read the reply into a C++ struct.
+// examples/structured_output.cpp: structured_output: ask for JSON that follows a schema, and read
+// the reply into a C++ struct.
 //
 //   structured_output ["a request for a book"]
 #include <mistral/mistral.hpp>

@@ -1,5 +1,6 @@
-// tool_calling: the full function-calling loop. The model is told about two local functions; it
-// asks for calls, this program runs them and sends the results back, until the model answers.
+// examples/tool_calling.cpp: tool_calling: the full function-calling loop. The model is told about
+// two local functions; it asks for calls, this program runs them and sends the results back, until
+// the model answers.
 //
 //   tool_calling [--stream] ["your question"]
 #include <mistral/mistral.hpp>

@@ -1,5 +1,5 @@
-// libFuzzer target: error bodies of any shape parse without throwing, and become an api_error
-// with a message.
+// fuzz/error_body_fuzzer.cpp: libFuzzer target: error bodies of any shape parse without throwing,
+// and become an api_error with a message.
 #include <mistral/json.hpp>
 
 #include <cstdint>

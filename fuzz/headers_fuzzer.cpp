@@ -1,8 +1,9 @@
-// libFuzzer target: response headers ("name: value" lines) feed the rate-limit, request-id,
-// deprecation and Retry-After parsers, and each line is tried as a URL, a base_url, a caller's
-// header and a NO_PROXY list. Nothing may crash; only a bad URL may throw (transport_error), and
-// the wire checks (usage_error) must hold: what they let through cannot change the request's
-// framing, and their messages never show a header's value or a URL's credentials.
+// fuzz/headers_fuzzer.cpp: libFuzzer target: response headers ("name: value" lines) feed the
+// rate-limit, request-id, deprecation and Retry-After parsers, and each line is tried as a URL, a
+// base_url, a caller's header and a NO_PROXY list. Nothing may crash; only a bad URL may throw
+// (transport_error), and the wire checks (usage_error) must hold: what they let through cannot
+// change the request's framing, and their messages never show a header's value or a URL's
+// credentials.
 #include <mistral/mistral.hpp>
 
 #include <chrono>

@@ -1,7 +1,8 @@
-// libFuzzer target: JSON decoding of chat_response, chat_chunk and chat_request from arbitrary
-// bytes. A value is either rejected with protocol_error or decoded; a decoded value must convert
-// back and forth to the same value and byte-identical JSON. The stream's chunk decoder (whose
-// fast path skips the JSON tree) must agree with the tree decoder on every input.
+// fuzz/json_fuzzer.cpp: libFuzzer target: JSON decoding of chat_response, chat_chunk and
+// chat_request from arbitrary bytes. A value is either rejected with protocol_error or decoded; a
+// decoded value must convert back and forth to the same value and byte-identical JSON. The stream's
+// chunk decoder (whose fast path skips the JSON tree) must agree with the tree decoder on every
+// input.
 #include <mistral/impl/chunk_decoder.hpp>
 #include <mistral/json.hpp>
 

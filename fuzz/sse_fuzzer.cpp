@@ -1,5 +1,5 @@
-// libFuzzer target: the SSE parser must give the same events (and the same size-limit error)
-// whether the input is fed whole or in the pieces the fuzzer chooses.
+// fuzz/sse_fuzzer.cpp: libFuzzer target: the SSE parser must give the same events (and the same
+// size-limit error) whether the input is fed whole or in the pieces the fuzzer chooses.
 //
 // Input layout: the first byte seeds the piece sizes; the rest is the stream.
 #include <mistral/sse.hpp>

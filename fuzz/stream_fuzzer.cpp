@@ -1,6 +1,7 @@
-// libFuzzer target: the whole streaming path, bytes -> SSE -> chunks -> accumulator -> callback,
-// through the mock transport, with the body split where the fuzzer says. Every outcome must be
-// a response or a mistral::error; the folded text must equal the text the callback saw.
+// fuzz/stream_fuzzer.cpp: libFuzzer target: the whole streaming path, bytes -> SSE -> chunks ->
+// accumulator -> callback, through the mock transport, with the body split where the fuzzer says.
+// Every outcome must be a response or a mistral::error; the folded text must equal the text the
+// callback saw.
 #include <mistral/core.hpp>
 #include <mistral/testing.hpp>
 

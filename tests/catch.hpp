@@ -1,4 +1,4 @@
-// Catch2 v3 (vcpkg, WrapDB) or v2 (Debian 12): the tests compile against both.
+// tests/catch.hpp: catch2 v3 (vcpkg, WrapDB) or v2 (Debian 12): the tests compile against both.
 #pragma once
 
 #if __has_include(<catch2/catch_test_macros.hpp>)

@@ -1,4 +1,4 @@
-// Reads the test fixtures of tests/fixtures.
+// tests/fixtures.hpp: reads the test fixtures of tests/fixtures.
 #pragma once
 
 #include <fstream>

@@ -1,5 +1,5 @@
-// Requests shared by the JSON tests and the specification check: one that sets every field of
-// the API (it is tests/fixtures/request_wire.json built with the C++ types).
+// tests/requests.hpp: requests shared by the JSON tests and the specification check: one that sets
+// every field of the API (it is tests/fixtures/request_wire.json built with the C++ types).
 #pragma once
 
 #include <mistral/types.hpp>

@@ -1,5 +1,6 @@
-// A second translation unit that includes every public header, linked into test_integration:
-// a function defined in a header without `inline` would be defined twice and fail to link.
+// tests/second_translation_unit.cpp: A second translation unit that includes every public header,
+// linked into test_integration: a function defined in a header without `inline` would be defined
+// twice and fail to link.
 #include <mistral/mistral.hpp>
 #include <mistral/testing.hpp>
 

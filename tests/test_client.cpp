@@ -1,5 +1,6 @@
-// basic_client over the mock transport: request shape, streaming semantics, errors, retries,
-// cancellation, secrets. (The same behaviours over real sockets are in test_integration.cpp.)
+// tests/test_client.cpp: basic_client over the mock transport: request shape, streaming semantics,
+// errors, retries, cancellation, secrets. (The same behaviours over real sockets are in
+// test_integration.cpp.)
 #include <mistral/core.hpp>
 #include <mistral/testing.hpp>
 

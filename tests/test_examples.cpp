@@ -1,6 +1,6 @@
-// Every example runs against the bundled fake server, as a user would run it without an API key,
-// so the examples cannot rot. MISTRAL_API_KEY is removed from their environment: tests never
-// reach the real API.
+// tests/test_examples.cpp: every example runs against the bundled fake server, as a user would run
+// it without an API key, so the examples cannot rot. MISTRAL_API_KEY is removed from their
+// environment: tests never reach the real API.
 #include <chrono>
 #include <filesystem>
 #include <fstream>

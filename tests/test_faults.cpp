@@ -1,6 +1,7 @@
-// The fault-injection matrix: every way a network, a server or the caller can misbehave, each over
-// loopback with the real default transport, each with its expected outcome: a typed error (or a
-// success), never a crash, never a hang past its timeout, nothing received lost, no key leaked.
+// tests/test_faults.cpp: the fault-injection matrix: every way a network, a server or the caller
+// can misbehave, each over loopback with the real default transport, each with its expected
+// outcome: a typed error (or a success), never a crash, never a hang past its timeout, nothing
+// received lost, no key leaked.
 #include <mistral/mistral.hpp>
 
 #include <arpa/inet.h>

@@ -1,4 +1,5 @@
-// Response metadata: headers, request ids, rate limits (every family), deprecation.
+// tests/test_http.cpp: response metadata: headers, request ids, rate limits (every family),
+// deprecation.
 #include <mistral/http.hpp>
 
 #include "catch.hpp"

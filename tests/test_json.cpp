@@ -1,4 +1,5 @@
-// JSON conversions: wire shape, round trips, unknown members, errors with JSON paths.
+// tests/test_json.cpp: JSON conversions: wire shape, round trips, unknown members, errors with JSON
+// paths.
 #include <mistral/json.hpp>
 
 #include <cmath>

@@ -1,4 +1,4 @@
-// Retry policy pieces: Retry-After parsing, backoff, what is retried.
+// tests/test_retry.cpp: retry policy pieces: Retry-After parsing, backoff, what is retried.
 #include <mistral/retry.hpp>
 
 #include "catch.hpp"

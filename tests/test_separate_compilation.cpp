@@ -1,6 +1,7 @@
-// Built against mistral::compiled (so with MISTRAL_SEPARATE_COMPILATION): this translation unit
-// only declares the client engine and the codecs; the target's cmake/mistral_compiled.cpp defines
-// them. A missing or mismatched definition fails to link.
+// tests/test_separate_compilation.cpp: built against mistral::compiled (so with
+// MISTRAL_SEPARATE_COMPILATION): this translation unit only declares the client engine and the
+// codecs; the target's cmake/mistral_compiled.cpp defines them. A missing or mismatched definition
+// fails to link.
 #include <mistral/core.hpp>
 #include <mistral/testing.hpp>
 

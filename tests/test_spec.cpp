@@ -1,6 +1,6 @@
-// Every request the types can express must be accepted by the official OpenAPI specification.
-// The judge is a real validator of that specification, not a copy of it written here: Prism
-// (npm @stoplight/prism-cli, installed by tools/test.sh into tests/spec) serving
+// tests/test_spec.cpp: every request the types can express must be accepted by the official OpenAPI
+// specification. The judge is a real validator of that specification, not a copy of it written
+// here: Prism (npm @stoplight/prism-cli, installed by tools/test.sh into tests/spec) serving
 // shared/reference/mistral-openapi-chat-subset.yaml on 127.0.0.1. Prism answers 422 to a body
 // that violates the specification and 200 otherwise.
 #include <httplib.h>

@@ -1,5 +1,5 @@
-// The SSE parser against the WHATWG "interpreting an event stream" rules. Every case is fed
-// whole, split at every byte offset into two feeds, and one byte at a time.
+// tests/test_sse.cpp: the SSE parser against the WHATWG "interpreting an event stream" rules. Every
+// case is fed whole, split at every byte offset into two feeds, and one byte at a time.
 #include <mistral/sse.hpp>
 
 #include <cstdint>

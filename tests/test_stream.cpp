@@ -1,4 +1,5 @@
-// stream_accumulator: folding deltas into the response a non-streaming call would return.
+// tests/test_stream.cpp: stream_accumulator: folding deltas into the response a non-streaming call
+// would return.
 #include <mistral/impl/chunk_decoder.hpp>  // tested here beside the accumulator it feeds
 #include <mistral/json.hpp>
 #include <mistral/stream.hpp>

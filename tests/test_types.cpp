@@ -1,4 +1,4 @@
-// The value types: aggregates, designated initializers, helpers, text().
+// tests/test_types.cpp: the value types: aggregates, designated initializers, helpers, text().
 #include <mistral/types.hpp>
 
 #include <type_traits>

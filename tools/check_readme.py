@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Compiles every ```cpp block of README.md, and runs the ones that need no server, so the
+"""tools/check_readme.py: compiles every ```cpp block of README.md, and runs the ones that need no server, so the
 documentation cannot drift from the code.
 
     tools/check_readme.py [--cxx g++] [-- extra compiler flags]

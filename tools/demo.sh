@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The quick start: builds the streaming example and runs it. With MISTRAL_API_KEY set it asks
+# tools/demo.sh: the quick start: builds the streaming example and runs it. With MISTRAL_API_KEY set it asks
 # api.mistral.ai; without it, it starts the bundled fake server and asks that, so you see
 # tokens stream without an account. Any other example runs the same way:
 #   tools/demo.sh ["your question"]              # examples/stream_chat

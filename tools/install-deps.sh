@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what mistral-cpp needs on Debian 12 (as root, or through sudo).
+# tools/install-deps.sh: installs what mistral-cpp needs on Debian 12 (as root, or through sudo).
 #   tools/install-deps.sh demo   # building the library and the examples
 #   tools/install-deps.sh test   # ... plus the test suite, sanitizers, fuzzers, Meson, benchmarks
 set -euo pipefail

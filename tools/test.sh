@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite, exactly as CI runs it (.ci/run calls this and nothing else). Installs
+# tools/test.sh: the whole test suite, exactly as CI runs it (.ci/run calls this and nothing else). Installs
 # what it needs (apt, npm), then runs every stage below; any failure stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,4 +1,4 @@
-# Runs the real ports/mistral-cpp/portfile.cmake without vcpkg (which cannot run offline): the
+# tools/vcpkg_emulate.cmake: runs the real ports/mistral-cpp/portfile.cmake without vcpkg (which cannot run offline): the
 # vcpkg helpers it calls are replaced by stand-ins that do what vcpkg does for a header-only
 # CMake port, then the staged package is checked with vcpkg's post-build rules.
 #

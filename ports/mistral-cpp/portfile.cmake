@@ -1,4 +1,4 @@
-# Overlay port of mistral-cpp (header-only). It builds the checkout it belongs to, so a project
+# ports/mistral-cpp/portfile.cmake: overlay port of mistral-cpp (header-only). It builds the checkout it belongs to, so a project
 # that vendors mistral-cpp (or a clone of it) uses it with --overlay-ports=<checkout>/ports.
 # For a registry port, replace SOURCE_PATH with vcpkg_from_github(... REF "v${VERSION}" SHA512 ...).
 set(VCPKG_BUILD_TYPE release)  # header-only: one configuration is enough

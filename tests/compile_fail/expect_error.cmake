@@ -1,4 +1,4 @@
-# Compiles SOURCE with CXX (-std=c++20, or the FLAGS given, a ;-list) and succeeds only if
+# tests/compile_fail/expect_error.cmake: compiles SOURCE with CXX (-std=c++20, or the FLAGS given, a ;-list) and succeeds only if
 # compilation fails with a message containing EXPECT (misuse is rejected with a readable error).
 if(NOT DEFINED FLAGS)
     set(FLAGS -std=c++20)

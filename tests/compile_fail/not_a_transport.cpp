@@ -1,4 +1,5 @@
-// Must not compile: `send` has the wrong signature, so this is not a mistral::transport.
+// tests/compile_fail/not_a_transport.cpp: must not compile: `send` has the wrong signature, so this
+// is not a mistral::transport.
 #include <mistral/core.hpp>
 
 struct not_a_transport {

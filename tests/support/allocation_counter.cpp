@@ -1,4 +1,5 @@
-// Replaces the global allocation functions to count calls and bytes; see allocation_counter.hpp.
+// tests/support/allocation_counter.cpp: replaces the global allocation functions to count calls and
+// bytes; see allocation_counter.hpp.
 #include "allocation_counter.hpp"
 
 #include <atomic>

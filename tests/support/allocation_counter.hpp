@@ -1,6 +1,6 @@
-// Counts heap allocations and the bytes they hold, for tests and benchmarks that must not
-// allocate, or must not hold much. Link allocation_counter.cpp (which replaces the global
-// operator new) into the program.
+// tests/support/allocation_counter.hpp: counts heap allocations and the bytes they hold, for tests
+// and benchmarks that must not allocate, or must not hold much. Link allocation_counter.cpp (which
+// replaces the global operator new) into the program.
 #pragma once
 
 #include <cstddef>

@@ -1,3 +1,4 @@
+// tests/support/fake_server.cpp: the fake Mistral API server (see fake_server.hpp).
 #include "fake_server.hpp"
 
 #include <mistral/json.hpp>

@@ -1,6 +1,7 @@
-// A fake Mistral API on 127.0.0.1 for tests, examples and the demo: it answers chat completions
-// plausibly (JSON and SSE, tool calls, structured output, images) and can be scripted to
-// misbehave. Built on cpp-httplib's server; tests/support is not part of the library.
+// tests/support/fake_server.hpp: A fake Mistral API on 127.0.0.1 for tests, examples and the demo:
+// it answers chat completions plausibly (JSON and SSE, tool calls, structured output, images) and
+// can be scripted to misbehave. Built on cpp-httplib's server; tests/support is not part of the
+// library.
 #pragma once
 
 #include <httplib.h>

@@ -1,4 +1,5 @@
-// mistral-fake-server: the fake Mistral API as a program, for the demo and the examples.
+// tests/support/fake_server_main.cpp: mistral-fake-server: the fake Mistral API as a program, for
+// the demo and the examples.
 //
 //   mistral-fake-server [--port 8088] [--token-delay-ms 40] [--tls CERT KEY]
 //

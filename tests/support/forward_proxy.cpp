@@ -1,3 +1,4 @@
+// tests/support/forward_proxy.cpp: the forward proxy for the proxy tests (see forward_proxy.hpp).
 #include "forward_proxy.hpp"
 
 #include <arpa/inet.h>

@@ -1,6 +1,6 @@
-// A minimal HTTP forward proxy on 127.0.0.1 for the proxy tests: CONNECT tunnels (https) and
-// absolute-form requests (http), one request per client connection. It records the request
-// lines it received.
+// tests/support/forward_proxy.hpp: A minimal HTTP forward proxy on 127.0.0.1 for the proxy tests:
+// CONNECT tunnels (https) and absolute-form requests (http), one request per client connection. It
+// records the request lines it received.
 #pragma once
 
 #include <mutex>

@@ -1,4 +1,5 @@
-// Shared by the tests that run the real default transport over 127.0.0.1.
+// tests/support/loopback.hpp: shared by the tests that run the real default transport over
+// 127.0.0.1.
 #pragma once
 
 #include <mistral/mistral.hpp>

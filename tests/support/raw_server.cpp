@@ -1,3 +1,4 @@
+// tests/support/raw_server.cpp: the raw-socket test server (see raw_server.hpp).
 #include "raw_server.hpp"
 
 #include <arpa/inet.h>

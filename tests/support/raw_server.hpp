@@ -1,6 +1,6 @@
-// A TCP server on 127.0.0.1 whose every connection runs a test's script on the raw socket: for
-// faults an HTTP library would not produce (garbage chunked encoding, a close before the
-// headers, a 10 MB event line...).
+// tests/support/raw_server.hpp: A TCP server on 127.0.0.1 whose every connection runs a test's
+// script on the raw socket: for faults an HTTP library would not produce (garbage chunked encoding,
+// a close before the headers, a 10 MB event line...).
 #pragma once
 
 #include <atomic>

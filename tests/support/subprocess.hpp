@@ -1,5 +1,5 @@
-// Starts a helper program (Prism, the fake server, an example) for a test and stops it after.
-// POSIX only, like the rest of tests/support.
+// tests/support/subprocess.hpp: starts a helper program (Prism, the fake server, an example) for a
+// test and stops it after. POSIX only, like the rest of tests/support.
 #pragma once
 
 #include <fcntl.h>

@@ -1,3 +1,5 @@
+// tests/support/test_pki.cpp: the test certificates and keys, made with OpenSSL at run time (see
+// test_pki.hpp).
 #include "test_pki.hpp"
 
 #include <openssl/evp.h>

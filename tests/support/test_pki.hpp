@@ -1,5 +1,6 @@
-// Certificates made at test time (OpenSSL): a test CA, a server certificate it signed for
-// localhost / 127.0.0.1, one it signed for another host name, and a self-signed one.
+// tests/support/test_pki.hpp: certificates made at test time (OpenSSL): a test CA, a server
+// certificate it signed for localhost / 127.0.0.1, one it signed for another host name, and a
+// self-signed one.
 #pragma once
 
 #include <string>

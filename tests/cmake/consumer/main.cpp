@@ -1,5 +1,6 @@
-// The tiny program every consumption route builds and runs: it uses the value types, the JSON
-// conversions, the default transport's type and a streamed call over the mock transport.
+// tests/cmake/consumer/main.cpp: the tiny program every consumption route builds and runs: it uses
+// the value types, the JSON conversions, the default transport's type and a streamed call over the
+// mock transport.
 #include <mistral/mistral.hpp>
 #if __has_include(<mistral/testing.hpp>)
 #include <mistral/testing.hpp>  // separate in include/; part of the single header
