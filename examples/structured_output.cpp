@@ -1,10 +1,14 @@
-// examples/structured_output.cpp: structured_output: ask for JSON that follows a schema, and read
-// the reply into a C++ struct.
+// examples/structured_output.cpp: ask for JSON that follows the schema of a C++ struct, and get
+// the struct back. The schema is generated from the struct (described with Boost.Describe), and
+// the reply is decoded into it; a reply that does not fit is an error naming the member.
 //
 //   structured_output ["a request for a book"]
 #include <mistral/mistral.hpp>
 
+#include <boost/describe.hpp>
+
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,53 +20,32 @@ struct book {
     std::string title;
     std::vector<std::string> authors;
     int year = 0;
+    std::optional<std::string> series;  // may be absent or null in the reply
 };
-
-// Boost.JSON conversion for the struct (found by argument-dependent lookup).
-book tag_invoke(boost::json::value_to_tag<book>, const boost::json::value& v) {
-    const auto& o = v.as_object();
-    return {boost::json::value_to<std::string>(o.at("title")),
-            boost::json::value_to<std::vector<std::string>>(o.at("authors")),
-            boost::json::value_to<int>(o.at("year"))};
-}
+BOOST_DESCRIBE_STRUCT(book, (), (title, authors, year, series))
 
 }  // namespace library
 
 int main(int argc, char** argv) {
     mistral::client client{example::options()};
-    // A strict schema: every object needs "additionalProperties": false.
-    const mistral::json_schema schema{
-        .name = "book",
-        .description = "A book and its authors",
-        .schema = boost::json::parse(R"({
-            "type": "object",
-            "properties": {
-                "title": {"type": "string"},
-                "authors": {"type": "array", "items": {"type": "string"}},
-                "year": {"type": "integer"}
-            },
-            "required": ["title", "authors", "year"],
-            "additionalProperties": false})")
-                      .as_object(),
-        .strict = true,
-    };
     const mistral::chat_request request{
         .model = example::model(),
         .messages = {mistral::user(argc > 1 ? argv[1]
                                             : "Name a classic science-fiction novel, like Dune.")},
-        .response_format = mistral::json_schema_format(schema),
     };
     try {
-        const std::string reply = client.chat(request).text();
-        const auto b = boost::json::value_to<library::book>(boost::json::parse(reply));
+        // Sends json_schema_format<library::book>: a strict schema made from the struct.
+        const auto [b, response] = client.parse<library::book>(request);
         std::cout << "title:   " << b.title << "\nauthors:";
         for (const auto& a : b.authors) std::cout << " [" << a << "]";
         std::cout << "\nyear:    " << b.year << "\n";
+        if (b.series) std::cout << "series:  " << *b.series << "\n";
+        std::cout << "(" << response.usage.total_tokens << " tokens)\n";
+    } catch (const mistral::protocol_error& e) {  // not JSON, or not a book: e.path() says where
+        std::cerr << "unexpected reply: " << e.what() << "\n";
+        return 1;
     } catch (const mistral::error& e) {
         std::cerr << "error: " << e.what() << "\n";
-        return 1;
-    } catch (const std::exception& e) {  // the reply did not fit the struct
-        std::cerr << "unexpected reply: " << e.what() << "\n";
         return 1;
     }
 }

@@ -3,6 +3,8 @@
 // mutual TLS. The faults a server can produce are in test_faults.cpp.
 #include <mistral/mistral.hpp>
 
+#include <boost/describe.hpp>
+
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,7 +22,29 @@ using namespace std::chrono_literals;
 
 namespace mistral::test {
 std::string second_translation_unit_request();  // second_translation_unit.cpp
-}
+
+enum class size_class { village, town, metropolis };
+BOOST_DESCRIBE_ENUM(size_class, village, town, metropolis)
+struct city {
+    std::string name;
+    std::int64_t population = 0;
+    std::optional<std::string> country;
+    std::vector<std::string> landmarks;
+    size_class size = size_class::village;
+    std::array<double, 2> location{};
+};
+BOOST_DESCRIBE_STRUCT(city, (), (name, population, country, landmarks, size, location))
+
+struct weather_args {
+    std::string city;
+    std::optional<std::string> unit;
+};
+BOOST_DESCRIBE_STRUCT(weather_args, (), (city, unit))
+struct time_args {
+    std::string place;
+};
+BOOST_DESCRIBE_STRUCT(time_args, (), (place))
+}  // namespace mistral::test
 
 TEST_CASE("integration: chat() over loopback returns the completion and its metadata") {
     fake_server server;
@@ -203,4 +227,46 @@ TEST_CASE("integration: the headers link from two translation units") {
     CHECK(
         test::second_translation_unit_request() ==
         R"({"model":"m","messages":[{"role":"user","content":"from another translation unit"}]})");
+}
+
+TEST_CASE("integration: parse<T> gets a filled struct from the fake server, streamed or not") {
+    fake_server server;
+    client c(options_for(server.base_url()));
+    const auto r = c.parse<city>(question("Tell me about Lyon"));
+    CHECK(r.value.name == "Lyon");
+    CHECK(r.value.landmarks.size() == 2);
+    CHECK(r.value.size == size_class::village);  // the fake picks the first enumerator
+    CHECK(r.value.location == std::array<double, 2>{21.5, 21.5});
+    CHECK(r.response.http.status == 200);
+    const auto sent = boost::json::parse(server.requests().at(0).body);
+    CHECK(sent.at("response_format").at("json_schema").at("schema") ==
+          boost::json::value(json_schema_of<city>()));
+    std::string streamed;
+    const auto s = c.parse_stream<city>(question("Tell me about Lyon"),
+                                        [&](const chat_chunk& chunk) { streamed += chunk.text(); });
+    CHECK(s.value.name == "Lyon");
+    CHECK(streamed == r.response.text());
+}
+
+TEST_CASE("integration: run_tools runs the fake server's tool calls to the final answer") {
+    fake_server server;
+    client c(options_for(server.base_url()));
+    toolbox tools;
+    tools.add("get_weather", "Current weather of a city",
+              [](const weather_args& a) { return "12C in " + a.city; });
+    tools.add("get_time", "Local time of a place",
+              [](const time_args& a) { return "09:00 in " + a.place; });
+    chat_request req = question("What are get_weather and get_time in Madrid?");
+    const chat_response final = c.run_tools(req, tools);
+    CHECK(final.text() ==
+          "Here is what I found: get_weather says 12C in Madrid; get_time says 09:00 in Madrid.");
+    REQUIRE(req.messages.size() == 5);  // user, assistant (2 calls), 2 tool messages, assistant
+    CHECK(server.requests().size() == 2);
+
+    chat_request streamed_req = question("What is get_weather in Oslo?");
+    std::size_t chunks = 0;
+    const chat_response streamed =
+        c.run_tools(streamed_req, tools, [&](const chat_chunk&) { ++chunks; });
+    CHECK(streamed.text() == "Here is what I found: get_weather says 12C in Oslo.");
+    CHECK(chunks > 3);
 }

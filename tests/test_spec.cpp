@@ -5,6 +5,10 @@
 // that violates the specification and 200 otherwise.
 #include <httplib.h>
 #include <mistral/json.hpp>
+#include <mistral/structured.hpp>
+#include <mistral/tools.hpp>
+
+#include <boost/describe.hpp>
 
 #include <cstdlib>
 #include <filesystem>
@@ -19,6 +23,18 @@
 
 namespace json = boost::json;
 using namespace mistral;
+
+namespace spec_test {
+enum class size_class { village, town };
+BOOST_DESCRIBE_ENUM(size_class, village, town)
+struct place {
+    std::string name;
+    std::optional<std::int64_t> population;
+    std::vector<size_class> sizes;
+    std::map<std::string, double> scores;
+};
+BOOST_DESCRIBE_STRUCT(place, (), (name, population, sizes, scores))
+}  // namespace spec_test
 
 namespace {
 
@@ -169,6 +185,21 @@ std::vector<named_request> accepted_requests() {
                      .authorization = connector_authorization{.type = "oauth2-token", .value = "t"},
                      .tool_configuration = cfg}};
          })});
+    out.push_back({"structured output and tools made from C++ types, and a tool round",
+                   with([](chat_request& r) {
+                       r.response_format = json_schema_format<spec_test::place>("place");
+                       toolbox tools;
+                       tools.add("lookup", "Finds a place",
+                                 [](const spec_test::place& p) { return p.name; });
+                       r.tools = tools.definitions();
+                       const tool_call call{
+                           .id = "abcDEF123",
+                           .type = "function",
+                           .function = {.name = "lookup", .arguments = R"({"name":"Paris"})"}};
+                       r.messages.push_back(assistant_message{
+                           .content = std::string(), .tool_calls = std::vector<tool_call>{call}});
+                       r.messages.push_back(tools.run(call));
+                   })});
     out.push_back({"limits of the numeric ranges", with([](chat_request& r) {
                        r.temperature = 1.5;
                        r.top_p = 1.0;

@@ -19,6 +19,8 @@
 #include "http.hpp"
 #include "retry.hpp"
 #include "sse.hpp"
+#include "structured.hpp"
+#include "tools.hpp"
 #include "transport.hpp"
 #include "types.hpp"
 #include "version.hpp"
@@ -207,6 +209,56 @@ public:
         };
         auto send = [this](const http_request& r, response_handler& h) { transport_.send(r, h); };
         return detail::run_stream(options_, send, request, forward, call);
+    }
+
+    /// Structured output: chat() with a json_schema response format of T (set when the request
+    /// has none), the reply decoded into T. Throws like chat(), plus protocol_error when the
+    /// reply is not JSON or does not fit T (path() names the member, e.g. "population"), or was
+    /// cut by the token limit. T: a described struct, or any type structured.hpp maps.
+    template <class T>
+    parsed_response<T> parse(chat_request request, const call_options& call = {}) {
+        if (!request.response_format) request.response_format = json_schema_format<T>("response");
+        chat_response response = chat(request, call);
+        T value = decode_reply<T>(response);
+        return {std::move(value), std::move(response)};
+    }
+
+    /// parse<T>() over a stream: every chunk reaches on_chunk as stream() gives it (the JSON text
+    /// as it is written), and the folded reply is decoded into T at the end.
+    template <class T, class OnChunk>
+    parsed_response<T> parse_stream(chat_request request, OnChunk&& on_chunk,
+                                    const call_options& call = {}) {
+        if (!request.response_format) request.response_format = json_schema_format<T>("response");
+        chat_response response = stream(request, std::forward<OnChunk>(on_chunk), call);
+        T value = decode_reply<T>(response);
+        return {std::move(value), std::move(response)};
+    }
+
+    /// The tool loop: chat(), then each tool call of the reply run by `tools` in order; the
+    /// assistant message and one tool message per call (with `tool_call_id` and `name`) are
+    /// appended to request.messages, and again, until a reply asks for no tool: that reply is
+    /// appended too and returned. request.tools is set to tools.definitions() when unset.
+    ///
+    /// At most options.max_rounds chat calls: when the last reply still asks for tools, throws
+    /// tool_loop_error, whose partial_response() is that reply, not appended (its calls were not
+    /// run), so request.messages stays a history the API accepts. A handler that throws, an
+    /// unknown tool or arguments that do not fit the handler's type do not end the loop: the
+    /// tool message says what went wrong (see toolbox::run). Each chat call retries, times out
+    /// and cancels as chat() does (`call`); everything runs on the calling thread.
+    chat_response run_tools(chat_request& request, const toolbox& tools,
+                            const tool_loop_options& options = {}, const call_options& call = {}) {
+        return detail::run_tool_loop(request, tools, options,
+                                     [&](const chat_request& r) { return chat(r, call); });
+    }
+
+    /// run_tools() with every round streamed: each chunk of each round reaches on_chunk.
+    template <class OnChunk>
+    requires std::is_invocable_v<OnChunk&, const chat_chunk&> chat_response
+    run_tools(chat_request& request, const toolbox& tools, OnChunk&& on_chunk,
+              const tool_loop_options& options = {}, const call_options& call = {}) {
+        return detail::run_tool_loop(request, tools, options, [&](const chat_request& r) {
+            return stream(r, on_chunk, call);
+        });
     }
 
     /// The transport, e.g. to inspect a mock.

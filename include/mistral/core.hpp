@@ -14,6 +14,8 @@
 #include "retry.hpp"
 #include "sse.hpp"
 #include "stream.hpp"
+#include "structured.hpp"
+#include "tools.hpp"
 #include "transport.hpp"
 #include "types.hpp"
 #include "version.hpp"

@@ -257,4 +257,12 @@ private:
     std::shared_ptr<const std::string> path_;
 };
 
+/// basic_client::run_tools() made tool_loop_options::max_rounds chat calls and the last reply
+/// still asks for tools. partial_response() is that reply (not appended to the history, since
+/// its calls were not run).
+class tool_loop_error : public error {
+public:
+    using error::error;
+};
+
 MISTRAL_NAMESPACE_END

@@ -53,6 +53,7 @@ class usage_error;
 class api_error;
 class transport_error;
 class protocol_error;
+class tool_loop_error;
 
 // transport.hpp
 struct http_request;
@@ -66,5 +67,11 @@ struct retry_policy;
 class stream_accumulator;
 struct client_options;
 struct call_options;
+
+// structured.hpp, tools.hpp
+template <class T>
+struct parsed_response;
+class toolbox;
+struct tool_loop_options;
 
 MISTRAL_NAMESPACE_END

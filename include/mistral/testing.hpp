@@ -71,6 +71,32 @@ struct scripted_response {
         return json(to_json(r));
     }
 
+    /// A complete chat completion whose assistant message asks for these tool calls
+    /// (finish_reason "tool_calls"): a round of basic_client::run_tools(). Each call is
+    /// {name, JSON arguments}, with the id "call" and its position ("call00001"...).
+    static scripted_response tool_calls(
+        const std::vector<std::pair<std::string, std::string>>& calls,
+        std::string model = "mistral-small-latest") {
+        std::vector<tool_call> list;
+        for (const auto& [name, arguments] : calls) {
+            std::string id = std::to_string(list.size() + 1);
+            id = "call" + std::string(5 - std::min<std::size_t>(5, id.size()), '0') + id;
+            list.push_back({.id = std::move(id),
+                            .type = "function",
+                            .function = {.name = name, .arguments = arguments},
+                            .index = static_cast<std::int64_t>(list.size())});
+        }
+        chat_response r{.id = "mock-tool-calls",
+                        .object = "chat.completion",
+                        .model = std::move(model),
+                        .created = 1733320000,
+                        .choices = {{.index = 0,
+                                     .message = {.content = std::string(), .tool_calls = list},
+                                     .finish_reason = "tool_calls"}},
+                        .usage = {.prompt_tokens = 10, .completion_tokens = 5, .total_tokens = 15}};
+        return json(to_json(r));
+    }
+
     /// An event stream of these chunks, each one event, followed by `data: [DONE]` if `done`.
     static scripted_response sse(const std::vector<chat_chunk>& chunks, bool done = true) {
         scripted_response r{.headers = {{"Content-Type", "text/event-stream"}}};

@@ -155,6 +155,7 @@ class usage_error;
 class api_error;
 class transport_error;
 class protocol_error;
+class tool_loop_error;
 
 // transport.hpp
 struct http_request;
@@ -168,6 +169,12 @@ struct retry_policy;
 class stream_accumulator;
 struct client_options;
 struct call_options;
+
+// structured.hpp, tools.hpp
+template <class T>
+struct parsed_response;
+class toolbox;
+struct tool_loop_options;
 
 MISTRAL_NAMESPACE_END
 
@@ -741,6 +748,14 @@ public:
 
 private:
     std::shared_ptr<const std::string> path_;
+};
+
+/// basic_client::run_tools() made tool_loop_options::max_rounds chat calls and the last reply
+/// still asks for tools. partial_response() is that reply (not appended to the history, since
+/// its calls were not run).
+class tool_loop_error : public error {
+public:
+    using error::error;
 };
 
 MISTRAL_NAMESPACE_END
@@ -1351,338 +1366,54 @@ private:
 }  // namespace sse
 MISTRAL_NAMESPACE_END
 
-// ---- mistral/detail/sanitize.hpp ----------------------------------------------------------------
-// mistral/detail/sanitize.hpp: the one place that decides what may be printed or kept. Every
-// exception message, debug line, kept body and kept header goes through a sanitizer first.
-//
-// - Secrets (the API key, the values of secret request headers) are replaced by "[redacted]"
-//   wherever they appear: in error bodies and messages, in the response headers kept on a
-//   response or an error (a server may echo the Authorization header), in debug lines.
-// - Debug lines show a header's value only when its name is on an allow-list of harmless
-//   headers (content type, request ids, rate limits, Retry-After...); others read [redacted].
-// - URLs are printed without their userinfo (user:password@).
+// ---- mistral/detail/utf8.hpp --------------------------------------------------------------------
+// mistral/detail/utf8.hpp: UTF-8 validation of the text the client sends (the API rejects a
+// body that is not UTF-8). Standard library only.
 
-#include <algorithm>
-#include <string>
+#include <cstddef>
 #include <string_view>
-#include <vector>
 
 
 MISTRAL_NAMESPACE_BEGIN
 namespace detail {
 
-/// Request headers whose values are always secrets.
-inline constexpr std::string_view always_secret_headers[] = {"authorization", "proxy-authorization",
-                                                             "cookie", "x-api-key"};
-
-/// Headers whose values a debug line may show.
-inline constexpr std::string_view loggable_headers[] = {"accept",
-                                                        "accept-encoding",
-                                                        "content-type",
-                                                        "content-length",
-                                                        "content-encoding",
-                                                        "transfer-encoding",
-                                                        "connection",
-                                                        "date",
-                                                        "server",
-                                                        "user-agent",
-                                                        "retry-after",
-                                                        "retry-after-ms",
-                                                        "x-request-id",
-                                                        "mistral-correlation-id",
-                                                        "x-kong-request-id",
-                                                        "x-kong-upstream-latency",
-                                                        "x-kong-proxy-latency",
-                                                        "x-envoy-upstream-service-time",
-                                                        "x-model-deprecation-timestamp",
-                                                        "x-max-retry-attempts-reached",
-                                                        "x-llm-gateway-cache",
-                                                        "cf-cache-status"};
-
-inline bool is_loggable_header(std::string_view name,
-                               const std::vector<std::string>& also_loggable) {
-    if (starts_with_icase(name, "x-ratelimit") || starts_with_icase(name, "ratelimitbysize"))
-        return true;
-    const auto same = [&](std::string_view known) { return iequals(known, name); };
-    return std::any_of(std::begin(loggable_headers), std::end(loggable_headers), same) ||
-           std::any_of(also_loggable.begin(), also_loggable.end(), same);
+// The byte position of the first invalid UTF-8 sequence, or npos.
+inline std::size_t invalid_utf8_at(std::string_view s) noexcept {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const std::size_t n = s.size();
+    for (std::size_t i = 0; i < n;) {
+        const unsigned c = p[i];
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t len = 0;
+        unsigned min = 0;
+        if ((c & 0xE0) == 0xC0) {
+            len = 2;
+            min = 0x80;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3;
+            min = 0x800;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4;
+            min = 0x10000;
+        } else {
+            return i;
+        }
+        if (i + len > n) return i;
+        unsigned cp = c & (0xFFu >> (len + 1));
+        for (std::size_t k = 1; k < len; ++k) {
+            if ((p[i + k] & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+        i += len;
+    }
+    return std::string_view::npos;
 }
-
-/// A URL without its userinfo: "http://user:pw@host/p" -> "http://host/p".
-inline std::string without_userinfo(std::string_view url) {
-    const auto scheme_end = url.find("://");
-    const auto authority = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
-    const auto authority_end = url.find_first_of("/?#", authority);
-    const auto at = url.substr(0, authority_end).rfind('@');
-    if (at == std::string_view::npos || at < authority) return std::string(url);
-    return std::string(url.substr(0, authority)) + std::string(url.substr(at + 1));
-}
-
-/// Removes secrets from text and headers. Secrets shorter than 4 characters are ignored: they
-/// would match ordinary text, and no credential is that short.
-class sanitizer {
-public:
-    sanitizer() = default;
-
-    /// A sanitizer for the API key and the secret headers of a request: the always-secret ones
-    /// and those named in `secret_names`.
-    sanitizer(std::string_view api_key, const http_headers& request_headers,
-              const std::vector<std::string>& secret_names) {
-        add_secret(api_key);
-        for (const auto& h : request_headers) {
-            if (is_secret_header(h.name, secret_names)) add_secret(h.value);
-        }
-    }
-
-    void add_secret(std::string_view secret) {
-        if (secret.size() >= 4) secrets_.emplace_back(secret);
-    }
-
-    /// The text with every secret replaced by "[redacted]".
-    std::string operator()(std::string text) const {
-        for (const auto& secret : secrets_) {
-            for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
-                text.replace(at, secret.size(), "[redacted]");
-            }
-        }
-        return text;
-    }
-
-    /// The headers with every secret removed from their names and values.
-    http_headers operator()(const http_headers& headers) const {
-        http_headers out;
-        out.reserve(headers.size());
-        for (const auto& h : headers) out.add((*this)(h.name), (*this)(h.value));
-        return out;
-    }
-
-    /// Names and values for a debug line: values only of loggable headers.
-    static std::string describe(const http_headers& headers,
-                                const std::vector<std::string>& also_loggable) {
-        std::string out;
-        for (const auto& h : headers) {
-            if (!out.empty()) out += ", ";
-            out += h.name + ": " +
-                   (is_loggable_header(h.name, also_loggable) ? h.value : "[redacted]");
-        }
-        return out;
-    }
-
-    static bool is_secret_header(std::string_view name, const std::vector<std::string>& named) {
-        const auto same = [&](std::string_view secret) { return iequals(secret, name); };
-        return std::any_of(std::begin(always_secret_headers), std::end(always_secret_headers),
-                           same) ||
-               std::any_of(named.begin(), named.end(), same);
-    }
-
-private:
-    std::vector<std::string> secrets_;
-};
 
 }  // namespace detail
-MISTRAL_NAMESPACE_END
-
-// ---- mistral/transport.hpp ----------------------------------------------------------------------
-// mistral/transport.hpp: the transport concept and the HTTP exchange it carries (no Boost).
-//
-// The transport concept: what the client needs from an HTTP library, and nothing more. Any HTTP
-// stack (cpp-httplib, libcurl, Boost.Beast, WinHTTP, a test double) can be plugged into
-// basic_client by writing one class:
-//
-//     struct my_transport {
-//         // Performs the exchange. Calls handler.on_head() once with the status and headers,
-//         // then handler.on_body() with each piece of the body as it arrives. Returns when the
-//         // body is complete or when a handler call returned false (then it aborts the
-//         // transfer and releases the connection). Throws mistral::transport_error on failure,
-//         // with kind() cancelled once request.stop is triggered (from any thread) and timeout
-//         // when a timeout or the deadline expires.
-//         void send(const mistral::http_request& request, mistral::response_handler& handler);
-//     };
-//
-// The concept is push-based so that every library can satisfy it. A pull-capable transport
-// (one that can hand out the body on demand, such as cpp-httplib >= 0.29's stream API) will be a
-// refinement of it, adding `open(request) -> body_reader`, for a pull-based stream range without
-// a background thread; push-only transports keep working unchanged.
-
-#include <chrono>
-#include <concepts>
-#include <memory>
-#include <optional>
-#include <stop_token>
-#include <string>
-#include <string_view>
-#include <utility>
-
-
-MISTRAL_NAMESPACE_BEGIN
-
-/// One HTTP exchange, as the client hands it to a transport.
-struct http_request {
-    /// "POST" for chat completions.
-    std::string method = "POST";
-    /// Absolute URL: scheme://host[:port]/path[?query]. See parse_url().
-    std::string url;
-    /// Request headers, including Authorization: never log them unredacted.
-    http_headers headers;
-    /// Request body.
-    std::string body;
-    /// Longest time to establish the connection (TCP and TLS).
-    std::chrono::milliseconds connect_timeout{10'000};
-    /// Longest silence while waiting for the response head, and between two pieces of the body.
-    std::chrono::milliseconds read_timeout{60'000};
-    /// When set, the whole exchange must have ended by then (else transport_error timeout).
-    std::optional<std::chrono::steady_clock::time_point> deadline;
-    /// Cancellation: once stop is requested (from any thread) the transport aborts the exchange
-    /// promptly and throws transport_error with kind cancelled.
-    std::stop_token stop;
-};
-
-/// The status line and headers of a response; delivered before any body byte.
-struct response_head {
-    int status = 0;
-    http_headers headers;
-};
-
-/// Receives a response from a transport. on_head() is called once, then on_body() for every
-/// piece of the body, in order, as it arrives; the piece is valid only during the call. Either
-/// may return false to stop the transfer: the transport then aborts it, releases the
-/// connection and returns normally from send().
-class response_handler {
-public:
-    virtual bool on_head(response_head head) = 0;
-    virtual bool on_body(std::string_view piece) = 0;
-
-protected:
-    ~response_handler() = default;
-};
-
-/// A transport provides `send(const http_request&, response_handler&)`. Named sub-requirements
-/// make a compile error say which part is missing.
-template <class T>
-concept transport_has_send = requires(T& t, const http_request& request,
-                                      response_handler& handler) {
-    { t.send(request, handler) } -> std::same_as<void>;
-};
-
-template <class T>
-concept transport = std::move_constructible<T> && transport_has_send<T>;
-
-/// Certificates for HTTPS. Verification of the server certificate and host name is always on;
-/// these options only say what to trust and which client certificate to present.
-struct tls_options {
-    /// A PEM bundle of CA certificates to trust instead of the system store ("" = system store).
-    std::string ca_file;
-    /// A directory of hashed PEM CA certificates (OpenSSL c_rehash layout).
-    std::string ca_dir;
-    /// Client certificate and private key (PEM) for mutual TLS; both or neither.
-    std::string client_cert_file;
-    std::string client_key_file;
-};
-
-/// An HTTP proxy. HTTPS goes through it with CONNECT, so the proxy never sees the API key.
-struct proxy_options {
-    /// "http://[user:password@]host:port"; "" = none, or the environment's when use_environment.
-    std::string url;
-    /// When url is empty, use HTTPS_PROXY / https_proxy (for https) or HTTP_PROXY / http_proxy
-    /// (for http), except for hosts listed in NO_PROXY / no_proxy.
-    bool use_environment = true;
-    /// Extra hosts that bypass the proxy, comma-separated, with NO_PROXY's syntax ("*" = all,
-    /// "example.com" also matches its subdomains).
-    std::string no_proxy;
-};
-
-/// Settings of the default transport that belong to connections rather than to requests.
-struct transport_options {
-    tls_options tls;
-    proxy_options proxy;
-    /// Idle keep-alive connections kept for reuse (per transport, across threads).
-    std::size_t max_idle_connections = 8;
-};
-
-/// The parts of an absolute http(s) URL.
-struct url_parts {
-    std::string scheme;  ///< "http" or "https"
-    std::string host;    ///< without brackets for IPv6 literals
-    int port = 0;        ///< explicit, or 80/443 from the scheme
-    std::string target;  ///< path and query, at least "/"
-};
-
-/// Splits an absolute http or https URL. Throws transport_error (kind other) for anything else.
-inline url_parts parse_url(std::string_view url) {
-    auto fail = [&]() -> url_parts {
-        throw transport_error(transport_error_kind::other,
-                              "invalid URL: " + detail::without_userinfo(url), false);
-    };
-    url_parts out;
-    const auto scheme_end = url.find("://");
-    if (scheme_end == std::string_view::npos) return fail();
-    out.scheme = detail::to_lower(url.substr(0, scheme_end));
-    if (out.scheme != "http" && out.scheme != "https") return fail();
-    std::string_view rest = url.substr(scheme_end + 3);
-    const auto path_start = rest.find_first_of("/?#");
-    std::string_view authority = rest.substr(0, path_start);
-    out.target = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
-    if (out.target.front() != '/') out.target.insert(0, "/");
-    if (const auto hash = out.target.find('#'); hash != std::string::npos) out.target.resize(hash);
-    if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
-        authority.remove_prefix(at + 1);  // credentials are not used for the API
-    }
-    std::string_view port_text;
-    if (!authority.empty() && authority.front() == '[') {
-        const auto close = authority.find(']');
-        if (close == std::string_view::npos) return fail();
-        out.host = std::string(authority.substr(1, close - 1));
-        if (close + 1 < authority.size()) {
-            if (authority[close + 1] != ':') return fail();
-            port_text = authority.substr(close + 2);
-        }
-    } else {
-        const auto colon = authority.rfind(':');
-        out.host = std::string(authority.substr(0, colon));
-        if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
-    }
-    if (out.host.empty()) return fail();
-    if (port_text.empty()) {
-        out.port = out.scheme == "https" ? 443 : 80;
-    } else {
-        const auto port = detail::parse_header_integer(port_text);
-        if (!port || *port < 1 || *port > 65535) return fail();
-        out.port = static_cast<int>(*port);
-    }
-    return out;
-}
-
-/// A transport behind a type-erased handle: lets one translation unit create the default
-/// transport (and pay for httplib.h) while every other one uses basic_client<any_transport>
-/// with only core.hpp. Copies share the same underlying transport.
-class any_transport {
-public:
-    template <class T>
-    requires(!std::same_as<std::remove_cvref_t<T>, any_transport> &&
-             transport<std::remove_cvref_t<T>>)
-        any_transport(T&& t)  // NOLINT(google-explicit-constructor): wrapping is the point
-        : impl_(std::make_shared<model<std::remove_cvref_t<T>>>(std::forward<T>(t))) {}
-
-    void send(const http_request& request, response_handler& handler) {
-        impl_->send(request, handler);
-    }
-
-private:
-    struct interface {
-        virtual ~interface() = default;
-        virtual void send(const http_request& request, response_handler& handler) = 0;
-    };
-    template <class T>
-    struct model final : interface {
-        explicit model(T t) : transport(std::move(t)) {}
-        void send(const http_request& request, response_handler& handler) override {
-            transport.send(request, handler);
-        }
-        T transport;
-    };
-    std::shared_ptr<interface> impl_;
-};
-
 MISTRAL_NAMESPACE_END
 
 // ---- mistral/types.hpp --------------------------------------------------------------------------
@@ -2425,278 +2156,6 @@ struct chat_chunk {
 
 MISTRAL_NAMESPACE_END
 
-// ---- mistral/client.hpp -------------------------------------------------------------------------
-// mistral/client.hpp: client_options, call_options and basic_client<Transport>, whose chat()
-// and stream() run over any transport. The engine behind them is impl/client_engine.hpp.
-
-#include <chrono>
-#include <cstdlib>
-#include <functional>
-#include <optional>
-#include <stop_token>
-#include <string>
-#include <string_view>
-#include <type_traits>
-#include <utility>
-
-
-MISTRAL_NAMESPACE_BEGIN
-
-/// Base URLs of the API: the global endpoint and the regional ones (EU, US). Regional endpoints
-/// serve only the models hosted in their region.
-namespace servers {
-inline constexpr const char* global = "https://api.mistral.ai";
-inline constexpr const char* eu = "https://api.eu.mistral.ai";
-inline constexpr const char* us = "https://api.us.mistral.ai";
-}  // namespace servers
-
-/// Timeouts. All are finite by default except the optional total.
-struct timeout_options {
-    /// Establishing the connection (TCP and TLS).
-    std::chrono::milliseconds connect{10'000};
-    /// chat(): the longest wait for the response (the API answers when the whole completion is
-    /// ready) and between two pieces of its body.
-    std::chrono::milliseconds read{300'000};
-    /// stream(): the longest silence before the response head and between two pieces of the
-    /// event stream. A model that stays silent longer (long reasoning without output) is cut
-    /// with transport_error kind timeout.
-    std::chrono::milliseconds stream_idle{60'000};
-    /// The whole call, retries and waits included. Unset: no bound beyond the others.
-    std::optional<std::chrono::milliseconds> total{};
-};
-
-namespace detail {
-inline std::string env_or_empty(const char* name) {
-    const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read once per options
-    return value != nullptr ? std::string(value) : std::string();
-}
-}  // namespace detail
-
-/// Configuration of a client. Every member has a usable default:
-///
-///     mistral::client_options opts;            // key from MISTRAL_API_KEY, global endpoint
-///     opts.base_url = mistral::servers::eu;
-///     opts.timeouts.stream_idle = std::chrono::seconds(30);
-///     mistral::client client{opts};
-struct client_options {
-    /// The API key, sent as `Authorization: Bearer`. Defaults to the MISTRAL_API_KEY environment
-    /// variable. A call without a key, or with a control character in it, throws usage_error
-    /// before any I/O. It never appears in an exception message, a debug line, an error body or
-    /// a kept response header.
-    std::string api_key = detail::env_or_empty("MISTRAL_API_KEY");
-    /// Where the API is: servers::global (default), servers::eu, servers::us, or any http or
-    /// https URL (a gateway, the bundled fake server), with an optional path prefix;
-    /// "/v1/chat/completions" is appended. Credentials (user:password@), a query or a fragment
-    /// are refused with usage_error: the API authenticates with the key alone.
-    std::string base_url = servers::global;
-    /// Timeouts (see timeout_options).
-    timeout_options timeouts{};
-    /// Retries (see retry_policy): on by default, at most 2 retries within 30 s.
-    retry_policy retry{};
-    /// Headers sent with every request, after the client's own (a header of the same name
-    /// replaces the client's). Names must be tokens and values free of control characters;
-    /// the framing headers (Content-Length, Transfer-Encoding, Host, Connection...) belong to
-    /// the client: setting one is a usage_error.
-    http_headers headers{};
-    /// Names of request headers whose values are secrets (e.g. "X-Gateway-Token"), besides
-    /// Authorization, Proxy-Authorization, Cookie and X-Api-Key: their values are removed from
-    /// everything the client prints or keeps, as the API key is.
-    std::vector<std::string> secret_headers{};
-    /// Names of headers whose values debug lines may show, besides the built-in harmless ones
-    /// (content type, request ids, rate limits, Retry-After...); every other value reads
-    /// [redacted].
-    std::vector<std::string> loggable_headers{};
-    /// Connection settings of the default transport: TLS trust, client certificate, proxy.
-    transport_options transport{};
-    /// Receives one line per request, response, retry and failure when set. Secrets are
-    /// redacted and header values shown only for loggable headers.
-    std::function<void(std::string_view)> debug{};
-    /// Clock, sleep and randomness of the retry loop (tests replace them).
-    retry_environment environment{};
-    /// The largest server-sent event accepted in a stream (protocol_error beyond).
-    std::size_t max_event_size = sse::parser::default_max_event_size;
-    /// The largest response accepted (protocol_error beyond): the body of chat(), and what
-    /// stream() folds into its result (text, thinking, tool calls; the chunk that crosses the
-    /// bound is the last one kept). A stream with call_options::accumulate false folds
-    /// nothing and has no bound.
-    std::size_t max_response_size = std::size_t{64} << 20;
-};
-
-/// Per-call settings, overriding the client's for one chat() or stream().
-struct call_options {
-    /// Replaces client_options::timeouts for this call.
-    std::optional<timeout_options> timeouts{};
-    /// Replaces client_options::retry for this call.
-    std::optional<retry_policy> retry{};
-    /// Extra headers for this call (replace same-named client headers).
-    http_headers headers{};
-    /// Cancels the call from any thread: connecting, waiting, retrying and streaming all stop
-    /// promptly and the call throws transport_error with kind cancelled.
-    std::stop_token stop{};
-    /// stream() only: when false, chunks still reach the callback but their content and tool
-    /// calls are not folded into the returned response (nor into partial_response()), which
-    /// then carries ids, usage, finish reasons and metadata only. Memory stays flat however
-    /// long the stream; for callers that consume the text as it arrives.
-    bool accumulate = true;
-};
-
-namespace detail {
-using send_function = function_ref<void(const http_request&, response_handler&)>;
-using chunk_function = function_ref<bool(const chat_chunk&)>;
-
-// What basic_client runs, over a transport and a callback of any type: the engine, defined in
-// impl/client_engine.hpp. Templates only so that a translation unit compiles the engine when it
-// calls a client; with MISTRAL_SEPARATE_COMPILATION no translation unit but src.hpp's does.
-template <class Unused = void>
-chat_response run_chat(const client_options& options, send_function send,
-                       const chat_request& request, const call_options& call);
-template <class Unused = void>
-chat_response run_stream(const client_options& options, send_function send,
-                         const chat_request& request, chunk_function on_chunk,
-                         const call_options& call);
-#ifdef MISTRAL_SEPARATE_COMPILATION
-extern template chat_response run_chat<>(const client_options&, send_function, const chat_request&,
-                                         const call_options&);
-extern template chat_response run_stream<>(const client_options&, send_function,
-                                           const chat_request&, chunk_function,
-                                           const call_options&);
-#endif
-}  // namespace detail
-
-/// The client: chat() and stream() against the Mistral Chat Completion API over a Transport
-/// (see transport.hpp). `mistral::client` is basic_client<httplib_transport> (mistral.hpp).
-///
-/// Thread safety: chat() and stream() may be called concurrently on one client when its
-/// transport's send() may be (the default transport keeps a pool of connections, so it may).
-/// Every call does its work on the calling thread (the default transport's one exception, a
-/// deadline watchdog on cpp-httplib older than 0.19, is described in httplib_transport.hpp).
-template <transport Transport>
-class basic_client {
-public:
-    /// A client with every option at its default (API key from MISTRAL_API_KEY).
-    basic_client() : basic_client(client_options{}) {}
-
-    /// A client with these options. The transport is built from options.transport when it can
-    /// be, else default-constructed.
-    explicit basic_client(client_options options)
-        : options_(std::move(options)), transport_(make_transport(options_.transport)) {}
-
-    /// A client over a transport you constructed (a custom one, or a mock).
-    basic_client(client_options options, Transport transport)
-        : options_(std::move(options)), transport_(std::move(transport)) {}
-
-    /// Sends a non-streaming request and returns the completion. `response.http` carries the
-    /// status, headers, request id and rate limits. Retries per the retry policy.
-    ///
-    /// Throws usage_error (nothing sent: no API key, empty model or messages, stream set, a
-    /// value that cannot be sent), api_error (the API answered with an error), transport_error
-    /// (connect, TLS, timeout, reset, cancelled), protocol_error (a malformed answer).
-    chat_response chat(const chat_request& request, const call_options& call = {}) {
-        auto send = [this](const http_request& r, response_handler& h) { transport_.send(r, h); };
-        return detail::run_chat(options_, send, request, call);
-    }
-
-    /// Sends a streaming request (always with `"stream": true`) and calls on_chunk for every
-    /// chunk as it arrives; returns the chunks folded into one response (see
-    /// stream_accumulator). on_chunk takes `const chat_chunk&` and returns void, or bool:
-    /// returning false stops the stream early, which is not an error (the connection is
-    /// released, the client stays usable, and the response folded so far is returned).
-    ///
-    /// Throws like chat(), plus: a stream that ends before `[DONE]` is a protocol_error, and an
-    /// error event inside the stream is an api_error; when chunks had arrived, the exception's
-    /// partial_response() holds them. Exceptions thrown by on_chunk propagate. Nothing is
-    /// retried once a chunk reached on_chunk.
-    template <class OnChunk>
-    chat_response stream(const chat_request& request, OnChunk&& on_chunk,
-                         const call_options& call = {}) {
-        static_assert(std::is_invocable_v<OnChunk&, const chat_chunk&>,
-                      "the stream callback must be callable with const mistral::chat_chunk&");
-        using result = std::invoke_result_t<OnChunk&, const chat_chunk&>;
-        static_assert(std::is_void_v<result> || std::is_same_v<result, bool>,
-                      "the stream callback must return void or bool (false stops the stream)");
-        auto forward = [&on_chunk](const chat_chunk& chunk) -> bool {
-            if constexpr (std::is_same_v<result, bool>) {
-                return std::invoke(on_chunk, chunk);
-            } else {
-                std::invoke(on_chunk, chunk);
-                return true;
-            }
-        };
-        auto send = [this](const http_request& r, response_handler& h) { transport_.send(r, h); };
-        return detail::run_stream(options_, send, request, forward, call);
-    }
-
-    /// The transport, e.g. to inspect a mock.
-    Transport& transport() noexcept { return transport_; }
-    /// The options the client was made with.
-    const client_options& options() const noexcept { return options_; }
-
-private:
-    static Transport make_transport(const transport_options& options) {
-        if constexpr (std::is_constructible_v<Transport, const transport_options&>) {
-            return Transport(options);
-        } else {
-            return Transport();
-        }
-    }
-
-    client_options options_;
-    Transport transport_;
-};
-
-MISTRAL_NAMESPACE_END
-
-
-// ---- mistral/detail/utf8.hpp --------------------------------------------------------------------
-// mistral/detail/utf8.hpp: UTF-8 validation of the text the client sends (the API rejects a
-// body that is not UTF-8). Standard library only.
-
-#include <cstddef>
-#include <string_view>
-
-
-MISTRAL_NAMESPACE_BEGIN
-namespace detail {
-
-// The byte position of the first invalid UTF-8 sequence, or npos.
-inline std::size_t invalid_utf8_at(std::string_view s) noexcept {
-    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    const std::size_t n = s.size();
-    for (std::size_t i = 0; i < n;) {
-        const unsigned c = p[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len = 0;
-        unsigned min = 0;
-        if ((c & 0xE0) == 0xC0) {
-            len = 2;
-            min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3;
-            min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4;
-            min = 0x10000;
-        } else {
-            return i;
-        }
-        if (i + len > n) return i;
-        unsigned cp = c & (0xFFu >> (len + 1));
-        for (std::size_t k = 1; k < len; ++k) {
-            if ((p[i + k] & 0xC0) != 0x80) return i;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-        i += len;
-    }
-    return std::string_view::npos;
-}
-
-}  // namespace detail
-MISTRAL_NAMESPACE_END
-
 // ---- mistral/json.hpp ---------------------------------------------------------------------------
 // mistral/json.hpp: Boost.JSON conversions (tag_invoke value_from / value_to) for every type of
 // types.hpp: the field table of each type, and the public conversion functions.
@@ -2724,19 +2183,24 @@ MISTRAL_NAMESPACE_END
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
+#include <boost/describe/enumerators.hpp>
+#include <boost/describe/members.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/serializer.hpp>
 #include <boost/json/value.hpp>
 #include <boost/json/value_from.hpp>
 #include <boost/json/value_to.hpp>
+#include <boost/mp11/algorithm.hpp>
 
 
 MISTRAL_NAMESPACE_BEGIN
@@ -3334,6 +2798,115 @@ void read_tagged(std::variant<Ts...>& out, const boost::json::value& jv, json_pa
     }
 }
 
+// Types of users' own structs (structured output, tool arguments), beside the API's.
+template <class T>
+struct is_std_array : std::false_type {};
+template <class T, std::size_t N>
+struct is_std_array<std::array<T, N>> : std::true_type {};
+
+template <class T>
+struct is_string_map : std::false_type {};
+template <class T, class C, class A>
+struct is_string_map<std::map<std::string, T, C, A>> : std::true_type {};
+
+// The API's variants that a member discriminates (read_tagged), and those that keep the form
+// of "a string, or else an object or array"; any other variant (a user's) takes the first
+// alternative that fits.
+template <class T>
+struct tagged_variant : std::false_type {};
+template <class... Ts>
+struct tagged_variant<std::variant<Ts...>>
+    : std::bool_constant<((described<Ts> || opaque_object<Ts>)&&...)> {};
+
+template <class T>
+struct string_or_structure : std::false_type {};
+template <class S>
+struct string_or_structure<std::variant<std::string, S>>
+    : std::bool_constant<is_vector<S>::value || described<S> ||
+                         std::is_same_v<S, boost::json::object>> {};
+
+template <class M>
+void read_integer(M& out, const boost::json::value& jv, json_path& path) {
+    bool fits = false;
+    if (const auto* i = jv.if_int64()) {
+        fits = std::in_range<M>(*i);
+        if (fits) out = static_cast<M>(*i);
+    } else if (const auto* u = jv.if_uint64()) {
+        fits = std::in_range<M>(*u);
+        if (fits) out = static_cast<M>(*u);
+    } else {
+        fail_type(path, "integer", jv);
+    }
+    if (!fits) {
+        fail(path, "integer " + boost::json::serialize(jv) + " out of range [" +
+                       std::to_string(std::numeric_limits<M>::min()) + ", " +
+                       std::to_string(std::numeric_limits<M>::max()) + "]");
+    }
+}
+
+template <class... Ts>
+void read_first_fit(std::variant<Ts...>& out, const boost::json::value& jv, json_path& path) {
+    bool done = false;
+    auto try_alternative = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
+        if (done) return;
+        std::variant_alternative_t<I, std::variant<Ts...>> candidate{};
+        json_path scratch = path;
+        try {
+            read_value(candidate, jv, scratch);
+        } catch (const protocol_error&) {
+            return;
+        }
+        out.template emplace<I>(std::move(candidate));
+        done = true;
+    };
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (try_alternative(std::integral_constant<std::size_t, I>{}), ...);
+    }
+    (std::index_sequence_for<Ts...>{});
+    if (!done)
+        fail(path, std::string("fits none of the alternatives, got ") + kind_name(jv.kind()));
+}
+
+// A described enum is its enumerators' names.
+template <class E>
+void read_described_enum(E& out, const boost::json::value& jv, json_path& path) {
+    const auto* s = jv.if_string();
+    if (s == nullptr) fail_type(path, "string", jv);
+    bool found = false;
+    std::string names;
+    boost::mp11::mp_for_each<boost::describe::describe_enumerators<E>>([&](auto e) {
+        if (!found && std::string_view(*s) == e.name) {
+            out = e.value;
+            found = true;
+        }
+        names += std::string(names.empty() ? "" : ", ") + "\"" + e.name + "\"";
+    });
+    if (!found) fail(path, "expected one of " + names + ", got \"" + std::string(*s) + "\"");
+}
+
+// A described struct (its public members and its bases'): every member that is not an optional
+// must be present; members the struct does not describe are ignored.
+template <class T>
+void read_described_struct(T& out, const boost::json::value& jv, json_path& path) {
+    const boost::json::object* obj = jv.if_object();
+    if (obj == nullptr) fail_type(path, "object", jv);
+    using members = boost::describe::describe_members<T, boost::describe::mod_public |
+                                                             boost::describe::mod_inherited>;
+    boost::mp11::mp_for_each<members>([&](auto d) {
+        auto& slot = out.*d.pointer;
+        using M = std::remove_reference_t<decltype(slot)>;
+        const boost::json::value* v = obj->if_contains(d.name);
+        path.push(d.name);
+        if (v == nullptr) {
+            if constexpr (!is_optional<M>::value) fail(path, "missing");
+            slot = M{};
+        } else {
+            read_value(slot, *v, path);
+        }
+        path.pop();
+    });
+}
+
 template <class M>
 void read_value(M& out, const boost::json::value& jv, json_path& path) {
     if constexpr (std::is_same_v<M, std::string>) {
@@ -3385,6 +2958,9 @@ void read_value(M& out, const boost::json::value& jv, json_path& path) {
         } else {
             fail_type(path, "integer or string", jv);
         }
+    } else if constexpr (is_variant<M>::value && !tagged_variant<M>::value &&
+                         !string_or_structure<M>::value) {
+        read_first_fit(out, jv, path);
     } else if constexpr (is_variant<M>::value) {
         using first = std::variant_alternative_t<0, M>;
         if constexpr (std::is_same_v<first, std::string>) {
@@ -3406,6 +2982,45 @@ void read_value(M& out, const boost::json::value& jv, json_path& path) {
         } else {
             read_tagged(out, jv, path);
         }
+    } else if constexpr (is_optional<M>::value) {
+        if (jv.is_null()) {
+            out.reset();
+            return;
+        }
+        if (!out) out.emplace();
+        read_value(*out, jv, path);
+    } else if constexpr (std::is_same_v<M, boost::json::value>) {
+        out = jv;
+    } else if constexpr (std::is_integral_v<M>) {
+        read_integer(out, jv, path);
+    } else if constexpr (std::is_floating_point_v<M>) {
+        if (!jv.is_number()) fail_type(path, "number", jv);
+        out = static_cast<M>(jv.to_number<double>());
+    } else if constexpr (is_std_array<M>::value) {
+        const auto* a = jv.if_array();
+        if (a == nullptr) fail_type(path, "array", jv);
+        if (a->size() != out.size()) {
+            fail(path, "expected " + std::to_string(out.size()) + " elements, got " +
+                           std::to_string(a->size()));
+        }
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            path.push(i);
+            read_value(out[i], (*a)[i], path);
+            path.pop();
+        }
+    } else if constexpr (is_string_map<M>::value) {
+        const auto* o = jv.if_object();
+        if (o == nullptr) fail_type(path, "object", jv);
+        out.clear();
+        for (const auto& kv : *o) {
+            path.push(kv.key());
+            read_value(out[std::string(kv.key())], kv.value(), path);
+            path.pop();
+        }
+    } else if constexpr (boost::describe::has_describe_enumerators<M>::value) {
+        read_described_enum(out, jv, path);
+    } else if constexpr (boost::describe::has_describe_members<M>::value) {
+        read_described_struct(out, jv, path);
     } else {
         static_assert(sizeof(M) == 0, "no JSON conversion for this type");
     }
@@ -3892,6 +3507,1085 @@ MISTRAL_NAMESPACE_END
 
 // ---- mistral/json.hpp (continued) ---------------------------------------------------------------
 
+// ---- mistral/structured.hpp ---------------------------------------------------------------------
+// mistral/structured.hpp: JSON Schemas from C++ types described with Boost.Describe, and replies
+// decoded into them: json_schema_of<T>(), json_schema_format<T>(name), parsed_response<T> (what
+// basic_client::parse<T>() returns) and decode_json<T>().
+//
+//     struct city { std::string name; std::int64_t population = 0; std::optional<std::string>
+//     country; }; BOOST_DESCRIBE_STRUCT(city, (), (name, population, country))
+//
+//     req.response_format = mistral::json_schema_format<city>("city");  // strict JSON Schema
+//     mistral::parsed_response<city> r = client.parse<city>(req);       // r.value, r.response
+//
+// Types and their schemas (every object strict: "additionalProperties": false, every member
+// that is not a std::optional in "required"; no "$ref", so nothing is left undefined):
+//
+//   described struct (bases too)   {"type":"object","properties":{...},"required":[...]}
+//   described enum                 {"type":"string","enum":[enumerator names, in order]}
+//   std::string / bool             {"type":"string"} / {"type":"boolean"}
+//   integer types                  {"type":"integer"}, with "minimum"/"maximum" for the types
+//                                  narrower than 64 bits and "minimum": 0 for unsigned ones
+//   float, double                  {"type":"number"}
+//   std::optional<T>               {"anyOf":[T, {"type":"null"}]}, and not required
+//   std::vector<T>                 {"type":"array","items":T}
+//   std::array<T, N>               the same with "minItems" and "maxItems" N
+//   std::map<std::string, T>       {"type":"object","additionalProperties":T}
+//   std::variant<Ts...>            {"anyOf":[Ts...]} (decoded as the first alternative that fits)
+//   boost::json::value             {} (any JSON)
+//
+// An optional member is left out of "required" and may also be null: the shape the official
+// Python SDK sends for a Pydantic `Optional[X] = None` field, which the API's strict mode
+// accepts, and whatever the model does (omit it, or write null) decodes to an empty optional.
+//
+// Descriptions and constraints: specialise mistral::json_schema_annotations<T> (see below).
+// A type the generator cannot map is a compile error in json_schema_of, naming the type.
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <boost/describe/enumerators.hpp>
+#include <boost/describe/members.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <boost/mp11/algorithm.hpp>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+/// The customization point for what a schema says beyond types: specialise it for your type
+/// with either or both of these static functions; json_schema_of calls them after it built the
+/// type's schema:
+///
+///     template <> struct mistral::json_schema_annotations<city> {
+///         static void annotate(boost::json::object& schema) {           // the type's own
+///             schema["description"] = "A city of the world";
+///         }
+///         static void annotate_member(std::string_view member, boost::json::object& schema) {
+///             if (member == "population") {
+///                 schema["description"] = "Inhabitants, latest census";
+///                 schema["minimum"] = 0;
+///             }
+///         }
+///     };
+template <class T>
+struct json_schema_annotations {};
+
+/// What basic_client::parse<T>() returns: the reply decoded into T, and the whole response
+/// (text, thinking, usage, finish reason, request id and rate limits).
+template <class T>
+struct parsed_response {
+    T value{};
+    chat_response response{};
+};
+
+namespace detail {
+
+template <class T>
+inline constexpr bool no_schema_for = false;
+
+// Types nested deeper than this are taken for a recursive type: schemas here have no "$ref".
+inline constexpr int max_schema_depth = 32;
+
+template <class T>
+boost::json::object schema_of(int depth);
+
+template <class T>
+void annotate_member(std::string_view member, boost::json::object& schema) {
+    if constexpr (requires { json_schema_annotations<T>::annotate_member(member, schema); })
+        json_schema_annotations<T>::annotate_member(member, schema);
+}
+
+template <class T>
+boost::json::object struct_schema(int depth) {
+    boost::json::object properties;
+    boost::json::array required;
+    using members = boost::describe::describe_members<T, boost::describe::mod_public |
+                                                             boost::describe::mod_inherited>;
+    boost::mp11::mp_for_each<members>([&](auto d) {
+        using M = std::remove_cvref_t<decltype(std::declval<T&>().*d.pointer)>;
+        boost::json::object member = schema_of<M>(depth + 1);
+        annotate_member<T>(d.name, member);
+        properties[d.name] = std::move(member);
+        if (!is_optional<M>::value) required.emplace_back(d.name);
+    });
+    return {{"type", "object"},
+            {"properties", std::move(properties)},
+            {"required", std::move(required)},
+            {"additionalProperties", false}};
+}
+
+template <class T>
+boost::json::object schema_of(int depth) {
+    if (depth > max_schema_depth) {
+        throw usage_error("json_schema_of: types nested deeper than " +
+                          std::to_string(max_schema_depth) +
+                          " (a recursive type?): schemas without $ref cannot describe them");
+    }
+    boost::json::object s;
+    if constexpr (std::is_same_v<T, std::string>) {
+        s["type"] = "string";
+    } else if constexpr (std::is_same_v<T, bool>) {
+        s["type"] = "boolean";
+    } else if constexpr (std::is_integral_v<T>) {
+        s["type"] = "integer";
+        if constexpr (std::is_unsigned_v<T>) s["minimum"] = 0;
+        if constexpr (sizeof(T) < 8) {
+            if constexpr (std::is_signed_v<T>) s["minimum"] = std::numeric_limits<T>::min();
+            s["maximum"] = std::numeric_limits<T>::max();
+        }
+    } else if constexpr (std::is_floating_point_v<T>) {
+        s["type"] = "number";
+    } else if constexpr (std::is_same_v<T, boost::json::value>) {
+    } else if constexpr (is_optional<T>::value) {
+        s["anyOf"] = boost::json::array{schema_of<typename T::value_type>(depth + 1),
+                                        boost::json::object{{"type", "null"}}};
+    } else if constexpr (is_vector<T>::value || is_std_array<T>::value) {
+        s["type"] = "array";
+        s["items"] = schema_of<typename T::value_type>(depth + 1);
+        if constexpr (is_std_array<T>::value) {
+            s["minItems"] = std::tuple_size_v<T>;
+            s["maxItems"] = std::tuple_size_v<T>;
+        }
+    } else if constexpr (is_string_map<T>::value) {
+        s["type"] = "object";
+        s["additionalProperties"] = schema_of<typename T::mapped_type>(depth + 1);
+    } else if constexpr (is_variant<T>::value) {
+        boost::json::array any;
+        [&]<class... Ts>(std::variant<Ts...>*) {
+            (any.emplace_back(schema_of<Ts>(depth + 1)), ...);
+        }(static_cast<T*>(nullptr));
+        s["anyOf"] = std::move(any);
+    } else if constexpr (boost::describe::has_describe_enumerators<T>::value) {
+        boost::json::array names;
+        boost::mp11::mp_for_each<boost::describe::describe_enumerators<T>>(
+            [&](auto e) { names.emplace_back(e.name); });
+        s["type"] = "string";
+        s["enum"] = std::move(names);
+    } else if constexpr (boost::describe::has_describe_members<T>::value) {
+        s = struct_schema<T>(depth);
+    } else {
+        static_assert(
+            no_schema_for<T>,
+            "mistral::json_schema_of: no JSON Schema for this type (see the instantiation "
+            "of schema_of<T> below); describe it with BOOST_DESCRIBE_STRUCT or "
+            "BOOST_DESCRIBE_ENUM, or use a type listed in structured.hpp");
+    }
+    if constexpr (requires { json_schema_annotations<T>::annotate(s); })
+        json_schema_annotations<T>::annotate(s);
+    return s;
+}
+
+// Choice 0 of a reply, which structured output and the tool loop read.
+inline const chat_choice& choice_zero(const chat_response& r, const char* who) {
+    for (const auto& c : r.choices) {
+        if (c.index == 0) return c;
+    }
+    throw protocol_error(std::string(who) + ": the response has no choice 0");
+}
+
+// A reply's JSON text: the text of choice 0 (string content or text chunks; thinking chunks
+// skipped), without a Markdown code fence around it. A reply cut by the token limit is refused:
+// its JSON is incomplete.
+inline std::string structured_text(const chat_response& r) {
+    const chat_choice& first = choice_zero(r, "structured reply");
+    if (first.finish_reason == finish_reason::length ||
+        first.finish_reason == finish_reason::model_length) {
+        throw protocol_error("structured reply cut by the token limit (finish_reason \"" +
+                             *first.finish_reason +
+                             "\"): its JSON is incomplete; raise max_tokens");
+    }
+    std::string text = first.message.text();
+    std::string_view t = text;
+    while (!t.empty() &&
+           (t.front() == ' ' || t.front() == '\n' || t.front() == '\r' || t.front() == '\t'))
+        t.remove_prefix(1);
+    while (!t.empty() &&
+           (t.back() == ' ' || t.back() == '\n' || t.back() == '\r' || t.back() == '\t'))
+        t.remove_suffix(1);
+    if (t.starts_with("```") && t.size() >= 6 && t.ends_with("```")) {
+        t.remove_suffix(3);
+        t.remove_prefix(std::min(
+            t.size(), t.find('\n') == std::string_view::npos ? t.size() : t.find('\n') + 1));
+    }
+    return std::string(t);
+}
+
+}  // namespace detail
+
+/// The strict JSON Schema of T (see the table at the top of this header).
+template <class T>
+boost::json::object json_schema_of() {
+    return detail::schema_of<T>(0);
+}
+
+/// Structured output of type T: a strict json_schema response format named `name`.
+template <class T>
+response_format json_schema_format(std::string name) {
+    return json_schema_format(
+        json_schema{.name = std::move(name), .schema = json_schema_of<T>(), .strict = true});
+}
+
+/// JSON text decoded into T (a described struct or any type of the table above). Throws
+/// protocol_error naming the JSON path of what does not fit, e.g. "population: expected
+/// integer, got string", or saying that the text is not JSON.
+template <class T>
+T decode_json(std::string_view text) {
+    boost::system::error_code ec;
+    const boost::json::value v = boost::json::parse(text, ec);
+    if (ec) {
+        throw protocol_error("structured reply is not JSON (" + ec.message() +
+                             "): " + detail::snippet(std::string(text)));
+    }
+    T out{};
+    detail::json_path path;
+    detail::read_value(out, v, path);
+    return out;
+}
+
+/// A response's reply decoded into T: choice 0's text (string content or text chunks, thinking
+/// skipped; a Markdown code fence around it is removed). A reply cut by the token limit
+/// (finish_reason "length") is a protocol_error that says so.
+template <class T>
+T decode_reply(const chat_response& response) {
+    return decode_json<T>(detail::structured_text(response));
+}
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/tools.hpp --------------------------------------------------------------------------
+// mistral/tools.hpp: toolbox, functions the model may call, made from C++ callables whose
+// arguments are described structs; and the tool loop that basic_client::run_tools() runs.
+//
+//     struct weather_args { std::string city; std::optional<std::string> unit; };
+//     BOOST_DESCRIBE_STRUCT(weather_args, (), (city, unit))
+//
+//     mistral::toolbox tools;
+//     tools.add("get_weather", "Current weather of a city",
+//               [](const weather_args& a) { return "12C in " + a.city; });
+//     mistral::chat_response final = client.run_tools(req, tools);
+
+#include <exception>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <boost/json/value_from.hpp>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+/// Options of basic_client::run_tools().
+struct tool_loop_options {
+    /// The most chat calls one run makes. When the last reply still asks for tools, run_tools
+    /// throws tool_loop_error.
+    int max_rounds = 8;
+};
+
+namespace detail {
+
+// The argument and result types of a tool handler: R(const Args&).
+template <class F>
+struct handler_signature : handler_signature<decltype(&F::operator())> {};
+template <class R, class A>
+struct handler_signature<R (*)(A)> {
+    using args = std::remove_cvref_t<A>;
+    using result = R;
+};
+template <class C, class R, class A>
+struct handler_signature<R (C::*)(A) const> : handler_signature<R (*)(A)> {};
+template <class C, class R, class A>
+struct handler_signature<R (C::*)(A)> : handler_signature<R (*)(A)> {};
+template <class C, class R, class A>
+struct handler_signature<R (C::*)(A) const noexcept> : handler_signature<R (*)(A)> {};
+template <class C, class R, class A>
+struct handler_signature<R (C::*)(A) noexcept> : handler_signature<R (*)(A)> {};
+template <class R, class A>
+struct handler_signature<R (*)(A) noexcept> : handler_signature<R (*)(A)> {};
+
+// What a tool sends back: text as it is, anything else as the JSON Boost.JSON makes of it.
+template <class R>
+std::string tool_output(R&& result) {
+    if constexpr (std::is_convertible_v<R&&, std::string_view>) {
+        return std::string(std::string_view(result));
+    } else {
+        return boost::json::serialize(boost::json::value_from(std::forward<R>(result)));
+    }
+}
+
+}  // namespace detail
+
+/// Functions the model may call, each a name, a description, a JSON Schema of its arguments and
+/// a C++ handler. definitions() gives the function tools for chat_request::tools; run() answers
+/// one tool call of a reply; basic_client::run_tools() runs the whole loop.
+///
+/// A handler is `R(const Args&)`: Args a described struct (BOOST_DESCRIBE_STRUCT; its schema,
+/// json_schema_of<Args>(), becomes the function's parameters) or boost::json::object (untyped:
+/// then the schema is given to add()); R is std::string (sent as it is) or any type Boost.JSON
+/// converts (sent as JSON). Handlers run on the thread that calls run() or run_tools().
+class toolbox {
+public:
+    /// Adds a function whose arguments are the described struct the handler takes.
+    template <class Handler>
+    toolbox& add(std::string name, std::string description, Handler handler) {
+        using args = typename detail::handler_signature<Handler>::args;
+        static_assert(!std::is_same_v<args, boost::json::object>,
+                      "a handler taking boost::json::object needs its parameters schema: "
+                      "add(name, description, parameters, handler)");
+        return add_entry(std::move(name), std::move(description), json_schema_of<args>(),
+                         std::move(handler));
+    }
+
+    /// Adds a function with the JSON Schema of its arguments given (`parameters`), for a handler
+    /// that takes a described struct or boost::json::object.
+    template <class Handler>
+    toolbox& add(std::string name, std::string description, boost::json::object parameters,
+                 Handler handler) {
+        return add_entry(std::move(name), std::move(description), std::move(parameters),
+                         std::move(handler));
+    }
+
+    /// The function tools, in the order they were added, for chat_request::tools.
+    std::vector<tool> definitions() const {
+        std::vector<tool> out;
+        out.reserve(entries_.size());
+        for (const auto& e : entries_) out.emplace_back(function_tool{.function = e.definition});
+        return out;
+    }
+
+    /// Whether a function of this name was added.
+    bool contains(std::string_view name) const noexcept { return find(name) != nullptr; }
+
+    /// Runs one tool call of a reply and returns the tool message that answers it (its
+    /// `tool_call_id` and `name` are the call's). Never throws for what went wrong with the
+    /// call: the message tells the model, so that it can recover: "error: unknown tool NAME",
+    /// "error: invalid arguments for NAME: <JSON path>: <what>", or "error: " and the text of
+    /// the exception the handler threw.
+    tool_message run(const tool_call& call) const {
+        const std::string& name = call.function.name;
+        const entry* e = find(name);
+        if (e == nullptr) return tool_result(call, "error: unknown tool " + name);
+        boost::json::value args;
+        if (const auto* obj = std::get_if<boost::json::object>(&call.function.arguments)) {
+            args = *obj;
+        } else {
+            const std::string& text = std::get<std::string>(call.function.arguments);
+            boost::system::error_code ec;
+            args = boost::json::parse(text.empty() ? std::string_view("{}") : text, ec);
+            if (ec) {
+                return tool_result(call, "error: invalid arguments for " + name + ": not JSON (" +
+                                             ec.message() + ")");
+            }
+        }
+        try {
+            return tool_result(call, e->invoke(args));
+        } catch (const invalid_arguments& bad) {
+            return tool_result(call, "error: invalid arguments for " + name + ": " + bad.what());
+        } catch (const std::exception& failed) {
+            return tool_result(call, std::string("error: ") + failed.what());
+        } catch (...) {
+            return tool_result(call, "error: the tool failed");
+        }
+    }
+
+private:
+    // Arguments that do not decode into the handler's type (what() names the JSON path).
+    struct invalid_arguments : std::runtime_error {
+        using std::runtime_error::runtime_error;
+    };
+
+    struct entry {
+        function_definition definition;
+        std::function<std::string(const boost::json::value&)> invoke;
+    };
+
+    template <class Handler>
+    toolbox& add_entry(std::string name, std::string description, boost::json::object parameters,
+                       Handler handler) {
+        using args = typename detail::handler_signature<Handler>::args;
+        if (name.empty()) throw usage_error("toolbox::add: a tool needs a name");
+        if (contains(name)) throw usage_error("toolbox::add: a tool named " + name + " exists");
+        auto invoke = [h = std::move(handler)](const boost::json::value& json) -> std::string {
+            args decoded{};
+            try {
+                detail::json_path path;
+                detail::read_value(decoded, json, path);
+            } catch (const protocol_error& e) {
+                throw invalid_arguments(e.what());
+            }
+            return detail::tool_output(h(decoded));
+        };
+        entries_.push_back({function_definition{.name = std::move(name),
+                                                .description = std::move(description),
+                                                .parameters = std::move(parameters)},
+                            std::move(invoke)});
+        return *this;
+    }
+
+    const entry* find(std::string_view name) const noexcept {
+        for (const auto& e : entries_) {
+            if (e.definition.name == name) return &e;
+        }
+        return nullptr;
+    }
+
+    std::vector<entry> entries_;
+};
+
+namespace detail {
+
+// The tool loop (see basic_client::run_tools): `round` makes one chat call of the request as it
+// stands and returns the reply.
+template <class Round>
+chat_response run_tool_loop(chat_request& request, const toolbox& tools,
+                            const tool_loop_options& options, Round&& round) {
+    if (options.max_rounds < 1) throw usage_error("tool_loop_options::max_rounds must be >= 1");
+    if (!request.tools) request.tools = tools.definitions();
+    for (int rounds = 1;; ++rounds) {
+        chat_response reply = round(std::as_const(request));
+        const chat_choice* first = &choice_zero(reply, "run_tools");
+        const bool asks = first->message.tool_calls && !first->message.tool_calls->empty();
+        if (!asks) {
+            request.messages.emplace_back(first->message);
+            return reply;
+        }
+        if (rounds == options.max_rounds) {
+            tool_loop_error e("run_tools: " + std::to_string(rounds) +
+                              " rounds (max_rounds) and the model still asks for tools");
+            e.set_partial_response(std::make_shared<const chat_response>(std::move(reply)));
+            throw e;
+        }
+        request.messages.emplace_back(first->message);
+        for (const tool_call& call : *first->message.tool_calls)
+            request.messages.emplace_back(tools.run(call));
+    }
+}
+
+}  // namespace detail
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/detail/sanitize.hpp ----------------------------------------------------------------
+// mistral/detail/sanitize.hpp: the one place that decides what may be printed or kept. Every
+// exception message, debug line, kept body and kept header goes through a sanitizer first.
+//
+// - Secrets (the API key, the values of secret request headers) are replaced by "[redacted]"
+//   wherever they appear: in error bodies and messages, in the response headers kept on a
+//   response or an error (a server may echo the Authorization header), in debug lines.
+// - Debug lines show a header's value only when its name is on an allow-list of harmless
+//   headers (content type, request ids, rate limits, Retry-After...); others read [redacted].
+// - URLs are printed without their userinfo (user:password@).
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+/// Request headers whose values are always secrets.
+inline constexpr std::string_view always_secret_headers[] = {"authorization", "proxy-authorization",
+                                                             "cookie", "x-api-key"};
+
+/// Headers whose values a debug line may show.
+inline constexpr std::string_view loggable_headers[] = {"accept",
+                                                        "accept-encoding",
+                                                        "content-type",
+                                                        "content-length",
+                                                        "content-encoding",
+                                                        "transfer-encoding",
+                                                        "connection",
+                                                        "date",
+                                                        "server",
+                                                        "user-agent",
+                                                        "retry-after",
+                                                        "retry-after-ms",
+                                                        "x-request-id",
+                                                        "mistral-correlation-id",
+                                                        "x-kong-request-id",
+                                                        "x-kong-upstream-latency",
+                                                        "x-kong-proxy-latency",
+                                                        "x-envoy-upstream-service-time",
+                                                        "x-model-deprecation-timestamp",
+                                                        "x-max-retry-attempts-reached",
+                                                        "x-llm-gateway-cache",
+                                                        "cf-cache-status"};
+
+inline bool is_loggable_header(std::string_view name,
+                               const std::vector<std::string>& also_loggable) {
+    if (starts_with_icase(name, "x-ratelimit") || starts_with_icase(name, "ratelimitbysize"))
+        return true;
+    const auto same = [&](std::string_view known) { return iequals(known, name); };
+    return std::any_of(std::begin(loggable_headers), std::end(loggable_headers), same) ||
+           std::any_of(also_loggable.begin(), also_loggable.end(), same);
+}
+
+/// A URL without its userinfo: "http://user:pw@host/p" -> "http://host/p".
+inline std::string without_userinfo(std::string_view url) {
+    const auto scheme_end = url.find("://");
+    const auto authority = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+    const auto authority_end = url.find_first_of("/?#", authority);
+    const auto at = url.substr(0, authority_end).rfind('@');
+    if (at == std::string_view::npos || at < authority) return std::string(url);
+    return std::string(url.substr(0, authority)) + std::string(url.substr(at + 1));
+}
+
+/// Removes secrets from text and headers. Secrets shorter than 4 characters are ignored: they
+/// would match ordinary text, and no credential is that short.
+class sanitizer {
+public:
+    sanitizer() = default;
+
+    /// A sanitizer for the API key and the secret headers of a request: the always-secret ones
+    /// and those named in `secret_names`.
+    sanitizer(std::string_view api_key, const http_headers& request_headers,
+              const std::vector<std::string>& secret_names) {
+        add_secret(api_key);
+        for (const auto& h : request_headers) {
+            if (is_secret_header(h.name, secret_names)) add_secret(h.value);
+        }
+    }
+
+    void add_secret(std::string_view secret) {
+        if (secret.size() >= 4) secrets_.emplace_back(secret);
+    }
+
+    /// The text with every secret replaced by "[redacted]".
+    std::string operator()(std::string text) const {
+        for (const auto& secret : secrets_) {
+            for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
+                text.replace(at, secret.size(), "[redacted]");
+            }
+        }
+        return text;
+    }
+
+    /// The headers with every secret removed from their names and values.
+    http_headers operator()(const http_headers& headers) const {
+        http_headers out;
+        out.reserve(headers.size());
+        for (const auto& h : headers) out.add((*this)(h.name), (*this)(h.value));
+        return out;
+    }
+
+    /// Names and values for a debug line: values only of loggable headers.
+    static std::string describe(const http_headers& headers,
+                                const std::vector<std::string>& also_loggable) {
+        std::string out;
+        for (const auto& h : headers) {
+            if (!out.empty()) out += ", ";
+            out += h.name + ": " +
+                   (is_loggable_header(h.name, also_loggable) ? h.value : "[redacted]");
+        }
+        return out;
+    }
+
+    static bool is_secret_header(std::string_view name, const std::vector<std::string>& named) {
+        const auto same = [&](std::string_view secret) { return iequals(secret, name); };
+        return std::any_of(std::begin(always_secret_headers), std::end(always_secret_headers),
+                           same) ||
+               std::any_of(named.begin(), named.end(), same);
+    }
+
+private:
+    std::vector<std::string> secrets_;
+};
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/transport.hpp ----------------------------------------------------------------------
+// mistral/transport.hpp: the transport concept and the HTTP exchange it carries (no Boost).
+//
+// The transport concept: what the client needs from an HTTP library, and nothing more. Any HTTP
+// stack (cpp-httplib, libcurl, Boost.Beast, WinHTTP, a test double) can be plugged into
+// basic_client by writing one class:
+//
+//     struct my_transport {
+//         // Performs the exchange. Calls handler.on_head() once with the status and headers,
+//         // then handler.on_body() with each piece of the body as it arrives. Returns when the
+//         // body is complete or when a handler call returned false (then it aborts the
+//         // transfer and releases the connection). Throws mistral::transport_error on failure,
+//         // with kind() cancelled once request.stop is triggered (from any thread) and timeout
+//         // when a timeout or the deadline expires.
+//         void send(const mistral::http_request& request, mistral::response_handler& handler);
+//     };
+//
+// The concept is push-based so that every library can satisfy it. A pull-capable transport
+// (one that can hand out the body on demand, such as cpp-httplib >= 0.29's stream API) will be a
+// refinement of it, adding `open(request) -> body_reader`, for a pull-based stream range without
+// a background thread; push-only transports keep working unchanged.
+
+#include <chrono>
+#include <concepts>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <utility>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+/// One HTTP exchange, as the client hands it to a transport.
+struct http_request {
+    /// "POST" for chat completions.
+    std::string method = "POST";
+    /// Absolute URL: scheme://host[:port]/path[?query]. See parse_url().
+    std::string url;
+    /// Request headers, including Authorization: never log them unredacted.
+    http_headers headers;
+    /// Request body.
+    std::string body;
+    /// Longest time to establish the connection (TCP and TLS).
+    std::chrono::milliseconds connect_timeout{10'000};
+    /// Longest silence while waiting for the response head, and between two pieces of the body.
+    std::chrono::milliseconds read_timeout{60'000};
+    /// When set, the whole exchange must have ended by then (else transport_error timeout).
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    /// Cancellation: once stop is requested (from any thread) the transport aborts the exchange
+    /// promptly and throws transport_error with kind cancelled.
+    std::stop_token stop;
+};
+
+/// The status line and headers of a response; delivered before any body byte.
+struct response_head {
+    int status = 0;
+    http_headers headers;
+};
+
+/// Receives a response from a transport. on_head() is called once, then on_body() for every
+/// piece of the body, in order, as it arrives; the piece is valid only during the call. Either
+/// may return false to stop the transfer: the transport then aborts it, releases the
+/// connection and returns normally from send().
+class response_handler {
+public:
+    virtual bool on_head(response_head head) = 0;
+    virtual bool on_body(std::string_view piece) = 0;
+
+protected:
+    ~response_handler() = default;
+};
+
+/// A transport provides `send(const http_request&, response_handler&)`. Named sub-requirements
+/// make a compile error say which part is missing.
+template <class T>
+concept transport_has_send = requires(T& t, const http_request& request,
+                                      response_handler& handler) {
+    { t.send(request, handler) } -> std::same_as<void>;
+};
+
+template <class T>
+concept transport = std::move_constructible<T> && transport_has_send<T>;
+
+/// Certificates for HTTPS. Verification of the server certificate and host name is always on;
+/// these options only say what to trust and which client certificate to present.
+struct tls_options {
+    /// A PEM bundle of CA certificates to trust instead of the system store ("" = system store).
+    std::string ca_file;
+    /// A directory of hashed PEM CA certificates (OpenSSL c_rehash layout).
+    std::string ca_dir;
+    /// Client certificate and private key (PEM) for mutual TLS; both or neither.
+    std::string client_cert_file;
+    std::string client_key_file;
+};
+
+/// An HTTP proxy. HTTPS goes through it with CONNECT, so the proxy never sees the API key.
+struct proxy_options {
+    /// "http://[user:password@]host:port"; "" = none, or the environment's when use_environment.
+    std::string url;
+    /// When url is empty, use HTTPS_PROXY / https_proxy (for https) or HTTP_PROXY / http_proxy
+    /// (for http), except for hosts listed in NO_PROXY / no_proxy.
+    bool use_environment = true;
+    /// Extra hosts that bypass the proxy, comma-separated, with NO_PROXY's syntax ("*" = all,
+    /// "example.com" also matches its subdomains).
+    std::string no_proxy;
+};
+
+/// Settings of the default transport that belong to connections rather than to requests.
+struct transport_options {
+    tls_options tls;
+    proxy_options proxy;
+    /// Idle keep-alive connections kept for reuse (per transport, across threads).
+    std::size_t max_idle_connections = 8;
+};
+
+/// The parts of an absolute http(s) URL.
+struct url_parts {
+    std::string scheme;  ///< "http" or "https"
+    std::string host;    ///< without brackets for IPv6 literals
+    int port = 0;        ///< explicit, or 80/443 from the scheme
+    std::string target;  ///< path and query, at least "/"
+};
+
+/// Splits an absolute http or https URL. Throws transport_error (kind other) for anything else.
+inline url_parts parse_url(std::string_view url) {
+    auto fail = [&]() -> url_parts {
+        throw transport_error(transport_error_kind::other,
+                              "invalid URL: " + detail::without_userinfo(url), false);
+    };
+    url_parts out;
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) return fail();
+    out.scheme = detail::to_lower(url.substr(0, scheme_end));
+    if (out.scheme != "http" && out.scheme != "https") return fail();
+    std::string_view rest = url.substr(scheme_end + 3);
+    const auto path_start = rest.find_first_of("/?#");
+    std::string_view authority = rest.substr(0, path_start);
+    out.target = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
+    if (out.target.front() != '/') out.target.insert(0, "/");
+    if (const auto hash = out.target.find('#'); hash != std::string::npos) out.target.resize(hash);
+    if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+        authority.remove_prefix(at + 1);  // credentials are not used for the API
+    }
+    std::string_view port_text;
+    if (!authority.empty() && authority.front() == '[') {
+        const auto close = authority.find(']');
+        if (close == std::string_view::npos) return fail();
+        out.host = std::string(authority.substr(1, close - 1));
+        if (close + 1 < authority.size()) {
+            if (authority[close + 1] != ':') return fail();
+            port_text = authority.substr(close + 2);
+        }
+    } else {
+        const auto colon = authority.rfind(':');
+        out.host = std::string(authority.substr(0, colon));
+        if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
+    }
+    if (out.host.empty()) return fail();
+    if (port_text.empty()) {
+        out.port = out.scheme == "https" ? 443 : 80;
+    } else {
+        const auto port = detail::parse_header_integer(port_text);
+        if (!port || *port < 1 || *port > 65535) return fail();
+        out.port = static_cast<int>(*port);
+    }
+    return out;
+}
+
+/// A transport behind a type-erased handle: lets one translation unit create the default
+/// transport (and pay for httplib.h) while every other one uses basic_client<any_transport>
+/// with only core.hpp. Copies share the same underlying transport.
+class any_transport {
+public:
+    template <class T>
+    requires(!std::same_as<std::remove_cvref_t<T>, any_transport> &&
+             transport<std::remove_cvref_t<T>>)
+        any_transport(T&& t)  // NOLINT(google-explicit-constructor): wrapping is the point
+        : impl_(std::make_shared<model<std::remove_cvref_t<T>>>(std::forward<T>(t))) {}
+
+    void send(const http_request& request, response_handler& handler) {
+        impl_->send(request, handler);
+    }
+
+private:
+    struct interface {
+        virtual ~interface() = default;
+        virtual void send(const http_request& request, response_handler& handler) = 0;
+    };
+    template <class T>
+    struct model final : interface {
+        explicit model(T t) : transport(std::move(t)) {}
+        void send(const http_request& request, response_handler& handler) override {
+            transport.send(request, handler);
+        }
+        T transport;
+    };
+    std::shared_ptr<interface> impl_;
+};
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/client.hpp -------------------------------------------------------------------------
+// mistral/client.hpp: client_options, call_options and basic_client<Transport>, whose chat()
+// and stream() run over any transport. The engine behind them is impl/client_engine.hpp.
+
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+/// Base URLs of the API: the global endpoint and the regional ones (EU, US). Regional endpoints
+/// serve only the models hosted in their region.
+namespace servers {
+inline constexpr const char* global = "https://api.mistral.ai";
+inline constexpr const char* eu = "https://api.eu.mistral.ai";
+inline constexpr const char* us = "https://api.us.mistral.ai";
+}  // namespace servers
+
+/// Timeouts. All are finite by default except the optional total.
+struct timeout_options {
+    /// Establishing the connection (TCP and TLS).
+    std::chrono::milliseconds connect{10'000};
+    /// chat(): the longest wait for the response (the API answers when the whole completion is
+    /// ready) and between two pieces of its body.
+    std::chrono::milliseconds read{300'000};
+    /// stream(): the longest silence before the response head and between two pieces of the
+    /// event stream. A model that stays silent longer (long reasoning without output) is cut
+    /// with transport_error kind timeout.
+    std::chrono::milliseconds stream_idle{60'000};
+    /// The whole call, retries and waits included. Unset: no bound beyond the others.
+    std::optional<std::chrono::milliseconds> total{};
+};
+
+namespace detail {
+inline std::string env_or_empty(const char* name) {
+    const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read once per options
+    return value != nullptr ? std::string(value) : std::string();
+}
+}  // namespace detail
+
+/// Configuration of a client. Every member has a usable default:
+///
+///     mistral::client_options opts;            // key from MISTRAL_API_KEY, global endpoint
+///     opts.base_url = mistral::servers::eu;
+///     opts.timeouts.stream_idle = std::chrono::seconds(30);
+///     mistral::client client{opts};
+struct client_options {
+    /// The API key, sent as `Authorization: Bearer`. Defaults to the MISTRAL_API_KEY environment
+    /// variable. A call without a key, or with a control character in it, throws usage_error
+    /// before any I/O. It never appears in an exception message, a debug line, an error body or
+    /// a kept response header.
+    std::string api_key = detail::env_or_empty("MISTRAL_API_KEY");
+    /// Where the API is: servers::global (default), servers::eu, servers::us, or any http or
+    /// https URL (a gateway, the bundled fake server), with an optional path prefix;
+    /// "/v1/chat/completions" is appended. Credentials (user:password@), a query or a fragment
+    /// are refused with usage_error: the API authenticates with the key alone.
+    std::string base_url = servers::global;
+    /// Timeouts (see timeout_options).
+    timeout_options timeouts{};
+    /// Retries (see retry_policy): on by default, at most 2 retries within 30 s.
+    retry_policy retry{};
+    /// Headers sent with every request, after the client's own (a header of the same name
+    /// replaces the client's). Names must be tokens and values free of control characters;
+    /// the framing headers (Content-Length, Transfer-Encoding, Host, Connection...) belong to
+    /// the client: setting one is a usage_error.
+    http_headers headers{};
+    /// Names of request headers whose values are secrets (e.g. "X-Gateway-Token"), besides
+    /// Authorization, Proxy-Authorization, Cookie and X-Api-Key: their values are removed from
+    /// everything the client prints or keeps, as the API key is.
+    std::vector<std::string> secret_headers{};
+    /// Names of headers whose values debug lines may show, besides the built-in harmless ones
+    /// (content type, request ids, rate limits, Retry-After...); every other value reads
+    /// [redacted].
+    std::vector<std::string> loggable_headers{};
+    /// Connection settings of the default transport: TLS trust, client certificate, proxy.
+    transport_options transport{};
+    /// Receives one line per request, response, retry and failure when set. Secrets are
+    /// redacted and header values shown only for loggable headers.
+    std::function<void(std::string_view)> debug{};
+    /// Clock, sleep and randomness of the retry loop (tests replace them).
+    retry_environment environment{};
+    /// The largest server-sent event accepted in a stream (protocol_error beyond).
+    std::size_t max_event_size = sse::parser::default_max_event_size;
+    /// The largest response accepted (protocol_error beyond): the body of chat(), and what
+    /// stream() folds into its result (text, thinking, tool calls; the chunk that crosses the
+    /// bound is the last one kept). A stream with call_options::accumulate false folds
+    /// nothing and has no bound.
+    std::size_t max_response_size = std::size_t{64} << 20;
+};
+
+/// Per-call settings, overriding the client's for one chat() or stream().
+struct call_options {
+    /// Replaces client_options::timeouts for this call.
+    std::optional<timeout_options> timeouts{};
+    /// Replaces client_options::retry for this call.
+    std::optional<retry_policy> retry{};
+    /// Extra headers for this call (replace same-named client headers).
+    http_headers headers{};
+    /// Cancels the call from any thread: connecting, waiting, retrying and streaming all stop
+    /// promptly and the call throws transport_error with kind cancelled.
+    std::stop_token stop{};
+    /// stream() only: when false, chunks still reach the callback but their content and tool
+    /// calls are not folded into the returned response (nor into partial_response()), which
+    /// then carries ids, usage, finish reasons and metadata only. Memory stays flat however
+    /// long the stream; for callers that consume the text as it arrives.
+    bool accumulate = true;
+};
+
+namespace detail {
+using send_function = function_ref<void(const http_request&, response_handler&)>;
+using chunk_function = function_ref<bool(const chat_chunk&)>;
+
+// What basic_client runs, over a transport and a callback of any type: the engine, defined in
+// impl/client_engine.hpp. Templates only so that a translation unit compiles the engine when it
+// calls a client; with MISTRAL_SEPARATE_COMPILATION no translation unit but src.hpp's does.
+template <class Unused = void>
+chat_response run_chat(const client_options& options, send_function send,
+                       const chat_request& request, const call_options& call);
+template <class Unused = void>
+chat_response run_stream(const client_options& options, send_function send,
+                         const chat_request& request, chunk_function on_chunk,
+                         const call_options& call);
+#ifdef MISTRAL_SEPARATE_COMPILATION
+extern template chat_response run_chat<>(const client_options&, send_function, const chat_request&,
+                                         const call_options&);
+extern template chat_response run_stream<>(const client_options&, send_function,
+                                           const chat_request&, chunk_function,
+                                           const call_options&);
+#endif
+}  // namespace detail
+
+/// The client: chat() and stream() against the Mistral Chat Completion API over a Transport
+/// (see transport.hpp). `mistral::client` is basic_client<httplib_transport> (mistral.hpp).
+///
+/// Thread safety: chat() and stream() may be called concurrently on one client when its
+/// transport's send() may be (the default transport keeps a pool of connections, so it may).
+/// Every call does its work on the calling thread (the default transport's one exception, a
+/// deadline watchdog on cpp-httplib older than 0.19, is described in httplib_transport.hpp).
+template <transport Transport>
+class basic_client {
+public:
+    /// A client with every option at its default (API key from MISTRAL_API_KEY).
+    basic_client() : basic_client(client_options{}) {}
+
+    /// A client with these options. The transport is built from options.transport when it can
+    /// be, else default-constructed.
+    explicit basic_client(client_options options)
+        : options_(std::move(options)), transport_(make_transport(options_.transport)) {}
+
+    /// A client over a transport you constructed (a custom one, or a mock).
+    basic_client(client_options options, Transport transport)
+        : options_(std::move(options)), transport_(std::move(transport)) {}
+
+    /// Sends a non-streaming request and returns the completion. `response.http` carries the
+    /// status, headers, request id and rate limits. Retries per the retry policy.
+    ///
+    /// Throws usage_error (nothing sent: no API key, empty model or messages, stream set, a
+    /// value that cannot be sent), api_error (the API answered with an error), transport_error
+    /// (connect, TLS, timeout, reset, cancelled), protocol_error (a malformed answer).
+    chat_response chat(const chat_request& request, const call_options& call = {}) {
+        auto send = [this](const http_request& r, response_handler& h) { transport_.send(r, h); };
+        return detail::run_chat(options_, send, request, call);
+    }
+
+    /// Sends a streaming request (always with `"stream": true`) and calls on_chunk for every
+    /// chunk as it arrives; returns the chunks folded into one response (see
+    /// stream_accumulator). on_chunk takes `const chat_chunk&` and returns void, or bool:
+    /// returning false stops the stream early, which is not an error (the connection is
+    /// released, the client stays usable, and the response folded so far is returned).
+    ///
+    /// Throws like chat(), plus: a stream that ends before `[DONE]` is a protocol_error, and an
+    /// error event inside the stream is an api_error; when chunks had arrived, the exception's
+    /// partial_response() holds them. Exceptions thrown by on_chunk propagate. Nothing is
+    /// retried once a chunk reached on_chunk.
+    template <class OnChunk>
+    chat_response stream(const chat_request& request, OnChunk&& on_chunk,
+                         const call_options& call = {}) {
+        static_assert(std::is_invocable_v<OnChunk&, const chat_chunk&>,
+                      "the stream callback must be callable with const mistral::chat_chunk&");
+        using result = std::invoke_result_t<OnChunk&, const chat_chunk&>;
+        static_assert(std::is_void_v<result> || std::is_same_v<result, bool>,
+                      "the stream callback must return void or bool (false stops the stream)");
+        auto forward = [&on_chunk](const chat_chunk& chunk) -> bool {
+            if constexpr (std::is_same_v<result, bool>) {
+                return std::invoke(on_chunk, chunk);
+            } else {
+                std::invoke(on_chunk, chunk);
+                return true;
+            }
+        };
+        auto send = [this](const http_request& r, response_handler& h) { transport_.send(r, h); };
+        return detail::run_stream(options_, send, request, forward, call);
+    }
+
+    /// Structured output: chat() with a json_schema response format of T (set when the request
+    /// has none), the reply decoded into T. Throws like chat(), plus protocol_error when the
+    /// reply is not JSON or does not fit T (path() names the member, e.g. "population"), or was
+    /// cut by the token limit. T: a described struct, or any type structured.hpp maps.
+    template <class T>
+    parsed_response<T> parse(chat_request request, const call_options& call = {}) {
+        if (!request.response_format) request.response_format = json_schema_format<T>("response");
+        chat_response response = chat(request, call);
+        T value = decode_reply<T>(response);
+        return {std::move(value), std::move(response)};
+    }
+
+    /// parse<T>() over a stream: every chunk reaches on_chunk as stream() gives it (the JSON text
+    /// as it is written), and the folded reply is decoded into T at the end.
+    template <class T, class OnChunk>
+    parsed_response<T> parse_stream(chat_request request, OnChunk&& on_chunk,
+                                    const call_options& call = {}) {
+        if (!request.response_format) request.response_format = json_schema_format<T>("response");
+        chat_response response = stream(request, std::forward<OnChunk>(on_chunk), call);
+        T value = decode_reply<T>(response);
+        return {std::move(value), std::move(response)};
+    }
+
+    /// The tool loop: chat(), then each tool call of the reply run by `tools` in order; the
+    /// assistant message and one tool message per call (with `tool_call_id` and `name`) are
+    /// appended to request.messages, and again, until a reply asks for no tool: that reply is
+    /// appended too and returned. request.tools is set to tools.definitions() when unset.
+    ///
+    /// At most options.max_rounds chat calls: when the last reply still asks for tools, throws
+    /// tool_loop_error, whose partial_response() is that reply, not appended (its calls were not
+    /// run), so request.messages stays a history the API accepts. A handler that throws, an
+    /// unknown tool or arguments that do not fit the handler's type do not end the loop: the
+    /// tool message says what went wrong (see toolbox::run). Each chat call retries, times out
+    /// and cancels as chat() does (`call`); everything runs on the calling thread.
+    chat_response run_tools(chat_request& request, const toolbox& tools,
+                            const tool_loop_options& options = {}, const call_options& call = {}) {
+        return detail::run_tool_loop(request, tools, options,
+                                     [&](const chat_request& r) { return chat(r, call); });
+    }
+
+    /// run_tools() with every round streamed: each chunk of each round reaches on_chunk.
+    template <class OnChunk>
+    requires std::is_invocable_v<OnChunk&, const chat_chunk&> chat_response
+    run_tools(chat_request& request, const toolbox& tools, OnChunk&& on_chunk,
+              const tool_loop_options& options = {}, const call_options& call = {}) {
+        return detail::run_tool_loop(request, tools, options, [&](const chat_request& r) {
+            return stream(r, on_chunk, call);
+        });
+    }
+
+    /// The transport, e.g. to inspect a mock.
+    Transport& transport() noexcept { return transport_; }
+    /// The options the client was made with.
+    const client_options& options() const noexcept { return options_; }
+
+private:
+    static Transport make_transport(const transport_options& options) {
+        if constexpr (std::is_constructible_v<Transport, const transport_options&>) {
+            return Transport(options);
+        } else {
+            return Transport();
+        }
+    }
+
+    client_options options_;
+    Transport transport_;
+};
+
+MISTRAL_NAMESPACE_END
+
+
 // ---- mistral/stream.hpp -------------------------------------------------------------------------
 // mistral/stream.hpp: stream_accumulator, which folds the chunks of a stream into the response
 // the same server would have sent without streaming.
@@ -4149,6 +4843,32 @@ struct scripted_response {
                         .choices = {{.index = 0,
                                      .message = assistant(std::move(text)),
                                      .finish_reason = "stop"}},
+                        .usage = {.prompt_tokens = 10, .completion_tokens = 5, .total_tokens = 15}};
+        return json(to_json(r));
+    }
+
+    /// A complete chat completion whose assistant message asks for these tool calls
+    /// (finish_reason "tool_calls"): a round of basic_client::run_tools(). Each call is
+    /// {name, JSON arguments}, with the id "call" and its position ("call00001"...).
+    static scripted_response tool_calls(
+        const std::vector<std::pair<std::string, std::string>>& calls,
+        std::string model = "mistral-small-latest") {
+        std::vector<tool_call> list;
+        for (const auto& [name, arguments] : calls) {
+            std::string id = std::to_string(list.size() + 1);
+            id = "call" + std::string(5 - std::min<std::size_t>(5, id.size()), '0') + id;
+            list.push_back({.id = std::move(id),
+                            .type = "function",
+                            .function = {.name = name, .arguments = arguments},
+                            .index = static_cast<std::int64_t>(list.size())});
+        }
+        chat_response r{.id = "mock-tool-calls",
+                        .object = "chat.completion",
+                        .model = std::move(model),
+                        .created = 1733320000,
+                        .choices = {{.index = 0,
+                                     .message = {.content = std::string(), .tool_calls = list},
+                                     .finish_reason = "tool_calls"}},
                         .usage = {.prompt_tokens = 10, .completion_tokens = 5, .total_tokens = 15}};
         return json(to_json(r));
     }

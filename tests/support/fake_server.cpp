@@ -64,6 +64,10 @@ json::value sample(const json::object& schema, const std::string& key,
         values && values->is_array() && !values->get_array().empty()) {
         return values->get_array().front();
     }
+    if (const auto* any = schema.if_contains("anyOf");
+        any && any->is_array() && !any->get_array().empty() && any->get_array()[0].is_object()) {
+        return sample(any->get_array()[0].get_object(), key, question);
+    }
     std::string type = "string";
     if (const auto* t = schema.if_contains("type"); t && t->is_string())
         type = std::string(t->get_string());
@@ -76,13 +80,22 @@ json::value sample(const json::object& schema, const std::string& key,
                         sample(kv.value().get_object(), std::string(kv.key()), question);
             }
         }
+        if (const auto* more = schema.if_contains("additionalProperties");
+            more && more->is_object()) {
+            out[key.empty() ? "example" : key] = sample(more->get_object(), key, question);
+        }
         return out;
     }
     if (type == "array") {
         json::array out;
+        std::int64_t count = 2;
+        if (const auto* n = schema.if_contains("minItems"); n && n->is_int64())
+            count = std::max(count, n->get_int64());
+        if (const auto* n = schema.if_contains("maxItems"); n && n->is_int64())
+            count = std::min(count, n->get_int64());
         if (const auto* items = schema.if_contains("items"); items && items->is_object()) {
-            out.push_back(sample(items->get_object(), key, question));
-            out.push_back(sample(items->get_object(), key, question));
+            for (std::int64_t i = 0; i < count; ++i)
+                out.push_back(sample(items->get_object(), key, question));
         }
         return out;
     }

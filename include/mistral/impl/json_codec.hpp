@@ -258,6 +258,115 @@ void read_tagged(std::variant<Ts...>& out, const boost::json::value& jv, json_pa
     }
 }
 
+// Types of users' own structs (structured output, tool arguments), beside the API's.
+template <class T>
+struct is_std_array : std::false_type {};
+template <class T, std::size_t N>
+struct is_std_array<std::array<T, N>> : std::true_type {};
+
+template <class T>
+struct is_string_map : std::false_type {};
+template <class T, class C, class A>
+struct is_string_map<std::map<std::string, T, C, A>> : std::true_type {};
+
+// The API's variants that a member discriminates (read_tagged), and those that keep the form
+// of "a string, or else an object or array"; any other variant (a user's) takes the first
+// alternative that fits.
+template <class T>
+struct tagged_variant : std::false_type {};
+template <class... Ts>
+struct tagged_variant<std::variant<Ts...>>
+    : std::bool_constant<((described<Ts> || opaque_object<Ts>)&&...)> {};
+
+template <class T>
+struct string_or_structure : std::false_type {};
+template <class S>
+struct string_or_structure<std::variant<std::string, S>>
+    : std::bool_constant<is_vector<S>::value || described<S> ||
+                         std::is_same_v<S, boost::json::object>> {};
+
+template <class M>
+void read_integer(M& out, const boost::json::value& jv, json_path& path) {
+    bool fits = false;
+    if (const auto* i = jv.if_int64()) {
+        fits = std::in_range<M>(*i);
+        if (fits) out = static_cast<M>(*i);
+    } else if (const auto* u = jv.if_uint64()) {
+        fits = std::in_range<M>(*u);
+        if (fits) out = static_cast<M>(*u);
+    } else {
+        fail_type(path, "integer", jv);
+    }
+    if (!fits) {
+        fail(path, "integer " + boost::json::serialize(jv) + " out of range [" +
+                       std::to_string(std::numeric_limits<M>::min()) + ", " +
+                       std::to_string(std::numeric_limits<M>::max()) + "]");
+    }
+}
+
+template <class... Ts>
+void read_first_fit(std::variant<Ts...>& out, const boost::json::value& jv, json_path& path) {
+    bool done = false;
+    auto try_alternative = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
+        if (done) return;
+        std::variant_alternative_t<I, std::variant<Ts...>> candidate{};
+        json_path scratch = path;
+        try {
+            read_value(candidate, jv, scratch);
+        } catch (const protocol_error&) {
+            return;
+        }
+        out.template emplace<I>(std::move(candidate));
+        done = true;
+    };
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (try_alternative(std::integral_constant<std::size_t, I>{}), ...);
+    }
+    (std::index_sequence_for<Ts...>{});
+    if (!done)
+        fail(path, std::string("fits none of the alternatives, got ") + kind_name(jv.kind()));
+}
+
+// A described enum is its enumerators' names.
+template <class E>
+void read_described_enum(E& out, const boost::json::value& jv, json_path& path) {
+    const auto* s = jv.if_string();
+    if (s == nullptr) fail_type(path, "string", jv);
+    bool found = false;
+    std::string names;
+    boost::mp11::mp_for_each<boost::describe::describe_enumerators<E>>([&](auto e) {
+        if (!found && std::string_view(*s) == e.name) {
+            out = e.value;
+            found = true;
+        }
+        names += std::string(names.empty() ? "" : ", ") + "\"" + e.name + "\"";
+    });
+    if (!found) fail(path, "expected one of " + names + ", got \"" + std::string(*s) + "\"");
+}
+
+// A described struct (its public members and its bases'): every member that is not an optional
+// must be present; members the struct does not describe are ignored.
+template <class T>
+void read_described_struct(T& out, const boost::json::value& jv, json_path& path) {
+    const boost::json::object* obj = jv.if_object();
+    if (obj == nullptr) fail_type(path, "object", jv);
+    using members = boost::describe::describe_members<T, boost::describe::mod_public |
+                                                             boost::describe::mod_inherited>;
+    boost::mp11::mp_for_each<members>([&](auto d) {
+        auto& slot = out.*d.pointer;
+        using M = std::remove_reference_t<decltype(slot)>;
+        const boost::json::value* v = obj->if_contains(d.name);
+        path.push(d.name);
+        if (v == nullptr) {
+            if constexpr (!is_optional<M>::value) fail(path, "missing");
+            slot = M{};
+        } else {
+            read_value(slot, *v, path);
+        }
+        path.pop();
+    });
+}
+
 template <class M>
 void read_value(M& out, const boost::json::value& jv, json_path& path) {
     if constexpr (std::is_same_v<M, std::string>) {
@@ -309,6 +418,9 @@ void read_value(M& out, const boost::json::value& jv, json_path& path) {
         } else {
             fail_type(path, "integer or string", jv);
         }
+    } else if constexpr (is_variant<M>::value && !tagged_variant<M>::value &&
+                         !string_or_structure<M>::value) {
+        read_first_fit(out, jv, path);
     } else if constexpr (is_variant<M>::value) {
         using first = std::variant_alternative_t<0, M>;
         if constexpr (std::is_same_v<first, std::string>) {
@@ -330,6 +442,45 @@ void read_value(M& out, const boost::json::value& jv, json_path& path) {
         } else {
             read_tagged(out, jv, path);
         }
+    } else if constexpr (is_optional<M>::value) {
+        if (jv.is_null()) {
+            out.reset();
+            return;
+        }
+        if (!out) out.emplace();
+        read_value(*out, jv, path);
+    } else if constexpr (std::is_same_v<M, boost::json::value>) {
+        out = jv;
+    } else if constexpr (std::is_integral_v<M>) {
+        read_integer(out, jv, path);
+    } else if constexpr (std::is_floating_point_v<M>) {
+        if (!jv.is_number()) fail_type(path, "number", jv);
+        out = static_cast<M>(jv.to_number<double>());
+    } else if constexpr (is_std_array<M>::value) {
+        const auto* a = jv.if_array();
+        if (a == nullptr) fail_type(path, "array", jv);
+        if (a->size() != out.size()) {
+            fail(path, "expected " + std::to_string(out.size()) + " elements, got " +
+                           std::to_string(a->size()));
+        }
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            path.push(i);
+            read_value(out[i], (*a)[i], path);
+            path.pop();
+        }
+    } else if constexpr (is_string_map<M>::value) {
+        const auto* o = jv.if_object();
+        if (o == nullptr) fail_type(path, "object", jv);
+        out.clear();
+        for (const auto& kv : *o) {
+            path.push(kv.key());
+            read_value(out[std::string(kv.key())], kv.value(), path);
+            path.pop();
+        }
+    } else if constexpr (boost::describe::has_describe_enumerators<M>::value) {
+        read_described_enum(out, jv, path);
+    } else if constexpr (boost::describe::has_describe_members<M>::value) {
+        read_described_struct(out, jv, path);
     } else {
         static_assert(sizeof(M) == 0, "no JSON conversion for this type");
     }
