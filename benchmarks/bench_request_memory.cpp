@@ -1,4 +1,4 @@
-// benchmarks/bench_request_memory.cpp: bench_request_memory: what sending a large request costs in
+// benchmarks/bench_request_memory.cpp: what sending a large request costs in
 // memory. A request whose one user message holds N MB of text is sent with chat(), first through a
 // transport that discards it (the client's own cost), then with the default transport to a loopback
 // server that reads the body and throws it away. Reported: the most heap held at once during the

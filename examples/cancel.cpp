@@ -1,4 +1,4 @@
-// examples/cancel.cpp: cancel: stop a stream from another thread after a deadline. The call returns
+// examples/cancel.cpp: stop a stream from another thread after a deadline. The call returns
 // promptly with transport_error kind `cancelled`, the connection is released, and what arrived is
 // kept.
 //

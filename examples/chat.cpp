@@ -1,4 +1,4 @@
-// examples/chat.cpp: chat: one question, one answer, and what it cost.
+// examples/chat.cpp: one question, one answer, and what it cost.
 //
 //   chat ["your question"]
 //

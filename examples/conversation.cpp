@@ -1,4 +1,4 @@
-// examples/conversation.cpp: conversation: a multi-turn chat on the terminal. Every turn is
+// examples/conversation.cpp: a multi-turn chat on the terminal. Every turn is
 // streamed, and the whole history is sent each time so the model remembers. An empty line or end of
 // input quits.
 #include <mistral/mistral.hpp>

@@ -1,4 +1,4 @@
-// examples/custom_transport.cpp: custom_transport: plug your own transport into the client. This
+// examples/custom_transport.cpp: plug your own transport into the client. This
 // one logs every exchange (without the Authorization header) and hands the work to another
 // transport, here the default one; a transport over libcurl, Boost.Beast or WinHTTP has the same
 // shape: one send().

@@ -1,4 +1,4 @@
-// examples/stream_chat.cpp: stream_chat: ask one question and print the answer as it streams in,
+// examples/stream_chat.cpp: ask one question and print the answer as it streams in,
 // token by token.
 //
 //   stream_chat ["your question"]

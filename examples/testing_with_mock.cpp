@@ -1,4 +1,4 @@
-// examples/testing_with_mock.cpp: testing_with_mock: how to unit-test your own code that calls the
+// examples/testing_with_mock.cpp: how to unit-test your own code that calls the
 // client, without a network or an API key. The code under test takes a client over `any_transport`;
 // production passes the default transport, the test passes a mock_transport with a scripted stream
 // and then checks both the result and the request that was sent.

@@ -1,4 +1,4 @@
-// examples/vision.cpp: vision: a user message with text and images: one by URL, and one embedded as
+// examples/vision.cpp: a user message with text and images: one by URL, and one embedded as
 // a base64 data URL (a file given on the command line, or a built-in 1x1 PNG).
 //
 //   vision [image.png]

@@ -25,6 +25,7 @@
 
 #include "impl/client_engine.hpp"
 #include "impl/stream_accumulator.hpp"
+#include "impl/tools.hpp"
 #if __has_include(<httplib.h>)
 #include "httplib_transport.hpp"
 #include "impl/httplib_transport.hpp"

@@ -103,47 +103,17 @@ public:
     }
 
     /// The function tools, in the order they were added, for chat_request::tools.
-    std::vector<tool> definitions() const {
-        std::vector<tool> out;
-        out.reserve(entries_.size());
-        for (const auto& e : entries_) out.emplace_back(function_tool{.function = e.definition});
-        return out;
-    }
+    MISTRAL_DECL std::vector<tool> definitions() const;
 
     /// Whether a function of this name was added.
-    bool contains(std::string_view name) const noexcept { return find(name) != nullptr; }
+    MISTRAL_DECL bool contains(std::string_view name) const noexcept;
 
     /// Runs one tool call of a reply and returns the tool message that answers it (its
     /// `tool_call_id` and `name` are the call's). Never throws for what went wrong with the
     /// call: the message tells the model, so that it can recover: "error: unknown tool NAME",
     /// "error: invalid arguments for NAME: <JSON path>: <what>", or "error: " and the text of
     /// the exception the handler threw.
-    tool_message run(const tool_call& call) const {
-        const std::string& name = call.function.name;
-        const entry* e = find(name);
-        if (e == nullptr) return tool_result(call, "error: unknown tool " + name);
-        boost::json::value args;
-        if (const auto* obj = std::get_if<boost::json::object>(&call.function.arguments)) {
-            args = *obj;
-        } else {
-            const std::string& text = std::get<std::string>(call.function.arguments);
-            boost::system::error_code ec;
-            args = boost::json::parse(text.empty() ? std::string_view("{}") : text, ec);
-            if (ec) {
-                return tool_result(call, "error: invalid arguments for " + name + ": not JSON (" +
-                                             ec.message() + ")");
-            }
-        }
-        try {
-            return tool_result(call, e->invoke(args));
-        } catch (const invalid_arguments& bad) {
-            return tool_result(call, "error: invalid arguments for " + name + ": " + bad.what());
-        } catch (const std::exception& failed) {
-            return tool_result(call, std::string("error: ") + failed.what());
-        } catch (...) {
-            return tool_result(call, "error: the tool failed");
-        }
-    }
+    MISTRAL_DECL tool_message run(const tool_call& call) const;
 
 private:
     // Arguments that do not decode into the handler's type (what() names the JSON path).
@@ -160,8 +130,6 @@ private:
     toolbox& add_entry(std::string name, std::string description, boost::json::object parameters,
                        Handler handler) {
         using args = typename detail::handler_signature<Handler>::args;
-        if (name.empty()) throw usage_error("toolbox::add: a tool needs a name");
-        if (contains(name)) throw usage_error("toolbox::add: a tool named " + name + " exists");
         auto invoke = [h = std::move(handler)](const boost::json::value& json) -> std::string {
             args decoded{};
             try {
@@ -172,19 +140,17 @@ private:
             }
             return detail::tool_output(h(decoded));
         };
-        entries_.push_back({function_definition{.name = std::move(name),
-                                                .description = std::move(description),
-                                                .parameters = std::move(parameters)},
-                            std::move(invoke)});
+        insert(function_definition{.name = std::move(name),
+                                   .description = std::move(description),
+                                   .parameters = std::move(parameters)},
+               std::move(invoke));
         return *this;
     }
 
-    const entry* find(std::string_view name) const noexcept {
-        for (const auto& e : entries_) {
-            if (e.definition.name == name) return &e;
-        }
-        return nullptr;
-    }
+    MISTRAL_DECL void insert(function_definition definition,
+                             std::function<std::string(const boost::json::value&)> invoke);
+
+    MISTRAL_DECL const entry* find(std::string_view name) const noexcept;
 
     std::vector<entry> entries_;
 };
@@ -221,3 +187,7 @@ chat_response run_tool_loop(chat_request& request, const toolbox& tools,
 }  // namespace detail
 
 MISTRAL_NAMESPACE_END
+
+#ifndef MISTRAL_SEPARATE_COMPILATION
+#include "impl/tools.hpp"
+#endif

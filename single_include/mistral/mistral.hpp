@@ -3861,47 +3861,17 @@ public:
     }
 
     /// The function tools, in the order they were added, for chat_request::tools.
-    std::vector<tool> definitions() const {
-        std::vector<tool> out;
-        out.reserve(entries_.size());
-        for (const auto& e : entries_) out.emplace_back(function_tool{.function = e.definition});
-        return out;
-    }
+    MISTRAL_DECL std::vector<tool> definitions() const;
 
     /// Whether a function of this name was added.
-    bool contains(std::string_view name) const noexcept { return find(name) != nullptr; }
+    MISTRAL_DECL bool contains(std::string_view name) const noexcept;
 
     /// Runs one tool call of a reply and returns the tool message that answers it (its
     /// `tool_call_id` and `name` are the call's). Never throws for what went wrong with the
     /// call: the message tells the model, so that it can recover: "error: unknown tool NAME",
     /// "error: invalid arguments for NAME: <JSON path>: <what>", or "error: " and the text of
     /// the exception the handler threw.
-    tool_message run(const tool_call& call) const {
-        const std::string& name = call.function.name;
-        const entry* e = find(name);
-        if (e == nullptr) return tool_result(call, "error: unknown tool " + name);
-        boost::json::value args;
-        if (const auto* obj = std::get_if<boost::json::object>(&call.function.arguments)) {
-            args = *obj;
-        } else {
-            const std::string& text = std::get<std::string>(call.function.arguments);
-            boost::system::error_code ec;
-            args = boost::json::parse(text.empty() ? std::string_view("{}") : text, ec);
-            if (ec) {
-                return tool_result(call, "error: invalid arguments for " + name + ": not JSON (" +
-                                             ec.message() + ")");
-            }
-        }
-        try {
-            return tool_result(call, e->invoke(args));
-        } catch (const invalid_arguments& bad) {
-            return tool_result(call, "error: invalid arguments for " + name + ": " + bad.what());
-        } catch (const std::exception& failed) {
-            return tool_result(call, std::string("error: ") + failed.what());
-        } catch (...) {
-            return tool_result(call, "error: the tool failed");
-        }
-    }
+    MISTRAL_DECL tool_message run(const tool_call& call) const;
 
 private:
     // Arguments that do not decode into the handler's type (what() names the JSON path).
@@ -3918,8 +3888,6 @@ private:
     toolbox& add_entry(std::string name, std::string description, boost::json::object parameters,
                        Handler handler) {
         using args = typename detail::handler_signature<Handler>::args;
-        if (name.empty()) throw usage_error("toolbox::add: a tool needs a name");
-        if (contains(name)) throw usage_error("toolbox::add: a tool named " + name + " exists");
         auto invoke = [h = std::move(handler)](const boost::json::value& json) -> std::string {
             args decoded{};
             try {
@@ -3930,19 +3898,17 @@ private:
             }
             return detail::tool_output(h(decoded));
         };
-        entries_.push_back({function_definition{.name = std::move(name),
-                                                .description = std::move(description),
-                                                .parameters = std::move(parameters)},
-                            std::move(invoke)});
+        insert(function_definition{.name = std::move(name),
+                                   .description = std::move(description),
+                                   .parameters = std::move(parameters)},
+               std::move(invoke));
         return *this;
     }
 
-    const entry* find(std::string_view name) const noexcept {
-        for (const auto& e : entries_) {
-            if (e.definition.name == name) return &e;
-        }
-        return nullptr;
-    }
+    MISTRAL_DECL void insert(function_definition definition,
+                             std::function<std::string(const boost::json::value&)> invoke);
+
+    MISTRAL_DECL const entry* find(std::string_view name) const noexcept;
 
     std::vector<entry> entries_;
 };
@@ -3979,6 +3945,7 @@ chat_response run_tool_loop(chat_request& request, const toolbox& tools,
 }  // namespace detail
 
 MISTRAL_NAMESPACE_END
+
 
 // ---- mistral/detail/sanitize.hpp ----------------------------------------------------------------
 // mistral/detail/sanitize.hpp: the one place that decides what may be printed or kept. Every
@@ -5007,6 +4974,69 @@ private:
 MISTRAL_NAMESPACE_END
 
 #ifndef MISTRAL_SEPARATE_COMPILATION
+// ---- mistral/impl/tools.hpp ---------------------------------------------------------------------
+// mistral/impl/tools.hpp: what toolbox does that does not depend on a handler's type: its
+// definitions, the lookup and a call's answer. Included at the end of tools.hpp in a header-only
+// build, else only by src.hpp.
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+MISTRAL_DECL std::vector<tool> toolbox::definitions() const {
+    std::vector<tool> out;
+    out.reserve(entries_.size());
+    for (const auto& e : entries_) out.emplace_back(function_tool{.function = e.definition});
+    return out;
+}
+
+MISTRAL_DECL bool toolbox::contains(std::string_view name) const noexcept {
+    return find(name) != nullptr;
+}
+
+MISTRAL_DECL tool_message toolbox::run(const tool_call& call) const {
+    const std::string& name = call.function.name;
+    const entry* e = find(name);
+    if (e == nullptr) return tool_result(call, "error: unknown tool " + name);
+    boost::json::value args;
+    if (const auto* obj = std::get_if<boost::json::object>(&call.function.arguments)) {
+        args = *obj;
+    } else {
+        const std::string& text = std::get<std::string>(call.function.arguments);
+        boost::system::error_code ec;
+        args = boost::json::parse(text.empty() ? std::string_view("{}") : text, ec);
+        if (ec) {
+            return tool_result(
+                call, "error: invalid arguments for " + name + ": not JSON (" + ec.message() + ")");
+        }
+    }
+    try {
+        return tool_result(call, e->invoke(args));
+    } catch (const invalid_arguments& bad) {
+        return tool_result(call, "error: invalid arguments for " + name + ": " + bad.what());
+    } catch (const std::exception& failed) {
+        return tool_result(call, std::string("error: ") + failed.what());
+    } catch (...) {
+        return tool_result(call, "error: the tool failed");
+    }
+}
+
+MISTRAL_DECL void toolbox::insert(function_definition definition,
+                                  std::function<std::string(const boost::json::value&)> invoke) {
+    if (definition.name.empty()) throw usage_error("toolbox::add: a tool needs a name");
+    if (contains(definition.name))
+        throw usage_error("toolbox::add: a tool named " + definition.name + " exists");
+    entries_.push_back({std::move(definition), std::move(invoke)});
+}
+
+MISTRAL_DECL const toolbox::entry* toolbox::find(std::string_view name) const noexcept {
+    for (const auto& e : entries_) {
+        if (e.definition.name == name) return &e;
+    }
+    return nullptr;
+}
+
+MISTRAL_NAMESPACE_END
+
 // ---- mistral/impl/chunk_decoder.hpp -------------------------------------------------------------
 // mistral/impl/chunk_decoder.hpp: decodes the `data` of each server-sent event of a stream into
 // a reused chat_chunk, by a SAX fast path without allocating per chunk, and by the tree decoder
