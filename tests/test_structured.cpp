@@ -268,6 +268,24 @@ TEST_CASE("parse<T> sends the schema when the request has none and decodes the r
     }
 }
 
+TEST_CASE("parse<T> decodes a reasoning model's reply of thinking and text chunks") {
+    mock_transport mock;
+    basic_client<mock_transport> client({.api_key = "k"}, mock);
+    mock.enqueue(scripted_response::json(R"({"id":"r","object":"chat.completion","created":1,
+        "model":"magistral-medium-latest","usage":{"prompt_tokens":1,"completion_tokens":1,
+        "total_tokens":2},"choices":[{"index":0,"finish_reason":"stop","message":{
+        "role":"assistant","content":[
+            {"type":"thinking","thinking":[{"type":"text","text":"A city, as {JSON}."}]},
+            {"type":"text","text":"{\"name\":\"Marseille\",\"population\":870000,"},
+            {"type":"text","text":"\"landmarks\":[\"Vieux-Port\"],\"size\":\"metropolis\"}"}]}}]})"));
+    const auto r = client.parse<city>(
+        {.model = "magistral-medium-latest", .messages = {user("Second city of France?")}});
+    CHECK(r.value.name == "Marseille");
+    CHECK(r.value.population == 870000);
+    CHECK(r.value.size == size_class::metropolis);
+    CHECK(r.response.choices.at(0).message.thinking() == "A city, as {JSON}.");
+}
+
 TEST_CASE("parse_stream<T> streams the JSON text and decodes the folded reply") {
     mock_transport mock;
     basic_client<mock_transport> client({.api_key = "k"}, mock);
