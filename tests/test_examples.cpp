@@ -79,6 +79,15 @@ TEST_CASE("example tool_calling runs the whole loop, without and with streaming"
     }
 }
 
+TEST_CASE("example async_chat asks several questions at once") {
+    const auto r = run_example(EXAMPLE_async_chat);
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("A: The capital of France is Paris.") != std::string::npos);
+    CHECK(r.output.find("A: Tokens drift like snow") != std::string::npos);
+    CHECK(r.output.find(" tokens in 3 requests") != std::string::npos);
+}
+
 TEST_CASE("example structured_output reads the reply into a struct") {
     const auto r = run_example(EXAMPLE_structured_output);
     INFO(r.output);

@@ -270,3 +270,31 @@ TEST_CASE("integration: run_tools runs the fake server's tool calls to the final
     CHECK(streamed.text() == "Here is what I found: get_weather says 12C in Oslo.");
     CHECK(chunks > 3);
 }
+
+TEST_CASE("integration: a history with foreign tool-call ids is accepted once sanitized") {
+    fake_server server;
+    chat_request req = question("What is the weather in Oslo?");
+    req.messages.push_back(assistant_message{
+        .content = std::string(),
+        .tool_calls = std::vector<tool_call>{
+            {.id = "call_Xq81mZ0pLk2",
+             .type = "function",
+             .function = {.name = "get_weather", .arguments = R"({"city":"Oslo"})"}}}});
+    req.messages.push_back(tool_result("call_Xq81mZ0pLk2", "3C in Oslo"));
+
+    client_options unchecked = options_for(server.base_url());
+    unchecked.preflight = false;
+    try {
+        (void)client(unchecked).chat(req);
+        FAIL("the fake server accepted a foreign id");
+    } catch (const api_error& e) {
+        CHECK(e.status() == 400);
+        CHECK(e.code() == "3280");
+    }
+    CHECK_THROWS_AS(client(options_for(server.base_url())).chat(req), usage_error);
+    CHECK(server.requests().size() == 1);  // preflight sent nothing
+
+    CHECK(sanitize_tool_call_ids(req.messages) == 1);
+    const chat_response r = client(options_for(server.base_url())).chat(req);
+    CHECK(r.text() == "Here is what I found: the tool says 3C in Oslo.");
+}

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <future>
+#include <memory>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -23,6 +25,7 @@
 #include "tools.hpp"
 #include "transport.hpp"
 #include "types.hpp"
+#include "usage.hpp"
 #include "version.hpp"
 
 MISTRAL_NAMESPACE_BEGIN
@@ -96,6 +99,12 @@ struct client_options {
     /// Receives one line per request, response, retry and failure when set. Secrets are
     /// redacted and header values shown only for loggable headers.
     std::function<void(std::string_view)> debug{};
+    /// Checks the history before any I/O and throws usage_error, naming the message, for one
+    /// the API is known to reject (see check_history in history.hpp): the last message an
+    /// assistant's without prefix, a user message right after a tool message, an assistant
+    /// message with neither content nor tool calls, a tool-call id that is not 9 characters
+    /// from [a-zA-Z0-9], a tool message that answers no earlier call.
+    bool preflight = true;
     /// Clock, sleep and randomness of the retry loop (tests replace them).
     retry_environment environment{};
     /// The largest server-sent event accepted in a stream (protocol_error beyond).
@@ -153,8 +162,9 @@ extern template chat_response run_stream<>(const client_options&, send_function,
 ///
 /// Thread safety: chat() and stream() may be called concurrently on one client when its
 /// transport's send() may be (the default transport keeps a pool of connections, so it may).
-/// Every call does its work on the calling thread (the default transport's one exception, a
-/// deadline watchdog on cpp-httplib older than 0.19, is described in httplib_transport.hpp).
+/// Every call does its work on the calling thread, but chat_async() and stream_async(), which
+/// start one thread per call (and the default transport's deadline watchdog on cpp-httplib older
+/// than 0.19, described in httplib_transport.hpp).
 template <transport Transport>
 class basic_client {
 public:
@@ -177,8 +187,11 @@ public:
     /// value that cannot be sent), api_error (the API answered with an error), transport_error
     /// (connect, TLS, timeout, reset, cancelled), protocol_error (a malformed answer).
     chat_response chat(const chat_request& request, const call_options& call = {}) {
-        auto send = [this](const http_request& r, response_handler& h) { transport_.send(r, h); };
-        return detail::run_chat(options_, send, request, call);
+        auto send = [this, &request](const http_request& r, response_handler& h) {
+            usage_->add_request(request.model);
+            transport_.send(r, h);
+        };
+        return counted(request, [&] { return detail::run_chat(options_, send, request, call); });
     }
 
     /// Sends a streaming request (always with `"stream": true`) and calls on_chunk for every
@@ -207,8 +220,35 @@ public:
                 return true;
             }
         };
-        auto send = [this](const http_request& r, response_handler& h) { transport_.send(r, h); };
-        return detail::run_stream(options_, send, request, forward, call);
+        auto send = [this, &request](const http_request& r, response_handler& h) {
+            usage_->add_request(request.model);
+            transport_.send(r, h);
+        };
+        return counted(request,
+                       [&] { return detail::run_stream(options_, send, request, forward, call); });
+    }
+
+    /// chat() on a thread of its own, started now: the future holds the response or the
+    /// exception. A thread per call, and nothing else: no pool to size, no thread that outlives
+    /// its call. As with std::async, the future's destructor waits for the call; cancel it first
+    /// with call.stop (the future then throws transport_error kind cancelled). The client must
+    /// outlive the call.
+    std::future<chat_response> chat_async(chat_request request, call_options call = {}) {
+        return std::async(std::launch::async,
+                          [this, request = std::move(request), call = std::move(call)] {
+                              return chat(request, call);
+                          });
+    }
+
+    /// stream() on a thread of its own, like chat_async(): on_chunk runs on that thread, for
+    /// every chunk as it arrives.
+    template <class OnChunk>
+    std::future<chat_response> stream_async(chat_request request, OnChunk on_chunk,
+                                            call_options call = {}) {
+        return std::async(
+            std::launch::async,
+            [this, request = std::move(request), on_chunk = std::move(on_chunk),
+             call = std::move(call)]() mutable { return stream(request, on_chunk, call); });
     }
 
     /// Structured output: chat() with a json_schema response format of T (set when the request
@@ -261,6 +301,12 @@ public:
         });
     }
 
+    /// The tokens and HTTP requests of every call of this client so far (and of its copies,
+    /// which share the counts), in total and per model; safe to call while other threads call
+    /// the client. After calls that all succeeded, the tokens are the sums of their responses'
+    /// usage.
+    usage_totals usage() const { return usage_->totals(); }
+
     /// The transport, e.g. to inspect a mock.
     Transport& transport() noexcept { return transport_; }
     /// The options the client was made with.
@@ -275,8 +321,24 @@ private:
         }
     }
 
+    // Adds the usage of a call to the client's counts: its response's, or what a failed stream
+    // delivered before it failed.
+    template <class Call>
+    chat_response counted(const chat_request& request, Call&& call) {
+        try {
+            chat_response r = call();
+            usage_->add(request.model, r.usage);
+            return r;
+        } catch (const error& e) {
+            if (const chat_response* partial = e.partial_response())
+                usage_->add(request.model, partial->usage);
+            throw;
+        }
+    }
+
     client_options options_;
     Transport transport_;
+    std::shared_ptr<detail::usage_counter> usage_ = std::make_shared<detail::usage_counter>();
 };
 
 MISTRAL_NAMESPACE_END

@@ -9,6 +9,7 @@
 
 #include "client.hpp"
 #include "error.hpp"
+#include "history.hpp"
 #include "http.hpp"
 #include "json.hpp"
 #include "retry.hpp"
@@ -18,4 +19,5 @@
 #include "tools.hpp"
 #include "transport.hpp"
 #include "types.hpp"
+#include "usage.hpp"
 #include "version.hpp"

@@ -72,6 +72,8 @@ struct call_options;
 template <class T>
 struct parsed_response;
 class toolbox;
+struct usage_count;
+struct usage_totals;
 struct tool_loop_options;
 
 MISTRAL_NAMESPACE_END

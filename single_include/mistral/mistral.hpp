@@ -174,6 +174,8 @@ struct call_options;
 template <class T>
 struct parsed_response;
 class toolbox;
+struct usage_count;
+struct usage_totals;
 struct tool_loop_options;
 
 MISTRAL_NAMESPACE_END
@@ -4281,6 +4283,73 @@ private:
 
 MISTRAL_NAMESPACE_END
 
+// ---- mistral/usage.hpp --------------------------------------------------------------------------
+// mistral/usage.hpp: usage accounting: the tokens and HTTP requests of every call a client made
+// (usage_totals, what basic_client::usage() returns), counted safely from any thread.
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+/// Tokens and HTTP requests, summed.
+struct usage_count {
+    std::int64_t prompt_tokens = 0;
+    std::int64_t completion_tokens = 0;
+    std::int64_t total_tokens = 0;
+    /// Prompt tokens served from the prompt cache (`usage.prompt_tokens_details.cached_tokens`).
+    std::int64_t cached_prompt_tokens = 0;
+    /// HTTP requests sent: every attempt, each retry included.
+    std::int64_t requests = 0;
+    bool operator==(const usage_count&) const = default;
+};
+
+/// What a client has used so far (basic_client::usage()): the sums over every call (chat(),
+/// stream(), parse(), each round of run_tools(); a failed stream counts the usage it delivered),
+/// and the same per model, keyed by the request's `model`.
+struct usage_totals : usage_count {
+    std::map<std::string, usage_count> per_model{};
+    bool operator==(const usage_totals&) const = default;
+};
+
+namespace detail {
+
+// The counts of one client, shared by its copies and updated by every thread that calls it.
+class usage_counter {
+public:
+    void add_request(const std::string& model) {
+        std::lock_guard lock(mutex_);
+        ++totals_.requests;
+        ++totals_.per_model[model].requests;
+    }
+    void add(const std::string& model, const usage_info& u) {
+        const std::int64_t cached =
+            u.prompt_tokens_details ? u.prompt_tokens_details->cached_tokens.value_or(0) : 0;
+        std::lock_guard lock(mutex_);
+        for (usage_count* c : {static_cast<usage_count*>(&totals_), &totals_.per_model[model]}) {
+            c->prompt_tokens += u.prompt_tokens;
+            c->completion_tokens += u.completion_tokens;
+            c->total_tokens += u.total_tokens;
+            c->cached_prompt_tokens += cached;
+        }
+    }
+    usage_totals totals() const {
+        std::lock_guard lock(mutex_);
+        return totals_;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    usage_totals totals_;
+};
+
+}  // namespace detail
+
+MISTRAL_NAMESPACE_END
+
 // ---- mistral/client.hpp -------------------------------------------------------------------------
 // mistral/client.hpp: client_options, call_options and basic_client<Transport>, whose chat()
 // and stream() run over any transport. The engine behind them is impl/client_engine.hpp.
@@ -4288,6 +4357,8 @@ MISTRAL_NAMESPACE_END
 #include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <future>
+#include <memory>
 #include <optional>
 #include <stop_token>
 #include <string>
@@ -4367,6 +4438,12 @@ struct client_options {
     /// Receives one line per request, response, retry and failure when set. Secrets are
     /// redacted and header values shown only for loggable headers.
     std::function<void(std::string_view)> debug{};
+    /// Checks the history before any I/O and throws usage_error, naming the message, for one
+    /// the API is known to reject (see check_history in history.hpp): the last message an
+    /// assistant's without prefix, a user message right after a tool message, an assistant
+    /// message with neither content nor tool calls, a tool-call id that is not 9 characters
+    /// from [a-zA-Z0-9], a tool message that answers no earlier call.
+    bool preflight = true;
     /// Clock, sleep and randomness of the retry loop (tests replace them).
     retry_environment environment{};
     /// The largest server-sent event accepted in a stream (protocol_error beyond).
@@ -4424,8 +4501,9 @@ extern template chat_response run_stream<>(const client_options&, send_function,
 ///
 /// Thread safety: chat() and stream() may be called concurrently on one client when its
 /// transport's send() may be (the default transport keeps a pool of connections, so it may).
-/// Every call does its work on the calling thread (the default transport's one exception, a
-/// deadline watchdog on cpp-httplib older than 0.19, is described in httplib_transport.hpp).
+/// Every call does its work on the calling thread, but chat_async() and stream_async(), which
+/// start one thread per call (and the default transport's deadline watchdog on cpp-httplib older
+/// than 0.19, described in httplib_transport.hpp).
 template <transport Transport>
 class basic_client {
 public:
@@ -4448,8 +4526,11 @@ public:
     /// value that cannot be sent), api_error (the API answered with an error), transport_error
     /// (connect, TLS, timeout, reset, cancelled), protocol_error (a malformed answer).
     chat_response chat(const chat_request& request, const call_options& call = {}) {
-        auto send = [this](const http_request& r, response_handler& h) { transport_.send(r, h); };
-        return detail::run_chat(options_, send, request, call);
+        auto send = [this, &request](const http_request& r, response_handler& h) {
+            usage_->add_request(request.model);
+            transport_.send(r, h);
+        };
+        return counted(request, [&] { return detail::run_chat(options_, send, request, call); });
     }
 
     /// Sends a streaming request (always with `"stream": true`) and calls on_chunk for every
@@ -4478,8 +4559,35 @@ public:
                 return true;
             }
         };
-        auto send = [this](const http_request& r, response_handler& h) { transport_.send(r, h); };
-        return detail::run_stream(options_, send, request, forward, call);
+        auto send = [this, &request](const http_request& r, response_handler& h) {
+            usage_->add_request(request.model);
+            transport_.send(r, h);
+        };
+        return counted(request,
+                       [&] { return detail::run_stream(options_, send, request, forward, call); });
+    }
+
+    /// chat() on a thread of its own, started now: the future holds the response or the
+    /// exception. A thread per call, and nothing else: no pool to size, no thread that outlives
+    /// its call. As with std::async, the future's destructor waits for the call; cancel it first
+    /// with call.stop (the future then throws transport_error kind cancelled). The client must
+    /// outlive the call.
+    std::future<chat_response> chat_async(chat_request request, call_options call = {}) {
+        return std::async(std::launch::async,
+                          [this, request = std::move(request), call = std::move(call)] {
+                              return chat(request, call);
+                          });
+    }
+
+    /// stream() on a thread of its own, like chat_async(): on_chunk runs on that thread, for
+    /// every chunk as it arrives.
+    template <class OnChunk>
+    std::future<chat_response> stream_async(chat_request request, OnChunk on_chunk,
+                                            call_options call = {}) {
+        return std::async(
+            std::launch::async,
+            [this, request = std::move(request), on_chunk = std::move(on_chunk),
+             call = std::move(call)]() mutable { return stream(request, on_chunk, call); });
     }
 
     /// Structured output: chat() with a json_schema response format of T (set when the request
@@ -4532,6 +4640,12 @@ public:
         });
     }
 
+    /// The tokens and HTTP requests of every call of this client so far (and of its copies,
+    /// which share the counts), in total and per model; safe to call while other threads call
+    /// the client. After calls that all succeeded, the tokens are the sums of their responses'
+    /// usage.
+    usage_totals usage() const { return usage_->totals(); }
+
     /// The transport, e.g. to inspect a mock.
     Transport& transport() noexcept { return transport_; }
     /// The options the client was made with.
@@ -4546,12 +4660,157 @@ private:
         }
     }
 
+    // Adds the usage of a call to the client's counts: its response's, or what a failed stream
+    // delivered before it failed.
+    template <class Call>
+    chat_response counted(const chat_request& request, Call&& call) {
+        try {
+            chat_response r = call();
+            usage_->add(request.model, r.usage);
+            return r;
+        } catch (const error& e) {
+            if (const chat_response* partial = e.partial_response())
+                usage_->add(request.model, partial->usage);
+            throw;
+        }
+    }
+
     client_options options_;
     Transport transport_;
+    std::shared_ptr<detail::usage_counter> usage_ = std::make_shared<detail::usage_counter>();
 };
 
 MISTRAL_NAMESPACE_END
 
+
+// ---- mistral/history.hpp ------------------------------------------------------------------------
+// mistral/history.hpp: checks and repairs of a conversation history: the rules the API is known
+// to reject a history for (checked before any I/O when client_options::preflight is on), and
+// sanitize_tool_call_ids() for histories with ids from elsewhere (e.g. OpenAI's "call_...").
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+/// Whether the API accepts `id` as a tool-call id: exactly 9 characters from [a-zA-Z0-9].
+inline bool valid_tool_call_id(std::string_view id) noexcept {
+    if (id.size() != 9) return false;
+    for (const char c : id) {
+        const bool alnum =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alnum) return false;
+    }
+    return true;
+}
+
+/// Throws usage_error, naming the message's index and the rule, for a history the API is known
+/// to reject with a 400 (each rule with the API's own words). basic_client runs it before any
+/// I/O unless client_options::preflight is false.
+inline void check_history(const std::vector<message>& messages) {
+    auto reject = [](std::size_t index, const std::string& why) {
+        throw usage_error("messages[" + std::to_string(index) + "]: " + why +
+                          " (preflight; client_options::preflight = false sends it anyway)");
+    };
+    std::set<std::string> calls;  // the tool-call ids asked for so far
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        const message& m = messages[i];
+        if (const auto* a = std::get_if<assistant_message>(&m)) {
+            const bool has_calls = a->tool_calls && !a->tool_calls->empty();
+            // API: "Assistant message must have either content or tool_calls, but not none."
+            if (!a->content && !has_calls)
+                reject(i, "an assistant message needs content or tool calls");
+            if (has_calls) {
+                for (const tool_call& call : *a->tool_calls) {
+                    // API: "Tool call id was ... but must be a-z, A-Z, 0-9, with a length of 9."
+                    const std::string id = call.id.value_or("");
+                    if (!valid_tool_call_id(id)) {
+                        reject(i, "tool call id \"" + id +
+                                      "\" is not 9 characters from [a-zA-Z0-9] (see "
+                                      "sanitize_tool_call_ids)");
+                    }
+                    calls.insert(id);
+                }
+            }
+        } else if (const auto* t = std::get_if<tool_message>(&m)) {
+            const std::string id = t->tool_call_id.value_or("");
+            if (!valid_tool_call_id(id)) {
+                reject(i, "tool_call_id \"" + id +
+                              "\" is not 9 characters from [a-zA-Z0-9] (see "
+                              "sanitize_tool_call_ids)");
+            }
+            if (!calls.contains(id))
+                reject(i, "tool message answers \"" + id + "\", which no earlier tool call has");
+        } else if (std::holds_alternative<user_message>(m) && i > 0 &&
+                   std::holds_alternative<tool_message>(messages[i - 1])) {
+            // API: "Unexpected role 'user' after role 'tool'"
+            reject(i,
+                   "a user message right after a tool message (the model must answer the "
+                   "tool results first)");
+        }
+    }
+    // API: "Expected last role User or Tool (or Assistant with prefix True) for serving but got
+    // assistant"
+    if (const auto* last =
+            messages.empty() ? nullptr : std::get_if<assistant_message>(&messages.back());
+        last != nullptr && !last->prefix.value_or(false)) {
+        reject(messages.size() - 1,
+               "the last message is an assistant message without prefix: true");
+    }
+}
+
+/// Rewrites every tool-call id the API would refuse (not 9 characters from [a-zA-Z0-9]) in the
+/// assistants' tool calls and the tool messages, consistently: a call and the results that
+/// answer it keep one id, ids stay distinct, valid ids are kept, and the same history always
+/// gets the same ids. Returns how many distinct ids were rewritten.
+inline std::size_t sanitize_tool_call_ids(std::vector<message>& messages) {
+    static constexpr char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    std::set<std::string> taken;
+    auto each_id = [&messages](auto&& visit) {
+        for (message& m : messages) {
+            if (auto* a = std::get_if<assistant_message>(&m); a && a->tool_calls) {
+                for (tool_call& call : *a->tool_calls) {
+                    if (call.id) visit(*call.id);
+                }
+            } else if (auto* t = std::get_if<tool_message>(&m); t && t->tool_call_id) {
+                visit(*t->tool_call_id);
+            }
+        }
+    };
+    each_id([&](const std::string& id) {
+        if (valid_tool_call_id(id)) taken.insert(id);
+    });
+    std::map<std::string, std::string> renamed;
+    each_id([&](std::string& id) {
+        if (valid_tool_call_id(id)) return;
+        auto [it, fresh] = renamed.try_emplace(id);
+        if (fresh) {
+            // FNV-1a of the old id (and a salt on collision), written in base 62.
+            for (std::uint64_t salt = 0;; ++salt) {
+                std::uint64_t h = 14695981039346656037ull ^ salt;
+                for (const char c : id) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+                std::string candidate;
+                for (int k = 0; k < 9; ++k, h /= 62) candidate += alphabet[h % 62];
+                if (taken.insert(candidate).second) {
+                    it->second = std::move(candidate);
+                    break;
+                }
+            }
+        }
+        id = it->second;
+    });
+    return renamed.size();
+}
+
+MISTRAL_NAMESPACE_END
 
 // ---- mistral/stream.hpp -------------------------------------------------------------------------
 // mistral/stream.hpp: stream_accumulator, which folds the chunks of a stream into the response
@@ -5913,6 +6172,7 @@ typename client_engine<Unused>::prepared_call client_engine<Unused>::prepare(
         throw usage_error("the API key holds a control character (CR, LF, NUL...)");
     if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
     if (request.messages.empty()) throw usage_error("cannot send the request: messages is empty");
+    if (options.preflight) check_history(request.messages);
     const std::string base = checked_base_url(options.base_url);
     for (const auto& h : options.headers) check_header(h, "client_options");
     for (const auto& h : call.headers) check_header(h, "call_options");

@@ -367,6 +367,31 @@ void fake_server::answer(const httplib::Request& req, httplib::Response& res) {
         res.set_content(error_body_422(e.what()), "application/json");
         return;
     }
+    // As the API does: every tool-call id of the history is 9 ASCII letters or digits.
+    for (const auto& m : request.messages) {
+        std::vector<std::string> ids;
+        if (const auto* a = std::get_if<assistant_message>(&m); a && a->tool_calls) {
+            for (const auto& c : *a->tool_calls) ids.push_back(c.id.value_or(""));
+        } else if (const auto* t = std::get_if<tool_message>(&m)) {
+            ids.push_back(t->tool_call_id.value_or(""));
+        }
+        for (const auto& tool_id : ids) {
+            const bool ok = tool_id.size() == 9 &&
+                            std::all_of(tool_id.begin(), tool_id.end(),
+                                        [](unsigned char c) { return std::isalnum(c) != 0; });
+            if (ok) continue;
+            res.status = 400;
+            res.set_content(json::serialize(json::object{
+                                {"object", "error"},
+                                {"message", "Tool call id was " + tool_id +
+                                                " but must be a-z, A-Z, 0-9, with a length of 9."},
+                                {"type", "invalid_function_call"},
+                                {"param", nullptr},
+                                {"code", "3280"}}),
+                            "application/json");
+            return;
+        }
+    }
     reply r = plan(request, serial);
     const std::int64_t prompt_tokens = count_words(request);
     const auto completion_tokens = static_cast<std::int64_t>(r.tokens.size() + r.calls.size() * 8);

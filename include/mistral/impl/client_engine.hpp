@@ -28,6 +28,7 @@
 #include "../detail/sleep.hpp"
 #include "../detail/utf8.hpp"
 #include "../error.hpp"
+#include "../history.hpp"
 #include "../http.hpp"
 #include "../json.hpp"
 #include "../retry.hpp"
@@ -474,6 +475,7 @@ typename client_engine<Unused>::prepared_call client_engine<Unused>::prepare(
         throw usage_error("the API key holds a control character (CR, LF, NUL...)");
     if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
     if (request.messages.empty()) throw usage_error("cannot send the request: messages is empty");
+    if (options.preflight) check_history(request.messages);
     const std::string base = checked_base_url(options.base_url);
     for (const auto& h : options.headers) check_header(h, "client_options");
     for (const auto& h : call.headers) check_header(h, "call_options");

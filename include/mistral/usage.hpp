@@ -1,0 +1,69 @@
+// mistral/usage.hpp: usage accounting: the tokens and HTTP requests of every call a client made
+// (usage_totals, what basic_client::usage() returns), counted safely from any thread.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "detail/config.hpp"
+#include "types.hpp"
+
+MISTRAL_NAMESPACE_BEGIN
+
+/// Tokens and HTTP requests, summed.
+struct usage_count {
+    std::int64_t prompt_tokens = 0;
+    std::int64_t completion_tokens = 0;
+    std::int64_t total_tokens = 0;
+    /// Prompt tokens served from the prompt cache (`usage.prompt_tokens_details.cached_tokens`).
+    std::int64_t cached_prompt_tokens = 0;
+    /// HTTP requests sent: every attempt, each retry included.
+    std::int64_t requests = 0;
+    bool operator==(const usage_count&) const = default;
+};
+
+/// What a client has used so far (basic_client::usage()): the sums over every call (chat(),
+/// stream(), parse(), each round of run_tools(); a failed stream counts the usage it delivered),
+/// and the same per model, keyed by the request's `model`.
+struct usage_totals : usage_count {
+    std::map<std::string, usage_count> per_model{};
+    bool operator==(const usage_totals&) const = default;
+};
+
+namespace detail {
+
+// The counts of one client, shared by its copies and updated by every thread that calls it.
+class usage_counter {
+public:
+    void add_request(const std::string& model) {
+        std::lock_guard lock(mutex_);
+        ++totals_.requests;
+        ++totals_.per_model[model].requests;
+    }
+    void add(const std::string& model, const usage_info& u) {
+        const std::int64_t cached =
+            u.prompt_tokens_details ? u.prompt_tokens_details->cached_tokens.value_or(0) : 0;
+        std::lock_guard lock(mutex_);
+        for (usage_count* c : {static_cast<usage_count*>(&totals_), &totals_.per_model[model]}) {
+            c->prompt_tokens += u.prompt_tokens;
+            c->completion_tokens += u.completion_tokens;
+            c->total_tokens += u.total_tokens;
+            c->cached_prompt_tokens += cached;
+        }
+    }
+    usage_totals totals() const {
+        std::lock_guard lock(mutex_);
+        return totals_;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    usage_totals totals_;
+};
+
+}  // namespace detail
+
+MISTRAL_NAMESPACE_END
