@@ -187,10 +187,7 @@ public:
     /// value that cannot be sent), api_error (the API answered with an error), transport_error
     /// (connect, TLS, timeout, reset, cancelled), protocol_error (a malformed answer).
     chat_response chat(const chat_request& request, const call_options& call = {}) {
-        auto send = [this, &request](const http_request& r, response_handler& h) {
-            usage_->add_request(request.model);
-            transport_.send(r, h);
-        };
+        auto send = counting_send(request);
         return counted(request, [&] { return detail::run_chat(options_, send, request, call); });
     }
 
@@ -220,10 +217,7 @@ public:
                 return true;
             }
         };
-        auto send = [this, &request](const http_request& r, response_handler& h) {
-            usage_->add_request(request.model);
-            transport_.send(r, h);
-        };
+        auto send = counting_send(request);
         return counted(request,
                        [&] { return detail::run_stream(options_, send, request, forward, call); });
     }
@@ -319,6 +313,14 @@ private:
         } else {
             return Transport();
         }
+    }
+
+    // The transport's send(), counting each HTTP request of the call (every retry) by model.
+    auto counting_send(const chat_request& request) {
+        return [this, &request](const http_request& r, response_handler& h) {
+            usage_->add_request(request.model);
+            transport_.send(r, h);
+        };
     }
 
     // Adds the usage of a call to the client's counts: its response's, or what a failed stream

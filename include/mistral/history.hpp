@@ -4,6 +4,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -13,6 +14,7 @@
 #include <variant>
 #include <vector>
 
+#include "detail/ascii.hpp"
 #include "detail/config.hpp"
 #include "error.hpp"
 #include "types.hpp"
@@ -21,13 +23,7 @@ MISTRAL_NAMESPACE_BEGIN
 
 /// Whether the API accepts `id` as a tool-call id: exactly 9 characters from [a-zA-Z0-9].
 inline bool valid_tool_call_id(std::string_view id) noexcept {
-    if (id.size() != 9) return false;
-    for (const char c : id) {
-        const bool alnum =
-            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        if (!alnum) return false;
-    }
-    return true;
+    return id.size() == 9 && std::all_of(id.begin(), id.end(), detail::is_alnum);
 }
 
 /// Throws usage_error, naming the message's index and the rule, for a history the API is known

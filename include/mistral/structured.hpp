@@ -33,6 +33,7 @@
 // A type the generator cannot map is a compile error in json_schema_of, naming the type.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -200,18 +201,15 @@ inline std::string structured_text(const chat_response& r) {
                              *first.finish_reason +
                              "\"): its JSON is incomplete; raise max_tokens");
     }
-    std::string text = first.message.text();
+    const std::string text = first.message.text();
+    constexpr std::string_view space = " \t\r\n";
     std::string_view t = text;
-    while (!t.empty() &&
-           (t.front() == ' ' || t.front() == '\n' || t.front() == '\r' || t.front() == '\t'))
-        t.remove_prefix(1);
-    while (!t.empty() &&
-           (t.back() == ' ' || t.back() == '\n' || t.back() == '\r' || t.back() == '\t'))
-        t.remove_suffix(1);
-    if (t.starts_with("```") && t.size() >= 6 && t.ends_with("```")) {
+    t.remove_prefix(std::min(t.size(), t.find_first_not_of(space)));
+    t = t.substr(0, t.find_last_not_of(space) + 1);
+    if (t.size() >= 6 && t.starts_with("```") && t.ends_with("```")) {
         t.remove_suffix(3);
-        t.remove_prefix(std::min(
-            t.size(), t.find('\n') == std::string_view::npos ? t.size() : t.find('\n') + 1));
+        const std::size_t info_end = t.find('\n');  // the fence line: ``` or ```json
+        t.remove_prefix(info_end == std::string_view::npos ? t.size() : info_end + 1);
     }
     return std::string(t);
 }

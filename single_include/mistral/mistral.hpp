@@ -220,6 +220,10 @@ constexpr bool is_digit(char c) noexcept {
     return c >= '0' && c <= '9';
 }
 
+constexpr bool is_alnum(char c) noexcept {
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 // Without the optional white space (spaces and tabs) around a header value.
 constexpr std::string_view trim_ows(std::string_view s) noexcept {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -256,8 +260,7 @@ inline std::optional<double> parse_header_decimal(std::string_view s) noexcept {
 constexpr bool is_token(std::string_view s) noexcept {
     constexpr std::string_view specials = "!#$%&'*+-.^_`|~";
     for (const char c : s) {
-        const bool alnum = is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        if (!alnum && specials.find(c) == std::string_view::npos) return false;
+        if (!is_alnum(c) && specials.find(c) == std::string_view::npos) return false;
     }
     return !s.empty();
 }
@@ -3543,6 +3546,7 @@ MISTRAL_NAMESPACE_END
 // Descriptions and constraints: specialise mistral::json_schema_annotations<T> (see below).
 // A type the generator cannot map is a compile error in json_schema_of, naming the type.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -3706,18 +3710,15 @@ inline std::string structured_text(const chat_response& r) {
                              *first.finish_reason +
                              "\"): its JSON is incomplete; raise max_tokens");
     }
-    std::string text = first.message.text();
+    const std::string text = first.message.text();
+    constexpr std::string_view space = " \t\r\n";
     std::string_view t = text;
-    while (!t.empty() &&
-           (t.front() == ' ' || t.front() == '\n' || t.front() == '\r' || t.front() == '\t'))
-        t.remove_prefix(1);
-    while (!t.empty() &&
-           (t.back() == ' ' || t.back() == '\n' || t.back() == '\r' || t.back() == '\t'))
-        t.remove_suffix(1);
-    if (t.starts_with("```") && t.size() >= 6 && t.ends_with("```")) {
+    t.remove_prefix(std::min(t.size(), t.find_first_not_of(space)));
+    t = t.substr(0, t.find_last_not_of(space) + 1);
+    if (t.size() >= 6 && t.starts_with("```") && t.ends_with("```")) {
         t.remove_suffix(3);
-        t.remove_prefix(std::min(
-            t.size(), t.find('\n') == std::string_view::npos ? t.size() : t.find('\n') + 1));
+        const std::size_t info_end = t.find('\n');  // the fence line: ``` or ```json
+        t.remove_prefix(info_end == std::string_view::npos ? t.size() : info_end + 1);
     }
     return std::string(t);
 }
@@ -4526,10 +4527,7 @@ public:
     /// value that cannot be sent), api_error (the API answered with an error), transport_error
     /// (connect, TLS, timeout, reset, cancelled), protocol_error (a malformed answer).
     chat_response chat(const chat_request& request, const call_options& call = {}) {
-        auto send = [this, &request](const http_request& r, response_handler& h) {
-            usage_->add_request(request.model);
-            transport_.send(r, h);
-        };
+        auto send = counting_send(request);
         return counted(request, [&] { return detail::run_chat(options_, send, request, call); });
     }
 
@@ -4559,10 +4557,7 @@ public:
                 return true;
             }
         };
-        auto send = [this, &request](const http_request& r, response_handler& h) {
-            usage_->add_request(request.model);
-            transport_.send(r, h);
-        };
+        auto send = counting_send(request);
         return counted(request,
                        [&] { return detail::run_stream(options_, send, request, forward, call); });
     }
@@ -4660,6 +4655,14 @@ private:
         }
     }
 
+    // The transport's send(), counting each HTTP request of the call (every retry) by model.
+    auto counting_send(const chat_request& request) {
+        return [this, &request](const http_request& r, response_handler& h) {
+            usage_->add_request(request.model);
+            transport_.send(r, h);
+        };
+    }
+
     // Adds the usage of a call to the client's counts: its response's, or what a failed stream
     // delivered before it failed.
     template <class Call>
@@ -4688,6 +4691,7 @@ MISTRAL_NAMESPACE_END
 // to reject a history for (checked before any I/O when client_options::preflight is on), and
 // sanitize_tool_call_ids() for histories with ids from elsewhere (e.g. OpenAI's "call_...").
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -4702,13 +4706,7 @@ MISTRAL_NAMESPACE_BEGIN
 
 /// Whether the API accepts `id` as a tool-call id: exactly 9 characters from [a-zA-Z0-9].
 inline bool valid_tool_call_id(std::string_view id) noexcept {
-    if (id.size() != 9) return false;
-    for (const char c : id) {
-        const bool alnum =
-            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        if (!alnum) return false;
-    }
-    return true;
+    return id.size() == 9 && std::all_of(id.begin(), id.end(), detail::is_alnum);
 }
 
 /// Throws usage_error, naming the message's index and the rule, for a history the API is known

@@ -40,6 +40,10 @@ constexpr bool is_digit(char c) noexcept {
     return c >= '0' && c <= '9';
 }
 
+constexpr bool is_alnum(char c) noexcept {
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 // Without the optional white space (spaces and tabs) around a header value.
 constexpr std::string_view trim_ows(std::string_view s) noexcept {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -76,8 +80,7 @@ inline std::optional<double> parse_header_decimal(std::string_view s) noexcept {
 constexpr bool is_token(std::string_view s) noexcept {
     constexpr std::string_view specials = "!#$%&'*+-.^_`|~";
     for (const char c : s) {
-        const bool alnum = is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        if (!alnum && specials.find(c) == std::string_view::npos) return false;
+        if (!is_alnum(c) && specials.find(c) == std::string_view::npos) return false;
     }
     return !s.empty();
 }
