@@ -88,6 +88,21 @@ TEST_CASE("example async_chat asks several questions at once") {
     CHECK(r.output.find(" tokens in 3 requests") != std::string::npos);
 }
 
+TEST_CASE("example pull_stream reads a stream with a range-for and leaves it early") {
+    const auto whole = run_example(EXAMPLE_pull_stream, {"What is the capital of France?"});
+    INFO(whole.output);
+    CHECK(whole.exit_code == 0);
+    CHECK(whole.output.find("The capital of France is Paris.\n") != std::string::npos);
+    CHECK(whole.output.find(" tokens]") != std::string::npos);
+    const auto early =
+        run_example(EXAMPLE_pull_stream, {"--words", "2", "What is the capital of France?"});
+    INFO(early.output);
+    CHECK(early.exit_code == 0);
+    CHECK(early.output.find("The capital\n") != std::string::npos);
+    CHECK(early.output.find("[stopped after 2 words]") != std::string::npos);
+    CHECK(early.output.find("of France") == std::string::npos);
+}
+
 TEST_CASE("example structured_output reads the reply into a struct") {
     const auto r = run_example(EXAMPLE_structured_output);
     INFO(r.output);

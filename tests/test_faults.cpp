@@ -18,6 +18,7 @@
 
 #include "catch.hpp"
 #include "fixtures.hpp"
+#include "support/expect_error.hpp"
 #include "support/fake_server.hpp"
 #include "support/loopback.hpp"
 #include "support/raw_server.hpp"
@@ -75,17 +76,6 @@ std::jthread cancel_after(std::stop_source& stop, std::chrono::milliseconds dela
         std::this_thread::sleep_for(delay);
         stop.request_stop();
     });
-}
-
-template <class Error, class F>
-Error expect_error(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e;
-    }
-    FAIL("the expected exception was not thrown");
-    throw std::logic_error("unreachable");
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "support/expect_error.hpp"
 #include "support/fake_server.hpp"
 #include "support/loopback.hpp"
 #include "support/raw_server.hpp"
@@ -37,17 +38,6 @@ namespace {
 // Secrets of these tests; CI also checks that they appear nowhere in the test output.
 constexpr const char* url_password = "pw-SECRET-in-base-url";
 constexpr const char* gateway_token = "gw-SECRET-token-77";
-
-template <class Error, class F>
-Error expect_error(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e;
-    }
-    FAIL("no error of the expected type");
-    throw std::logic_error("unreachable");
-}
 
 std::string http_response(const std::string& body, const std::string& extra_headers = "",
                           int status = 200, const char* reason = "OK") {

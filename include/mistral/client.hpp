@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "chat_stream.hpp"
 #include "detail/config.hpp"
 #include "detail/function_ref.hpp"
 #include "error.hpp"
@@ -132,11 +133,24 @@ struct call_options {
     /// then carries ids, usage, finish reasons and metadata only. Memory stays flat however
     /// long the stream; for callers that consume the text as it arrives.
     bool accumulate = true;
+    /// stream() and open_stream() only: how many times a stream that is cut after text arrived
+    /// (connection reset, idle timeout, a body that ends before [DONE]) is resumed. A resume
+    /// re-sends the request with the text so far as a final assistant message with
+    /// `prefix: true` and goes on delivering the continuation, so the caller sees each
+    /// character once (a repeat of the prefix at the continuation's start is dropped). Only a
+    /// reply of plain text in one choice is resumed (not one cut inside a tool call or with
+    /// thinking), and only with accumulate true. Each resume bills the prompt again, and the
+    /// continuation is the model's, not a replay: it may differ from what the cut stream would
+    /// have said. response().http.resumes counts them.
+    int max_resumes = 0;
 };
 
 namespace detail {
 using send_function = function_ref<void(const http_request&, response_handler&)>;
 using chunk_function = function_ref<bool(const chat_chunk&)>;
+// open_stream() keeps these for the stream's life (a resume opens another response).
+using open_function = std::function<std::unique_ptr<body_reader>(const http_request&)>;
+using usage_function = std::function<void(const usage_info&)>;
 
 // What basic_client runs, over a transport and a callback of any type: the engine, defined in
 // impl/client_engine.hpp. Templates only so that a translation unit compiles the engine when it
@@ -148,7 +162,14 @@ template <class Unused = void>
 chat_response run_stream(const client_options& options, send_function send,
                          const chat_request& request, chunk_function on_chunk,
                          const call_options& call);
+template <class Unused = void>
+std::unique_ptr<stream_source> run_open_stream(const client_options& options, open_function open,
+                                               chat_request request, call_options call,
+                                               usage_function on_usage);
 #ifdef MISTRAL_SEPARATE_COMPILATION
+extern template std::unique_ptr<stream_source> run_open_stream<>(const client_options&,
+                                                                 open_function, chat_request,
+                                                                 call_options, usage_function);
 extern template chat_response run_chat<>(const client_options&, send_function, const chat_request&,
                                          const call_options&);
 extern template chat_response run_stream<>(const client_options&, send_function,
@@ -200,7 +221,8 @@ public:
     /// Throws like chat(), plus: a stream that ends before `[DONE]` is a protocol_error, and an
     /// error event inside the stream is an api_error; when chunks had arrived, the exception's
     /// partial_response() holds them. Exceptions thrown by on_chunk propagate. Nothing is
-    /// retried once a chunk reached on_chunk.
+    /// retried once a chunk reached on_chunk (but a cut stream may be resumed: see
+    /// call_options::max_resumes).
     template <class OnChunk>
     chat_response stream(const chat_request& request, OnChunk&& on_chunk,
                          const call_options& call = {}) {
@@ -220,6 +242,29 @@ public:
         auto send = counting_send(request);
         return counted(request,
                        [&] { return detail::run_stream(options_, send, request, forward, call); });
+    }
+
+    /// Sends a streaming request like stream() and returns the stream once the response head
+    /// has arrived, for the caller to pull chunk by chunk (see chat_stream):
+    ///
+    ///     for (const mistral::chat_chunk& chunk : client.open_stream(req)) { ... }
+    ///
+    /// What fails before the head (usage_error, an HTTP error status as api_error, transport
+    /// failures) is thrown here, after the same retries as stream(); later failures by the
+    /// stream's steps. With a pull_transport (mock_transport) the steps read on the calling
+    /// thread; with a push-only one (httplib_transport over Debian's cpp-httplib 0.11.4, a
+    /// custom transport without open()) one helper thread per open stream runs send() and hands
+    /// each piece over, bounded to one piece at a time. The client must outlive the stream.
+    chat_stream open_stream(const chat_request& request, const call_options& call = {}) {
+        auto open = [this, usage = usage_, model = request.model](const http_request& r) {
+            usage->add_request(model);
+            return detail::open_response(transport_, r);
+        };
+        auto on_usage = [usage = usage_, model = request.model](const usage_info& u) {
+            usage->add(model, u);
+        };
+        return chat_stream(
+            detail::run_open_stream(options_, std::move(open), request, call, std::move(on_usage)));
     }
 
     /// chat() on a thread of its own, started now: the future holds the response or the

@@ -196,8 +196,10 @@ struct response_metadata {
     rate_limit_info rate_limits;
     /// `x-model-deprecation-timestamp`: the model is deprecated and will be removed then.
     std::optional<std::string> model_deprecation;
-    /// How many HTTP attempts the call made (1 + retries).
+    /// How many HTTP requests the call sent: 1 + retries (+ resumes, with their own retries).
     int attempts = 0;
+    /// How many times a cut stream was resumed (call_options::max_resumes).
+    int resumes = 0;
 
     bool operator==(const response_metadata&) const = default;
 };

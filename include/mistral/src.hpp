@@ -25,6 +25,7 @@
 
 #include "impl/client_engine.hpp"
 #include "impl/stream_accumulator.hpp"
+#include "impl/threaded_reader.hpp"
 #include "impl/tools.hpp"
 #if __has_include(<httplib.h>)
 #include "httplib_transport.hpp"
@@ -38,6 +39,11 @@ template chat_response detail::run_chat<>(const client_options&, detail::send_fu
 template chat_response detail::run_stream<>(const client_options&, detail::send_function,
                                             const chat_request&, detail::chunk_function,
                                             const call_options&);
+template std::unique_ptr<detail::stream_source> detail::run_open_stream<>(const client_options&,
+                                                                          detail::open_function,
+                                                                          chat_request,
+                                                                          call_options,
+                                                                          detail::usage_function);
 template void tag_invoke<chat_request>(const boost::json::value_from_tag&, boost::json::value&,
                                        const chat_request&);
 template void tag_invoke<chat_response>(const boost::json::value_from_tag&, boost::json::value&,

@@ -44,6 +44,8 @@ public:
 
     /// The response folded so far.
     const chat_response& response() const noexcept { return response_; }
+    /// Sets the `http` member of the folded response (the metadata of the response head).
+    void set_http(response_metadata meta) { response_.http = std::move(meta); }
     /// Moves the response out; the accumulator is then empty.
     MISTRAL_DECL chat_response take();
     /// Number of chunks folded.

@@ -175,6 +175,16 @@ public:
 
     /// Serves the next scripted answer. Throws transport_error (kind other) when none is left.
     void send(const http_request& request, response_handler& handler) {
+        const std::unique_ptr<body_reader> reader = open(request);
+        if (!handler.on_head(reader->head())) return;
+        for (auto piece = reader->read(); !piece.empty(); piece = reader->read()) {
+            if (!handler.on_body(piece)) return;
+        }
+    }
+
+    /// Serves the next scripted answer on demand (mock_transport is a pull_transport): returns
+    /// after the head, then each read() gives the next piece, or the scripted failure.
+    std::unique_ptr<body_reader> open(const http_request& request) {
         scripted_response r;
         {
             std::lock_guard lock(state_->mutex);
@@ -190,13 +200,7 @@ public:
         wait(r.delay_before_head, request);
         if (r.fail_before_head)
             throw transport_error(*r.fail_before_head, "mock_transport: scripted failure");
-        if (!handler.on_head({r.status, r.headers})) return;
-        for (const auto& piece : r.body_pieces) {
-            wait(r.delay_between_pieces, request);
-            if (!handler.on_body(piece)) return;
-        }
-        if (r.fail_after_body)
-            throw transport_error(*r.fail_after_body, "mock_transport: scripted failure mid-body");
+        return std::make_unique<reader>(std::move(r), request);
     }
 
 private:
@@ -224,8 +228,35 @@ private:
             throw transport_error(transport_error_kind::timeout, "mock_transport: timed out");
     }
 
+    class reader final : public body_reader {
+    public:
+        reader(scripted_response r, const http_request& request)
+            : script_(std::move(r)), head_{script_.status, script_.headers}, request_(request) {}
+        const response_head& head() const noexcept override { return head_; }
+        std::string_view read() override {
+            while (next_ < script_.body_pieces.size()) {
+                wait(script_.delay_between_pieces, request_);
+                const std::string& piece = script_.body_pieces[next_++];
+                if (!piece.empty()) return piece;
+            }
+            if (script_.fail_after_body) {
+                throw transport_error(*std::exchange(script_.fail_after_body, std::nullopt),
+                                      "mock_transport: scripted failure mid-body");
+            }
+            return {};
+        }
+
+    private:
+        scripted_response script_;
+        response_head head_;
+        const http_request& request_;
+        std::size_t next_ = 0;
+    };
+
     std::shared_ptr<state> state_;
 };
+
+static_assert(pull_transport<mock_transport>);
 
 }  // namespace testing
 MISTRAL_NAMESPACE_END

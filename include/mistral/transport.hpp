@@ -15,14 +15,21 @@
 //         void send(const mistral::http_request& request, mistral::response_handler& handler);
 //     };
 //
-// The concept is push-based so that every library can satisfy it. A pull-capable transport
-// (one that can hand out the body on demand, such as cpp-httplib >= 0.29's stream API) will be a
-// refinement of it, adding `open(request) -> body_reader`, for a pull-based stream range without
-// a background thread; push-only transports keep working unchanged.
+// The concept is push-based so that every library can satisfy it. A transport that can also hand
+// out the body on demand (cpp-httplib >= 0.29's stream API, the mock) is a pull_transport: it adds
+//
+//         // Sends the request and returns once the response head has arrived; the reader then
+//         // gives the body piece by piece as the caller asks for it. Throws as send() does.
+//         std::unique_ptr<mistral::body_reader> open(const mistral::http_request& request);
+//
+// which lets basic_client::open_stream() read a stream on the caller's thread. A push-only
+// transport works there too: open_stream() then runs its send() on one helper thread per open
+// stream (the only thread the library starts for you; see detail/threaded_reader.hpp).
 #pragma once
 
 #include <chrono>
 #include <concepts>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -77,6 +84,21 @@ protected:
     ~response_handler() = default;
 };
 
+/// The body of a response, read on demand: what a pull_transport's open() returns, once the
+/// response head has arrived. The request given to open() must outlive the reader. Destroying
+/// the reader before the body ended aborts the exchange and closes its connection (it is not
+/// reused); a reader read to the end may return its connection to a pool.
+class body_reader {
+public:
+    virtual ~body_reader() = default;
+    /// The status line and headers.
+    virtual const response_head& head() const noexcept = 0;
+    /// Waits for the next piece of the body and returns it, valid until the next call; an empty
+    /// view once the body has ended. Throws transport_error as send() does (cancelled once
+    /// request.stop is triggered, timeout when the read timeout or the deadline expires).
+    virtual std::string_view read() = 0;
+};
+
 /// A transport provides `send(const http_request&, response_handler&)`. Named sub-requirements
 /// make a compile error say which part is missing.
 template <class T>
@@ -87,6 +109,12 @@ concept transport_has_send = requires(T& t, const http_request& request,
 
 template <class T>
 concept transport = std::move_constructible<T> && transport_has_send<T>;
+
+/// A transport that can also give a response body on demand (see body_reader).
+template <class T>
+concept pull_transport = transport<T> && requires(T& t, const http_request& request) {
+    { t.open(request) } -> std::same_as<std::unique_ptr<body_reader>>;
+};
 
 /// Certificates for HTTPS. Verification of the server certificate and host name is always on;
 /// these options only say what to trust and which client certificate to present.
@@ -173,9 +201,30 @@ inline url_parts parse_url(std::string_view url) {
     return out;
 }
 
+namespace detail {
+using push_send = std::function<void(const http_request&, response_handler&)>;
+// A body_reader over a push-only transport: runs send() on one helper thread per reader, which
+// hands each piece over to the reading thread (impl/threaded_reader.hpp). The request is copied.
+MISTRAL_DECL std::unique_ptr<body_reader> open_on_helper_thread(push_send send,
+                                                                const http_request& request);
+
+// Opens a response on any transport: its own open() when it has one, else the helper thread.
+// The transport must outlive the reader.
+template <transport T>
+std::unique_ptr<body_reader> open_response(T& t, const http_request& request) {
+    if constexpr (pull_transport<T>) {
+        return t.open(request);
+    } else {
+        return open_on_helper_thread(
+            [&t](const http_request& r, response_handler& h) { t.send(r, h); }, request);
+    }
+}
+}  // namespace detail
+
 /// A transport behind a type-erased handle: lets one translation unit create the default
 /// transport (and pay for httplib.h) while every other one uses basic_client<any_transport>
-/// with only core.hpp. Copies share the same underlying transport.
+/// with only core.hpp. Copies share the same underlying transport. It is a pull_transport
+/// whatever it holds: open() is the held transport's own, or else its send() on a helper thread.
 class any_transport {
 public:
     template <class T>
@@ -188,10 +237,13 @@ public:
         impl_->send(request, handler);
     }
 
+    std::unique_ptr<body_reader> open(const http_request& request) { return impl_->open(request); }
+
 private:
     struct interface {
         virtual ~interface() = default;
         virtual void send(const http_request& request, response_handler& handler) = 0;
+        virtual std::unique_ptr<body_reader> open(const http_request& request) = 0;
     };
     template <class T>
     struct model final : interface {
@@ -199,9 +251,16 @@ private:
         void send(const http_request& request, response_handler& handler) override {
             transport.send(request, handler);
         }
+        std::unique_ptr<body_reader> open(const http_request& request) override {
+            return detail::open_response(transport, request);
+        }
         T transport;
     };
     std::shared_ptr<interface> impl_;
 };
 
 MISTRAL_NAMESPACE_END
+
+#ifndef MISTRAL_SEPARATE_COMPILATION
+#include "impl/threaded_reader.hpp"
+#endif

@@ -62,124 +62,6 @@
 #define MISTRAL_DECL inline
 #endif
 
-// ---- mistral/detail/function_ref.hpp ------------------------------------------------------------
-// mistral/detail/function_ref.hpp: a non-owning reference to a callable (as C++26's
-// std::function_ref). Standard library only.
-
-#include <functional>
-#include <memory>
-#include <type_traits>
-#include <utility>
-
-
-MISTRAL_NAMESPACE_BEGIN
-namespace detail {
-
-// A non-owning reference to a callable. The client engine takes the transport and the chunk
-// callback through these, so that it does not depend on their types and can be compiled once.
-template <class Signature>
-class function_ref;
-
-template <class R, class... Args>
-class function_ref<R(Args...)> {
-public:
-    template <class F>
-    requires(!std::is_same_v<std::remove_cvref_t<F>, function_ref> &&
-             std::is_invocable_r_v<R, F&, Args...>) function_ref(F& f)
-    noexcept  // NOLINT(google-explicit-constructor)
-        : object_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
-          call_([](void* object, Args... args) -> R {
-              return std::invoke(*static_cast<F*>(object), std::forward<Args>(args)...);
-          }) {}
-
-    R operator()(Args... args) const { return call_(object_, std::forward<Args>(args)...); }
-
-private:
-    void* object_;
-    R (*call_)(void*, Args...);
-};
-
-}  // namespace detail
-MISTRAL_NAMESPACE_END
-
-// ---- mistral/fwd.hpp ----------------------------------------------------------------------------
-// mistral/fwd.hpp: forward declarations of the public types, for headers that only name them.
-// Includes nothing.
-
-
-MISTRAL_NAMESPACE_BEGIN
-
-// types.hpp: content, messages, tools, requests, responses, chunks
-struct text_chunk;
-struct image_url;
-struct image_url_chunk;
-struct document_url_chunk;
-struct reference_chunk;
-struct file_chunk;
-struct tool_reference_chunk;
-struct thinking_chunk;
-struct input_audio_chunk;
-struct unknown_chunk;
-struct function_call;
-struct tool_call;
-struct function_call_delta;
-struct tool_call_delta;
-struct system_message;
-struct user_message;
-struct assistant_message;
-struct tool_message;
-struct function_definition;
-struct function_tool;
-struct unknown_tool;
-struct json_schema;
-struct response_format;
-struct prediction;
-struct guardrail_config;
-struct chat_request;
-struct usage_info;
-struct chat_choice;
-struct chat_response;
-struct delta_message;
-struct chunk_choice;
-struct chat_chunk;
-
-// http.hpp
-struct http_header;
-class http_headers;
-struct rate_limit_info;
-struct response_metadata;
-
-// error.hpp
-class error;
-class usage_error;
-class api_error;
-class transport_error;
-class protocol_error;
-class tool_loop_error;
-
-// transport.hpp
-struct http_request;
-struct response_head;
-class response_handler;
-struct transport_options;
-class any_transport;
-
-// retry.hpp, stream.hpp, client.hpp
-struct retry_policy;
-class stream_accumulator;
-struct client_options;
-struct call_options;
-
-// structured.hpp, tools.hpp
-template <class T>
-struct parsed_response;
-class toolbox;
-struct usage_count;
-struct usage_totals;
-struct tool_loop_options;
-
-MISTRAL_NAMESPACE_END
-
 // ---- mistral/detail/ascii.hpp -------------------------------------------------------------------
 // mistral/detail/ascii.hpp: ASCII case folding, the HTTP token and field-value rules, and the
 // number parsers for header values. Standard library only; the one place each is written.
@@ -473,8 +355,10 @@ struct response_metadata {
     rate_limit_info rate_limits;
     /// `x-model-deprecation-timestamp`: the model is deprecated and will be removed then.
     std::optional<std::string> model_deprecation;
-    /// How many HTTP attempts the call made (1 + retries).
+    /// How many HTTP requests the call sent: 1 + retries (+ resumes, with their own retries).
     int attempts = 0;
+    /// How many times a cut stream was resumed (call_options::max_resumes).
+    int resumes = 0;
 
     bool operator==(const response_metadata&) const = default;
 };
@@ -497,6 +381,970 @@ inline response_metadata make_response_metadata(int status, http_headers headers
     meta.headers = std::move(headers);
     return meta;
 }
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/types.hpp --------------------------------------------------------------------------
+// mistral/types.hpp: value types of the whole chat-completions API.
+//
+// Value types for the whole chat-completions API: requests, messages, content chunks, tools,
+// responses, stream chunks, tool calls and usage. Plain aggregates: build them with designated
+// initializers, compare them with ==, convert them with Boost.JSON (see json.hpp).
+//
+// Conventions, true of every type here:
+// - Field names are the API's own. Optional API fields are std::optional: unset means "not
+//   sent"; what you set is sent as set (an explicit false or 0 is sent).
+// - Open enumerations (roles, finish reasons, reasoning effort, ...) are std::string, with the
+//   known values as named constants; a value the library does not know is kept as received.
+// - Every object type has `extra`: JSON members the library does not model. On input it
+//   receives the unknown members, so a response converted back to JSON keeps what this version
+//   does not know; on output its members are sent as they are, which lets you send an API field
+//   this version does not know yet. It never holds a modelled member: one of those in `extra` is
+//   not written (the modelled member alone decides what is sent).
+// - A JSON null means "absent": a modelled member that arrives as null is unset (or takes its
+//   default), and an unknown member whose value is null is not kept. So nothing the server sent
+//   as null is sent back, and a folded stream converts to the JSON a non-streaming reply does.
+// - "String or object" fields are std::variant and keep the form they came in.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+/// Known message roles (open set).
+namespace role {
+inline constexpr const char* system = "system";
+inline constexpr const char* user = "user";
+inline constexpr const char* assistant = "assistant";
+inline constexpr const char* tool = "tool";
+}  // namespace role
+
+/// Known finish reasons (open set): compare with `choice.finish_reason == finish_reason::stop`.
+namespace finish_reason {
+inline constexpr const char* stop = "stop";
+inline constexpr const char* length = "length";
+inline constexpr const char* model_length = "model_length";
+inline constexpr const char* error = "error";
+inline constexpr const char* tool_calls = "tool_calls";
+}  // namespace finish_reason
+
+/// Values of chat_request::reasoning_effort (open set).
+namespace reasoning_effort {
+inline constexpr const char* none = "none";
+inline constexpr const char* minimal = "minimal";
+inline constexpr const char* low = "low";
+inline constexpr const char* medium = "medium";
+inline constexpr const char* high = "high";
+inline constexpr const char* xhigh = "xhigh";
+}  // namespace reasoning_effort
+
+/// String values of chat_request::tool_choice (open set). `any` and `required` both force a
+/// tool call; to force one named function use force_tool().
+namespace tool_choice_mode {
+inline constexpr const char* automatic = "auto";
+inline constexpr const char* none = "none";
+inline constexpr const char* any = "any";
+inline constexpr const char* required = "required";
+}  // namespace tool_choice_mode
+
+/// Values of image_url::detail (open set).
+namespace image_detail {
+inline constexpr const char* low = "low";
+inline constexpr const char* automatic = "auto";
+inline constexpr const char* high = "high";
+}  // namespace image_detail
+
+// ---------------------------------------------------------------------------------------------
+// Content chunks
+// ---------------------------------------------------------------------------------------------
+
+/// `{"type":"text","text":...}`: a piece of text.
+struct text_chunk {
+    std::string text{};
+    boost::json::object extra{};
+    bool operator==(const text_chunk&) const = default;
+};
+
+/// The object form of an image reference: a URL (or a `data:image/...;base64,` URL) and an
+/// optional detail level ("low", "auto", "high").
+struct image_url {
+    std::string url{};
+    std::optional<std::string> detail{};
+    boost::json::object extra{};
+    bool operator==(const image_url&) const = default;
+};
+
+/// `{"type":"image_url","image_url":...}`: an image, given as a plain URL string or as an
+/// image_url object (the form is kept as given).
+struct image_url_chunk {
+    std::variant<std::string, mistral::image_url> image_url{};
+    boost::json::object extra{};
+    bool operator==(const image_url_chunk&) const = default;
+};
+
+/// `{"type":"document_url",...}`: a document to read, by URL.
+struct document_url_chunk {
+    std::string document_url{};
+    std::optional<std::string> document_name{};
+    boost::json::object extra{};
+    bool operator==(const document_url_chunk&) const = default;
+};
+
+/// A reference id: the API uses integers and strings.
+using reference_id = std::variant<std::int64_t, std::string>;
+
+/// `{"type":"reference","reference_ids":[...]}`: references to sources.
+struct reference_chunk {
+    std::vector<reference_id> reference_ids{};
+    boost::json::object extra{};
+    bool operator==(const reference_chunk&) const = default;
+};
+
+/// `{"type":"file","file_id":...}`: an uploaded file, by id.
+struct file_chunk {
+    std::string file_id{};
+    boost::json::object extra{};
+    bool operator==(const file_chunk&) const = default;
+};
+
+/// `{"type":"tool_reference",...}`: a source a built-in tool used (only inside thinking).
+struct tool_reference_chunk {
+    std::string tool{};
+    std::string title{};
+    std::optional<std::string> url{};
+    std::optional<std::string> favicon{};
+    std::optional<std::string> description{};
+    boost::json::object extra{};
+    bool operator==(const tool_reference_chunk&) const = default;
+};
+
+/// A chunk whose `type` this version of the library does not know, kept whole (its `type`
+/// member included) so that it is sent back and converted back exactly as received.
+struct unknown_chunk {
+    boost::json::object json{};
+    /// The chunk's `type` member ("" if absent or not a string).
+    std::string_view type() const noexcept {
+        const auto* t = json.if_contains("type");
+        return t != nullptr && t->is_string() ? std::string_view(t->get_string())
+                                              : std::string_view();
+    }
+    bool operator==(const unknown_chunk&) const = default;
+};
+
+/// What a thinking chunk contains.
+using thinking_part =
+    std::variant<text_chunk, tool_reference_chunk, reference_chunk, unknown_chunk>;
+
+/// `{"type":"thinking","thinking":[...]}`: a reasoning model's thinking. `signature` replays
+/// reasoning across turns; `closed` (default true) is used when prefixing.
+struct thinking_chunk {
+    std::vector<thinking_part> thinking{};
+    std::optional<std::string> signature{};
+    std::optional<bool> closed{};
+    boost::json::object extra{};
+    /// The concatenated text of the text parts.
+    std::string text() const {
+        std::string out;
+        for (const auto& part : thinking) {
+            if (const auto* t = std::get_if<text_chunk>(&part)) out += t->text;
+        }
+        return out;
+    }
+    bool operator==(const thinking_chunk&) const = default;
+};
+
+/// `{"type":"input_audio","input_audio":...}`: base64-encoded audio.
+struct input_audio_chunk {
+    std::string input_audio{};
+    boost::json::object extra{};
+    bool operator==(const input_audio_chunk&) const = default;
+};
+
+/// One element of a message's content list, discriminated by its `type`.
+using content_chunk = std::variant<text_chunk, image_url_chunk, document_url_chunk, reference_chunk,
+                                   file_chunk, thinking_chunk, input_audio_chunk, unknown_chunk>;
+
+/// Message content: a string, or a list of chunks (the form is kept as given).
+using content = std::variant<std::string, std::vector<content_chunk>>;
+
+/// The text of a content: the string itself, or the concatenated `text` chunks of a chunk list
+/// (thinking excluded).
+inline std::string text_of(const content& c) {
+    if (const auto* s = std::get_if<std::string>(&c)) return *s;
+    std::string out{};
+    for (const auto& chunk : std::get<std::vector<content_chunk>>(c)) {
+        if (const auto* t = std::get_if<text_chunk>(&chunk)) out += t->text;
+    }
+    return out;
+}
+
+/// The text of a content's thinking chunks, concatenated ("" for string content).
+inline std::string thinking_of(const content& c) {
+    std::string out{};
+    if (const auto* list = std::get_if<std::vector<content_chunk>>(&c)) {
+        for (const auto& chunk : *list) {
+            if (const auto* t = std::get_if<thinking_chunk>(&chunk)) out += t->text();
+        }
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tool calls
+// ---------------------------------------------------------------------------------------------
+
+/// The function a tool call invokes. The API sends `arguments` as a JSON string; an object is
+/// accepted too, and the form is kept. parse_arguments() (json.hpp) gives the object either way.
+struct function_call {
+    std::string name{};
+    std::variant<std::string, boost::json::object> arguments{};
+    boost::json::object extra{};
+    bool operator==(const function_call&) const = default;
+};
+
+/// A tool call made by the model. `id` must be sent back in the tool message's `tool_call_id`
+/// (the API requires 9 characters from [a-zA-Z0-9]). `index` orders parallel calls in a stream.
+struct tool_call {
+    std::optional<std::string> id{};
+    std::optional<std::string> type{};
+    function_call function{};
+    std::optional<std::int64_t> index{};
+    boost::json::object extra{};
+    bool operator==(const tool_call&) const = default;
+};
+
+/// A piece of a function call in a stream: every member may be absent. The official API sends
+/// each call whole; OpenAI-compatible servers send the name first and the arguments in pieces.
+struct function_call_delta {
+    std::optional<std::string> name{};
+    std::optional<std::variant<std::string, boost::json::object>> arguments{};
+    boost::json::object extra{};
+    bool operator==(const function_call_delta&) const = default;
+};
+
+/// A piece of a tool call in a stream (delta_message::tool_calls). Pieces with the same `index`
+/// belong to one call: stream_accumulator joins them into a tool_call (the first id, type and
+/// name that arrive, the argument pieces concatenated in order).
+struct tool_call_delta {
+    std::optional<std::string> id{};
+    std::optional<std::string> type{};
+    std::optional<function_call_delta> function{};
+    std::optional<std::int64_t> index{};
+    boost::json::object extra{};
+    bool operator==(const tool_call_delta&) const = default;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+// ---------------------------------------------------------------------------------------------
+
+/// A system message: instructions for the model. Its content is required (chunks: text and
+/// thinking only).
+struct system_message {
+    mistral::content content{};
+    boost::json::object extra{};
+    /// The text of the content.
+    std::string text() const { return text_of(content); }
+    bool operator==(const system_message&) const = default;
+};
+
+/// A user message. Content is a string or a list of chunks (text, images, documents, audio...);
+/// unset content is sent as null.
+struct user_message {
+    std::optional<mistral::content> content{};
+    boost::json::object extra{};
+    /// The text of the content ("" when unset).
+    std::string text() const { return content ? text_of(*content) : std::string(); }
+    bool operator==(const user_message&) const = default;
+};
+
+/// An assistant message: a reply of the model (in responses), or a past reply in the history.
+/// Set `prefix` to true on a final assistant message to force the reply to start with its
+/// content.
+struct assistant_message {
+    std::optional<mistral::content> content{};
+    std::optional<std::vector<mistral::tool_call>> tool_calls{};
+    std::optional<bool> prefix{};
+    boost::json::object extra{};
+    /// The text of the content, thinking excluded ("" when unset).
+    std::string text() const { return content ? text_of(*content) : std::string(); }
+    /// The text of the thinking chunks of a reasoning model's reply ("" if none).
+    std::string thinking() const { return content ? thinking_of(*content) : std::string(); }
+    bool operator==(const assistant_message&) const = default;
+};
+
+/// A tool message: the result of a tool call, sent back to the model. `tool_call_id` is the id
+/// of the call it answers; unset content is sent as null.
+struct tool_message {
+    std::optional<mistral::content> content{};
+    std::optional<std::string> tool_call_id{};
+    std::optional<std::string> name{};
+    boost::json::object extra{};
+    /// The text of the content ("" when unset).
+    std::string text() const { return content ? text_of(*content) : std::string(); }
+    bool operator==(const tool_message&) const = default;
+};
+
+/// Any message of a conversation, discriminated by its `role`.
+using message = std::variant<system_message, user_message, assistant_message, tool_message>;
+
+/// The role of a message: "system", "user", "assistant" or "tool".
+inline std::string_view role_of(const message& m) noexcept {
+    constexpr std::string_view names[] = {"system", "user", "assistant", "tool"};
+    return names[m.index()];
+}
+
+/// The text of any message (see the text() member of each message type).
+inline std::string text_of(const message& m) {
+    return std::visit([](const auto& msg) { return msg.text(); }, m);
+}
+
+/// A system message with text content. The `const char*` overloads of these helpers make an
+/// unqualified `system("...")` after `using namespace mistral;` ambiguous (a compile error)
+/// instead of silently calling the C library's ::system.
+inline system_message system(std::string text) {
+    return {.content = std::move(text)};
+}
+inline system_message system(const char* text) {
+    return system(std::string(text));
+}
+/// A user message with text content.
+inline user_message user(std::string text) {
+    return {.content = std::move(text)};
+}
+inline user_message user(const char* text) {
+    return user(std::string(text));
+}
+/// An assistant message with text content (a past reply, or a prefix when `prefix` is set).
+inline assistant_message assistant(std::string text) {
+    return {.content = std::move(text)};
+}
+inline assistant_message assistant(const char* text) {
+    return assistant(std::string(text));
+}
+/// A tool message answering the tool call `tool_call_id` with a text result.
+inline tool_message tool_result(std::string tool_call_id, std::string text) {
+    return {.content = std::move(text), .tool_call_id = std::move(tool_call_id)};
+}
+inline tool_message tool_result(const char* tool_call_id, const char* text) {
+    return tool_result(std::string(tool_call_id), std::string(text));
+}
+/// A tool message answering `call` with a text result: its `tool_call_id` is the call's id and
+/// its `name` the function's name.
+inline tool_message tool_result(const tool_call& call, std::string text) {
+    return {.content = std::move(text), .tool_call_id = call.id, .name = call.function.name};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tools
+// ---------------------------------------------------------------------------------------------
+
+/// A function the model may call: name, description and a JSON Schema object for its
+/// parameters. `strict` asks the model to follow the schema exactly.
+struct function_definition {
+    std::string name{};
+    std::optional<std::string> description{};
+    std::optional<bool> strict{};
+    boost::json::object parameters{};
+    boost::json::object extra{};
+    bool operator==(const function_definition&) const = default;
+};
+
+/// `{"type":"function","function":{...}}`: a function tool.
+struct function_tool {
+    function_definition function{};
+    boost::json::object extra{};
+    bool operator==(const function_tool&) const = default;
+};
+
+/// Which of a built-in tool's actions to include, exclude or confirm.
+struct tool_configuration {
+    std::optional<std::vector<std::string>> exclude{};
+    std::optional<std::vector<std::string>> include{};
+    std::optional<std::vector<std::string>> requires_confirmation{};
+    boost::json::object extra{};
+    bool operator==(const tool_configuration&) const = default;
+};
+
+/// Built-in tool `{"type":"web_search"}`.
+struct web_search_tool {
+    std::optional<mistral::tool_configuration> tool_configuration{};
+    boost::json::object extra{};
+    bool operator==(const web_search_tool&) const = default;
+};
+/// Built-in tool `{"type":"web_search_premium"}`.
+struct web_search_premium_tool {
+    std::optional<mistral::tool_configuration> tool_configuration{};
+    boost::json::object extra{};
+    bool operator==(const web_search_premium_tool&) const = default;
+};
+/// Built-in tool `{"type":"code_interpreter"}`.
+struct code_interpreter_tool {
+    std::optional<mistral::tool_configuration> tool_configuration{};
+    boost::json::object extra{};
+    bool operator==(const code_interpreter_tool&) const = default;
+};
+/// Built-in tool `{"type":"image_generation"}`.
+struct image_generation_tool {
+    std::optional<mistral::tool_configuration> tool_configuration{};
+    boost::json::object extra{};
+    bool operator==(const image_generation_tool&) const = default;
+};
+/// Built-in tool `{"type":"document_library"}`: search the given libraries (at least one id).
+struct document_library_tool {
+    std::vector<std::string> library_ids{};
+    std::optional<mistral::tool_configuration> tool_configuration{};
+    boost::json::object extra{};
+    bool operator==(const document_library_tool&) const = default;
+};
+
+/// Credentials for a connector: `type` is "api-key" or "oauth2-token". The value is a secret:
+/// the library never logs request bodies.
+struct connector_authorization {
+    std::string type{};
+    std::string value{};
+    boost::json::object extra{};
+    bool operator==(const connector_authorization&) const = default;
+};
+
+/// Built-in tool `{"type":"connector","connector_id":...}`: a custom connector.
+struct connector_tool {
+    std::string connector_id{};
+    std::optional<connector_authorization> authorization{};
+    std::optional<mistral::tool_configuration> tool_configuration{};
+    boost::json::object extra{};
+    bool operator==(const connector_tool&) const = default;
+};
+
+/// A tool whose `type` this version of the library does not know, kept whole.
+struct unknown_tool {
+    boost::json::object json{};
+    bool operator==(const unknown_tool&) const = default;
+};
+
+/// Any tool of chat_request::tools, discriminated by its `type`.
+using tool =
+    std::variant<function_tool, web_search_tool, web_search_premium_tool, code_interpreter_tool,
+                 image_generation_tool, document_library_tool, connector_tool, unknown_tool>;
+
+/// A function tool from a name, a description and a JSON Schema for the parameters.
+inline function_tool make_function_tool(std::string name, std::string description,
+                                        boost::json::object parameters) {
+    return {.function = {.name = std::move(name),
+                         .description = std::move(description),
+                         .parameters = std::move(parameters)}};
+}
+
+/// The `function` member of a named tool choice.
+struct function_name {
+    std::string name{};
+    boost::json::object extra{};
+    bool operator==(const function_name&) const = default;
+};
+
+/// `{"type":"function","function":{"name":...}}`: forces a call of that function.
+struct named_tool_choice {
+    std::string type = "function";
+    function_name function{};
+    boost::json::object extra{};
+    bool operator==(const named_tool_choice&) const = default;
+};
+
+/// chat_request::tool_choice: a mode string (see tool_choice_mode) or a named function.
+using tool_choice = std::variant<std::string, named_tool_choice>;
+
+/// A tool choice that forces a call of the named function.
+inline named_tool_choice force_tool(std::string function_name) {
+    return {.function = {.name = std::move(function_name)}};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request
+// ---------------------------------------------------------------------------------------------
+
+/// A JSON Schema for structured output: `name` and `schema` are required; `strict` makes the
+/// model follow it exactly (strict schemas need `additionalProperties: false` on objects).
+struct json_schema {
+    std::string name{};
+    std::optional<std::string> description{};
+    boost::json::object schema{};
+    std::optional<bool> strict{};
+    boost::json::object extra{};
+    bool operator==(const json_schema&) const = default;
+};
+
+/// The output format: `type` is "text" (the default), "json_object" (you must also ask for JSON
+/// in the prompt) or "json_schema" (with `json_schema` set). See json_object_format() and
+/// json_schema_format().
+struct response_format {
+    std::string type = "text";
+    std::optional<mistral::json_schema> json_schema{};
+    boost::json::object extra{};
+    bool operator==(const response_format&) const = default;
+};
+
+/// JSON mode: the reply is a JSON object.
+inline response_format json_object_format() {
+    return {.type = "json_object"};
+}
+/// Structured output: the reply follows the schema.
+inline response_format json_schema_format(json_schema schema) {
+    return {.type = "json_schema", .json_schema = std::move(schema)};
+}
+
+/// Predicted output: text the reply is expected to resemble, to speed up edits.
+struct prediction {
+    std::string type = "content";
+    std::string content{};
+    boost::json::object extra{};
+    bool operator==(const prediction&) const = default;
+};
+
+/// Per-category thresholds of moderation_llm_v1 (unset categories use the default).
+struct moderation_v1_thresholds {
+    std::optional<double> sexual{};
+    std::optional<double> hate_and_discrimination{};
+    std::optional<double> violence_and_threats{};
+    std::optional<double> dangerous_and_criminal_content{};
+    std::optional<double> selfharm{};
+    std::optional<double> health{};
+    std::optional<double> financial{};
+    std::optional<double> law{};
+    std::optional<double> pii{};
+    boost::json::object extra{};
+    bool operator==(const moderation_v1_thresholds&) const = default;
+};
+
+/// Per-category thresholds of moderation_llm_v2 (unset categories use the default).
+struct moderation_v2_thresholds {
+    std::optional<double> sexual{};
+    std::optional<double> hate_and_discrimination{};
+    std::optional<double> violence_and_threats{};
+    std::optional<double> dangerous{};
+    std::optional<double> criminal{};
+    std::optional<double> selfharm{};
+    std::optional<double> health{};
+    std::optional<double> financial{};
+    std::optional<double> law{};
+    std::optional<double> pii{};
+    std::optional<double> jailbreaking{};
+    boost::json::object extra{};
+    bool operator==(const moderation_v2_thresholds&) const = default;
+};
+
+/// Settings of the v1 moderation guardrail. `action` is "none" (default) or "block".
+struct moderation_llm_v1_config {
+    std::optional<std::string> model_name{};
+    std::optional<moderation_v1_thresholds> custom_category_thresholds{};
+    std::optional<bool> ignore_other_categories{};
+    std::optional<std::string> action{};
+    boost::json::object extra{};
+    bool operator==(const moderation_llm_v1_config&) const = default;
+};
+
+/// Settings of the v2 moderation guardrail. `action` is "none" (default) or "block".
+struct moderation_llm_v2_config {
+    std::optional<std::string> model_name{};
+    std::optional<moderation_v2_thresholds> custom_category_thresholds{};
+    std::optional<bool> ignore_other_categories{};
+    std::optional<std::string> action{};
+    boost::json::object extra{};
+    bool operator==(const moderation_llm_v2_config&) const = default;
+};
+
+/// One guardrail. A request it blocks fails with HTTP 403 (an api_error).
+struct guardrail_config {
+    std::optional<bool> block_on_error{};
+    std::optional<moderation_llm_v1_config> moderation_llm_v1{};
+    std::optional<moderation_llm_v2_config> moderation_llm_v2{};
+    boost::json::object extra{};
+    bool operator==(const guardrail_config&) const = default;
+};
+
+/// chat_request::stop: one stop string or several.
+using stop_sequences = std::variant<std::string, std::vector<std::string>>;
+
+/// A chat completion request: `POST /v1/chat/completions`.
+///
+/// `model` and `messages` are required; every other field is optional and is sent only when
+/// set. Members follow the specification's order, so designated initializers work:
+///
+///     mistral::chat_request req{.model = "mistral-small-latest",
+///                               .messages = {mistral::user("Hi")},
+///                               .temperature = 0.2, .max_tokens = 64};
+///
+/// `stream` need not be set: client::stream() always sends `"stream": true` and client::chat()
+/// sends what you set (nothing by default). `extra` members are sent as they are.
+struct chat_request {
+    std::string model{};
+    std::vector<message> messages{};
+    std::optional<double> temperature{};
+    std::optional<double> top_p{};
+    std::optional<std::int64_t> max_tokens{};
+    std::optional<bool> stream{};
+    std::optional<stop_sequences> stop{};
+    std::optional<std::int64_t> random_seed{};
+    std::optional<boost::json::object> metadata{};
+    std::optional<mistral::response_format> response_format{};
+    std::optional<std::vector<tool>> tools{};
+    std::optional<mistral::tool_choice> tool_choice{};
+    std::optional<double> presence_penalty{};
+    std::optional<double> frequency_penalty{};
+    std::optional<std::int64_t> n{};
+    std::optional<mistral::prediction> prediction{};
+    std::optional<bool> parallel_tool_calls{};
+    std::optional<std::string> reasoning_effort{};
+    std::optional<std::string> prompt_mode{};
+    std::optional<std::vector<guardrail_config>> guardrails{};
+    std::optional<std::string> prompt_cache_key{};
+    std::optional<std::string> service_tier{};
+    std::optional<bool> safe_prompt{};
+    boost::json::object extra{};
+    bool operator==(const chat_request&) const = default;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Responses and stream chunks
+// ---------------------------------------------------------------------------------------------
+
+/// `usage.prompt_tokens_details`: `cached_tokens` were served from the prompt cache.
+struct prompt_tokens_details {
+    std::optional<std::int64_t> cached_tokens{};
+    boost::json::object extra{};
+    bool operator==(const prompt_tokens_details&) const = default;
+};
+
+/// `usage.completion_tokens_details`: `reasoning_tokens` were spent thinking.
+struct completion_tokens_details {
+    std::optional<std::int64_t> reasoning_tokens{};
+    boost::json::object extra{};
+    bool operator==(const completion_tokens_details&) const = default;
+};
+
+/// Token accounting of a call.
+struct usage_info {
+    std::int64_t prompt_tokens = 0;
+    std::int64_t completion_tokens = 0;
+    std::int64_t total_tokens = 0;
+    std::optional<std::int64_t> prompt_audio_seconds{};
+    std::optional<std::string> service_tier{};
+    std::optional<mistral::prompt_tokens_details> prompt_tokens_details{};
+    std::optional<mistral::completion_tokens_details> completion_tokens_details{};
+    boost::json::object extra{};
+    bool operator==(const usage_info&) const = default;
+};
+
+/// One choice of a response: the assistant's message and why it stopped (`finish_reason`, an
+/// open set: see namespace finish_reason; null is kept as unset).
+struct chat_choice {
+    std::int64_t index = 0;
+    assistant_message message{};
+    std::optional<std::string> finish_reason{};
+    boost::json::object extra{};
+    bool operator==(const chat_choice&) const = default;
+};
+
+/// A chat completion: the body of a non-streaming response, or what stream() accumulated.
+/// `http` is not part of the JSON: it carries the status, headers, request id and rate limits
+/// of the HTTP response (empty when the response did not come from a call).
+struct chat_response {
+    std::string id{};
+    std::string object{};
+    std::string model{};
+    std::int64_t created = 0;
+    std::vector<chat_choice> choices{};
+    usage_info usage{};
+    boost::json::object extra{};
+    response_metadata http{};
+    /// The text of choice 0's message, thinking excluded ("" when there is no such choice).
+    std::string text() const {
+        for (const auto& c : choices) {
+            if (c.index == 0) return c.message.text();
+        }
+        return {};
+    }
+    bool operator==(const chat_response&) const = default;
+};
+
+/// The incremental part of a stream chunk's choice. The first delta usually carries the role;
+/// content arrives piece by piece; tool calls arrive whole or in pieces, with an `index` that
+/// identifies them.
+struct delta_message {
+    std::optional<std::string> role{};
+    std::optional<mistral::content> content{};
+    std::optional<std::vector<tool_call_delta>> tool_calls{};
+    std::optional<std::string> tool_call_id{};
+    std::optional<std::int64_t> index{};
+    std::optional<boost::json::object> metadata{};
+    boost::json::object extra{};
+    /// The text of this piece, thinking excluded ("" when none).
+    std::string text() const { return content ? text_of(*content) : std::string(); }
+    /// The thinking text of this piece ("" if none).
+    std::string thinking() const { return content ? thinking_of(*content) : std::string(); }
+    bool operator==(const delta_message&) const = default;
+};
+
+/// One choice of a stream chunk. `finish_reason` is set on the choice's last chunk.
+struct chunk_choice {
+    std::int64_t index = 0;
+    delta_message delta{};
+    std::optional<std::string> finish_reason{};
+    boost::json::object extra{};
+    bool operator==(const chunk_choice&) const = default;
+};
+
+/// One `chat.completion.chunk` event of a stream. The official API puts `usage` on the last
+/// content chunk; OpenAI-compatible servers send it in a last chunk whose `choices` is empty.
+struct chat_chunk {
+    std::string id{};
+    std::optional<std::string> object{};
+    std::optional<std::int64_t> created{};
+    std::string model{};
+    std::vector<chunk_choice> choices{};
+    std::optional<usage_info> usage{};
+    boost::json::object extra{};
+    /// The text of choice 0's delta, thinking excluded: "" when the chunk carries nothing for
+    /// choice 0 (a usage-only chunk with no choices, or another choice's piece when n > 1), so
+    /// appending text() of every chunk gives the text of choice 0.
+    std::string text() const {
+        for (const auto& c : choices) {
+            if (c.index == 0) return c.delta.text();
+        }
+        return {};
+    }
+    bool operator==(const chat_chunk&) const = default;
+};
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/chat_stream.hpp --------------------------------------------------------------------
+// mistral/chat_stream.hpp: chat_stream, the stream that basic_client::open_stream() returns and
+// the caller pulls chunk by chunk with a range-for.
+
+#include <cstddef>
+#include <iterator>
+#include <memory>
+#include <utility>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+namespace detail {
+// The engine's side of an open stream (impl/client_engine.hpp).
+class stream_source {
+public:
+    virtual ~stream_source() = default;
+    // Reads until the next chunk and returns it (valid until the next call), or nullptr once the
+    // stream ended with [DONE]. Throws what stream() throws mid-stream.
+    virtual const chat_chunk* next() = 0;
+    virtual const chat_response& response() const noexcept = 0;
+};
+}  // namespace detail
+
+/// A streamed completion, read as the caller asks for it:
+///
+///     mistral::chat_stream s = client.open_stream(req);
+///     for (const mistral::chat_chunk& chunk : s) std::cout << chunk.text() << std::flush;
+///     std::cout << s.response().usage.total_tokens << '\n';
+///
+/// open_stream() returns once the response head has arrived; each step of the loop reads more of
+/// the stream on the calling thread (over a push-only transport, a helper thread reads it and
+/// hands each piece over; see transport.hpp). A step throws what stream() throws mid-stream
+/// (protocol_error for a stream that ends before [DONE], api_error for an error event,
+/// transport_error for a timeout or cancellation), with partial_response() set; after that the
+/// stream is over. Leaving the loop early and destroying the stream closes its connection (it is
+/// not reused) and leaves the client usable.
+///
+/// Single-pass and movable, not copyable. The client must outlive the stream. Not thread-safe:
+/// one thread reads it (call_options::stop cancels it from any other).
+class chat_stream {
+public:
+    /// An input iterator over the chunks; `end()` is std::default_sentinel.
+    class iterator {
+    public:
+        using iterator_concept = std::input_iterator_tag;
+        using value_type = chat_chunk;
+        using difference_type = std::ptrdiff_t;
+
+        iterator() = default;
+        const chat_chunk& operator*() const noexcept { return *stream_->current_; }
+        const chat_chunk* operator->() const noexcept { return stream_->current_; }
+        /// Reads the next chunk (this is where the stream blocks and where it throws).
+        iterator& operator++() {
+            stream_->advance();
+            return *this;
+        }
+        void operator++(int) { ++*this; }
+        friend bool operator==(const iterator& i, std::default_sentinel_t) noexcept {
+            return i.stream_ == nullptr || i.stream_->finished();
+        }
+
+    private:
+        friend class chat_stream;
+        explicit iterator(chat_stream* stream) noexcept : stream_(stream) {}
+        chat_stream* stream_ = nullptr;
+    };
+
+    chat_stream(chat_stream&&) noexcept = default;
+    chat_stream& operator=(chat_stream&&) noexcept = default;
+    chat_stream(const chat_stream&) = delete;
+    chat_stream& operator=(const chat_stream&) = delete;
+    ~chat_stream() = default;
+
+    /// The first call reads the first chunk; later calls continue where the stream is.
+    iterator begin() {
+        if (!started_) advance();
+        return iterator(this);
+    }
+    std::default_sentinel_t end() const noexcept { return {}; }
+
+    /// The response folded from the chunks so far (as stream() returns it, once the loop
+    /// ended); before the first step, the metadata of the response head only (`http`).
+    const chat_response& response() const noexcept { return source_->response(); }
+
+    /// Whether the stream has ended ([DONE] arrived, or a step threw).
+    bool finished() const noexcept { return started_ && current_ == nullptr; }
+
+    /// What basic_client::open_stream() builds a stream from.
+    explicit chat_stream(std::unique_ptr<detail::stream_source> source) noexcept
+        : source_(std::move(source)) {}
+
+private:
+    void advance() {
+        started_ = true;
+        current_ = nullptr;
+        current_ = source_->next();
+    }
+
+    std::unique_ptr<detail::stream_source> source_;
+    const chat_chunk* current_ = nullptr;
+    bool started_ = false;
+};
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/detail/function_ref.hpp ------------------------------------------------------------
+// mistral/detail/function_ref.hpp: a non-owning reference to a callable (as C++26's
+// std::function_ref). Standard library only.
+
+#include <functional>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+// A non-owning reference to a callable. The client engine takes the transport and the chunk
+// callback through these, so that it does not depend on their types and can be compiled once.
+template <class Signature>
+class function_ref;
+
+template <class R, class... Args>
+class function_ref<R(Args...)> {
+public:
+    template <class F>
+    requires(!std::is_same_v<std::remove_cvref_t<F>, function_ref> &&
+             std::is_invocable_r_v<R, F&, Args...>) function_ref(F& f)
+    noexcept  // NOLINT(google-explicit-constructor)
+        : object_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
+          call_([](void* object, Args... args) -> R {
+              return std::invoke(*static_cast<F*>(object), std::forward<Args>(args)...);
+          }) {}
+
+    R operator()(Args... args) const { return call_(object_, std::forward<Args>(args)...); }
+
+private:
+    void* object_;
+    R (*call_)(void*, Args...);
+};
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/fwd.hpp ----------------------------------------------------------------------------
+// mistral/fwd.hpp: forward declarations of the public types, for headers that only name them.
+// Includes nothing.
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+// types.hpp: content, messages, tools, requests, responses, chunks
+struct text_chunk;
+struct image_url;
+struct image_url_chunk;
+struct document_url_chunk;
+struct reference_chunk;
+struct file_chunk;
+struct tool_reference_chunk;
+struct thinking_chunk;
+struct input_audio_chunk;
+struct unknown_chunk;
+struct function_call;
+struct tool_call;
+struct function_call_delta;
+struct tool_call_delta;
+struct system_message;
+struct user_message;
+struct assistant_message;
+struct tool_message;
+struct function_definition;
+struct function_tool;
+struct unknown_tool;
+struct json_schema;
+struct response_format;
+struct prediction;
+struct guardrail_config;
+struct chat_request;
+struct usage_info;
+struct chat_choice;
+struct chat_response;
+struct delta_message;
+struct chunk_choice;
+struct chat_chunk;
+
+// http.hpp
+struct http_header;
+class http_headers;
+struct rate_limit_info;
+struct response_metadata;
+
+// error.hpp
+class error;
+class usage_error;
+class api_error;
+class transport_error;
+class protocol_error;
+class tool_loop_error;
+
+// transport.hpp
+struct http_request;
+struct response_head;
+class response_handler;
+struct transport_options;
+class any_transport;
+
+// retry.hpp, stream.hpp, client.hpp
+struct retry_policy;
+class stream_accumulator;
+struct client_options;
+struct call_options;
+
+// structured.hpp, tools.hpp
+template <class T>
+struct parsed_response;
+class toolbox;
+struct usage_count;
+struct usage_totals;
+struct tool_loop_options;
 
 MISTRAL_NAMESPACE_END
 
@@ -1419,746 +2267,6 @@ inline std::size_t invalid_utf8_at(std::string_view s) noexcept {
 }
 
 }  // namespace detail
-MISTRAL_NAMESPACE_END
-
-// ---- mistral/types.hpp --------------------------------------------------------------------------
-// mistral/types.hpp: value types of the whole chat-completions API.
-//
-// Value types for the whole chat-completions API: requests, messages, content chunks, tools,
-// responses, stream chunks, tool calls and usage. Plain aggregates: build them with designated
-// initializers, compare them with ==, convert them with Boost.JSON (see json.hpp).
-//
-// Conventions, true of every type here:
-// - Field names are the API's own. Optional API fields are std::optional: unset means "not
-//   sent"; what you set is sent as set (an explicit false or 0 is sent).
-// - Open enumerations (roles, finish reasons, reasoning effort, ...) are std::string, with the
-//   known values as named constants; a value the library does not know is kept as received.
-// - Every object type has `extra`: JSON members the library does not model. On input it
-//   receives the unknown members, so a response converted back to JSON keeps what this version
-//   does not know; on output its members are sent as they are, which lets you send an API field
-//   this version does not know yet. It never holds a modelled member: one of those in `extra` is
-//   not written (the modelled member alone decides what is sent).
-// - A JSON null means "absent": a modelled member that arrives as null is unset (or takes its
-//   default), and an unknown member whose value is null is not kept. So nothing the server sent
-//   as null is sent back, and a folded stream converts to the JSON a non-streaming reply does.
-// - "String or object" fields are std::variant and keep the form they came in.
-
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <variant>
-#include <vector>
-
-#include <boost/json/value.hpp>
-
-
-MISTRAL_NAMESPACE_BEGIN
-
-/// Known message roles (open set).
-namespace role {
-inline constexpr const char* system = "system";
-inline constexpr const char* user = "user";
-inline constexpr const char* assistant = "assistant";
-inline constexpr const char* tool = "tool";
-}  // namespace role
-
-/// Known finish reasons (open set): compare with `choice.finish_reason == finish_reason::stop`.
-namespace finish_reason {
-inline constexpr const char* stop = "stop";
-inline constexpr const char* length = "length";
-inline constexpr const char* model_length = "model_length";
-inline constexpr const char* error = "error";
-inline constexpr const char* tool_calls = "tool_calls";
-}  // namespace finish_reason
-
-/// Values of chat_request::reasoning_effort (open set).
-namespace reasoning_effort {
-inline constexpr const char* none = "none";
-inline constexpr const char* minimal = "minimal";
-inline constexpr const char* low = "low";
-inline constexpr const char* medium = "medium";
-inline constexpr const char* high = "high";
-inline constexpr const char* xhigh = "xhigh";
-}  // namespace reasoning_effort
-
-/// String values of chat_request::tool_choice (open set). `any` and `required` both force a
-/// tool call; to force one named function use force_tool().
-namespace tool_choice_mode {
-inline constexpr const char* automatic = "auto";
-inline constexpr const char* none = "none";
-inline constexpr const char* any = "any";
-inline constexpr const char* required = "required";
-}  // namespace tool_choice_mode
-
-/// Values of image_url::detail (open set).
-namespace image_detail {
-inline constexpr const char* low = "low";
-inline constexpr const char* automatic = "auto";
-inline constexpr const char* high = "high";
-}  // namespace image_detail
-
-// ---------------------------------------------------------------------------------------------
-// Content chunks
-// ---------------------------------------------------------------------------------------------
-
-/// `{"type":"text","text":...}`: a piece of text.
-struct text_chunk {
-    std::string text{};
-    boost::json::object extra{};
-    bool operator==(const text_chunk&) const = default;
-};
-
-/// The object form of an image reference: a URL (or a `data:image/...;base64,` URL) and an
-/// optional detail level ("low", "auto", "high").
-struct image_url {
-    std::string url{};
-    std::optional<std::string> detail{};
-    boost::json::object extra{};
-    bool operator==(const image_url&) const = default;
-};
-
-/// `{"type":"image_url","image_url":...}`: an image, given as a plain URL string or as an
-/// image_url object (the form is kept as given).
-struct image_url_chunk {
-    std::variant<std::string, mistral::image_url> image_url{};
-    boost::json::object extra{};
-    bool operator==(const image_url_chunk&) const = default;
-};
-
-/// `{"type":"document_url",...}`: a document to read, by URL.
-struct document_url_chunk {
-    std::string document_url{};
-    std::optional<std::string> document_name{};
-    boost::json::object extra{};
-    bool operator==(const document_url_chunk&) const = default;
-};
-
-/// A reference id: the API uses integers and strings.
-using reference_id = std::variant<std::int64_t, std::string>;
-
-/// `{"type":"reference","reference_ids":[...]}`: references to sources.
-struct reference_chunk {
-    std::vector<reference_id> reference_ids{};
-    boost::json::object extra{};
-    bool operator==(const reference_chunk&) const = default;
-};
-
-/// `{"type":"file","file_id":...}`: an uploaded file, by id.
-struct file_chunk {
-    std::string file_id{};
-    boost::json::object extra{};
-    bool operator==(const file_chunk&) const = default;
-};
-
-/// `{"type":"tool_reference",...}`: a source a built-in tool used (only inside thinking).
-struct tool_reference_chunk {
-    std::string tool{};
-    std::string title{};
-    std::optional<std::string> url{};
-    std::optional<std::string> favicon{};
-    std::optional<std::string> description{};
-    boost::json::object extra{};
-    bool operator==(const tool_reference_chunk&) const = default;
-};
-
-/// A chunk whose `type` this version of the library does not know, kept whole (its `type`
-/// member included) so that it is sent back and converted back exactly as received.
-struct unknown_chunk {
-    boost::json::object json{};
-    /// The chunk's `type` member ("" if absent or not a string).
-    std::string_view type() const noexcept {
-        const auto* t = json.if_contains("type");
-        return t != nullptr && t->is_string() ? std::string_view(t->get_string())
-                                              : std::string_view();
-    }
-    bool operator==(const unknown_chunk&) const = default;
-};
-
-/// What a thinking chunk contains.
-using thinking_part =
-    std::variant<text_chunk, tool_reference_chunk, reference_chunk, unknown_chunk>;
-
-/// `{"type":"thinking","thinking":[...]}`: a reasoning model's thinking. `signature` replays
-/// reasoning across turns; `closed` (default true) is used when prefixing.
-struct thinking_chunk {
-    std::vector<thinking_part> thinking{};
-    std::optional<std::string> signature{};
-    std::optional<bool> closed{};
-    boost::json::object extra{};
-    /// The concatenated text of the text parts.
-    std::string text() const {
-        std::string out;
-        for (const auto& part : thinking) {
-            if (const auto* t = std::get_if<text_chunk>(&part)) out += t->text;
-        }
-        return out;
-    }
-    bool operator==(const thinking_chunk&) const = default;
-};
-
-/// `{"type":"input_audio","input_audio":...}`: base64-encoded audio.
-struct input_audio_chunk {
-    std::string input_audio{};
-    boost::json::object extra{};
-    bool operator==(const input_audio_chunk&) const = default;
-};
-
-/// One element of a message's content list, discriminated by its `type`.
-using content_chunk = std::variant<text_chunk, image_url_chunk, document_url_chunk, reference_chunk,
-                                   file_chunk, thinking_chunk, input_audio_chunk, unknown_chunk>;
-
-/// Message content: a string, or a list of chunks (the form is kept as given).
-using content = std::variant<std::string, std::vector<content_chunk>>;
-
-/// The text of a content: the string itself, or the concatenated `text` chunks of a chunk list
-/// (thinking excluded).
-inline std::string text_of(const content& c) {
-    if (const auto* s = std::get_if<std::string>(&c)) return *s;
-    std::string out{};
-    for (const auto& chunk : std::get<std::vector<content_chunk>>(c)) {
-        if (const auto* t = std::get_if<text_chunk>(&chunk)) out += t->text;
-    }
-    return out;
-}
-
-/// The text of a content's thinking chunks, concatenated ("" for string content).
-inline std::string thinking_of(const content& c) {
-    std::string out{};
-    if (const auto* list = std::get_if<std::vector<content_chunk>>(&c)) {
-        for (const auto& chunk : *list) {
-            if (const auto* t = std::get_if<thinking_chunk>(&chunk)) out += t->text();
-        }
-    }
-    return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Tool calls
-// ---------------------------------------------------------------------------------------------
-
-/// The function a tool call invokes. The API sends `arguments` as a JSON string; an object is
-/// accepted too, and the form is kept. parse_arguments() (json.hpp) gives the object either way.
-struct function_call {
-    std::string name{};
-    std::variant<std::string, boost::json::object> arguments{};
-    boost::json::object extra{};
-    bool operator==(const function_call&) const = default;
-};
-
-/// A tool call made by the model. `id` must be sent back in the tool message's `tool_call_id`
-/// (the API requires 9 characters from [a-zA-Z0-9]). `index` orders parallel calls in a stream.
-struct tool_call {
-    std::optional<std::string> id{};
-    std::optional<std::string> type{};
-    function_call function{};
-    std::optional<std::int64_t> index{};
-    boost::json::object extra{};
-    bool operator==(const tool_call&) const = default;
-};
-
-/// A piece of a function call in a stream: every member may be absent. The official API sends
-/// each call whole; OpenAI-compatible servers send the name first and the arguments in pieces.
-struct function_call_delta {
-    std::optional<std::string> name{};
-    std::optional<std::variant<std::string, boost::json::object>> arguments{};
-    boost::json::object extra{};
-    bool operator==(const function_call_delta&) const = default;
-};
-
-/// A piece of a tool call in a stream (delta_message::tool_calls). Pieces with the same `index`
-/// belong to one call: stream_accumulator joins them into a tool_call (the first id, type and
-/// name that arrive, the argument pieces concatenated in order).
-struct tool_call_delta {
-    std::optional<std::string> id{};
-    std::optional<std::string> type{};
-    std::optional<function_call_delta> function{};
-    std::optional<std::int64_t> index{};
-    boost::json::object extra{};
-    bool operator==(const tool_call_delta&) const = default;
-};
-
-// ---------------------------------------------------------------------------------------------
-// Messages
-// ---------------------------------------------------------------------------------------------
-
-/// A system message: instructions for the model. Its content is required (chunks: text and
-/// thinking only).
-struct system_message {
-    mistral::content content{};
-    boost::json::object extra{};
-    /// The text of the content.
-    std::string text() const { return text_of(content); }
-    bool operator==(const system_message&) const = default;
-};
-
-/// A user message. Content is a string or a list of chunks (text, images, documents, audio...);
-/// unset content is sent as null.
-struct user_message {
-    std::optional<mistral::content> content{};
-    boost::json::object extra{};
-    /// The text of the content ("" when unset).
-    std::string text() const { return content ? text_of(*content) : std::string(); }
-    bool operator==(const user_message&) const = default;
-};
-
-/// An assistant message: a reply of the model (in responses), or a past reply in the history.
-/// Set `prefix` to true on a final assistant message to force the reply to start with its
-/// content.
-struct assistant_message {
-    std::optional<mistral::content> content{};
-    std::optional<std::vector<mistral::tool_call>> tool_calls{};
-    std::optional<bool> prefix{};
-    boost::json::object extra{};
-    /// The text of the content, thinking excluded ("" when unset).
-    std::string text() const { return content ? text_of(*content) : std::string(); }
-    /// The text of the thinking chunks of a reasoning model's reply ("" if none).
-    std::string thinking() const { return content ? thinking_of(*content) : std::string(); }
-    bool operator==(const assistant_message&) const = default;
-};
-
-/// A tool message: the result of a tool call, sent back to the model. `tool_call_id` is the id
-/// of the call it answers; unset content is sent as null.
-struct tool_message {
-    std::optional<mistral::content> content{};
-    std::optional<std::string> tool_call_id{};
-    std::optional<std::string> name{};
-    boost::json::object extra{};
-    /// The text of the content ("" when unset).
-    std::string text() const { return content ? text_of(*content) : std::string(); }
-    bool operator==(const tool_message&) const = default;
-};
-
-/// Any message of a conversation, discriminated by its `role`.
-using message = std::variant<system_message, user_message, assistant_message, tool_message>;
-
-/// The role of a message: "system", "user", "assistant" or "tool".
-inline std::string_view role_of(const message& m) noexcept {
-    constexpr std::string_view names[] = {"system", "user", "assistant", "tool"};
-    return names[m.index()];
-}
-
-/// The text of any message (see the text() member of each message type).
-inline std::string text_of(const message& m) {
-    return std::visit([](const auto& msg) { return msg.text(); }, m);
-}
-
-/// A system message with text content. The `const char*` overloads of these helpers make an
-/// unqualified `system("...")` after `using namespace mistral;` ambiguous (a compile error)
-/// instead of silently calling the C library's ::system.
-inline system_message system(std::string text) {
-    return {.content = std::move(text)};
-}
-inline system_message system(const char* text) {
-    return system(std::string(text));
-}
-/// A user message with text content.
-inline user_message user(std::string text) {
-    return {.content = std::move(text)};
-}
-inline user_message user(const char* text) {
-    return user(std::string(text));
-}
-/// An assistant message with text content (a past reply, or a prefix when `prefix` is set).
-inline assistant_message assistant(std::string text) {
-    return {.content = std::move(text)};
-}
-inline assistant_message assistant(const char* text) {
-    return assistant(std::string(text));
-}
-/// A tool message answering the tool call `tool_call_id` with a text result.
-inline tool_message tool_result(std::string tool_call_id, std::string text) {
-    return {.content = std::move(text), .tool_call_id = std::move(tool_call_id)};
-}
-inline tool_message tool_result(const char* tool_call_id, const char* text) {
-    return tool_result(std::string(tool_call_id), std::string(text));
-}
-/// A tool message answering `call` with a text result: its `tool_call_id` is the call's id and
-/// its `name` the function's name.
-inline tool_message tool_result(const tool_call& call, std::string text) {
-    return {.content = std::move(text), .tool_call_id = call.id, .name = call.function.name};
-}
-
-// ---------------------------------------------------------------------------------------------
-// Tools
-// ---------------------------------------------------------------------------------------------
-
-/// A function the model may call: name, description and a JSON Schema object for its
-/// parameters. `strict` asks the model to follow the schema exactly.
-struct function_definition {
-    std::string name{};
-    std::optional<std::string> description{};
-    std::optional<bool> strict{};
-    boost::json::object parameters{};
-    boost::json::object extra{};
-    bool operator==(const function_definition&) const = default;
-};
-
-/// `{"type":"function","function":{...}}`: a function tool.
-struct function_tool {
-    function_definition function{};
-    boost::json::object extra{};
-    bool operator==(const function_tool&) const = default;
-};
-
-/// Which of a built-in tool's actions to include, exclude or confirm.
-struct tool_configuration {
-    std::optional<std::vector<std::string>> exclude{};
-    std::optional<std::vector<std::string>> include{};
-    std::optional<std::vector<std::string>> requires_confirmation{};
-    boost::json::object extra{};
-    bool operator==(const tool_configuration&) const = default;
-};
-
-/// Built-in tool `{"type":"web_search"}`.
-struct web_search_tool {
-    std::optional<mistral::tool_configuration> tool_configuration{};
-    boost::json::object extra{};
-    bool operator==(const web_search_tool&) const = default;
-};
-/// Built-in tool `{"type":"web_search_premium"}`.
-struct web_search_premium_tool {
-    std::optional<mistral::tool_configuration> tool_configuration{};
-    boost::json::object extra{};
-    bool operator==(const web_search_premium_tool&) const = default;
-};
-/// Built-in tool `{"type":"code_interpreter"}`.
-struct code_interpreter_tool {
-    std::optional<mistral::tool_configuration> tool_configuration{};
-    boost::json::object extra{};
-    bool operator==(const code_interpreter_tool&) const = default;
-};
-/// Built-in tool `{"type":"image_generation"}`.
-struct image_generation_tool {
-    std::optional<mistral::tool_configuration> tool_configuration{};
-    boost::json::object extra{};
-    bool operator==(const image_generation_tool&) const = default;
-};
-/// Built-in tool `{"type":"document_library"}`: search the given libraries (at least one id).
-struct document_library_tool {
-    std::vector<std::string> library_ids{};
-    std::optional<mistral::tool_configuration> tool_configuration{};
-    boost::json::object extra{};
-    bool operator==(const document_library_tool&) const = default;
-};
-
-/// Credentials for a connector: `type` is "api-key" or "oauth2-token". The value is a secret:
-/// the library never logs request bodies.
-struct connector_authorization {
-    std::string type{};
-    std::string value{};
-    boost::json::object extra{};
-    bool operator==(const connector_authorization&) const = default;
-};
-
-/// Built-in tool `{"type":"connector","connector_id":...}`: a custom connector.
-struct connector_tool {
-    std::string connector_id{};
-    std::optional<connector_authorization> authorization{};
-    std::optional<mistral::tool_configuration> tool_configuration{};
-    boost::json::object extra{};
-    bool operator==(const connector_tool&) const = default;
-};
-
-/// A tool whose `type` this version of the library does not know, kept whole.
-struct unknown_tool {
-    boost::json::object json{};
-    bool operator==(const unknown_tool&) const = default;
-};
-
-/// Any tool of chat_request::tools, discriminated by its `type`.
-using tool =
-    std::variant<function_tool, web_search_tool, web_search_premium_tool, code_interpreter_tool,
-                 image_generation_tool, document_library_tool, connector_tool, unknown_tool>;
-
-/// A function tool from a name, a description and a JSON Schema for the parameters.
-inline function_tool make_function_tool(std::string name, std::string description,
-                                        boost::json::object parameters) {
-    return {.function = {.name = std::move(name),
-                         .description = std::move(description),
-                         .parameters = std::move(parameters)}};
-}
-
-/// The `function` member of a named tool choice.
-struct function_name {
-    std::string name{};
-    boost::json::object extra{};
-    bool operator==(const function_name&) const = default;
-};
-
-/// `{"type":"function","function":{"name":...}}`: forces a call of that function.
-struct named_tool_choice {
-    std::string type = "function";
-    function_name function{};
-    boost::json::object extra{};
-    bool operator==(const named_tool_choice&) const = default;
-};
-
-/// chat_request::tool_choice: a mode string (see tool_choice_mode) or a named function.
-using tool_choice = std::variant<std::string, named_tool_choice>;
-
-/// A tool choice that forces a call of the named function.
-inline named_tool_choice force_tool(std::string function_name) {
-    return {.function = {.name = std::move(function_name)}};
-}
-
-// ---------------------------------------------------------------------------------------------
-// Request
-// ---------------------------------------------------------------------------------------------
-
-/// A JSON Schema for structured output: `name` and `schema` are required; `strict` makes the
-/// model follow it exactly (strict schemas need `additionalProperties: false` on objects).
-struct json_schema {
-    std::string name{};
-    std::optional<std::string> description{};
-    boost::json::object schema{};
-    std::optional<bool> strict{};
-    boost::json::object extra{};
-    bool operator==(const json_schema&) const = default;
-};
-
-/// The output format: `type` is "text" (the default), "json_object" (you must also ask for JSON
-/// in the prompt) or "json_schema" (with `json_schema` set). See json_object_format() and
-/// json_schema_format().
-struct response_format {
-    std::string type = "text";
-    std::optional<mistral::json_schema> json_schema{};
-    boost::json::object extra{};
-    bool operator==(const response_format&) const = default;
-};
-
-/// JSON mode: the reply is a JSON object.
-inline response_format json_object_format() {
-    return {.type = "json_object"};
-}
-/// Structured output: the reply follows the schema.
-inline response_format json_schema_format(json_schema schema) {
-    return {.type = "json_schema", .json_schema = std::move(schema)};
-}
-
-/// Predicted output: text the reply is expected to resemble, to speed up edits.
-struct prediction {
-    std::string type = "content";
-    std::string content{};
-    boost::json::object extra{};
-    bool operator==(const prediction&) const = default;
-};
-
-/// Per-category thresholds of moderation_llm_v1 (unset categories use the default).
-struct moderation_v1_thresholds {
-    std::optional<double> sexual{};
-    std::optional<double> hate_and_discrimination{};
-    std::optional<double> violence_and_threats{};
-    std::optional<double> dangerous_and_criminal_content{};
-    std::optional<double> selfharm{};
-    std::optional<double> health{};
-    std::optional<double> financial{};
-    std::optional<double> law{};
-    std::optional<double> pii{};
-    boost::json::object extra{};
-    bool operator==(const moderation_v1_thresholds&) const = default;
-};
-
-/// Per-category thresholds of moderation_llm_v2 (unset categories use the default).
-struct moderation_v2_thresholds {
-    std::optional<double> sexual{};
-    std::optional<double> hate_and_discrimination{};
-    std::optional<double> violence_and_threats{};
-    std::optional<double> dangerous{};
-    std::optional<double> criminal{};
-    std::optional<double> selfharm{};
-    std::optional<double> health{};
-    std::optional<double> financial{};
-    std::optional<double> law{};
-    std::optional<double> pii{};
-    std::optional<double> jailbreaking{};
-    boost::json::object extra{};
-    bool operator==(const moderation_v2_thresholds&) const = default;
-};
-
-/// Settings of the v1 moderation guardrail. `action` is "none" (default) or "block".
-struct moderation_llm_v1_config {
-    std::optional<std::string> model_name{};
-    std::optional<moderation_v1_thresholds> custom_category_thresholds{};
-    std::optional<bool> ignore_other_categories{};
-    std::optional<std::string> action{};
-    boost::json::object extra{};
-    bool operator==(const moderation_llm_v1_config&) const = default;
-};
-
-/// Settings of the v2 moderation guardrail. `action` is "none" (default) or "block".
-struct moderation_llm_v2_config {
-    std::optional<std::string> model_name{};
-    std::optional<moderation_v2_thresholds> custom_category_thresholds{};
-    std::optional<bool> ignore_other_categories{};
-    std::optional<std::string> action{};
-    boost::json::object extra{};
-    bool operator==(const moderation_llm_v2_config&) const = default;
-};
-
-/// One guardrail. A request it blocks fails with HTTP 403 (an api_error).
-struct guardrail_config {
-    std::optional<bool> block_on_error{};
-    std::optional<moderation_llm_v1_config> moderation_llm_v1{};
-    std::optional<moderation_llm_v2_config> moderation_llm_v2{};
-    boost::json::object extra{};
-    bool operator==(const guardrail_config&) const = default;
-};
-
-/// chat_request::stop: one stop string or several.
-using stop_sequences = std::variant<std::string, std::vector<std::string>>;
-
-/// A chat completion request: `POST /v1/chat/completions`.
-///
-/// `model` and `messages` are required; every other field is optional and is sent only when
-/// set. Members follow the specification's order, so designated initializers work:
-///
-///     mistral::chat_request req{.model = "mistral-small-latest",
-///                               .messages = {mistral::user("Hi")},
-///                               .temperature = 0.2, .max_tokens = 64};
-///
-/// `stream` need not be set: client::stream() always sends `"stream": true` and client::chat()
-/// sends what you set (nothing by default). `extra` members are sent as they are.
-struct chat_request {
-    std::string model{};
-    std::vector<message> messages{};
-    std::optional<double> temperature{};
-    std::optional<double> top_p{};
-    std::optional<std::int64_t> max_tokens{};
-    std::optional<bool> stream{};
-    std::optional<stop_sequences> stop{};
-    std::optional<std::int64_t> random_seed{};
-    std::optional<boost::json::object> metadata{};
-    std::optional<mistral::response_format> response_format{};
-    std::optional<std::vector<tool>> tools{};
-    std::optional<mistral::tool_choice> tool_choice{};
-    std::optional<double> presence_penalty{};
-    std::optional<double> frequency_penalty{};
-    std::optional<std::int64_t> n{};
-    std::optional<mistral::prediction> prediction{};
-    std::optional<bool> parallel_tool_calls{};
-    std::optional<std::string> reasoning_effort{};
-    std::optional<std::string> prompt_mode{};
-    std::optional<std::vector<guardrail_config>> guardrails{};
-    std::optional<std::string> prompt_cache_key{};
-    std::optional<std::string> service_tier{};
-    std::optional<bool> safe_prompt{};
-    boost::json::object extra{};
-    bool operator==(const chat_request&) const = default;
-};
-
-// ---------------------------------------------------------------------------------------------
-// Responses and stream chunks
-// ---------------------------------------------------------------------------------------------
-
-/// `usage.prompt_tokens_details`: `cached_tokens` were served from the prompt cache.
-struct prompt_tokens_details {
-    std::optional<std::int64_t> cached_tokens{};
-    boost::json::object extra{};
-    bool operator==(const prompt_tokens_details&) const = default;
-};
-
-/// `usage.completion_tokens_details`: `reasoning_tokens` were spent thinking.
-struct completion_tokens_details {
-    std::optional<std::int64_t> reasoning_tokens{};
-    boost::json::object extra{};
-    bool operator==(const completion_tokens_details&) const = default;
-};
-
-/// Token accounting of a call.
-struct usage_info {
-    std::int64_t prompt_tokens = 0;
-    std::int64_t completion_tokens = 0;
-    std::int64_t total_tokens = 0;
-    std::optional<std::int64_t> prompt_audio_seconds{};
-    std::optional<std::string> service_tier{};
-    std::optional<mistral::prompt_tokens_details> prompt_tokens_details{};
-    std::optional<mistral::completion_tokens_details> completion_tokens_details{};
-    boost::json::object extra{};
-    bool operator==(const usage_info&) const = default;
-};
-
-/// One choice of a response: the assistant's message and why it stopped (`finish_reason`, an
-/// open set: see namespace finish_reason; null is kept as unset).
-struct chat_choice {
-    std::int64_t index = 0;
-    assistant_message message{};
-    std::optional<std::string> finish_reason{};
-    boost::json::object extra{};
-    bool operator==(const chat_choice&) const = default;
-};
-
-/// A chat completion: the body of a non-streaming response, or what stream() accumulated.
-/// `http` is not part of the JSON: it carries the status, headers, request id and rate limits
-/// of the HTTP response (empty when the response did not come from a call).
-struct chat_response {
-    std::string id{};
-    std::string object{};
-    std::string model{};
-    std::int64_t created = 0;
-    std::vector<chat_choice> choices{};
-    usage_info usage{};
-    boost::json::object extra{};
-    response_metadata http{};
-    /// The text of choice 0's message, thinking excluded ("" when there is no such choice).
-    std::string text() const {
-        for (const auto& c : choices) {
-            if (c.index == 0) return c.message.text();
-        }
-        return {};
-    }
-    bool operator==(const chat_response&) const = default;
-};
-
-/// The incremental part of a stream chunk's choice. The first delta usually carries the role;
-/// content arrives piece by piece; tool calls arrive whole or in pieces, with an `index` that
-/// identifies them.
-struct delta_message {
-    std::optional<std::string> role{};
-    std::optional<mistral::content> content{};
-    std::optional<std::vector<tool_call_delta>> tool_calls{};
-    std::optional<std::string> tool_call_id{};
-    std::optional<std::int64_t> index{};
-    std::optional<boost::json::object> metadata{};
-    boost::json::object extra{};
-    /// The text of this piece, thinking excluded ("" when none).
-    std::string text() const { return content ? text_of(*content) : std::string(); }
-    /// The thinking text of this piece ("" if none).
-    std::string thinking() const { return content ? thinking_of(*content) : std::string(); }
-    bool operator==(const delta_message&) const = default;
-};
-
-/// One choice of a stream chunk. `finish_reason` is set on the choice's last chunk.
-struct chunk_choice {
-    std::int64_t index = 0;
-    delta_message delta{};
-    std::optional<std::string> finish_reason{};
-    boost::json::object extra{};
-    bool operator==(const chunk_choice&) const = default;
-};
-
-/// One `chat.completion.chunk` event of a stream. The official API puts `usage` on the last
-/// content chunk; OpenAI-compatible servers send it in a last chunk whose `choices` is empty.
-struct chat_chunk {
-    std::string id{};
-    std::optional<std::string> object{};
-    std::optional<std::int64_t> created{};
-    std::string model{};
-    std::vector<chunk_choice> choices{};
-    std::optional<usage_info> usage{};
-    boost::json::object extra{};
-    /// The text of choice 0's delta, thinking excluded: "" when the chunk carries nothing for
-    /// choice 0 (a usage-only chunk with no choices, or another choice's piece when n > 1), so
-    /// appending text() of every chunk gives the text of choice 0.
-    std::string text() const {
-        for (const auto& c : choices) {
-            if (c.index == 0) return c.delta.text();
-        }
-        return {};
-    }
-    bool operator==(const chat_chunk&) const = default;
-};
-
 MISTRAL_NAMESPACE_END
 
 // ---- mistral/json.hpp ---------------------------------------------------------------------------
@@ -4098,13 +4206,20 @@ MISTRAL_NAMESPACE_END
 //         void send(const mistral::http_request& request, mistral::response_handler& handler);
 //     };
 //
-// The concept is push-based so that every library can satisfy it. A pull-capable transport
-// (one that can hand out the body on demand, such as cpp-httplib >= 0.29's stream API) will be a
-// refinement of it, adding `open(request) -> body_reader`, for a pull-based stream range without
-// a background thread; push-only transports keep working unchanged.
+// The concept is push-based so that every library can satisfy it. A transport that can also hand
+// out the body on demand (cpp-httplib >= 0.29's stream API, the mock) is a pull_transport: it adds
+//
+//         // Sends the request and returns once the response head has arrived; the reader then
+//         // gives the body piece by piece as the caller asks for it. Throws as send() does.
+//         std::unique_ptr<mistral::body_reader> open(const mistral::http_request& request);
+//
+// which lets basic_client::open_stream() read a stream on the caller's thread. A push-only
+// transport works there too: open_stream() then runs its send() on one helper thread per open
+// stream (the only thread the library starts for you; see detail/threaded_reader.hpp).
 
 #include <chrono>
 #include <concepts>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stop_token>
@@ -4155,6 +4270,21 @@ protected:
     ~response_handler() = default;
 };
 
+/// The body of a response, read on demand: what a pull_transport's open() returns, once the
+/// response head has arrived. The request given to open() must outlive the reader. Destroying
+/// the reader before the body ended aborts the exchange and closes its connection (it is not
+/// reused); a reader read to the end may return its connection to a pool.
+class body_reader {
+public:
+    virtual ~body_reader() = default;
+    /// The status line and headers.
+    virtual const response_head& head() const noexcept = 0;
+    /// Waits for the next piece of the body and returns it, valid until the next call; an empty
+    /// view once the body has ended. Throws transport_error as send() does (cancelled once
+    /// request.stop is triggered, timeout when the read timeout or the deadline expires).
+    virtual std::string_view read() = 0;
+};
+
 /// A transport provides `send(const http_request&, response_handler&)`. Named sub-requirements
 /// make a compile error say which part is missing.
 template <class T>
@@ -4165,6 +4295,12 @@ concept transport_has_send = requires(T& t, const http_request& request,
 
 template <class T>
 concept transport = std::move_constructible<T> && transport_has_send<T>;
+
+/// A transport that can also give a response body on demand (see body_reader).
+template <class T>
+concept pull_transport = transport<T> && requires(T& t, const http_request& request) {
+    { t.open(request) } -> std::same_as<std::unique_ptr<body_reader>>;
+};
 
 /// Certificates for HTTPS. Verification of the server certificate and host name is always on;
 /// these options only say what to trust and which client certificate to present.
@@ -4251,9 +4387,30 @@ inline url_parts parse_url(std::string_view url) {
     return out;
 }
 
+namespace detail {
+using push_send = std::function<void(const http_request&, response_handler&)>;
+// A body_reader over a push-only transport: runs send() on one helper thread per reader, which
+// hands each piece over to the reading thread (impl/threaded_reader.hpp). The request is copied.
+MISTRAL_DECL std::unique_ptr<body_reader> open_on_helper_thread(push_send send,
+                                                                const http_request& request);
+
+// Opens a response on any transport: its own open() when it has one, else the helper thread.
+// The transport must outlive the reader.
+template <transport T>
+std::unique_ptr<body_reader> open_response(T& t, const http_request& request) {
+    if constexpr (pull_transport<T>) {
+        return t.open(request);
+    } else {
+        return open_on_helper_thread(
+            [&t](const http_request& r, response_handler& h) { t.send(r, h); }, request);
+    }
+}
+}  // namespace detail
+
 /// A transport behind a type-erased handle: lets one translation unit create the default
 /// transport (and pay for httplib.h) while every other one uses basic_client<any_transport>
-/// with only core.hpp. Copies share the same underlying transport.
+/// with only core.hpp. Copies share the same underlying transport. It is a pull_transport
+/// whatever it holds: open() is the held transport's own, or else its send() on a helper thread.
 class any_transport {
 public:
     template <class T>
@@ -4266,10 +4423,13 @@ public:
         impl_->send(request, handler);
     }
 
+    std::unique_ptr<body_reader> open(const http_request& request) { return impl_->open(request); }
+
 private:
     struct interface {
         virtual ~interface() = default;
         virtual void send(const http_request& request, response_handler& handler) = 0;
+        virtual std::unique_ptr<body_reader> open(const http_request& request) = 0;
     };
     template <class T>
     struct model final : interface {
@@ -4277,12 +4437,16 @@ private:
         void send(const http_request& request, response_handler& handler) override {
             transport.send(request, handler);
         }
+        std::unique_ptr<body_reader> open(const http_request& request) override {
+            return detail::open_response(transport, request);
+        }
         T transport;
     };
     std::shared_ptr<interface> impl_;
 };
 
 MISTRAL_NAMESPACE_END
+
 
 // ---- mistral/usage.hpp --------------------------------------------------------------------------
 // mistral/usage.hpp: usage accounting: the tokens and HTTP requests of every call a client made
@@ -4472,11 +4636,24 @@ struct call_options {
     /// then carries ids, usage, finish reasons and metadata only. Memory stays flat however
     /// long the stream; for callers that consume the text as it arrives.
     bool accumulate = true;
+    /// stream() and open_stream() only: how many times a stream that is cut after text arrived
+    /// (connection reset, idle timeout, a body that ends before [DONE]) is resumed. A resume
+    /// re-sends the request with the text so far as a final assistant message with
+    /// `prefix: true` and goes on delivering the continuation, so the caller sees each
+    /// character once (a repeat of the prefix at the continuation's start is dropped). Only a
+    /// reply of plain text in one choice is resumed (not one cut inside a tool call or with
+    /// thinking), and only with accumulate true. Each resume bills the prompt again, and the
+    /// continuation is the model's, not a replay: it may differ from what the cut stream would
+    /// have said. response().http.resumes counts them.
+    int max_resumes = 0;
 };
 
 namespace detail {
 using send_function = function_ref<void(const http_request&, response_handler&)>;
 using chunk_function = function_ref<bool(const chat_chunk&)>;
+// open_stream() keeps these for the stream's life (a resume opens another response).
+using open_function = std::function<std::unique_ptr<body_reader>(const http_request&)>;
+using usage_function = std::function<void(const usage_info&)>;
 
 // What basic_client runs, over a transport and a callback of any type: the engine, defined in
 // impl/client_engine.hpp. Templates only so that a translation unit compiles the engine when it
@@ -4488,7 +4665,14 @@ template <class Unused = void>
 chat_response run_stream(const client_options& options, send_function send,
                          const chat_request& request, chunk_function on_chunk,
                          const call_options& call);
+template <class Unused = void>
+std::unique_ptr<stream_source> run_open_stream(const client_options& options, open_function open,
+                                               chat_request request, call_options call,
+                                               usage_function on_usage);
 #ifdef MISTRAL_SEPARATE_COMPILATION
+extern template std::unique_ptr<stream_source> run_open_stream<>(const client_options&,
+                                                                 open_function, chat_request,
+                                                                 call_options, usage_function);
 extern template chat_response run_chat<>(const client_options&, send_function, const chat_request&,
                                          const call_options&);
 extern template chat_response run_stream<>(const client_options&, send_function,
@@ -4540,7 +4724,8 @@ public:
     /// Throws like chat(), plus: a stream that ends before `[DONE]` is a protocol_error, and an
     /// error event inside the stream is an api_error; when chunks had arrived, the exception's
     /// partial_response() holds them. Exceptions thrown by on_chunk propagate. Nothing is
-    /// retried once a chunk reached on_chunk.
+    /// retried once a chunk reached on_chunk (but a cut stream may be resumed: see
+    /// call_options::max_resumes).
     template <class OnChunk>
     chat_response stream(const chat_request& request, OnChunk&& on_chunk,
                          const call_options& call = {}) {
@@ -4560,6 +4745,29 @@ public:
         auto send = counting_send(request);
         return counted(request,
                        [&] { return detail::run_stream(options_, send, request, forward, call); });
+    }
+
+    /// Sends a streaming request like stream() and returns the stream once the response head
+    /// has arrived, for the caller to pull chunk by chunk (see chat_stream):
+    ///
+    ///     for (const mistral::chat_chunk& chunk : client.open_stream(req)) { ... }
+    ///
+    /// What fails before the head (usage_error, an HTTP error status as api_error, transport
+    /// failures) is thrown here, after the same retries as stream(); later failures by the
+    /// stream's steps. With a pull_transport (mock_transport) the steps read on the calling
+    /// thread; with a push-only one (httplib_transport over Debian's cpp-httplib 0.11.4, a
+    /// custom transport without open()) one helper thread per open stream runs send() and hands
+    /// each piece over, bounded to one piece at a time. The client must outlive the stream.
+    chat_stream open_stream(const chat_request& request, const call_options& call = {}) {
+        auto open = [this, usage = usage_, model = request.model](const http_request& r) {
+            usage->add_request(model);
+            return detail::open_response(transport_, r);
+        };
+        auto on_usage = [usage = usage_, model = request.model](const usage_info& u) {
+            usage->add(model, u);
+        };
+        return chat_stream(
+            detail::run_open_stream(options_, std::move(open), request, call, std::move(on_usage)));
     }
 
     /// chat() on a thread of its own, started now: the future holds the response or the
@@ -4853,6 +5061,8 @@ public:
 
     /// The response folded so far.
     const chat_response& response() const noexcept { return response_; }
+    /// Sets the `http` member of the folded response (the metadata of the response head).
+    void set_http(response_metadata meta) { response_.http = std::move(meta); }
     /// Moves the response out; the accumulator is then empty.
     MISTRAL_DECL chat_response take();
     /// Number of chunks folded.
@@ -5175,6 +5385,16 @@ public:
 
     /// Serves the next scripted answer. Throws transport_error (kind other) when none is left.
     void send(const http_request& request, response_handler& handler) {
+        const std::unique_ptr<body_reader> reader = open(request);
+        if (!handler.on_head(reader->head())) return;
+        for (auto piece = reader->read(); !piece.empty(); piece = reader->read()) {
+            if (!handler.on_body(piece)) return;
+        }
+    }
+
+    /// Serves the next scripted answer on demand (mock_transport is a pull_transport): returns
+    /// after the head, then each read() gives the next piece, or the scripted failure.
+    std::unique_ptr<body_reader> open(const http_request& request) {
         scripted_response r;
         {
             std::lock_guard lock(state_->mutex);
@@ -5190,13 +5410,7 @@ public:
         wait(r.delay_before_head, request);
         if (r.fail_before_head)
             throw transport_error(*r.fail_before_head, "mock_transport: scripted failure");
-        if (!handler.on_head({r.status, r.headers})) return;
-        for (const auto& piece : r.body_pieces) {
-            wait(r.delay_between_pieces, request);
-            if (!handler.on_body(piece)) return;
-        }
-        if (r.fail_after_body)
-            throw transport_error(*r.fail_after_body, "mock_transport: scripted failure mid-body");
+        return std::make_unique<reader>(std::move(r), request);
     }
 
 private:
@@ -5224,8 +5438,35 @@ private:
             throw transport_error(transport_error_kind::timeout, "mock_transport: timed out");
     }
 
+    class reader final : public body_reader {
+    public:
+        reader(scripted_response r, const http_request& request)
+            : script_(std::move(r)), head_{script_.status, script_.headers}, request_(request) {}
+        const response_head& head() const noexcept override { return head_; }
+        std::string_view read() override {
+            while (next_ < script_.body_pieces.size()) {
+                wait(script_.delay_between_pieces, request_);
+                const std::string& piece = script_.body_pieces[next_++];
+                if (!piece.empty()) return piece;
+            }
+            if (script_.fail_after_body) {
+                throw transport_error(*std::exchange(script_.fail_after_body, std::nullopt),
+                                      "mock_transport: scripted failure mid-body");
+            }
+            return {};
+        }
+
+    private:
+        scripted_response script_;
+        response_head head_;
+        const http_request& request_;
+        std::size_t next_ = 0;
+    };
+
     std::shared_ptr<state> state_;
 };
+
+static_assert(pull_transport<mock_transport>);
 
 }  // namespace testing
 MISTRAL_NAMESPACE_END
@@ -5292,6 +5533,201 @@ MISTRAL_DECL const toolbox::entry* toolbox::find(std::string_view name) const no
     return nullptr;
 }
 
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/impl/threaded_reader.hpp -----------------------------------------------------------
+// mistral/impl/threaded_reader.hpp: open_on_helper_thread(), a body_reader over a push-only
+// transport's send() that runs it on one helper thread and hands each piece to the reading thread.
+//
+// This is the only thread the library starts for you, and only for basic_client::open_stream()
+// over a transport that cannot pull (Debian's cpp-httplib 0.11.4, a user's push-only transport).
+// The hand-off is bounded to one piece, and zero-copy: the helper thread waits inside on_body()
+// until the reader has finished with the piece (asked for the next one, or closed), so the
+// transport's buffer stays valid while the caller reads it and nothing piles up in memory.
+
+#include <condition_variable>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string_view>
+#include <thread>
+#include <utility>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+class threaded_reader final : public body_reader {
+public:
+    // Starts the exchange and returns once the head arrived; throws what send() threw before it.
+    threaded_reader(push_send send, const http_request& request) : request_(request) {
+        request_.stop = stop_.get_token();
+        forward_stop_.emplace(request.stop, [this] { stop_.request_stop(); });
+        worker_ = std::thread([this, send = std::move(send)] { run(send); });
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [this] { return head_ || ended_; });
+        if (!head_) {
+            lock.unlock();
+            worker_.join();
+            if (failure_) std::rethrow_exception(failure_);
+            throw transport_error(transport_error_kind::other,
+                                  "the transport returned without a response head");
+        }
+    }
+
+    threaded_reader(const threaded_reader&) = delete;
+    threaded_reader& operator=(const threaded_reader&) = delete;
+
+    // Closing early cancels the exchange (the transport aborts and does not reuse the
+    // connection); the helper thread is joined, so nothing outlives the reader.
+    ~threaded_reader() override {
+        {
+            std::lock_guard lock(mutex_);
+            closed_ = true;
+        }
+        changed_.notify_all();
+        stop_.request_stop();
+        if (worker_.joinable()) worker_.join();
+    }
+
+    const response_head& head() const noexcept override { return *head_; }
+
+    std::string_view read() override {
+        std::unique_lock lock(mutex_);
+        if (std::exchange(lent_, false)) {
+            piece_.reset();  // the caller is done with it: the helper thread may go on
+            changed_.notify_all();
+        }
+        changed_.wait(lock, [this] { return piece_ || ended_; });
+        if (piece_) {
+            lent_ = true;
+            return *piece_;
+        }
+        if (failure_) std::rethrow_exception(failure_);
+        return {};
+    }
+
+private:
+    class handoff final : public response_handler {
+    public:
+        explicit handoff(threaded_reader& owner) : owner_(owner) {}
+        bool on_head(response_head head) override {
+            std::lock_guard lock(owner_.mutex_);
+            owner_.head_.emplace(std::move(head));
+            owner_.changed_.notify_all();
+            return !owner_.closed_;
+        }
+        bool on_body(std::string_view piece) override {
+            if (piece.empty()) return true;
+            std::unique_lock lock(owner_.mutex_);
+            if (owner_.closed_) return false;
+            owner_.piece_ = piece;
+            owner_.changed_.notify_all();
+            owner_.changed_.wait(lock, [this] { return !owner_.piece_ || owner_.closed_; });
+            return !owner_.closed_;
+        }
+
+    private:
+        threaded_reader& owner_;
+    };
+
+    void run(const push_send& send) {
+        handoff handler(*this);
+        std::exception_ptr failure;
+        try {
+            send(request_, handler);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        std::lock_guard lock(mutex_);
+        failure_ = failure;
+        piece_.reset();
+        ended_ = true;
+        changed_.notify_all();
+    }
+
+    http_request request_;
+    std::stop_source stop_;
+    std::optional<std::stop_callback<std::function<void()>>> forward_stop_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::optional<response_head> head_;
+    std::optional<std::string_view> piece_;  // the piece on offer
+    bool lent_ = false;                      // ... and read() gave it out
+    bool ended_ = false;
+    bool closed_ = false;
+    std::exception_ptr failure_;
+    std::thread worker_;
+};
+
+MISTRAL_DECL std::unique_ptr<body_reader> open_on_helper_thread(push_send send,
+                                                                const http_request& request) {
+    return std::make_unique<threaded_reader>(std::move(send), request);
+}
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/detail/prefix_repeat.hpp -----------------------------------------------------------
+// mistral/detail/prefix_repeat.hpp: drops the start of a resumed stream's text when it repeats the
+// prefix the stream was resumed with. Standard library only.
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <utility>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+// Whether the API echoes an assistant prefix at the start of its continuation is not
+// documented, so both are handled: the continuation's text is held back while it matches the
+// prefix's beginning, dropped once it has matched the whole prefix (a piece that crosses the
+// end is trimmed), and released as it is as soon as it differs (or the reply ends first).
+class prefix_repeat {
+public:
+    explicit prefix_repeat(std::string prefix) : prefix_(std::move(prefix)) {}
+
+    // The text of the next continuation piece -> the text to deliver ("" while held back).
+    // `last`: no text follows (the piece carries the finish reason).
+    std::string filter(std::string_view text, bool last) {
+        if (settled_) return std::string(text);
+        const std::size_t n = std::min(text.size(), prefix_.size() - matched_);
+        if (text.substr(0, n) != std::string_view(prefix_).substr(matched_, n)) {
+            settled_ = true;
+            return std::exchange(held_, {}) + std::string(text);
+        }
+        matched_ += n;
+        held_.append(text.substr(0, n));
+        if (matched_ == prefix_.size()) {
+            settled_ = true;
+            held_.clear();
+            return std::string(text.substr(n));
+        }
+        if (last) return release();
+        return {};
+    }
+
+    // The reply ended while its text still matched: what was held back is the reply's own text.
+    std::string release() {
+        settled_ = true;
+        return std::exchange(held_, {});
+    }
+
+    bool settled() const noexcept { return settled_; }
+
+private:
+    std::string prefix_;
+    std::string held_;
+    std::size_t matched_ = 0;
+    bool settled_ = false;
+};
+
+}  // namespace detail
 MISTRAL_NAMESPACE_END
 
 // ---- mistral/impl/chunk_decoder.hpp -------------------------------------------------------------
@@ -5722,6 +6158,7 @@ MISTRAL_NAMESPACE_END
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <deque>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -5789,6 +6226,9 @@ public:
     static chat_response stream(const client_options& options, send_function send,
                                 const chat_request& request, chunk_function on_chunk,
                                 const call_options& call);
+    static std::unique_ptr<stream_source> open_stream(const client_options& options,
+                                                      open_function open, chat_request request,
+                                                      call_options call, usage_function on_usage);
 
 private:
     using clock = std::chrono::steady_clock;
@@ -5798,6 +6238,17 @@ private:
         http_request http;
         sanitizer sanitize;
     };
+
+    // What one call counts across its attempts and resumes.
+    struct call_progress {
+        int requests = 0;
+        int resumes = 0;
+    };
+    // Called when a stream that delivered text was cut: true when it is to be resumed (the
+    // request then asks for the continuation).
+    using resume_function = function_ref<bool()>;
+    static constexpr auto never_resume = [] { return false; };
+    class pull_source;
 
     // What receives the response of one call, attempt after attempt.
     class sink : public response_handler {
@@ -5891,7 +6342,11 @@ private:
             this->head_ = {};
             error_body_.clear();
             parser_.reset();
-            accumulator_ = stream_accumulator(accumulate_);
+            if (prefix_.empty()) {
+                accumulator_ = stream_accumulator(accumulate_);
+            } else {
+                repeat_.emplace(prefix_);  // a resumed stream keeps what it delivered
+            }
             mode_ = mode::events;
             delivered_ = done_ = stopped_ = false;
             failure_ = nullptr;
@@ -5930,6 +6385,10 @@ private:
         }
 
         chat_response finish(response_metadata meta) override {
+            if (deferred_ && mode_ == mode::events) {
+                accumulator_.set_http(std::move(meta));
+                return accumulator_.response();
+            }
             if (mode_ == mode::unexpected_body) {
                 const auto type = this->head_.headers.find("content-type");
                 throw protocol_error("expected an event stream, got Content-Type \"" +
@@ -5947,6 +6406,39 @@ private:
             chat_response r = accumulator_.take();
             r.http = std::move(meta);
             return r;
+        }
+
+        // open_stream(): the body is read later, by the stream's steps; finish() then only
+        // records the head, and finish_body() ends the stream.
+        void defer_body() noexcept { deferred_ = true; }
+        bool reads_events() const noexcept { return mode_ == mode::events; }
+        chat_response finish_body() {
+            deferred_ = false;
+            response_metadata meta = accumulator_.response().http;
+            return finish(std::move(meta));
+        }
+        const chat_response& folded() const noexcept { return accumulator_.response(); }
+
+        // The text delivered so far, when the stream was cut in a way that can be resumed: a
+        // reply of plain text in one choice, not finished, not stopped, not failed.
+        std::optional<std::string> resumable_text() const {
+            if (!accumulate_ || mode_ != mode::events || done() || stopped_ || failure_)
+                return std::nullopt;
+            const auto& choices = accumulator_.response().choices;
+            if (choices.size() != 1 || choices[0].finish_reason) return std::nullopt;
+            const assistant_message& m = choices[0].message;
+            if ((m.tool_calls && !m.tool_calls->empty()) || !m.thinking().empty())
+                return std::nullopt;
+            std::string text = m.text();
+            if (text.empty()) return std::nullopt;
+            return text;
+        }
+        // The next attempts continue after `prefix`, dropping a repeat of it.
+        void begin_resume(std::string prefix) { prefix_ = std::move(prefix); }
+
+        // Attaches what arrived to an error thrown without it (a resumed stream's failure).
+        void attach_partial_if_missing(error& e) const {
+            if (e.partial_response() == nullptr) attach_partial(e);
         }
 
         // The transport failed after chunks reached the caller: timeouts and cancellation keep
@@ -6013,13 +6505,22 @@ private:
                     return;
                 case chunk_decoder<>::result::done:
                     done_ = true;
+                    if (repeat_ && !repeat_->settled()) release_held();
                     return;
                 case chunk_decoder<>::result::error:
                     throw stream_error();
                 case chunk_decoder<>::result::chunk:
                     break;
             }
-            const chat_chunk& chunk = decoder_.chunk();
+            const chat_chunk* chunk = &decoder_.chunk();
+            if (repeat_ && !repeat_->settled()) {
+                chunk = without_repeat(*chunk);
+                if (chunk == nullptr) return;
+            }
+            deliver(*chunk);
+        }
+
+        void deliver(const chat_chunk& chunk) {
             accumulator_.add(chunk);
             // A compressed body can inflate a few megabytes into gigabytes of valid chunks.
             if (accumulator_.folded_size() > max_folded_) {
@@ -6028,6 +6529,53 @@ private:
             }
             delivered_ = true;
             if (!on_chunk_(chunk)) stopped_ = true;
+        }
+
+        // A continuation's chunk with the repeat of the prefix taken out of its text (one choice:
+        // only such replies are resumed), or nullptr when it carries nothing else to deliver.
+        const chat_chunk* without_repeat(const chat_chunk& chunk) {
+            edited_ = chunk;
+            bool carries = edited_.usage.has_value();
+            for (chunk_choice& choice : edited_.choices) {
+                const bool last = choice.finish_reason.has_value();
+                auto& content = choice.delta.content;
+                if (!content) {
+                    if (last && !repeat_->settled()) content.emplace(repeat_->release());
+                    carries = carries || last || choice.delta.tool_calls.has_value();
+                    continue;
+                }
+                if (auto* text = std::get_if<std::string>(&*content)) {
+                    *text = repeat_->filter(*text, last);
+                    carries = carries || !text->empty();
+                } else {
+                    auto& list = std::get<std::vector<content_chunk>>(*content);
+                    for (content_chunk& piece : list) {
+                        if (auto* t = std::get_if<text_chunk>(&piece))
+                            t->text = repeat_->filter(t->text, false);
+                    }
+                    if (last && !repeat_->settled()) list.push_back(text_chunk{repeat_->release()});
+                    std::erase_if(list, [](const content_chunk& piece) {
+                        const auto* t = std::get_if<text_chunk>(&piece);
+                        return t != nullptr && t->text.empty();
+                    });
+                    carries = carries || !list.empty();
+                }
+                carries = carries || last || choice.delta.tool_calls.has_value();
+            }
+            return carries ? &edited_ : nullptr;
+        }
+
+        // [DONE] while the continuation still matched the prefix: what it held back is its own.
+        void release_held() {
+            std::string text = repeat_->release();
+            if (text.empty()) return;
+            const chat_response& folded = accumulator_.response();
+            edited_ = chat_chunk{.id = folded.id,
+                                 .object = "chat.completion.chunk",
+                                 .created = folded.created,
+                                 .model = folded.model,
+                                 .choices = {{.index = 0, .delta = {.content = std::move(text)}}}};
+            deliver(edited_);
         }
 
         // An error object inside a 200 stream: status is its raw_status_code when present.
@@ -6054,7 +6602,11 @@ private:
         bool accumulate_;
         std::size_t max_folded_;
         stream_accumulator accumulator_{accumulate_};
+        std::string prefix_;                   // what a resumed stream had delivered
+        std::optional<prefix_repeat> repeat_;  // drops its repeat from the continuation
+        chat_chunk edited_;
         body_buffer error_body_;
+        bool deferred_ = false;
         mode mode_ = mode::events;
         bool delivered_ = false;
         bool done_ = false;
@@ -6064,7 +6616,11 @@ private:
 
     static chat_response execute(const client_options& options, send_function send,
                                  prepared_call& call_data, bool streaming, const call_options& call,
-                                 sink& sink);
+                                 sink& sink, resume_function try_resume, call_progress& progress);
+    // Whether a cut stream is resumed; if so, the request now asks for the continuation.
+    static bool resume(const client_options& options, const chat_request& request,
+                       const call_options& call, prepared_call& prepared, event_sink& sink,
+                       call_progress& progress);
     static prepared_call prepare(const client_options& options, const chat_request& request,
                                  bool streaming, const call_options& call);
     // The wait before another attempt, and what chose it.
@@ -6098,7 +6654,8 @@ chat_response client_engine<Unused>::chat(const client_options& options, send_fu
     }
     prepared_call prepared = prepare(options, request, false, call);
     json_sink sink(options.max_response_size, prepared.sanitize);
-    return execute(options, send, prepared, false, call, sink);
+    call_progress progress;
+    return execute(options, send, prepared, false, call, sink, never_resume, progress);
 }
 
 template <class Unused>
@@ -6107,7 +6664,172 @@ chat_response client_engine<Unused>::stream(const client_options& options, send_
                                             const call_options& call) {
     prepared_call prepared = prepare(options, request, true, call);
     event_sink sink(on_chunk, options, call.accumulate, prepared.sanitize);
-    return execute(options, send, prepared, true, call, sink);
+    call_progress progress;
+    const auto try_resume = [&] {
+        return resume(options, request, call, prepared, sink, progress);
+    };
+    try {
+        return execute(options, send, prepared, true, call, sink, try_resume, progress);
+    } catch (error& e) {
+        sink.attach_partial_if_missing(e);
+        throw;
+    }
+}
+
+template <class Unused>
+bool client_engine<Unused>::resume(const client_options& options, const chat_request& request,
+                                   const call_options& call, prepared_call& prepared,
+                                   event_sink& sink, call_progress& progress) {
+    if (progress.resumes >= call.max_resumes) return false;
+    std::optional<std::string> text = sink.resumable_text();
+    if (!text) return false;
+    chat_request continued = request;
+    continued.messages.push_back(assistant_message{.content = *text, .prefix = true});
+    prepared.http.body = sendable_json(continued, boost::json::object{{"stream", true}});
+    log(options, prepared.sanitize,
+        "resume " + std::to_string(++progress.resumes) + " after " + std::to_string(text->size()) +
+            " bytes of text");
+    sink.begin_resume(std::move(*text));
+    return true;
+}
+
+// The stream of open_stream(): the same attempts as stream() up to the response head, then
+// the body is read step by step, as the caller asks for chunks.
+template <class Unused>
+class client_engine<Unused>::pull_source final : public stream_source {
+public:
+    pull_source(const client_options& options, open_function open, chat_request request,
+                call_options call, usage_function on_usage)
+        : options_(options),
+          open_(std::move(open)),
+          on_usage_(std::move(on_usage)),
+          request_(std::move(request)),
+          call_(std::move(call)),
+          prepared_(prepare(options_, request_, true, call_)),
+          sink_(collect_, options_, call_.accumulate, prepared_.sanitize) {
+        sink_.defer_body();
+        connect();
+    }
+    pull_source(const pull_source&) = delete;
+    pull_source& operator=(const pull_source&) = delete;
+    ~pull_source() override {
+        reader_.reset();  // before the rest: a helper thread may still be delivering into it
+        report(sink_.folded().usage);
+    }
+
+    const chat_chunk* next() override {
+        if (!ready_.empty()) ready_.pop_front();
+        try {
+            while (ready_.empty() && !final_) read_some();
+        } catch (error& e) {
+            sink_.attach_partial_if_missing(e);
+            reader_.reset();
+            final_.emplace(sink_.folded());
+            report(final_->usage);
+            throw;
+        }
+        return ready_.empty() ? nullptr : &ready_.front();
+    }
+
+    const chat_response& response() const noexcept override {
+        return final_ ? *final_ : sink_.folded();
+    }
+
+private:
+    // Keeps the chunks of one piece of the body until the caller has taken them.
+    struct collector {
+        std::deque<chat_chunk>* ready;
+        bool operator()(const chat_chunk& chunk) const {
+            ready->push_back(chunk);
+            return true;
+        }
+    };
+
+    // Runs the attempts (and their retries) until a response head: an error status, a
+    // transport failure, a body that is not an event stream are thrown from here.
+    void connect() {
+        const auto send = [this](const http_request& r, response_handler& handler) {
+            reader_ = open_(r);
+            handler.on_head(reader_->head());
+            if (sink_.reads_events()) return;  // the steps read it
+            for (auto piece = reader_->read(); !piece.empty(); piece = reader_->read()) {
+                if (!handler.on_body(piece)) break;
+            }
+            reader_.reset();
+        };
+        // The steps resume a cut stream themselves (execute() returns at the head).
+        execute(options_, send, prepared_, true, call_, sink_, never_resume, progress_);
+    }
+
+    void read_some() {
+        std::optional<transport_error> failure;
+        std::string_view piece;
+        try {
+            piece = reader_->read();
+        } catch (const transport_error& e) {
+            failure.emplace(e.kind(), prepared_.sanitize(e.what()), e.request_sent());
+        }
+        if (call_.stop.stop_requested() && !sink_.completed() &&
+            (!failure || failure->kind() != transport_error_kind::cancelled)) {
+            failure.emplace(cancelled(true));
+        }
+        if (failure) {
+            log(options_, prepared_.sanitize,
+                std::string("transport error (") + to_string(failure->kind()) +
+                    "): " + failure->what());
+            if (!sink_.completed()) {
+                if (!resume()) sink_.fail_mid_stream(*failure);
+                return;
+            }
+            piece = {};  // [DONE] had arrived: only the draining failed
+        }
+        if (piece.empty()) {
+            if (!sink_.completed() && resume()) return;
+            reader_.reset();
+            final_.emplace(sink_.finish_body());
+            report(final_->usage);
+            return;
+        }
+        sink_.on_body(piece);
+        sink_.rethrow_if_failed();
+    }
+
+    bool resume() {
+        if (!client_engine::resume(options_, request_, call_, prepared_, sink_, progress_))
+            return false;
+        reader_.reset();
+        connect();
+        return true;
+    }
+
+    void report(const usage_info& usage) {
+        if (std::exchange(reported_, true)) return;
+        if (on_usage_) on_usage_(usage);
+    }
+
+    const client_options& options_;
+    open_function open_;
+    usage_function on_usage_;
+    chat_request request_;
+    call_options call_;
+    prepared_call prepared_;
+    std::deque<chat_chunk> ready_;
+    collector collect_{&ready_};
+    event_sink sink_;
+    call_progress progress_;
+    std::unique_ptr<body_reader> reader_;
+    std::optional<chat_response> final_;
+    bool reported_ = false;
+};
+
+template <class Unused>
+std::unique_ptr<stream_source> client_engine<Unused>::open_stream(const client_options& options,
+                                                                  open_function open,
+                                                                  chat_request request,
+                                                                  call_options call,
+                                                                  usage_function on_usage) {
+    return std::make_unique<pull_source>(options, std::move(open), std::move(request),
+                                         std::move(call), std::move(on_usage));
 }
 
 // base_url: an http or https URL of a host, with an optional path; never credentials, a query
@@ -6233,7 +6955,8 @@ void client_engine<Unused>::sleep(const client_options& options, std::chrono::mi
 template <class Unused>
 chat_response client_engine<Unused>::execute(const client_options& options, send_function send,
                                              prepared_call& prepared, bool streaming,
-                                             const call_options& call, sink& sink) {
+                                             const call_options& call, sink& sink,
+                                             resume_function try_resume, call_progress& progress) {
     const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
     const retry_policy& policy = call.retry ? *call.retry : options.retry;
     http_request& http = prepared.http;
@@ -6257,7 +6980,9 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
         sleep(options, decision->wait, call.stop);
     };
 
+    // `attempt` counts the attempts of one request (a resume asks a new one).
     for (int attempt = 1;; ++attempt) {
+        ++progress.requests;
         if (call.stop.stop_requested()) throw cancelled(false);
         if (deadline && now(options) >= *deadline) {
             throw total_timeout_expired();
@@ -6288,7 +7013,9 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
             if (sink.completed()) {
                 failure.reset();  // [DONE] had arrived: only the draining failed
             } else if (sink.delivered()) {
-                sink.fail_mid_stream(*failure);
+                if (!try_resume()) sink.fail_mid_stream(*failure);
+                attempt = 0;
+                continue;
             } else {
                 retry_or_throw(*failure, policy.retries_transport(*failure), attempt, nullptr, "");
                 continue;
@@ -6296,7 +7023,8 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
         }
         const response_head& head = sink.head();
         response_metadata meta = make_response_metadata(head.status, head.headers);
-        meta.attempts = attempt;
+        meta.attempts = progress.requests;
+        meta.resumes = progress.resumes;
         log(options, sanitize,
             "status " + std::to_string(head.status) + " after " +
                 std::to_string(
@@ -6319,6 +7047,10 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
                            " after status " + std::to_string(err.status()));
             continue;
         }
+        if (streaming && !sink.completed() && try_resume()) {  // ended before [DONE]
+            attempt = 0;
+            continue;
+        }
         return sink.finish(std::move(meta));
     }
 }
@@ -6334,6 +7066,14 @@ chat_response run_stream(const client_options& options, send_function send,
                          const chat_request& request, chunk_function on_chunk,
                          const call_options& call) {
     return client_engine<Unused>::stream(options, send, request, on_chunk, call);
+}
+
+template <class Unused>
+std::unique_ptr<stream_source> run_open_stream(const client_options& options, open_function open,
+                                               chat_request request, call_options call,
+                                               usage_function on_usage) {
+    return client_engine<Unused>::open_stream(options, std::move(open), std::move(request),
+                                              std::move(call), std::move(on_usage));
 }
 
 }  // namespace detail

@@ -28,6 +28,65 @@
 #endif
 
 
+// ---- mistral/detail/prefix_repeat.hpp -----------------------------------------------------------
+// mistral/detail/prefix_repeat.hpp: drops the start of a resumed stream's text when it repeats the
+// prefix the stream was resumed with. Standard library only.
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <utility>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+// Whether the API echoes an assistant prefix at the start of its continuation is not
+// documented, so both are handled: the continuation's text is held back while it matches the
+// prefix's beginning, dropped once it has matched the whole prefix (a piece that crosses the
+// end is trimmed), and released as it is as soon as it differs (or the reply ends first).
+class prefix_repeat {
+public:
+    explicit prefix_repeat(std::string prefix) : prefix_(std::move(prefix)) {}
+
+    // The text of the next continuation piece -> the text to deliver ("" while held back).
+    // `last`: no text follows (the piece carries the finish reason).
+    std::string filter(std::string_view text, bool last) {
+        if (settled_) return std::string(text);
+        const std::size_t n = std::min(text.size(), prefix_.size() - matched_);
+        if (text.substr(0, n) != std::string_view(prefix_).substr(matched_, n)) {
+            settled_ = true;
+            return std::exchange(held_, {}) + std::string(text);
+        }
+        matched_ += n;
+        held_.append(text.substr(0, n));
+        if (matched_ == prefix_.size()) {
+            settled_ = true;
+            held_.clear();
+            return std::string(text.substr(n));
+        }
+        if (last) return release();
+        return {};
+    }
+
+    // The reply ended while its text still matched: what was held back is the reply's own text.
+    std::string release() {
+        settled_ = true;
+        return std::exchange(held_, {});
+    }
+
+    bool settled() const noexcept { return settled_; }
+
+private:
+    std::string prefix_;
+    std::string held_;
+    std::size_t matched_ = 0;
+    bool settled_ = false;
+};
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
+
 // ---- mistral/impl/chunk_decoder.hpp -------------------------------------------------------------
 // mistral/impl/chunk_decoder.hpp: decodes the `data` of each server-sent event of a stream into
 // a reused chat_chunk, by a SAX fast path without allocating per chunk, and by the tree decoder
@@ -456,6 +515,7 @@ MISTRAL_NAMESPACE_END
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <deque>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -523,6 +583,9 @@ public:
     static chat_response stream(const client_options& options, send_function send,
                                 const chat_request& request, chunk_function on_chunk,
                                 const call_options& call);
+    static std::unique_ptr<stream_source> open_stream(const client_options& options,
+                                                      open_function open, chat_request request,
+                                                      call_options call, usage_function on_usage);
 
 private:
     using clock = std::chrono::steady_clock;
@@ -532,6 +595,17 @@ private:
         http_request http;
         sanitizer sanitize;
     };
+
+    // What one call counts across its attempts and resumes.
+    struct call_progress {
+        int requests = 0;
+        int resumes = 0;
+    };
+    // Called when a stream that delivered text was cut: true when it is to be resumed (the
+    // request then asks for the continuation).
+    using resume_function = function_ref<bool()>;
+    static constexpr auto never_resume = [] { return false; };
+    class pull_source;
 
     // What receives the response of one call, attempt after attempt.
     class sink : public response_handler {
@@ -625,7 +699,11 @@ private:
             this->head_ = {};
             error_body_.clear();
             parser_.reset();
-            accumulator_ = stream_accumulator(accumulate_);
+            if (prefix_.empty()) {
+                accumulator_ = stream_accumulator(accumulate_);
+            } else {
+                repeat_.emplace(prefix_);  // a resumed stream keeps what it delivered
+            }
             mode_ = mode::events;
             delivered_ = done_ = stopped_ = false;
             failure_ = nullptr;
@@ -664,6 +742,10 @@ private:
         }
 
         chat_response finish(response_metadata meta) override {
+            if (deferred_ && mode_ == mode::events) {
+                accumulator_.set_http(std::move(meta));
+                return accumulator_.response();
+            }
             if (mode_ == mode::unexpected_body) {
                 const auto type = this->head_.headers.find("content-type");
                 throw protocol_error("expected an event stream, got Content-Type \"" +
@@ -681,6 +763,39 @@ private:
             chat_response r = accumulator_.take();
             r.http = std::move(meta);
             return r;
+        }
+
+        // open_stream(): the body is read later, by the stream's steps; finish() then only
+        // records the head, and finish_body() ends the stream.
+        void defer_body() noexcept { deferred_ = true; }
+        bool reads_events() const noexcept { return mode_ == mode::events; }
+        chat_response finish_body() {
+            deferred_ = false;
+            response_metadata meta = accumulator_.response().http;
+            return finish(std::move(meta));
+        }
+        const chat_response& folded() const noexcept { return accumulator_.response(); }
+
+        // The text delivered so far, when the stream was cut in a way that can be resumed: a
+        // reply of plain text in one choice, not finished, not stopped, not failed.
+        std::optional<std::string> resumable_text() const {
+            if (!accumulate_ || mode_ != mode::events || done() || stopped_ || failure_)
+                return std::nullopt;
+            const auto& choices = accumulator_.response().choices;
+            if (choices.size() != 1 || choices[0].finish_reason) return std::nullopt;
+            const assistant_message& m = choices[0].message;
+            if ((m.tool_calls && !m.tool_calls->empty()) || !m.thinking().empty())
+                return std::nullopt;
+            std::string text = m.text();
+            if (text.empty()) return std::nullopt;
+            return text;
+        }
+        // The next attempts continue after `prefix`, dropping a repeat of it.
+        void begin_resume(std::string prefix) { prefix_ = std::move(prefix); }
+
+        // Attaches what arrived to an error thrown without it (a resumed stream's failure).
+        void attach_partial_if_missing(error& e) const {
+            if (e.partial_response() == nullptr) attach_partial(e);
         }
 
         // The transport failed after chunks reached the caller: timeouts and cancellation keep
@@ -747,13 +862,22 @@ private:
                     return;
                 case chunk_decoder<>::result::done:
                     done_ = true;
+                    if (repeat_ && !repeat_->settled()) release_held();
                     return;
                 case chunk_decoder<>::result::error:
                     throw stream_error();
                 case chunk_decoder<>::result::chunk:
                     break;
             }
-            const chat_chunk& chunk = decoder_.chunk();
+            const chat_chunk* chunk = &decoder_.chunk();
+            if (repeat_ && !repeat_->settled()) {
+                chunk = without_repeat(*chunk);
+                if (chunk == nullptr) return;
+            }
+            deliver(*chunk);
+        }
+
+        void deliver(const chat_chunk& chunk) {
             accumulator_.add(chunk);
             // A compressed body can inflate a few megabytes into gigabytes of valid chunks.
             if (accumulator_.folded_size() > max_folded_) {
@@ -762,6 +886,53 @@ private:
             }
             delivered_ = true;
             if (!on_chunk_(chunk)) stopped_ = true;
+        }
+
+        // A continuation's chunk with the repeat of the prefix taken out of its text (one choice:
+        // only such replies are resumed), or nullptr when it carries nothing else to deliver.
+        const chat_chunk* without_repeat(const chat_chunk& chunk) {
+            edited_ = chunk;
+            bool carries = edited_.usage.has_value();
+            for (chunk_choice& choice : edited_.choices) {
+                const bool last = choice.finish_reason.has_value();
+                auto& content = choice.delta.content;
+                if (!content) {
+                    if (last && !repeat_->settled()) content.emplace(repeat_->release());
+                    carries = carries || last || choice.delta.tool_calls.has_value();
+                    continue;
+                }
+                if (auto* text = std::get_if<std::string>(&*content)) {
+                    *text = repeat_->filter(*text, last);
+                    carries = carries || !text->empty();
+                } else {
+                    auto& list = std::get<std::vector<content_chunk>>(*content);
+                    for (content_chunk& piece : list) {
+                        if (auto* t = std::get_if<text_chunk>(&piece))
+                            t->text = repeat_->filter(t->text, false);
+                    }
+                    if (last && !repeat_->settled()) list.push_back(text_chunk{repeat_->release()});
+                    std::erase_if(list, [](const content_chunk& piece) {
+                        const auto* t = std::get_if<text_chunk>(&piece);
+                        return t != nullptr && t->text.empty();
+                    });
+                    carries = carries || !list.empty();
+                }
+                carries = carries || last || choice.delta.tool_calls.has_value();
+            }
+            return carries ? &edited_ : nullptr;
+        }
+
+        // [DONE] while the continuation still matched the prefix: what it held back is its own.
+        void release_held() {
+            std::string text = repeat_->release();
+            if (text.empty()) return;
+            const chat_response& folded = accumulator_.response();
+            edited_ = chat_chunk{.id = folded.id,
+                                 .object = "chat.completion.chunk",
+                                 .created = folded.created,
+                                 .model = folded.model,
+                                 .choices = {{.index = 0, .delta = {.content = std::move(text)}}}};
+            deliver(edited_);
         }
 
         // An error object inside a 200 stream: status is its raw_status_code when present.
@@ -788,7 +959,11 @@ private:
         bool accumulate_;
         std::size_t max_folded_;
         stream_accumulator accumulator_{accumulate_};
+        std::string prefix_;                   // what a resumed stream had delivered
+        std::optional<prefix_repeat> repeat_;  // drops its repeat from the continuation
+        chat_chunk edited_;
         body_buffer error_body_;
+        bool deferred_ = false;
         mode mode_ = mode::events;
         bool delivered_ = false;
         bool done_ = false;
@@ -798,7 +973,11 @@ private:
 
     static chat_response execute(const client_options& options, send_function send,
                                  prepared_call& call_data, bool streaming, const call_options& call,
-                                 sink& sink);
+                                 sink& sink, resume_function try_resume, call_progress& progress);
+    // Whether a cut stream is resumed; if so, the request now asks for the continuation.
+    static bool resume(const client_options& options, const chat_request& request,
+                       const call_options& call, prepared_call& prepared, event_sink& sink,
+                       call_progress& progress);
     static prepared_call prepare(const client_options& options, const chat_request& request,
                                  bool streaming, const call_options& call);
     // The wait before another attempt, and what chose it.
@@ -832,7 +1011,8 @@ chat_response client_engine<Unused>::chat(const client_options& options, send_fu
     }
     prepared_call prepared = prepare(options, request, false, call);
     json_sink sink(options.max_response_size, prepared.sanitize);
-    return execute(options, send, prepared, false, call, sink);
+    call_progress progress;
+    return execute(options, send, prepared, false, call, sink, never_resume, progress);
 }
 
 template <class Unused>
@@ -841,7 +1021,172 @@ chat_response client_engine<Unused>::stream(const client_options& options, send_
                                             const call_options& call) {
     prepared_call prepared = prepare(options, request, true, call);
     event_sink sink(on_chunk, options, call.accumulate, prepared.sanitize);
-    return execute(options, send, prepared, true, call, sink);
+    call_progress progress;
+    const auto try_resume = [&] {
+        return resume(options, request, call, prepared, sink, progress);
+    };
+    try {
+        return execute(options, send, prepared, true, call, sink, try_resume, progress);
+    } catch (error& e) {
+        sink.attach_partial_if_missing(e);
+        throw;
+    }
+}
+
+template <class Unused>
+bool client_engine<Unused>::resume(const client_options& options, const chat_request& request,
+                                   const call_options& call, prepared_call& prepared,
+                                   event_sink& sink, call_progress& progress) {
+    if (progress.resumes >= call.max_resumes) return false;
+    std::optional<std::string> text = sink.resumable_text();
+    if (!text) return false;
+    chat_request continued = request;
+    continued.messages.push_back(assistant_message{.content = *text, .prefix = true});
+    prepared.http.body = sendable_json(continued, boost::json::object{{"stream", true}});
+    log(options, prepared.sanitize,
+        "resume " + std::to_string(++progress.resumes) + " after " + std::to_string(text->size()) +
+            " bytes of text");
+    sink.begin_resume(std::move(*text));
+    return true;
+}
+
+// The stream of open_stream(): the same attempts as stream() up to the response head, then
+// the body is read step by step, as the caller asks for chunks.
+template <class Unused>
+class client_engine<Unused>::pull_source final : public stream_source {
+public:
+    pull_source(const client_options& options, open_function open, chat_request request,
+                call_options call, usage_function on_usage)
+        : options_(options),
+          open_(std::move(open)),
+          on_usage_(std::move(on_usage)),
+          request_(std::move(request)),
+          call_(std::move(call)),
+          prepared_(prepare(options_, request_, true, call_)),
+          sink_(collect_, options_, call_.accumulate, prepared_.sanitize) {
+        sink_.defer_body();
+        connect();
+    }
+    pull_source(const pull_source&) = delete;
+    pull_source& operator=(const pull_source&) = delete;
+    ~pull_source() override {
+        reader_.reset();  // before the rest: a helper thread may still be delivering into it
+        report(sink_.folded().usage);
+    }
+
+    const chat_chunk* next() override {
+        if (!ready_.empty()) ready_.pop_front();
+        try {
+            while (ready_.empty() && !final_) read_some();
+        } catch (error& e) {
+            sink_.attach_partial_if_missing(e);
+            reader_.reset();
+            final_.emplace(sink_.folded());
+            report(final_->usage);
+            throw;
+        }
+        return ready_.empty() ? nullptr : &ready_.front();
+    }
+
+    const chat_response& response() const noexcept override {
+        return final_ ? *final_ : sink_.folded();
+    }
+
+private:
+    // Keeps the chunks of one piece of the body until the caller has taken them.
+    struct collector {
+        std::deque<chat_chunk>* ready;
+        bool operator()(const chat_chunk& chunk) const {
+            ready->push_back(chunk);
+            return true;
+        }
+    };
+
+    // Runs the attempts (and their retries) until a response head: an error status, a
+    // transport failure, a body that is not an event stream are thrown from here.
+    void connect() {
+        const auto send = [this](const http_request& r, response_handler& handler) {
+            reader_ = open_(r);
+            handler.on_head(reader_->head());
+            if (sink_.reads_events()) return;  // the steps read it
+            for (auto piece = reader_->read(); !piece.empty(); piece = reader_->read()) {
+                if (!handler.on_body(piece)) break;
+            }
+            reader_.reset();
+        };
+        // The steps resume a cut stream themselves (execute() returns at the head).
+        execute(options_, send, prepared_, true, call_, sink_, never_resume, progress_);
+    }
+
+    void read_some() {
+        std::optional<transport_error> failure;
+        std::string_view piece;
+        try {
+            piece = reader_->read();
+        } catch (const transport_error& e) {
+            failure.emplace(e.kind(), prepared_.sanitize(e.what()), e.request_sent());
+        }
+        if (call_.stop.stop_requested() && !sink_.completed() &&
+            (!failure || failure->kind() != transport_error_kind::cancelled)) {
+            failure.emplace(cancelled(true));
+        }
+        if (failure) {
+            log(options_, prepared_.sanitize,
+                std::string("transport error (") + to_string(failure->kind()) +
+                    "): " + failure->what());
+            if (!sink_.completed()) {
+                if (!resume()) sink_.fail_mid_stream(*failure);
+                return;
+            }
+            piece = {};  // [DONE] had arrived: only the draining failed
+        }
+        if (piece.empty()) {
+            if (!sink_.completed() && resume()) return;
+            reader_.reset();
+            final_.emplace(sink_.finish_body());
+            report(final_->usage);
+            return;
+        }
+        sink_.on_body(piece);
+        sink_.rethrow_if_failed();
+    }
+
+    bool resume() {
+        if (!client_engine::resume(options_, request_, call_, prepared_, sink_, progress_))
+            return false;
+        reader_.reset();
+        connect();
+        return true;
+    }
+
+    void report(const usage_info& usage) {
+        if (std::exchange(reported_, true)) return;
+        if (on_usage_) on_usage_(usage);
+    }
+
+    const client_options& options_;
+    open_function open_;
+    usage_function on_usage_;
+    chat_request request_;
+    call_options call_;
+    prepared_call prepared_;
+    std::deque<chat_chunk> ready_;
+    collector collect_{&ready_};
+    event_sink sink_;
+    call_progress progress_;
+    std::unique_ptr<body_reader> reader_;
+    std::optional<chat_response> final_;
+    bool reported_ = false;
+};
+
+template <class Unused>
+std::unique_ptr<stream_source> client_engine<Unused>::open_stream(const client_options& options,
+                                                                  open_function open,
+                                                                  chat_request request,
+                                                                  call_options call,
+                                                                  usage_function on_usage) {
+    return std::make_unique<pull_source>(options, std::move(open), std::move(request),
+                                         std::move(call), std::move(on_usage));
 }
 
 // base_url: an http or https URL of a host, with an optional path; never credentials, a query
@@ -967,7 +1312,8 @@ void client_engine<Unused>::sleep(const client_options& options, std::chrono::mi
 template <class Unused>
 chat_response client_engine<Unused>::execute(const client_options& options, send_function send,
                                              prepared_call& prepared, bool streaming,
-                                             const call_options& call, sink& sink) {
+                                             const call_options& call, sink& sink,
+                                             resume_function try_resume, call_progress& progress) {
     const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
     const retry_policy& policy = call.retry ? *call.retry : options.retry;
     http_request& http = prepared.http;
@@ -991,7 +1337,9 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
         sleep(options, decision->wait, call.stop);
     };
 
+    // `attempt` counts the attempts of one request (a resume asks a new one).
     for (int attempt = 1;; ++attempt) {
+        ++progress.requests;
         if (call.stop.stop_requested()) throw cancelled(false);
         if (deadline && now(options) >= *deadline) {
             throw total_timeout_expired();
@@ -1022,7 +1370,9 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
             if (sink.completed()) {
                 failure.reset();  // [DONE] had arrived: only the draining failed
             } else if (sink.delivered()) {
-                sink.fail_mid_stream(*failure);
+                if (!try_resume()) sink.fail_mid_stream(*failure);
+                attempt = 0;
+                continue;
             } else {
                 retry_or_throw(*failure, policy.retries_transport(*failure), attempt, nullptr, "");
                 continue;
@@ -1030,7 +1380,8 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
         }
         const response_head& head = sink.head();
         response_metadata meta = make_response_metadata(head.status, head.headers);
-        meta.attempts = attempt;
+        meta.attempts = progress.requests;
+        meta.resumes = progress.resumes;
         log(options, sanitize,
             "status " + std::to_string(head.status) + " after " +
                 std::to_string(
@@ -1053,6 +1404,10 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
                            " after status " + std::to_string(err.status()));
             continue;
         }
+        if (streaming && !sink.completed() && try_resume()) {  // ended before [DONE]
+            attempt = 0;
+            continue;
+        }
         return sink.finish(std::move(meta));
     }
 }
@@ -1068,6 +1423,14 @@ chat_response run_stream(const client_options& options, send_function send,
                          const chat_request& request, chunk_function on_chunk,
                          const call_options& call) {
     return client_engine<Unused>::stream(options, send, request, on_chunk, call);
+}
+
+template <class Unused>
+std::unique_ptr<stream_source> run_open_stream(const client_options& options, open_function open,
+                                               chat_request request, call_options call,
+                                               usage_function on_usage) {
+    return client_engine<Unused>::open_stream(options, std::move(open), std::move(request),
+                                              std::move(call), std::move(on_usage));
 }
 
 }  // namespace detail
@@ -1273,6 +1636,144 @@ MISTRAL_DECL void stream_accumulator::merge_tool_call(std::vector<tool_call>& ca
     append_members(function.extra, piece.function->extra);
 }
 
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/src.hpp (continued) ----------------------------------------------------------------
+
+// ---- mistral/impl/threaded_reader.hpp -----------------------------------------------------------
+// mistral/impl/threaded_reader.hpp: open_on_helper_thread(), a body_reader over a push-only
+// transport's send() that runs it on one helper thread and hands each piece to the reading thread.
+//
+// This is the only thread the library starts for you, and only for basic_client::open_stream()
+// over a transport that cannot pull (Debian's cpp-httplib 0.11.4, a user's push-only transport).
+// The hand-off is bounded to one piece, and zero-copy: the helper thread waits inside on_body()
+// until the reader has finished with the piece (asked for the next one, or closed), so the
+// transport's buffer stays valid while the caller reads it and nothing piles up in memory.
+
+#include <condition_variable>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string_view>
+#include <thread>
+#include <utility>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+class threaded_reader final : public body_reader {
+public:
+    // Starts the exchange and returns once the head arrived; throws what send() threw before it.
+    threaded_reader(push_send send, const http_request& request) : request_(request) {
+        request_.stop = stop_.get_token();
+        forward_stop_.emplace(request.stop, [this] { stop_.request_stop(); });
+        worker_ = std::thread([this, send = std::move(send)] { run(send); });
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [this] { return head_ || ended_; });
+        if (!head_) {
+            lock.unlock();
+            worker_.join();
+            if (failure_) std::rethrow_exception(failure_);
+            throw transport_error(transport_error_kind::other,
+                                  "the transport returned without a response head");
+        }
+    }
+
+    threaded_reader(const threaded_reader&) = delete;
+    threaded_reader& operator=(const threaded_reader&) = delete;
+
+    // Closing early cancels the exchange (the transport aborts and does not reuse the
+    // connection); the helper thread is joined, so nothing outlives the reader.
+    ~threaded_reader() override {
+        {
+            std::lock_guard lock(mutex_);
+            closed_ = true;
+        }
+        changed_.notify_all();
+        stop_.request_stop();
+        if (worker_.joinable()) worker_.join();
+    }
+
+    const response_head& head() const noexcept override { return *head_; }
+
+    std::string_view read() override {
+        std::unique_lock lock(mutex_);
+        if (std::exchange(lent_, false)) {
+            piece_.reset();  // the caller is done with it: the helper thread may go on
+            changed_.notify_all();
+        }
+        changed_.wait(lock, [this] { return piece_ || ended_; });
+        if (piece_) {
+            lent_ = true;
+            return *piece_;
+        }
+        if (failure_) std::rethrow_exception(failure_);
+        return {};
+    }
+
+private:
+    class handoff final : public response_handler {
+    public:
+        explicit handoff(threaded_reader& owner) : owner_(owner) {}
+        bool on_head(response_head head) override {
+            std::lock_guard lock(owner_.mutex_);
+            owner_.head_.emplace(std::move(head));
+            owner_.changed_.notify_all();
+            return !owner_.closed_;
+        }
+        bool on_body(std::string_view piece) override {
+            if (piece.empty()) return true;
+            std::unique_lock lock(owner_.mutex_);
+            if (owner_.closed_) return false;
+            owner_.piece_ = piece;
+            owner_.changed_.notify_all();
+            owner_.changed_.wait(lock, [this] { return !owner_.piece_ || owner_.closed_; });
+            return !owner_.closed_;
+        }
+
+    private:
+        threaded_reader& owner_;
+    };
+
+    void run(const push_send& send) {
+        handoff handler(*this);
+        std::exception_ptr failure;
+        try {
+            send(request_, handler);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        std::lock_guard lock(mutex_);
+        failure_ = failure;
+        piece_.reset();
+        ended_ = true;
+        changed_.notify_all();
+    }
+
+    http_request request_;
+    std::stop_source stop_;
+    std::optional<std::stop_callback<std::function<void()>>> forward_stop_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::optional<response_head> head_;
+    std::optional<std::string_view> piece_;  // the piece on offer
+    bool lent_ = false;                      // ... and read() gave it out
+    bool ended_ = false;
+    bool closed_ = false;
+    std::exception_ptr failure_;
+    std::thread worker_;
+};
+
+MISTRAL_DECL std::unique_ptr<body_reader> open_on_helper_thread(push_send send,
+                                                                const http_request& request) {
+    return std::make_unique<threaded_reader>(std::move(send), request);
+}
+
+}  // namespace detail
 MISTRAL_NAMESPACE_END
 
 // ---- mistral/src.hpp (continued) ----------------------------------------------------------------
@@ -2015,6 +2516,11 @@ template chat_response detail::run_chat<>(const client_options&, detail::send_fu
 template chat_response detail::run_stream<>(const client_options&, detail::send_function,
                                             const chat_request&, detail::chunk_function,
                                             const call_options&);
+template std::unique_ptr<detail::stream_source> detail::run_open_stream<>(const client_options&,
+                                                                          detail::open_function,
+                                                                          chat_request,
+                                                                          call_options,
+                                                                          detail::usage_function);
 template void tag_invoke<chat_request>(const boost::json::value_from_tag&, boost::json::value&,
                                        const chat_request&);
 template void tag_invoke<chat_response>(const boost::json::value_from_tag&, boost::json::value&,

@@ -345,7 +345,8 @@ void fake_server::wait_or_stop(std::chrono::milliseconds timeout) {
     stopping_cv_.wait_for(lock, timeout, [this] { return stopping_; });
 }
 
-void fake_server::answer(const httplib::Request& req, httplib::Response& res) {
+void fake_server::answer(const httplib::Request& req, httplib::Response& res,
+                         std::size_t cut_after_chunks) {
     const int serial = ++counter_;
     res.set_header("x-request-id", "fake-" + std::to_string(serial));
     res.set_header("x-ratelimit-limit-req-minute", "60");
@@ -392,7 +393,32 @@ void fake_server::answer(const httplib::Request& req, httplib::Response& res) {
             return;
         }
     }
-    reply r = plan(request, serial);
+    // A prefixed assistant message asks for its continuation: the rest of the reply that the
+    // history without it gets (or that reply whole, when the prefix is not its beginning).
+    std::optional<reply> planned;
+    if (const auto* last = request.messages.empty()
+                               ? nullptr
+                               : std::get_if<assistant_message>(&request.messages.back());
+        last != nullptr && last->prefix.value_or(false)) {
+        const std::string prefix = last->text();
+        chat_request without = request;
+        without.messages.pop_back();
+        reply r = plan(without, serial);
+        std::string text;
+        for (const auto& t : r.tokens) text += t;
+        if (text.starts_with(prefix)) {
+            const std::string rest = text.substr(prefix.size());
+            r.tokens = options_.echo_prefix ? tokenize(prefix) : std::vector<std::string>{};
+            if (!rest.empty()) {
+                // The first piece may end a word the prefix cut: it is its own token.
+                const std::size_t word_end = std::min(rest.find(' ', 1), rest.size());
+                r.tokens.push_back(rest.substr(0, word_end));
+                for (auto& t : tokenize(rest.substr(word_end))) r.tokens.push_back(std::move(t));
+            }
+        }
+        planned = std::move(r);
+    }
+    reply r = planned ? std::move(*planned) : plan(request, serial);
     const std::int64_t prompt_tokens = count_words(request);
     const auto completion_tokens = static_cast<std::int64_t>(r.tokens.size() + r.calls.size() * 8);
     const usage_info usage{.prompt_tokens = prompt_tokens,
@@ -446,7 +472,9 @@ void fake_server::answer(const httplib::Request& req, httplib::Response& res) {
     const auto delay = options_.token_delay;
     auto next = std::make_shared<std::size_t>(0);
     res.set_chunked_content_provider(
-        "text/event-stream", [this, events, next, delay](std::size_t, httplib::DataSink& sink) {
+        "text/event-stream",
+        [this, events, next, delay, cut_after_chunks](std::size_t, httplib::DataSink& sink) {
+            if (*next == cut_after_chunks) return false;  // drop the connection mid-body
             if (*next == events->size()) {
                 sink.done();
                 return true;
@@ -497,6 +525,12 @@ std::vector<std::string> text_events(std::size_t chunks, bool done) {
     }
     if (done) out.push_back("data: [DONE]\n\n");
     return out;
+}
+
+fake_handler cut_after(fake_server& server, std::size_t chunks) {
+    return [&server, chunks](const httplib::Request& req, httplib::Response& res) {
+        server.answer(req, res, chunks);
+    };
 }
 
 fake_handler stall(fake_server& server, std::chrono::milliseconds silence) {

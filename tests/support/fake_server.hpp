@@ -35,6 +35,10 @@ struct fake_server_options {
     std::size_t threads = 16;
     /// Answer 401 to requests without "Authorization: Bearer <something>".
     bool require_auth = true;
+    /// A request whose last message is an assistant message with `prefix: true` is answered
+    /// with the rest of the reply the history without it gets (the continuation of the
+    /// prefix). With echo_prefix the continuation repeats the prefix first, as a model might.
+    bool echo_prefix = false;
 };
 
 /// What the server received.
@@ -73,8 +77,10 @@ public:
     /// Waits until stop() or the timeout; what scripted stalls use so shutdown is prompt.
     void wait_or_stop(std::chrono::milliseconds timeout);
 
-    /// The default answer: a plausible completion for the request.
-    void answer(const httplib::Request& req, httplib::Response& res);
+    /// The default answer: a plausible completion for the request. A stream is cut (the
+    /// connection dropped, no [DONE]) after `cut_after_chunks` chunks when that is given.
+    void answer(const httplib::Request& req, httplib::Response& res,
+                std::size_t cut_after_chunks = static_cast<std::size_t>(-1));
 
 private:
     fake_server_options options_;
@@ -102,6 +108,9 @@ fake_handler raw_stream(fake_server& server, std::vector<std::string> writes, bo
                         std::chrono::milliseconds pause = std::chrono::milliseconds(0));
 /// Streams `chunks` valid chunks of text then stops: `done` adds data: [DONE].
 std::vector<std::string> text_events(std::size_t chunks, bool done);
+/// The default answer, streamed, with the connection dropped after `chunks` chunks (the role
+/// chunk counts as one).
+fake_handler cut_after(fake_server& server, std::size_t chunks);
 /// Sends the head of a 200 event stream, then nothing for `silence` (or until the server stops).
 fake_handler stall(fake_server& server, std::chrono::milliseconds silence);
 

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <deque>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -21,9 +22,11 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 
+#include "../chat_stream.hpp"
 #include "../client.hpp"
 #include "../detail/config.hpp"
 #include "../detail/function_ref.hpp"
+#include "../detail/prefix_repeat.hpp"
 #include "../detail/sanitize.hpp"
 #include "../detail/sleep.hpp"
 #include "../detail/utf8.hpp"
@@ -94,6 +97,9 @@ public:
     static chat_response stream(const client_options& options, send_function send,
                                 const chat_request& request, chunk_function on_chunk,
                                 const call_options& call);
+    static std::unique_ptr<stream_source> open_stream(const client_options& options,
+                                                      open_function open, chat_request request,
+                                                      call_options call, usage_function on_usage);
 
 private:
     using clock = std::chrono::steady_clock;
@@ -103,6 +109,17 @@ private:
         http_request http;
         sanitizer sanitize;
     };
+
+    // What one call counts across its attempts and resumes.
+    struct call_progress {
+        int requests = 0;
+        int resumes = 0;
+    };
+    // Called when a stream that delivered text was cut: true when it is to be resumed (the
+    // request then asks for the continuation).
+    using resume_function = function_ref<bool()>;
+    static constexpr auto never_resume = [] { return false; };
+    class pull_source;
 
     // What receives the response of one call, attempt after attempt.
     class sink : public response_handler {
@@ -196,7 +213,11 @@ private:
             this->head_ = {};
             error_body_.clear();
             parser_.reset();
-            accumulator_ = stream_accumulator(accumulate_);
+            if (prefix_.empty()) {
+                accumulator_ = stream_accumulator(accumulate_);
+            } else {
+                repeat_.emplace(prefix_);  // a resumed stream keeps what it delivered
+            }
             mode_ = mode::events;
             delivered_ = done_ = stopped_ = false;
             failure_ = nullptr;
@@ -235,6 +256,10 @@ private:
         }
 
         chat_response finish(response_metadata meta) override {
+            if (deferred_ && mode_ == mode::events) {
+                accumulator_.set_http(std::move(meta));
+                return accumulator_.response();
+            }
             if (mode_ == mode::unexpected_body) {
                 const auto type = this->head_.headers.find("content-type");
                 throw protocol_error("expected an event stream, got Content-Type \"" +
@@ -252,6 +277,39 @@ private:
             chat_response r = accumulator_.take();
             r.http = std::move(meta);
             return r;
+        }
+
+        // open_stream(): the body is read later, by the stream's steps; finish() then only
+        // records the head, and finish_body() ends the stream.
+        void defer_body() noexcept { deferred_ = true; }
+        bool reads_events() const noexcept { return mode_ == mode::events; }
+        chat_response finish_body() {
+            deferred_ = false;
+            response_metadata meta = accumulator_.response().http;
+            return finish(std::move(meta));
+        }
+        const chat_response& folded() const noexcept { return accumulator_.response(); }
+
+        // The text delivered so far, when the stream was cut in a way that can be resumed: a
+        // reply of plain text in one choice, not finished, not stopped, not failed.
+        std::optional<std::string> resumable_text() const {
+            if (!accumulate_ || mode_ != mode::events || done() || stopped_ || failure_)
+                return std::nullopt;
+            const auto& choices = accumulator_.response().choices;
+            if (choices.size() != 1 || choices[0].finish_reason) return std::nullopt;
+            const assistant_message& m = choices[0].message;
+            if ((m.tool_calls && !m.tool_calls->empty()) || !m.thinking().empty())
+                return std::nullopt;
+            std::string text = m.text();
+            if (text.empty()) return std::nullopt;
+            return text;
+        }
+        // The next attempts continue after `prefix`, dropping a repeat of it.
+        void begin_resume(std::string prefix) { prefix_ = std::move(prefix); }
+
+        // Attaches what arrived to an error thrown without it (a resumed stream's failure).
+        void attach_partial_if_missing(error& e) const {
+            if (e.partial_response() == nullptr) attach_partial(e);
         }
 
         // The transport failed after chunks reached the caller: timeouts and cancellation keep
@@ -318,13 +376,22 @@ private:
                     return;
                 case chunk_decoder<>::result::done:
                     done_ = true;
+                    if (repeat_ && !repeat_->settled()) release_held();
                     return;
                 case chunk_decoder<>::result::error:
                     throw stream_error();
                 case chunk_decoder<>::result::chunk:
                     break;
             }
-            const chat_chunk& chunk = decoder_.chunk();
+            const chat_chunk* chunk = &decoder_.chunk();
+            if (repeat_ && !repeat_->settled()) {
+                chunk = without_repeat(*chunk);
+                if (chunk == nullptr) return;
+            }
+            deliver(*chunk);
+        }
+
+        void deliver(const chat_chunk& chunk) {
             accumulator_.add(chunk);
             // A compressed body can inflate a few megabytes into gigabytes of valid chunks.
             if (accumulator_.folded_size() > max_folded_) {
@@ -333,6 +400,53 @@ private:
             }
             delivered_ = true;
             if (!on_chunk_(chunk)) stopped_ = true;
+        }
+
+        // A continuation's chunk with the repeat of the prefix taken out of its text (one choice:
+        // only such replies are resumed), or nullptr when it carries nothing else to deliver.
+        const chat_chunk* without_repeat(const chat_chunk& chunk) {
+            edited_ = chunk;
+            bool carries = edited_.usage.has_value();
+            for (chunk_choice& choice : edited_.choices) {
+                const bool last = choice.finish_reason.has_value();
+                auto& content = choice.delta.content;
+                if (!content) {
+                    if (last && !repeat_->settled()) content.emplace(repeat_->release());
+                    carries = carries || last || choice.delta.tool_calls.has_value();
+                    continue;
+                }
+                if (auto* text = std::get_if<std::string>(&*content)) {
+                    *text = repeat_->filter(*text, last);
+                    carries = carries || !text->empty();
+                } else {
+                    auto& list = std::get<std::vector<content_chunk>>(*content);
+                    for (content_chunk& piece : list) {
+                        if (auto* t = std::get_if<text_chunk>(&piece))
+                            t->text = repeat_->filter(t->text, false);
+                    }
+                    if (last && !repeat_->settled()) list.push_back(text_chunk{repeat_->release()});
+                    std::erase_if(list, [](const content_chunk& piece) {
+                        const auto* t = std::get_if<text_chunk>(&piece);
+                        return t != nullptr && t->text.empty();
+                    });
+                    carries = carries || !list.empty();
+                }
+                carries = carries || last || choice.delta.tool_calls.has_value();
+            }
+            return carries ? &edited_ : nullptr;
+        }
+
+        // [DONE] while the continuation still matched the prefix: what it held back is its own.
+        void release_held() {
+            std::string text = repeat_->release();
+            if (text.empty()) return;
+            const chat_response& folded = accumulator_.response();
+            edited_ = chat_chunk{.id = folded.id,
+                                 .object = "chat.completion.chunk",
+                                 .created = folded.created,
+                                 .model = folded.model,
+                                 .choices = {{.index = 0, .delta = {.content = std::move(text)}}}};
+            deliver(edited_);
         }
 
         // An error object inside a 200 stream: status is its raw_status_code when present.
@@ -359,7 +473,11 @@ private:
         bool accumulate_;
         std::size_t max_folded_;
         stream_accumulator accumulator_{accumulate_};
+        std::string prefix_;                   // what a resumed stream had delivered
+        std::optional<prefix_repeat> repeat_;  // drops its repeat from the continuation
+        chat_chunk edited_;
         body_buffer error_body_;
+        bool deferred_ = false;
         mode mode_ = mode::events;
         bool delivered_ = false;
         bool done_ = false;
@@ -369,7 +487,11 @@ private:
 
     static chat_response execute(const client_options& options, send_function send,
                                  prepared_call& call_data, bool streaming, const call_options& call,
-                                 sink& sink);
+                                 sink& sink, resume_function try_resume, call_progress& progress);
+    // Whether a cut stream is resumed; if so, the request now asks for the continuation.
+    static bool resume(const client_options& options, const chat_request& request,
+                       const call_options& call, prepared_call& prepared, event_sink& sink,
+                       call_progress& progress);
     static prepared_call prepare(const client_options& options, const chat_request& request,
                                  bool streaming, const call_options& call);
     // The wait before another attempt, and what chose it.
@@ -403,7 +525,8 @@ chat_response client_engine<Unused>::chat(const client_options& options, send_fu
     }
     prepared_call prepared = prepare(options, request, false, call);
     json_sink sink(options.max_response_size, prepared.sanitize);
-    return execute(options, send, prepared, false, call, sink);
+    call_progress progress;
+    return execute(options, send, prepared, false, call, sink, never_resume, progress);
 }
 
 template <class Unused>
@@ -412,7 +535,172 @@ chat_response client_engine<Unused>::stream(const client_options& options, send_
                                             const call_options& call) {
     prepared_call prepared = prepare(options, request, true, call);
     event_sink sink(on_chunk, options, call.accumulate, prepared.sanitize);
-    return execute(options, send, prepared, true, call, sink);
+    call_progress progress;
+    const auto try_resume = [&] {
+        return resume(options, request, call, prepared, sink, progress);
+    };
+    try {
+        return execute(options, send, prepared, true, call, sink, try_resume, progress);
+    } catch (error& e) {
+        sink.attach_partial_if_missing(e);
+        throw;
+    }
+}
+
+template <class Unused>
+bool client_engine<Unused>::resume(const client_options& options, const chat_request& request,
+                                   const call_options& call, prepared_call& prepared,
+                                   event_sink& sink, call_progress& progress) {
+    if (progress.resumes >= call.max_resumes) return false;
+    std::optional<std::string> text = sink.resumable_text();
+    if (!text) return false;
+    chat_request continued = request;
+    continued.messages.push_back(assistant_message{.content = *text, .prefix = true});
+    prepared.http.body = sendable_json(continued, boost::json::object{{"stream", true}});
+    log(options, prepared.sanitize,
+        "resume " + std::to_string(++progress.resumes) + " after " + std::to_string(text->size()) +
+            " bytes of text");
+    sink.begin_resume(std::move(*text));
+    return true;
+}
+
+// The stream of open_stream(): the same attempts as stream() up to the response head, then
+// the body is read step by step, as the caller asks for chunks.
+template <class Unused>
+class client_engine<Unused>::pull_source final : public stream_source {
+public:
+    pull_source(const client_options& options, open_function open, chat_request request,
+                call_options call, usage_function on_usage)
+        : options_(options),
+          open_(std::move(open)),
+          on_usage_(std::move(on_usage)),
+          request_(std::move(request)),
+          call_(std::move(call)),
+          prepared_(prepare(options_, request_, true, call_)),
+          sink_(collect_, options_, call_.accumulate, prepared_.sanitize) {
+        sink_.defer_body();
+        connect();
+    }
+    pull_source(const pull_source&) = delete;
+    pull_source& operator=(const pull_source&) = delete;
+    ~pull_source() override {
+        reader_.reset();  // before the rest: a helper thread may still be delivering into it
+        report(sink_.folded().usage);
+    }
+
+    const chat_chunk* next() override {
+        if (!ready_.empty()) ready_.pop_front();
+        try {
+            while (ready_.empty() && !final_) read_some();
+        } catch (error& e) {
+            sink_.attach_partial_if_missing(e);
+            reader_.reset();
+            final_.emplace(sink_.folded());
+            report(final_->usage);
+            throw;
+        }
+        return ready_.empty() ? nullptr : &ready_.front();
+    }
+
+    const chat_response& response() const noexcept override {
+        return final_ ? *final_ : sink_.folded();
+    }
+
+private:
+    // Keeps the chunks of one piece of the body until the caller has taken them.
+    struct collector {
+        std::deque<chat_chunk>* ready;
+        bool operator()(const chat_chunk& chunk) const {
+            ready->push_back(chunk);
+            return true;
+        }
+    };
+
+    // Runs the attempts (and their retries) until a response head: an error status, a
+    // transport failure, a body that is not an event stream are thrown from here.
+    void connect() {
+        const auto send = [this](const http_request& r, response_handler& handler) {
+            reader_ = open_(r);
+            handler.on_head(reader_->head());
+            if (sink_.reads_events()) return;  // the steps read it
+            for (auto piece = reader_->read(); !piece.empty(); piece = reader_->read()) {
+                if (!handler.on_body(piece)) break;
+            }
+            reader_.reset();
+        };
+        // The steps resume a cut stream themselves (execute() returns at the head).
+        execute(options_, send, prepared_, true, call_, sink_, never_resume, progress_);
+    }
+
+    void read_some() {
+        std::optional<transport_error> failure;
+        std::string_view piece;
+        try {
+            piece = reader_->read();
+        } catch (const transport_error& e) {
+            failure.emplace(e.kind(), prepared_.sanitize(e.what()), e.request_sent());
+        }
+        if (call_.stop.stop_requested() && !sink_.completed() &&
+            (!failure || failure->kind() != transport_error_kind::cancelled)) {
+            failure.emplace(cancelled(true));
+        }
+        if (failure) {
+            log(options_, prepared_.sanitize,
+                std::string("transport error (") + to_string(failure->kind()) +
+                    "): " + failure->what());
+            if (!sink_.completed()) {
+                if (!resume()) sink_.fail_mid_stream(*failure);
+                return;
+            }
+            piece = {};  // [DONE] had arrived: only the draining failed
+        }
+        if (piece.empty()) {
+            if (!sink_.completed() && resume()) return;
+            reader_.reset();
+            final_.emplace(sink_.finish_body());
+            report(final_->usage);
+            return;
+        }
+        sink_.on_body(piece);
+        sink_.rethrow_if_failed();
+    }
+
+    bool resume() {
+        if (!client_engine::resume(options_, request_, call_, prepared_, sink_, progress_))
+            return false;
+        reader_.reset();
+        connect();
+        return true;
+    }
+
+    void report(const usage_info& usage) {
+        if (std::exchange(reported_, true)) return;
+        if (on_usage_) on_usage_(usage);
+    }
+
+    const client_options& options_;
+    open_function open_;
+    usage_function on_usage_;
+    chat_request request_;
+    call_options call_;
+    prepared_call prepared_;
+    std::deque<chat_chunk> ready_;
+    collector collect_{&ready_};
+    event_sink sink_;
+    call_progress progress_;
+    std::unique_ptr<body_reader> reader_;
+    std::optional<chat_response> final_;
+    bool reported_ = false;
+};
+
+template <class Unused>
+std::unique_ptr<stream_source> client_engine<Unused>::open_stream(const client_options& options,
+                                                                  open_function open,
+                                                                  chat_request request,
+                                                                  call_options call,
+                                                                  usage_function on_usage) {
+    return std::make_unique<pull_source>(options, std::move(open), std::move(request),
+                                         std::move(call), std::move(on_usage));
 }
 
 // base_url: an http or https URL of a host, with an optional path; never credentials, a query
@@ -538,7 +826,8 @@ void client_engine<Unused>::sleep(const client_options& options, std::chrono::mi
 template <class Unused>
 chat_response client_engine<Unused>::execute(const client_options& options, send_function send,
                                              prepared_call& prepared, bool streaming,
-                                             const call_options& call, sink& sink) {
+                                             const call_options& call, sink& sink,
+                                             resume_function try_resume, call_progress& progress) {
     const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
     const retry_policy& policy = call.retry ? *call.retry : options.retry;
     http_request& http = prepared.http;
@@ -562,7 +851,9 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
         sleep(options, decision->wait, call.stop);
     };
 
+    // `attempt` counts the attempts of one request (a resume asks a new one).
     for (int attempt = 1;; ++attempt) {
+        ++progress.requests;
         if (call.stop.stop_requested()) throw cancelled(false);
         if (deadline && now(options) >= *deadline) {
             throw total_timeout_expired();
@@ -593,7 +884,9 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
             if (sink.completed()) {
                 failure.reset();  // [DONE] had arrived: only the draining failed
             } else if (sink.delivered()) {
-                sink.fail_mid_stream(*failure);
+                if (!try_resume()) sink.fail_mid_stream(*failure);
+                attempt = 0;
+                continue;
             } else {
                 retry_or_throw(*failure, policy.retries_transport(*failure), attempt, nullptr, "");
                 continue;
@@ -601,7 +894,8 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
         }
         const response_head& head = sink.head();
         response_metadata meta = make_response_metadata(head.status, head.headers);
-        meta.attempts = attempt;
+        meta.attempts = progress.requests;
+        meta.resumes = progress.resumes;
         log(options, sanitize,
             "status " + std::to_string(head.status) + " after " +
                 std::to_string(
@@ -624,6 +918,10 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
                            " after status " + std::to_string(err.status()));
             continue;
         }
+        if (streaming && !sink.completed() && try_resume()) {  // ended before [DONE]
+            attempt = 0;
+            continue;
+        }
         return sink.finish(std::move(meta));
     }
 }
@@ -639,6 +937,14 @@ chat_response run_stream(const client_options& options, send_function send,
                          const chat_request& request, chunk_function on_chunk,
                          const call_options& call) {
     return client_engine<Unused>::stream(options, send, request, on_chunk, call);
+}
+
+template <class Unused>
+std::unique_ptr<stream_source> run_open_stream(const client_options& options, open_function open,
+                                               chat_request request, call_options call,
+                                               usage_function on_usage) {
+    return client_engine<Unused>::open_stream(options, std::move(open), std::move(request),
+                                              std::move(call), std::move(on_usage));
 }
 
 }  // namespace detail
