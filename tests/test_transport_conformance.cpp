@@ -1,8 +1,8 @@
-// test_transport_conformance.cpp: the transport concept's contract (transport.hpp), checked by
-// one suite that runs the same cases over every transport of the library: mock_transport, with
-// scripted answers, and httplib_transport, over loopback to a raw-socket server that sends the
-// same answers (as the Azure SDK runs one suite per transport adapter). A new transport gets its
-// adapter here and passes the same cases.
+// test_transport_conformance.cpp: the transport concepts' contract (transport.hpp: send(), and
+// pull_transport's open()), checked by one suite that runs the same cases over every transport of
+// the library: mock_transport, with scripted answers, and httplib_transport, over loopback to a
+// raw-socket server that sends the same answers (as the Azure SDK runs one suite per transport
+// adapter). A new transport gets its adapter here and passes the same cases.
 #include <mistral/mistral.hpp>
 #include <mistral/testing.hpp>
 
@@ -228,6 +228,80 @@ void silence_past_the_read_timeout_is_a_timeout() {
     CHECK_FALSE(c.head);
 }
 
+// pull_transport: open() returns at the head; read() gives the pieces, then "".
+std::string read_all(body_reader& reader) {
+    std::string all;
+    for (auto piece = reader.read(); !piece.empty(); piece = reader.read()) all += piece;
+    return all;
+}
+
+template <class Adapter>
+void open_gives_the_head_then_every_byte_in_order() {
+    Adapter a;
+    a.serve({.status = 200,
+             .headers = {{"Content-Type", "text/event-stream"}, {"X-Trace", "abc"}},
+             .pieces = {"data: one\n\n", "data: two\n\n", "data: [DONE]\n\n"},
+             .delay_between_pieces = 20ms});
+    const http_request r = request_to(a.base_url());
+    const std::unique_ptr<body_reader> reader = a.transport.open(r);
+    CHECK(reader->head().status == 200);
+    CHECK(reader->head().headers.find("x-trace") == std::optional<std::string_view>("abc"));
+    CHECK(read_all(*reader) == "data: one\n\ndata: two\n\ndata: [DONE]\n\n");
+    CHECK(reader->read().empty());  // and stays at the end
+    CHECK(a.received() == std::vector<std::string>{"POST", "yes", r.body});
+}
+
+template <class Adapter>
+void a_reader_destroyed_early_leaves_the_transport_usable() {
+    Adapter a;
+    a.serve({.pieces = {"first", "second", "third"}, .delay_between_pieces = 50ms});
+    a.serve({.pieces = {"next"}});
+    const http_request r = request_to(a.base_url());
+    {
+        const std::unique_ptr<body_reader> reader = a.transport.open(r);
+        CHECK(reader->read() == "first");
+    }
+    const std::unique_ptr<body_reader> next = a.transport.open(r);
+    CHECK(read_all(*next) == "next");
+}
+
+template <class Adapter>
+void a_stop_requested_while_reading_is_a_cancellation() {
+    Adapter a;
+    a.serve({.pieces = {"first", "late"}, .delay_between_pieces = 2s});
+    std::stop_source stop;
+    http_request r = request_to(a.base_url());
+    r.stop = stop.get_token();
+    const std::unique_ptr<body_reader> reader = a.transport.open(r);
+    std::jthread canceller([&] {
+        std::this_thread::sleep_for(100ms);
+        stop.request_stop();
+    });
+    const auto started = std::chrono::steady_clock::now();
+    try {
+        (void)read_all(*reader);
+        FAIL("read() reached the end");
+    } catch (const transport_error& e) {
+        CHECK(e.kind() == transport_error_kind::cancelled);
+    }
+    CHECK(std::chrono::steady_clock::now() - started < 1500ms);
+}
+
+template <class Adapter>
+void silence_while_reading_past_the_read_timeout_is_a_timeout() {
+    Adapter a;
+    a.serve({.pieces = {"first", "too late"}, .delay_between_pieces = 1500ms});
+    http_request r = request_to(a.base_url());
+    r.read_timeout = 200ms;
+    const std::unique_ptr<body_reader> reader = a.transport.open(r);
+    try {
+        (void)read_all(*reader);
+        FAIL("read() reached the end");
+    } catch (const transport_error& e) {
+        CHECK(e.kind() == transport_error_kind::timeout);
+    }
+}
+
 }  // namespace
 
 #define CONFORMANCE_CASE(description, check)                               \
@@ -249,3 +323,11 @@ CONFORMANCE_CASE("a stop requested before the answer is a prompt cancellation",
                  a_stop_requested_before_the_answer_is_a_cancellation)
 CONFORMANCE_CASE("silence past the read timeout is a timeout",
                  silence_past_the_read_timeout_is_a_timeout)
+CONFORMANCE_CASE("open(): the head, then every body byte in order, then the end",
+                 open_gives_the_head_then_every_byte_in_order)
+CONFORMANCE_CASE("open(): a reader destroyed early leaves the transport usable",
+                 a_reader_destroyed_early_leaves_the_transport_usable)
+CONFORMANCE_CASE("open(): a stop requested while reading is a prompt cancellation",
+                 a_stop_requested_while_reading_is_a_cancellation)
+CONFORMANCE_CASE("open(): silence past the read timeout while reading is a timeout",
+                 silence_while_reading_past_the_read_timeout_is_a_timeout)

@@ -184,8 +184,8 @@ extern template chat_response run_stream<>(const client_options&, send_function,
 /// Thread safety: chat() and stream() may be called concurrently on one client when its
 /// transport's send() may be (the default transport keeps a pool of connections, so it may).
 /// Every call does its work on the calling thread, but chat_async() and stream_async(), which
-/// start one thread per call (and the default transport's deadline watchdog on cpp-httplib older
-/// than 0.19, described in httplib_transport.hpp).
+/// start one thread per call, open_stream() over a push-only transport (one helper thread per
+/// open stream), and the default transport's deadline watchdog (httplib_transport.hpp).
 template <transport Transport>
 class basic_client {
 public:

@@ -32,9 +32,9 @@ struct httplib_pool;
 ///   answer to the next request); a stream that was stopped early, failed or was cancelled closes
 ///   its connection instead of returning it.
 /// - Timeouts: connect and read-idle per request, clamped to the request's deadline. The
-///   deadline bounds the whole exchange: cpp-httplib's own limit where it has one (0.19+), else
-///   a watchdog thread that lives as long as the exchange, started only for a request with a
-///   deadline (client_options::timeouts.total).
+///   deadline bounds the whole exchange: a watchdog thread that lives as long as the exchange,
+///   started only for a request with a deadline (client_options::timeouts.total), closes the
+///   connection when it expires (no cpp-httplib release bounds every way a server can drip).
 /// - Cancellation: the request's stop token aborts connecting, the TLS handshake and reading
 ///   promptly (POSIX: the socket is shut down from the cancelling thread).
 /// - The request body is handed to cpp-httplib without a copy.
@@ -49,11 +49,18 @@ public:
     /// Performs one exchange (see the transport concept in transport.hpp).
     MISTRAL_DECL void send(const http_request& request, response_handler& handler);
 
+    /// Opens a response for basic_client::open_stream() (see pull_transport in transport.hpp).
+    /// With cpp-httplib 0.29 or later the body is read on the caller's thread, through
+    /// cpp-httplib's stream API (whose handle owns the socket: the connection is not kept for
+    /// reuse afterwards). With older releases, Debian 12's 0.11.4 among them, which can only push
+    /// a body, send() runs on one helper thread per open stream and hands each piece over.
+    MISTRAL_DECL std::unique_ptr<body_reader> open(const http_request& request);
+
 private:
     std::shared_ptr<detail::httplib_pool> shared_;
 };
 
-static_assert(transport<httplib_transport>);
+static_assert(pull_transport<httplib_transport>);
 
 MISTRAL_NAMESPACE_END
 

@@ -2058,6 +2058,7 @@ MISTRAL_NAMESPACE_END
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -2113,7 +2114,8 @@ transport_error_kind classify_httplib_error(E error, bool silent_for_read_timeou
 // Calls `expire` at the deadline unless disarmed first, from a thread of its own. Debian's
 // cpp-httplib 0.11.4 bounds every single read by the read timeout but not a whole exchange, so
 // a server that drips its response head (or its TLS handshake) a byte at a time could hold a
-// call forever; releases with set_max_timeout (0.19+) bound it themselves and need no watchdog.
+// call forever. Later releases' set_max_timeout (0.19+) does not bound every way of dripping
+// either (0.53.1 lets leading zeros of a chunk size through), so the watchdog serves them all.
 class deadline_watchdog {
 public:
     template <class Expire>
@@ -2149,23 +2151,6 @@ private:
     bool expired_ = false;
     std::thread thread_;
 };
-
-template <class Client>
-concept has_max_timeout = requires(Client& c) {
-    c.set_max_timeout(std::chrono::milliseconds(1));
-};
-
-// Bounds the whole exchange where cpp-httplib can (0 is "no limit" to it); returns whether it
-// could.
-template <class Client>
-bool limit_exchange(Client& cli, std::optional<std::chrono::milliseconds> budget) {
-    if constexpr (has_max_timeout<Client>) {
-        cli.set_max_timeout(budget.value_or(std::chrono::milliseconds(0)));
-        return true;
-    } else {
-        return false;
-    }
-}
 
 // Why a file named in tls_options cannot be used, or "" when it can be read.
 inline std::string unreadable_file(const char* option, const std::string& path) {
@@ -2262,7 +2247,8 @@ struct httplib_pool {
 
     // The error for a failed exchange, with the reason in words: the OS's for a connect, the
     // certificate check's for TLS.
-    transport_error failure(httplib::Error err, httplib::Client& cli, const url_parts& url,
+    // `verify`: OpenSSL's verdict on the server's chain, when cpp-httplib told it.
+    transport_error failure(httplib::Error err, std::optional<long> verify, const url_parts& url,
                             const std::string& what, bool silent,
                             std::chrono::milliseconds read_timeout,
                             const http_request& request) const {
@@ -2285,7 +2271,7 @@ struct httplib_pool {
                 break;
             }
             case transport_error_kind::tls:
-                why = tls_reason(err, cli, url.host);
+                why = tls_reason(err, verify, url.host);
                 break;
             case transport_error_kind::timeout:
                 if (err == httplib::Error::Read)
@@ -2298,17 +2284,43 @@ struct httplib_pool {
         return transport_error(kind, what + to_string(kind) + " failure: " + why, sent);
     }
 
-    static std::string tls_reason(httplib::Error err, [[maybe_unused]] httplib::Client& cli,
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+    // OpenSSL's verdict on the server's chain: the client keeps it in releases before the
+    // abstract TLS API (0.30), the Result of the exchange in later ones.
+    template <class Client, class Result>
+    static std::optional<long> verify_result([[maybe_unused]] Client& cli,
+                                             [[maybe_unused]] const Result* result) {
+        if constexpr (requires { cli.get_openssl_verify_result(); }) {
+            return cli.get_openssl_verify_result();
+        } else if constexpr (requires { result->ssl_backend_error(); }) {
+            if (result != nullptr) return static_cast<long>(result->ssl_backend_error());
+        }
+        return std::nullopt;
+    }
+    // Later releases tell a host-name mismatch from a rejected chain.
+    template <class E>
+    static bool is_host_name_error(E err) {
+        if constexpr (requires { E::SSLServerHostnameVerification; }) {
+            return err == E::SSLServerHostnameVerification;
+        } else {
+            return false;
+        }
+    }
+#endif
+
+    static std::string tls_reason(httplib::Error err, [[maybe_unused]] std::optional<long> verify,
                                   const std::string& host) {
 #ifdef CPPHTTPLIB_OPENSSL_SUPPORT
         if (err == httplib::Error::SSLServerVerification) {
-            const long result = cli.get_openssl_verify_result();
             // cpp-httplib checks the host name itself, after OpenSSL accepted the chain.
-            if (result == X509_V_OK)
+            if (verify == X509_V_OK)
                 return "certificate verification failed: host name mismatch (" + host + ")";
+            if (!verify) return "certificate verification failed (" + host + ")";
             return std::string("certificate verification failed: ") +
-                   X509_verify_cert_error_string(result) + " (" + host + ")";
+                   X509_verify_cert_error_string(*verify) + " (" + host + ")";
         }
+        if (is_host_name_error(err))
+            return "certificate verification failed: host name mismatch (" + host + ")";
         if (const unsigned long e = ERR_peek_last_error(); e != 0) {
             char text[256];
             ERR_error_string_n(e, text, sizeof text);
@@ -2401,38 +2413,182 @@ MISTRAL_DECL httplib_transport::httplib_transport() : httplib_transport(transpor
 MISTRAL_DECL httplib_transport::httplib_transport(transport_options options)
     : shared_(std::make_shared<detail::httplib_pool>(std::move(options))) {}
 
+namespace detail {
+
+// What send() and open() do before the exchange: the URL, a connection of the pool, and the
+// request's timeouts clamped to its deadline.
+struct httplib_exchange {
+    url_parts url;
+    std::unique_ptr<httplib_connection> conn;
+    std::chrono::steady_clock::time_point start;
+    std::chrono::milliseconds read_timeout{};
+    std::string what;  // "POST https://host:port/path: ", for errors
+
+    httplib_exchange(httplib_pool& pool, const http_request& request)
+        : url(parse_url(request.url)), start(std::chrono::steady_clock::now()) {
+        if (request.stop.stop_requested()) throw cancelled(false);
+        conn = pool.acquire(url);
+        auto clamp = [&](std::chrono::milliseconds limit) {
+            if (request.deadline) {
+                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    *request.deadline - start);
+                limit = std::clamp(left, std::chrono::milliseconds(1), limit);
+            }
+            return limit;
+        };
+        read_timeout = clamp(request.read_timeout);
+        httplib::Client& cli = *conn->client;
+        cli.set_connection_timeout(clamp(request.connect_timeout));
+        cli.set_read_timeout(read_timeout);
+        cli.set_write_timeout(read_timeout);
+        what = request.method + " " + url.scheme + "://" + url.host + ":" +
+               std::to_string(url.port) + url.target + ": ";
+    }
+
+    // The request's headers for cpp-httplib: an event stream asks for no compression, which a
+    // server or proxy may buffer.
+    static httplib::Headers headers(const http_request& request) {
+        httplib::Headers out;
+        for (const auto& h : request.headers) out.emplace(h.name, h.value);
+        const auto accept = request.headers.find("accept");
+        if (accept && *accept == "text/event-stream" &&
+            !request.headers.contains("accept-encoding")) {
+            out.emplace("Accept-Encoding", "identity");
+        }
+        return out;
+    }
+
+    static response_head head_of(const httplib::Response& res) {
+        response_head head{res.status, {}};
+        head.headers.reserve(res.headers.size());
+        for (const auto& [name, value] : res.headers) head.headers.add(name, value);
+        return head;
+    }
+};
+
+// cpp-httplib 0.29+ can hand out a response body on demand (ClientImpl::open_stream).
+template <class Client>
+concept httplib_can_pull = requires(Client& c, const std::string& s, const httplib::Headers& h) {
+    c.open_stream(s, s, httplib::Params{}, h, s, s).read(static_cast<char*>(nullptr), 0);
+};
+
+// A response body read on demand over cpp-httplib's stream API. The handle owns the socket: a
+// body read to its end gives the connection's client back to the pool (it connects afresh);
+// a reader destroyed early closes the socket.
+template <class Client>
+class httplib_body_reader final : public body_reader {
+public:
+    httplib_body_reader(std::shared_ptr<httplib_pool> pool, const http_request& request)
+        : pool_(std::move(pool)), request_(request), exchange_(*pool_, request) {
+        httplib_connection& conn = *exchange_.conn;
+        Client& cli = *conn.client;
+        // A reused connection's socket was announced when it was made: announce it again, so
+        // that a cancellation can shut it down.
+        if (cli.is_socket_open()) conn.on_new_socket(cli.socket());
+        on_stop_.emplace(request.stop, [&conn] { conn.abort(); });
+        if (request.deadline) watchdog_.emplace(*request.deadline, [&conn] { conn.abort(); });
+        handle_ = cli.open_stream(request.method, exchange_.url.target, {},
+                                  httplib_exchange::headers(request), request.body, "");
+        if (!handle_.is_valid()) fail(handle_.error, false);
+        head_ = httplib_exchange::head_of(*handle_.response);
+        last_activity_ = std::chrono::steady_clock::now();
+    }
+    httplib_body_reader(const httplib_body_reader&) = delete;
+    httplib_body_reader& operator=(const httplib_body_reader&) = delete;
+    ~httplib_body_reader() override { end_exchange(); }
+
+    const response_head& head() const noexcept override { return head_; }
+
+    std::string_view read() override {
+        if (ended_) return {};
+        const auto n = handle_.read(buffer_, sizeof buffer_);
+        if (n > 0) {
+            last_activity_ = std::chrono::steady_clock::now();
+            if (request_.deadline && last_activity_ >= *request_.deadline) {
+                end_exchange();
+                throw total_timeout_expired(exchange_.what);
+            }
+            return {buffer_, static_cast<std::size_t>(n)};
+        }
+        if (n == 0 && !handle_.has_read_error()) {
+            const bool aborted = end_exchange();
+            if (aborted || request_.stop.stop_requested())
+                throw cancelled(true, exchange_.what);  // a shut-down socket reads as the end
+            pool_->release(std::move(exchange_.conn));
+            return {};
+        }
+        fail(handle_.has_read_error() ? handle_.get_read_error() : httplib::Error::Read, true);
+    }
+
+private:
+    // Ends the exchange (once); returns whether it was aborted.
+    bool end_exchange() {
+        if (ended_) return false;
+        ended_ = true;
+        on_stop_.reset();
+        deadline_passed_ = watchdog_ && watchdog_->disarm();
+        return exchange_.conn->finish_request();
+    }
+
+    [[noreturn]] void fail(httplib::Error err, bool head_seen) {
+        const bool aborted = end_exchange();
+        if (request_.stop.stop_requested() || (aborted && !deadline_passed_))
+            throw cancelled(head_seen, exchange_.what);
+        if (deadline_passed_) throw total_timeout_expired(exchange_.what);
+        const auto silence = std::chrono::steady_clock::now() - last_activity_;
+        throw pool_->failure(
+            err,
+            httplib_pool::verify_result(*exchange_.conn->client,
+                                        static_cast<const httplib::Result*>(nullptr)),
+            exchange_.url, exchange_.what, silence >= exchange_.read_timeout * 9 / 10,
+            exchange_.read_timeout, request_);
+    }
+
+    std::shared_ptr<httplib_pool> pool_;
+    const http_request& request_;
+    httplib_exchange exchange_;
+    std::optional<std::stop_callback<std::function<void()>>> on_stop_;
+    std::optional<deadline_watchdog> watchdog_;
+    decltype(std::declval<Client&>().open_stream("", "")) handle_;
+    response_head head_;
+    std::chrono::steady_clock::time_point last_activity_ = exchange_.start;
+    bool ended_ = false;
+    bool deadline_passed_ = false;
+    char buffer_[16384];
+};
+
+template <class Client>
+std::unique_ptr<body_reader> open_httplib(httplib_transport transport,
+                                          const std::shared_ptr<httplib_pool>& pool,
+                                          const http_request& request) {
+    if constexpr (httplib_can_pull<Client>) {
+        return std::make_unique<httplib_body_reader<Client>>(pool, request);
+    } else {
+        return open_on_helper_thread(
+            [transport](const http_request& r, response_handler& h) mutable {
+                transport.send(r, h);
+            },
+            request);
+    }
+}
+
+}  // namespace detail
+
+MISTRAL_DECL std::unique_ptr<body_reader> httplib_transport::open(const http_request& request) {
+    return detail::open_httplib<httplib::Client>(*this, shared_, request);
+}
+
 MISTRAL_DECL void httplib_transport::send(const http_request& request, response_handler& handler) {
     using clock = std::chrono::steady_clock;
-    const url_parts url = parse_url(request.url);
-    if (request.stop.stop_requested()) throw detail::cancelled(false);
-    std::unique_ptr<detail::httplib_connection> conn = shared_->acquire(url);
-
-    const auto start = clock::now();
-    auto clamp = [&](std::chrono::milliseconds limit) {
-        if (request.deadline) {
-            const auto left =
-                std::chrono::duration_cast<std::chrono::milliseconds>(*request.deadline - start);
-            limit = std::clamp(left, std::chrono::milliseconds(1), limit);
-        }
-        return limit;
-    };
-    const auto read_timeout = clamp(request.read_timeout);
+    detail::httplib_exchange exchange(*shared_, request);
+    std::unique_ptr<detail::httplib_connection>& conn = exchange.conn;
     httplib::Client& cli = *conn->client;
-    cli.set_connection_timeout(clamp(request.connect_timeout));
-    cli.set_read_timeout(read_timeout);
-    cli.set_write_timeout(read_timeout);
-    const bool bounded_by_httplib = detail::limit_exchange(
-        cli, request.deadline ? std::optional(clamp(std::chrono::hours(24))) : std::nullopt);
+    const auto read_timeout = exchange.read_timeout;
 
     httplib::Request req;
     req.method = request.method;
-    req.path = url.target;
-    for (const auto& h : request.headers) req.headers.emplace(h.name, h.value);
-    const auto accept = request.headers.find("accept");
-    if (accept && *accept == "text/event-stream" && !request.headers.contains("accept-encoding")) {
-        req.headers.emplace("Accept-Encoding",
-                            "identity");  // a compressed stream may be buffered
-    }
+    req.path = exchange.url.target;
+    req.headers = detail::httplib_exchange::headers(request);
     // The body is written straight from the request: a large request is not copied again.
     const std::string_view body = request.body;
     req.content_length_ = body.size();
@@ -2447,15 +2603,12 @@ MISTRAL_DECL void httplib_transport::send(const http_request& request, response_
     bool handler_stopped = false;
     bool deadline_passed = false;
     bool head_seen = false;
-    auto last_activity = start;
+    auto last_activity = exchange.start;
     req.response_handler = [&](const httplib::Response& res) {
         if (request.stop.stop_requested()) return false;
         last_activity = clock::now();
         head_seen = true;
-        response_head head{res.status, {}};
-        head.headers.reserve(res.headers.size());
-        for (const auto& [name, value] : res.headers) head.headers.add(name, value);
-        handler_stopped = !handler.on_head(std::move(head));
+        handler_stopped = !handler.on_head(detail::httplib_exchange::head_of(res));
         return !handler_stopped;
     };
     req.content_receiver = [&](const char* data, std::size_t size, std::uint64_t, std::uint64_t) {
@@ -2469,20 +2622,17 @@ MISTRAL_DECL void httplib_transport::send(const http_request& request, response_
         return !handler_stopped;
     };
 
-    httplib::Response res;
-    httplib::Error err = httplib::Error::Success;
-    bool ok = false;
+    std::optional<httplib::Result> result;
     {
         std::stop_callback on_stop(request.stop, [&conn] { conn->abort(); });
         std::optional<detail::deadline_watchdog> watchdog;
-        if (!bounded_by_httplib && request.deadline)
-            watchdog.emplace(*request.deadline, [&conn] { conn->abort(); });
-        ok = cli.send(req, res, err);
+        if (request.deadline) watchdog.emplace(*request.deadline, [&conn] { conn->abort(); });
+        result.emplace(cli.send(req));
         deadline_passed = (watchdog && watchdog->disarm()) || deadline_passed;
     }
+    const bool ok = static_cast<bool>(*result);
     const bool aborted = conn->finish_request();
-    const std::string what = request.method + " " + url.scheme + "://" + url.host + ":" +
-                             std::to_string(url.port) + url.target + ": ";
+    const std::string& what = exchange.what;
     // An aborted exchange may look complete to cpp-httplib (a close-delimited body ends when
     // the socket is shut down): what aborted it decides, and the connection is not reused.
     if (request.stop.stop_requested() || (aborted && !deadline_passed)) {
@@ -2490,18 +2640,16 @@ MISTRAL_DECL void httplib_transport::send(const http_request& request, response_
     }
     if (deadline_passed) throw detail::total_timeout_expired(what);
     if (ok && !head_seen) {  // httplib skips the head callback for bodiless answers (204)
-        response_head head{res.status, {}};
-        for (const auto& [name, value] : res.headers) head.headers.add(name, value);
-        handler.on_head(std::move(head));
+        handler.on_head(detail::httplib_exchange::head_of(result->value()));
     }
     if (ok) {
         shared_->release(std::move(conn));
         return;
     }
     if (handler_stopped) return;  // the connection was cut short: not reused
-    throw shared_->failure(err, cli, url, what,
-                           clock::now() - last_activity >= read_timeout * 9 / 10, read_timeout,
-                           request);
+    throw shared_->failure(
+        result->error(), detail::httplib_pool::verify_result(cli, &*result), exchange.url, what,
+        clock::now() - last_activity >= read_timeout * 9 / 10, read_timeout, request);
 }
 
 MISTRAL_NAMESPACE_END
