@@ -48,6 +48,12 @@ TEST_CASE("usage() sums every call's usage and counts every request") {
     responses.push_back(client.chat(large));
     mock.enqueue(scripted_response::sse_text("three words here"));
     responses.push_back(client.stream(small, [](const chat_chunk&) {}));
+    mock.enqueue(scripted_response::sse_text("pulled chunk by chunk", "large"));
+    {
+        chat_stream pulled = client.open_stream(large);
+        for (const chat_chunk& chunk : pulled) (void)chunk;
+        responses.push_back(pulled.response());
+    }
 
     usage_count sum;
     for (const auto& r : responses) {
@@ -55,11 +61,15 @@ TEST_CASE("usage() sums every call's usage and counts every request") {
         sum.completion_tokens += r.usage.completion_tokens;
         sum.total_tokens += r.usage.total_tokens;
     }
-    sum.requests = 4;
+    sum.requests = 5;
     const usage_totals u = client.usage();
     CHECK(static_cast<const usage_count&>(u) == sum);
     REQUIRE(u.per_model.size() == 2);
-    CHECK(u.per_model.at("large") == count_of(responses[1].usage, 2));
+    usage_info large_usage = responses[1].usage;
+    large_usage.prompt_tokens += responses[3].usage.prompt_tokens;
+    large_usage.completion_tokens += responses[3].usage.completion_tokens;
+    large_usage.total_tokens += responses[3].usage.total_tokens;
+    CHECK(u.per_model.at("large") == count_of(large_usage, 3));
     CHECK(u.per_model.at("small").requests == 2);
     CHECK(u.per_model.at("small").total_tokens ==
           responses[0].usage.total_tokens + responses[2].usage.total_tokens);
