@@ -79,6 +79,46 @@ void BM_stream_path_per_chunk(benchmark::State& state) {
         static_cast<double>(seen), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
+// A transport with send() only: open_stream() reads it through the helper thread.
+struct push_only_mock {
+    mistral::testing::mock_transport mock;
+    void send(const mistral::http_request& r, mistral::response_handler& h) { mock.send(r, h); }
+};
+
+// open_stream() and a range-for over the mock: Arg 0 pulls on this thread (the mock is a
+// pull_transport), Arg 1 through the helper thread of a push-only transport.
+void BM_pull_path_per_chunk(benchmark::State& state) {
+    const std::string body = mistral::bench::sse_stream(1000);
+    std::vector<std::string> pieces;
+    for (std::size_t at = 0; at < body.size(); at += 16384)
+        pieces.push_back(body.substr(at, 16384));
+    mistral::client_options options;
+    options.api_key = "benchmark";
+    const mistral::chat_request request{.model = "m", .messages = {mistral::user("Hi")}};
+    push_only_mock transport;
+    mistral::basic_client<mistral::testing::mock_transport> pulling{options, transport.mock};
+    mistral::basic_client<push_only_mock> pushing{options, transport};
+    std::size_t seen = 0;
+    std::size_t allocations = 0;
+    for (auto _ : state) {
+        state.PauseTiming();
+        transport.mock.enqueue(
+            {.headers = {{"Content-Type", "text/event-stream"}}, .body_pieces = pieces});
+        const auto before = mistral::test::allocation_count();
+        state.ResumeTiming();
+        auto stream =
+            state.range(0) == 0 ? pulling.open_stream(request) : pushing.open_stream(request);
+        for (const mistral::chat_chunk& chunk : stream) {
+            benchmark::DoNotOptimize(&chunk);
+            ++seen;
+        }
+        allocations += mistral::test::allocation_count() - before;
+    }
+    state.counters["allocs/chunk"] = static_cast<double>(allocations) / static_cast<double>(seen);
+    state.counters["ns/chunk"] = benchmark::Counter(
+        static_cast<double>(seen), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
 mistral::chat_request conversation(std::size_t messages) {
     mistral::chat_request request{
         .model = "mistral-large-latest", .temperature = 0.3, .max_tokens = 512};
@@ -129,6 +169,7 @@ void BM_parse_response(benchmark::State& state) {
 BENCHMARK(BM_decode_chunk);
 BENCHMARK(BM_decode_and_fold_chunk);
 BENCHMARK(BM_stream_path_per_chunk)->Arg(1000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_pull_path_per_chunk)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_serialize_request_100_messages)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_parse_response)->Unit(benchmark::kMicrosecond);
 BENCHMARK_MAIN();

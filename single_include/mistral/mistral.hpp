@@ -6165,7 +6165,6 @@ MISTRAL_NAMESPACE_END
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <deque>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -6713,7 +6712,7 @@ public:
           request_(std::move(request)),
           call_(std::move(call)),
           prepared_(prepare(options_, request_, true, call_)),
-          sink_(collect_, options_, call_.accumulate, prepared_.sanitize) {
+          sink_(ready_, options_, call_.accumulate, prepared_.sanitize) {
         sink_.defer_body();
         connect();
     }
@@ -6725,9 +6724,9 @@ public:
     }
 
     const chat_chunk* next() override {
-        if (!ready_.empty()) ready_.pop_front();
+        if (taken_ == ready_.count) taken_ = ready_.count = 0;  // all handed out: read more
         try {
-            while (ready_.empty() && !final_) read_some();
+            while (ready_.count == 0 && !final_) read_some();
         } catch (error& e) {
             sink_.attach_partial_if_missing(e);
             reader_.reset();
@@ -6735,7 +6734,7 @@ public:
             report(final_->usage);
             throw;
         }
-        return ready_.empty() ? nullptr : &ready_.front();
+        return taken_ < ready_.count ? &ready_.chunks[taken_++] : nullptr;
     }
 
     const chat_response& response() const noexcept override {
@@ -6743,11 +6742,19 @@ public:
     }
 
 private:
-    // Keeps the chunks of one piece of the body until the caller has taken them.
-    struct collector {
-        std::deque<chat_chunk>* ready;
-        bool operator()(const chat_chunk& chunk) const {
-            ready->push_back(chunk);
+    // Keeps the chunks of one piece of the body until the caller has taken them. The slots are
+    // reused from piece to piece: assigning over a chunk keeps its strings' buffers, so a warm
+    // stream copies without allocating.
+    struct ready_chunks {
+        std::vector<chat_chunk> chunks;
+        std::size_t count = 0;
+        bool operator()(const chat_chunk& chunk) {
+            if (count < chunks.size()) {
+                chunks[count] = chunk;
+            } else {
+                chunks.push_back(chunk);
+            }
+            ++count;
             return true;
         }
     };
@@ -6820,8 +6827,8 @@ private:
     chat_request request_;
     call_options call_;
     prepared_call prepared_;
-    std::deque<chat_chunk> ready_;
-    collector collect_{&ready_};
+    ready_chunks ready_;
+    std::size_t taken_ = 0;  // of ready_: handed out to the caller
     event_sink sink_;
     call_progress progress_;
     std::unique_ptr<body_reader> reader_;
