@@ -4,7 +4,9 @@ include(CMakePackageConfigHelpers)
 
 set(MISTRAL_CMAKE_INSTALL_DIR "${CMAKE_INSTALL_DATADIR}/cmake/mistral-cpp"
     CACHE STRING "Where mistral-cppConfig.cmake is installed, relative to the prefix")
-set(MISTRAL_PKGCONFIG_INSTALL_DIR "${CMAKE_INSTALL_LIBDIR}/pkgconfig"
+# A header-only package installs nothing architecture-specific: its .pc goes to share/pkgconfig
+# (vcpkg's port moves it to lib/pkgconfig, as vcpkg wants any .pc with Libs there).
+set(MISTRAL_PKGCONFIG_INSTALL_DIR "${CMAKE_INSTALL_DATADIR}/pkgconfig"
     CACHE STRING "Where mistral-cpp.pc is installed, relative to the prefix")
 
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/mistral" DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
@@ -42,3 +44,5 @@ list(JOIN MISTRAL_PC_REQUIRES ", " MISTRAL_PC_REQUIRES)
 file(RELATIVE_PATH MISTRAL_PC_PREFIX_FROM_PCFILEDIR "/prefix/${MISTRAL_PKGCONFIG_INSTALL_DIR}" "/prefix")
 configure_file("${PROJECT_SOURCE_DIR}/cmake/mistral-cpp.pc.in" "${PROJECT_BINARY_DIR}/mistral-cpp.pc" @ONLY)
 install(FILES "${PROJECT_BINARY_DIR}/mistral-cpp.pc" DESTINATION "${MISTRAL_PKGCONFIG_INSTALL_DIR}")
+
+install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" DESTINATION "${CMAKE_INSTALL_DATADIR}/doc/mistral-cpp")

@@ -12,6 +12,7 @@ vcpkg_cmake_configure(
         -DMISTRAL_BUILD_BENCHMARKS=OFF
         -DMISTRAL_INSTALL=ON
         -DMISTRAL_ENABLE_OPENSSL=ON
+        -DMISTRAL_PKGCONFIG_INSTALL_DIR=lib/pkgconfig
 )
 vcpkg_cmake_install()
 vcpkg_cmake_config_fixup(PACKAGE_NAME mistral-cpp CONFIG_PATH share/cmake/mistral-cpp)

@@ -1,8 +1,9 @@
 # tests/cmake/run_consumer.cmake: runs one consumption route end to end: cmake -DROUTE=<route> -DSOURCE_DIR=... -DBUILD_DIR=...
 # -DWORK_DIR=... [-DCOMMIT=...] -P run_consumer.cmake
 #   find_package  install the build tree to a prefix, find_package it, build and run a program
-#   pkg_config    install, compile with $(pkg-config --cflags --libs mistral-cpp), run
-#   add_subdirectory, fetch_content   build and run a consumer project
+#   fetch_content build and run a consumer project that fetches this commit
+#   minimal_install  configure with Catch2 and Google Benchmark hidden and BUILD_TESTING=OFF,
+#                 install, find_package it
 #   meson_subproject  a Meson project with the checkout as its subproject
 #   single_header compile an example with only -I single_include and the system libraries
 #   vcpkg         run the overlay port's portfile with tools/vcpkg_emulate.cmake, then find_package it
@@ -47,19 +48,17 @@ if(ROUTE STREQUAL "find_package")
         endif()
     endforeach()
     build_and_run_consumer("${consumers}/find_package" "-DCMAKE_PREFIX_PATH=${prefix}")
-elseif(ROUTE STREQUAL "pkg_config")
-    run(${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${prefix}")
-    file(GLOB_RECURSE pc_files "${prefix}/*/mistral-cpp.pc")
-    get_filename_component(pc_dir "${pc_files}" DIRECTORY)
-    set(ENV{PKG_CONFIG_PATH} "${pc_dir}")
-    run(pkg-config --cflags --libs mistral-cpp)
-    string(STRIP "${last_output}" flags)
-    separate_arguments(flags UNIX_COMMAND "${flags}")
-    run(${CXX} -std=c++20 "${consumers}/consumer/main.cpp" ${flags} -o "${WORK_DIR}/consumer")
-    run("${WORK_DIR}/consumer")
-    message(STATUS "${last_output}")
-elseif(ROUTE STREQUAL "add_subdirectory")
-    build_and_run_consumer("${consumers}/add_subdirectory")
+elseif(ROUTE STREQUAL "minimal_install")
+    # A machine with only the library's dependencies: Catch2 and Google Benchmark hidden, tests off.
+    run(${CMAKE_COMMAND} -S "${SOURCE_DIR}" -B "${WORK_DIR}/build" -G Ninja -DBUILD_TESTING=OFF
+        -DCMAKE_DISABLE_FIND_PACKAGE_Catch2=ON -DCMAKE_DISABLE_FIND_PACKAGE_benchmark=ON)
+    run(${CMAKE_COMMAND} --install "${WORK_DIR}/build" --prefix "${prefix}")
+    foreach(f share/doc/mistral-cpp/LICENSE share/pkgconfig/mistral-cpp.pc)
+        if(NOT EXISTS "${prefix}/${f}")
+            message(FATAL_ERROR "the install has no ${f}")
+        endif()
+    endforeach()
+    build_and_run_consumer("${consumers}/find_package" "-DCMAKE_PREFIX_PATH=${prefix}")
 elseif(ROUTE STREQUAL "fetch_content")
     execute_process(COMMAND git -C "${SOURCE_DIR}" rev-parse HEAD OUTPUT_VARIABLE COMMIT OUTPUT_STRIP_TRAILING_WHITESPACE
         COMMAND_ERROR_IS_FATAL ANY)
