@@ -4,6 +4,7 @@
 #   tools/release.sh VERSION          # e.g. 0.2.0: bump, CHANGELOG, single header, commit, tag,
 #                                     # pin the README's FetchContent line, archive
 #   tools/release.sh --archive [REF]  # only the slim archive of REF (default HEAD) in dist/
+#                                     # (or in $DIST)
 #
 # The version has one home, include/mistral/version.hpp (CMake, Meson and the vcpkg port read it
 # there). A release commit is tagged vVERSION; the README's FetchContent snippet then pins that
@@ -15,12 +16,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+dist="${DIST:-dist}"  # where the archive goes
 archive() {  # archive REF NAME
-    mkdir -p dist
-    git archive --format=tar.gz --prefix="$2/" -o "dist/$2.tar.gz" "$1" \
+    mkdir -p "$dist"
+    git archive --format=tar.gz --prefix="$2/" -o "$dist/$2.tar.gz" "$1" \
         include single_include cmake CMakeLists.txt meson.build meson_options.txt LICENSE README.md \
         CHANGELOG.md
-    echo "dist/$2.tar.gz ($(sha512sum "dist/$2.tar.gz" | cut -c1-16)... sha512)"
+    echo "$dist/$2.tar.gz (sha512 $(sha512sum "$dist/$2.tar.gz" | cut -d' ' -f1))"
 }
 
 if [[ "${1:-}" == "--archive" ]]; then

@@ -2,6 +2,7 @@
 # -DWORK_DIR=... [-DCOMMIT=...] -P run_consumer.cmake
 #   find_package  install the build tree to a prefix, find_package it, build and run a program
 #   fetch_content build and run a consumer project that fetches this commit
+#   fetch_archive the same from the slim source archive (tools/release.sh --archive)
 #   minimal_install  configure with Catch2 and Google Benchmark hidden and BUILD_TESTING=OFF,
 #                 install, find_package it
 #   meson_subproject  a Meson project with the checkout as its subproject
@@ -63,6 +64,10 @@ elseif(ROUTE STREQUAL "fetch_content")
     execute_process(COMMAND git -C "${SOURCE_DIR}" rev-parse HEAD OUTPUT_VARIABLE COMMIT OUTPUT_STRIP_TRAILING_WHITESPACE
         COMMAND_ERROR_IS_FATAL ANY)
     build_and_run_consumer("${consumers}/fetch_content")
+elseif(ROUTE STREQUAL "fetch_archive")
+    run(${CMAKE_COMMAND} -E env "DIST=${WORK_DIR}/dist" bash "${SOURCE_DIR}/tools/release.sh" --archive HEAD)
+    file(GLOB archive "${WORK_DIR}/dist/mistral-cpp-*.tar.gz")
+    build_and_run_consumer("${consumers}/fetch_content" "-DMISTRAL_ARCHIVE=${archive}")
 elseif(ROUTE STREQUAL "meson_subproject")
     set(project "${WORK_DIR}/project")
     file(MAKE_DIRECTORY "${project}/subprojects")
