@@ -58,15 +58,17 @@ std::string proper_noun(const std::string& text, const std::string& fallback) {
 }
 
 // A JSON value that satisfies a (simple) JSON Schema, filled from the question where it can.
-json::value sample(const json::object& schema, const std::string& key,
-                   const std::string& question) {
+// A plausible value for a JSON Schema: deterministic, and `index` (the position in an array)
+// makes the items of an array differ from each other.
+json::value sample(const json::object& schema, const std::string& key, const std::string& question,
+                   std::size_t index = 0) {
     if (const auto* values = schema.if_contains("enum");
         values && values->is_array() && !values->get_array().empty()) {
-        return values->get_array().front();
+        return values->get_array()[index % values->get_array().size()];
     }
     if (const auto* any = schema.if_contains("anyOf");
         any && any->is_array() && !any->get_array().empty() && any->get_array()[0].is_object()) {
-        return sample(any->get_array()[0].get_object(), key, question);
+        return sample(any->get_array()[0].get_object(), key, question, index);
     }
     std::string type = "string";
     if (const auto* t = schema.if_contains("type"); t && t->is_string())
@@ -87,32 +89,41 @@ json::value sample(const json::object& schema, const std::string& key,
         return out;
     }
     if (type == "array") {
+        // One item, as many as minItems asks for, never more than maxItems allows.
         json::array out;
-        std::int64_t count = 2;
+        std::int64_t count = 1;
         if (const auto* n = schema.if_contains("minItems"); n && n->is_int64())
             count = std::max(count, n->get_int64());
         if (const auto* n = schema.if_contains("maxItems"); n && n->is_int64())
             count = std::min(count, n->get_int64());
         if (const auto* items = schema.if_contains("items"); items && items->is_object()) {
             for (std::int64_t i = 0; i < count; ++i)
-                out.push_back(sample(items->get_object(), key, question));
+                out.push_back(
+                    sample(items->get_object(), key, question, static_cast<std::size_t>(i)));
         }
         return out;
     }
-    if (type == "integer") return lower(key).find("year") != std::string::npos ? 1965 : 3;
-    if (type == "number") return 21.5;
-    if (type == "boolean") return true;
+    const auto n = static_cast<std::int64_t>(index);
+    if (type == "integer") return (lower(key).find("year") != std::string::npos ? 1965 : 3) + n;
+    if (type == "number") return 21.5 + static_cast<double>(n);
+    if (type == "boolean") return index % 2 == 0;
+    // Later items of an array: "<first> 2", "<first> 3"..., or names from a short list.
+    const auto nth = [&](std::string first, std::initializer_list<const char*> more = {}) {
+        if (index == 0) return json::value(std::move(first));
+        if (index <= more.size()) return json::value(*(more.begin() + (index - 1)));
+        return json::value(first + " " + std::to_string(index + 1));
+    };
     const std::string k = lower(key);
     if (k.find("city") != std::string::npos || k.find("location") != std::string::npos ||
         k.find("place") != std::string::npos) {
-        return json::value(proper_noun(question, "Paris"));
+        return nth(proper_noun(question, "Paris"), {"Lyon", "Marseille"});
     }
-    if (k.find("unit") != std::string::npos) return "celsius";
-    if (k.find("author") != std::string::npos) return "Frank Herbert";
+    if (k.find("unit") != std::string::npos) return nth("celsius", {"fahrenheit"});
+    if (k.find("author") != std::string::npos) return nth("Frank Herbert", {"Brian Herbert"});
     if (k.find("name") != std::string::npos || k.find("title") != std::string::npos) {
-        return json::value(proper_noun(question, "Example"));
+        return nth(proper_noun(question, "Example"));
     }
-    return json::value("example " + key);
+    return nth("example " + key);
 }
 
 std::string last_user_text(const chat_request& r) {

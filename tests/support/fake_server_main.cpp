@@ -1,7 +1,8 @@
 // tests/support/fake_server_main.cpp: mistral-fake-server: the fake Mistral API as a program, for
-// the demo and the examples.
+// the demo, the examples and your own integration tests (tests/support/README.md).
 //
-//   mistral-fake-server [--port 8088] [--token-delay-ms 40] [--tls CERT KEY]
+//   mistral-fake-server [--port 8088] [--token-delay-ms 40] [--tls CERT KEY] [--echo-prefix]
+//                       [--no-auth] [--help]
 //
 // Prints "listening on <url>" and serves until interrupted. --port 0 picks a free port.
 #include <csignal>
@@ -13,7 +14,41 @@
 
 namespace {
 volatile std::sig_atomic_t interrupted = 0;
-}
+
+constexpr const char* help = R"(usage: mistral-fake-server [options]
+
+A fake Mistral AI API on one machine, for tests and demos: POST /v1/chat/completions answers
+plausibly and deterministically (the same request gets the same answer), as JSON or, with
+"stream": true, as server-sent events one word per chunk, with usage and rate-limit headers and
+an x-request-id.
+
+Options:
+  --port N            listen on 127.0.0.1:N (default 8088; 0 picks a free port)
+  --token-delay-ms N  pause N ms between streamed chunks, to watch them arrive
+  --tls CERT KEY      serve https with this PEM certificate and key
+  --echo-prefix       a prefixed continuation repeats the prefix first (see below)
+  --no-auth           accept requests without "Authorization: Bearer <key>"
+  --help              this text
+
+What it answers, by what the request holds:
+  a question with "capital of France"   "The capital of France is Paris."
+  a question with "haiku"                a three-line haiku
+  any other question                     a greeting that quotes the question
+  max_tokens N                           the first N words, finish_reason "length"
+  tools (and tool_choice not "none")     a call of each function the question names, or else of
+                                         the first; arguments built from its JSON Schema
+  tool messages after a call             "Here is what I found: <tool> says <result>."
+  response_format json_schema            a JSON value built from the schema (enums, anyOf,
+                                         minItems/maxItems; array items differ from each other)
+  response_format json_object            {"answer": ..., "question": ...}
+  images (URL or base64)                 how many it received, of each kind
+  a last assistant message with          the rest of the answer the history without it would
+  "prefix": true                         get (its continuation), or the whole answer otherwise
+  no Authorization header                401, as the API's gateway answers
+  a tool-call id not [a-zA-Z0-9]{9}      400 with code "3280", the API's own error
+  a body that is not a chat request      422 with the API's validation error shape
+)";
+}  // namespace
 
 int main(int argc, char** argv) {
     mistral::test::fake_server_options options;
@@ -27,9 +62,15 @@ int main(int argc, char** argv) {
         } else if (arg == "--tls" && i + 2 < argc) {
             options.cert_file = argv[++i];
             options.key_file = argv[++i];
+        } else if (arg == "--echo-prefix") {
+            options.echo_prefix = true;
+        } else if (arg == "--no-auth") {
+            options.require_auth = false;
+        } else if (arg == "--help" || arg == "-h") {
+            std::cout << help;
+            return 0;
         } else {
-            std::cerr
-                << "usage: mistral-fake-server [--port N] [--token-delay-ms N] [--tls CERT KEY]\n";
+            std::cerr << "mistral-fake-server: unknown option " << arg << "\n\n" << help;
             return 2;
         }
     }
