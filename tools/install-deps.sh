@@ -8,7 +8,7 @@ purpose=${1:-test}
 packages=(g++ cmake ninja-build pkg-config libboost-json1.81-dev libcpp-httplib-dev libssl-dev)
 if [ "$purpose" = test ]; then
     # libboost-dev must not be added: Debian's default Boost 1.74 conflicts with 1.81.
-    packages+=(catch2 clang clang-format libclang-rt-14-dev meson libbenchmark-dev python3 git)
+    packages+=(catch2 clang clang-format libclang-rt-14-dev meson libbenchmark-dev python3 git doxygen)
     command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 

@@ -15,6 +15,9 @@ stage "formatting (.clang-format) and the generated single header"
 git ls-files '*.hpp' '*.cpp' ':!single_include' | xargs clang-format --dry-run --Werror
 tools/amalgamate.py --check
 
+stage "API reference: Doxygen over the public headers, every warning an error"
+doxygen docs/Doxyfile
+
 stage "g++: build with warnings as errors, run every test and every packaging route"
 cmake --preset dev
 cmake --build --preset dev

@@ -46,19 +46,23 @@ public:
     /// An input iterator over the chunks; `end()` is std::default_sentinel.
     class iterator {
     public:
-        using iterator_concept = std::input_iterator_tag;
-        using value_type = chat_chunk;
-        using difference_type = std::ptrdiff_t;
+        using iterator_concept = std::input_iterator_tag;  ///< single-pass
+        using value_type = chat_chunk;                     ///< what it yields
+        using difference_type = std::ptrdiff_t;            ///< as input iterators need
 
         iterator() = default;
+        /// The current chunk, valid until the next step.
         const chat_chunk& operator*() const noexcept { return *stream_->current_; }
+        /// The current chunk's members.
         const chat_chunk* operator->() const noexcept { return stream_->current_; }
         /// Reads the next chunk (this is where the stream blocks and where it throws).
         iterator& operator++() {
             stream_->advance();
             return *this;
         }
+        /// The same step, for `it++`.
         void operator++(int) { ++*this; }
+        /// Whether the stream has ended.
         friend bool operator==(const iterator& i, std::default_sentinel_t) noexcept {
             return i.stream_ == nullptr || i.stream_->finished();
         }
@@ -69,7 +73,9 @@ public:
         chat_stream* stream_ = nullptr;
     };
 
+    /// Moves the stream (and its connection); the moved-from stream must not be read.
     chat_stream(chat_stream&&) noexcept = default;
+    /// Moves the stream; the one assigned to is closed first.
     chat_stream& operator=(chat_stream&&) noexcept = default;
     chat_stream(const chat_stream&) = delete;
     chat_stream& operator=(const chat_stream&) = delete;
@@ -80,6 +86,7 @@ public:
         if (!started_) advance();
         return iterator(this);
     }
+    /// The end of the stream: an iterator equals it once the stream has ended.
     std::default_sentinel_t end() const noexcept { return {}; }
 
     /// The response folded from the chunks so far (as stream() returns it, once the loop

@@ -34,9 +34,10 @@ MISTRAL_NAMESPACE_BEGIN
 /// Base URLs of the API: the global endpoint and the regional ones (EU, US). Regional endpoints
 /// serve only the models hosted in their region.
 namespace servers {
+/// The global endpoint (the default).
 inline constexpr const char* global = "https://api.mistral.ai";
-inline constexpr const char* eu = "https://api.eu.mistral.ai";
-inline constexpr const char* us = "https://api.us.mistral.ai";
+inline constexpr const char* eu = "https://api.eu.mistral.ai";  ///< the EU region
+inline constexpr const char* us = "https://api.us.mistral.ai";  ///< the US region
 }  // namespace servers
 
 /// Timeouts. All are finite by default except the optional total.

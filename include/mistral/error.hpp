@@ -24,6 +24,7 @@ MISTRAL_NAMESPACE_BEGIN
 /// partial_response() holds what was accumulated up to the failure, so no received text is lost.
 class error : public std::runtime_error {
 public:
+    /// An error with this message (never holding a secret: the client redacts it first).
     explicit error(const std::string& what) : std::runtime_error(what) {}
 
     /// What a failed stream delivered before it failed, folded into a response; nullptr when
@@ -42,26 +43,26 @@ private:
 /// a non-finite number, text that is not UTF-8. Thrown before any I/O.
 class usage_error : public error {
 public:
-    using error::error;
+    using error::error;  ///< from the message
 };
 
 /// One entry of a 422 validation error: where (e.g. "body.max_completion_tokens"), what, and
 /// the validator's error type (e.g. "extra_forbidden").
 struct validation_issue {
-    std::string location;
-    std::string message;
-    std::string type;
+    std::string location;  ///< where in the request: the `loc` path, e.g. "body.messages.0"
+    std::string message;   ///< what is wrong, in the API's words
+    std::string type;      ///< the kind of problem, e.g. "missing"
     bool operator==(const validation_issue&) const = default;
 };
 
 /// What the client could read out of an error body (every body shape the API is known to send;
 /// see parse_error_body() in impl/error_body.hpp). Fields it could not find are empty.
 struct api_error_details {
-    std::string message;
-    std::string type;
-    std::string code;
-    std::string param;
-    std::vector<validation_issue> validation_issues;
+    std::string message;  ///< the API's message
+    std::string type;     ///< the API's error type
+    std::string code;     ///< the API's error code, as a string ("1300")
+    std::string param;    ///< the request parameter the error is about, when the API says
+    std::vector<validation_issue> validation_issues;  ///< each problem of a 422 answer
     /// `raw_status_code` of the body, when present (error events inside a stream carry it).
     std::optional<int> raw_status_code;
     /// `request_id` of the body, when present (the gateway's 401 body carries it).
@@ -92,6 +93,7 @@ constexpr bool is_retryable_status(int status) noexcept {
 /// (then status() is the event's `raw_status_code` when present, else the HTTP status).
 class api_error : public error {
 public:
+    /// The error of a response: its metadata, its (redacted) body and what was parsed of it.
     api_error(response_metadata metadata, std::string body, api_error_details details)
         : api_error(make_data(std::move(metadata), std::move(body), std::move(details))) {}
 
@@ -215,12 +217,15 @@ constexpr bool may_have_reached_server(transport_error_kind kind) noexcept {
 /// cancellation or a proxy's refusal. kind() tells which.
 class transport_error : public error {
 public:
-    /// `request_sent`: whether the request may have reached the server (a transport that knows
-    /// better than the kind, e.g. that a timeout happened while connecting, says so here).
+    /// A failure of this kind; whether the request may have reached the server follows from
+    /// the kind (see may_have_reached_server()).
     transport_error(transport_error_kind kind, const std::string& what)
         : transport_error(kind, what, may_have_reached_server(kind)) {}
+    /// `request_sent`: whether the request may have reached the server (a transport that knows
+    /// better than the kind, e.g. that a timeout happened while connecting, says so here).
     transport_error(transport_error_kind kind, const std::string& what, bool request_sent)
         : error(what), kind_(kind), request_sent_(request_sent) {}
+    /// What failed: connect, name_resolution, tls, timeout, reset, cancelled, proxy, other.
     transport_error_kind kind() const noexcept { return kind_; }
     /// Whether the server may have received the request (and may have processed it): false for
     /// a connection that was refused, timed out while connecting, or failed its TLS handshake.
@@ -248,6 +253,7 @@ inline transport_error total_timeout_expired(const std::string& where = "") {
 /// partial_response() holds what arrived).
 class protocol_error : public error {
 public:
+    /// A malformed answer; `path` is the JSON path of the offending value, when there is one.
     explicit protocol_error(const std::string& what, std::string path = {})
         : error(what), path_(std::make_shared<const std::string>(std::move(path))) {}
     /// The JSON path of the offending value ("" when not about a value).
@@ -262,7 +268,7 @@ private:
 /// its calls were not run).
 class tool_loop_error : public error {
 public:
-    using error::error;
+    using error::error;  ///< from the message
 };
 
 MISTRAL_NAMESPACE_END

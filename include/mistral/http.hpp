@@ -21,8 +21,8 @@ using detail::iequals;
 
 /// One HTTP header field.
 struct http_header {
-    std::string name;
-    std::string value;
+    std::string name;   ///< as given; compared case-insensitively
+    std::string value;  ///< the field value
     bool operator==(const http_header&) const = default;
 };
 
@@ -54,12 +54,18 @@ public:
         }
         return std::nullopt;
     }
+    /// Whether a header of this name (case-insensitive) is present.
     bool contains(std::string_view name) const noexcept { return find(name).has_value(); }
 
+    /// The headers in order, as http_header values.
     auto begin() const noexcept { return list_.begin(); }
+    /// The end of the headers.
     auto end() const noexcept { return list_.end(); }
+    /// How many headers (repeated names count each time).
     std::size_t size() const noexcept { return list_.size(); }
+    /// Whether there is none.
     bool empty() const noexcept { return list_.empty(); }
+    /// Room for n headers.
     void reserve(std::size_t n) { list_.reserve(n); }
     bool operator==(const http_headers&) const = default;
 
@@ -73,10 +79,10 @@ private:
 /// windows "second", "10-second", "minute", "5-minute" and "month". The legacy gateway's
 /// `x-ratelimitbysize-{limit,remaining}-<window>` headers appear with resource "bysize".
 struct rate_limit_window {
-    std::string resource;
-    std::string window;
-    std::optional<std::int64_t> limit;
-    std::optional<std::int64_t> remaining;
+    std::string resource;                   ///< what is counted: "req" or "tokens"
+    std::string window;                     ///< the period: "minute", "month"...
+    std::optional<std::int64_t> limit;      ///< the budget of the period
+    std::optional<std::int64_t> remaining;  ///< what is left of it
     bool operator==(const rate_limit_window&) const = default;
 };
 
@@ -91,8 +97,10 @@ struct rate_limit_info {
     std::optional<std::int64_t> ocr_pages_query_cost;
     /// Legacy gateway: `ratelimitbysize-limit`, `-remaining`, `-reset` (seconds), `-query-cost`.
     std::optional<std::int64_t> legacy_limit;
+    /// X-ratelimitbysize-remaining, from older gateways.
     std::optional<std::int64_t> legacy_remaining;
-    std::optional<std::int64_t> legacy_reset_seconds;
+    std::optional<std::int64_t> legacy_reset_seconds;  ///< x-ratelimitbysize-reset, in seconds
+    /// X-ratelimitbysize-query-cost: what this request cost.
     std::optional<std::int64_t> legacy_query_cost;
 
     /// The window for that resource and window name ("tokens", "minute"), or nullptr.

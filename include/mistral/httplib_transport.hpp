@@ -43,7 +43,9 @@ struct httplib_pool;
 /// connection of its own from the pool. Copies share the pool.
 class httplib_transport {
 public:
+    /// A transport with the default options (system CA store, proxy from the environment).
     MISTRAL_DECL httplib_transport();
+    /// A transport with these options (client_options::transport, for basic_client).
     MISTRAL_DECL explicit httplib_transport(transport_options options);
 
     /// Performs one exchange (see the transport concept in transport.hpp).

@@ -35,7 +35,9 @@ struct retry_policy {
     /// The first backoff; the n-th retry waits a random time in [0, min(max_backoff,
     /// initial_backoff * multiplier^n)) ("full jitter").
     std::chrono::milliseconds initial_backoff{500};
+    /// The longest wait between two attempts.
     std::chrono::milliseconds max_backoff{8'000};
+    /// How much the wait grows after each attempt.
     double multiplier = 2.0;
     /// No retry is started when the call has run this long or would exceed it by waiting.
     std::chrono::milliseconds max_elapsed{30'000};
@@ -94,8 +96,11 @@ struct retry_policy {
 /// (steady_clock, a sleep that wakes up as soon as the call's stop token is triggered, and a
 /// per-thread Mersenne Twister).
 struct retry_environment {
+    /// The clock (default: std::chrono::steady_clock).
     std::function<std::chrono::steady_clock::time_point()> now;
+    /// The wait between attempts (default: an interruptible sleep).
     std::function<void(std::chrono::milliseconds, std::stop_token)> sleep;
+    /// A random factor in [0, 1) for the backoff (default: a PRNG).
     std::function<double()> jitter;
     /// The wall clock, for Retry-After given as an HTTP date.
     std::function<std::chrono::system_clock::time_point()> wall_now;

@@ -48,6 +48,7 @@ struct event {
 /// After it is thrown the parser must be reset() before it is used again.
 class size_limit_error : public std::runtime_error {
 public:
+    /// The error for a line or an event longer than `limit` bytes.
     explicit size_limit_error(std::size_t limit)
         : std::runtime_error("server-sent event larger than the limit of " + std::to_string(limit) +
                              " bytes"),

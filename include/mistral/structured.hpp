@@ -81,8 +81,8 @@ struct json_schema_annotations {};
 /// (text, thinking, usage, finish reason, request id and rate limits).
 template <class T>
 struct parsed_response {
-    T value{};
-    chat_response response{};
+    T value{};                 ///< the reply, decoded into T
+    chat_response response{};  ///< the response it came from
 };
 
 namespace detail {

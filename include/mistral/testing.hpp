@@ -39,13 +39,13 @@ namespace testing {
 
 /// One scripted answer of the mock transport.
 struct scripted_response {
-    int status = 200;
-    http_headers headers{};
+    int status = 200;        ///< the HTTP status
+    http_headers headers{};  ///< the response headers
     /// The body, delivered to the client as one on_body() call per piece.
     std::vector<std::string> body_pieces{};
     /// Waits (interruptible by the call's stop token) before the head and before each piece.
     std::chrono::milliseconds delay_before_head{0};
-    std::chrono::milliseconds delay_between_pieces{0};
+    std::chrono::milliseconds delay_between_pieces{0};  ///< the wait before each piece of the body
     /// Fail instead of answering (connection refused, TLS, timeout...).
     std::optional<transport_error_kind> fail_before_head{};
     /// Deliver the head and the pieces, then fail (a connection cut mid-body).
@@ -139,12 +139,12 @@ struct scripted_response {
 
 /// What the mock recorded of one request.
 struct recorded_request {
-    std::string method;
-    std::string url;
-    http_headers headers;
-    std::string body;
-    std::chrono::milliseconds connect_timeout{};
-    std::chrono::milliseconds read_timeout{};
+    std::string method;                           ///< "POST"
+    std::string url;                              ///< the absolute URL
+    http_headers headers;                         ///< as sent, Authorization included
+    std::string body;                             ///< the JSON body
+    std::chrono::milliseconds connect_timeout{};  ///< the connect timeout it carried
+    std::chrono::milliseconds read_timeout{};     ///< the read timeout it carried
     /// The body parsed as JSON.
     boost::json::value json() const { return boost::json::parse(body); }
 };

@@ -39,6 +39,7 @@ struct tool_loop_options {
     int max_rounds = 8;
 };
 
+/// @cond internal (the reference shows the public names only)
 namespace detail {
 
 // The argument and result types of a tool handler: R(const Args&).
@@ -71,6 +72,7 @@ std::string tool_output(R&& result) {
 }
 
 }  // namespace detail
+/// @endcond
 
 /// Functions the model may call, each a name, a description, a JSON Schema of its arguments and
 /// a C++ handler. definitions() gives the function tools for chat_request::tools; run() answers

@@ -67,8 +67,8 @@ struct http_request {
 
 /// The status line and headers of a response; delivered before any body byte.
 struct response_head {
-    int status = 0;
-    http_headers headers;
+    int status = 0;        ///< the HTTP status code
+    http_headers headers;  ///< the response headers
 };
 
 /// Receives a response from a transport. on_head() is called once, then on_body() for every
@@ -77,7 +77,9 @@ struct response_head {
 /// connection and returns normally from send().
 class response_handler {
 public:
+    /// The status and headers, once, before any body byte; false stops the transfer.
     virtual bool on_head(response_head head) = 0;
+    /// The next piece of the body, valid during the call only; false stops the transfer.
     virtual bool on_body(std::string_view piece) = 0;
 
 protected:
@@ -125,7 +127,7 @@ struct tls_options {
     std::string ca_dir;
     /// Client certificate and private key (PEM) for mutual TLS; both or neither.
     std::string client_cert_file;
-    std::string client_key_file;
+    std::string client_key_file;  ///< the client certificate's private key (PEM)
 };
 
 /// An HTTP proxy. HTTPS goes through it with CONNECT, so the proxy never sees the API key.
@@ -142,8 +144,8 @@ struct proxy_options {
 
 /// Settings of the default transport that belong to connections rather than to requests.
 struct transport_options {
-    tls_options tls;
-    proxy_options proxy;
+    tls_options tls;      ///< what to trust, and a client certificate
+    proxy_options proxy;  ///< an HTTP proxy
     /// Idle keep-alive connections kept for reuse (per transport, across threads).
     std::size_t max_idle_connections = 8;
 };
@@ -227,16 +229,19 @@ std::unique_ptr<body_reader> open_response(T& t, const http_request& request) {
 /// whatever it holds: open() is the held transport's own, or else its send() on a helper thread.
 class any_transport {
 public:
+    /// Wraps a transport (moved or copied in; copies of the handle share it).
     template <class T>
     requires(!std::same_as<std::remove_cvref_t<T>, any_transport> &&
              transport<std::remove_cvref_t<T>>)
         any_transport(T&& t)  // NOLINT(google-explicit-constructor): wrapping is the point
         : impl_(std::make_shared<model<std::remove_cvref_t<T>>>(std::forward<T>(t))) {}
 
+    /// The held transport's send().
     void send(const http_request& request, response_handler& handler) {
         impl_->send(request, handler);
     }
 
+    /// The held transport's open(), or its send() on a helper thread when it has no open().
     std::unique_ptr<body_reader> open(const http_request& request) { return impl_->open(request); }
 
 private:

@@ -37,45 +37,46 @@ MISTRAL_NAMESPACE_BEGIN
 
 /// Known message roles (open set).
 namespace role {
-inline constexpr const char* system = "system";
-inline constexpr const char* user = "user";
-inline constexpr const char* assistant = "assistant";
-inline constexpr const char* tool = "tool";
+inline constexpr const char* system = "system";        ///< instructions that frame the conversation
+inline constexpr const char* user = "user";            ///< the person asking
+inline constexpr const char* assistant = "assistant";  ///< the model's replies
+inline constexpr const char* tool = "tool";            ///< the result of a tool call
 }  // namespace role
 
 /// Known finish reasons (open set): compare with `choice.finish_reason == finish_reason::stop`.
 namespace finish_reason {
-inline constexpr const char* stop = "stop";
-inline constexpr const char* length = "length";
+inline constexpr const char* stop = "stop";  ///< the reply ended naturally or at a stop sequence
+inline constexpr const char* length = "length";  ///< max_tokens was reached
+/// The model's context length was reached.
 inline constexpr const char* model_length = "model_length";
-inline constexpr const char* error = "error";
-inline constexpr const char* tool_calls = "tool_calls";
+inline constexpr const char* error = "error";            ///< the generation failed
+inline constexpr const char* tool_calls = "tool_calls";  ///< the reply asks for tool calls
 }  // namespace finish_reason
 
 /// Values of chat_request::reasoning_effort (open set).
 namespace reasoning_effort {
-inline constexpr const char* none = "none";
-inline constexpr const char* minimal = "minimal";
-inline constexpr const char* low = "low";
-inline constexpr const char* medium = "medium";
-inline constexpr const char* high = "high";
-inline constexpr const char* xhigh = "xhigh";
+inline constexpr const char* none = "none";        ///< no reasoning
+inline constexpr const char* minimal = "minimal";  ///< as little as possible
+inline constexpr const char* low = "low";          ///< a little
+inline constexpr const char* medium = "medium";    ///< the middle ground
+inline constexpr const char* high = "high";        ///< more
+inline constexpr const char* xhigh = "xhigh";      ///< the most
 }  // namespace reasoning_effort
 
 /// String values of chat_request::tool_choice (open set). `any` and `required` both force a
 /// tool call; to force one named function use force_tool().
 namespace tool_choice_mode {
-inline constexpr const char* automatic = "auto";
-inline constexpr const char* none = "none";
-inline constexpr const char* any = "any";
-inline constexpr const char* required = "required";
+inline constexpr const char* automatic = "auto";     ///< the model decides
+inline constexpr const char* none = "none";          ///< no tool call
+inline constexpr const char* any = "any";            ///< at least one tool call
+inline constexpr const char* required = "required";  ///< the same as any
 }  // namespace tool_choice_mode
 
 /// Values of image_url::detail (open set).
 namespace image_detail {
-inline constexpr const char* low = "low";
-inline constexpr const char* automatic = "auto";
-inline constexpr const char* high = "high";
+inline constexpr const char* low = "low";         ///< a low-resolution view
+inline constexpr const char* automatic = "auto";  ///< the model decides
+inline constexpr const char* high = "high";       ///< a high-resolution view
 }  // namespace image_detail
 
 // ---------------------------------------------------------------------------------------------
@@ -84,7 +85,8 @@ inline constexpr const char* high = "high";
 
 /// `{"type":"text","text":...}`: a piece of text.
 struct text_chunk {
-    std::string text{};
+    std::string text{};  ///< the text
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const text_chunk&) const = default;
 };
@@ -92,8 +94,9 @@ struct text_chunk {
 /// The object form of an image reference: a URL (or a `data:image/...;base64,` URL) and an
 /// optional detail level ("low", "auto", "high").
 struct image_url {
-    std::string url{};
+    std::string url{};  ///< an https URL or a data: URL (base64)
     std::optional<std::string> detail{};
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const image_url&) const = default;
 };
@@ -101,15 +104,18 @@ struct image_url {
 /// `{"type":"image_url","image_url":...}`: an image, given as a plain URL string or as an
 /// image_url object (the form is kept as given).
 struct image_url_chunk {
+    /// The image: a URL string or an image_url.
     std::variant<std::string, mistral::image_url> image_url{};
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const image_url_chunk&) const = default;
 };
 
 /// `{"type":"document_url",...}`: a document to read, by URL.
 struct document_url_chunk {
-    std::string document_url{};
-    std::optional<std::string> document_name{};
+    std::string document_url{};                  ///< the document's URL
+    std::optional<std::string> document_name{};  ///< a name for it
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const document_url_chunk&) const = default;
 };
@@ -119,25 +125,28 @@ using reference_id = std::variant<std::int64_t, std::string>;
 
 /// `{"type":"reference","reference_ids":[...]}`: references to sources.
 struct reference_chunk {
-    std::vector<reference_id> reference_ids{};
+    std::vector<reference_id> reference_ids{};  ///< the ids of the references cited
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const reference_chunk&) const = default;
 };
 
 /// `{"type":"file","file_id":...}`: an uploaded file, by id.
 struct file_chunk {
-    std::string file_id{};
+    std::string file_id{};  ///< the id of an uploaded file
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const file_chunk&) const = default;
 };
 
 /// `{"type":"tool_reference",...}`: a source a built-in tool used (only inside thinking).
 struct tool_reference_chunk {
-    std::string tool{};
-    std::string title{};
-    std::optional<std::string> url{};
-    std::optional<std::string> favicon{};
-    std::optional<std::string> description{};
+    std::string tool{};                        ///< the built-in tool that found it
+    std::string title{};                       ///< the source's title
+    std::optional<std::string> url{};          ///< the source's URL
+    std::optional<std::string> favicon{};      ///< the source's icon
+    std::optional<std::string> description{};  ///< a description of the source
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const tool_reference_chunk&) const = default;
 };
@@ -145,7 +154,7 @@ struct tool_reference_chunk {
 /// A chunk whose `type` this version of the library does not know, kept whole (its `type`
 /// member included) so that it is sent back and converted back exactly as received.
 struct unknown_chunk {
-    boost::json::object json{};
+    boost::json::object json{};  ///< the chunk as received, written back as it is
     /// The chunk's `type` member ("" if absent or not a string).
     std::string_view type() const noexcept {
         const auto* t = json.if_contains("type");
@@ -162,9 +171,11 @@ using thinking_part =
 /// `{"type":"thinking","thinking":[...]}`: a reasoning model's thinking. `signature` replays
 /// reasoning across turns; `closed` (default true) is used when prefixing.
 struct thinking_chunk {
-    std::vector<thinking_part> thinking{};
+    std::vector<thinking_part> thinking{};  ///< the reasoning: text chunks (and references)
+    /// An opaque signature some models send with their reasoning.
     std::optional<std::string> signature{};
-    std::optional<bool> closed{};
+    std::optional<bool> closed{};  ///< whether the reasoning is complete
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     /// The concatenated text of the text parts.
     std::string text() const {
@@ -179,7 +190,8 @@ struct thinking_chunk {
 
 /// `{"type":"input_audio","input_audio":...}`: base64-encoded audio.
 struct input_audio_chunk {
-    std::string input_audio{};
+    std::string input_audio{};  ///< base64-encoded audio
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const input_audio_chunk&) const = default;
 };
@@ -220,8 +232,10 @@ inline std::string thinking_of(const content& c) {
 /// The function a tool call invokes. The API sends `arguments` as a JSON string; an object is
 /// accepted too, and the form is kept. parse_arguments() (json.hpp) gives the object either way.
 struct function_call {
-    std::string name{};
+    std::string name{};  ///< the function to call
+    /// Its arguments: a JSON string (or an object), form kept.
     std::variant<std::string, boost::json::object> arguments{};
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const function_call&) const = default;
 };
@@ -229,10 +243,12 @@ struct function_call {
 /// A tool call made by the model. `id` must be sent back in the tool message's `tool_call_id`
 /// (the API requires 9 characters from [a-zA-Z0-9]). `index` orders parallel calls in a stream.
 struct tool_call {
+    /// The call's id ([a-zA-Z0-9]{9} for the API), which its result names.
     std::optional<std::string> id{};
-    std::optional<std::string> type{};
-    function_call function{};
-    std::optional<std::int64_t> index{};
+    std::optional<std::string> type{};    ///< "function"
+    function_call function{};             ///< what to call, with which arguments
+    std::optional<std::int64_t> index{};  ///< the call's position among parallel calls
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const tool_call&) const = default;
 };
@@ -240,8 +256,10 @@ struct tool_call {
 /// A piece of a function call in a stream: every member may be absent. The official API sends
 /// each call whole; OpenAI-compatible servers send the name first and the arguments in pieces.
 struct function_call_delta {
-    std::optional<std::string> name{};
+    std::optional<std::string> name{};  ///< the name, when this piece carries it
+    /// A piece of the arguments.
     std::optional<std::variant<std::string, boost::json::object>> arguments{};
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const function_call_delta&) const = default;
 };
@@ -250,10 +268,11 @@ struct function_call_delta {
 /// belong to one call: stream_accumulator joins them into a tool_call (the first id, type and
 /// name that arrive, the argument pieces concatenated in order).
 struct tool_call_delta {
-    std::optional<std::string> id{};
-    std::optional<std::string> type{};
-    std::optional<function_call_delta> function{};
-    std::optional<std::int64_t> index{};
+    std::optional<std::string> id{};                ///< the id, when this piece carries it
+    std::optional<std::string> type{};              ///< "function", when this piece carries it
+    std::optional<function_call_delta> function{};  ///< the name and a piece of the arguments
+    std::optional<std::int64_t> index{};            ///< which call this piece belongs to
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const tool_call_delta&) const = default;
 };
@@ -265,7 +284,8 @@ struct tool_call_delta {
 /// A system message: instructions for the model. Its content is required (chunks: text and
 /// thinking only).
 struct system_message {
-    mistral::content content{};
+    mistral::content content{};  ///< the instructions
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     /// The text of the content.
     std::string text() const { return text_of(content); }
@@ -275,7 +295,9 @@ struct system_message {
 /// A user message. Content is a string or a list of chunks (text, images, documents, audio...);
 /// unset content is sent as null.
 struct user_message {
+    /// The question: text, or chunks (text, images, documents...).
     std::optional<mistral::content> content{};
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     /// The text of the content ("" when unset).
     std::string text() const { return content ? text_of(*content) : std::string(); }
@@ -286,9 +308,13 @@ struct user_message {
 /// Set `prefix` to true on a final assistant message to force the reply to start with its
 /// content.
 struct assistant_message {
+    /// The reply: text or chunks (thinking included); unset with only tool calls.
     std::optional<mistral::content> content{};
+    /// The tools the model asks to call.
     std::optional<std::vector<mistral::tool_call>> tool_calls{};
+    /// True: the model continues this message instead of answering it.
     std::optional<bool> prefix{};
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     /// The text of the content, thinking excluded ("" when unset).
     std::string text() const { return content ? text_of(*content) : std::string(); }
@@ -300,9 +326,10 @@ struct assistant_message {
 /// A tool message: the result of a tool call, sent back to the model. `tool_call_id` is the id
 /// of the call it answers; unset content is sent as null.
 struct tool_message {
-    std::optional<mistral::content> content{};
-    std::optional<std::string> tool_call_id{};
-    std::optional<std::string> name{};
+    std::optional<mistral::content> content{};  ///< the tool's result
+    std::optional<std::string> tool_call_id{};  ///< the id of the call it answers
+    std::optional<std::string> name{};          ///< the function's name
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     /// The text of the content ("" when unset).
     std::string text() const { return content ? text_of(*content) : std::string(); }
@@ -366,58 +393,67 @@ inline tool_message tool_result(const tool_call& call, std::string text) {
 /// A function the model may call: name, description and a JSON Schema object for its
 /// parameters. `strict` asks the model to follow the schema exactly.
 struct function_definition {
-    std::string name{};
-    std::optional<std::string> description{};
-    std::optional<bool> strict{};
-    boost::json::object parameters{};
+    std::string name{};                        ///< the name the model calls it by
+    std::optional<std::string> description{};  ///< what it does, for the model
+    std::optional<bool> strict{};      ///< true: the arguments must follow the schema exactly
+    boost::json::object parameters{};  ///< the JSON Schema of its arguments
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const function_definition&) const = default;
 };
 
 /// `{"type":"function","function":{...}}`: a function tool.
 struct function_tool {
-    function_definition function{};
+    function_definition function{};  ///< the function
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const function_tool&) const = default;
 };
 
 /// Which of a built-in tool's actions to include, exclude or confirm.
 struct tool_configuration {
-    std::optional<std::vector<std::string>> exclude{};
-    std::optional<std::vector<std::string>> include{};
+    std::optional<std::vector<std::string>> exclude{};  ///< what the tool must not use
+    std::optional<std::vector<std::string>> include{};  ///< what the tool may use
+    /// Which uses need a confirmation.
     std::optional<std::vector<std::string>> requires_confirmation{};
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const tool_configuration&) const = default;
 };
 
 /// Built-in tool `{"type":"web_search"}`.
 struct web_search_tool {
-    std::optional<mistral::tool_configuration> tool_configuration{};
+    std::optional<mistral::tool_configuration> tool_configuration{};  ///< how the tool may be used
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const web_search_tool&) const = default;
 };
 /// Built-in tool `{"type":"web_search_premium"}`.
 struct web_search_premium_tool {
-    std::optional<mistral::tool_configuration> tool_configuration{};
+    std::optional<mistral::tool_configuration> tool_configuration{};  ///< how the tool may be used
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const web_search_premium_tool&) const = default;
 };
 /// Built-in tool `{"type":"code_interpreter"}`.
 struct code_interpreter_tool {
-    std::optional<mistral::tool_configuration> tool_configuration{};
+    std::optional<mistral::tool_configuration> tool_configuration{};  ///< how the tool may be used
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const code_interpreter_tool&) const = default;
 };
 /// Built-in tool `{"type":"image_generation"}`.
 struct image_generation_tool {
-    std::optional<mistral::tool_configuration> tool_configuration{};
+    std::optional<mistral::tool_configuration> tool_configuration{};  ///< how the tool may be used
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const image_generation_tool&) const = default;
 };
 /// Built-in tool `{"type":"document_library"}`: search the given libraries (at least one id).
 struct document_library_tool {
-    std::vector<std::string> library_ids{};
-    std::optional<mistral::tool_configuration> tool_configuration{};
+    std::vector<std::string> library_ids{};                           ///< the libraries to search
+    std::optional<mistral::tool_configuration> tool_configuration{};  ///< how the tool may be used
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const document_library_tool&) const = default;
 };
@@ -425,24 +461,26 @@ struct document_library_tool {
 /// Credentials for a connector: `type` is "api-key" or "oauth2-token". The value is a secret:
 /// the library never logs request bodies.
 struct connector_authorization {
-    std::string type{};
-    std::string value{};
+    std::string type{};   ///< the kind of credential
+    std::string value{};  ///< the credential (a secret: never logged)
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const connector_authorization&) const = default;
 };
 
 /// Built-in tool `{"type":"connector","connector_id":...}`: a custom connector.
 struct connector_tool {
-    std::string connector_id{};
-    std::optional<connector_authorization> authorization{};
-    std::optional<mistral::tool_configuration> tool_configuration{};
+    std::string connector_id{};                                       ///< the connector
+    std::optional<connector_authorization> authorization{};           ///< its credential
+    std::optional<mistral::tool_configuration> tool_configuration{};  ///< how the tool may be used
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const connector_tool&) const = default;
 };
 
 /// A tool whose `type` this version of the library does not know, kept whole.
 struct unknown_tool {
-    boost::json::object json{};
+    boost::json::object json{};  ///< the tool as given, sent as it is
     bool operator==(const unknown_tool&) const = default;
 };
 
@@ -461,15 +499,17 @@ inline function_tool make_function_tool(std::string name, std::string descriptio
 
 /// The `function` member of a named tool choice.
 struct function_name {
-    std::string name{};
+    std::string name{};  ///< the function's name
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const function_name&) const = default;
 };
 
 /// `{"type":"function","function":{"name":...}}`: forces a call of that function.
 struct named_tool_choice {
-    std::string type = "function";
-    function_name function{};
+    std::string type = "function";  ///< "function"
+    function_name function{};       ///< the function the model must call
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const named_tool_choice&) const = default;
 };
@@ -489,10 +529,11 @@ inline named_tool_choice force_tool(std::string function_name) {
 /// A JSON Schema for structured output: `name` and `schema` are required; `strict` makes the
 /// model follow it exactly (strict schemas need `additionalProperties: false` on objects).
 struct json_schema {
-    std::string name{};
-    std::optional<std::string> description{};
-    boost::json::object schema{};
-    std::optional<bool> strict{};
+    std::string name{};                        ///< a name for the schema
+    std::optional<std::string> description{};  ///< what the reply is
+    boost::json::object schema{};              ///< the JSON Schema the reply follows
+    std::optional<bool> strict{};              ///< true: the reply follows it exactly
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const json_schema&) const = default;
 };
@@ -501,8 +542,9 @@ struct json_schema {
 /// in the prompt) or "json_schema" (with `json_schema` set). See json_object_format() and
 /// json_schema_format().
 struct response_format {
-    std::string type = "text";
-    std::optional<mistral::json_schema> json_schema{};
+    std::string type = "text";                          ///< "text", "json_object" or "json_schema"
+    std::optional<mistral::json_schema> json_schema{};  ///< the schema, for "json_schema"
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const response_format&) const = default;
 };
@@ -518,69 +560,80 @@ inline response_format json_schema_format(json_schema schema) {
 
 /// Predicted output: text the reply is expected to resemble, to speed up edits.
 struct prediction {
-    std::string type = "content";
-    std::string content{};
+    std::string type = "content";  ///< "content"
+    std::string content{};         ///< the expected reply, which speeds up one close to it
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const prediction&) const = default;
 };
 
 /// Per-category thresholds of moderation_llm_v1 (unset categories use the default).
 struct moderation_v1_thresholds {
-    std::optional<double> sexual{};
-    std::optional<double> hate_and_discrimination{};
-    std::optional<double> violence_and_threats{};
+    std::optional<double> sexual{};                   ///< the threshold of the category, 0 to 1
+    std::optional<double> hate_and_discrimination{};  ///< the threshold of the category, 0 to 1
+    std::optional<double> violence_and_threats{};     ///< the threshold of the category, 0 to 1
+    /// The threshold of the category, 0 to 1.
     std::optional<double> dangerous_and_criminal_content{};
-    std::optional<double> selfharm{};
-    std::optional<double> health{};
-    std::optional<double> financial{};
-    std::optional<double> law{};
-    std::optional<double> pii{};
+    std::optional<double> selfharm{};   ///< the threshold of the category, 0 to 1
+    std::optional<double> health{};     ///< the threshold of the category, 0 to 1
+    std::optional<double> financial{};  ///< the threshold of the category, 0 to 1
+    std::optional<double> law{};        ///< the threshold of the category, 0 to 1
+    std::optional<double> pii{};        ///< the threshold of the category, 0 to 1
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const moderation_v1_thresholds&) const = default;
 };
 
 /// Per-category thresholds of moderation_llm_v2 (unset categories use the default).
 struct moderation_v2_thresholds {
-    std::optional<double> sexual{};
-    std::optional<double> hate_and_discrimination{};
-    std::optional<double> violence_and_threats{};
-    std::optional<double> dangerous{};
-    std::optional<double> criminal{};
-    std::optional<double> selfharm{};
-    std::optional<double> health{};
-    std::optional<double> financial{};
-    std::optional<double> law{};
-    std::optional<double> pii{};
-    std::optional<double> jailbreaking{};
+    std::optional<double> sexual{};                   ///< the threshold of the category, 0 to 1
+    std::optional<double> hate_and_discrimination{};  ///< the threshold of the category, 0 to 1
+    std::optional<double> violence_and_threats{};     ///< the threshold of the category, 0 to 1
+    std::optional<double> dangerous{};                ///< the threshold of the category, 0 to 1
+    std::optional<double> criminal{};                 ///< the threshold of the category, 0 to 1
+    std::optional<double> selfharm{};                 ///< the threshold of the category, 0 to 1
+    std::optional<double> health{};                   ///< the threshold of the category, 0 to 1
+    std::optional<double> financial{};                ///< the threshold of the category, 0 to 1
+    std::optional<double> law{};                      ///< the threshold of the category, 0 to 1
+    std::optional<double> pii{};                      ///< the threshold of the category, 0 to 1
+    std::optional<double> jailbreaking{};             ///< the threshold of the category, 0 to 1
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const moderation_v2_thresholds&) const = default;
 };
 
 /// Settings of the v1 moderation guardrail. `action` is "none" (default) or "block".
 struct moderation_llm_v1_config {
-    std::optional<std::string> model_name{};
+    std::optional<std::string> model_name{};  ///< the moderation model
+    /// Per-category thresholds.
     std::optional<moderation_v1_thresholds> custom_category_thresholds{};
-    std::optional<bool> ignore_other_categories{};
-    std::optional<std::string> action{};
+    std::optional<bool> ignore_other_categories{};  ///< true: only the listed categories count
+    std::optional<std::string> action{};            ///< what a flagged request does
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const moderation_llm_v1_config&) const = default;
 };
 
 /// Settings of the v2 moderation guardrail. `action` is "none" (default) or "block".
 struct moderation_llm_v2_config {
-    std::optional<std::string> model_name{};
+    std::optional<std::string> model_name{};  ///< the moderation model
+    /// Per-category thresholds.
     std::optional<moderation_v2_thresholds> custom_category_thresholds{};
-    std::optional<bool> ignore_other_categories{};
-    std::optional<std::string> action{};
+    std::optional<bool> ignore_other_categories{};  ///< true: only the listed categories count
+    std::optional<std::string> action{};            ///< what a flagged request does
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const moderation_llm_v2_config&) const = default;
 };
 
 /// One guardrail. A request it blocks fails with HTTP 403 (an api_error).
 struct guardrail_config {
-    std::optional<bool> block_on_error{};
+    std::optional<bool> block_on_error{};  ///< true: a failing guardrail blocks the request
+    /// Moderation with the v1 categories.
     std::optional<moderation_llm_v1_config> moderation_llm_v1{};
+    /// Moderation with the v2 categories.
     std::optional<moderation_llm_v2_config> moderation_llm_v2{};
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const guardrail_config&) const = default;
 };
@@ -600,29 +653,37 @@ using stop_sequences = std::variant<std::string, std::vector<std::string>>;
 /// `stream` need not be set: client::stream() always sends `"stream": true` and client::chat()
 /// sends what you set (nothing by default). `extra` members are sent as they are.
 struct chat_request {
-    std::string model{};
-    std::vector<message> messages{};
-    std::optional<double> temperature{};
-    std::optional<double> top_p{};
-    std::optional<std::int64_t> max_tokens{};
-    std::optional<bool> stream{};
-    std::optional<stop_sequences> stop{};
-    std::optional<std::int64_t> random_seed{};
+    std::string model{};                        ///< the model, e.g. "mistral-small-latest"
+    std::vector<message> messages{};            ///< the conversation so far
+    std::optional<double> temperature{};        ///< sampling temperature (0 to 1.5 is useful)
+    std::optional<double> top_p{};              ///< nucleus sampling: the probability mass kept
+    std::optional<std::int64_t> max_tokens{};   ///< the most tokens the reply may have
+    std::optional<bool> stream{};               ///< set by stream(); chat() refuses true
+    std::optional<stop_sequences> stop{};       ///< one stop sequence or several
+    std::optional<std::int64_t> random_seed{};  ///< a seed, for repeatable sampling
+    /// Your own key-value pairs, kept with the request.
     std::optional<boost::json::object> metadata{};
+    /// Text, JSON mode or a JSON Schema.
     std::optional<mistral::response_format> response_format{};
-    std::optional<std::vector<tool>> tools{};
+    std::optional<std::vector<tool>> tools{};  ///< the tools the model may call
+    /// A mode (tool_choice_mode) or one named function.
     std::optional<mistral::tool_choice> tool_choice{};
-    std::optional<double> presence_penalty{};
-    std::optional<double> frequency_penalty{};
-    std::optional<std::int64_t> n{};
-    std::optional<mistral::prediction> prediction{};
-    std::optional<bool> parallel_tool_calls{};
+    std::optional<double> presence_penalty{};         ///< discourages repeating topics
+    std::optional<double> frequency_penalty{};        ///< discourages repeating words
+    std::optional<std::int64_t> n{};                  ///< how many completions to return
+    std::optional<mistral::prediction> prediction{};  ///< the expected reply, to speed it up
+    std::optional<bool> parallel_tool_calls{};        ///< false: at most one tool call per reply
+    /// How much the model reasons (reasoning_effort).
     std::optional<std::string> reasoning_effort{};
+    /// "reasoning": the reasoning system prompt of reasoning models.
     std::optional<std::string> prompt_mode{};
+    /// Moderation applied to the request.
     std::optional<std::vector<guardrail_config>> guardrails{};
+    /// A key that groups requests sharing a prompt prefix, for caching.
     std::optional<std::string> prompt_cache_key{};
-    std::optional<std::string> service_tier{};
-    std::optional<bool> safe_prompt{};
+    std::optional<std::string> service_tier{};  ///< the service tier to run on
+    std::optional<bool> safe_prompt{};          ///< true: prepend the safety prompt
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const chat_request&) const = default;
 };
@@ -633,27 +694,32 @@ struct chat_request {
 
 /// `usage.prompt_tokens_details`: `cached_tokens` were served from the prompt cache.
 struct prompt_tokens_details {
-    std::optional<std::int64_t> cached_tokens{};
+    std::optional<std::int64_t> cached_tokens{};  ///< prompt tokens served from the cache
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const prompt_tokens_details&) const = default;
 };
 
 /// `usage.completion_tokens_details`: `reasoning_tokens` were spent thinking.
 struct completion_tokens_details {
-    std::optional<std::int64_t> reasoning_tokens{};
+    std::optional<std::int64_t> reasoning_tokens{};  ///< completion tokens spent reasoning
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const completion_tokens_details&) const = default;
 };
 
 /// Token accounting of a call.
 struct usage_info {
-    std::int64_t prompt_tokens = 0;
-    std::int64_t completion_tokens = 0;
-    std::int64_t total_tokens = 0;
-    std::optional<std::int64_t> prompt_audio_seconds{};
-    std::optional<std::string> service_tier{};
+    std::int64_t prompt_tokens = 0;                      ///< tokens of the prompt
+    std::int64_t completion_tokens = 0;                  ///< tokens of the reply
+    std::int64_t total_tokens = 0;                       ///< their sum
+    std::optional<std::int64_t> prompt_audio_seconds{};  ///< seconds of audio in the prompt
+    std::optional<std::string> service_tier{};           ///< the tier the request ran on
+    /// The prompt's tokens in detail.
     std::optional<mistral::prompt_tokens_details> prompt_tokens_details{};
+    /// The reply's tokens in detail.
     std::optional<mistral::completion_tokens_details> completion_tokens_details{};
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const usage_info&) const = default;
 };
@@ -661,9 +727,10 @@ struct usage_info {
 /// One choice of a response: the assistant's message and why it stopped (`finish_reason`, an
 /// open set: see namespace finish_reason; null is kept as unset).
 struct chat_choice {
-    std::int64_t index = 0;
-    assistant_message message{};
-    std::optional<std::string> finish_reason{};
+    std::int64_t index = 0;                      ///< the choice's position
+    assistant_message message{};                 ///< the reply
+    std::optional<std::string> finish_reason{};  ///< why it ended (finish_reason)
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const chat_choice&) const = default;
 };
@@ -672,13 +739,15 @@ struct chat_choice {
 /// `http` is not part of the JSON: it carries the status, headers, request id and rate limits
 /// of the HTTP response (empty when the response did not come from a call).
 struct chat_response {
-    std::string id{};
-    std::string object{};
-    std::string model{};
-    std::int64_t created = 0;
-    std::vector<chat_choice> choices{};
-    usage_info usage{};
+    std::string id{};                    ///< the completion's id
+    std::string object{};                ///< "chat.completion"
+    std::string model{};                 ///< the model that answered
+    std::int64_t created = 0;            ///< when, in seconds since the Unix epoch
+    std::vector<chat_choice> choices{};  ///< the replies (one unless n > 1)
+    usage_info usage{};                  ///< what the call cost
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
+    /// Status, headers, request id, rate limits and attempts of the exchange.
     response_metadata http{};
     /// The text of choice 0's message, thinking excluded ("" when there is no such choice).
     std::string text() const {
@@ -694,12 +763,13 @@ struct chat_response {
 /// content arrives piece by piece; tool calls arrive whole or in pieces, with an `index` that
 /// identifies them.
 struct delta_message {
-    std::optional<std::string> role{};
-    std::optional<mistral::content> content{};
-    std::optional<std::vector<tool_call_delta>> tool_calls{};
-    std::optional<std::string> tool_call_id{};
-    std::optional<std::int64_t> index{};
-    std::optional<boost::json::object> metadata{};
+    std::optional<std::string> role{};                         ///< "assistant", on the first piece
+    std::optional<mistral::content> content{};                 ///< a piece of the reply
+    std::optional<std::vector<tool_call_delta>> tool_calls{};  ///< pieces of tool calls
+    std::optional<std::string> tool_call_id{};      ///< the call a piece answers, when sent
+    std::optional<std::int64_t> index{};            ///< a position, when the server sends one
+    std::optional<boost::json::object> metadata{};  ///< the server's metadata, when sent
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     /// The text of this piece, thinking excluded ("" when none).
     std::string text() const { return content ? text_of(*content) : std::string(); }
@@ -710,9 +780,10 @@ struct delta_message {
 
 /// One choice of a stream chunk. `finish_reason` is set on the choice's last chunk.
 struct chunk_choice {
-    std::int64_t index = 0;
-    delta_message delta{};
-    std::optional<std::string> finish_reason{};
+    std::int64_t index = 0;                      ///< which choice the piece belongs to
+    delta_message delta{};                       ///< the piece
+    std::optional<std::string> finish_reason{};  ///< why the choice ended, on its last piece
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const chunk_choice&) const = default;
 };
@@ -720,12 +791,13 @@ struct chunk_choice {
 /// One `chat.completion.chunk` event of a stream. The official API puts `usage` on the last
 /// content chunk; OpenAI-compatible servers send it in a last chunk whose `choices` is empty.
 struct chat_chunk {
-    std::string id{};
-    std::optional<std::string> object{};
-    std::optional<std::int64_t> created{};
-    std::string model{};
-    std::vector<chunk_choice> choices{};
-    std::optional<usage_info> usage{};
+    std::string id{};                       ///< the completion's id
+    std::optional<std::string> object{};    ///< "chat.completion.chunk"
+    std::optional<std::int64_t> created{};  ///< when, in seconds since the Unix epoch
+    std::string model{};                    ///< the model that answers
+    std::vector<chunk_choice> choices{};    ///< the pieces of each choice
+    std::optional<usage_info> usage{};      ///< what the call cost, on the last chunk
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     /// The text of choice 0's delta, thinking excluded: "" when the chunk carries nothing for
     /// choice 0 (a usage-only chunk with no choices, or another choice's piece when n > 1), so

@@ -15,9 +15,9 @@ MISTRAL_NAMESPACE_BEGIN
 
 /// Tokens and HTTP requests, summed.
 struct usage_count {
-    std::int64_t prompt_tokens = 0;
-    std::int64_t completion_tokens = 0;
-    std::int64_t total_tokens = 0;
+    std::int64_t prompt_tokens = 0;      ///< tokens of the prompts
+    std::int64_t completion_tokens = 0;  ///< tokens of the replies
+    std::int64_t total_tokens = 0;       ///< their sum
     /// Prompt tokens served from the prompt cache (`usage.prompt_tokens_details.cached_tokens`).
     std::int64_t cached_prompt_tokens = 0;
     /// HTTP requests sent: every attempt, each retry included.
@@ -29,7 +29,7 @@ struct usage_count {
 /// stream(), parse(), each round of run_tools(); a failed stream counts the usage it delivered),
 /// and the same per model, keyed by the request's `model`.
 struct usage_totals : usage_count {
-    std::map<std::string, usage_count> per_model{};
+    std::map<std::string, usage_count> per_model{};  ///< the same counts for each model
     bool operator==(const usage_totals&) const = default;
 };
 

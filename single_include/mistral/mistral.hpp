@@ -180,8 +180,8 @@ using detail::iequals;
 
 /// One HTTP header field.
 struct http_header {
-    std::string name;
-    std::string value;
+    std::string name;   ///< as given; compared case-insensitively
+    std::string value;  ///< the field value
     bool operator==(const http_header&) const = default;
 };
 
@@ -213,12 +213,18 @@ public:
         }
         return std::nullopt;
     }
+    /// Whether a header of this name (case-insensitive) is present.
     bool contains(std::string_view name) const noexcept { return find(name).has_value(); }
 
+    /// The headers in order, as http_header values.
     auto begin() const noexcept { return list_.begin(); }
+    /// The end of the headers.
     auto end() const noexcept { return list_.end(); }
+    /// How many headers (repeated names count each time).
     std::size_t size() const noexcept { return list_.size(); }
+    /// Whether there is none.
     bool empty() const noexcept { return list_.empty(); }
+    /// Room for n headers.
     void reserve(std::size_t n) { list_.reserve(n); }
     bool operator==(const http_headers&) const = default;
 
@@ -232,10 +238,10 @@ private:
 /// windows "second", "10-second", "minute", "5-minute" and "month". The legacy gateway's
 /// `x-ratelimitbysize-{limit,remaining}-<window>` headers appear with resource "bysize".
 struct rate_limit_window {
-    std::string resource;
-    std::string window;
-    std::optional<std::int64_t> limit;
-    std::optional<std::int64_t> remaining;
+    std::string resource;                   ///< what is counted: "req" or "tokens"
+    std::string window;                     ///< the period: "minute", "month"...
+    std::optional<std::int64_t> limit;      ///< the budget of the period
+    std::optional<std::int64_t> remaining;  ///< what is left of it
     bool operator==(const rate_limit_window&) const = default;
 };
 
@@ -250,8 +256,10 @@ struct rate_limit_info {
     std::optional<std::int64_t> ocr_pages_query_cost;
     /// Legacy gateway: `ratelimitbysize-limit`, `-remaining`, `-reset` (seconds), `-query-cost`.
     std::optional<std::int64_t> legacy_limit;
+    /// X-ratelimitbysize-remaining, from older gateways.
     std::optional<std::int64_t> legacy_remaining;
-    std::optional<std::int64_t> legacy_reset_seconds;
+    std::optional<std::int64_t> legacy_reset_seconds;  ///< x-ratelimitbysize-reset, in seconds
+    /// X-ratelimitbysize-query-cost: what this request cost.
     std::optional<std::int64_t> legacy_query_cost;
 
     /// The window for that resource and window name ("tokens", "minute"), or nullptr.
@@ -420,45 +428,46 @@ MISTRAL_NAMESPACE_BEGIN
 
 /// Known message roles (open set).
 namespace role {
-inline constexpr const char* system = "system";
-inline constexpr const char* user = "user";
-inline constexpr const char* assistant = "assistant";
-inline constexpr const char* tool = "tool";
+inline constexpr const char* system = "system";        ///< instructions that frame the conversation
+inline constexpr const char* user = "user";            ///< the person asking
+inline constexpr const char* assistant = "assistant";  ///< the model's replies
+inline constexpr const char* tool = "tool";            ///< the result of a tool call
 }  // namespace role
 
 /// Known finish reasons (open set): compare with `choice.finish_reason == finish_reason::stop`.
 namespace finish_reason {
-inline constexpr const char* stop = "stop";
-inline constexpr const char* length = "length";
+inline constexpr const char* stop = "stop";  ///< the reply ended naturally or at a stop sequence
+inline constexpr const char* length = "length";  ///< max_tokens was reached
+/// The model's context length was reached.
 inline constexpr const char* model_length = "model_length";
-inline constexpr const char* error = "error";
-inline constexpr const char* tool_calls = "tool_calls";
+inline constexpr const char* error = "error";            ///< the generation failed
+inline constexpr const char* tool_calls = "tool_calls";  ///< the reply asks for tool calls
 }  // namespace finish_reason
 
 /// Values of chat_request::reasoning_effort (open set).
 namespace reasoning_effort {
-inline constexpr const char* none = "none";
-inline constexpr const char* minimal = "minimal";
-inline constexpr const char* low = "low";
-inline constexpr const char* medium = "medium";
-inline constexpr const char* high = "high";
-inline constexpr const char* xhigh = "xhigh";
+inline constexpr const char* none = "none";        ///< no reasoning
+inline constexpr const char* minimal = "minimal";  ///< as little as possible
+inline constexpr const char* low = "low";          ///< a little
+inline constexpr const char* medium = "medium";    ///< the middle ground
+inline constexpr const char* high = "high";        ///< more
+inline constexpr const char* xhigh = "xhigh";      ///< the most
 }  // namespace reasoning_effort
 
 /// String values of chat_request::tool_choice (open set). `any` and `required` both force a
 /// tool call; to force one named function use force_tool().
 namespace tool_choice_mode {
-inline constexpr const char* automatic = "auto";
-inline constexpr const char* none = "none";
-inline constexpr const char* any = "any";
-inline constexpr const char* required = "required";
+inline constexpr const char* automatic = "auto";     ///< the model decides
+inline constexpr const char* none = "none";          ///< no tool call
+inline constexpr const char* any = "any";            ///< at least one tool call
+inline constexpr const char* required = "required";  ///< the same as any
 }  // namespace tool_choice_mode
 
 /// Values of image_url::detail (open set).
 namespace image_detail {
-inline constexpr const char* low = "low";
-inline constexpr const char* automatic = "auto";
-inline constexpr const char* high = "high";
+inline constexpr const char* low = "low";         ///< a low-resolution view
+inline constexpr const char* automatic = "auto";  ///< the model decides
+inline constexpr const char* high = "high";       ///< a high-resolution view
 }  // namespace image_detail
 
 // ---------------------------------------------------------------------------------------------
@@ -467,7 +476,8 @@ inline constexpr const char* high = "high";
 
 /// `{"type":"text","text":...}`: a piece of text.
 struct text_chunk {
-    std::string text{};
+    std::string text{};  ///< the text
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const text_chunk&) const = default;
 };
@@ -475,8 +485,9 @@ struct text_chunk {
 /// The object form of an image reference: a URL (or a `data:image/...;base64,` URL) and an
 /// optional detail level ("low", "auto", "high").
 struct image_url {
-    std::string url{};
+    std::string url{};  ///< an https URL or a data: URL (base64)
     std::optional<std::string> detail{};
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const image_url&) const = default;
 };
@@ -484,15 +495,18 @@ struct image_url {
 /// `{"type":"image_url","image_url":...}`: an image, given as a plain URL string or as an
 /// image_url object (the form is kept as given).
 struct image_url_chunk {
+    /// The image: a URL string or an image_url.
     std::variant<std::string, mistral::image_url> image_url{};
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const image_url_chunk&) const = default;
 };
 
 /// `{"type":"document_url",...}`: a document to read, by URL.
 struct document_url_chunk {
-    std::string document_url{};
-    std::optional<std::string> document_name{};
+    std::string document_url{};                  ///< the document's URL
+    std::optional<std::string> document_name{};  ///< a name for it
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const document_url_chunk&) const = default;
 };
@@ -502,25 +516,28 @@ using reference_id = std::variant<std::int64_t, std::string>;
 
 /// `{"type":"reference","reference_ids":[...]}`: references to sources.
 struct reference_chunk {
-    std::vector<reference_id> reference_ids{};
+    std::vector<reference_id> reference_ids{};  ///< the ids of the references cited
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const reference_chunk&) const = default;
 };
 
 /// `{"type":"file","file_id":...}`: an uploaded file, by id.
 struct file_chunk {
-    std::string file_id{};
+    std::string file_id{};  ///< the id of an uploaded file
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const file_chunk&) const = default;
 };
 
 /// `{"type":"tool_reference",...}`: a source a built-in tool used (only inside thinking).
 struct tool_reference_chunk {
-    std::string tool{};
-    std::string title{};
-    std::optional<std::string> url{};
-    std::optional<std::string> favicon{};
-    std::optional<std::string> description{};
+    std::string tool{};                        ///< the built-in tool that found it
+    std::string title{};                       ///< the source's title
+    std::optional<std::string> url{};          ///< the source's URL
+    std::optional<std::string> favicon{};      ///< the source's icon
+    std::optional<std::string> description{};  ///< a description of the source
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const tool_reference_chunk&) const = default;
 };
@@ -528,7 +545,7 @@ struct tool_reference_chunk {
 /// A chunk whose `type` this version of the library does not know, kept whole (its `type`
 /// member included) so that it is sent back and converted back exactly as received.
 struct unknown_chunk {
-    boost::json::object json{};
+    boost::json::object json{};  ///< the chunk as received, written back as it is
     /// The chunk's `type` member ("" if absent or not a string).
     std::string_view type() const noexcept {
         const auto* t = json.if_contains("type");
@@ -545,9 +562,11 @@ using thinking_part =
 /// `{"type":"thinking","thinking":[...]}`: a reasoning model's thinking. `signature` replays
 /// reasoning across turns; `closed` (default true) is used when prefixing.
 struct thinking_chunk {
-    std::vector<thinking_part> thinking{};
+    std::vector<thinking_part> thinking{};  ///< the reasoning: text chunks (and references)
+    /// An opaque signature some models send with their reasoning.
     std::optional<std::string> signature{};
-    std::optional<bool> closed{};
+    std::optional<bool> closed{};  ///< whether the reasoning is complete
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     /// The concatenated text of the text parts.
     std::string text() const {
@@ -562,7 +581,8 @@ struct thinking_chunk {
 
 /// `{"type":"input_audio","input_audio":...}`: base64-encoded audio.
 struct input_audio_chunk {
-    std::string input_audio{};
+    std::string input_audio{};  ///< base64-encoded audio
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const input_audio_chunk&) const = default;
 };
@@ -603,8 +623,10 @@ inline std::string thinking_of(const content& c) {
 /// The function a tool call invokes. The API sends `arguments` as a JSON string; an object is
 /// accepted too, and the form is kept. parse_arguments() (json.hpp) gives the object either way.
 struct function_call {
-    std::string name{};
+    std::string name{};  ///< the function to call
+    /// Its arguments: a JSON string (or an object), form kept.
     std::variant<std::string, boost::json::object> arguments{};
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const function_call&) const = default;
 };
@@ -612,10 +634,12 @@ struct function_call {
 /// A tool call made by the model. `id` must be sent back in the tool message's `tool_call_id`
 /// (the API requires 9 characters from [a-zA-Z0-9]). `index` orders parallel calls in a stream.
 struct tool_call {
+    /// The call's id ([a-zA-Z0-9]{9} for the API), which its result names.
     std::optional<std::string> id{};
-    std::optional<std::string> type{};
-    function_call function{};
-    std::optional<std::int64_t> index{};
+    std::optional<std::string> type{};    ///< "function"
+    function_call function{};             ///< what to call, with which arguments
+    std::optional<std::int64_t> index{};  ///< the call's position among parallel calls
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const tool_call&) const = default;
 };
@@ -623,8 +647,10 @@ struct tool_call {
 /// A piece of a function call in a stream: every member may be absent. The official API sends
 /// each call whole; OpenAI-compatible servers send the name first and the arguments in pieces.
 struct function_call_delta {
-    std::optional<std::string> name{};
+    std::optional<std::string> name{};  ///< the name, when this piece carries it
+    /// A piece of the arguments.
     std::optional<std::variant<std::string, boost::json::object>> arguments{};
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const function_call_delta&) const = default;
 };
@@ -633,10 +659,11 @@ struct function_call_delta {
 /// belong to one call: stream_accumulator joins them into a tool_call (the first id, type and
 /// name that arrive, the argument pieces concatenated in order).
 struct tool_call_delta {
-    std::optional<std::string> id{};
-    std::optional<std::string> type{};
-    std::optional<function_call_delta> function{};
-    std::optional<std::int64_t> index{};
+    std::optional<std::string> id{};                ///< the id, when this piece carries it
+    std::optional<std::string> type{};              ///< "function", when this piece carries it
+    std::optional<function_call_delta> function{};  ///< the name and a piece of the arguments
+    std::optional<std::int64_t> index{};            ///< which call this piece belongs to
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const tool_call_delta&) const = default;
 };
@@ -648,7 +675,8 @@ struct tool_call_delta {
 /// A system message: instructions for the model. Its content is required (chunks: text and
 /// thinking only).
 struct system_message {
-    mistral::content content{};
+    mistral::content content{};  ///< the instructions
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     /// The text of the content.
     std::string text() const { return text_of(content); }
@@ -658,7 +686,9 @@ struct system_message {
 /// A user message. Content is a string or a list of chunks (text, images, documents, audio...);
 /// unset content is sent as null.
 struct user_message {
+    /// The question: text, or chunks (text, images, documents...).
     std::optional<mistral::content> content{};
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     /// The text of the content ("" when unset).
     std::string text() const { return content ? text_of(*content) : std::string(); }
@@ -669,9 +699,13 @@ struct user_message {
 /// Set `prefix` to true on a final assistant message to force the reply to start with its
 /// content.
 struct assistant_message {
+    /// The reply: text or chunks (thinking included); unset with only tool calls.
     std::optional<mistral::content> content{};
+    /// The tools the model asks to call.
     std::optional<std::vector<mistral::tool_call>> tool_calls{};
+    /// True: the model continues this message instead of answering it.
     std::optional<bool> prefix{};
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     /// The text of the content, thinking excluded ("" when unset).
     std::string text() const { return content ? text_of(*content) : std::string(); }
@@ -683,9 +717,10 @@ struct assistant_message {
 /// A tool message: the result of a tool call, sent back to the model. `tool_call_id` is the id
 /// of the call it answers; unset content is sent as null.
 struct tool_message {
-    std::optional<mistral::content> content{};
-    std::optional<std::string> tool_call_id{};
-    std::optional<std::string> name{};
+    std::optional<mistral::content> content{};  ///< the tool's result
+    std::optional<std::string> tool_call_id{};  ///< the id of the call it answers
+    std::optional<std::string> name{};          ///< the function's name
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     /// The text of the content ("" when unset).
     std::string text() const { return content ? text_of(*content) : std::string(); }
@@ -749,58 +784,67 @@ inline tool_message tool_result(const tool_call& call, std::string text) {
 /// A function the model may call: name, description and a JSON Schema object for its
 /// parameters. `strict` asks the model to follow the schema exactly.
 struct function_definition {
-    std::string name{};
-    std::optional<std::string> description{};
-    std::optional<bool> strict{};
-    boost::json::object parameters{};
+    std::string name{};                        ///< the name the model calls it by
+    std::optional<std::string> description{};  ///< what it does, for the model
+    std::optional<bool> strict{};      ///< true: the arguments must follow the schema exactly
+    boost::json::object parameters{};  ///< the JSON Schema of its arguments
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const function_definition&) const = default;
 };
 
 /// `{"type":"function","function":{...}}`: a function tool.
 struct function_tool {
-    function_definition function{};
+    function_definition function{};  ///< the function
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const function_tool&) const = default;
 };
 
 /// Which of a built-in tool's actions to include, exclude or confirm.
 struct tool_configuration {
-    std::optional<std::vector<std::string>> exclude{};
-    std::optional<std::vector<std::string>> include{};
+    std::optional<std::vector<std::string>> exclude{};  ///< what the tool must not use
+    std::optional<std::vector<std::string>> include{};  ///< what the tool may use
+    /// Which uses need a confirmation.
     std::optional<std::vector<std::string>> requires_confirmation{};
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const tool_configuration&) const = default;
 };
 
 /// Built-in tool `{"type":"web_search"}`.
 struct web_search_tool {
-    std::optional<mistral::tool_configuration> tool_configuration{};
+    std::optional<mistral::tool_configuration> tool_configuration{};  ///< how the tool may be used
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const web_search_tool&) const = default;
 };
 /// Built-in tool `{"type":"web_search_premium"}`.
 struct web_search_premium_tool {
-    std::optional<mistral::tool_configuration> tool_configuration{};
+    std::optional<mistral::tool_configuration> tool_configuration{};  ///< how the tool may be used
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const web_search_premium_tool&) const = default;
 };
 /// Built-in tool `{"type":"code_interpreter"}`.
 struct code_interpreter_tool {
-    std::optional<mistral::tool_configuration> tool_configuration{};
+    std::optional<mistral::tool_configuration> tool_configuration{};  ///< how the tool may be used
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const code_interpreter_tool&) const = default;
 };
 /// Built-in tool `{"type":"image_generation"}`.
 struct image_generation_tool {
-    std::optional<mistral::tool_configuration> tool_configuration{};
+    std::optional<mistral::tool_configuration> tool_configuration{};  ///< how the tool may be used
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const image_generation_tool&) const = default;
 };
 /// Built-in tool `{"type":"document_library"}`: search the given libraries (at least one id).
 struct document_library_tool {
-    std::vector<std::string> library_ids{};
-    std::optional<mistral::tool_configuration> tool_configuration{};
+    std::vector<std::string> library_ids{};                           ///< the libraries to search
+    std::optional<mistral::tool_configuration> tool_configuration{};  ///< how the tool may be used
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const document_library_tool&) const = default;
 };
@@ -808,24 +852,26 @@ struct document_library_tool {
 /// Credentials for a connector: `type` is "api-key" or "oauth2-token". The value is a secret:
 /// the library never logs request bodies.
 struct connector_authorization {
-    std::string type{};
-    std::string value{};
+    std::string type{};   ///< the kind of credential
+    std::string value{};  ///< the credential (a secret: never logged)
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const connector_authorization&) const = default;
 };
 
 /// Built-in tool `{"type":"connector","connector_id":...}`: a custom connector.
 struct connector_tool {
-    std::string connector_id{};
-    std::optional<connector_authorization> authorization{};
-    std::optional<mistral::tool_configuration> tool_configuration{};
+    std::string connector_id{};                                       ///< the connector
+    std::optional<connector_authorization> authorization{};           ///< its credential
+    std::optional<mistral::tool_configuration> tool_configuration{};  ///< how the tool may be used
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const connector_tool&) const = default;
 };
 
 /// A tool whose `type` this version of the library does not know, kept whole.
 struct unknown_tool {
-    boost::json::object json{};
+    boost::json::object json{};  ///< the tool as given, sent as it is
     bool operator==(const unknown_tool&) const = default;
 };
 
@@ -844,15 +890,17 @@ inline function_tool make_function_tool(std::string name, std::string descriptio
 
 /// The `function` member of a named tool choice.
 struct function_name {
-    std::string name{};
+    std::string name{};  ///< the function's name
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const function_name&) const = default;
 };
 
 /// `{"type":"function","function":{"name":...}}`: forces a call of that function.
 struct named_tool_choice {
-    std::string type = "function";
-    function_name function{};
+    std::string type = "function";  ///< "function"
+    function_name function{};       ///< the function the model must call
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const named_tool_choice&) const = default;
 };
@@ -872,10 +920,11 @@ inline named_tool_choice force_tool(std::string function_name) {
 /// A JSON Schema for structured output: `name` and `schema` are required; `strict` makes the
 /// model follow it exactly (strict schemas need `additionalProperties: false` on objects).
 struct json_schema {
-    std::string name{};
-    std::optional<std::string> description{};
-    boost::json::object schema{};
-    std::optional<bool> strict{};
+    std::string name{};                        ///< a name for the schema
+    std::optional<std::string> description{};  ///< what the reply is
+    boost::json::object schema{};              ///< the JSON Schema the reply follows
+    std::optional<bool> strict{};              ///< true: the reply follows it exactly
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const json_schema&) const = default;
 };
@@ -884,8 +933,9 @@ struct json_schema {
 /// in the prompt) or "json_schema" (with `json_schema` set). See json_object_format() and
 /// json_schema_format().
 struct response_format {
-    std::string type = "text";
-    std::optional<mistral::json_schema> json_schema{};
+    std::string type = "text";                          ///< "text", "json_object" or "json_schema"
+    std::optional<mistral::json_schema> json_schema{};  ///< the schema, for "json_schema"
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const response_format&) const = default;
 };
@@ -901,69 +951,80 @@ inline response_format json_schema_format(json_schema schema) {
 
 /// Predicted output: text the reply is expected to resemble, to speed up edits.
 struct prediction {
-    std::string type = "content";
-    std::string content{};
+    std::string type = "content";  ///< "content"
+    std::string content{};         ///< the expected reply, which speeds up one close to it
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const prediction&) const = default;
 };
 
 /// Per-category thresholds of moderation_llm_v1 (unset categories use the default).
 struct moderation_v1_thresholds {
-    std::optional<double> sexual{};
-    std::optional<double> hate_and_discrimination{};
-    std::optional<double> violence_and_threats{};
+    std::optional<double> sexual{};                   ///< the threshold of the category, 0 to 1
+    std::optional<double> hate_and_discrimination{};  ///< the threshold of the category, 0 to 1
+    std::optional<double> violence_and_threats{};     ///< the threshold of the category, 0 to 1
+    /// The threshold of the category, 0 to 1.
     std::optional<double> dangerous_and_criminal_content{};
-    std::optional<double> selfharm{};
-    std::optional<double> health{};
-    std::optional<double> financial{};
-    std::optional<double> law{};
-    std::optional<double> pii{};
+    std::optional<double> selfharm{};   ///< the threshold of the category, 0 to 1
+    std::optional<double> health{};     ///< the threshold of the category, 0 to 1
+    std::optional<double> financial{};  ///< the threshold of the category, 0 to 1
+    std::optional<double> law{};        ///< the threshold of the category, 0 to 1
+    std::optional<double> pii{};        ///< the threshold of the category, 0 to 1
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const moderation_v1_thresholds&) const = default;
 };
 
 /// Per-category thresholds of moderation_llm_v2 (unset categories use the default).
 struct moderation_v2_thresholds {
-    std::optional<double> sexual{};
-    std::optional<double> hate_and_discrimination{};
-    std::optional<double> violence_and_threats{};
-    std::optional<double> dangerous{};
-    std::optional<double> criminal{};
-    std::optional<double> selfharm{};
-    std::optional<double> health{};
-    std::optional<double> financial{};
-    std::optional<double> law{};
-    std::optional<double> pii{};
-    std::optional<double> jailbreaking{};
+    std::optional<double> sexual{};                   ///< the threshold of the category, 0 to 1
+    std::optional<double> hate_and_discrimination{};  ///< the threshold of the category, 0 to 1
+    std::optional<double> violence_and_threats{};     ///< the threshold of the category, 0 to 1
+    std::optional<double> dangerous{};                ///< the threshold of the category, 0 to 1
+    std::optional<double> criminal{};                 ///< the threshold of the category, 0 to 1
+    std::optional<double> selfharm{};                 ///< the threshold of the category, 0 to 1
+    std::optional<double> health{};                   ///< the threshold of the category, 0 to 1
+    std::optional<double> financial{};                ///< the threshold of the category, 0 to 1
+    std::optional<double> law{};                      ///< the threshold of the category, 0 to 1
+    std::optional<double> pii{};                      ///< the threshold of the category, 0 to 1
+    std::optional<double> jailbreaking{};             ///< the threshold of the category, 0 to 1
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const moderation_v2_thresholds&) const = default;
 };
 
 /// Settings of the v1 moderation guardrail. `action` is "none" (default) or "block".
 struct moderation_llm_v1_config {
-    std::optional<std::string> model_name{};
+    std::optional<std::string> model_name{};  ///< the moderation model
+    /// Per-category thresholds.
     std::optional<moderation_v1_thresholds> custom_category_thresholds{};
-    std::optional<bool> ignore_other_categories{};
-    std::optional<std::string> action{};
+    std::optional<bool> ignore_other_categories{};  ///< true: only the listed categories count
+    std::optional<std::string> action{};            ///< what a flagged request does
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const moderation_llm_v1_config&) const = default;
 };
 
 /// Settings of the v2 moderation guardrail. `action` is "none" (default) or "block".
 struct moderation_llm_v2_config {
-    std::optional<std::string> model_name{};
+    std::optional<std::string> model_name{};  ///< the moderation model
+    /// Per-category thresholds.
     std::optional<moderation_v2_thresholds> custom_category_thresholds{};
-    std::optional<bool> ignore_other_categories{};
-    std::optional<std::string> action{};
+    std::optional<bool> ignore_other_categories{};  ///< true: only the listed categories count
+    std::optional<std::string> action{};            ///< what a flagged request does
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const moderation_llm_v2_config&) const = default;
 };
 
 /// One guardrail. A request it blocks fails with HTTP 403 (an api_error).
 struct guardrail_config {
-    std::optional<bool> block_on_error{};
+    std::optional<bool> block_on_error{};  ///< true: a failing guardrail blocks the request
+    /// Moderation with the v1 categories.
     std::optional<moderation_llm_v1_config> moderation_llm_v1{};
+    /// Moderation with the v2 categories.
     std::optional<moderation_llm_v2_config> moderation_llm_v2{};
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const guardrail_config&) const = default;
 };
@@ -983,29 +1044,37 @@ using stop_sequences = std::variant<std::string, std::vector<std::string>>;
 /// `stream` need not be set: client::stream() always sends `"stream": true` and client::chat()
 /// sends what you set (nothing by default). `extra` members are sent as they are.
 struct chat_request {
-    std::string model{};
-    std::vector<message> messages{};
-    std::optional<double> temperature{};
-    std::optional<double> top_p{};
-    std::optional<std::int64_t> max_tokens{};
-    std::optional<bool> stream{};
-    std::optional<stop_sequences> stop{};
-    std::optional<std::int64_t> random_seed{};
+    std::string model{};                        ///< the model, e.g. "mistral-small-latest"
+    std::vector<message> messages{};            ///< the conversation so far
+    std::optional<double> temperature{};        ///< sampling temperature (0 to 1.5 is useful)
+    std::optional<double> top_p{};              ///< nucleus sampling: the probability mass kept
+    std::optional<std::int64_t> max_tokens{};   ///< the most tokens the reply may have
+    std::optional<bool> stream{};               ///< set by stream(); chat() refuses true
+    std::optional<stop_sequences> stop{};       ///< one stop sequence or several
+    std::optional<std::int64_t> random_seed{};  ///< a seed, for repeatable sampling
+    /// Your own key-value pairs, kept with the request.
     std::optional<boost::json::object> metadata{};
+    /// Text, JSON mode or a JSON Schema.
     std::optional<mistral::response_format> response_format{};
-    std::optional<std::vector<tool>> tools{};
+    std::optional<std::vector<tool>> tools{};  ///< the tools the model may call
+    /// A mode (tool_choice_mode) or one named function.
     std::optional<mistral::tool_choice> tool_choice{};
-    std::optional<double> presence_penalty{};
-    std::optional<double> frequency_penalty{};
-    std::optional<std::int64_t> n{};
-    std::optional<mistral::prediction> prediction{};
-    std::optional<bool> parallel_tool_calls{};
+    std::optional<double> presence_penalty{};         ///< discourages repeating topics
+    std::optional<double> frequency_penalty{};        ///< discourages repeating words
+    std::optional<std::int64_t> n{};                  ///< how many completions to return
+    std::optional<mistral::prediction> prediction{};  ///< the expected reply, to speed it up
+    std::optional<bool> parallel_tool_calls{};        ///< false: at most one tool call per reply
+    /// How much the model reasons (reasoning_effort).
     std::optional<std::string> reasoning_effort{};
+    /// "reasoning": the reasoning system prompt of reasoning models.
     std::optional<std::string> prompt_mode{};
+    /// Moderation applied to the request.
     std::optional<std::vector<guardrail_config>> guardrails{};
+    /// A key that groups requests sharing a prompt prefix, for caching.
     std::optional<std::string> prompt_cache_key{};
-    std::optional<std::string> service_tier{};
-    std::optional<bool> safe_prompt{};
+    std::optional<std::string> service_tier{};  ///< the service tier to run on
+    std::optional<bool> safe_prompt{};          ///< true: prepend the safety prompt
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const chat_request&) const = default;
 };
@@ -1016,27 +1085,32 @@ struct chat_request {
 
 /// `usage.prompt_tokens_details`: `cached_tokens` were served from the prompt cache.
 struct prompt_tokens_details {
-    std::optional<std::int64_t> cached_tokens{};
+    std::optional<std::int64_t> cached_tokens{};  ///< prompt tokens served from the cache
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const prompt_tokens_details&) const = default;
 };
 
 /// `usage.completion_tokens_details`: `reasoning_tokens` were spent thinking.
 struct completion_tokens_details {
-    std::optional<std::int64_t> reasoning_tokens{};
+    std::optional<std::int64_t> reasoning_tokens{};  ///< completion tokens spent reasoning
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const completion_tokens_details&) const = default;
 };
 
 /// Token accounting of a call.
 struct usage_info {
-    std::int64_t prompt_tokens = 0;
-    std::int64_t completion_tokens = 0;
-    std::int64_t total_tokens = 0;
-    std::optional<std::int64_t> prompt_audio_seconds{};
-    std::optional<std::string> service_tier{};
+    std::int64_t prompt_tokens = 0;                      ///< tokens of the prompt
+    std::int64_t completion_tokens = 0;                  ///< tokens of the reply
+    std::int64_t total_tokens = 0;                       ///< their sum
+    std::optional<std::int64_t> prompt_audio_seconds{};  ///< seconds of audio in the prompt
+    std::optional<std::string> service_tier{};           ///< the tier the request ran on
+    /// The prompt's tokens in detail.
     std::optional<mistral::prompt_tokens_details> prompt_tokens_details{};
+    /// The reply's tokens in detail.
     std::optional<mistral::completion_tokens_details> completion_tokens_details{};
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const usage_info&) const = default;
 };
@@ -1044,9 +1118,10 @@ struct usage_info {
 /// One choice of a response: the assistant's message and why it stopped (`finish_reason`, an
 /// open set: see namespace finish_reason; null is kept as unset).
 struct chat_choice {
-    std::int64_t index = 0;
-    assistant_message message{};
-    std::optional<std::string> finish_reason{};
+    std::int64_t index = 0;                      ///< the choice's position
+    assistant_message message{};                 ///< the reply
+    std::optional<std::string> finish_reason{};  ///< why it ended (finish_reason)
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const chat_choice&) const = default;
 };
@@ -1055,13 +1130,15 @@ struct chat_choice {
 /// `http` is not part of the JSON: it carries the status, headers, request id and rate limits
 /// of the HTTP response (empty when the response did not come from a call).
 struct chat_response {
-    std::string id{};
-    std::string object{};
-    std::string model{};
-    std::int64_t created = 0;
-    std::vector<chat_choice> choices{};
-    usage_info usage{};
+    std::string id{};                    ///< the completion's id
+    std::string object{};                ///< "chat.completion"
+    std::string model{};                 ///< the model that answered
+    std::int64_t created = 0;            ///< when, in seconds since the Unix epoch
+    std::vector<chat_choice> choices{};  ///< the replies (one unless n > 1)
+    usage_info usage{};                  ///< what the call cost
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
+    /// Status, headers, request id, rate limits and attempts of the exchange.
     response_metadata http{};
     /// The text of choice 0's message, thinking excluded ("" when there is no such choice).
     std::string text() const {
@@ -1077,12 +1154,13 @@ struct chat_response {
 /// content arrives piece by piece; tool calls arrive whole or in pieces, with an `index` that
 /// identifies them.
 struct delta_message {
-    std::optional<std::string> role{};
-    std::optional<mistral::content> content{};
-    std::optional<std::vector<tool_call_delta>> tool_calls{};
-    std::optional<std::string> tool_call_id{};
-    std::optional<std::int64_t> index{};
-    std::optional<boost::json::object> metadata{};
+    std::optional<std::string> role{};                         ///< "assistant", on the first piece
+    std::optional<mistral::content> content{};                 ///< a piece of the reply
+    std::optional<std::vector<tool_call_delta>> tool_calls{};  ///< pieces of tool calls
+    std::optional<std::string> tool_call_id{};      ///< the call a piece answers, when sent
+    std::optional<std::int64_t> index{};            ///< a position, when the server sends one
+    std::optional<boost::json::object> metadata{};  ///< the server's metadata, when sent
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     /// The text of this piece, thinking excluded ("" when none).
     std::string text() const { return content ? text_of(*content) : std::string(); }
@@ -1093,9 +1171,10 @@ struct delta_message {
 
 /// One choice of a stream chunk. `finish_reason` is set on the choice's last chunk.
 struct chunk_choice {
-    std::int64_t index = 0;
-    delta_message delta{};
-    std::optional<std::string> finish_reason{};
+    std::int64_t index = 0;                      ///< which choice the piece belongs to
+    delta_message delta{};                       ///< the piece
+    std::optional<std::string> finish_reason{};  ///< why the choice ended, on its last piece
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const chunk_choice&) const = default;
 };
@@ -1103,12 +1182,13 @@ struct chunk_choice {
 /// One `chat.completion.chunk` event of a stream. The official API puts `usage` on the last
 /// content chunk; OpenAI-compatible servers send it in a last chunk whose `choices` is empty.
 struct chat_chunk {
-    std::string id{};
-    std::optional<std::string> object{};
-    std::optional<std::int64_t> created{};
-    std::string model{};
-    std::vector<chunk_choice> choices{};
-    std::optional<usage_info> usage{};
+    std::string id{};                       ///< the completion's id
+    std::optional<std::string> object{};    ///< "chat.completion.chunk"
+    std::optional<std::int64_t> created{};  ///< when, in seconds since the Unix epoch
+    std::string model{};                    ///< the model that answers
+    std::vector<chunk_choice> choices{};    ///< the pieces of each choice
+    std::optional<usage_info> usage{};      ///< what the call cost, on the last chunk
+    /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     /// The text of choice 0's delta, thinking excluded: "" when the chunk carries nothing for
     /// choice 0 (a usage-only chunk with no choices, or another choice's piece when n > 1), so
@@ -1169,19 +1249,23 @@ public:
     /// An input iterator over the chunks; `end()` is std::default_sentinel.
     class iterator {
     public:
-        using iterator_concept = std::input_iterator_tag;
-        using value_type = chat_chunk;
-        using difference_type = std::ptrdiff_t;
+        using iterator_concept = std::input_iterator_tag;  ///< single-pass
+        using value_type = chat_chunk;                     ///< what it yields
+        using difference_type = std::ptrdiff_t;            ///< as input iterators need
 
         iterator() = default;
+        /// The current chunk, valid until the next step.
         const chat_chunk& operator*() const noexcept { return *stream_->current_; }
+        /// The current chunk's members.
         const chat_chunk* operator->() const noexcept { return stream_->current_; }
         /// Reads the next chunk (this is where the stream blocks and where it throws).
         iterator& operator++() {
             stream_->advance();
             return *this;
         }
+        /// The same step, for `it++`.
         void operator++(int) { ++*this; }
+        /// Whether the stream has ended.
         friend bool operator==(const iterator& i, std::default_sentinel_t) noexcept {
             return i.stream_ == nullptr || i.stream_->finished();
         }
@@ -1192,7 +1276,9 @@ public:
         chat_stream* stream_ = nullptr;
     };
 
+    /// Moves the stream (and its connection); the moved-from stream must not be read.
     chat_stream(chat_stream&&) noexcept = default;
+    /// Moves the stream; the one assigned to is closed first.
     chat_stream& operator=(chat_stream&&) noexcept = default;
     chat_stream(const chat_stream&) = delete;
     chat_stream& operator=(const chat_stream&) = delete;
@@ -1203,6 +1289,7 @@ public:
         if (!started_) advance();
         return iterator(this);
     }
+    /// The end of the stream: an iterator equals it once the stream has ended.
     std::default_sentinel_t end() const noexcept { return {}; }
 
     /// The response folded from the chunks so far (as stream() returns it, once the loop
@@ -1370,6 +1457,7 @@ MISTRAL_NAMESPACE_BEGIN
 /// partial_response() holds what was accumulated up to the failure, so no received text is lost.
 class error : public std::runtime_error {
 public:
+    /// An error with this message (never holding a secret: the client redacts it first).
     explicit error(const std::string& what) : std::runtime_error(what) {}
 
     /// What a failed stream delivered before it failed, folded into a response; nullptr when
@@ -1388,26 +1476,26 @@ private:
 /// a non-finite number, text that is not UTF-8. Thrown before any I/O.
 class usage_error : public error {
 public:
-    using error::error;
+    using error::error;  ///< from the message
 };
 
 /// One entry of a 422 validation error: where (e.g. "body.max_completion_tokens"), what, and
 /// the validator's error type (e.g. "extra_forbidden").
 struct validation_issue {
-    std::string location;
-    std::string message;
-    std::string type;
+    std::string location;  ///< where in the request: the `loc` path, e.g. "body.messages.0"
+    std::string message;   ///< what is wrong, in the API's words
+    std::string type;      ///< the kind of problem, e.g. "missing"
     bool operator==(const validation_issue&) const = default;
 };
 
 /// What the client could read out of an error body (every body shape the API is known to send;
 /// see parse_error_body() in impl/error_body.hpp). Fields it could not find are empty.
 struct api_error_details {
-    std::string message;
-    std::string type;
-    std::string code;
-    std::string param;
-    std::vector<validation_issue> validation_issues;
+    std::string message;  ///< the API's message
+    std::string type;     ///< the API's error type
+    std::string code;     ///< the API's error code, as a string ("1300")
+    std::string param;    ///< the request parameter the error is about, when the API says
+    std::vector<validation_issue> validation_issues;  ///< each problem of a 422 answer
     /// `raw_status_code` of the body, when present (error events inside a stream carry it).
     std::optional<int> raw_status_code;
     /// `request_id` of the body, when present (the gateway's 401 body carries it).
@@ -1438,6 +1526,7 @@ constexpr bool is_retryable_status(int status) noexcept {
 /// (then status() is the event's `raw_status_code` when present, else the HTTP status).
 class api_error : public error {
 public:
+    /// The error of a response: its metadata, its (redacted) body and what was parsed of it.
     api_error(response_metadata metadata, std::string body, api_error_details details)
         : api_error(make_data(std::move(metadata), std::move(body), std::move(details))) {}
 
@@ -1561,12 +1650,15 @@ constexpr bool may_have_reached_server(transport_error_kind kind) noexcept {
 /// cancellation or a proxy's refusal. kind() tells which.
 class transport_error : public error {
 public:
-    /// `request_sent`: whether the request may have reached the server (a transport that knows
-    /// better than the kind, e.g. that a timeout happened while connecting, says so here).
+    /// A failure of this kind; whether the request may have reached the server follows from
+    /// the kind (see may_have_reached_server()).
     transport_error(transport_error_kind kind, const std::string& what)
         : transport_error(kind, what, may_have_reached_server(kind)) {}
+    /// `request_sent`: whether the request may have reached the server (a transport that knows
+    /// better than the kind, e.g. that a timeout happened while connecting, says so here).
     transport_error(transport_error_kind kind, const std::string& what, bool request_sent)
         : error(what), kind_(kind), request_sent_(request_sent) {}
+    /// What failed: connect, name_resolution, tls, timeout, reset, cancelled, proxy, other.
     transport_error_kind kind() const noexcept { return kind_; }
     /// Whether the server may have received the request (and may have processed it): false for
     /// a connection that was refused, timed out while connecting, or failed its TLS handshake.
@@ -1594,6 +1686,7 @@ inline transport_error total_timeout_expired(const std::string& where = "") {
 /// partial_response() holds what arrived).
 class protocol_error : public error {
 public:
+    /// A malformed answer; `path` is the JSON path of the offending value, when there is one.
     explicit protocol_error(const std::string& what, std::string path = {})
         : error(what), path_(std::make_shared<const std::string>(std::move(path))) {}
     /// The JSON path of the offending value ("" when not about a value).
@@ -1608,7 +1701,7 @@ private:
 /// its calls were not run).
 class tool_loop_error : public error {
 public:
-    using error::error;
+    using error::error;  ///< from the message
 };
 
 MISTRAL_NAMESPACE_END
@@ -1723,7 +1816,9 @@ struct retry_policy {
     /// The first backoff; the n-th retry waits a random time in [0, min(max_backoff,
     /// initial_backoff * multiplier^n)) ("full jitter").
     std::chrono::milliseconds initial_backoff{500};
+    /// The longest wait between two attempts.
     std::chrono::milliseconds max_backoff{8'000};
+    /// How much the wait grows after each attempt.
     double multiplier = 2.0;
     /// No retry is started when the call has run this long or would exceed it by waiting.
     std::chrono::milliseconds max_elapsed{30'000};
@@ -1782,8 +1877,11 @@ struct retry_policy {
 /// (steady_clock, a sleep that wakes up as soon as the call's stop token is triggered, and a
 /// per-thread Mersenne Twister).
 struct retry_environment {
+    /// The clock (default: std::chrono::steady_clock).
     std::function<std::chrono::steady_clock::time_point()> now;
+    /// The wait between attempts (default: an interruptible sleep).
     std::function<void(std::chrono::milliseconds, std::stop_token)> sleep;
+    /// A random factor in [0, 1) for the backoff (default: a PRNG).
     std::function<double()> jitter;
     /// The wall clock, for Retry-After given as an HTTP date.
     std::function<std::chrono::system_clock::time_point()> wall_now;
@@ -1873,6 +1971,7 @@ struct event {
 /// After it is thrown the parser must be reset() before it is used again.
 class size_limit_error : public std::runtime_error {
 public:
+    /// The error for a line or an event longer than `limit` bytes.
     explicit size_limit_error(std::size_t limit)
         : std::runtime_error("server-sent event larger than the limit of " + std::to_string(limit) +
                              " bytes"),
@@ -3698,8 +3797,8 @@ struct json_schema_annotations {};
 /// (text, thinking, usage, finish reason, request id and rate limits).
 template <class T>
 struct parsed_response {
-    T value{};
-    chat_response response{};
+    T value{};                 ///< the reply, decoded into T
+    chat_response response{};  ///< the response it came from
 };
 
 namespace detail {
@@ -3908,6 +4007,7 @@ struct tool_loop_options {
     int max_rounds = 8;
 };
 
+/// @cond internal (the reference shows the public names only)
 namespace detail {
 
 // The argument and result types of a tool handler: R(const Args&).
@@ -3940,6 +4040,7 @@ std::string tool_output(R&& result) {
 }
 
 }  // namespace detail
+/// @endcond
 
 /// Functions the model may call, each a name, a description, a JSON Schema of its arguments and
 /// a C++ handler. definitions() gives the function tools for chat_request::tools; run() answers
@@ -4253,8 +4354,8 @@ struct http_request {
 
 /// The status line and headers of a response; delivered before any body byte.
 struct response_head {
-    int status = 0;
-    http_headers headers;
+    int status = 0;        ///< the HTTP status code
+    http_headers headers;  ///< the response headers
 };
 
 /// Receives a response from a transport. on_head() is called once, then on_body() for every
@@ -4263,7 +4364,9 @@ struct response_head {
 /// connection and returns normally from send().
 class response_handler {
 public:
+    /// The status and headers, once, before any body byte; false stops the transfer.
     virtual bool on_head(response_head head) = 0;
+    /// The next piece of the body, valid during the call only; false stops the transfer.
     virtual bool on_body(std::string_view piece) = 0;
 
 protected:
@@ -4311,7 +4414,7 @@ struct tls_options {
     std::string ca_dir;
     /// Client certificate and private key (PEM) for mutual TLS; both or neither.
     std::string client_cert_file;
-    std::string client_key_file;
+    std::string client_key_file;  ///< the client certificate's private key (PEM)
 };
 
 /// An HTTP proxy. HTTPS goes through it with CONNECT, so the proxy never sees the API key.
@@ -4328,8 +4431,8 @@ struct proxy_options {
 
 /// Settings of the default transport that belong to connections rather than to requests.
 struct transport_options {
-    tls_options tls;
-    proxy_options proxy;
+    tls_options tls;      ///< what to trust, and a client certificate
+    proxy_options proxy;  ///< an HTTP proxy
     /// Idle keep-alive connections kept for reuse (per transport, across threads).
     std::size_t max_idle_connections = 8;
 };
@@ -4413,16 +4516,19 @@ std::unique_ptr<body_reader> open_response(T& t, const http_request& request) {
 /// whatever it holds: open() is the held transport's own, or else its send() on a helper thread.
 class any_transport {
 public:
+    /// Wraps a transport (moved or copied in; copies of the handle share it).
     template <class T>
     requires(!std::same_as<std::remove_cvref_t<T>, any_transport> &&
              transport<std::remove_cvref_t<T>>)
         any_transport(T&& t)  // NOLINT(google-explicit-constructor): wrapping is the point
         : impl_(std::make_shared<model<std::remove_cvref_t<T>>>(std::forward<T>(t))) {}
 
+    /// The held transport's send().
     void send(const http_request& request, response_handler& handler) {
         impl_->send(request, handler);
     }
 
+    /// The held transport's open(), or its send() on a helper thread when it has no open().
     std::unique_ptr<body_reader> open(const http_request& request) { return impl_->open(request); }
 
 private:
@@ -4462,9 +4568,9 @@ MISTRAL_NAMESPACE_BEGIN
 
 /// Tokens and HTTP requests, summed.
 struct usage_count {
-    std::int64_t prompt_tokens = 0;
-    std::int64_t completion_tokens = 0;
-    std::int64_t total_tokens = 0;
+    std::int64_t prompt_tokens = 0;      ///< tokens of the prompts
+    std::int64_t completion_tokens = 0;  ///< tokens of the replies
+    std::int64_t total_tokens = 0;       ///< their sum
     /// Prompt tokens served from the prompt cache (`usage.prompt_tokens_details.cached_tokens`).
     std::int64_t cached_prompt_tokens = 0;
     /// HTTP requests sent: every attempt, each retry included.
@@ -4476,7 +4582,7 @@ struct usage_count {
 /// stream(), parse(), each round of run_tools(); a failed stream counts the usage it delivered),
 /// and the same per model, keyed by the request's `model`.
 struct usage_totals : usage_count {
-    std::map<std::string, usage_count> per_model{};
+    std::map<std::string, usage_count> per_model{};  ///< the same counts for each model
     bool operator==(const usage_totals&) const = default;
 };
 
@@ -4537,9 +4643,10 @@ MISTRAL_NAMESPACE_BEGIN
 /// Base URLs of the API: the global endpoint and the regional ones (EU, US). Regional endpoints
 /// serve only the models hosted in their region.
 namespace servers {
+/// The global endpoint (the default).
 inline constexpr const char* global = "https://api.mistral.ai";
-inline constexpr const char* eu = "https://api.eu.mistral.ai";
-inline constexpr const char* us = "https://api.us.mistral.ai";
+inline constexpr const char* eu = "https://api.eu.mistral.ai";  ///< the EU region
+inline constexpr const char* us = "https://api.us.mistral.ai";  ///< the US region
 }  // namespace servers
 
 /// Timeouts. All are finite by default except the optional total.
@@ -5159,7 +5266,9 @@ struct httplib_pool;
 /// connection of its own from the pool. Copies share the pool.
 class httplib_transport {
 public:
+    /// A transport with the default options (system CA store, proxy from the environment).
     MISTRAL_DECL httplib_transport();
+    /// A transport with these options (client_options::transport, for basic_client).
     MISTRAL_DECL explicit httplib_transport(transport_options options);
 
     /// Performs one exchange (see the transport concept in transport.hpp).
@@ -5256,13 +5365,13 @@ namespace testing {
 
 /// One scripted answer of the mock transport.
 struct scripted_response {
-    int status = 200;
-    http_headers headers{};
+    int status = 200;        ///< the HTTP status
+    http_headers headers{};  ///< the response headers
     /// The body, delivered to the client as one on_body() call per piece.
     std::vector<std::string> body_pieces{};
     /// Waits (interruptible by the call's stop token) before the head and before each piece.
     std::chrono::milliseconds delay_before_head{0};
-    std::chrono::milliseconds delay_between_pieces{0};
+    std::chrono::milliseconds delay_between_pieces{0};  ///< the wait before each piece of the body
     /// Fail instead of answering (connection refused, TLS, timeout...).
     std::optional<transport_error_kind> fail_before_head{};
     /// Deliver the head and the pieces, then fail (a connection cut mid-body).
@@ -5356,12 +5465,12 @@ struct scripted_response {
 
 /// What the mock recorded of one request.
 struct recorded_request {
-    std::string method;
-    std::string url;
-    http_headers headers;
-    std::string body;
-    std::chrono::milliseconds connect_timeout{};
-    std::chrono::milliseconds read_timeout{};
+    std::string method;                           ///< "POST"
+    std::string url;                              ///< the absolute URL
+    http_headers headers;                         ///< as sent, Authorization included
+    std::string body;                             ///< the JSON body
+    std::chrono::milliseconds connect_timeout{};  ///< the connect timeout it carried
+    std::chrono::milliseconds read_timeout{};     ///< the read timeout it carried
     /// The body parsed as JSON.
     boost::json::value json() const { return boost::json::parse(body); }
 };
