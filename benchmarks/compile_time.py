@@ -14,7 +14,7 @@ gives: the engine and the codecs compiled once, in the implementation TU, which 
 too). The include-only lines are a TU that includes the headers and does nothing. Times
 `g++ -std=c++20 -O2 -c` (CPU seconds of the compiler, median of N runs, variants alternating):
 
-  python3 benchmarks/compile_time.py [--runs 3] [--cxx g++]
+  python3 benchmarks/compile_time.py [--runs 3] [--cxx g++] [--svg chart.svg]
 """
 import argparse
 import os
@@ -113,6 +113,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--cxx", default="g++")
+    ap.add_argument("--svg", metavar="PATH", help="also draw the chart there (needs matplotlib)")
     args = ap.parse_args()
     flags = subprocess.run(["pkg-config", "--cflags", "cpp-httplib"], capture_output=True, text=True,
                            check=True).stdout.split()
@@ -133,6 +134,13 @@ def main():
     print("|---|---:|---:|")
     for label, seconds in median.items():
         print(f"| {label} | {seconds:.2f} | {seconds / median['direct']:.2f}x |")
+    if args.svg:
+        sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+        import charts
+        charts.bars(args.svg, "What a translation unit costs to compile, beside the direct program",
+                    [(f"{args.cxx} -std=c++20 -O2 -c, CPU seconds (median of {args.runs})", "s", median)],
+                    f"python3 benchmarks/compile_time.py --runs {args.runs} --svg ...  |  " + charts.machine(),
+                    ours=lambda label: "direct" not in label and "httplib.h" not in label)
 
 
 if __name__ == "__main__":

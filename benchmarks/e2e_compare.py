@@ -13,7 +13,7 @@ Prints the median client CPU seconds (user + system), wall seconds and peak RSS 
 the ratios to mistral-cpp. Run from a release build:
 
   cmake --preset release && cmake --build --preset release --target sse_server stream_consumer
-  python3 benchmarks/e2e_compare.py --build build/release --chunks 100000 --rounds 5
+  python3 benchmarks/e2e_compare.py --build build/release --chunks 100000 --rounds 5 [--svg chart.svg]
 
 --also NAME=BINARY adds another build of stream_consumer, e.g. one compiled against a newer
 cpp-httplib than the system's (see the README's Performance section).
@@ -52,6 +52,7 @@ def main():
     ap.add_argument("--chunks", type=int, default=100000)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--only-ours", action="store_true", help="skip the Node and curl clients")
+    ap.add_argument("--svg", metavar="PATH", help="also draw the CPU and memory chart there (needs matplotlib)")
     ap.add_argument("--also", action="append", default=[], metavar="NAME=BINARY",
                     help="another build of stream_consumer to compare (e.g. against a newer cpp-httplib)")
     args = ap.parse_args()
@@ -106,6 +107,13 @@ def main():
         print(f"| {name} | {cpu:.3f} | {wall:.3f} | {rss:.1f} | {cpu / med(base, 0):.1f}x | "
               f"{wall / med(base, 1):.2f}x | {rss / med(base, 2):.1f}x |")
     print(f"mistral-cpp: {1e6 * med(base, 0) / args.chunks:.2f} us of CPU per chunk")
+    if args.svg:
+        import charts
+        charts.bars(args.svg, f"Streaming {args.chunks:,} chunks over loopback (median of {args.rounds} rounds)",
+                    [("client CPU (user + system)", "s", {n: med(n, 0) for n in results}),
+                     ("peak memory (RSS)", "MiB", {n: med(n, 2) for n in results})],
+                    f"python3 benchmarks/e2e_compare.py --chunks {args.chunks} --rounds {args.rounds} --svg ...  |  "
+                    + charts.machine())
 
 
 if __name__ == "__main__":
