@@ -33,18 +33,22 @@ fi
 
 version="${1:?usage: tools/release.sh VERSION | --archive [REF]}"
 [[ "$version" =~ ^([0-9]+)\.([0-9]+)\.([0-9]+)$ ]] || { echo "VERSION must be MAJOR.MINOR.PATCH" >&2; exit 2; }
+major=${BASH_REMATCH[1]} minor=${BASH_REMATCH[2]} patch=${BASH_REMATCH[3]}
 [[ -z "$(git status --porcelain)" ]] || { echo "the work tree has uncommitted changes" >&2; exit 2; }
 git rev-parse -q --verify "refs/tags/v$version" >/dev/null && { echo "v$version exists" >&2; exit 2; }
-grep -q '^## \[Unreleased\]\|^## \[[0-9.]*\] - unreleased' CHANGELOG.md ||
+grep -Eq '^    GIT_TAG [0-9a-f]{40}(  # .*)?$' README.md ||
+    { echo "README.md has no pinned FetchContent line to update" >&2; exit 2; }
+grep -q '^## \[Unreleased\]$\|^## \[[0-9.]*\] - unreleased$' CHANGELOG.md ||
     { echo "CHANGELOG.md has no unreleased section to release" >&2; exit 2; }
 
 # 1. The version, in its one home.
-sed -i -E "s/^(#define MISTRAL_CPP_VERSION_MAJOR) [0-9]+$/\1 ${BASH_REMATCH[1]}/;
-           s/^(#define MISTRAL_CPP_VERSION_MINOR) [0-9]+$/\1 ${BASH_REMATCH[2]}/;
-           s/^(#define MISTRAL_CPP_VERSION_PATCH) [0-9]+$/\1 ${BASH_REMATCH[3]}/;
+sed -i -E "s/^(#define MISTRAL_CPP_VERSION_MAJOR) [0-9]+$/\1 $major/;
+           s/^(#define MISTRAL_CPP_VERSION_MINOR) [0-9]+$/\1 $minor/;
+           s/^(#define MISTRAL_CPP_VERSION_PATCH) [0-9]+$/\1 $patch/;
            s/^(#define MISTRAL_CPP_VERSION_STRING) \"[0-9.]+\"$/\1 \"$version\"/" include/mistral/version.hpp
 # 2. The CHANGELOG: the unreleased section becomes this release, dated today.
-sed -i -E "0,/^## \[(Unreleased|[0-9.]+)\]( - unreleased)?$/s//## [$version] - $(date +%F)/" CHANGELOG.md
+# A fresh unreleased section goes above it, for what comes next.
+sed -i -E "0,/^## \[(Unreleased|[0-9.]+)\]( - unreleased)?$/s//## [Unreleased]\n\n## [$version] - $(date +%F)/" CHANGELOG.md
 # 3. The single header, regenerated from the bumped sources.
 python3 tools/amalgamate.py
 git commit -qam "Release $version"

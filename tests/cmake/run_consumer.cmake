@@ -3,6 +3,7 @@
 #   find_package  install the build tree to a prefix, find_package it, build and run a program
 #   fetch_content build and run a consumer project that fetches this commit
 #   fetch_archive the same from the slim source archive (tools/release.sh --archive)
+#   release       tools/release.sh in a scratch clone, and what it must have changed
 #   minimal_install  configure with Catch2 and Google Benchmark hidden and BUILD_TESTING=OFF,
 #                 install, find_package it
 #   meson_subproject  a Meson project with the checkout as its subproject
@@ -68,6 +69,35 @@ elseif(ROUTE STREQUAL "fetch_archive")
     run(${CMAKE_COMMAND} -E env "DIST=${WORK_DIR}/dist" bash "${SOURCE_DIR}/tools/release.sh" --archive HEAD)
     file(GLOB archive "${WORK_DIR}/dist/mistral-cpp-*.tar.gz")
     build_and_run_consumer("${consumers}/fetch_content" "-DMISTRAL_ARCHIVE=${archive}")
+elseif(ROUTE STREQUAL "release")
+    # tools/release.sh in a scratch clone: version, CHANGELOG, single header, tag, README pin, archive.
+    set(clone "${WORK_DIR}/clone")
+    run(git clone -q "${SOURCE_DIR}" "${clone}")
+    set(ENV{GIT_AUTHOR_NAME} release-test)
+    set(ENV{GIT_AUTHOR_EMAIL} release-test@localhost)
+    set(ENV{GIT_COMMITTER_NAME} release-test)
+    set(ENV{GIT_COMMITTER_EMAIL} release-test@localhost)
+    run(bash "${clone}/tools/release.sh" 9.8.7)
+    run(git -C "${clone}" rev-parse "v9.8.7^{commit}")
+    string(STRIP "${last_output}" tagged)
+    file(READ "${clone}/README.md" readme)
+    file(READ "${clone}/include/mistral/version.hpp" version_hpp)
+    file(READ "${clone}/CHANGELOG.md" changelog)
+    file(READ "${clone}/single_include/mistral/mistral.hpp" single)
+    string(TIMESTAMP today "%Y-%m-%d")
+    foreach(check "readme;    GIT_TAG ${tagged}  # v9.8.7" "version_hpp;#define MISTRAL_CPP_VERSION_STRING \"9.8.7\""
+                  "changelog;## [Unreleased]\n\n## [9.8.7] - ${today}" "single;mistral-cpp 9.8.7")
+        list(GET check 0 var)
+        list(GET check 1 expected)
+        string(FIND "${${var}}" "${expected}" at)
+        if(at EQUAL -1)
+            message(FATAL_ERROR "after tools/release.sh, ${var} lacks: ${expected}")
+        endif()
+    endforeach()
+    run(tar tzf "${clone}/dist/mistral-cpp-9.8.7.tar.gz")
+    if(last_output MATCHES "/tests/|/examples/|/tools/")
+        message(FATAL_ERROR "the slim archive holds more than the library:\n${last_output}")
+    endif()
 elseif(ROUTE STREQUAL "meson_subproject")
     set(project "${WORK_DIR}/project")
     file(MAKE_DIRECTORY "${project}/subprojects")
