@@ -24,7 +24,7 @@
 //
 // which lets basic_client::open_stream() read a stream on the caller's thread. A push-only
 // transport works there too: open_stream() then runs its send() on one helper thread per open
-// stream (the only thread the library starts for you; see impl/threaded_reader.hpp).
+// stream (see impl/threaded_reader.hpp).
 #pragma once
 
 #include <chrono>

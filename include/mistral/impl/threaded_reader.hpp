@@ -2,8 +2,9 @@
 // transport's send() that runs it on one helper thread and hands each piece to the reading thread.
 // SPDX-License-Identifier: MIT
 //
-// This is the only thread the library starts for you, and only for basic_client::open_stream()
-// over a transport that cannot pull (Debian's cpp-httplib 0.11.4, a user's push-only transport).
+// Besides the default transport's deadline watchdog, this is the only thread the library starts
+// unasked, and only for basic_client::open_stream() over a transport that cannot pull (Debian's
+// cpp-httplib 0.11.4, a user's push-only transport).
 // The hand-off is bounded to one piece, and zero-copy: the helper thread waits inside on_body()
 // until the reader has finished with the piece (asked for the next one, or closed), so the
 // transport's buffer stays valid while the caller reads it and nothing piles up in memory.
