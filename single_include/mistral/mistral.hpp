@@ -6753,6 +6753,33 @@ private:
                                                       std::optional<clock::time_point> deadline);
     static void sleep(const client_options& options, std::chrono::milliseconds wait,
                       const std::stop_token& stop);
+    // Runs one piece of I/O (a send, a read of the body) and says how it failed, if it did:
+    // the transport's error with secrets removed, logged. A failure of the sink (the callback's,
+    // a decoding error) is thrown instead. Cancellation wins over whatever the aborted exchange
+    // looked like (a close-delimited body, for one, simply ends when its socket is shut down).
+    template <class Io>
+    static std::optional<transport_error> io_failure(const client_options& options,
+                                                     const sanitizer& sanitize,
+                                                     const call_options& call, sink& sink,
+                                                     Io&& io) {
+        std::optional<transport_error> failure;
+        try {
+            io();
+        } catch (const transport_error& e) {
+            failure.emplace(e.kind(), sanitize(e.what()), e.request_sent());
+        }
+        sink.rethrow_if_failed();
+        if (call.stop.stop_requested() && !sink.completed() &&
+            (!failure || failure->kind() != transport_error_kind::cancelled)) {
+            failure.emplace(cancelled(true));
+        }
+        if (failure) {
+            log(options, sanitize,
+                std::string("transport error (") + to_string(failure->kind()) +
+                    "): " + failure->what());
+        }
+        return failure;
+    }
     static clock::time_point now(const client_options& options) {
         return options.environment.now ? options.environment.now() : clock::now();
     }
@@ -6886,21 +6913,10 @@ private:
     }
 
     void read_some() {
-        std::optional<transport_error> failure;
         std::string_view piece;
-        try {
-            piece = reader_->read();
-        } catch (const transport_error& e) {
-            failure.emplace(e.kind(), prepared_.sanitize(e.what()), e.request_sent());
-        }
-        if (call_.stop.stop_requested() && !sink_.completed() &&
-            (!failure || failure->kind() != transport_error_kind::cancelled)) {
-            failure.emplace(cancelled(true));
-        }
+        const auto failure = io_failure(options_, prepared_.sanitize, call_, sink_,
+                                        [&] { piece = reader_->read(); });
         if (failure) {
-            log(options_, prepared_.sanitize,
-                std::string("transport error (") + to_string(failure->kind()) +
-                    "): " + failure->what());
             if (!sink_.completed()) {
                 if (!resume()) sink_.fail_mid_stream(*failure);
                 return;
@@ -7116,24 +7132,10 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
                 std::to_string(attempt) +
                 ", headers: " + sanitizer::describe(http.headers, options.loggable_headers));
         sink.begin_attempt();
-        std::optional<transport_error> failure;
         const auto sent = now(options);
-        try {
-            send(http, sink);
-        } catch (const transport_error& e) {
-            failure.emplace(e.kind(), sanitize(e.what()), e.request_sent());
-        }
-        sink.rethrow_if_failed();
-        // Cancellation wins over whatever the aborted exchange looked like (a close-delimited
-        // body, for one, simply ends when its socket is shut down).
-        if (call.stop.stop_requested() && !sink.completed() &&
-            (!failure || failure->kind() != transport_error_kind::cancelled)) {
-            failure.emplace(cancelled(true));
-        }
+        std::optional<transport_error> failure =
+            io_failure(options, sanitize, call, sink, [&] { send(http, sink); });
         if (failure) {
-            log(options, sanitize,
-                std::string("transport error (") + to_string(failure->kind()) +
-                    "): " + failure->what());
             if (sink.completed()) {
                 failure.reset();  // [DONE] had arrived: only the draining failed
             } else if (sink.delivered()) {
