@@ -149,6 +149,18 @@ void BM_serialize_request_100_messages(benchmark::State& state) {
     state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
 }
 
+// The body chat() sends: written straight to text, measured first (what every call pays).
+void BM_request_body_100_messages(benchmark::State& state) {
+    const mistral::chat_request request = conversation(100);
+    std::size_t bytes = 0;
+    for (auto _ : state) {
+        const std::string body = mistral::detail::sendable_json(request);
+        bytes += body.size();
+        benchmark::DoNotOptimize(body.data());
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+
 void BM_parse_response(benchmark::State& state) {
     mistral::chat_response response{
         .id = "cmpl-e5cc70bb28c444948073e77776eb30ef",
@@ -171,5 +183,6 @@ BENCHMARK(BM_decode_and_fold_chunk);
 BENCHMARK(BM_stream_path_per_chunk)->Arg(1000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_pull_path_per_chunk)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_serialize_request_100_messages)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_request_body_100_messages)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_parse_response)->Unit(benchmark::kMicrosecond);
 BENCHMARK_MAIN();

@@ -15,8 +15,9 @@
 // "choices[0].message.tool_calls[1].function.name: expected string, got integer".
 //
 // Each type is described once by a field table (`fields`); reading and writing
-// (impl/json_codec.hpp) are generic over those tables. Everything is a template so that a
-// translation unit pays only for the conversions it uses.
+// (impl/json_codec.hpp) are one walker each over layouts built from those tables, so the code of
+// the codecs is compiled once, not once per type. Everything is a template so that a translation
+// unit pays only for the conversions it uses.
 #pragma once
 
 #include <algorithm>
@@ -27,7 +28,9 @@
 #include <initializer_list>
 #include <limits>
 #include <map>
+#include <new>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -375,12 +378,6 @@ constexpr tag_field tag_of() {
         }
     });
     return found;
-}
-
-// Whether `name` is a member the type models (its discriminator included).
-template <class T>
-constexpr bool is_field_name(std::string_view name) {
-    return fields(static_cast<T*>(nullptr), [&](const auto& f) { return f.name == name; });
 }
 
 }  // namespace detail

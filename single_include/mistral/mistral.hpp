@@ -2385,8 +2385,9 @@ MISTRAL_NAMESPACE_END
 // "choices[0].message.tool_calls[1].function.name: expected string, got integer".
 //
 // Each type is described once by a field table (`fields`); reading and writing
-// (impl/json_codec.hpp) are generic over those tables. Everything is a template so that a
-// translation unit pays only for the conversions it uses.
+// (impl/json_codec.hpp) are one walker each over layouts built from those tables, so the code of
+// the codecs is compiled once, not once per type. Everything is a template so that a translation
+// unit pays only for the conversions it uses.
 
 #include <algorithm>
 #include <array>
@@ -2396,7 +2397,9 @@ MISTRAL_NAMESPACE_END
 #include <initializer_list>
 #include <limits>
 #include <map>
+#include <new>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -2742,19 +2745,14 @@ constexpr tag_field tag_of() {
     return found;
 }
 
-// Whether `name` is a member the type models (its discriminator included).
-template <class T>
-constexpr bool is_field_name(std::string_view name) {
-    return fields(static_cast<T*>(nullptr), [&](const auto& f) { return f.name == name; });
-}
-
 }  // namespace detail
 MISTRAL_NAMESPACE_END
 
 
 // ---- mistral/impl/json_codec.hpp ----------------------------------------------------------------
-// mistral/impl/json_codec.hpp: the generic reader and writer over json.hpp's field tables:
-// JSON paths in errors, reading with reuse of storage, writing into a DOM or straight to text.
+// mistral/impl/json_codec.hpp: the reader and the writers over json.hpp's field tables (one
+// walker each, driven by a layout per type): JSON paths in errors, reading with reuse of storage,
+// writing into a DOM or straight to text.
 // Included by json.hpp; not a header of its own.
 
 
@@ -2838,72 +2836,22 @@ inline const char* kind_name(boost::json::kind k) noexcept {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reading
+// Layouts
 // ---------------------------------------------------------------------------------------------
-// read_value(out, json, path) overwrites `out` entirely but reuses its storage (string and
-// vector capacity), so a decoder that reads every chunk into the same object does not allocate.
+// One walker reads every object and one writes every object, whatever its type: each described
+// type gets a layout (the names, flags and offsets of its fields, and the functions that read or
+// write each member's type), built once from its field table. The walkers and the codecs of
+// strings and numbers are compiled once; what is compiled per type is its layout and the codecs
+// of its member types (vectors, variants, optionals), so a translation unit that writes a
+// chat_request does not compile a copy of the writer for each type a request can hold.
 
-template <class M>
-void read_value(M& out, const boost::json::value& jv, json_path& path);
-
+// The value every member of a fresh T has, for reading a missing member. Never destroyed, so
+// that no translation unit compiles T's destructor for an exit-time handler.
 template <class T>
 const T& default_instance() {
-    static const T instance{};
-    return instance;
-}
-
-template <class T, class M>
-void read_member(T& out, const member_field<T, M>& f, const boost::json::value& jv,
-                 json_path& path) {
-    M& slot = out.*(f.ptr);
-    if constexpr (is_optional<M>::value) {
-        if (jv.is_null()) {
-            slot.reset();
-            return;
-        }
-        if (!slot) slot.emplace();
-        read_value(*slot, jv, path);
-    } else {
-        if (jv.is_null() && !(f.flags & required)) {
-            slot = default_instance<T>().*(f.ptr);
-            return;
-        }
-        read_value(slot, jv, path);
-    }
-}
-
-// An optional member is unset, any other takes its default.
-template <class T, class M>
-void reset_member(T& out, const member_field<T, M>& f) {
-    if constexpr (is_optional<M>::value) {
-        (out.*(f.ptr)).reset();
-    } else {
-        out.*(f.ptr) = default_instance<T>().*(f.ptr);
-    }
-}
-
-template <class T, class M>
-void reset_missing_member(T& out, const member_field<T, M>& f, json_path& path) {
-    if (f.flags & required) {
-        path.push(f.name);
-        fail(path, "missing");
-    }
-    reset_member(out, f);
-}
-
-// Resets every member of the type's table that `filled` does not name, and the unknown ones:
-// for a decoder that fills `filled` itself and reuses the object. Driven by the table, so a
-// member added to the type is reset too.
-template <class T>
-void reset_members_except(T& out, std::initializer_list<std::string_view> filled) {
-    fields(static_cast<T*>(nullptr), [&](const auto& f) {
-        if constexpr (!std::is_same_v<std::decay_t<decltype(f)>, tag_field>) {
-            if (std::find(filled.begin(), filled.end(), f.name) == filled.end())
-                reset_member(out, f);
-        }
-        return false;
-    });
-    out.extra.clear();
+    alignas(T) static unsigned char storage[sizeof(T)];
+    static const T* instance = ::new (static_cast<void*>(storage)) T{};
+    return *instance;
 }
 
 // The number of entries of a type's table.
@@ -2917,47 +2865,197 @@ constexpr unsigned field_count() {
     return n;
 }
 
+// One entry of a layout; `Ops` holds the functions that read or write its member.
+template <class Ops>
+struct field_layout {
+    std::string_view name;
+    std::string_view tag;  // a discriminator's constant value: it has no member, nor ops
+    unsigned flags = 0;
+    std::ptrdiff_t offset = 0;  // of the member in the object
+    Ops ops{};
+};
+
+template <class Ops>
+struct object_layout {
+    std::span<const field_layout<Ops>> fields;
+    std::ptrdiff_t extra = 0;        // offset of the object's `extra`
+    const void* defaults = nullptr;  // default_instance
+
+    bool models(std::string_view name) const noexcept {
+        for (const auto& f : fields)
+            if (f.name == name) return true;
+        return false;
+    }
+    template <class Object>
+    static auto* member(Object* object, const field_layout<Ops>& f) noexcept {
+        using byte = std::conditional_t<std::is_const_v<Object>, const char, char>;
+        return reinterpret_cast<byte*>(object) + f.offset;
+    }
+    template <class Object>
+    auto& extra_of(Object* object) const noexcept {
+        using json = std::conditional_t<std::is_const_v<Object>, const boost::json::object,
+                                        boost::json::object>;
+        using byte = std::conditional_t<std::is_const_v<Object>, const char, char>;
+        return *reinterpret_cast<json*>(reinterpret_cast<byte*>(object) + extra);
+    }
+};
+
+template <class Ops, class T>
+const object_layout<Ops>& layout_of() {
+    using entries = std::array<field_layout<Ops>, field_count<T>()>;
+    static const std::pair<entries, std::ptrdiff_t> built = [] {
+        std::pair<entries, std::ptrdiff_t> out{};
+        const T& probe = default_instance<T>();
+        const auto* base = reinterpret_cast<const char*>(&probe);
+        std::size_t i = 0;
+        fields(static_cast<T*>(nullptr), [&](const auto& f) {
+            field_layout<Ops>& entry = out.first[i++];
+            entry.name = f.name;
+            if constexpr (std::is_same_v<std::decay_t<decltype(f)>, tag_field>) {
+                entry.tag = f.value;
+            } else {
+                entry.flags = f.flags;
+                entry.offset = reinterpret_cast<const char*>(&(probe.*(f.ptr))) - base;
+                entry.ops = Ops::template of<std::remove_cvref_t<decltype(probe.*(f.ptr))>>();
+            }
+            return false;
+        });
+        out.second = reinterpret_cast<const char*>(&probe.extra) - base;
+        return out;
+    }();
+    static const object_layout<Ops> layout{built.first, built.second, &default_instance<T>()};
+    return layout;
+}
+
+template <class M>
+void read_value(M& out, const boost::json::value& jv, json_path& path);
+
+// Reading a member: its value (null included: an optional is then unset), or its default.
+struct read_ops {
+    void (*read)(void* member, const boost::json::value& jv, json_path& path) = nullptr;
+    void (*reset)(void* member, const void* default_member) = nullptr;
+
+    template <class M>
+    static constexpr read_ops of() {
+        return {[](void* member, const boost::json::value& jv, json_path& path) {
+                    read_value(*static_cast<M*>(member), jv, path);
+                },
+                [](void* member, const void* default_member) {
+                    if constexpr (is_optional<M>::value) {
+                        static_cast<M*>(member)->reset();
+                    } else {
+                        *static_cast<M*>(member) = *static_cast<const M*>(default_member);
+                    }
+                }};
+    }
+};
+
+template <class M>
+void write_to(boost::json::value& out, const M& in);
+class text_writer;
+template <class M>
+void write_to(text_writer& out, const M& in);
+
+// Writing a member into `Out` (a text_writer, or a boost::json::value for value_from): whether
+// it is written at all (an unset optional is not) and its value (an optional's value).
+template <class Out>
+struct write_ops {
+    bool (*present)(const void* member) = nullptr;  // null: always
+    void (*write)(Out& out, const void* member) = nullptr;
+
+    template <class M>
+    static constexpr write_ops of() {
+        if constexpr (is_optional<M>::value) {
+            return {[](const void* member) { return static_cast<const M*>(member)->has_value(); },
+                    [](Out& out, const void* member) {
+                        write_to(out, **static_cast<const M*>(member));
+                    }};
+        } else {
+            return {nullptr, [](Out& out, const void* member) {
+                        write_to(out, *static_cast<const M*>(member));
+                    }};
+        }
+    }
+};
+
+// Whether the object writes the member `name` (a set or always-present field, or a member of
+// extra the type does not model).
+template <class Out>
+bool writes(const object_layout<write_ops<Out>>& layout, const void* object,
+            std::string_view name) {
+    for (const auto& f : layout.fields) {
+        if (f.name != name) continue;
+        return f.ops.present == nullptr || (f.flags & null_when_unset) ||
+               f.ops.present(layout.member(object, f));
+    }
+    return layout.extra_of(object).contains(name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------------------
+// read_value(out, json, path) overwrites `out` entirely but reuses its storage (string and
+// vector capacity), so a decoder that reads every chunk into the same object does not allocate.
+
+// Every member of a type's table that `filled` does not name takes its default (an optional is
+// unset), and so does extra: for a decoder that fills `filled` itself and reuses the object.
+// Driven by the table, so a member added to the type is reset too.
 template <class T>
-void read_object(T& out, const boost::json::value& jv, json_path& path) {
-    static_assert(field_count<T>() <= 64, "read_object records the members seen in 64 bits");
+void reset_members_except(T& out, std::initializer_list<std::string_view> filled) {
+    const object_layout<read_ops>& layout = layout_of<read_ops, T>();
+    for (const auto& f : layout.fields) {
+        if (f.ops.read != nullptr &&
+            std::find(filled.begin(), filled.end(), f.name) == filled.end())
+            f.ops.reset(layout.member(&out, f), layout.member(layout.defaults, f));
+    }
+    out.extra.clear();
+}
+
+// The walker every object type is read with.
+inline void read_members(void* object, const object_layout<read_ops>& layout,
+                         const boost::json::value& jv, json_path& path) {
     const boost::json::object* obj = jv.if_object();
     if (obj == nullptr) fail_type(path, "object", jv);
-    out.extra.clear();
+    boost::json::object& extra = layout.extra_of(object);
+    extra.clear();
     std::uint64_t seen = 0;
     for (const auto& kv : *obj) {
         const std::string_view key = kv.key();
-        bool matched = false;
-        unsigned index = 0;
-        fields(static_cast<T*>(nullptr), [&](const auto& f) {
-            if (f.name != key) {
-                ++index;
-                return false;
-            }
-            matched = true;
-            seen |= std::uint64_t{1} << index;
-            if constexpr (std::is_same_v<std::decay_t<decltype(f)>, tag_field>) {
-                const auto* s = kv.value().if_string();
-                if (!kv.value().is_null() && (s == nullptr || std::string_view(*s) != f.value)) {
-                    path.push(key);
-                    fail(path, "expected \"" + std::string(f.value) + "\"");
-                }
-            } else {
-                path.push(key);
-                read_member(out, f, kv.value(), path);
-                path.pop();
-            }
-            return true;
-        });
-        if (!matched && !kv.value().is_null()) out.extra.insert_or_assign(key, kv.value());
-    }
-    unsigned index = 0;
-    fields(static_cast<T*>(nullptr), [&](const auto& f) {
-        if constexpr (!std::is_same_v<std::decay_t<decltype(f)>, tag_field>) {
-            if (!(seen & (std::uint64_t{1} << index))) reset_missing_member(out, f, path);
+        std::size_t index = 0;
+        while (index < layout.fields.size() && layout.fields[index].name != key) ++index;
+        if (index == layout.fields.size()) {
+            if (!kv.value().is_null()) extra.insert_or_assign(key, kv.value());
+            continue;
         }
-        ++index;
-        return false;
-    });
+        seen |= std::uint64_t{1} << index;
+        const auto& f = layout.fields[index];
+        path.push(key);
+        if (f.ops.read == nullptr) {
+            const auto* s = kv.value().if_string();
+            if (!kv.value().is_null() && (s == nullptr || std::string_view(*s) != f.tag))
+                fail(path, "expected \"" + std::string(f.tag) + "\"");
+        } else if (kv.value().is_null() && !(f.flags & required)) {
+            f.ops.reset(layout.member(object, f), layout.member(layout.defaults, f));
+        } else {
+            f.ops.read(layout.member(object, f), kv.value(), path);
+        }
+        path.pop();
+    }
+    for (std::size_t index = 0; index < layout.fields.size(); ++index) {
+        const auto& f = layout.fields[index];
+        if (f.ops.read == nullptr || (seen & (std::uint64_t{1} << index))) continue;
+        if (f.flags & required) {
+            path.push(f.name);
+            fail(path, "missing");
+        }
+        f.ops.reset(layout.member(object, f), layout.member(layout.defaults, f));
+    }
+}
+
+template <class T>
+void read_object(T& out, const boost::json::value& jv, json_path& path) {
+    static_assert(field_count<T>() <= 64, "read_members records the members seen in 64 bits");
+    read_members(&out, layout_of<read_ops, T>(), jv, path);
 }
 
 // A variant discriminated by a member ("type" for chunks and tools, "role" for messages). An
@@ -3242,32 +3340,31 @@ void read_value(M& out, const boost::json::value& jv, json_path& path) {
 // Writing
 // ---------------------------------------------------------------------------------------------
 
-// What an object writes, in wire order, whatever it is written into: calls out(name, value) for
-// the discriminator (value: its std::string_view), each modelled member that is set (the member,
-// or the optional's value), each unset member the API requires to be present (nullptr), and
-// each member of extra the library does not model (its boost::json::value).
-template <class T, class Out>
-void for_each_written_member(const T& in, Out&& out) {
-    fields(static_cast<T*>(nullptr), [&](const auto& f) {
-        if constexpr (std::is_same_v<std::decay_t<decltype(f)>, tag_field>) {
-            out(f.name, f.value);
-        } else {
-            const auto& member = in.*(f.ptr);
-            if constexpr (is_optional<std::decay_t<decltype(member)>>::value) {
-                if (member) {
-                    out(f.name, *member);
-                } else if (f.flags & null_when_unset) {
-                    out(f.name, nullptr);
-                }
-            } else {
-                out(f.name, member);
-            }
-        }
-        return false;
-    });
-    for (const auto& kv : in.extra) {
-        if (!is_field_name<T>(kv.key())) out(kv.key(), kv.value());
+// The alternative that a variant holds, written with `write` (a fold over the alternatives'
+// indexes: it costs less to compile than std::visit's tables).
+template <class Write, class... Ts>
+void write_alternative(const std::variant<Ts...>& in, Write&& write) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ((in.index() == I ? (write(*std::get_if<I>(&in)), 0) : 0), ...);
     }
+    (std::index_sequence_for<Ts...>{});
+}
+
+// Into a DOM, for value_from.
+inline void write_object(boost::json::object& out, const void* object,
+                         const object_layout<write_ops<boost::json::value>>& layout) {
+    for (const auto& f : layout.fields) {
+        const char* member = layout.member(object, f);
+        if (f.ops.write == nullptr) {
+            out[f.name] = f.tag;
+        } else if (f.ops.present == nullptr || f.ops.present(member)) {
+            f.ops.write(out[f.name], member);
+        } else if (f.flags & null_when_unset) {
+            out[f.name] = nullptr;
+        }
+    }
+    for (const auto& kv : layout.extra_of(object))
+        if (!layout.models(kv.key())) out[kv.key()] = kv.value();
 }
 
 template <class M>
@@ -3286,36 +3383,30 @@ void write_value(boost::json::value& out, const M& in) {
     } else if constexpr (opaque_object<M>) {
         out = in.json;
     } else if constexpr (described<M>) {
-        boost::json::object& obj = out.emplace_object();
-        for_each_written_member(
-            in, [&](std::string_view name, const auto& v) { write_value(obj[name], v); });
+        write_object(out.emplace_object(), &in, layout_of<write_ops<boost::json::value>, M>());
     } else if constexpr (is_variant<M>::value) {
-        std::visit([&](const auto& alt) { write_value(out, alt); }, in);
+        if (in.valueless_by_exception()) throw std::bad_variant_access();
+        write_alternative(in, [&](const auto& alt) { write_value(out, alt); });
     } else {
         static_assert(sizeof(M) == 0, "no JSON conversion for this type");
     }
 }
 
+template <class M>
+void write_to(boost::json::value& out, const M& in) {
+    write_value(out, in);
+}
+
 // Writes JSON text straight from the types, without building a tree first: a request body costs
 // its own size once. It also refuses what would make an invalid body (text that is not UTF-8, a
-// non-finite number) with a usage_error naming the JSON path. Sink is a text_sink (appends) or a
-// size_sink (counts), so that the text can be measured first and written into a buffer of the
-// right size, never reallocated.
-struct size_sink {
-    std::size_t size = 0;
-    void append(const char*, std::size_t n) noexcept { size += n; }
-    void append(char) noexcept { ++size; }
-};
-struct text_sink {
-    std::string& out;
-    void append(const char* p, std::size_t n) { out.append(p, n); }
-    void append(char c) { out.push_back(c); }
-};
-
-template <class Sink>
+// non-finite number) with a usage_error naming the JSON path. With no string it measures and
+// checks; with one it writes, trusting a measure of the same value: so the text is written into
+// a buffer of the right size, never reallocated, and checked once.
 class text_writer {
 public:
-    explicit text_writer(Sink& sink) : sink_(sink) {}
+    explicit text_writer(std::string* out) noexcept : out_(out) {}
+
+    std::size_t size() const noexcept { return size_; }
 
     template <class M>
     void write(const M& in) {
@@ -3323,33 +3414,29 @@ public:
             string(in);
         } else if constexpr (std::is_same_v<M, bool>) {
             literal(in ? "true" : "false");
-        } else if constexpr (std::is_same_v<M, std::nullptr_t>) {
-            literal("null");
         } else if constexpr (std::is_same_v<M, std::int64_t>) {
-            char buffer[24];
-            const auto end = std::to_chars(buffer, buffer + sizeof buffer, in).ptr;
-            sink_.append(buffer, static_cast<std::size_t>(end - buffer));
+            integer(in);
         } else if constexpr (std::is_same_v<M, double>) {
-            if (!std::isfinite(in)) fail("not a finite number");
-            tree(boost::json::value(in));
+            number(in);
         } else if constexpr (std::is_same_v<M, boost::json::object> ||
                              std::is_same_v<M, boost::json::value>) {
             tree(in);
         } else if constexpr (is_vector<M>::value) {
-            sink_.append('[');
+            append('[');
             for (std::size_t i = 0; i < in.size(); ++i) {
-                if (i > 0) sink_.append(',');
+                if (i > 0) append(',');
                 path_.push(i);
                 write(in[i]);
                 path_.pop();
             }
-            sink_.append(']');
+            append(']');
         } else if constexpr (opaque_object<M>) {
             tree(in.json);
         } else if constexpr (described<M>) {
-            write_object(in, nullptr);
+            write_object(&in, layout_of<write_ops<text_writer>, M>(), nullptr);
         } else if constexpr (is_variant<M>::value) {
-            std::visit([&](const auto& alt) { write(alt); }, in);
+            if (in.valueless_by_exception()) throw std::bad_variant_access();
+            write_alternative(in, [&](const auto& alt) { write(alt); });
         } else {
             static_assert(sizeof(M) == 0, "no JSON conversion for this type");
         }
@@ -3358,37 +3445,51 @@ public:
     // An object; members named in `overrides` are written with the override's value instead,
     // in their place, or after the others when the object does not write them (as
     // boost::json::object::insert_or_assign places them).
-    template <class T>
-    void write_object(const T& in, const boost::json::object* overrides) {
-        sink_.append('{');
+    void write_object(const void* object, const object_layout<write_ops<text_writer>>& layout,
+                      const boost::json::object* overrides) {
+        append('{');
         bool first = true;
         std::size_t overridden = 0;
-        auto member = [&](std::string_view name, const auto& v) {
-            if (!first) sink_.append(',');
+        auto key = [&](std::string_view name) {
+            if (!first) append(',');
             first = false;
             string(name);
-            sink_.append(':');
+            append(':');
             path_.push(name);
-            write(v);
-            path_.pop();
         };
-        for_each_written_member(in, [&](std::string_view name, const auto& v) {
+        auto member = [&](std::string_view name, auto&& write_own) {
+            key(name);
             const boost::json::value* replaced =
                 overrides != nullptr ? overrides->if_contains(name) : nullptr;
-            if (replaced == nullptr) return member(name, v);
-            ++overridden;
-            member(name, *replaced);
-        });
-        if (overrides != nullptr && overridden < overrides->size()) {
-            for (const auto& kv : *overrides) {
-                bool written = false;
-                for_each_written_member(in, [&](std::string_view name, const auto&) {
-                    written = written || name == kv.key();
-                });
-                if (!written) member(kv.key(), kv.value());
+            if (replaced == nullptr) {
+                write_own();
+            } else {
+                ++overridden;
+                tree(*replaced);
+            }
+            path_.pop();
+        };
+        for (const auto& f : layout.fields) {
+            const char* m = layout.member(object, f);
+            if (f.ops.write == nullptr) {
+                member(f.name, [&] { string(f.tag); });
+            } else if (f.ops.present == nullptr || f.ops.present(m)) {
+                member(f.name, [&] { f.ops.write(*this, m); });
+            } else if (f.flags & null_when_unset) {
+                member(f.name, [&] { literal("null"); });
             }
         }
-        sink_.append('}');
+        for (const auto& kv : layout.extra_of(object))
+            if (!layout.models(kv.key())) member(kv.key(), [&] { tree(kv.value()); });
+        if (overrides != nullptr && overridden < overrides->size()) {
+            for (const auto& kv : *overrides) {
+                if (writes(layout, object, kv.key())) continue;
+                key(kv.key());
+                tree(kv.value());
+                path_.pop();
+            }
+        }
+        append('}');
     }
 
 private:
@@ -3398,19 +3499,39 @@ private:
                           (where.empty() ? std::string("body") : where) + ": " + what);
     }
 
-    void literal(std::string_view s) { sink_.append(s.data(), s.size()); }
+    void append(const char* p, std::size_t n) {
+        size_ += n;
+        if (out_ != nullptr) out_->append(p, n);
+    }
+    void append(char c) {
+        ++size_;
+        if (out_ != nullptr) out_->push_back(c);
+    }
+    bool checking() const noexcept { return out_ == nullptr; }
+    void literal(std::string_view s) { append(s.data(), s.size()); }
+
+    void integer(std::int64_t in) {
+        char buffer[24];
+        const auto end = std::to_chars(buffer, buffer + sizeof buffer, in).ptr;
+        append(buffer, static_cast<std::size_t>(end - buffer));
+    }
+    void number(double in) {
+        if (!std::isfinite(in)) fail("not a finite number");
+        tree(boost::json::value(in));
+    }
 
     // A JSON string, escaped; runs of characters that need no escape are appended at once.
     void string(std::string_view s) {
-        if (const auto at = invalid_utf8_at(s); at != std::string_view::npos)
+        if (const auto at = checking() ? invalid_utf8_at(s) : std::string_view::npos;
+            at != std::string_view::npos)
             fail("invalid UTF-8 at byte " + std::to_string(at));
         static constexpr char hex[] = "0123456789abcdef";
-        sink_.append('"');
+        append('"');
         std::size_t run = 0;
         for (std::size_t i = 0; i < s.size(); ++i) {
             const auto c = static_cast<unsigned char>(s[i]);
             if (c >= 0x20 && c != '"' && c != '\\') continue;
-            sink_.append(s.data() + run, i - run);
+            append(s.data() + run, i - run);
             run = i + 1;
             switch (c) {
                 case '"':
@@ -3436,25 +3557,25 @@ private:
                     break;
                 default: {
                     const char escape[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-                    sink_.append(escape, sizeof escape);
+                    append(escape, sizeof escape);
                 }
             }
         }
-        sink_.append(s.data() + run, s.size() - run);
-        sink_.append('"');
+        append(s.data() + run, s.size() - run);
+        append('"');
     }
 
     // A Boost.JSON value or object (one the caller passed, a member of extra), checked as
     // strings are, written by Boost.JSON's serializer a piece at a time.
     template <class Tree>
     void tree(const Tree& t) {
-        check(t);
+        if (checking()) check(t);
         boost::json::serializer sr;
         sr.reset(&t);
         char buffer[1024];
         while (!sr.done()) {
             const auto piece = sr.read(buffer, sizeof buffer);
-            sink_.append(piece.data(), piece.size());
+            append(piece.data(), piece.size());
         }
     }
 
@@ -3494,21 +3615,27 @@ private:
         }
     }
 
-    Sink& sink_;
+    std::string* out_;
+    std::size_t size_ = 0;
     json_path path_;
 };
+
+template <class M>
+void write_to(text_writer& out, const M& in) {
+    out.write(in);
+}
 
 // The JSON text of an object, checked for what the API cannot receive (usage_error), with the
 // top-level members of `overrides` in place of its own; measured first, so that the text is
 // written into a buffer of exactly its size (a large request is never reallocated).
 template <class T>
 std::string sendable_json(const T& value, const boost::json::object& overrides = {}) {
-    size_sink measure;
-    text_writer<size_sink>(measure).write_object(value, &overrides);
+    const auto& layout = layout_of<write_ops<text_writer>, T>();
+    text_writer measure(nullptr);
+    measure.write_object(&value, layout, &overrides);
     std::string out;
-    out.reserve(measure.size);
-    text_sink sink{out};
-    text_writer<text_sink>(sink).write_object(value, &overrides);
+    out.reserve(measure.size());
+    text_writer(&out).write_object(&value, layout, &overrides);
     return out;
 }
 
