@@ -355,6 +355,25 @@ TEST_CASE("request bodies written without a JSON tree are byte-identical to Boos
     }
 }
 
+TEST_CASE("escapes and invalid UTF-8 are found at every offset of the eight-byte scans") {
+    // The writer and the UTF-8 check skip plain text eight bytes at a time: every byte that needs
+    // an escape, and every invalid sequence, is placed at each offset around two word boundaries.
+    const std::string specials[] = {"\"",   "\\",   "\n",       "\x01",
+                                    "\x1F", "\x7F", "\xC3\xA9", "\xF0\x9F\x8E\x89"};
+    for (std::size_t at = 0; at < 20; ++at) {
+        for (const std::string& special : specials) {
+            const std::string text = std::string(at, 'a') + special + std::string(19 - at, 'b');
+            const mistral::chat_request req{.model = "m", .messages = {mistral::user(text)}};
+            CHECK(mistral::detail::sendable_json(req) == mistral::to_json(req));
+        }
+        for (const std::string bad : {"\xFF", "\xC3(", "\xE2\x82", "\xED\xA0\x80"}) {
+            const std::string text = std::string(at, 'a') + bad + std::string(19 - at, 'b');
+            CHECK(mistral::detail::invalid_utf8_at(text) == at);
+        }
+        CHECK(mistral::detail::invalid_utf8_at(std::string(at, 'a')) == std::string_view::npos);
+    }
+}
+
 TEST_CASE("what cannot be sent is refused with its JSON path, wherever it is") {
     auto refusal = [](const mistral::chat_request& req) {
         try {
