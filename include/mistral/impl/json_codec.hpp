@@ -153,29 +153,33 @@ struct object_layout {
 
 template <class Ops, class T>
 const object_layout<Ops>& layout_of() {
-    using entries = std::array<field_layout<Ops>, field_count<T>()>;
-    static const std::pair<entries, std::ptrdiff_t> built = [] {
-        std::pair<entries, std::ptrdiff_t> out{};
-        const T& probe = default_instance<T>();
-        const auto* base = reinterpret_cast<const char*>(&probe);
-        std::size_t i = 0;
-        fields(static_cast<T*>(nullptr), [&](const auto& f) {
-            field_layout<Ops>& entry = out.first[i++];
-            entry.name = f.name;
-            if constexpr (std::is_same_v<std::decay_t<decltype(f)>, tag_field>) {
-                entry.tag = f.value;
-            } else {
-                entry.flags = f.flags;
-                entry.offset = reinterpret_cast<const char*>(&(probe.*(f.ptr))) - base;
-                entry.ops = Ops::template of<std::remove_cvref_t<decltype(probe.*(f.ptr))>>();
-            }
-            return false;
-        });
-        out.second = reinterpret_cast<const char*>(&probe.extra) - base;
-        return out;
-    }();
-    static const object_layout<Ops> layout{built.first, built.second, &default_instance<T>()};
-    return layout;
+    // Built once, in place: the layout's span points into the entries beside it.
+    struct table {
+        std::array<field_layout<Ops>, field_count<T>()> entries{};
+        object_layout<Ops> layout{};
+
+        table() {
+            const T& probe = default_instance<T>();
+            const auto* base = reinterpret_cast<const char*>(&probe);
+            std::size_t i = 0;
+            fields(static_cast<T*>(nullptr), [&](const auto& f) {
+                field_layout<Ops>& entry = entries[i++];
+                entry.name = f.name;
+                if constexpr (std::is_same_v<std::decay_t<decltype(f)>, tag_field>) {
+                    entry.tag = f.value;
+                } else {
+                    using M = std::remove_cvref_t<decltype(probe.*(f.ptr))>;
+                    entry.flags = f.flags;
+                    entry.offset = reinterpret_cast<const char*>(&(probe.*(f.ptr))) - base;
+                    entry.ops = Ops::template of<M>();
+                }
+                return false;
+            });
+            layout = {entries, reinterpret_cast<const char*>(&probe.extra) - base, &probe};
+        }
+    };
+    static const table built;
+    return built.layout;
 }
 
 template <class M>
@@ -248,6 +252,12 @@ bool writes(const object_layout<write_ops<Out>>& layout, const void* object,
 // read_value(out, json, path) overwrites `out` entirely but reuses its storage (string and
 // vector capacity), so a decoder that reads every chunk into the same object does not allocate.
 
+// The member of `f` takes its default (an optional is unset).
+inline void reset_member(void* object, const object_layout<read_ops>& layout,
+                         const field_layout<read_ops>& f) {
+    f.ops.reset(layout.member(object, f), layout.member(layout.defaults, f));
+}
+
 // Every member of a type's table that `filled` does not name takes its default (an optional is
 // unset), and so does extra: for a decoder that fills `filled` itself and reuses the object.
 // Driven by the table, so a member added to the type is reset too.
@@ -257,7 +267,7 @@ void reset_members_except(T& out, std::initializer_list<std::string_view> filled
     for (const auto& f : layout.fields) {
         if (f.ops.read != nullptr &&
             std::find(filled.begin(), filled.end(), f.name) == filled.end())
-            f.ops.reset(layout.member(&out, f), layout.member(layout.defaults, f));
+            reset_member(&out, layout, f);
     }
     out.extra.clear();
 }
@@ -286,7 +296,7 @@ inline void read_members(void* object, const object_layout<read_ops>& layout,
             if (!kv.value().is_null() && (s == nullptr || std::string_view(*s) != f.tag))
                 fail(path, "expected \"" + std::string(f.tag) + "\"");
         } else if (kv.value().is_null() && !(f.flags & required)) {
-            f.ops.reset(layout.member(object, f), layout.member(layout.defaults, f));
+            reset_member(object, layout, f);
         } else {
             f.ops.read(layout.member(object, f), kv.value(), path);
         }
@@ -299,7 +309,7 @@ inline void read_members(void* object, const object_layout<read_ops>& layout,
             path.push(f.name);
             fail(path, "missing");
         }
-        f.ops.reset(layout.member(object, f), layout.member(layout.defaults, f));
+        reset_member(object, layout, f);
     }
 }
 
