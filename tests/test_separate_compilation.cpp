@@ -3,6 +3,7 @@
 // codecs; the target's cmake/mistral_compiled.cpp defines them. A missing or mismatched definition
 // fails to link.
 #include <mistral/core.hpp>
+#include <mistral/mistral.hpp>
 #include <mistral/testing.hpp>
 
 #include "catch.hpp"
@@ -25,4 +26,35 @@ TEST_CASE("separate compilation: chat, stream and the codecs work from declarati
     CHECK(client.stream(request, [](const chat_chunk&) {}).choices.at(0).message.text() ==
           "streamed from another translation unit");
     CHECK(from_json<chat_request>(to_json(request)) == request);
+}
+
+TEST_CASE("separate compilation: mistral::client and the sum types' special members link") {
+    // Declared only here (mistral::client is an extern template; the sum types' copy, move and
+    // destruction are defined in src.hpp): a missing instantiation fails to link this test.
+    client_options options;
+    options.api_key = "test";
+    options.base_url = "http://127.0.0.1:9";
+    const mistral::client client{options};
+    CHECK(client.options().base_url == "http://127.0.0.1:9");
+    CHECK(client.usage().requests == 0);
+
+    std::vector<message> history{mistral::system("rules"), user("question")};
+    history.push_back(assistant("answer"));
+    std::vector<message> copy = history;
+    CHECK(copy == history);
+    copy[1] = tool_result("D681PevKs", "18C");
+    CHECK(copy != history);
+    history = std::move(copy);
+    CHECK(text_of(history[1]) == "18C");
+
+    content_chunk chunk = thinking_chunk{.thinking = {thinking_part{text_chunk{.text = "t"}}}};
+    const content_chunk chunk_copy = chunk;
+    CHECK(chunk_copy == chunk);
+    const std::vector<tool> tools{make_function_tool("f", "d", {})};
+    const chat_request request{.model = "m", .messages = history, .tools = tools};
+    const auto back = from_json<chat_request>(to_json(request));
+    CHECK(back.messages == history);
+    REQUIRE(back.tools.has_value());
+    CHECK(back.tools->size() == 1);
+    CHECK(std::get<function_tool>(back.tools->at(0)).function.name == "f");
 }

@@ -1,7 +1,11 @@
 // tests/test_types.cpp: the value types: aggregates, designated initializers, helpers, text().
 #include <mistral/types.hpp>
 
+#include <optional>
+#include <string>
 #include <type_traits>
+#include <variant>
+#include <vector>
 
 #include "catch.hpp"
 
@@ -99,6 +103,54 @@ TEST_CASE("text() concatenates text chunks and leaves thinking out") {
     CHECK(delta.thinking().empty());
     CHECK(mistral::delta_message{}.text().empty());
     CHECK(mistral::user_message{}.text().empty());
+}
+
+// The sum types are classes derived from std::variant (detail/variant_type.hpp), so that their
+// special members can be compiled once; what a user does with a std::variant still works.
+template <class T, class... Ts>
+constexpr bool is_variant_of = std::is_base_of_v<std::variant<Ts...>, T>&&
+    std::is_same_v<mistral::detail::variant_base_t<T>, std::variant<Ts...>>;
+static_assert(is_variant_of<mistral::message, mistral::system_message, mistral::user_message,
+                            mistral::assistant_message, mistral::tool_message>);
+static_assert(is_variant_of<mistral::content, std::string, std::vector<mistral::content_chunk>>);
+static_assert(std::variant_size_v<mistral::detail::variant_base_t<mistral::content_chunk>> == 8);
+static_assert(std::variant_size_v<mistral::detail::variant_base_t<mistral::thinking_part>> == 4);
+static_assert(std::variant_size_v<mistral::detail::variant_base_t<mistral::tool>> == 8);
+static_assert(std::is_same_v<mistral::detail::variant_base_t<std::optional<int>>, void>);
+// A vector of them moves its elements when it grows, as it did with std::variant.
+static_assert(std::is_nothrow_move_constructible_v<mistral::message>);
+static_assert(std::is_nothrow_move_constructible_v<mistral::content_chunk>);
+static_assert(std::is_nothrow_move_constructible_v<mistral::tool>);
+
+TEST_CASE("the sum types work as the std::variant they derive from") {
+    mistral::message m = mistral::user("question");
+    CHECK(m.index() == 1);
+    CHECK(std::holds_alternative<mistral::user_message>(m));
+    CHECK(std::get<mistral::user_message>(m).text() == "question");
+    CHECK(std::get_if<mistral::system_message>(&m) == nullptr);
+    CHECK(std::visit([](const auto& msg) { return msg.text(); }, m) == "question");
+
+    const mistral::message copy = m;  // copy, compare, assign an alternative, move
+    CHECK(copy == m);
+    m = mistral::assistant("answer");
+    CHECK(copy != m);
+    CHECK(std::holds_alternative<mistral::assistant_message>(m));
+    mistral::message moved = std::move(m);
+    CHECK(mistral::text_of(moved) == "answer");
+    moved = copy;
+    CHECK(moved == copy);
+
+    mistral::content c = "text";
+    CHECK(std::get<std::string>(c) == "text");
+    c = std::vector<mistral::content_chunk>{
+        mistral::text_chunk{.text = "a"},
+        mistral::thinking_chunk{.thinking = {mistral::text_chunk{.text = "t"}}}};
+    CHECK(mistral::text_of(c) == "a");
+    CHECK(mistral::thinking_of(c) == "t");
+    CHECK(mistral::content{} == mistral::content{std::string()});  // default: the first alternative
+
+    const mistral::tool t = mistral::make_function_tool("f", "d", {});
+    CHECK(std::get<mistral::function_tool>(t).function.name == "f");
 }
 
 TEST_CASE("open enumerations compare with their named constants and keep unknown values") {

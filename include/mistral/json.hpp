@@ -361,10 +361,9 @@ struct is_vector : std::false_type {};
 template <class T>
 struct is_vector<std::vector<T>> : std::true_type {};
 
+// std::variant, and the classes derived from one (the API's sum types, detail::variant_type).
 template <class T>
-struct is_variant : std::false_type {};
-template <class... Ts>
-struct is_variant<std::variant<Ts...>> : std::true_type {};
+struct is_variant : std::bool_constant<variant_like<T>> {};
 
 // The discriminator ("type"/"role" and its value) of a described type, if it has one.
 template <class T>

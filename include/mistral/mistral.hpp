@@ -17,4 +17,8 @@ MISTRAL_NAMESPACE_BEGIN
 /// The client over the default transport. See basic_client in client.hpp.
 using client = basic_client<httplib_transport>;
 
+#ifdef MISTRAL_SEPARATE_COMPILATION
+extern template class basic_client<httplib_transport>;  // compiled in src.hpp's translation unit
+#endif
+
 MISTRAL_NAMESPACE_END

@@ -27,12 +27,33 @@
 #include "impl/stream_accumulator.hpp"
 #include "impl/threaded_reader.hpp"
 #include "impl/tools.hpp"
+#include "impl/variant_type.hpp"
 #if __has_include(<httplib.h>)
-#include "httplib_transport.hpp"
 #include "impl/httplib_transport.hpp"
+#include "mistral.hpp"  // its extern declaration of mistral::client comes before the definition
 #endif
 
 MISTRAL_NAMESPACE_BEGIN
+
+// The special members of the API's sum types (types.hpp), declared only in other translation
+// units. These lists are the aliases' own: one that differs fails to link.
+template class detail::variant_type<text_chunk, tool_reference_chunk, reference_chunk,
+                                    unknown_chunk>;
+template class detail::variant_type<text_chunk, image_url_chunk, document_url_chunk,
+                                    reference_chunk, file_chunk, thinking_chunk, input_audio_chunk,
+                                    unknown_chunk>;
+template class detail::variant_type<std::string, std::vector<content_chunk>>;
+template class detail::variant_type<system_message, user_message, assistant_message, tool_message>;
+template class detail::variant_type<function_tool, web_search_tool, web_search_premium_tool,
+                                    code_interpreter_tool, image_generation_tool,
+                                    document_library_tool, connector_tool, unknown_tool>;
+
+#if __has_include(<httplib.h>)
+// mistral::client, which mistral.hpp declares extern: other translation units compile none of
+// its members (an explicit instantiation declaration keeps GCC from instantiating even the
+// members defined in the class, which it otherwise compiles in every caller's translation unit).
+template class basic_client<httplib_transport>;
+#endif
 
 template chat_response detail::run_chat<>(const client_options&, detail::send_function,
                                           const chat_request&, const call_options&);

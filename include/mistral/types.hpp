@@ -18,7 +18,10 @@
 // - A JSON null means "absent": a modelled member that arrives as null is unset (or takes its
 //   default), and an unknown member whose value is null is not kept. So nothing the server sent
 //   as null is sent back, and a folded stream converts to the JSON a non-streaming reply does.
-// - "String or object" fields are std::variant and keep the form they came in.
+// - "String or object" fields are std::variant and keep the form they came in. The sum types
+//   (message, content, content_chunk, thinking_part, tool) are classes derived from std::variant
+//   (detail/variant_type.hpp): std::visit, std::get, std::get_if, std::holds_alternative and ==
+//   take them as they are; std::variant_size wants their base, detail::variant_base_t<T>.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +34,7 @@
 #include <boost/json/value.hpp>
 
 #include "detail/config.hpp"
+#include "detail/variant_type.hpp"
 #include "http.hpp"
 
 MISTRAL_NAMESPACE_BEGIN
@@ -166,7 +170,7 @@ struct unknown_chunk {
 
 /// What a thinking chunk contains.
 using thinking_part =
-    std::variant<text_chunk, tool_reference_chunk, reference_chunk, unknown_chunk>;
+    detail::variant_type<text_chunk, tool_reference_chunk, reference_chunk, unknown_chunk>;
 
 /// `{"type":"thinking","thinking":[...]}`: a reasoning model's thinking. `signature` replays
 /// reasoning across turns; `closed` (default true) is used when prefixing.
@@ -197,11 +201,12 @@ struct input_audio_chunk {
 };
 
 /// One element of a message's content list, discriminated by its `type`.
-using content_chunk = std::variant<text_chunk, image_url_chunk, document_url_chunk, reference_chunk,
-                                   file_chunk, thinking_chunk, input_audio_chunk, unknown_chunk>;
+using content_chunk =
+    detail::variant_type<text_chunk, image_url_chunk, document_url_chunk, reference_chunk,
+                         file_chunk, thinking_chunk, input_audio_chunk, unknown_chunk>;
 
 /// Message content: a string, or a list of chunks (the form is kept as given).
-using content = std::variant<std::string, std::vector<content_chunk>>;
+using content = detail::variant_type<std::string, std::vector<content_chunk>>;
 
 /// The text of a content: the string itself, or the concatenated `text` chunks of a chunk list
 /// (thinking excluded).
@@ -337,7 +342,7 @@ struct tool_message {
 };
 
 /// Any message of a conversation, discriminated by its `role`.
-using message = std::variant<system_message, user_message, assistant_message, tool_message>;
+using message = detail::variant_type<system_message, user_message, assistant_message, tool_message>;
 
 /// The role of a message: "system", "user", "assistant" or "tool".
 inline std::string_view role_of(const message& m) noexcept {
@@ -485,9 +490,9 @@ struct unknown_tool {
 };
 
 /// Any tool of chat_request::tools, discriminated by its `type`.
-using tool =
-    std::variant<function_tool, web_search_tool, web_search_premium_tool, code_interpreter_tool,
-                 image_generation_tool, document_library_tool, connector_tool, unknown_tool>;
+using tool = detail::variant_type<function_tool, web_search_tool, web_search_premium_tool,
+                                  code_interpreter_tool, image_generation_tool,
+                                  document_library_tool, connector_tool, unknown_tool>;
 
 /// A function tool from a name, a description and a JSON Schema for the parameters.
 inline function_tool make_function_tool(std::string name, std::string description,

@@ -62,6 +62,68 @@
 #define MISTRAL_DECL inline
 #endif
 
+// ---- mistral/detail/variant_type.hpp ------------------------------------------------------------
+// mistral/detail/variant_type.hpp: a std::variant whose copy, move and destruction can be
+// compiled once. Standard library only.
+
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+// The API's recursive sum types (message, content, content_chunk, thinking_part, tool) are
+// classes derived from std::variant, so std::visit, std::get, std::get_if, std::holds_alternative,
+// index() and == work on them as on the std::variant they are. The class adds nothing but its
+// own special members: declared here and defined in impl/variant_type.hpp, so that with
+// MISTRAL_SEPARATE_COMPILATION they are compiled once, in src.hpp's translation unit. As plain
+// std::variant aliases, every translation unit that copied or destroyed a request or a response
+// compiled the visitation tables of every nested variant: about half of the code of a
+// one-call program, and most of its compile time beyond parsing the headers.
+template <class... Ts>
+class variant_type : public std::variant<Ts...> {
+    using base = std::variant<Ts...>;
+
+public:
+    using base::base;
+    using base::operator=;
+
+    variant_type() noexcept(std::is_nothrow_default_constructible_v<base>);
+    variant_type(const variant_type& other);
+    variant_type(variant_type&& other) noexcept(std::is_nothrow_move_constructible_v<base>);
+    variant_type& operator=(const variant_type& other);
+    variant_type& operator=(variant_type&& other) noexcept(
+        std::is_nothrow_move_assignable_v<base>);
+    ~variant_type();
+};
+
+// The std::variant a type is or derives from: what the JSON codecs and the schema generator
+// take apart (std::variant_size and std::variant_alternative know only std::variant itself).
+// (T first: with a pack alone, a type that is no variant would deduce an empty one.)
+template <class T, class... Ts>
+std::variant<T, Ts...> variant_base_of(const std::variant<T, Ts...>&);  // declared for decltype
+
+template <class T>
+concept variant_like = requires(const T& v) { detail::variant_base_of(v); };
+
+// void for any other type, so that a trait of it can be asked of every type.
+template <class T>
+struct variant_base {
+    using type = void;
+};
+template <variant_like T>
+struct variant_base<T> {
+    using type = decltype(detail::variant_base_of(std::declval<const T&>()));
+};
+template <class T>
+using variant_base_t = typename variant_base<T>::type;
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
+
+
 // ---- mistral/detail/ascii.hpp -------------------------------------------------------------------
 // mistral/detail/ascii.hpp: ASCII case folding, the HTTP token and field-value rules, and the
 // number parsers for header values. Standard library only; the one place each is written.
@@ -412,7 +474,10 @@ MISTRAL_NAMESPACE_END
 // - A JSON null means "absent": a modelled member that arrives as null is unset (or takes its
 //   default), and an unknown member whose value is null is not kept. So nothing the server sent
 //   as null is sent back, and a folded stream converts to the JSON a non-streaming reply does.
-// - "String or object" fields are std::variant and keep the form they came in.
+// - "String or object" fields are std::variant and keep the form they came in. The sum types
+//   (message, content, content_chunk, thinking_part, tool) are classes derived from std::variant
+//   (detail/variant_type.hpp): std::visit, std::get, std::get_if, std::holds_alternative and ==
+//   take them as they are; std::variant_size wants their base, detail::variant_base_t<T>.
 
 #include <cstdint>
 #include <optional>
@@ -557,7 +622,7 @@ struct unknown_chunk {
 
 /// What a thinking chunk contains.
 using thinking_part =
-    std::variant<text_chunk, tool_reference_chunk, reference_chunk, unknown_chunk>;
+    detail::variant_type<text_chunk, tool_reference_chunk, reference_chunk, unknown_chunk>;
 
 /// `{"type":"thinking","thinking":[...]}`: a reasoning model's thinking. `signature` replays
 /// reasoning across turns; `closed` (default true) is used when prefixing.
@@ -588,11 +653,12 @@ struct input_audio_chunk {
 };
 
 /// One element of a message's content list, discriminated by its `type`.
-using content_chunk = std::variant<text_chunk, image_url_chunk, document_url_chunk, reference_chunk,
-                                   file_chunk, thinking_chunk, input_audio_chunk, unknown_chunk>;
+using content_chunk =
+    detail::variant_type<text_chunk, image_url_chunk, document_url_chunk, reference_chunk,
+                         file_chunk, thinking_chunk, input_audio_chunk, unknown_chunk>;
 
 /// Message content: a string, or a list of chunks (the form is kept as given).
-using content = std::variant<std::string, std::vector<content_chunk>>;
+using content = detail::variant_type<std::string, std::vector<content_chunk>>;
 
 /// The text of a content: the string itself, or the concatenated `text` chunks of a chunk list
 /// (thinking excluded).
@@ -728,7 +794,7 @@ struct tool_message {
 };
 
 /// Any message of a conversation, discriminated by its `role`.
-using message = std::variant<system_message, user_message, assistant_message, tool_message>;
+using message = detail::variant_type<system_message, user_message, assistant_message, tool_message>;
 
 /// The role of a message: "system", "user", "assistant" or "tool".
 inline std::string_view role_of(const message& m) noexcept {
@@ -876,9 +942,9 @@ struct unknown_tool {
 };
 
 /// Any tool of chat_request::tools, discriminated by its `type`.
-using tool =
-    std::variant<function_tool, web_search_tool, web_search_premium_tool, code_interpreter_tool,
-                 image_generation_tool, document_library_tool, connector_tool, unknown_tool>;
+using tool = detail::variant_type<function_tool, web_search_tool, web_search_premium_tool,
+                                  code_interpreter_tool, image_generation_tool,
+                                  document_library_tool, connector_tool, unknown_tool>;
 
 /// A function tool from a name, a description and a JSON Schema for the parameters.
 inline function_tool make_function_tool(std::string name, std::string description,
@@ -2737,10 +2803,9 @@ struct is_vector : std::false_type {};
 template <class T>
 struct is_vector<std::vector<T>> : std::true_type {};
 
+// std::variant, and the classes derived from one (the API's sum types, detail::variant_type).
 template <class T>
-struct is_variant : std::false_type {};
-template <class... Ts>
-struct is_variant<std::variant<Ts...>> : std::true_type {};
+struct is_variant : std::bool_constant<variant_like<T>> {};
 
 // The discriminator ("type"/"role" and its value) of a described type, if it has one.
 template <class T>
@@ -3290,19 +3355,20 @@ void read_value(M& out, const boost::json::value& jv, json_path& path) {
         } else {
             fail_type(path, "integer or string", jv);
         }
-    } else if constexpr (is_variant<M>::value && !tagged_variant<M>::value &&
-                         !string_or_structure<M>::value) {
+    } else if constexpr (is_variant<M>::value && !tagged_variant<variant_base_t<M>>::value &&
+                         !string_or_structure<variant_base_t<M>>::value) {
         read_first_fit(out, jv, path);
     } else if constexpr (is_variant<M>::value) {
-        using first = std::variant_alternative_t<0, M>;
+        using variant = variant_base_t<M>;
+        using first = std::variant_alternative_t<0, variant>;
         if constexpr (std::is_same_v<first, std::string>) {
             // "A string, or else an object/array": keeps the form it came in.
-            static_assert(std::variant_size_v<M> == 2);
+            static_assert(std::variant_size_v<variant> == 2);
             if (jv.is_string()) {
                 if (out.index() != 0) out.template emplace<0>();
                 read_value(std::get<0>(out), jv, path);
             } else {
-                using second = std::variant_alternative_t<1, M>;
+                using second = std::variant_alternative_t<1, variant>;
                 if (!jv.is_object() && !jv.is_array()) {
                     fail_type(path,
                               is_vector<second>::value ? "string or array" : "string or object",
@@ -5479,6 +5545,10 @@ MISTRAL_NAMESPACE_BEGIN
 /// The client over the default transport. See basic_client in client.hpp.
 using client = basic_client<httplib_transport>;
 
+#ifdef MISTRAL_SEPARATE_COMPILATION
+extern template class basic_client<httplib_transport>;  // compiled in src.hpp's translation unit
+#endif
+
 MISTRAL_NAMESPACE_END
 
 // ---- mistral/detail/sleep.hpp -------------------------------------------------------------------
@@ -5762,6 +5832,33 @@ static_assert(pull_transport<mock_transport>);
 MISTRAL_NAMESPACE_END
 
 #ifndef MISTRAL_SEPARATE_COMPILATION
+// ---- mistral/impl/variant_type.hpp --------------------------------------------------------------
+// mistral/impl/variant_type.hpp: the special members of detail::variant_type (see
+// detail/variant_type.hpp); with MISTRAL_SEPARATE_COMPILATION, instantiated in src.hpp only.
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+template <class... Ts>
+variant_type<Ts...>::variant_type() noexcept(std::is_nothrow_default_constructible_v<base>) =
+    default;
+template <class... Ts>
+variant_type<Ts...>::variant_type(const variant_type& other) = default;
+template <class... Ts>
+variant_type<Ts...>::variant_type(variant_type&& other) noexcept(
+    std::is_nothrow_move_constructible_v<base>) = default;
+template <class... Ts>
+variant_type<Ts...>& variant_type<Ts...>::operator=(const variant_type& other) = default;
+template <class... Ts>
+variant_type<Ts...>& variant_type<Ts...>::operator=(variant_type&& other) noexcept(
+    std::is_nothrow_move_assignable_v<base>) = default;
+template <class... Ts>
+variant_type<Ts...>::~variant_type() = default;
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
+
 // ---- mistral/impl/tools.hpp ---------------------------------------------------------------------
 // mistral/impl/tools.hpp: what toolbox does that does not depend on a handler's type: its
 // definitions, the lookup and a call's answer. Included at the end of tools.hpp in a header-only

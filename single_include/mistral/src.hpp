@@ -1852,6 +1852,35 @@ MISTRAL_DECL const toolbox::entry* toolbox::find(std::string_view name) const no
 MISTRAL_NAMESPACE_END
 
 // ---- mistral/src.hpp (continued) ----------------------------------------------------------------
+
+// ---- mistral/impl/variant_type.hpp --------------------------------------------------------------
+// mistral/impl/variant_type.hpp: the special members of detail::variant_type (see
+// detail/variant_type.hpp); with MISTRAL_SEPARATE_COMPILATION, instantiated in src.hpp only.
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+template <class... Ts>
+variant_type<Ts...>::variant_type() noexcept(std::is_nothrow_default_constructible_v<base>) =
+    default;
+template <class... Ts>
+variant_type<Ts...>::variant_type(const variant_type& other) = default;
+template <class... Ts>
+variant_type<Ts...>::variant_type(variant_type&& other) noexcept(
+    std::is_nothrow_move_constructible_v<base>) = default;
+template <class... Ts>
+variant_type<Ts...>& variant_type<Ts...>::operator=(const variant_type& other) = default;
+template <class... Ts>
+variant_type<Ts...>& variant_type<Ts...>::operator=(variant_type&& other) noexcept(
+    std::is_nothrow_move_assignable_v<base>) = default;
+template <class... Ts>
+variant_type<Ts...>::~variant_type() = default;
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/src.hpp (continued) ----------------------------------------------------------------
 #if __has_include(<httplib.h>)
 
 // ---- mistral/detail/connect_diagnosis.hpp -------------------------------------------------------
@@ -2665,9 +2694,30 @@ MISTRAL_DECL void httplib_transport::send(const http_request& request, response_
 MISTRAL_NAMESPACE_END
 
 // ---- mistral/src.hpp (continued) ----------------------------------------------------------------
+#include "mistral.hpp"  // its extern declaration of mistral::client comes before the definition
 #endif
 
 MISTRAL_NAMESPACE_BEGIN
+
+// The special members of the API's sum types (types.hpp), declared only in other translation
+// units. These lists are the aliases' own: one that differs fails to link.
+template class detail::variant_type<text_chunk, tool_reference_chunk, reference_chunk,
+                                    unknown_chunk>;
+template class detail::variant_type<text_chunk, image_url_chunk, document_url_chunk,
+                                    reference_chunk, file_chunk, thinking_chunk, input_audio_chunk,
+                                    unknown_chunk>;
+template class detail::variant_type<std::string, std::vector<content_chunk>>;
+template class detail::variant_type<system_message, user_message, assistant_message, tool_message>;
+template class detail::variant_type<function_tool, web_search_tool, web_search_premium_tool,
+                                    code_interpreter_tool, image_generation_tool,
+                                    document_library_tool, connector_tool, unknown_tool>;
+
+#if __has_include(<httplib.h>)
+// mistral::client, which mistral.hpp declares extern: other translation units compile none of
+// its members (an explicit instantiation declaration keeps GCC from instantiating even the
+// members defined in the class, which it otherwise compiles in every caller's translation unit).
+template class basic_client<httplib_transport>;
+#endif
 
 template chat_response detail::run_chat<>(const client_options&, detail::send_function,
                                           const chat_request&, const call_options&);

@@ -529,19 +529,20 @@ void read_value(M& out, const boost::json::value& jv, json_path& path) {
         } else {
             fail_type(path, "integer or string", jv);
         }
-    } else if constexpr (is_variant<M>::value && !tagged_variant<M>::value &&
-                         !string_or_structure<M>::value) {
+    } else if constexpr (is_variant<M>::value && !tagged_variant<variant_base_t<M>>::value &&
+                         !string_or_structure<variant_base_t<M>>::value) {
         read_first_fit(out, jv, path);
     } else if constexpr (is_variant<M>::value) {
-        using first = std::variant_alternative_t<0, M>;
+        using variant = variant_base_t<M>;
+        using first = std::variant_alternative_t<0, variant>;
         if constexpr (std::is_same_v<first, std::string>) {
             // "A string, or else an object/array": keeps the form it came in.
-            static_assert(std::variant_size_v<M> == 2);
+            static_assert(std::variant_size_v<variant> == 2);
             if (jv.is_string()) {
                 if (out.index() != 0) out.template emplace<0>();
                 read_value(std::get<0>(out), jv, path);
             } else {
-                using second = std::variant_alternative_t<1, M>;
+                using second = std::variant_alternative_t<1, variant>;
                 if (!jv.is_object() && !jv.is_array()) {
                     fail_type(path,
                               is_vector<second>::value ? "string or array" : "string or object",
