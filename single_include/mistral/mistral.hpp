@@ -94,8 +94,7 @@ public:
     variant_type(const variant_type& other);
     variant_type(variant_type&& other) noexcept(std::is_nothrow_move_constructible_v<base>);
     variant_type& operator=(const variant_type& other);
-    variant_type& operator=(variant_type&& other) noexcept(
-        std::is_nothrow_move_assignable_v<base>);
+    variant_type& operator=(variant_type&& other) noexcept(std::is_nothrow_move_assignable_v<base>);
     ~variant_type();
 };
 
@@ -106,7 +105,9 @@ template <class T, class... Ts>
 std::variant<T, Ts...> variant_base_of(const std::variant<T, Ts...>&);  // declared for decltype
 
 template <class T>
-concept variant_like = requires(const T& v) { detail::variant_base_of(v); };
+concept variant_like = requires(const T& v) {
+    detail::variant_base_of(v);
+};
 
 // void for any other type, so that a trait of it can be asked of every type.
 template <class T>
