@@ -94,8 +94,7 @@ constexpr bool is_retryable_status(int status) noexcept {
 class api_error : public error {
 public:
     /// The error of a response: its metadata, its (redacted) body and what was parsed of it.
-    api_error(response_metadata metadata, std::string body, api_error_details details)
-        : api_error(make_data(std::move(metadata), std::move(body), std::move(details))) {}
+    MISTRAL_DECL api_error(response_metadata metadata, std::string body, api_error_details details);
 
     /// The HTTP status (or the stream error event's `raw_status_code`).
     int status() const noexcept { return data_->metadata.status; }
@@ -132,41 +131,11 @@ private:
         api_error_details details;
     };
 
-    static std::shared_ptr<const data> make_data(response_metadata metadata, std::string body,
-                                                 api_error_details details) {
-        if (metadata.request_id.empty()) metadata.request_id = details.request_id;
-        return std::make_shared<const data>(
-            data{std::move(metadata), std::move(body), std::move(details)});
-    }
-
+    MISTRAL_DECL static std::shared_ptr<const data> make_data(response_metadata metadata,
+                                                              std::string body,
+                                                              api_error_details details);
     explicit api_error(std::shared_ptr<const data> d) : error(describe(*d)), data_(std::move(d)) {}
-
-    static std::string describe(const data& d) {
-        const api_error_details& details = d.details;
-        std::string out = "Mistral API error " + std::to_string(d.metadata.status);
-        if (!details.type.empty() || !details.code.empty()) {
-            out += " (";
-            out += details.type;
-            if (!details.code.empty()) {
-                out += (details.type.empty() ? "code " : ", code ") + details.code;
-            }
-            out += ')';
-        }
-        out += ": ";
-        if (!details.message.empty()) {
-            out += details.message;
-        } else if (!d.body.empty()) {
-            std::string body = detail::snippet(d.body);
-            for (char& c : body) {
-                if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-            }
-            out += "unrecognised body: " + body;
-        } else {
-            out += "empty body";
-        }
-        if (!d.metadata.request_id.empty()) out += " [request id " + d.metadata.request_id + "]";
-        return out;
-    }
+    MISTRAL_DECL static std::string describe(const data& d);
 
     std::shared_ptr<const data> data_;
 };
@@ -184,27 +153,7 @@ enum class transport_error_kind {
 };
 
 /// A readable name for a transport_error_kind ("connect", "timeout", ...).
-inline const char* to_string(transport_error_kind kind) noexcept {
-    switch (kind) {
-        case transport_error_kind::connect:
-            return "connect";
-        case transport_error_kind::name_resolution:
-            return "name_resolution";
-        case transport_error_kind::tls:
-            return "tls";
-        case transport_error_kind::timeout:
-            return "timeout";
-        case transport_error_kind::reset:
-            return "reset";
-        case transport_error_kind::cancelled:
-            return "cancelled";
-        case transport_error_kind::proxy:
-            return "proxy";
-        case transport_error_kind::other:
-            break;
-    }
-    return "other";
-}
+MISTRAL_DECL const char* to_string(transport_error_kind kind) noexcept;
 
 /// Whether a failure of this kind can have happened after the request reached the server:
 /// false only for failures before any byte of it could be sent (connect, name resolution, TLS).
@@ -272,3 +221,7 @@ public:
 };
 
 MISTRAL_NAMESPACE_END
+
+#ifndef MISTRAL_SEPARATE_COMPILATION
+#include "impl/error.hpp"
+#endif

@@ -35,25 +35,13 @@ public:
     http_headers(std::initializer_list<http_header> list) : list_(list) {}
 
     /// Appends a field, keeping any existing field of the same name.
-    void add(std::string name, std::string value) {
-        list_.push_back({std::move(name), std::move(value)});
-    }
+    MISTRAL_DECL void add(std::string name, std::string value);
     /// Replaces every field of that name (case-insensitively) with one field.
-    void set(std::string name, std::string value) {
-        erase(name);
-        add(std::move(name), std::move(value));
-    }
+    MISTRAL_DECL void set(std::string name, std::string value);
     /// Removes every field of that name (case-insensitively).
-    void erase(std::string_view name) {
-        std::erase_if(list_, [&](const http_header& h) { return iequals(h.name, name); });
-    }
+    MISTRAL_DECL void erase(std::string_view name);
     /// The value of the first field of that name (case-insensitively), if any.
-    std::optional<std::string_view> find(std::string_view name) const noexcept {
-        for (const auto& h : list_) {
-            if (iequals(h.name, name)) return std::string_view(h.value);
-        }
-        return std::nullopt;
-    }
+    MISTRAL_DECL std::optional<std::string_view> find(std::string_view name) const noexcept;
     /// Whether a header of this name (case-insensitive) is present.
     bool contains(std::string_view name) const noexcept { return find(name).has_value(); }
 
@@ -104,12 +92,8 @@ struct rate_limit_info {
     std::optional<std::int64_t> legacy_query_cost;
 
     /// The window for that resource and window name ("tokens", "minute"), or nullptr.
-    const rate_limit_window* find(std::string_view resource, std::string_view window) const {
-        for (const auto& w : windows) {
-            if (w.resource == resource && w.window == window) return &w;
-        }
-        return nullptr;
-    }
+    MISTRAL_DECL const rate_limit_window* find(std::string_view resource,
+                                               std::string_view window) const;
     /// True when the response carried no rate-limit header at all.
     bool empty() const noexcept {
         return windows.empty() && !tokens_query_cost && !ocr_pages_query_cost && !legacy_limit &&
@@ -118,77 +102,9 @@ struct rate_limit_info {
     bool operator==(const rate_limit_info&) const = default;
 };
 
-namespace detail {
-
-// Splits "tokens-minute" / "ocr-pages-10-second" into resource and window.
-inline std::pair<std::string, std::string> split_rate_limit_key(std::string_view rest) {
-    for (const std::string_view resource : {"ocr-pages-", "tokens-", "req-"}) {
-        if (starts_with_icase(rest, resource)) {
-            return {to_lower(resource.substr(0, resource.size() - 1)),
-                    to_lower(rest.substr(resource.size()))};
-        }
-    }
-    const auto dash = rest.find('-');
-    if (dash == std::string_view::npos) return {to_lower(rest), std::string()};
-    return {to_lower(rest.substr(0, dash)), to_lower(rest.substr(dash + 1))};
-}
-
-inline void record_window(rate_limit_info& info, std::string resource, std::string window,
-                          bool is_limit, std::optional<std::int64_t> value) {
-    rate_limit_window* slot = nullptr;
-    for (auto& w : info.windows) {
-        if (w.resource == resource && w.window == window) slot = &w;
-    }
-    if (slot == nullptr) {
-        info.windows.push_back({std::move(resource), std::move(window), {}, {}});
-        slot = &info.windows.back();
-    }
-    (is_limit ? slot->limit : slot->remaining) = value;
-}
-
-}  // namespace detail
-
 /// Parses the rate-limit headers of a response (all `x-ratelimit-*` families, the legacy
 /// `ratelimitbysize-*` ones included). Unknown or malformed values are skipped.
-inline rate_limit_info parse_rate_limits(const http_headers& headers) {
-    rate_limit_info info;
-    for (const auto& h : headers) {
-        const std::string_view name = h.name;
-        const auto value = detail::parse_header_integer(h.value);
-        if (detail::starts_with_icase(name, "x-ratelimit-")) {
-            const std::string_view rest = name.substr(12);
-            if (iequals(rest, "tokens-query-cost")) {
-                info.tokens_query_cost = value;
-            } else if (iequals(rest, "ocr-pages-query-cost")) {
-                info.ocr_pages_query_cost = value;
-            } else if (detail::starts_with_icase(rest, "limit-") ||
-                       detail::starts_with_icase(rest, "remaining-")) {
-                const bool is_limit = detail::starts_with_icase(rest, "limit-");
-                auto [resource, window] =
-                    detail::split_rate_limit_key(rest.substr(is_limit ? 6 : 10));
-                detail::record_window(info, std::move(resource), std::move(window), is_limit,
-                                      value);
-            }
-        } else if (detail::starts_with_icase(name, "x-ratelimitbysize-")) {
-            const std::string_view rest = name.substr(18);
-            const bool is_limit = detail::starts_with_icase(rest, "limit-");
-            if (is_limit || detail::starts_with_icase(rest, "remaining-")) {
-                detail::record_window(info, "bysize",
-                                      detail::to_lower(rest.substr(is_limit ? 6 : 10)), is_limit,
-                                      value);
-            }
-        } else if (iequals(name, "ratelimitbysize-limit")) {
-            info.legacy_limit = value;
-        } else if (iequals(name, "ratelimitbysize-remaining")) {
-            info.legacy_remaining = value;
-        } else if (iequals(name, "ratelimitbysize-reset")) {
-            info.legacy_reset_seconds = value;
-        } else if (iequals(name, "ratelimitbysize-query-cost")) {
-            info.legacy_query_cost = value;
-        }
-    }
-    return info;
-}
+MISTRAL_DECL rate_limit_info parse_rate_limits(const http_headers& headers);
 
 /// What the client learned from the HTTP response of a call, besides its body: available on a
 /// successful chat_response (member `http`) and on every api_error.
@@ -213,22 +129,10 @@ struct response_metadata {
 };
 
 /// Builds the metadata of a response from its status and headers.
-inline response_metadata make_response_metadata(int status, http_headers headers) {
-    response_metadata meta;
-    meta.status = status;
-    for (const std::string_view id :
-         {"x-request-id", "mistral-correlation-id", "x-kong-request-id"}) {
-        if (auto v = headers.find(id)) {
-            meta.request_id = std::string(*v);
-            break;
-        }
-    }
-    if (auto v = headers.find("x-model-deprecation-timestamp")) {
-        meta.model_deprecation = std::string(*v);
-    }
-    meta.rate_limits = parse_rate_limits(headers);
-    meta.headers = std::move(headers);
-    return meta;
-}
+MISTRAL_DECL response_metadata make_response_metadata(int status, http_headers headers);
 
 MISTRAL_NAMESPACE_END
+
+#ifndef MISTRAL_SEPARATE_COMPILATION
+#include "impl/http.hpp"
+#endif

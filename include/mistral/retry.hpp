@@ -8,18 +8,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <functional>
 #include <iterator>
 #include <optional>
-#include <random>
 #include <stop_token>
-#include <string_view>
 #include <vector>
 
-#include "detail/ascii.hpp"
 #include "detail/config.hpp"
-#include "detail/http_date.hpp"
 #include "error.hpp"
 #include "http.hpp"
 
@@ -81,14 +76,7 @@ struct retry_policy {
     }
 
     /// The backoff before retry number `retry` (0 for the first retry), for a jitter in [0, 1).
-    std::chrono::milliseconds backoff(int retry, double jitter) const {
-        const double cap = static_cast<double>(max_backoff.count());
-        const double grown =
-            static_cast<double>(initial_backoff.count()) * std::pow(multiplier, retry);
-        const double ceiling = std::min(cap, grown);
-        return std::chrono::milliseconds(
-            static_cast<std::int64_t>(std::clamp(jitter, 0.0, 1.0) * ceiling));
-    }
+    MISTRAL_DECL std::chrono::milliseconds backoff(int retry, double jitter) const;
 };
 
 /// The clock, sleep and randomness the client uses for retries and timeouts. Replace them in
@@ -108,36 +96,19 @@ struct retry_environment {
 
 namespace detail {
 
-inline double default_jitter() {
-    thread_local std::mt19937_64 rng{std::random_device{}()};
-    return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-}
+// A random factor in [0, 1) from a per-thread PRNG.
+MISTRAL_DECL double default_jitter();
 
 }  // namespace detail
 
 /// The wait a response asks for before a retry: `retry-after-ms` (milliseconds), else
 /// `Retry-After` as seconds (decimals allowed) or as an HTTP date (relative to `now`). A date in
 /// the past means no wait. Malformed values are ignored.
-inline std::optional<std::chrono::milliseconds> parse_retry_after(
-    const http_headers& headers, std::chrono::system_clock::time_point now) {
-    using std::chrono::milliseconds;
-    if (const auto ms = headers.find("retry-after-ms")) {
-        if (const auto v = detail::parse_header_decimal(*ms); v && *v < 1e12) {
-            return milliseconds(static_cast<std::int64_t>(*v));
-        }
-    }
-    if (const auto ra = headers.find("retry-after")) {
-        if (const auto v = detail::parse_header_decimal(*ra); v && *v < 1e9) {
-            return milliseconds(static_cast<std::int64_t>(*v * 1000));
-        }
-        if (const auto when = detail::parse_http_date(*ra)) {
-            const std::int64_t now_s =
-                std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-            return milliseconds(std::clamp<std::int64_t>(*when - now_s, 0, std::int64_t{1} << 40) *
-                                1000);
-        }
-    }
-    return std::nullopt;
-}
+MISTRAL_DECL std::optional<std::chrono::milliseconds> parse_retry_after(
+    const http_headers& headers, std::chrono::system_clock::time_point now);
 
 MISTRAL_NAMESPACE_END
+
+#ifndef MISTRAL_SEPARATE_COMPILATION
+#include "impl/retry.hpp"
+#endif

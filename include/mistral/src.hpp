@@ -24,9 +24,15 @@
 #endif
 
 #include "impl/client_engine.hpp"
+#include "impl/error.hpp"
+#include "impl/history.hpp"
+#include "impl/http.hpp"
+#include "impl/retry.hpp"
 #include "impl/stream_accumulator.hpp"
 #include "impl/threaded_reader.hpp"
 #include "impl/tools.hpp"
+#include "impl/types.hpp"
+#include "impl/url.hpp"
 #include "impl/variant_type.hpp"
 #if __has_include(<httplib.h>)
 #include "impl/httplib_transport.hpp"

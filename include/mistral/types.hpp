@@ -160,11 +160,7 @@ struct tool_reference_chunk {
 struct unknown_chunk {
     boost::json::object json{};  ///< the chunk as received, written back as it is
     /// The chunk's `type` member ("" if absent or not a string).
-    std::string_view type() const noexcept {
-        const auto* t = json.if_contains("type");
-        return t != nullptr && t->is_string() ? std::string_view(t->get_string())
-                                              : std::string_view();
-    }
+    MISTRAL_DECL std::string_view type() const noexcept;
     bool operator==(const unknown_chunk&) const = default;
 };
 
@@ -182,13 +178,7 @@ struct thinking_chunk {
     /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     /// The concatenated text of the text parts.
-    std::string text() const {
-        std::string out;
-        for (const auto& part : thinking) {
-            if (const auto* t = std::get_if<text_chunk>(&part)) out += t->text;
-        }
-        return out;
-    }
+    MISTRAL_DECL std::string text() const;
     bool operator==(const thinking_chunk&) const = default;
 };
 
@@ -210,25 +200,10 @@ using content = detail::variant_type<std::string, std::vector<content_chunk>>;
 
 /// The text of a content: the string itself, or the concatenated `text` chunks of a chunk list
 /// (thinking excluded).
-inline std::string text_of(const content& c) {
-    if (const auto* s = std::get_if<std::string>(&c)) return *s;
-    std::string out{};
-    for (const auto& chunk : std::get<std::vector<content_chunk>>(c)) {
-        if (const auto* t = std::get_if<text_chunk>(&chunk)) out += t->text;
-    }
-    return out;
-}
+MISTRAL_DECL std::string text_of(const content& c);
 
 /// The text of a content's thinking chunks, concatenated ("" for string content).
-inline std::string thinking_of(const content& c) {
-    std::string out{};
-    if (const auto* list = std::get_if<std::vector<content_chunk>>(&c)) {
-        for (const auto& chunk : *list) {
-            if (const auto* t = std::get_if<thinking_chunk>(&chunk)) out += t->text();
-        }
-    }
-    return out;
-}
+MISTRAL_DECL std::string thinking_of(const content& c);
 
 // ---------------------------------------------------------------------------------------------
 // Tool calls
@@ -351,9 +326,7 @@ inline std::string_view role_of(const message& m) noexcept {
 }
 
 /// The text of any message (see the text() member of each message type).
-inline std::string text_of(const message& m) {
-    return std::visit([](const auto& msg) { return msg.text(); }, m);
-}
+MISTRAL_DECL std::string text_of(const message& m);
 
 /// A system message with text content. The `const char*` overloads of these helpers make an
 /// unqualified `system("...")` after `using namespace mistral;` ambiguous (a compile error)
@@ -755,12 +728,7 @@ struct chat_response {
     /// Status, headers, request id, rate limits and attempts of the exchange.
     response_metadata http{};
     /// The text of choice 0's message, thinking excluded ("" when there is no such choice).
-    std::string text() const {
-        for (const auto& c : choices) {
-            if (c.index == 0) return c.message.text();
-        }
-        return {};
-    }
+    MISTRAL_DECL std::string text() const;
     bool operator==(const chat_response&) const = default;
 };
 
@@ -807,13 +775,12 @@ struct chat_chunk {
     /// The text of choice 0's delta, thinking excluded: "" when the chunk carries nothing for
     /// choice 0 (a usage-only chunk with no choices, or another choice's piece when n > 1), so
     /// appending text() of every chunk gives the text of choice 0.
-    std::string text() const {
-        for (const auto& c : choices) {
-            if (c.index == 0) return c.delta.text();
-        }
-        return {};
-    }
+    MISTRAL_DECL std::string text() const;
     bool operator==(const chat_chunk&) const = default;
 };
 
 MISTRAL_NAMESPACE_END
+
+#ifndef MISTRAL_SEPARATE_COMPILATION
+#include "impl/types.hpp"
+#endif

@@ -87,6 +87,137 @@ private:
 }  // namespace detail
 MISTRAL_NAMESPACE_END
 
+// ---- mistral/detail/sanitize.hpp ----------------------------------------------------------------
+// mistral/detail/sanitize.hpp: the one place that decides what may be printed or kept. Every
+// exception message, debug line, kept body and kept header goes through a sanitizer first.
+//
+// - Secrets (the API key, the values of secret request headers) are replaced by "[redacted]"
+//   wherever they appear: in error bodies and messages, in the response headers kept on a
+//   response or an error (a server may echo the Authorization header), in debug lines.
+// - Debug lines show a header's value only when its name is on an allow-list of harmless
+//   headers (content type, request ids, rate limits, Retry-After...); others read [redacted].
+// - URLs are printed without their userinfo (user:password@).
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+/// Request headers whose values are always secrets.
+inline constexpr std::string_view always_secret_headers[] = {"authorization", "proxy-authorization",
+                                                             "cookie", "x-api-key"};
+
+/// Headers whose values a debug line may show.
+inline constexpr std::string_view loggable_headers[] = {"accept",
+                                                        "accept-encoding",
+                                                        "content-type",
+                                                        "content-length",
+                                                        "content-encoding",
+                                                        "transfer-encoding",
+                                                        "connection",
+                                                        "date",
+                                                        "server",
+                                                        "user-agent",
+                                                        "retry-after",
+                                                        "retry-after-ms",
+                                                        "x-request-id",
+                                                        "mistral-correlation-id",
+                                                        "x-kong-request-id",
+                                                        "x-kong-upstream-latency",
+                                                        "x-kong-proxy-latency",
+                                                        "x-envoy-upstream-service-time",
+                                                        "x-model-deprecation-timestamp",
+                                                        "x-max-retry-attempts-reached",
+                                                        "x-llm-gateway-cache",
+                                                        "cf-cache-status"};
+
+inline bool is_loggable_header(std::string_view name,
+                               const std::vector<std::string>& also_loggable) {
+    if (starts_with_icase(name, "x-ratelimit") || starts_with_icase(name, "ratelimitbysize"))
+        return true;
+    const auto same = [&](std::string_view known) { return iequals(known, name); };
+    return std::any_of(std::begin(loggable_headers), std::end(loggable_headers), same) ||
+           std::any_of(also_loggable.begin(), also_loggable.end(), same);
+}
+
+/// A URL without its userinfo: "http://user:pw@host/p" -> "http://host/p".
+inline std::string without_userinfo(std::string_view url) {
+    const auto scheme_end = url.find("://");
+    const auto authority = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+    const auto authority_end = url.find_first_of("/?#", authority);
+    const auto at = url.substr(0, authority_end).rfind('@');
+    if (at == std::string_view::npos || at < authority) return std::string(url);
+    return std::string(url.substr(0, authority)) + std::string(url.substr(at + 1));
+}
+
+/// Removes secrets from text and headers. Secrets shorter than 4 characters are ignored: they
+/// would match ordinary text, and no credential is that short.
+class sanitizer {
+public:
+    sanitizer() = default;
+
+    /// A sanitizer for the API key and the secret headers of a request: the always-secret ones
+    /// and those named in `secret_names`.
+    sanitizer(std::string_view api_key, const http_headers& request_headers,
+              const std::vector<std::string>& secret_names) {
+        add_secret(api_key);
+        for (const auto& h : request_headers) {
+            if (is_secret_header(h.name, secret_names)) add_secret(h.value);
+        }
+    }
+
+    void add_secret(std::string_view secret) {
+        if (secret.size() >= 4) secrets_.emplace_back(secret);
+    }
+
+    /// The text with every secret replaced by "[redacted]".
+    std::string operator()(std::string text) const {
+        for (const auto& secret : secrets_) {
+            for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
+                text.replace(at, secret.size(), "[redacted]");
+            }
+        }
+        return text;
+    }
+
+    /// The headers with every secret removed from their names and values.
+    http_headers operator()(const http_headers& headers) const {
+        http_headers out;
+        out.reserve(headers.size());
+        for (const auto& h : headers) out.add((*this)(h.name), (*this)(h.value));
+        return out;
+    }
+
+    /// Names and values for a debug line: values only of loggable headers.
+    static std::string describe(const http_headers& headers,
+                                const std::vector<std::string>& also_loggable) {
+        std::string out;
+        for (const auto& h : headers) {
+            if (!out.empty()) out += ", ";
+            out += h.name + ": " +
+                   (is_loggable_header(h.name, also_loggable) ? h.value : "[redacted]");
+        }
+        return out;
+    }
+
+    static bool is_secret_header(std::string_view name, const std::vector<std::string>& named) {
+        const auto same = [&](std::string_view secret) { return iequals(secret, name); };
+        return std::any_of(std::begin(always_secret_headers), std::end(always_secret_headers),
+                           same) ||
+               std::any_of(named.begin(), named.end(), same);
+    }
+
+private:
+    std::vector<std::string> secrets_;
+};
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
+
 // ---- mistral/impl/chunk_decoder.hpp -------------------------------------------------------------
 // mistral/impl/chunk_decoder.hpp: decodes the `data` of each server-sent event of a stream into
 // a reused chat_chunk, by a SAX fast path without allocating per chunk, and by the tree decoder
@@ -1448,6 +1579,455 @@ MISTRAL_NAMESPACE_END
 
 // ---- mistral/src.hpp (continued) ----------------------------------------------------------------
 
+// ---- mistral/impl/error.hpp ---------------------------------------------------------------------
+// mistral/impl/error.hpp: the definitions of error.hpp: an api_error's message, and the names of
+// transport failures. Included at the end of error.hpp in a header-only build, else only by
+// src.hpp.
+
+#include <memory>
+#include <string>
+#include <utility>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+MISTRAL_DECL api_error::api_error(response_metadata metadata, std::string body,
+                                  api_error_details details)
+    : api_error(make_data(std::move(metadata), std::move(body), std::move(details))) {}
+
+MISTRAL_DECL std::shared_ptr<const api_error::data> api_error::make_data(
+    response_metadata metadata, std::string body, api_error_details details) {
+    if (metadata.request_id.empty()) metadata.request_id = details.request_id;
+    return std::make_shared<const data>(
+        data{std::move(metadata), std::move(body), std::move(details)});
+}
+
+MISTRAL_DECL std::string api_error::describe(const data& d) {
+    const api_error_details& details = d.details;
+    std::string out = "Mistral API error " + std::to_string(d.metadata.status);
+    if (!details.type.empty() || !details.code.empty()) {
+        out += " (";
+        out += details.type;
+        if (!details.code.empty()) {
+            out += (details.type.empty() ? "code " : ", code ") + details.code;
+        }
+        out += ')';
+    }
+    out += ": ";
+    if (!details.message.empty()) {
+        out += details.message;
+    } else if (!d.body.empty()) {
+        std::string body = detail::snippet(d.body);
+        for (char& c : body) {
+            if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+        }
+        out += "unrecognised body: " + body;
+    } else {
+        out += "empty body";
+    }
+    if (!d.metadata.request_id.empty()) out += " [request id " + d.metadata.request_id + "]";
+    return out;
+}
+
+MISTRAL_DECL const char* to_string(transport_error_kind kind) noexcept {
+    switch (kind) {
+        case transport_error_kind::connect:
+            return "connect";
+        case transport_error_kind::name_resolution:
+            return "name_resolution";
+        case transport_error_kind::tls:
+            return "tls";
+        case transport_error_kind::timeout:
+            return "timeout";
+        case transport_error_kind::reset:
+            return "reset";
+        case transport_error_kind::cancelled:
+            return "cancelled";
+        case transport_error_kind::proxy:
+            return "proxy";
+        case transport_error_kind::other:
+            break;
+    }
+    return "other";
+}
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/src.hpp (continued) ----------------------------------------------------------------
+
+// ---- mistral/impl/history.hpp -------------------------------------------------------------------
+// mistral/impl/history.hpp: the definitions of history.hpp: the preflight rules and the
+// rewriting of tool-call ids. Included at the end of history.hpp in a header-only build, else
+// only by src.hpp.
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <variant>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+MISTRAL_DECL void check_history(const std::vector<message>& messages) {
+    auto reject = [](std::size_t index, const std::string& why) {
+        throw usage_error("messages[" + std::to_string(index) + "]: " + why +
+                          " (preflight; client_options::preflight = false sends it anyway)");
+    };
+    std::set<std::string> calls;  // the tool-call ids asked for so far
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        const message& m = messages[i];
+        if (const auto* a = std::get_if<assistant_message>(&m)) {
+            const bool has_calls = a->tool_calls && !a->tool_calls->empty();
+            // API: "Assistant message must have either content or tool_calls, but not none."
+            if (!a->content && !has_calls)
+                reject(i, "an assistant message needs content or tool calls");
+            if (has_calls) {
+                for (const tool_call& call : *a->tool_calls) {
+                    // API: "Tool call id was ... but must be a-z, A-Z, 0-9, with a length of 9."
+                    const std::string id = call.id.value_or("");
+                    if (!valid_tool_call_id(id)) {
+                        reject(i, "tool call id \"" + id +
+                                      "\" is not 9 characters from [a-zA-Z0-9] (see "
+                                      "sanitize_tool_call_ids)");
+                    }
+                    calls.insert(id);
+                }
+            }
+        } else if (const auto* t = std::get_if<tool_message>(&m)) {
+            const std::string id = t->tool_call_id.value_or("");
+            if (!valid_tool_call_id(id)) {
+                reject(i, "tool_call_id \"" + id +
+                              "\" is not 9 characters from [a-zA-Z0-9] (see "
+                              "sanitize_tool_call_ids)");
+            }
+            if (!calls.contains(id))
+                reject(i, "tool message answers \"" + id + "\", which no earlier tool call has");
+        } else if (std::holds_alternative<user_message>(m) && i > 0 &&
+                   std::holds_alternative<tool_message>(messages[i - 1])) {
+            // API: "Unexpected role 'user' after role 'tool'"
+            reject(i,
+                   "a user message right after a tool message (the model must answer the "
+                   "tool results first)");
+        }
+    }
+    // API: "Expected last role User or Tool (or Assistant with prefix True) for serving but got
+    // assistant"
+    if (const auto* last =
+            messages.empty() ? nullptr : std::get_if<assistant_message>(&messages.back());
+        last != nullptr && !last->prefix.value_or(false)) {
+        reject(messages.size() - 1,
+               "the last message is an assistant message without prefix: true");
+    }
+}
+
+MISTRAL_DECL std::size_t sanitize_tool_call_ids(std::vector<message>& messages) {
+    static constexpr char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    std::set<std::string> taken;
+    auto each_id = [&messages](auto&& visit) {
+        for (message& m : messages) {
+            if (auto* a = std::get_if<assistant_message>(&m); a && a->tool_calls) {
+                for (tool_call& call : *a->tool_calls) {
+                    if (call.id) visit(*call.id);
+                }
+            } else if (auto* t = std::get_if<tool_message>(&m); t && t->tool_call_id) {
+                visit(*t->tool_call_id);
+            }
+        }
+    };
+    each_id([&](const std::string& id) {
+        if (valid_tool_call_id(id)) taken.insert(id);
+    });
+    std::map<std::string, std::string> renamed;
+    each_id([&](std::string& id) {
+        if (valid_tool_call_id(id)) return;
+        auto [it, fresh] = renamed.try_emplace(id);
+        if (fresh) {
+            // FNV-1a of the old id (and a salt on collision), written in base 62.
+            for (std::uint64_t salt = 0;; ++salt) {
+                std::uint64_t h = 14695981039346656037ull ^ salt;
+                for (const char c : id) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+                std::string candidate;
+                for (int k = 0; k < 9; ++k, h /= 62) candidate += alphabet[h % 62];
+                if (taken.insert(candidate).second) {
+                    it->second = std::move(candidate);
+                    break;
+                }
+            }
+        }
+        id = it->second;
+    });
+    return renamed.size();
+}
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/src.hpp (continued) ----------------------------------------------------------------
+
+// ---- mistral/impl/http.hpp ----------------------------------------------------------------------
+// mistral/impl/http.hpp: the definitions of http.hpp: header lookup and the parsing of the
+// rate-limit and request-id headers. Included at the end of http.hpp in a header-only build, else
+// only by src.hpp.
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+MISTRAL_DECL void http_headers::add(std::string name, std::string value) {
+    list_.push_back({std::move(name), std::move(value)});
+}
+
+MISTRAL_DECL void http_headers::set(std::string name, std::string value) {
+    erase(name);
+    add(std::move(name), std::move(value));
+}
+
+MISTRAL_DECL void http_headers::erase(std::string_view name) {
+    std::erase_if(list_, [&](const http_header& h) { return iequals(h.name, name); });
+}
+
+MISTRAL_DECL std::optional<std::string_view> http_headers::find(
+    std::string_view name) const noexcept {
+    for (const auto& h : list_) {
+        if (iequals(h.name, name)) return std::string_view(h.value);
+    }
+    return std::nullopt;
+}
+
+MISTRAL_DECL const rate_limit_window* rate_limit_info::find(std::string_view resource,
+                                                            std::string_view window) const {
+    for (const auto& w : windows) {
+        if (w.resource == resource && w.window == window) return &w;
+    }
+    return nullptr;
+}
+
+namespace detail {
+
+// Splits "tokens-minute" / "ocr-pages-10-second" into resource and window.
+MISTRAL_DECL std::pair<std::string, std::string> split_rate_limit_key(std::string_view rest) {
+    for (const std::string_view resource : {"ocr-pages-", "tokens-", "req-"}) {
+        if (starts_with_icase(rest, resource)) {
+            return {to_lower(resource.substr(0, resource.size() - 1)),
+                    to_lower(rest.substr(resource.size()))};
+        }
+    }
+    const auto dash = rest.find('-');
+    if (dash == std::string_view::npos) return {to_lower(rest), std::string()};
+    return {to_lower(rest.substr(0, dash)), to_lower(rest.substr(dash + 1))};
+}
+
+MISTRAL_DECL void record_window(rate_limit_info& info, std::string resource, std::string window,
+                                bool is_limit, std::optional<std::int64_t> value) {
+    rate_limit_window* slot = nullptr;
+    for (auto& w : info.windows) {
+        if (w.resource == resource && w.window == window) slot = &w;
+    }
+    if (slot == nullptr) {
+        info.windows.push_back({std::move(resource), std::move(window), {}, {}});
+        slot = &info.windows.back();
+    }
+    (is_limit ? slot->limit : slot->remaining) = value;
+}
+
+}  // namespace detail
+
+MISTRAL_DECL rate_limit_info parse_rate_limits(const http_headers& headers) {
+    rate_limit_info info;
+    for (const auto& h : headers) {
+        const std::string_view name = h.name;
+        const auto value = detail::parse_header_integer(h.value);
+        if (detail::starts_with_icase(name, "x-ratelimit-")) {
+            const std::string_view rest = name.substr(12);
+            if (iequals(rest, "tokens-query-cost")) {
+                info.tokens_query_cost = value;
+            } else if (iequals(rest, "ocr-pages-query-cost")) {
+                info.ocr_pages_query_cost = value;
+            } else if (detail::starts_with_icase(rest, "limit-") ||
+                       detail::starts_with_icase(rest, "remaining-")) {
+                const bool is_limit = detail::starts_with_icase(rest, "limit-");
+                auto [resource, window] =
+                    detail::split_rate_limit_key(rest.substr(is_limit ? 6 : 10));
+                detail::record_window(info, std::move(resource), std::move(window), is_limit,
+                                      value);
+            }
+        } else if (detail::starts_with_icase(name, "x-ratelimitbysize-")) {
+            const std::string_view rest = name.substr(18);
+            const bool is_limit = detail::starts_with_icase(rest, "limit-");
+            if (is_limit || detail::starts_with_icase(rest, "remaining-")) {
+                detail::record_window(info, "bysize",
+                                      detail::to_lower(rest.substr(is_limit ? 6 : 10)), is_limit,
+                                      value);
+            }
+        } else if (iequals(name, "ratelimitbysize-limit")) {
+            info.legacy_limit = value;
+        } else if (iequals(name, "ratelimitbysize-remaining")) {
+            info.legacy_remaining = value;
+        } else if (iequals(name, "ratelimitbysize-reset")) {
+            info.legacy_reset_seconds = value;
+        } else if (iequals(name, "ratelimitbysize-query-cost")) {
+            info.legacy_query_cost = value;
+        }
+    }
+    return info;
+}
+
+MISTRAL_DECL response_metadata make_response_metadata(int status, http_headers headers) {
+    response_metadata meta;
+    meta.status = status;
+    for (const std::string_view id :
+         {"x-request-id", "mistral-correlation-id", "x-kong-request-id"}) {
+        if (auto v = headers.find(id)) {
+            meta.request_id = std::string(*v);
+            break;
+        }
+    }
+    if (auto v = headers.find("x-model-deprecation-timestamp")) {
+        meta.model_deprecation = std::string(*v);
+    }
+    meta.rate_limits = parse_rate_limits(headers);
+    meta.headers = std::move(headers);
+    return meta;
+}
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/src.hpp (continued) ----------------------------------------------------------------
+
+// ---- mistral/detail/http_date.hpp ---------------------------------------------------------------
+// mistral/detail/http_date.hpp: the three HTTP date formats of Retry-After, as seconds since
+// 1970. Standard library only.
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+// Days since 1970-01-01 of a proleptic Gregorian date.
+inline std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
+    y -= m <= 2;
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const auto yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+// Parses the three HTTP date formats (RFC 9110 5.6.7): IMF-fixdate "Sun, 06 Nov 1994 08:49:37
+// GMT", RFC 850 "Sunday, 06-Nov-94 08:49:37 GMT" and asctime "Sun Nov  6 08:49:37 1994". Returns
+// seconds since 1970 (an int64: years up to 9999 do not fit system_clock's nanoseconds).
+inline std::optional<std::int64_t> parse_http_date(std::string_view s) {
+    static constexpr std::string_view months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    auto number = [](std::string_view t) -> std::optional<int> {
+        const auto v = t.size() <= 4 && is_digit(t.empty() ? ' ' : t.front()) ? parse_integer(t)
+                                                                              : std::nullopt;
+        return v ? std::optional<int>(static_cast<int>(*v)) : std::nullopt;
+    };
+    auto month_of = [&](std::string_view t) -> std::optional<unsigned> {
+        for (unsigned i = 0; i < 12; ++i) {
+            if (t == months[i]) return i + 1;
+        }
+        return std::nullopt;
+    };
+    // Tokenise on spaces, commas, dashes and colons.
+    std::string_view tokens[10];
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < s.size() && count < 10;) {
+        while (i < s.size() && (s[i] == ' ' || s[i] == ',' || s[i] == '-' || s[i] == ':')) ++i;
+        const std::size_t start = i;
+        while (i < s.size() && s[i] != ' ' && s[i] != ',' && s[i] != '-' && s[i] != ':') ++i;
+        if (i > start) tokens[count++] = s.substr(start, i - start);
+    }
+    std::optional<int> day, year, hh, mm, ss;
+    std::optional<unsigned> month;
+    if (count == 8 && tokens[7] == "GMT") {  // IMF-fixdate or RFC 850
+        day = number(tokens[1]);
+        month = month_of(tokens[2]);
+        year = number(tokens[3]);
+        hh = number(tokens[4]);
+        mm = number(tokens[5]);
+        ss = number(tokens[6]);
+        if (year && tokens[3].size() == 2) *year += *year < 70 ? 2000 : 1900;
+    } else if (count == 7) {  // asctime
+        month = month_of(tokens[1]);
+        day = number(tokens[2]);
+        hh = number(tokens[3]);
+        mm = number(tokens[4]);
+        ss = number(tokens[5]);
+        year = number(tokens[6]);
+    }
+    if (!day || !month || !year || !hh || !mm || !ss || *day < 1 || *day > 31 || *hh > 23 ||
+        *mm > 59 || *ss > 60) {
+        return std::nullopt;
+    }
+    const std::int64_t seconds =
+        days_from_civil(*year, *month, static_cast<unsigned>(*day)) * 86400 + *hh * 3600 +
+        *mm * 60 + *ss;
+    return seconds;
+}
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/impl/retry.hpp ---------------------------------------------------------------------
+// mistral/impl/retry.hpp: the definitions of retry.hpp: the backoff, its randomness and the
+// reading of Retry-After. Included at the end of retry.hpp in a header-only build, else only by
+// src.hpp.
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+MISTRAL_DECL std::chrono::milliseconds retry_policy::backoff(int retry, double jitter) const {
+    const double cap = static_cast<double>(max_backoff.count());
+    const double grown = static_cast<double>(initial_backoff.count()) * std::pow(multiplier, retry);
+    const double ceiling = std::min(cap, grown);
+    return std::chrono::milliseconds(
+        static_cast<std::int64_t>(std::clamp(jitter, 0.0, 1.0) * ceiling));
+}
+
+namespace detail {
+
+MISTRAL_DECL double default_jitter() {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+}  // namespace detail
+
+MISTRAL_DECL std::optional<std::chrono::milliseconds> parse_retry_after(
+    const http_headers& headers, std::chrono::system_clock::time_point now) {
+    using std::chrono::milliseconds;
+    if (const auto ms = headers.find("retry-after-ms")) {
+        if (const auto v = detail::parse_header_decimal(*ms); v && *v < 1e12) {
+            return milliseconds(static_cast<std::int64_t>(*v));
+        }
+    }
+    if (const auto ra = headers.find("retry-after")) {
+        if (const auto v = detail::parse_header_decimal(*ra); v && *v < 1e9) {
+            return milliseconds(static_cast<std::int64_t>(*v * 1000));
+        }
+        if (const auto when = detail::parse_http_date(*ra)) {
+            const std::int64_t now_s =
+                std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+            return milliseconds(std::clamp<std::int64_t>(*when - now_s, 0, std::int64_t{1} << 40) *
+                                1000);
+        }
+    }
+    return std::nullopt;
+}
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/src.hpp (continued) ----------------------------------------------------------------
+
 // ---- mistral/impl/stream_accumulator.hpp --------------------------------------------------------
 // mistral/impl/stream_accumulator.hpp: how stream_accumulator folds chunks (stream.hpp).
 // Included at the end of stream.hpp in a header-only build, else only by src.hpp.
@@ -1847,6 +2427,126 @@ MISTRAL_DECL const toolbox::entry* toolbox::find(std::string_view name) const no
         if (e.definition.name == name) return &e;
     }
     return nullptr;
+}
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/src.hpp (continued) ----------------------------------------------------------------
+
+// ---- mistral/impl/types.hpp ---------------------------------------------------------------------
+// mistral/impl/types.hpp: the definitions of types.hpp's functions that walk content and
+// messages (the text of a reply, of a chunk, of thinking). Included at the end of types.hpp in a
+// header-only build, else only by src.hpp.
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+MISTRAL_DECL std::string_view unknown_chunk::type() const noexcept {
+    const auto* t = json.if_contains("type");
+    return t != nullptr && t->is_string() ? std::string_view(t->get_string()) : std::string_view();
+}
+
+MISTRAL_DECL std::string thinking_chunk::text() const {
+    std::string out;
+    for (const auto& part : thinking) {
+        if (const auto* t = std::get_if<text_chunk>(&part)) out += t->text;
+    }
+    return out;
+}
+
+MISTRAL_DECL std::string text_of(const content& c) {
+    if (const auto* s = std::get_if<std::string>(&c)) return *s;
+    std::string out{};
+    for (const auto& chunk : std::get<std::vector<content_chunk>>(c)) {
+        if (const auto* t = std::get_if<text_chunk>(&chunk)) out += t->text;
+    }
+    return out;
+}
+
+MISTRAL_DECL std::string thinking_of(const content& c) {
+    std::string out{};
+    if (const auto* list = std::get_if<std::vector<content_chunk>>(&c)) {
+        for (const auto& chunk : *list) {
+            if (const auto* t = std::get_if<thinking_chunk>(&chunk)) out += t->text();
+        }
+    }
+    return out;
+}
+
+MISTRAL_DECL std::string text_of(const message& m) {
+    return std::visit([](const auto& msg) { return msg.text(); }, m);
+}
+
+MISTRAL_DECL std::string chat_response::text() const {
+    for (const auto& c : choices) {
+        if (c.index == 0) return c.message.text();
+    }
+    return {};
+}
+
+MISTRAL_DECL std::string chat_chunk::text() const {
+    for (const auto& c : choices) {
+        if (c.index == 0) return c.delta.text();
+    }
+    return {};
+}
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/src.hpp (continued) ----------------------------------------------------------------
+
+// ---- mistral/impl/url.hpp -----------------------------------------------------------------------
+// mistral/impl/url.hpp: the definition of transport.hpp's parse_url(). Included at the end of
+// transport.hpp in a header-only build, else only by src.hpp.
+
+#include <string>
+#include <string_view>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+MISTRAL_DECL url_parts parse_url(std::string_view url) {
+    auto fail = [&]() -> url_parts {
+        throw transport_error(transport_error_kind::other,
+                              "invalid URL: " + detail::without_userinfo(url), false);
+    };
+    url_parts out;
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) return fail();
+    out.scheme = detail::to_lower(url.substr(0, scheme_end));
+    if (out.scheme != "http" && out.scheme != "https") return fail();
+    std::string_view rest = url.substr(scheme_end + 3);
+    const auto path_start = rest.find_first_of("/?#");
+    std::string_view authority = rest.substr(0, path_start);
+    out.target = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
+    if (out.target.front() != '/') out.target.insert(0, "/");
+    if (const auto hash = out.target.find('#'); hash != std::string::npos) out.target.resize(hash);
+    if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+        authority.remove_prefix(at + 1);  // credentials are not used for the API
+    }
+    std::string_view port_text;
+    if (!authority.empty() && authority.front() == '[') {
+        const auto close = authority.find(']');
+        if (close == std::string_view::npos) return fail();
+        out.host = std::string(authority.substr(1, close - 1));
+        if (close + 1 < authority.size()) {
+            if (authority[close + 1] != ':') return fail();
+            port_text = authority.substr(close + 2);
+        }
+    } else {
+        const auto colon = authority.rfind(':');
+        out.host = std::string(authority.substr(0, colon));
+        if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
+    }
+    if (out.host.empty()) return fail();
+    if (port_text.empty()) {
+        out.port = out.scheme == "https" ? 443 : 80;
+    } else {
+        const auto port = detail::parse_header_integer(port_text);
+        if (!port || *port < 1 || *port > 65535) return fail();
+        out.port = static_cast<int>(*port);
+    }
+    return out;
 }
 
 MISTRAL_NAMESPACE_END
