@@ -9,6 +9,7 @@
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "catch.hpp"
@@ -18,6 +19,15 @@ using namespace mistral;
 using testing::mock_transport;
 using testing::scripted_response;
 using namespace std::chrono_literals;
+
+// basic_client declares its special members (so that mistral::client's are compiled once with
+// separate compilation): a client stays copyable (copies share the usage counts) and moves
+// without throwing.
+static_assert(std::is_copy_constructible_v<basic_client<mock_transport>> &&
+              std::is_copy_assignable_v<basic_client<mock_transport>>);
+static_assert(std::is_nothrow_move_constructible_v<basic_client<mock_transport>> &&
+              std::is_nothrow_move_assignable_v<basic_client<mock_transport>>);
+static_assert(std::is_nothrow_move_constructible_v<basic_client<any_transport>>);
 
 namespace {
 

@@ -37,6 +37,14 @@ TEST_CASE("separate compilation: mistral::client and the sum types' special memb
     const mistral::client client{options};
     CHECK(client.options().base_url == "http://127.0.0.1:9");
     CHECK(client.usage().requests == 0);
+    // Its constructors, copies, moves and destructor are defined out of the class, so they are
+    // compiled in src.hpp's translation unit too.
+    mistral::client copied = client;
+    mistral::client moved = std::move(copied);
+    copied = moved;
+    moved = mistral::client{};
+    CHECK(copied.options().base_url == "http://127.0.0.1:9");
+    CHECK(moved.options().base_url == mistral::servers::global);
 
     std::vector<message> history{mistral::system("rules"), user("question")};
     history.push_back(assistant("answer"));

@@ -75,6 +75,24 @@ TEST_CASE("usage() sums every call's usage and counts every request") {
           responses[0].usage.total_tokens + responses[2].usage.total_tokens);
 }
 
+TEST_CASE("a client's copies share its counts; a moved-to client keeps them") {
+    mock_transport mock;
+    basic_client<mock_transport> client(no_waits(), mock);
+    const chat_request request{.model = "m", .messages = {user("Hi")}};
+    mock.enqueue(testing::scripted_response::completion("one"));
+    client.chat(request);
+    basic_client<mock_transport> copy = client;
+    mock.enqueue(testing::scripted_response::completion("two"));
+    copy.chat(request);
+    CHECK(client.usage().requests == 2);
+    CHECK(copy.usage() == client.usage());
+    basic_client<mock_transport> moved = std::move(copy);
+    CHECK(moved.usage().requests == 2);
+    basic_client<mock_transport> assigned(no_waits(), mock);
+    assigned = moved;
+    CHECK(assigned.usage().requests == 2);
+}
+
 TEST_CASE("a failed stream counts what it delivered; a refused call counts its request") {
     mock_transport mock;
     basic_client<mock_transport> client(no_waits(), mock);

@@ -33,6 +33,7 @@
 #include "impl/tools.hpp"
 #include "impl/types.hpp"
 #include "impl/url.hpp"
+#include "impl/usage.hpp"
 #include "impl/variant_type.hpp"
 #if __has_include(<httplib.h>)
 #include "impl/httplib_transport.hpp"

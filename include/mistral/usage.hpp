@@ -38,26 +38,9 @@ namespace detail {
 // The counts of one client, shared by its copies and updated by every thread that calls it.
 class usage_counter {
 public:
-    void add_request(const std::string& model) {
-        std::lock_guard lock(mutex_);
-        ++totals_.requests;
-        ++totals_.per_model[model].requests;
-    }
-    void add(const std::string& model, const usage_info& u) {
-        const std::int64_t cached =
-            u.prompt_tokens_details ? u.prompt_tokens_details->cached_tokens.value_or(0) : 0;
-        std::lock_guard lock(mutex_);
-        for (usage_count* c : {static_cast<usage_count*>(&totals_), &totals_.per_model[model]}) {
-            c->prompt_tokens += u.prompt_tokens;
-            c->completion_tokens += u.completion_tokens;
-            c->total_tokens += u.total_tokens;
-            c->cached_prompt_tokens += cached;
-        }
-    }
-    usage_totals totals() const {
-        std::lock_guard lock(mutex_);
-        return totals_;
-    }
+    MISTRAL_DECL void add_request(const std::string& model);
+    MISTRAL_DECL void add(const std::string& model, const usage_info& u);
+    MISTRAL_DECL usage_totals totals() const;
 
 private:
     mutable std::mutex mutex_;
@@ -67,3 +50,7 @@ private:
 }  // namespace detail
 
 MISTRAL_NAMESPACE_END
+
+#ifndef MISTRAL_SEPARATE_COMPILATION
+#include "impl/usage.hpp"
+#endif

@@ -4365,26 +4365,9 @@ namespace detail {
 // The counts of one client, shared by its copies and updated by every thread that calls it.
 class usage_counter {
 public:
-    void add_request(const std::string& model) {
-        std::lock_guard lock(mutex_);
-        ++totals_.requests;
-        ++totals_.per_model[model].requests;
-    }
-    void add(const std::string& model, const usage_info& u) {
-        const std::int64_t cached =
-            u.prompt_tokens_details ? u.prompt_tokens_details->cached_tokens.value_or(0) : 0;
-        std::lock_guard lock(mutex_);
-        for (usage_count* c : {static_cast<usage_count*>(&totals_), &totals_.per_model[model]}) {
-            c->prompt_tokens += u.prompt_tokens;
-            c->completion_tokens += u.completion_tokens;
-            c->total_tokens += u.total_tokens;
-            c->cached_prompt_tokens += cached;
-        }
-    }
-    usage_totals totals() const {
-        std::lock_guard lock(mutex_);
-        return totals_;
-    }
+    MISTRAL_DECL void add_request(const std::string& model);
+    MISTRAL_DECL void add(const std::string& model, const usage_info& u);
+    MISTRAL_DECL usage_totals totals() const;
 
 private:
     mutable std::mutex mutex_;
@@ -4394,6 +4377,7 @@ private:
 }  // namespace detail
 
 MISTRAL_NAMESPACE_END
+
 
 // ---- mistral/client.hpp -------------------------------------------------------------------------
 // mistral/client.hpp: client_options, call_options and basic_client<Transport>, whose chat()
@@ -4574,16 +4558,25 @@ template <transport Transport>
 class basic_client {
 public:
     /// A client with every option at its default (API key from MISTRAL_API_KEY).
-    basic_client() : basic_client(client_options{}) {}
+    basic_client();
 
     /// A client with these options. The transport is built from options.transport when it can
     /// be, else default-constructed.
-    explicit basic_client(client_options options)
-        : options_(std::move(options)), transport_(make_transport(options_.transport)) {}
+    explicit basic_client(client_options options);
 
     /// A client over a transport you constructed (a custom one, or a mock).
-    basic_client(client_options options, Transport transport)
-        : options_(std::move(options)), transport_(std::move(transport)) {}
+    basic_client(client_options options, Transport transport);
+
+    /// Copies share the usage counts (see usage()).
+    basic_client(const basic_client& other);
+    basic_client(basic_client&& other) noexcept(
+        std::is_nothrow_move_constructible_v<client_options>&&
+            std::is_nothrow_move_constructible_v<Transport>);
+    basic_client& operator=(const basic_client& other);
+    basic_client& operator=(basic_client&& other) noexcept(
+        std::is_nothrow_move_assignable_v<client_options>&&
+            std::is_nothrow_move_assignable_v<Transport>);
+    ~basic_client();
 
     /// Sends a non-streaming request and returns the completion. `response.http` carries the
     /// status, headers, request id and rate limits. Retries per the retry policy.
@@ -4591,10 +4584,7 @@ public:
     /// Throws usage_error (nothing sent: no API key, empty model or messages, stream set, a
     /// value that cannot be sent), api_error (the API answered with an error), transport_error
     /// (connect, TLS, timeout, reset, cancelled), protocol_error (a malformed answer).
-    chat_response chat(const chat_request& request, const call_options& call = {}) {
-        auto send = counting_send(request);
-        return counted(request, [&] { return detail::run_chat(options_, send, request, call); });
-    }
+    chat_response chat(const chat_request& request, const call_options& call = {});
 
     /// Sends a streaming request (always with `"stream": true`) and calls on_chunk for every
     /// chunk as it arrives; returns the chunks folded into one response (see
@@ -4623,9 +4613,7 @@ public:
                 return true;
             }
         };
-        auto send = counting_send(request);
-        return counted(request,
-                       [&] { return detail::run_stream(options_, send, request, forward, call); });
+        return stream_chunks(request, forward, call);
     }
 
     /// Sends a streaming request like stream() and returns the stream once the response head
@@ -4639,29 +4627,14 @@ public:
     /// thread; with a push-only one (httplib_transport over Debian's cpp-httplib 0.11.4, a
     /// custom transport without open()) one helper thread per open stream runs send() and hands
     /// each piece over, bounded to one piece at a time. The client must outlive the stream.
-    chat_stream open_stream(const chat_request& request, const call_options& call = {}) {
-        auto open = [this, usage = usage_, model = request.model](const http_request& r) {
-            usage->add_request(model);
-            return detail::open_response(transport_, r);
-        };
-        auto on_usage = [usage = usage_, model = request.model](const usage_info& u) {
-            usage->add(model, u);
-        };
-        return chat_stream(
-            detail::run_open_stream(options_, std::move(open), request, call, std::move(on_usage)));
-    }
+    chat_stream open_stream(const chat_request& request, const call_options& call = {});
 
     /// chat() on a thread of its own, started now: the future holds the response or the
     /// exception. A thread per call, and nothing else: no pool to size, no thread that outlives
     /// its call. As with std::async, the future's destructor waits for the call; cancel it first
     /// with call.stop (the future then throws transport_error kind cancelled). The client must
     /// outlive the call.
-    std::future<chat_response> chat_async(chat_request request, call_options call = {}) {
-        return std::async(std::launch::async,
-                          [this, request = std::move(request), call = std::move(call)] {
-                              return chat(request, call);
-                          });
-    }
+    std::future<chat_response> chat_async(chat_request request, call_options call = {});
 
     /// stream() on a thread of its own, like chat_async(): on_chunk runs on that thread, for
     /// every chunk as it arrives.
@@ -4709,10 +4682,7 @@ public:
     /// tool message says what went wrong (see toolbox::run). Each chat call retries, times out
     /// and cancels as chat() does (`call`); everything runs on the calling thread.
     chat_response run_tools(chat_request& request, const toolbox& tools,
-                            const tool_loop_options& options = {}, const call_options& call = {}) {
-        return detail::run_tool_loop(request, tools, options,
-                                     [&](const chat_request& r) { return chat(r, call); });
-    }
+                            const tool_loop_options& options = {}, const call_options& call = {});
 
     /// run_tools() with every round streamed: each chunk of each round reaches on_chunk.
     template <class OnChunk>
@@ -4728,7 +4698,7 @@ public:
     /// which share the counts), in total and per model; safe to call while other threads call
     /// the client. After calls that all succeeded, the tokens are the sums of their responses'
     /// usage.
-    usage_totals usage() const { return usage_->totals(); }
+    usage_totals usage() const;
 
     /// The transport, e.g. to inspect a mock.
     Transport& transport() noexcept { return transport_; }
@@ -4736,41 +4706,137 @@ public:
     const client_options& options() const noexcept { return options_; }
 
 private:
-    static Transport make_transport(const transport_options& options) {
-        if constexpr (std::is_constructible_v<Transport, const transport_options&>) {
-            return Transport(options);
-        } else {
-            return Transport();
-        }
-    }
-
+    static Transport make_transport(const transport_options& options);
+    // stream() once its callback is a function_ref: what a caller's translation unit compiles of
+    // stream() is the callback's adapter; the rest is compiled once per transport.
+    chat_response stream_chunks(const chat_request& request, detail::chunk_function on_chunk,
+                                const call_options& call);
     // The transport's send(), counting each HTTP request of the call (every retry) by model.
-    auto counting_send(const chat_request& request) {
-        return [this, &request](const http_request& r, response_handler& h) {
-            usage_->add_request(request.model);
-            transport_.send(r, h);
-        };
-    }
-
+    auto counting_send(const chat_request& request);
     // Adds the usage of a call to the client's counts: its response's, or what a failed stream
     // delivered before it failed.
     template <class Call>
-    chat_response counted(const chat_request& request, Call&& call) {
-        try {
-            chat_response r = call();
-            usage_->add(request.model, r.usage);
-            return r;
-        } catch (const error& e) {
-            if (const chat_response* partial = e.partial_response())
-                usage_->add(request.model, partial->usage);
-            throw;
-        }
-    }
+    chat_response counted(const chat_request& request, Call&& call);
 
     client_options options_;
     Transport transport_;
-    std::shared_ptr<detail::usage_counter> usage_ = std::make_shared<detail::usage_counter>();
+    std::shared_ptr<detail::usage_counter> usage_;
 };
+
+// The members of basic_client that do not depend on a caller's callback, defined out of the
+// class so that they are not inline: for mistral::client, which mistral.hpp declares extern with
+// MISTRAL_SEPARATE_COMPILATION, a caller's translation unit then compiles none of them, not
+// even to inline them (GCC instantiates an extern template's inline members at -O1 and above).
+
+template <transport Transport>
+basic_client<Transport>::basic_client() : basic_client(client_options{}) {}
+
+template <transport Transport>
+basic_client<Transport>::basic_client(client_options options)
+    : options_(std::move(options)),
+      transport_(make_transport(options_.transport)),
+      usage_(std::make_shared<detail::usage_counter>()) {}
+
+template <transport Transport>
+basic_client<Transport>::basic_client(client_options options, Transport transport)
+    : options_(std::move(options)),
+      transport_(std::move(transport)),
+      usage_(std::make_shared<detail::usage_counter>()) {}
+
+template <transport Transport>
+basic_client<Transport>::basic_client(const basic_client& other) = default;
+template <transport Transport>
+basic_client<Transport>::basic_client(basic_client&& other) noexcept(
+    std::is_nothrow_move_constructible_v<client_options>&&
+        std::is_nothrow_move_constructible_v<Transport>) = default;
+template <transport Transport>
+basic_client<Transport>& basic_client<Transport>::operator=(const basic_client& other) = default;
+template <transport Transport>
+basic_client<Transport>& basic_client<Transport>::operator=(basic_client&& other) noexcept(
+    std::is_nothrow_move_assignable_v<client_options>&&
+        std::is_nothrow_move_assignable_v<Transport>) = default;
+template <transport Transport>
+basic_client<Transport>::~basic_client() = default;
+
+template <transport Transport>
+Transport basic_client<Transport>::make_transport(const transport_options& options) {
+    if constexpr (std::is_constructible_v<Transport, const transport_options&>) {
+        return Transport(options);
+    } else {
+        return Transport();
+    }
+}
+
+template <transport Transport>
+auto basic_client<Transport>::counting_send(const chat_request& request) {
+    return [this, &request](const http_request& r, response_handler& h) {
+        usage_->add_request(request.model);
+        transport_.send(r, h);
+    };
+}
+
+template <transport Transport>
+template <class Call>
+chat_response basic_client<Transport>::counted(const chat_request& request, Call&& call) {
+    try {
+        chat_response r = call();
+        usage_->add(request.model, r.usage);
+        return r;
+    } catch (const error& e) {
+        if (const chat_response* partial = e.partial_response())
+            usage_->add(request.model, partial->usage);
+        throw;
+    }
+}
+
+template <transport Transport>
+chat_response basic_client<Transport>::chat(const chat_request& request, const call_options& call) {
+    auto send = counting_send(request);
+    return counted(request, [&] { return detail::run_chat(options_, send, request, call); });
+}
+
+template <transport Transport>
+chat_response basic_client<Transport>::stream_chunks(const chat_request& request,
+                                                     detail::chunk_function on_chunk,
+                                                     const call_options& call) {
+    auto send = counting_send(request);
+    return counted(request,
+                   [&] { return detail::run_stream(options_, send, request, on_chunk, call); });
+}
+
+template <transport Transport>
+chat_stream basic_client<Transport>::open_stream(const chat_request& request,
+                                                 const call_options& call) {
+    auto open = [this, usage = usage_, model = request.model](const http_request& r) {
+        usage->add_request(model);
+        return detail::open_response(transport_, r);
+    };
+    auto on_usage = [usage = usage_, model = request.model](const usage_info& u) {
+        usage->add(model, u);
+    };
+    return chat_stream(
+        detail::run_open_stream(options_, std::move(open), request, call, std::move(on_usage)));
+}
+
+template <transport Transport>
+std::future<chat_response> basic_client<Transport>::chat_async(chat_request request,
+                                                               call_options call) {
+    return std::async(std::launch::async, [this, request = std::move(request),
+                                           call = std::move(call)] { return chat(request, call); });
+}
+
+template <transport Transport>
+chat_response basic_client<Transport>::run_tools(chat_request& request, const toolbox& tools,
+                                                 const tool_loop_options& options,
+                                                 const call_options& call) {
+    return detail::run_tool_loop(request, tools, options,
+                                 [&](const chat_request& r) { return chat(r, call); });
+}
+
+template <transport Transport>
+usage_totals basic_client<Transport>::usage() const {
+    return usage_->totals();
+}
 
 MISTRAL_NAMESPACE_END
 
@@ -6079,6 +6145,44 @@ MISTRAL_DECL url_parts parse_url(std::string_view url) {
     return out;
 }
 
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/impl/usage.hpp ---------------------------------------------------------------------
+// mistral/impl/usage.hpp: the definitions of usage.hpp's counter, which every call of a client
+// updates. Included at the end of usage.hpp in a header-only build, else only by src.hpp.
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+MISTRAL_DECL void usage_counter::add_request(const std::string& model) {
+    std::lock_guard lock(mutex_);
+    ++totals_.requests;
+    ++totals_.per_model[model].requests;
+}
+
+MISTRAL_DECL void usage_counter::add(const std::string& model, const usage_info& u) {
+    const std::int64_t cached =
+        u.prompt_tokens_details ? u.prompt_tokens_details->cached_tokens.value_or(0) : 0;
+    std::lock_guard lock(mutex_);
+    for (usage_count* c : {static_cast<usage_count*>(&totals_), &totals_.per_model[model]}) {
+        c->prompt_tokens += u.prompt_tokens;
+        c->completion_tokens += u.completion_tokens;
+        c->total_tokens += u.total_tokens;
+        c->cached_prompt_tokens += cached;
+    }
+}
+
+MISTRAL_DECL usage_totals usage_counter::totals() const {
+    std::lock_guard lock(mutex_);
+    return totals_;
+}
+
+}  // namespace detail
 MISTRAL_NAMESPACE_END
 
 // ---- mistral/detail/prefix_repeat.hpp -----------------------------------------------------------
