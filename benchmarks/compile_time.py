@@ -14,7 +14,12 @@ gives: the engine and the codecs compiled once, in the implementation TU, which 
 too). The include-only lines are a TU that includes the headers and does nothing. Times
 `g++ -std=c++20 -O2 -c` (CPU seconds of the compiler, median of N runs, variants alternating):
 
-  python3 benchmarks/compile_time.py [--runs 3] [--cxx g++] [--svg chart.svg]
+  python3 benchmarks/compile_time.py [--runs 3] [--cxx g++] [--svg chart.svg] [--only full,direct]
+
+CPU seconds move by 10-20% from run to run on a shared VM. --instructions counts the compiler's
+instructions instead, under valgrind's callgrind (once per variant, about 35 times slower):
+the same count every run on one machine and toolchain, whatever else the machine is doing. It
+undercounts memory stalls, so it complements the seconds rather than replacing them.
 """
 import argparse
 import os
@@ -93,20 +98,44 @@ int main() {
 }
 
 SEPARATE = ["-DMISTRAL_SEPARATE_COMPILATION"]
-VARIANTS = [("full", []), ("full", SEPARATE), ("core", SEPARATE), ("direct", []),
-            ("implementation TU", SEPARATE), ("include only: mistral.hpp", []),
-            ("include only: httplib.h + boost/json.hpp", [])]
+# (short name for --only, program, extra flags)
+VARIANTS = [("full", "full", []), ("separate", "full", SEPARATE), ("core", "core", SEPARATE),
+            ("direct", "direct", []), ("implementation", "implementation TU", SEPARATE),
+            ("include", "include only: mistral.hpp", []),
+            ("include-direct", "include only: httplib.h + boost/json.hpp", [])]
+
+
+def label_of(name, extra):
+    return name + (" (separate compilation)" if extra and name in ("full", "core") else "")
+
+
+def compiler_command(cxx, source, flags):
+    return [cxx, "-std=c++20", "-O2", "-c", str(source), "-o", os.devnull,
+            "-I", str(ROOT / "include")] + flags
 
 
 def compile_cpu_seconds(cxx, source, flags):
     pid = os.fork()
     if pid == 0:
-        os.execvp(cxx, [cxx, "-std=c++20", "-O2", "-c", str(source), "-o", os.devnull,
-                        "-I", str(ROOT / "include")] + flags)
+        os.execvp(cxx, compiler_command(cxx, source, flags))
     _, status, usage = os.wait4(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{source.read_text()[:200]}\ndid not compile")
     return usage.ru_utime + usage.ru_stime
+
+
+def compile_instructions(cxx, source, flags):
+    """Instructions of the compiler proper (cc1plus: the largest count among the driver's
+    children), counted by callgrind."""
+    with tempfile.TemporaryDirectory() as out:
+        run = subprocess.run(["valgrind", "--tool=callgrind", "--trace-children=yes",
+                              f"--callgrind-out-file={out}/callgrind.%p"]
+                             + compiler_command(cxx, source, flags), capture_output=True, text=True)
+        if run.returncode != 0:
+            sys.exit(f"{source.read_text()[:200]}\ndid not compile under valgrind:\n{run.stderr[-2000:]}")
+        counts = [int(line.split()[-1].replace(",", "")) for line in run.stderr.splitlines()
+                  if "Collected :" in line]
+        return max(counts)
 
 
 def main():
@@ -114,32 +143,54 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--cxx", default="g++")
     ap.add_argument("--svg", metavar="PATH", help="also draw the chart there (needs matplotlib)")
+    ap.add_argument("--only", metavar="NAMES",
+                    help="comma-separated variants: " + ", ".join(v[0] for v in VARIANTS))
+    ap.add_argument("--instructions", action="store_true",
+                    help="count the compiler's instructions with callgrind instead of timing it")
     args = ap.parse_args()
+    variants = VARIANTS
+    if args.only:
+        wanted = args.only.split(",")
+        unknown = set(wanted) - {v[0] for v in VARIANTS}
+        if unknown:
+            sys.exit(f"unknown variants: {', '.join(sorted(unknown))}")
+        variants = [v for v in VARIANTS if v[0] in wanted]
     flags = subprocess.run(["pkg-config", "--cflags", "cpp-httplib"], capture_output=True, text=True,
                            check=True).stdout.split()
-    times = {}
+    measure = compile_instructions if args.instructions else compile_cpu_seconds
+    runs = 1 if args.instructions else args.runs
+    results = {}
     with tempfile.TemporaryDirectory() as tmp:
         sources = {}
         for i, (name, code) in enumerate(PROGRAMS.items()):
             sources[name] = pathlib.Path(tmp) / f"tu{i}.cpp"
             sources[name].write_text(code)
-        for _ in range(args.runs):
-            for name, extra in VARIANTS:  # alternate, so machine noise is shared
-                label = name + (" (separate compilation)" if extra and name in ("full", "core") else "")
-                times.setdefault(label, []).append(
-                    compile_cpu_seconds(args.cxx, sources[name], flags + extra))
-    median = {label: statistics.median(t) for label, t in times.items()}
-    print(f"{args.cxx} -std=c++20 -O2 -c, CPU seconds, median of {args.runs}")
-    print("| translation unit | seconds | vs direct |")
+        for _ in range(runs):
+            for _, name, extra in variants:  # alternate, so machine noise is shared
+                results.setdefault(label_of(name, extra), []).append(
+                    measure(args.cxx, sources[name], flags + extra))
+    median = {label: statistics.median(r) for label, r in results.items()}
+    if args.instructions:
+        print(f"{args.cxx} -std=c++20 -O2 -c, instructions of the compiler (callgrind)")
+        print("| translation unit | instructions | vs direct |")
+    else:
+        print(f"{args.cxx} -std=c++20 -O2 -c, CPU seconds, median of {args.runs}")
+        print("| translation unit | seconds | vs direct |")
     print("|---|---:|---:|")
-    for label, seconds in median.items():
-        print(f"| {label} | {seconds:.2f} | {seconds / median['direct']:.2f}x |")
+    for label, value in median.items():
+        shown = f"{value / 1e9:.2f} G" if args.instructions else f"{value:.2f}"
+        ratio = f"{value / median['direct']:.2f}x" if "direct" in median else "-"
+        print(f"| {label} | {shown} | {ratio} |")
     if args.svg:
         sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
         import charts
+        unit = "instructions" if args.instructions else f"CPU seconds (median of {args.runs})"
         charts.bars(args.svg, "What a translation unit costs to compile, beside the direct program",
-                    [(f"{args.cxx} -std=c++20 -O2 -c, CPU seconds (median of {args.runs})", "s", median)],
-                    f"python3 benchmarks/compile_time.py --runs {args.runs} --svg ...  |  " + charts.machine(),
+                    [(f"{args.cxx} -std=c++20 -O2 -c, {unit}", "G" if args.instructions else "s",
+                      {k: v / 1e9 for k, v in median.items()} if args.instructions else median)],
+                    "python3 benchmarks/compile_time.py "
+                    + ("--instructions" if args.instructions else f"--runs {args.runs}")
+                    + " --svg ...  |  " + charts.machine(),
                     ours=lambda label: "direct" not in label and "httplib.h" not in label)
 
 

@@ -6,6 +6,9 @@
 #include <mistral/mistral.hpp>
 #include <mistral/testing.hpp>
 
+#include <future>
+#include <string>
+
 #include "catch.hpp"
 
 using namespace mistral;
@@ -26,6 +29,19 @@ TEST_CASE("separate compilation: chat, stream and the codecs work from declarati
     CHECK(client.stream(request, [](const chat_chunk&) {}).choices.at(0).message.text() ==
           "streamed from another translation unit");
     CHECK(from_json<chat_request>(to_json(request)) == request);
+
+    // basic_client<any_transport>'s members are extern here too (client.hpp): each call below
+    // links only if src.hpp defines it.
+    mock.enqueue(testing::scripted_response::sse_text("pulled"));
+    std::string pulled;
+    for (const chat_chunk& chunk : client.open_stream(request)) pulled += chunk.text();
+    CHECK(pulled == "pulled");
+    mock.enqueue(testing::scripted_response::completion("awaited"));
+    CHECK(client.chat_async(request).get().text() == "awaited");
+    mock.enqueue(testing::scripted_response::completion("no tools needed"));
+    chat_request with_tools = request;
+    CHECK(client.run_tools(with_tools, toolbox{}).text() == "no tools needed");
+    CHECK(client.usage().requests == 5);
 }
 
 TEST_CASE("separate compilation: mistral::client and the sum types' special members link") {

@@ -62,6 +62,8 @@ template class detail::variant_type<function_tool, web_search_tool, web_search_p
 template class basic_client<httplib_transport>;
 #endif
 
+MISTRAL_ANY_TRANSPORT_CLIENT_MEMBERS()
+
 template chat_response detail::run_chat<>(const client_options&, detail::send_function,
                                           const chat_request&, const call_options&);
 template chat_response detail::run_stream<>(const client_options&, detail::send_function,

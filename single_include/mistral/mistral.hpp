@@ -4838,6 +4838,28 @@ usage_totals basic_client<Transport>::usage() const {
     return usage_->totals();
 }
 
+// basic_client<any_transport>, the client of every translation unit but the one that makes the
+// transport: its members that take no callback, declared extern with MISTRAL_SEPARATE_COMPILATION
+// and defined in src.hpp. Member by member, since it cannot be made from options alone (so the
+// class as a whole cannot be instantiated); the defaulted special members are left out, as GCC
+// cannot instantiate one explicitly when it is defaulted out of the class.
+#define MISTRAL_ANY_TRANSPORT_CLIENT_MEMBERS(EXTERN)                                           \
+    EXTERN template basic_client<any_transport>::basic_client(client_options, any_transport);  \
+    EXTERN template chat_response basic_client<any_transport>::chat(const chat_request&,       \
+                                                                    const call_options&);      \
+    EXTERN template chat_response basic_client<any_transport>::stream_chunks(                  \
+        const chat_request&, detail::chunk_function, const call_options&);                     \
+    EXTERN template chat_stream basic_client<any_transport>::open_stream(const chat_request&,  \
+                                                                         const call_options&); \
+    EXTERN template std::future<chat_response> basic_client<any_transport>::chat_async(        \
+        chat_request, call_options);                                                           \
+    EXTERN template chat_response basic_client<any_transport>::run_tools(                      \
+        chat_request&, const toolbox&, const tool_loop_options&, const call_options&);         \
+    EXTERN template usage_totals basic_client<any_transport>::usage() const;
+#ifdef MISTRAL_SEPARATE_COMPILATION
+MISTRAL_ANY_TRANSPORT_CLIENT_MEMBERS(extern)
+#endif
+
 MISTRAL_NAMESPACE_END
 
 
