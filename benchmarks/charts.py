@@ -47,7 +47,9 @@ def bars(path, title, panels, subtitle, ours=lambda label: label.startswith("mis
     drawn in the accent colour, the others in grey; each bar is labelled with its value.
     """
     plt = _pyplot()
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 0.5 * max(len(p[2]) for p in panels) + 1.6))
+    # A single panel gets the width of two: its title and footnote are as long as theirs.
+    width = 5.2 * max(len(panels), 2)
+    fig, axes = plt.subplots(1, len(panels), figsize=(width, 0.5 * max(len(p[2]) for p in panels) + 1.6))
     axes = axes if len(panels) > 1 else [axes]
     for ax, (name, unit, values) in zip(axes, panels):
         labels = list(values)[::-1]

@@ -11,4 +11,4 @@ cmake --preset release >/dev/null
 cmake --build --preset release --target sse_server stream_consumer
 (cd benchmarks/peers && npm ci --no-audit --no-fund --loglevel=error)
 "$python" benchmarks/e2e_compare.py --build build/release --chunks 100000 --rounds 5 --svg docs/charts/e2e.svg
-"$python" benchmarks/compile_time.py --runs 3 --svg docs/charts/compile_time.svg
+"$python" benchmarks/compile_time.py --runs 5 --svg docs/charts/compile_time.svg
