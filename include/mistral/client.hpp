@@ -200,15 +200,16 @@ public:
     /// A client over a transport you constructed (a custom one, or a mock).
     basic_client(client_options options, Transport transport);
 
-    /// Copies share the usage counts (see usage()).
+    /// A copy: the same options and a copy of the transport; it shares the usage counts (see
+    /// usage()).
     basic_client(const basic_client& other);
-    basic_client(basic_client&& other) noexcept(
-        std::is_nothrow_move_constructible_v<client_options>&&
-            std::is_nothrow_move_constructible_v<Transport>);
+    /// Takes over the options, the transport and the usage counts.
+    basic_client(basic_client&& other) noexcept(nothrow_movable);
+    /// Becomes a copy of `other`, sharing its usage counts.
     basic_client& operator=(const basic_client& other);
-    basic_client& operator=(basic_client&& other) noexcept(
-        std::is_nothrow_move_assignable_v<client_options>&&
-            std::is_nothrow_move_assignable_v<Transport>);
+    /// Takes over the options, the transport and the usage counts of `other`.
+    basic_client& operator=(basic_client&& other) noexcept(nothrow_movable);
+    /// Destroys the options and the transport; the usage counts live on in any copy.
     ~basic_client();
 
     /// Sends a non-streaming request and returns the completion. `response.http` carries the
@@ -339,6 +340,10 @@ public:
     const client_options& options() const noexcept { return options_; }
 
 private:
+    static constexpr bool nothrow_movable = std::is_nothrow_move_constructible_v<client_options> &&
+                                            std::is_nothrow_move_assignable_v<client_options> &&
+                                            std::is_nothrow_move_constructible_v<Transport> &&
+                                            std::is_nothrow_move_assignable_v<Transport>;
     static Transport make_transport(const transport_options& options);
     // stream() once its callback is a function_ref: what a caller's translation unit compiles of
     // stream() is the callback's adapter; the rest is compiled once per transport.
@@ -379,15 +384,12 @@ basic_client<Transport>::basic_client(client_options options, Transport transpor
 template <transport Transport>
 basic_client<Transport>::basic_client(const basic_client& other) = default;
 template <transport Transport>
-basic_client<Transport>::basic_client(basic_client&& other) noexcept(
-    std::is_nothrow_move_constructible_v<client_options>&&
-        std::is_nothrow_move_constructible_v<Transport>) = default;
+basic_client<Transport>::basic_client(basic_client&& other) noexcept(nothrow_movable) = default;
 template <transport Transport>
 basic_client<Transport>& basic_client<Transport>::operator=(const basic_client& other) = default;
 template <transport Transport>
 basic_client<Transport>& basic_client<Transport>::operator=(basic_client&& other) noexcept(
-    std::is_nothrow_move_assignable_v<client_options>&&
-        std::is_nothrow_move_assignable_v<Transport>) = default;
+    nothrow_movable) = default;
 template <transport Transport>
 basic_client<Transport>::~basic_client() = default;
 
