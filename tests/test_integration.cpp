@@ -1,6 +1,7 @@
 // tests/test_integration.cpp: the client over the real default transport (cpp-httplib) against the
 // fake Mistral server on 127.0.0.1: the whole path, keep-alive, streaming, tool calls, proxies,
 // mutual TLS. The faults a server can produce are in test_faults.cpp.
+#include <mistral/detail/proxy.hpp>
 #include <mistral/mistral.hpp>
 
 #include <boost/describe.hpp>

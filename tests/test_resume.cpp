@@ -1,6 +1,7 @@
 // tests/test_resume.cpp: call_options::max_resumes: a stream cut after text arrived is re-asked
 // with that text as an assistant prefix and continued, each character delivered once, whether the
 // continuation repeats the prefix or not; what is not resumed fails as before.
+#include <mistral/detail/prefix_repeat.hpp>
 #include <mistral/mistral.hpp>
 #include <mistral/testing.hpp>
 
