@@ -4725,7 +4725,7 @@ private:
 
     client_options options_;
     Transport transport_;
-    std::shared_ptr<detail::usage_counter> usage_;
+    std::shared_ptr<detail::usage_counter> usage_ = std::make_shared<detail::usage_counter>();
 };
 
 // The members of basic_client that do not depend on a caller's callback, defined out of the
@@ -4738,15 +4738,11 @@ basic_client<Transport>::basic_client() : basic_client(client_options{}) {}
 
 template <transport Transport>
 basic_client<Transport>::basic_client(client_options options)
-    : options_(std::move(options)),
-      transport_(make_transport(options_.transport)),
-      usage_(std::make_shared<detail::usage_counter>()) {}
+    : options_(std::move(options)), transport_(make_transport(options_.transport)) {}
 
 template <transport Transport>
 basic_client<Transport>::basic_client(client_options options, Transport transport)
-    : options_(std::move(options)),
-      transport_(std::move(transport)),
-      usage_(std::make_shared<detail::usage_counter>()) {}
+    : options_(std::move(options)), transport_(std::move(transport)) {}
 
 template <transport Transport>
 basic_client<Transport>::basic_client(const basic_client& other) = default;
