@@ -8370,9 +8370,9 @@ struct httplib_pool {
         return transport_error(kind, what + to_string(kind) + " failure: " + why, sent);
     }
 
-#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
     // OpenSSL's verdict on the server's chain: the client keeps it in releases before the
-    // abstract TLS API (0.30), the Result of the exchange in later ones.
+    // abstract TLS API (0.30), the Result of the exchange in later ones; none without TLS
+    // support, where every failure still reaches failure() through here.
     template <class Client, class Result>
     static std::optional<long> verify_result([[maybe_unused]] Client& cli,
                                              [[maybe_unused]] const Result* result) {
@@ -8383,6 +8383,7 @@ struct httplib_pool {
         }
         return std::nullopt;
     }
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
     // Later releases tell a host-name mismatch from a rejected chain.
     template <class E>
     static bool is_host_name_error(E err) {
@@ -8441,6 +8442,14 @@ struct httplib_pool {
             if (auto why = detail::unreadable_file(option, path); !why.empty())
                 throw transport_error(transport_error_kind::tls, "cannot use " + why, false);
         }
+#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
+        // cpp-httplib without TLS would throw std::invalid_argument for this origin.
+        if (url.scheme == "https") {
+            throw transport_error(
+                transport_error_kind::other,
+                "cannot use " + origin + ": https needs cpp-httplib built with OpenSSL", false);
+        }
+#endif
         auto conn = std::make_unique<httplib_connection>();
         conn->origin = origin;
         if (!options.tls.client_cert_file.empty() || !options.tls.client_key_file.empty()) {
@@ -8458,12 +8467,7 @@ struct httplib_pool {
                                       "(PEM files of a matching pair?)",
                                   false);
 #else
-            throw transport_error(
-                transport_error_kind::other,
-                url.scheme == "https"
-                    ? "cannot use " + origin + ": https needs cpp-httplib built with OpenSSL"
-                    : "cannot use " + origin,
-                false);
+            throw transport_error(transport_error_kind::other, "cannot use " + origin, false);
 #endif
         }
         cli.set_keep_alive(true);
