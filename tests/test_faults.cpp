@@ -313,6 +313,90 @@ TEST_CASE("fault: a 200 stream carrying an error payload") {
     CHECK(e.partial_response()->choices.at(0).message.text() == "w0 w1 ");
 }
 
+TEST_CASE("fault: llama.cpp's error line in a stream is an api_error, pushed or pulled") {
+    // Some llama-server builds report a failure inside a 200 stream as an `error:` field line
+    // (which the event-stream rules ignore), then end the stream with [DONE].
+    fake_server server;
+    std::vector<std::string> events = faults::text_events(1, false);
+    events.push_back(
+        R"(error: {"code":500,"message":"the request exceeds the available context size","type":"server_error"})"
+        "\n\n");
+    events.push_back("data: [DONE]\n\n");
+    server.script(faults::raw_stream(server, events));
+    client c(options_for(server.base_url()));
+    const auto e = expect_error<api_error>([&] { c.stream(question(), [](const chat_chunk&) {}); });
+    CHECK(e.status() == 500);
+    CHECK(e.message() == "the request exceeds the available context size");
+    CHECK(e.type() == "server_error");
+    REQUIRE(e.partial_response() != nullptr);
+    CHECK(e.partial_response()->choices.at(0).message.text() == "w0 ");
+
+    server.script(faults::raw_stream(server, events));
+    chat_stream s = c.open_stream(question());
+    std::string text;
+    const auto pulled = expect_error<api_error>([&] {
+        for (const chat_chunk& chunk : s) text += chunk.text();
+    });
+    CHECK(pulled.status() == 500);
+    CHECK(text == "w0 ");
+}
+
+TEST_CASE("fault: an error event whose data is plain text is an api_error with that message") {
+    fake_server server;
+    std::vector<std::string> events = faults::text_events(1, false);
+    events.push_back("event: error\ndata: upstream request timed out\n\n");
+    server.script(faults::raw_stream(server, events));
+    const auto e = expect_error<api_error>([&] {
+        client(options_for(server.base_url())).stream(question(), [](const chat_chunk&) {});
+    });
+    CHECK(e.message() == "upstream request timed out");
+    CHECK(e.body() == "upstream request timed out");
+    CHECK(e.status() == 200);  // no status in the payload: the response's
+}
+
+TEST_CASE("fault: a response held open after [DONE] ends the call at once, pushed or pulled") {
+    // The last chunk of the body never comes: [DONE] did, so the call is complete. The default
+    // stream_idle (60 s) must not be waited for.
+    raw_server server([](int s) {
+        while (!raw_server::read_request(s).empty()) {
+            std::string body = sse_head;
+            for (const auto& e : faults::text_events(2, true)) body += chunked(e);
+            raw_server::write_all(s, body);
+            if (raw_server::peer_closed(s, 20'000)) return;
+        }
+    });
+    client c(options_for(server.base_url()));
+    const auto pushed =
+        elapsed([&] { CHECK(c.stream(question(), [](const chat_chunk&) {}).text() == "w0 w1 "); });
+    CHECK(pushed < 2s);
+    const auto pulled = elapsed([&] {
+        std::string text;
+        for (const chat_chunk& chunk : c.open_stream(question())) text += chunk.text();
+        CHECK(text == "w0 w1 ");
+    });
+    CHECK(pulled < 2s);
+    CHECK(server.connection_count() == 2);  // a body that never ended: its connection closed
+}
+
+TEST_CASE("fault: a body that ends soon after [DONE] keeps its connection for the next call") {
+    raw_server server([](int s) {
+        while (!raw_server::read_request(s).empty()) {
+            std::string body = sse_head;
+            for (const auto& e : faults::text_events(2, true)) body += chunked(e);
+            raw_server::write_all(s, body);
+            std::this_thread::sleep_for(30ms);  // the last chunk, a little later
+            raw_server::write_all(s, "0\r\n\r\n");
+        }
+    });
+    client c(options_for(server.base_url()));
+    for (int i = 0; i < 2; ++i)
+        CHECK(c.stream(question(), [](const chat_chunk&) {}).text() == "w0 w1 ");
+    std::string text;
+    for (const chat_chunk& chunk : c.open_stream(question())) text += chunk.text();
+    CHECK(text == "w0 w1 ");
+    CHECK(server.connection_count() == 1);
+}
+
 TEST_CASE("fault: a 10 MB single SSE line is refused at the size limit, memory bounded") {
     std::atomic<std::size_t> sent{0};
     raw_server server([&sent](int s) {

@@ -95,3 +95,51 @@ TEST_CASE("sanitize_tool_call_ids rewrites foreign ids, keeping pairs matched an
     CHECK(again == history);
     CHECK(sanitize_tool_call_ids(history) == 0);  // nothing left to do
 }
+
+TEST_CASE("preflight rejects the four histories the API's validator also refuses") {
+    assistant_message prefix = assistant("Once upon");
+    prefix.prefix = true;
+    CHECK(rejection({user("A story"), prefix, user("Go on")})
+              .starts_with("messages[1]: an assistant message with prefix: true must be the last"));
+    CHECK(rejection({user("Weather?"), tool_result("abcDEF123", "12C")})
+              .starts_with("messages[1]: a tool message right after a user message"));
+    CHECK(rejection({user("Weather?"), asks("abcDEF123"), tool_result("abcDEF123", "12C"),
+                     mistral::system("Answer in French.")})
+              .starts_with("messages[3]: a system message right after a tool message"));
+    assistant_message two = asks("abcDEF123");
+    two.tool_calls->push_back({.id = "zzzZZZ999", .type = "function", .function = {.name = "g"}});
+    CHECK(rejection({user("Weather and time?"), two, tool_result("abcDEF123", "12C"),
+                     assistant("It is 12C."), user("And the time?")})
+              .starts_with("messages[3]: tool call \"zzzZZZ999\" of messages[1] has no tool "
+                           "message before this message"));
+    CHECK(rejection({user("Weather and time?"), asks("abcDEF123"), user("Hello?")})
+              .starts_with("messages[2]: tool call \"abcDEF123\" of messages[1] has no tool"));
+    // Every call answered, in any order: accepted.
+    CHECK(rejection({user("Weather and time?"), two, tool_result("zzzZZZ999", "09:00"),
+                     tool_result("abcDEF123", "12C"), assistant("12C at 09:00."),
+                     user("Thanks")}) == "");
+}
+
+TEST_CASE("a reply with neither content nor tool calls is refused, and says how to send it") {
+    // The API refuses it ("must have either content or tool_calls"): preflight says so before
+    // any I/O, and the same message with content "" is accepted.
+    assistant_message reply;  // content null, no tool calls
+    const std::string why = rejection({user("Hi"), reply, user("Hello?")});
+    CHECK(why.starts_with("messages[1]: an assistant message needs content or tool calls"));
+    CHECK(why.find("give it content, e.g. \"\"") != std::string::npos);
+    reply.content = std::string();
+    CHECK(rejection({user("Hi"), reply, user("Hello?")}) == "");
+}
+
+TEST_CASE("sanitize_tool_call_ids gives a foreign id reused by several calls a new id each") {
+    std::vector<message> history{
+        user("Weather in Paris?"), asks("call_0"), tool_result("call_0", "12C"), assistant("12C."),
+        user("And in Oslo?"),      asks("call_0"), tool_result("call_0", "3C")};
+    CHECK(sanitize_tool_call_ids(history) == 2);
+    CHECK_NOTHROW(check_history(history));
+    const std::string first = *std::get<assistant_message>(history[1]).tool_calls->at(0).id;
+    const std::string second = *std::get<assistant_message>(history[5]).tool_calls->at(0).id;
+    CHECK(first != second);
+    CHECK(std::get<tool_message>(history[2]).tool_call_id == first);
+    CHECK(std::get<tool_message>(history[6]).tool_call_id == second);
+}

@@ -83,8 +83,23 @@ TEST_CASE("open_stream: the stream is movable and single-pass") {
     chat_stream moved = std::move(first);
     std::string rest;
     for (const chat_chunk& chunk : moved) rest += chunk.text();
-    CHECK(rest == "one two three");  // begin() continues where the stream is
+    CHECK(rest == " two three");  // begin() reads on from the chunk the iterator stood on
     CHECK(moved.begin() == moved.end());
+}
+
+TEST_CASE("open_stream: a loop left with break and entered again continues with the next chunk") {
+    mock_transport mock;
+    basic_client<mock_transport> client({.api_key = "k"}, mock);
+    mock.enqueue(scripted_response::sse_text("w0 w1 w2 w3"));
+    chat_stream s = client.open_stream(ask());
+    std::vector<std::string> seen;
+    for (const chat_chunk& chunk : s) {
+        seen.push_back(chunk.text());
+        if (chunk.text() == " w2") break;
+    }
+    for (const chat_chunk& chunk : s) seen.push_back(chunk.text());
+    CHECK(seen == std::vector<std::string>{"", "w0", " w1", " w2", " w3"});
+    CHECK(s.response().choices.at(0).message.text() == "w0 w1 w2 w3");
 }
 
 TEST_CASE("open_stream: an error status is thrown by open_stream() after the retries") {

@@ -189,3 +189,53 @@ TEST_CASE("resume: over loopback, a stream cut after three chunks returns the wh
         CHECK(c.usage().requests == 5);
     }
 }
+
+TEST_CASE("resume: a request that ends with the caller's own prefix has that prefix extended") {
+    // The API takes one prefix message, the last: a second one is a 400 ("Assistant message
+    // with prefix True must be last message"), so the caller's is extended instead.
+    for (const bool echo : {false, true}) {
+        mock_transport mock;
+        basic_client<mock_transport> client({.api_key = "k"}, mock);
+        assistant_message own = assistant("Roses");
+        own.prefix = true;
+        const chat_request req{.model = "m", .messages = {user("A poem"), own}};
+        // A server that echoes the prefix starts its reply with it; one that does not, after it.
+        mock.enqueue(echo ? text_stream({"Roses", " are"}, true) : text_stream({" are"}, true));
+        mock.enqueue(echo ? text_stream({"Roses are", " red"}) : text_stream({" red"}));
+        std::string seen;
+        const chat_response r = client.stream(
+            req, [&](const chat_chunk& chunk) { seen += chunk.text(); }, resumable());
+        CHECK(seen == (echo ? "Roses are red" : " are red"));
+        REQUIRE(mock.requests().size() == 2);
+        const auto messages = mock.requests()[1].json().at("messages").as_array();
+        REQUIRE(messages.size() == 2);  // the caller's prefix, extended: not a second one
+        CHECK(messages[1].at("content") == "Roses are");
+        CHECK(messages[1].at("prefix") == true);
+        CHECK_NOTHROW(
+            check_history(boost::json::value_to<chat_request>(mock.requests()[1].json()).messages));
+        CHECK(r.http.resumes == 1);
+    }
+}
+
+TEST_CASE("resume: the usage of the cut attempt is counted with the continuation's") {
+    // Usage on every chunk (as some servers send it): 7 tokens billed before the cut, 8 after.
+    auto with_usage = [](chat_chunk chunk, std::int64_t completion) {
+        chunk.usage = usage_info{
+            .prompt_tokens = 5, .completion_tokens = completion, .total_tokens = 5 + completion};
+        return chunk;
+    };
+    mock_transport mock;
+    basic_client<mock_transport> client({.api_key = "k"}, mock);
+    mock.enqueue(scripted_response::sse(
+        {with_usage(text_chunk_of("Hello"), 1), with_usage(text_chunk_of(" wor"), 2)}, false));
+    mock.enqueue(scripted_response::sse(
+        {with_usage(text_chunk_of("ld"), 1), with_usage(text_chunk_of("!", "stop"), 3)}));
+    const chat_response r = client.stream(
+        {.model = "m", .messages = {user("hi")}}, [](const chat_chunk&) {}, resumable());
+    CHECK(r.text() == "Hello world!");
+    CHECK(r.usage.prompt_tokens == 10);
+    CHECK(r.usage.completion_tokens == 5);
+    CHECK(r.usage.total_tokens == 15);
+    CHECK(client.usage().total_tokens == 15);
+    CHECK(client.usage().requests == 2);
+}

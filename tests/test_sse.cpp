@@ -534,3 +534,22 @@ TEST_CASE("sse: random streams match the reference parser at random splits") {
         CHECK(run({input}) == expected);
     }
 }
+
+TEST_CASE("sse: fields the standard ignores reach on_field, at every split, and change nothing") {
+    const std::string stream =
+        "error: {\"code\":500}\n: a comment\nfoo\ndata: a\nbar: baz\r\n\r\nid: 1\ndata: b\n\n";
+    for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
+        parser p;
+        std::vector<std::string> fields;
+        std::vector<std::string> data;
+        auto on_event = [&](const mistral::sse::event& e) { data.emplace_back(e.data); };
+        auto on_field = [&](std::string_view name, std::string_view value) {
+            fields.push_back(std::string(name) + "=" + std::string(value));
+        };
+        p.feed(std::string_view(stream).substr(0, cut), on_event, on_field);
+        p.feed(std::string_view(stream).substr(cut), on_event, on_field);
+        INFO("cut at " << cut);
+        CHECK(fields == std::vector<std::string>{"error={\"code\":500}", "foo=", "bar=baz"});
+        CHECK(data == std::vector<std::string>{"a", "b"});
+    }
+}

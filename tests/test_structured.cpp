@@ -64,6 +64,11 @@ struct annotated {
 };
 BOOST_DESCRIBE_STRUCT(annotated, (), (population))
 
+struct switches {
+    std::vector<bool> on;  // std::vector<bool> hands out proxies, not bool&
+};
+BOOST_DESCRIBE_STRUCT(switches, (), (on))
+
 }  // namespace structured_test
 
 template <>
@@ -298,4 +303,28 @@ TEST_CASE("parse_stream<T> streams the JSON text and decodes the folded reply") 
     CHECK(r.value.population == 2);
     CHECK(streamed == r.response.text());
     CHECK(mock.requests().at(0).json().at("stream") == true);
+}
+
+TEST_CASE("an integer beyond the member's range says so, for 64-bit members too") {
+    CHECK_THROWS_WITH(
+        decode_json<city>(
+            R"({"name":"P","population":18446744073709551615,"landmarks":[],"size":"town"})"),
+        "population: integer 18446744073709551615 out of range [-9223372036854775808, "
+        "9223372036854775807]");
+}
+
+TEST_CASE("a std::vector<bool> member has a schema and decodes, through parse<T> too") {
+    CHECK(boost::json::value(json_schema_of<switches>()) ==
+          schema(R"({"type":"object","properties":{"on":{"type":"array","items":
+                {"type":"boolean"}}},"required":["on"],"additionalProperties":false})"));
+    CHECK(decode_json<switches>(R"({"on":[true,false,true]})").on ==
+          std::vector<bool>{true, false, true});
+    CHECK_THROWS_WITH(decode_json<switches>(R"({"on":[true,1]})"),
+                      "on[1]: expected boolean, got integer");
+    mock_transport mock;
+    basic_client<mock_transport> client({.api_key = "k"}, mock);
+    mock.enqueue(scripted_response::completion(R"({"on":[false,true]})"));
+    const parsed_response<switches> r =
+        client.parse<switches>({.model = "m", .messages = {user("Which switches are on?")}});
+    CHECK(r.value.on == std::vector<bool>{false, true});
 }

@@ -232,3 +232,31 @@ TEST_CASE("the streaming run_tools streams every round") {
     CHECK(tool_text(h.req.messages[2]) == R"({"sum":9})");
     CHECK(h.mock.requests().at(1).json().at("stream") == true);
 }
+
+TEST_CASE("run_tools renames a server's foreign tool-call ids so that the next round is sent") {
+    // An Ollama-style server makes ids of its own ("call_k3j9x0qa"): the loop appended that
+    // history itself, so it renames them (call and result alike) before the next round.
+    harness h;
+    chat_response asking = from_json<chat_response>(
+        testing::scripted_response::tool_calls({{"sum", R"({"a":2,"b":3})"}}).body_pieces.at(0));
+    asking.choices[0].message.tool_calls->at(0).id = "call_k3j9x0qa";
+    h.mock.enqueue(scripted_response::json(to_json(asking)));
+    h.mock.enqueue(scripted_response::completion("5."));
+    CHECK(h.client.run_tools(h.req, two_tools()).text() == "5.");
+    const auto& m = h.req.messages;
+    REQUIRE(m.size() == 4);
+    const std::string id = *std::get<assistant_message>(m[1]).tool_calls->at(0).id;
+    CHECK(valid_tool_call_id(id));
+    CHECK(std::get<tool_message>(m[2]).tool_call_id == id);
+    REQUIRE(h.mock.requests().size() == 2);
+    CHECK(h.mock.requests()[1].json().at("messages").as_array()[2].at("tool_call_id") ==
+          id.c_str());
+}
+
+TEST_CASE("a mutable lambda is a tool handler: it may keep state of its own") {
+    toolbox tools;
+    tools.add("count", "Counts its calls",
+              [calls = 0](const sum_args&) mutable { return std::to_string(++calls); });
+    CHECK(tools.run(call_of("count", R"({"a":1,"b":2})")).text() == "1");
+    CHECK(tools.run(call_of("count", R"({"a":1,"b":2})")).text() == "2");
+}

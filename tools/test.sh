@@ -41,8 +41,10 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ct
 
 stage "ThreadSanitizer: the loopback tests (concurrency, cancellation, faults), async calls, usage"
 cmake --preset tsan
-cmake --build --preset tsan --target test_faults test_integration test_hardening test_async test_usage test_pull_stream test_resume
-TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" ctest --preset tsan -R "test_faults|test_integration|test_hardening|test_async|test_usage|test_pull_stream|test_resume"
+cmake --build --preset tsan --target test_faults test_races test_integration test_hardening test_async test_usage test_pull_stream test_resume
+# The random-cancellation stress runs a minute here (a few seconds in the other builds).
+MISTRAL_STRESS_SECONDS=60 TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" \
+    ctest --preset tsan -R "test_faults|test_races|test_integration|test_hardening|test_async|test_usage|test_pull_stream|test_resume"
 
 stage "release build (-O3, warnings as errors): each benchmark runs briefly (a smoke test, not a measurement)"
 # Optimisation enables warnings the Debug build never sees, so the benchmarks are built as published.

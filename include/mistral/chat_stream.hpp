@@ -81,9 +81,11 @@ public:
     chat_stream& operator=(const chat_stream&) = delete;
     ~chat_stream() = default;
 
-    /// The first call reads the first chunk; later calls continue where the stream is.
+    /// Reads the next chunk and returns an iterator to it, as std::ranges::istream_view does: a
+    /// loop left with `break` and entered again continues with the chunk after the one it broke
+    /// on.
     iterator begin() {
-        if (!started_) advance();
+        if (!finished()) advance();
         return iterator(this);
     }
     /// The end of the stream: an iterator equals it once the stream has ended.

@@ -27,9 +27,20 @@ MISTRAL_DECL void check_history(const std::vector<message>& messages);
 
 /// Rewrites every tool-call id the API would refuse (not 9 characters from [a-zA-Z0-9]) in the
 /// assistants' tool calls and the tool messages, consistently: a call and the results that
-/// answer it keep one id, ids stay distinct, valid ids are kept, and the same history always
-/// gets the same ids. Returns how many distinct ids were rewritten.
+/// answer it keep one id, ids stay distinct (a foreign id that several calls reuse, such as
+/// "call_0" in every turn, gets a new id for each call, and a tool message the id of the latest
+/// call of that name before it), valid ids are kept, and the same history always gets the same
+/// ids. Returns how many new ids it gave.
 MISTRAL_DECL std::size_t sanitize_tool_call_ids(std::vector<message>& messages);
+
+/// @cond internal
+namespace detail {
+// sanitize_tool_call_ids() for messages[first] onwards; earlier messages keep their ids (and
+// are taken into account). The tool loop runs it over the messages it appends.
+MISTRAL_DECL std::size_t sanitize_tool_call_ids_from(std::vector<message>& messages,
+                                                     std::size_t first);
+}  // namespace detail
+/// @endcond
 
 MISTRAL_NAMESPACE_END
 

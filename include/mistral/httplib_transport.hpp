@@ -35,6 +35,9 @@ struct httplib_pool;
 ///   deadline bounds the whole exchange: a watchdog thread that lives as long as the exchange,
 ///   started only for a request with a deadline (client_options::timeouts.total), closes the
 ///   connection when it expires (no cpp-httplib release bounds every way a server can drip).
+///   The same watchdog is started when a stream's [DONE] has arrived before the end of its body
+///   (response_handler::complete()): the rest has drain_grace to come, else the connection is
+///   closed and the call returns (a server holding the response open does not hold the call).
 /// - Cancellation: the request's stop token aborts connecting, the TLS handshake and reading
 ///   promptly (POSIX: the socket is shut down from the cancelling thread).
 /// - The request body is handed to cpp-httplib without a copy.

@@ -103,7 +103,8 @@ private:
 /// an empty value; one space after the colon is removed; `data` lines are joined with LF; a
 /// blank line dispatches; a block without `data` dispatches nothing; the event type resets after
 /// each block; the last event ID persists; `retry` counts only when it is all ASCII digits;
-/// unknown fields are ignored; an unterminated event at the end of input is discarded.
+/// unknown fields are ignored (a caller may see them: feed()'s on_field); an unterminated event
+/// at the end of input is discarded.
 ///
 /// Cost: every byte is examined once (an SSE2 or memchr scan for line ends); event data is
 /// handed out as views into the fed bytes and copied only when an event is still incomplete at
@@ -127,6 +128,15 @@ public:
     /// throws; after an exception the parser must be reset() before it is used again.
     template <class OnEvent>
     void feed(std::string_view bytes, OnEvent&& on_event) {
+        feed(bytes, on_event, [](std::string_view, std::string_view) {});
+    }
+
+    /// feed(), and on_field(std::string_view name, std::string_view value) for every field line
+    /// the standard ignores (a name other than data, event, id and retry), at once, as it is
+    /// parsed: for servers that put something in such a line (llama.cpp's `error: {...}`). The
+    /// views are valid during the call only.
+    template <class OnEvent, class OnField>
+    void feed(std::string_view bytes, OnEvent&& on_event, OnField&& on_field) {
         const char* p = bytes.data();
         const char* const end = p + bytes.size();
         if (p == end) return;
@@ -144,7 +154,7 @@ public:
             append_partial(p, eol);
             if (eol == end) return;
             partial_ = false;
-            if (!discard_partial_) process_line(carry_, on_event);
+            if (!discard_partial_) process_line(carry_, on_event, on_field);
             discard_partial_ = false;
             p = after_line_end(eol, end);
         }
@@ -155,7 +165,8 @@ public:
                 tail = p;
                 break;
             }
-            process_line(std::string_view(p, static_cast<std::size_t>(eol - p)), on_event);
+            process_line(std::string_view(p, static_cast<std::size_t>(eol - p)), on_event,
+                         on_field);
             p = after_line_end(eol, end);
         }
         // Views into this feed (or into carry_) die with it: keep an incomplete event's fields.
@@ -278,8 +289,8 @@ private:
         carry_.append(p, n);
     }
 
-    template <class OnEvent>
-    void process_line(std::string_view line, OnEvent& on_event) {
+    template <class OnEvent, class OnField>
+    void process_line(std::string_view line, OnEvent& on_event, OnField& on_field) {
         if (line.empty()) {
             dispatch(on_event);
             return;
@@ -321,6 +332,11 @@ private:
             default:
                 break;
         }
+        if (!known_field(name)) on_field(name, value);
+    }
+
+    static bool known_field(std::string_view name) noexcept {
+        return name == "data" || name == "event" || name == "id" || name == "retry";
     }
 
     void append_data(std::string_view value) {

@@ -48,6 +48,9 @@ public:
     void set_http(response_metadata meta) { response_.http = std::move(meta); }
     /// Moves the response out; the accumulator is then empty.
     MISTRAL_DECL chat_response take();
+    /// The chunks that follow continue the same reply from a new response (a resumed stream):
+    /// their usage adds to the usage folded so far, since every response was billed.
+    MISTRAL_DECL void begin_continuation();
     /// Number of chunks folded.
     std::size_t chunk_count() const noexcept { return chunks_; }
     /// An estimate of the memory the folded content takes, in bytes: the text, thinking,
@@ -64,6 +67,9 @@ private:
     MISTRAL_DECL static std::size_t piece_size(const delta_message& d);
 
     MISTRAL_DECL static void fold(chat_choice& into, const chunk_choice& c, bool keep_content);
+
+    // Adds the token counts of `more` (cached prompt tokens included) to `into`.
+    MISTRAL_DECL static void add_tokens(usage_info& into, const usage_info& more);
 
     // Unknown members of deltas: strings are pieces of a text (concatenated), anything else
     // replaces what came before.
@@ -84,6 +90,7 @@ private:
                                              const tool_call_delta& piece);
 
     chat_response response_;
+    std::optional<usage_info> billed_before_;  // the usage of the responses a continuation follows
     std::size_t chunks_ = 0;
     std::size_t folded_size_ = 0;
     bool keep_content_ = true;

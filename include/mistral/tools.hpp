@@ -26,6 +26,7 @@
 
 #include "detail/config.hpp"
 #include "error.hpp"
+#include "history.hpp"
 #include "json.hpp"
 #include "structured.hpp"
 #include "types.hpp"
@@ -132,7 +133,9 @@ private:
     toolbox& add_entry(std::string name, std::string description, boost::json::object parameters,
                        Handler handler) {
         using args = typename detail::handler_signature<Handler>::args;
-        auto invoke = [h = std::move(handler)](const boost::json::value& json) -> std::string {
+        // mutable: a handler may keep state of its own (a counter of its calls).
+        auto invoke =
+            [h = std::move(handler)](const boost::json::value& json) mutable -> std::string {
             args decoded{};
             try {
                 detail::json_path path;
@@ -180,9 +183,13 @@ chat_response run_tool_loop(chat_request& request, const toolbox& tools,
             e.set_partial_response(std::make_shared<const chat_response>(std::move(reply)));
             throw e;
         }
+        const std::size_t appended = request.messages.size();
         request.messages.emplace_back(first->message);
         for (const tool_call& call : *first->message.tool_calls)
             request.messages.emplace_back(tools.run(call));
+        // Ids of a server's own making (Ollama's "call_k3j9x0qa") are renamed, call and results
+        // alike, so that the history stays one the API and preflight accept.
+        sanitize_tool_call_ids_from(request.messages, appended);
     }
 }
 

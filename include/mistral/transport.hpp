@@ -80,10 +80,21 @@ public:
     virtual bool on_head(response_head head) = 0;
     /// The next piece of the body, valid during the call only; false stops the transfer.
     virtual bool on_body(std::string_view piece) = 0;
+    /// Whether the handler has all of the body it needs (a stream's [DONE] arrived) while the
+    /// transfer goes on. A transport that asks, after on_body(), gives the rest of the body
+    /// drain_grace to arrive (the connection is then reused) and otherwise ends the exchange and
+    /// returns normally, not waiting for its read timeout (the connection is then closed).
+    virtual bool complete() const noexcept { return false; }
 
 protected:
     ~response_handler() = default;
 };
+
+/// How long a transport waits for the rest of a body once its receiver has all it needs (see
+/// response_handler::complete() and body_reader::content_complete()): long enough for the end of
+/// a chunked body already on its way, short enough that a server holding the response open
+/// after a stream's [DONE] does not hold the call.
+inline constexpr std::chrono::milliseconds drain_grace{250};
 
 /// The body of a response, read on demand: what a pull_transport's open() returns, once the
 /// response head has arrived. The request given to open() must outlive the reader. Destroying
@@ -98,6 +109,10 @@ public:
     /// view once the body has ended. Throws transport_error as send() does (cancelled once
     /// request.stop is triggered, timeout when the read timeout or the deadline expires).
     virtual std::string_view read() = 0;
+    /// Tells the reader that the caller has all of the body it needs (a stream's [DONE]
+    /// arrived): later reads give the rest of the body if it arrives within drain_grace, and
+    /// otherwise end it (an empty view) without waiting for the read timeout.
+    virtual void content_complete() {}
 };
 
 /// A transport provides `send(const http_request&, response_handler&)`. Named sub-requirements

@@ -569,7 +569,7 @@ public:
     enum class result {
         chunk,  ///< chunk() holds the decoded chunk
         done,   ///< the `[DONE]` sentinel
-        error,  ///< error_payload() holds an error object sent inside the stream
+        error,  ///< error_data() holds an error sent inside the stream
         skip,   ///< nothing to decode (empty data, a keep-alive event)
     };
 
@@ -579,8 +579,8 @@ public:
     chunk_decoder& operator=(const chunk_decoder&) = delete;
 
     /// Decodes one event. `type` is the SSE event type: "message" carries chunks, "error"
-    /// carries an error; any other type is a keep-alive and skipped. Throws protocol_error for
-    /// data that is not JSON or not a chunk.
+    /// carries an error (its data JSON or text); any other type is a keep-alive and skipped.
+    /// Throws protocol_error for a message whose data is not JSON or not a chunk.
     result decode(std::string_view type, std::string_view data) {
         if (data.empty()) return result::skip;
         const bool error_event = type == "error";
@@ -593,26 +593,31 @@ public:
             const std::size_t used = fast_.write_some(false, data.data(), data.size(), ec);
             if (!ec && used == data.size() && fast_.handler().complete()) return result::chunk;
         }
-        value_.reset();  // before the buffer it lives in is recycled
-        values_.release();
-        parser_.reset(boost::json::storage_ptr(&values_));
+        value_.reset();   // before the buffer it lives in is recycled
+        parser_.reset();  // ... and what a failed parse left in it
+        fresh_buffer();
+        parser_.reset(boost::json::storage_ptr(&*values_));
         boost::system::error_code ec;
         parser_.write(data.data(), data.size(), ec);
-        if (ec)
+        if (ec && !error_event)
             throw protocol_error("malformed JSON in stream event (" + ec.message() +
                                  "): " + snippet(data));
         // Move-constructed, so the value keeps living in the monotonic buffer.
-        const boost::json::value& value = value_.emplace(parser_.release());
-        const auto* obj = value.if_object();
+        const boost::json::value* value = ec ? nullptr : &value_.emplace(parser_.release());
+        const auto* obj = value != nullptr ? value->if_object() : nullptr;
+        if (error_event || (obj != nullptr && is_error_object(*obj))) {
+            error_data_.assign(data);  // whatever its payload: JSON, or a line of text
+            return result::error;
+        }
         if (obj == nullptr)
             throw protocol_error("stream event is not a JSON object: " + snippet(data));
-        if (error_event || is_error_object(*obj)) return result::error;
-        read_json(value, chunk_);
+        read_json(*value, chunk_);
         return result::chunk;
     }
 
     const chat_chunk& chunk() const noexcept { return chunk_; }
-    const boost::json::value& error_payload() const noexcept { return *value_; }
+    /// The data of the last error event, as the server sent it.
+    const std::string& error_data() const noexcept { return error_data_; }
 
 private:
     static bool is_error_object(const boost::json::object& obj) {
@@ -622,12 +627,18 @@ private:
                obj.contains("error");
     }
 
+    // A monotonic resource made afresh for each event: Boost.JSON 1.81's release() keeps the
+    // size of its next block, which doubles with every event larger than the buffer, so that a
+    // few dozen large events would ask for gigabytes.
+    void fresh_buffer() { values_.emplace(value_buffer_.data(), value_buffer_.size()); }
+
     alignas(std::max_align_t) std::array<unsigned char, 4096> parser_buffer_{};
     alignas(std::max_align_t) std::array<unsigned char, 16384> value_buffer_{};
-    boost::json::monotonic_resource values_{value_buffer_.data(), value_buffer_.size()};
+    std::optional<boost::json::monotonic_resource> values_;
     boost::json::parser parser_;
     boost::json::basic_parser<fast_chunk_handler<>> fast_{boost::json::parse_options{}};
     std::optional<boost::json::value> value_;
+    std::string error_data_;
     chat_chunk chunk_;
 };
 
@@ -843,7 +854,12 @@ private:
             if (mode_ != mode::events) return error_body_.append(piece);
             if (done_) return true;  // drained so the connection can be reused
             try {
-                parser_.feed(piece, [this](const sse::event& e) { on_event(e); });
+                parser_.feed(
+                    piece, [this](const sse::event& e) { on_event(e); },
+                    [this](std::string_view name, std::string_view value) {
+                        // llama.cpp's server reports a failure in a stream as an `error:` line.
+                        if (name == "error") on_event(sse::event{"error", value, {}, {}});
+                    });
             } catch (const sse::size_limit_error& e) {
                 failure_ = std::make_exception_ptr(
                     protocol_error(std::string(e.what()) + " (client_options::max_event_size)"));
@@ -857,6 +873,7 @@ private:
 
         bool delivered() const noexcept override { return delivered_; }
         bool completed() const noexcept override { return done(); }
+        bool complete() const noexcept override { return mode_ == mode::events && done(); }
         std::string take_body() override { return std::move(error_body_.text()); }
 
         // An exception raised while handling events (the callback's, a decoding error, an error
@@ -920,8 +937,12 @@ private:
             if (text.empty()) return std::nullopt;
             return text;
         }
-        // The next attempts continue after `prefix`, dropping a repeat of it.
-        void begin_resume(std::string prefix) { prefix_ = std::move(prefix); }
+        // The next attempts continue after `prefix`, dropping a repeat of it; what they bill
+        // adds to what the cut attempts billed.
+        void begin_resume(std::string prefix) {
+            prefix_ = std::move(prefix);
+            accumulator_.begin_continuation();
+        }
 
         // Attaches what arrived to an error thrown without it (a resumed stream's failure).
         void attach_partial_if_missing(error& e) const {
@@ -1065,12 +1086,23 @@ private:
             deliver(edited_);
         }
 
-        // An error object inside a 200 stream: status is its raw_status_code when present.
+        // An error inside a 200 stream (an error event, a payload that is an error object, an
+        // `error:` line): its status is the payload's raw_status_code when present, else an
+        // HTTP status in its `code` (as OpenAI-compatible servers send), else the response's.
+        // A payload that is not JSON is the error's message.
         api_error stream_error() const {
-            std::string body = boost::json::serialize(decoder_.error_payload());
+            std::string body = decoder_.error_data();
             api_error_details details = parse_error_body(body);
-            response_metadata meta = make_response_metadata(
-                details.raw_status_code.value_or(this->head_.status), this->head_.headers);
+            if (details.message.empty() && details.type.empty() && details.code.empty())
+                details.message = body;
+            int status = this->head_.status;
+            if (details.raw_status_code) {
+                status = *details.raw_status_code;
+            } else if (const auto code = parse_header_integer(details.code);
+                       code && *code >= 400 && *code <= 599) {
+                status = static_cast<int>(*code);
+            }
+            response_metadata meta = make_response_metadata(status, this->head_.headers);
             return make_api_error(std::move(meta), std::move(body), std::move(details),
                                   this->sanitize_);
         }
@@ -1198,12 +1230,21 @@ bool client_engine<Unused>::resume(const client_options& options, const chat_req
     std::optional<std::string> text = sink.resumable_text();
     if (!text) return false;
     chat_request continued = request;
-    continued.messages.push_back(assistant_message{.content = *text, .prefix = true});
+    std::string prefix = std::move(*text);
+    auto* last = std::get_if<assistant_message>(&continued.messages.back());
+    if (last != nullptr && last->prefix.value_or(false)) {
+        // The API takes one prefix message, the last: the caller's own is extended. The reply
+        // began with it when the server echoes a prefix (the API does), else after it.
+        if (std::string own = last->text(); !prefix.starts_with(own)) prefix.insert(0, own);
+        last->content = prefix;
+    } else {
+        continued.messages.push_back(assistant_message{.content = prefix, .prefix = true});
+    }
     prepared.http.body = sendable_json(continued, boost::json::object{{"stream", true}});
     log(options, prepared.sanitize,
-        "resume " + std::to_string(++progress.resumes) + " after " + std::to_string(text->size()) +
+        "resume " + std::to_string(++progress.resumes) + " after " + std::to_string(prefix.size()) +
             " bytes of text");
-    sink.begin_resume(std::move(*text));
+    sink.begin_resume(std::move(prefix));
     return true;
 }
 
@@ -1303,6 +1344,7 @@ private:
         }
         sink_.on_body(piece);
         sink_.rethrow_if_failed();
+        if (sink_.completed()) reader_->content_complete();  // the rest only ends the body
     }
 
     bool resume() {
@@ -1664,10 +1706,20 @@ MISTRAL_NAMESPACE_END
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <variant>
+#include <vector>
 
 
 MISTRAL_NAMESPACE_BEGIN
+
+namespace detail {
+// Whether the message before messages[i] has the role Role.
+template <class Role>
+bool follows(const std::vector<message>& messages, std::size_t i) {
+    return i > 0 && std::holds_alternative<Role>(messages[i - 1]);
+}
+}  // namespace detail
 
 MISTRAL_DECL void check_history(const std::vector<message>& messages) {
     auto reject = [](std::size_t index, const std::string& why) {
@@ -1675,13 +1727,28 @@ MISTRAL_DECL void check_history(const std::vector<message>& messages) {
                           " (preflight; client_options::preflight = false sends it anyway)");
     };
     std::set<std::string> calls;  // the tool-call ids asked for so far
+    std::vector<std::pair<std::string, std::size_t>> unanswered;  // of the last asking message
+    // API: "Not the same number of function calls and responses"
+    auto all_answered = [&](std::size_t index) {
+        if (unanswered.empty()) return;
+        reject(index, "tool call \"" + unanswered.front().first + "\" of messages[" +
+                          std::to_string(unanswered.front().second) +
+                          "] has no tool message before this message");
+    };
     for (std::size_t i = 0; i < messages.size(); ++i) {
         const message& m = messages[i];
         if (const auto* a = std::get_if<assistant_message>(&m)) {
+            all_answered(i);
             const bool has_calls = a->tool_calls && !a->tool_calls->empty();
             // API: "Assistant message must have either content or tool_calls, but not none."
-            if (!a->content && !has_calls)
-                reject(i, "an assistant message needs content or tool calls");
+            if (!a->content && !has_calls) {
+                reject(i,
+                       "an assistant message needs content or tool calls (a reply whose content "
+                       "is null and asks for no tool: give it content, e.g. \"\")");
+            }
+            // API: "Assistant message with prefix True must be last message"
+            if (a->prefix.value_or(false) && i + 1 < messages.size())
+                reject(i, "an assistant message with prefix: true must be the last message");
             if (has_calls) {
                 for (const tool_call& call : *a->tool_calls) {
                     // API: "Tool call id was ... but must be a-z, A-Z, 0-9, with a length of 9."
@@ -1692,9 +1759,16 @@ MISTRAL_DECL void check_history(const std::vector<message>& messages) {
                                       "sanitize_tool_call_ids)");
                     }
                     calls.insert(id);
+                    unanswered.emplace_back(id, i);
                 }
             }
         } else if (const auto* t = std::get_if<tool_message>(&m)) {
+            // API: "Unexpected role 'tool' after role 'user'"
+            if (detail::follows<user_message>(messages, i)) {
+                reject(i,
+                       "a tool message right after a user message (tool results follow the "
+                       "assistant message that asked for them)");
+            }
             const std::string id = t->tool_call_id.value_or("");
             if (!valid_tool_call_id(id)) {
                 reject(i, "tool_call_id \"" + id +
@@ -1703,12 +1777,21 @@ MISTRAL_DECL void check_history(const std::vector<message>& messages) {
             }
             if (!calls.contains(id))
                 reject(i, "tool message answers \"" + id + "\", which no earlier tool call has");
-        } else if (std::holds_alternative<user_message>(m) && i > 0 &&
-                   std::holds_alternative<tool_message>(messages[i - 1])) {
+            std::erase_if(unanswered, [&](const auto& call) { return call.first == id; });
+        } else if (std::holds_alternative<user_message>(m)) {
             // API: "Unexpected role 'user' after role 'tool'"
+            if (detail::follows<tool_message>(messages, i)) {
+                reject(i,
+                       "a user message right after a tool message (the model must answer the "
+                       "tool results first)");
+            }
+            all_answered(i);
+        } else if (std::holds_alternative<system_message>(m) &&
+                   detail::follows<tool_message>(messages, i)) {
+            // API: "Unexpected role 'system' after role 'tool'"
             reject(i,
-                   "a user message right after a tool message (the model must answer the "
-                   "tool results first)");
+                   "a system message right after a tool message (the model must answer the tool "
+                   "results first)");
         }
     }
     // API: "Expected last role User or Tool (or Assistant with prefix True) for serving but got
@@ -1721,44 +1804,69 @@ MISTRAL_DECL void check_history(const std::vector<message>& messages) {
     }
 }
 
-MISTRAL_DECL std::size_t sanitize_tool_call_ids(std::vector<message>& messages) {
+namespace detail {
+
+MISTRAL_DECL std::size_t sanitize_tool_call_ids_from(std::vector<message>& messages,
+                                                     std::size_t first) {
     static constexpr char alphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     std::set<std::string> taken;
-    auto each_id = [&messages](auto&& visit) {
-        for (message& m : messages) {
-            if (auto* a = std::get_if<assistant_message>(&m); a && a->tool_calls) {
-                for (tool_call& call : *a->tool_calls) {
-                    if (call.id) visit(*call.id);
-                }
-            } else if (auto* t = std::get_if<tool_message>(&m); t && t->tool_call_id) {
-                visit(*t->tool_call_id);
+    for (message& m : messages) {
+        if (auto* a = std::get_if<assistant_message>(&m); a && a->tool_calls) {
+            for (const tool_call& call : *a->tool_calls) {
+                if (call.id && valid_tool_call_id(*call.id)) taken.insert(*call.id);
             }
+        } else if (auto* t = std::get_if<tool_message>(&m); t && t->tool_call_id) {
+            if (valid_tool_call_id(*t->tool_call_id)) taken.insert(*t->tool_call_id);
+        }
+    }
+    // A fresh id for the `occurrence`-th use of a foreign id: FNV-1a of both (and a salt on
+    // collision), written in base 62. The same history always gets the same ids.
+    auto fresh = [&](const std::string& id, std::uint64_t occurrence) {
+        for (std::uint64_t salt = 0;; ++salt) {
+            std::uint64_t h = 14695981039346656037ull ^ salt ^ (occurrence * 0x9E3779B97F4A7C15ull);
+            for (const char c : id) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+            std::string candidate;
+            for (int k = 0; k < 9; ++k, h /= 62) candidate += alphabet[h % 62];
+            if (taken.insert(candidate).second) return candidate;
         }
     };
-    each_id([&](const std::string& id) {
-        if (valid_tool_call_id(id)) taken.insert(id);
-    });
-    std::map<std::string, std::string> renamed;
-    each_id([&](std::string& id) {
-        if (valid_tool_call_id(id)) return;
-        auto [it, fresh] = renamed.try_emplace(id);
-        if (fresh) {
-            // FNV-1a of the old id (and a salt on collision), written in base 62.
-            for (std::uint64_t salt = 0;; ++salt) {
-                std::uint64_t h = 14695981039346656037ull ^ salt;
-                for (const char c : id) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-                std::string candidate;
-                for (int k = 0; k < 9; ++k, h /= 62) candidate += alphabet[h % 62];
-                if (taken.insert(candidate).second) {
-                    it->second = std::move(candidate);
-                    break;
+    // A foreign id names the latest call that used it: each call is renamed on its own (a
+    // reused id gets a new id each time), and a tool message takes its call's new id.
+    std::map<std::string, std::string> current;
+    std::map<std::string, std::uint64_t> uses;
+    std::size_t given = 0;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        const bool rewrite = i >= first;
+        if (auto* a = std::get_if<assistant_message>(&messages[i]); a && a->tool_calls) {
+            for (tool_call& call : *a->tool_calls) {
+                if (!call.id || valid_tool_call_id(*call.id)) continue;
+                if (!rewrite) {
+                    current[*call.id] = *call.id;  // kept as it is; its results follow suit
+                    continue;
                 }
+                std::string renamed = fresh(*call.id, uses[*call.id]++);
+                ++given;
+                current[*call.id] = renamed;
+                call.id = std::move(renamed);
             }
+        } else if (auto* t = std::get_if<tool_message>(&messages[i]);
+                   rewrite && t && t->tool_call_id && !valid_tool_call_id(*t->tool_call_id)) {
+            auto [it, unknown] = current.try_emplace(*t->tool_call_id);
+            if (unknown) {  // answers no call: an id of its own, shared by its repeats
+                it->second = fresh(*t->tool_call_id, uses[*t->tool_call_id]++);
+                ++given;
+            }
+            t->tool_call_id = it->second;
         }
-        id = it->second;
-    });
-    return renamed.size();
+    }
+    return given;
+}
+
+}  // namespace detail
+
+MISTRAL_DECL std::size_t sanitize_tool_call_ids(std::vector<message>& messages) {
+    return detail::sanitize_tool_call_ids_from(messages, 0);
 }
 
 MISTRAL_NAMESPACE_END
@@ -2043,7 +2151,10 @@ MISTRAL_DECL void stream_accumulator::add(const chat_chunk& chunk) {
         response_.created = chunk.created.value_or(0);
     }
     for (const auto& kv : chunk.extra) response_.extra.insert_or_assign(kv.key(), kv.value());
-    if (chunk.usage) response_.usage = *chunk.usage;
+    if (chunk.usage) {
+        response_.usage = *chunk.usage;
+        if (billed_before_) add_tokens(response_.usage, *billed_before_);
+    }
     for (const chunk_choice& c : chunk.choices) {
         fold(choice_at(c.index), c, keep_content_);
         if (keep_content_) folded_size_ += piece_size(c.delta);
@@ -2053,7 +2164,23 @@ MISTRAL_DECL void stream_accumulator::add(const chat_chunk& chunk) {
 MISTRAL_DECL chat_response stream_accumulator::take() {
     chunks_ = 0;
     folded_size_ = 0;
+    billed_before_.reset();
     return std::exchange(response_, chat_response{});
+}
+
+MISTRAL_DECL void stream_accumulator::begin_continuation() {
+    billed_before_ = response_.usage;
+}
+
+MISTRAL_DECL void stream_accumulator::add_tokens(usage_info& into, const usage_info& more) {
+    into.prompt_tokens += more.prompt_tokens;
+    into.completion_tokens += more.completion_tokens;
+    into.total_tokens += more.total_tokens;
+    if (const auto& details = more.prompt_tokens_details; details && details->cached_tokens) {
+        if (!into.prompt_tokens_details) into.prompt_tokens_details.emplace();
+        auto& cached = into.prompt_tokens_details->cached_tokens;
+        cached = cached.value_or(0) + *details->cached_tokens;
+    }
 }
 
 MISTRAL_DECL chat_choice& stream_accumulator::choice_at(std::int64_t index) {
@@ -2290,6 +2417,11 @@ public:
 
     const response_head& head() const noexcept override { return *head_; }
 
+    void content_complete() override {
+        std::lock_guard lock(mutex_);
+        complete_ = true;
+    }
+
     std::string_view read() override {
         std::unique_lock lock(mutex_);
         if (std::exchange(lent_, false)) {
@@ -2324,6 +2456,10 @@ private:
             owner_.changed_.wait(lock, [this] { return !owner_.piece_ || owner_.closed_; });
             return !owner_.closed_;
         }
+        bool complete() const noexcept override {
+            std::lock_guard lock(owner_.mutex_);
+            return owner_.complete_;
+        }
 
     private:
         threaded_reader& owner_;
@@ -2347,13 +2483,14 @@ private:
     http_request request_;
     std::stop_source stop_;
     std::optional<std::stop_callback<std::function<void()>>> forward_stop_;
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::condition_variable changed_;
     std::optional<response_head> head_;
     std::optional<std::string_view> piece_;  // the piece on offer
     bool lent_ = false;                      // ... and read() gave it out
     bool ended_ = false;
     bool closed_ = false;
+    bool complete_ = false;  // the reader has what it needs of the body
     std::exception_ptr failure_;
     std::thread worker_;
 };
@@ -2890,44 +3027,73 @@ transport_error_kind classify_httplib_error(E error, bool silent_for_read_timeou
     }
 }
 
-// Calls `expire` at the deadline unless disarmed first, from a thread of its own. Debian's
-// cpp-httplib 0.11.4 bounds every single read by the read timeout but not a whole exchange, so
-// a server that drips its response head (or its TLS handshake) a byte at a time could hold a
-// call forever. Later releases' set_max_timeout (0.19+) does not bound every way of dripping
-// either (0.53.1 lets leading zeros of a chunk size through), so the watchdog serves them all.
+// Calls `expire` once, from a thread of its own, at the earliest time it was armed for, unless
+// disarmed first. Debian's cpp-httplib 0.11.4 bounds every single read by the read timeout but
+// not a whole exchange, so a server that drips its response head (or its TLS handshake) a byte
+// at a time could hold a call forever. Later releases' set_max_timeout (0.19+) does not bound
+// every way of dripping either (0.53.1 lets leading zeros of a chunk size through), so the
+// watchdog serves them all. It also ends the short wait for the rest of a body whose receiver
+// is complete (drain_grace). The thread starts at the first arm() only. `expire` runs without
+// the watchdog's lock held, so it may take locks of its own.
 class deadline_watchdog {
 public:
-    template <class Expire>
-    deadline_watchdog(std::chrono::steady_clock::time_point deadline, Expire expire)
-        : thread_([this, deadline, expire] {
-              std::unique_lock lock(mutex_);
-              if (!wake_.wait_until(lock, deadline, [this] { return disarmed_; })) {
-                  expired_ = true;
-                  expire();
-              }
-          }) {}
+    using clock = std::chrono::steady_clock;
+    enum class reason { none, deadline, drain };
+
+    explicit deadline_watchdog(std::function<void()> expire) : expire_(std::move(expire)) {}
     deadline_watchdog(const deadline_watchdog&) = delete;
     deadline_watchdog& operator=(const deadline_watchdog&) = delete;
     ~deadline_watchdog() { disarm(); }
 
-    // Returns whether the deadline had passed (and `expire` ran).
-    bool disarm() {
-        if (thread_.joinable()) {
-            {
-                std::lock_guard lock(mutex_);
-                disarmed_ = true;
-            }
-            wake_.notify_one();
-            thread_.join();
+    // Arms the watchdog for `at`, or brings it forward to `at`; a later time than the one armed
+    // changes nothing. Called by the thread that owns the watchdog.
+    void arm(clock::time_point at, reason why) {
+        {
+            std::lock_guard lock(mutex_);
+            if (disarmed_ || fired_ != reason::none || (armed_ != reason::none && at >= at_))
+                return;
+            at_ = at;
+            armed_ = why;
         }
-        return expired_;
+        if (thread_.joinable()) {
+            wake_.notify_one();
+        } else {
+            thread_ = std::thread([this] { run(); });
+        }
+    }
+
+    // Stops the watchdog (waiting for an `expire` under way); returns why it fired, if it did.
+    reason disarm() {
+        {
+            std::lock_guard lock(mutex_);
+            disarmed_ = true;
+        }
+        wake_.notify_one();
+        if (thread_.joinable()) thread_.join();
+        return fired_;
     }
 
 private:
+    void run() {
+        std::unique_lock lock(mutex_);
+        while (!disarmed_) {
+            if (clock::now() >= at_) {
+                fired_ = armed_;
+                lock.unlock();
+                expire_();
+                return;
+            }
+            wake_.wait_until(lock, at_);
+        }
+    }
+
+    std::function<void()> expire_;
     std::mutex mutex_;
     std::condition_variable wake_;
+    clock::time_point at_{};
+    reason armed_ = reason::none;
+    reason fired_ = reason::none;
     bool disarmed_ = false;
-    bool expired_ = false;
     std::thread thread_;
 };
 
@@ -2952,7 +3118,7 @@ struct httplib_connection {
     std::string origin;
     std::unique_ptr<httplib::Client> client;
     std::mutex abort_mutex;
-    int connecting_socket = -1;  // a duplicate of the socket this request opened (POSIX)
+    int socket_copy = -1;  // a duplicate of the socket of the request under way (POSIX)
     bool abort_requested = false;
 
     httplib_connection() = default;
@@ -2970,26 +3136,31 @@ struct httplib_connection {
 #endif
     }
 
-    // Called from the cancelling thread (or the watchdog). Shutting the socket down wakes
-    // up a connect, a TLS handshake or a read that is waiting on it.
+    // Called from the cancelling thread (or the watchdog). Shutting the socket down wakes up a
+    // connect, a TLS handshake or a read that is waiting on it; a socket not made yet is shut
+    // down as soon as it is (on_new_socket). It never calls into cpp-httplib, whose stop() waits
+    // for the mutex the requesting thread holds while it connects, and that thread may be
+    // waiting for abort_mutex in on_new_socket: the two would wait for each other forever.
     void abort() {
-        std::lock_guard lock(abort_mutex);
-        abort_requested = true;
+        {
+            std::lock_guard lock(abort_mutex);
+            abort_requested = true;
 #ifndef _WIN32
-        if (connecting_socket >= 0) {
-            ::shutdown(connecting_socket, SHUT_RDWR);
-            return;
-        }
+            if (socket_copy >= 0) ::shutdown(socket_copy, SHUT_RDWR);
 #endif
-        client->stop();
+        }
+#ifdef _WIN32
+        client->stop();  // no socket copies there: cpp-httplib's own way, outside our lock
+#endif
     }
 
-    // Called by httplib with each new socket, before it connects.
+    // Called by httplib with each new socket, before it connects, and by the exchange with the
+    // socket of a reused connection.
     void on_new_socket([[maybe_unused]] ::socket_t socket) {
 #ifndef _WIN32
         std::lock_guard lock(abort_mutex);
-        if (connecting_socket >= 0) ::close(connecting_socket);
-        connecting_socket = ::fcntl(socket, F_DUPFD_CLOEXEC, 0);
+        if (socket_copy >= 0) ::close(socket_copy);
+        socket_copy = ::fcntl(socket, F_DUPFD_CLOEXEC, 0);
         if (abort_requested) ::shutdown(socket, SHUT_RDWR);
 #endif
     }
@@ -2998,9 +3169,9 @@ struct httplib_connection {
     bool finish_request() {
         std::lock_guard lock(abort_mutex);
 #ifndef _WIN32
-        if (connecting_socket >= 0) ::close(connecting_socket);
+        if (socket_copy >= 0) ::close(socket_copy);
 #endif
-        connecting_socket = -1;
+        socket_copy = -1;
         return std::exchange(abort_requested, false);
     }
 
@@ -3269,7 +3440,7 @@ public:
         // that a cancellation can shut it down.
         if (cli.is_socket_open()) conn.on_new_socket(cli.socket());
         on_stop_.emplace(request.stop, [&conn] { conn.abort(); });
-        if (request.deadline) watchdog_.emplace(*request.deadline, [&conn] { conn.abort(); });
+        if (request.deadline) watchdog_.arm(*request.deadline, deadline_watchdog::reason::deadline);
         handle_ = cli.open_stream(request.method, exchange_.url.target, {},
                                   httplib_exchange::headers(request), request.body, "");
         if (!handle_.is_valid()) fail(handle_.error, false);
@@ -3282,9 +3453,22 @@ public:
 
     const response_head& head() const noexcept override { return head_; }
 
+    void content_complete() override {
+        if (ended_ || complete_) return;
+        complete_ = true;
+        watchdog_.arm(std::chrono::steady_clock::now() + drain_grace,
+                      deadline_watchdog::reason::drain);
+    }
+
     std::string_view read() override {
         if (ended_) return {};
         const auto n = handle_.read(buffer_, sizeof buffer_);
+        if (complete_ && n <= 0) {  // the rest did not come: what matters has arrived
+            const bool aborted = end_exchange();
+            if (n == 0 && !handle_.has_read_error() && !aborted)
+                pool_->release(std::move(exchange_.conn));
+            return {};
+        }
         if (n > 0) {
             last_activity_ = std::chrono::steady_clock::now();
             if (request_.deadline && last_activity_ >= *request_.deadline) {
@@ -3309,7 +3493,7 @@ private:
         if (ended_) return false;
         ended_ = true;
         on_stop_.reset();
-        deadline_passed_ = watchdog_ && watchdog_->disarm();
+        deadline_passed_ = watchdog_.disarm() == deadline_watchdog::reason::deadline;
         return exchange_.conn->finish_request();
     }
 
@@ -3331,11 +3515,12 @@ private:
     const http_request& request_;
     httplib_exchange exchange_;
     std::optional<std::stop_callback<std::function<void()>>> on_stop_;
-    std::optional<deadline_watchdog> watchdog_;
+    deadline_watchdog watchdog_{[this] { exchange_.conn->abort(); }};
     decltype(std::declval<Client&>().open_stream("", "")) handle_;
     response_head head_;
     std::chrono::steady_clock::time_point last_activity_ = exchange_.start;
     bool ended_ = false;
+    bool complete_ = false;
     bool deadline_passed_ = false;
     char buffer_[16384];
 };
@@ -3387,6 +3572,9 @@ MISTRAL_DECL void httplib_transport::send(const http_request& request, response_
     bool deadline_passed = false;
     bool head_seen = false;
     auto last_activity = exchange.start;
+    detail::deadline_watchdog watchdog([&conn] { conn->abort(); });
+    if (request.deadline)
+        watchdog.arm(*request.deadline, detail::deadline_watchdog::reason::deadline);
     req.response_handler = [&](const httplib::Response& res) {
         if (request.stop.stop_requested()) return false;
         last_activity = clock::now();
@@ -3402,20 +3590,28 @@ MISTRAL_DECL void httplib_transport::send(const http_request& request, response_
         }
         if (request.stop.stop_requested()) return false;
         handler_stopped = !handler.on_body(std::string_view(data, size));
+        if (!handler_stopped && handler.complete())
+            watchdog.arm(clock::now() + drain_grace, detail::deadline_watchdog::reason::drain);
         return !handler_stopped;
     };
 
+    // A reused connection's socket was announced when it was made: announce it again, so that a
+    // cancellation can shut it down.
+    if (cli.is_socket_open()) conn->on_new_socket(cli.socket());
     std::optional<httplib::Result> result;
     {
         std::stop_callback on_stop(request.stop, [&conn] { conn->abort(); });
-        std::optional<detail::deadline_watchdog> watchdog;
-        if (request.deadline) watchdog.emplace(*request.deadline, [&conn] { conn->abort(); });
         result.emplace(cli.send(req));
-        deadline_passed = (watchdog && watchdog->disarm()) || deadline_passed;
     }
+    deadline_passed =
+        watchdog.disarm() == detail::deadline_watchdog::reason::deadline || deadline_passed;
     const bool ok = static_cast<bool>(*result);
     const bool aborted = conn->finish_request();
     const std::string& what = exchange.what;
+    if (handler.complete()) {  // all that matters arrived: how the rest went does not
+        if (ok && !aborted) shared_->release(std::move(conn));
+        return;
+    }
     // An aborted exchange may look complete to cpp-httplib (a close-delimited body ends when
     // the socket is shut down): what aborted it decides, and the connection is not reused.
     if (request.stop.stop_requested() || (aborted && !deadline_passed)) {

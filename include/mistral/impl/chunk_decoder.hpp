@@ -354,7 +354,7 @@ public:
     enum class result {
         chunk,  ///< chunk() holds the decoded chunk
         done,   ///< the `[DONE]` sentinel
-        error,  ///< error_payload() holds an error object sent inside the stream
+        error,  ///< error_data() holds an error sent inside the stream
         skip,   ///< nothing to decode (empty data, a keep-alive event)
     };
 
@@ -364,8 +364,8 @@ public:
     chunk_decoder& operator=(const chunk_decoder&) = delete;
 
     /// Decodes one event. `type` is the SSE event type: "message" carries chunks, "error"
-    /// carries an error; any other type is a keep-alive and skipped. Throws protocol_error for
-    /// data that is not JSON or not a chunk.
+    /// carries an error (its data JSON or text); any other type is a keep-alive and skipped.
+    /// Throws protocol_error for a message whose data is not JSON or not a chunk.
     result decode(std::string_view type, std::string_view data) {
         if (data.empty()) return result::skip;
         const bool error_event = type == "error";
@@ -378,26 +378,31 @@ public:
             const std::size_t used = fast_.write_some(false, data.data(), data.size(), ec);
             if (!ec && used == data.size() && fast_.handler().complete()) return result::chunk;
         }
-        value_.reset();  // before the buffer it lives in is recycled
-        values_.release();
-        parser_.reset(boost::json::storage_ptr(&values_));
+        value_.reset();   // before the buffer it lives in is recycled
+        parser_.reset();  // ... and what a failed parse left in it
+        fresh_buffer();
+        parser_.reset(boost::json::storage_ptr(&*values_));
         boost::system::error_code ec;
         parser_.write(data.data(), data.size(), ec);
-        if (ec)
+        if (ec && !error_event)
             throw protocol_error("malformed JSON in stream event (" + ec.message() +
                                  "): " + snippet(data));
         // Move-constructed, so the value keeps living in the monotonic buffer.
-        const boost::json::value& value = value_.emplace(parser_.release());
-        const auto* obj = value.if_object();
+        const boost::json::value* value = ec ? nullptr : &value_.emplace(parser_.release());
+        const auto* obj = value != nullptr ? value->if_object() : nullptr;
+        if (error_event || (obj != nullptr && is_error_object(*obj))) {
+            error_data_.assign(data);  // whatever its payload: JSON, or a line of text
+            return result::error;
+        }
         if (obj == nullptr)
             throw protocol_error("stream event is not a JSON object: " + snippet(data));
-        if (error_event || is_error_object(*obj)) return result::error;
-        read_json(value, chunk_);
+        read_json(*value, chunk_);
         return result::chunk;
     }
 
     const chat_chunk& chunk() const noexcept { return chunk_; }
-    const boost::json::value& error_payload() const noexcept { return *value_; }
+    /// The data of the last error event, as the server sent it.
+    const std::string& error_data() const noexcept { return error_data_; }
 
 private:
     static bool is_error_object(const boost::json::object& obj) {
@@ -407,12 +412,18 @@ private:
                obj.contains("error");
     }
 
+    // A monotonic resource made afresh for each event: Boost.JSON 1.81's release() keeps the
+    // size of its next block, which doubles with every event larger than the buffer, so that a
+    // few dozen large events would ask for gigabytes.
+    void fresh_buffer() { values_.emplace(value_buffer_.data(), value_buffer_.size()); }
+
     alignas(std::max_align_t) std::array<unsigned char, 4096> parser_buffer_{};
     alignas(std::max_align_t) std::array<unsigned char, 16384> value_buffer_{};
-    boost::json::monotonic_resource values_{value_buffer_.data(), value_buffer_.size()};
+    std::optional<boost::json::monotonic_resource> values_;
     boost::json::parser parser_;
     boost::json::basic_parser<fast_chunk_handler<>> fast_{boost::json::parse_options{}};
     std::optional<boost::json::value> value_;
+    std::string error_data_;
     chat_chunk chunk_;
 };
 

@@ -226,7 +226,12 @@ private:
             if (mode_ != mode::events) return error_body_.append(piece);
             if (done_) return true;  // drained so the connection can be reused
             try {
-                parser_.feed(piece, [this](const sse::event& e) { on_event(e); });
+                parser_.feed(
+                    piece, [this](const sse::event& e) { on_event(e); },
+                    [this](std::string_view name, std::string_view value) {
+                        // llama.cpp's server reports a failure in a stream as an `error:` line.
+                        if (name == "error") on_event(sse::event{"error", value, {}, {}});
+                    });
             } catch (const sse::size_limit_error& e) {
                 failure_ = std::make_exception_ptr(
                     protocol_error(std::string(e.what()) + " (client_options::max_event_size)"));
@@ -240,6 +245,7 @@ private:
 
         bool delivered() const noexcept override { return delivered_; }
         bool completed() const noexcept override { return done(); }
+        bool complete() const noexcept override { return mode_ == mode::events && done(); }
         std::string take_body() override { return std::move(error_body_.text()); }
 
         // An exception raised while handling events (the callback's, a decoding error, an error
@@ -303,8 +309,12 @@ private:
             if (text.empty()) return std::nullopt;
             return text;
         }
-        // The next attempts continue after `prefix`, dropping a repeat of it.
-        void begin_resume(std::string prefix) { prefix_ = std::move(prefix); }
+        // The next attempts continue after `prefix`, dropping a repeat of it; what they bill
+        // adds to what the cut attempts billed.
+        void begin_resume(std::string prefix) {
+            prefix_ = std::move(prefix);
+            accumulator_.begin_continuation();
+        }
 
         // Attaches what arrived to an error thrown without it (a resumed stream's failure).
         void attach_partial_if_missing(error& e) const {
@@ -448,12 +458,23 @@ private:
             deliver(edited_);
         }
 
-        // An error object inside a 200 stream: status is its raw_status_code when present.
+        // An error inside a 200 stream (an error event, a payload that is an error object, an
+        // `error:` line): its status is the payload's raw_status_code when present, else an
+        // HTTP status in its `code` (as OpenAI-compatible servers send), else the response's.
+        // A payload that is not JSON is the error's message.
         api_error stream_error() const {
-            std::string body = boost::json::serialize(decoder_.error_payload());
+            std::string body = decoder_.error_data();
             api_error_details details = parse_error_body(body);
-            response_metadata meta = make_response_metadata(
-                details.raw_status_code.value_or(this->head_.status), this->head_.headers);
+            if (details.message.empty() && details.type.empty() && details.code.empty())
+                details.message = body;
+            int status = this->head_.status;
+            if (details.raw_status_code) {
+                status = *details.raw_status_code;
+            } else if (const auto code = parse_header_integer(details.code);
+                       code && *code >= 400 && *code <= 599) {
+                status = static_cast<int>(*code);
+            }
+            response_metadata meta = make_response_metadata(status, this->head_.headers);
             return make_api_error(std::move(meta), std::move(body), std::move(details),
                                   this->sanitize_);
         }
@@ -581,12 +602,21 @@ bool client_engine<Unused>::resume(const client_options& options, const chat_req
     std::optional<std::string> text = sink.resumable_text();
     if (!text) return false;
     chat_request continued = request;
-    continued.messages.push_back(assistant_message{.content = *text, .prefix = true});
+    std::string prefix = std::move(*text);
+    auto* last = std::get_if<assistant_message>(&continued.messages.back());
+    if (last != nullptr && last->prefix.value_or(false)) {
+        // The API takes one prefix message, the last: the caller's own is extended. The reply
+        // began with it when the server echoes a prefix (the API does), else after it.
+        if (std::string own = last->text(); !prefix.starts_with(own)) prefix.insert(0, own);
+        last->content = prefix;
+    } else {
+        continued.messages.push_back(assistant_message{.content = prefix, .prefix = true});
+    }
     prepared.http.body = sendable_json(continued, boost::json::object{{"stream", true}});
     log(options, prepared.sanitize,
-        "resume " + std::to_string(++progress.resumes) + " after " + std::to_string(text->size()) +
+        "resume " + std::to_string(++progress.resumes) + " after " + std::to_string(prefix.size()) +
             " bytes of text");
-    sink.begin_resume(std::move(*text));
+    sink.begin_resume(std::move(prefix));
     return true;
 }
 
@@ -686,6 +716,7 @@ private:
         }
         sink_.on_body(piece);
         sink_.rethrow_if_failed();
+        if (sink_.completed()) reader_->content_complete();  // the rest only ends the body
     }
 
     bool resume() {

@@ -80,44 +80,73 @@ transport_error_kind classify_httplib_error(E error, bool silent_for_read_timeou
     }
 }
 
-// Calls `expire` at the deadline unless disarmed first, from a thread of its own. Debian's
-// cpp-httplib 0.11.4 bounds every single read by the read timeout but not a whole exchange, so
-// a server that drips its response head (or its TLS handshake) a byte at a time could hold a
-// call forever. Later releases' set_max_timeout (0.19+) does not bound every way of dripping
-// either (0.53.1 lets leading zeros of a chunk size through), so the watchdog serves them all.
+// Calls `expire` once, from a thread of its own, at the earliest time it was armed for, unless
+// disarmed first. Debian's cpp-httplib 0.11.4 bounds every single read by the read timeout but
+// not a whole exchange, so a server that drips its response head (or its TLS handshake) a byte
+// at a time could hold a call forever. Later releases' set_max_timeout (0.19+) does not bound
+// every way of dripping either (0.53.1 lets leading zeros of a chunk size through), so the
+// watchdog serves them all. It also ends the short wait for the rest of a body whose receiver
+// is complete (drain_grace). The thread starts at the first arm() only. `expire` runs without
+// the watchdog's lock held, so it may take locks of its own.
 class deadline_watchdog {
 public:
-    template <class Expire>
-    deadline_watchdog(std::chrono::steady_clock::time_point deadline, Expire expire)
-        : thread_([this, deadline, expire] {
-              std::unique_lock lock(mutex_);
-              if (!wake_.wait_until(lock, deadline, [this] { return disarmed_; })) {
-                  expired_ = true;
-                  expire();
-              }
-          }) {}
+    using clock = std::chrono::steady_clock;
+    enum class reason { none, deadline, drain };
+
+    explicit deadline_watchdog(std::function<void()> expire) : expire_(std::move(expire)) {}
     deadline_watchdog(const deadline_watchdog&) = delete;
     deadline_watchdog& operator=(const deadline_watchdog&) = delete;
     ~deadline_watchdog() { disarm(); }
 
-    // Returns whether the deadline had passed (and `expire` ran).
-    bool disarm() {
-        if (thread_.joinable()) {
-            {
-                std::lock_guard lock(mutex_);
-                disarmed_ = true;
-            }
-            wake_.notify_one();
-            thread_.join();
+    // Arms the watchdog for `at`, or brings it forward to `at`; a later time than the one armed
+    // changes nothing. Called by the thread that owns the watchdog.
+    void arm(clock::time_point at, reason why) {
+        {
+            std::lock_guard lock(mutex_);
+            if (disarmed_ || fired_ != reason::none || (armed_ != reason::none && at >= at_))
+                return;
+            at_ = at;
+            armed_ = why;
         }
-        return expired_;
+        if (thread_.joinable()) {
+            wake_.notify_one();
+        } else {
+            thread_ = std::thread([this] { run(); });
+        }
+    }
+
+    // Stops the watchdog (waiting for an `expire` under way); returns why it fired, if it did.
+    reason disarm() {
+        {
+            std::lock_guard lock(mutex_);
+            disarmed_ = true;
+        }
+        wake_.notify_one();
+        if (thread_.joinable()) thread_.join();
+        return fired_;
     }
 
 private:
+    void run() {
+        std::unique_lock lock(mutex_);
+        while (!disarmed_) {
+            if (clock::now() >= at_) {
+                fired_ = armed_;
+                lock.unlock();
+                expire_();
+                return;
+            }
+            wake_.wait_until(lock, at_);
+        }
+    }
+
+    std::function<void()> expire_;
     std::mutex mutex_;
     std::condition_variable wake_;
+    clock::time_point at_{};
+    reason armed_ = reason::none;
+    reason fired_ = reason::none;
     bool disarmed_ = false;
-    bool expired_ = false;
     std::thread thread_;
 };
 
@@ -142,7 +171,7 @@ struct httplib_connection {
     std::string origin;
     std::unique_ptr<httplib::Client> client;
     std::mutex abort_mutex;
-    int connecting_socket = -1;  // a duplicate of the socket this request opened (POSIX)
+    int socket_copy = -1;  // a duplicate of the socket of the request under way (POSIX)
     bool abort_requested = false;
 
     httplib_connection() = default;
@@ -160,26 +189,31 @@ struct httplib_connection {
 #endif
     }
 
-    // Called from the cancelling thread (or the watchdog). Shutting the socket down wakes
-    // up a connect, a TLS handshake or a read that is waiting on it.
+    // Called from the cancelling thread (or the watchdog). Shutting the socket down wakes up a
+    // connect, a TLS handshake or a read that is waiting on it; a socket not made yet is shut
+    // down as soon as it is (on_new_socket). It never calls into cpp-httplib, whose stop() waits
+    // for the mutex the requesting thread holds while it connects, and that thread may be
+    // waiting for abort_mutex in on_new_socket: the two would wait for each other forever.
     void abort() {
-        std::lock_guard lock(abort_mutex);
-        abort_requested = true;
+        {
+            std::lock_guard lock(abort_mutex);
+            abort_requested = true;
 #ifndef _WIN32
-        if (connecting_socket >= 0) {
-            ::shutdown(connecting_socket, SHUT_RDWR);
-            return;
-        }
+            if (socket_copy >= 0) ::shutdown(socket_copy, SHUT_RDWR);
 #endif
-        client->stop();
+        }
+#ifdef _WIN32
+        client->stop();  // no socket copies there: cpp-httplib's own way, outside our lock
+#endif
     }
 
-    // Called by httplib with each new socket, before it connects.
+    // Called by httplib with each new socket, before it connects, and by the exchange with the
+    // socket of a reused connection.
     void on_new_socket([[maybe_unused]] ::socket_t socket) {
 #ifndef _WIN32
         std::lock_guard lock(abort_mutex);
-        if (connecting_socket >= 0) ::close(connecting_socket);
-        connecting_socket = ::fcntl(socket, F_DUPFD_CLOEXEC, 0);
+        if (socket_copy >= 0) ::close(socket_copy);
+        socket_copy = ::fcntl(socket, F_DUPFD_CLOEXEC, 0);
         if (abort_requested) ::shutdown(socket, SHUT_RDWR);
 #endif
     }
@@ -188,9 +222,9 @@ struct httplib_connection {
     bool finish_request() {
         std::lock_guard lock(abort_mutex);
 #ifndef _WIN32
-        if (connecting_socket >= 0) ::close(connecting_socket);
+        if (socket_copy >= 0) ::close(socket_copy);
 #endif
-        connecting_socket = -1;
+        socket_copy = -1;
         return std::exchange(abort_requested, false);
     }
 
@@ -459,7 +493,7 @@ public:
         // that a cancellation can shut it down.
         if (cli.is_socket_open()) conn.on_new_socket(cli.socket());
         on_stop_.emplace(request.stop, [&conn] { conn.abort(); });
-        if (request.deadline) watchdog_.emplace(*request.deadline, [&conn] { conn.abort(); });
+        if (request.deadline) watchdog_.arm(*request.deadline, deadline_watchdog::reason::deadline);
         handle_ = cli.open_stream(request.method, exchange_.url.target, {},
                                   httplib_exchange::headers(request), request.body, "");
         if (!handle_.is_valid()) fail(handle_.error, false);
@@ -472,9 +506,22 @@ public:
 
     const response_head& head() const noexcept override { return head_; }
 
+    void content_complete() override {
+        if (ended_ || complete_) return;
+        complete_ = true;
+        watchdog_.arm(std::chrono::steady_clock::now() + drain_grace,
+                      deadline_watchdog::reason::drain);
+    }
+
     std::string_view read() override {
         if (ended_) return {};
         const auto n = handle_.read(buffer_, sizeof buffer_);
+        if (complete_ && n <= 0) {  // the rest did not come: what matters has arrived
+            const bool aborted = end_exchange();
+            if (n == 0 && !handle_.has_read_error() && !aborted)
+                pool_->release(std::move(exchange_.conn));
+            return {};
+        }
         if (n > 0) {
             last_activity_ = std::chrono::steady_clock::now();
             if (request_.deadline && last_activity_ >= *request_.deadline) {
@@ -499,7 +546,7 @@ private:
         if (ended_) return false;
         ended_ = true;
         on_stop_.reset();
-        deadline_passed_ = watchdog_ && watchdog_->disarm();
+        deadline_passed_ = watchdog_.disarm() == deadline_watchdog::reason::deadline;
         return exchange_.conn->finish_request();
     }
 
@@ -521,11 +568,12 @@ private:
     const http_request& request_;
     httplib_exchange exchange_;
     std::optional<std::stop_callback<std::function<void()>>> on_stop_;
-    std::optional<deadline_watchdog> watchdog_;
+    deadline_watchdog watchdog_{[this] { exchange_.conn->abort(); }};
     decltype(std::declval<Client&>().open_stream("", "")) handle_;
     response_head head_;
     std::chrono::steady_clock::time_point last_activity_ = exchange_.start;
     bool ended_ = false;
+    bool complete_ = false;
     bool deadline_passed_ = false;
     char buffer_[16384];
 };
@@ -577,6 +625,9 @@ MISTRAL_DECL void httplib_transport::send(const http_request& request, response_
     bool deadline_passed = false;
     bool head_seen = false;
     auto last_activity = exchange.start;
+    detail::deadline_watchdog watchdog([&conn] { conn->abort(); });
+    if (request.deadline)
+        watchdog.arm(*request.deadline, detail::deadline_watchdog::reason::deadline);
     req.response_handler = [&](const httplib::Response& res) {
         if (request.stop.stop_requested()) return false;
         last_activity = clock::now();
@@ -592,20 +643,28 @@ MISTRAL_DECL void httplib_transport::send(const http_request& request, response_
         }
         if (request.stop.stop_requested()) return false;
         handler_stopped = !handler.on_body(std::string_view(data, size));
+        if (!handler_stopped && handler.complete())
+            watchdog.arm(clock::now() + drain_grace, detail::deadline_watchdog::reason::drain);
         return !handler_stopped;
     };
 
+    // A reused connection's socket was announced when it was made: announce it again, so that a
+    // cancellation can shut it down.
+    if (cli.is_socket_open()) conn->on_new_socket(cli.socket());
     std::optional<httplib::Result> result;
     {
         std::stop_callback on_stop(request.stop, [&conn] { conn->abort(); });
-        std::optional<detail::deadline_watchdog> watchdog;
-        if (request.deadline) watchdog.emplace(*request.deadline, [&conn] { conn->abort(); });
         result.emplace(cli.send(req));
-        deadline_passed = (watchdog && watchdog->disarm()) || deadline_passed;
     }
+    deadline_passed =
+        watchdog.disarm() == detail::deadline_watchdog::reason::deadline || deadline_passed;
     const bool ok = static_cast<bool>(*result);
     const bool aborted = conn->finish_request();
     const std::string& what = exchange.what;
+    if (handler.complete()) {  // all that matters arrived: how the rest went does not
+        if (ok && !aborted) shared_->release(std::move(conn));
+        return;
+    }
     // An aborted exchange may look complete to cpp-httplib (a close-delimited body ends when
     // the socket is shut down): what aborted it decides, and the connection is not reused.
     if (request.stop.stop_requested() || (aborted && !deadline_passed)) {

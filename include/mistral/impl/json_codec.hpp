@@ -491,8 +491,12 @@ void read_value(M& out, const boost::json::value& jv, json_path& path) {
     } else if constexpr (std::is_same_v<M, std::int64_t>) {
         if (const auto* i = jv.if_int64()) {
             out = *i;
-        } else if (const auto* u = jv.if_uint64();
-                   u != nullptr && *u <= std::uint64_t(std::numeric_limits<std::int64_t>::max())) {
+        } else if (const auto* u = jv.if_uint64()) {
+            if (*u > std::uint64_t(std::numeric_limits<std::int64_t>::max())) {
+                fail(path, "integer " + std::to_string(*u) + " out of range [" +
+                               std::to_string(std::numeric_limits<std::int64_t>::min()) + ", " +
+                               std::to_string(std::numeric_limits<std::int64_t>::max()) + "]");
+            }
             out = static_cast<std::int64_t>(*u);
         } else {
             fail_type(path, "integer", jv);
@@ -510,7 +514,13 @@ void read_value(M& out, const boost::json::value& jv, json_path& path) {
         out.resize(a->size());
         for (std::size_t i = 0; i < a->size(); ++i) {
             path.push(i);
-            read_value(out[i], (*a)[i], path);
+            if constexpr (std::is_same_v<typename M::value_type, bool>) {
+                bool element = false;  // std::vector<bool> hands out proxies, not bools
+                read_value(element, (*a)[i], path);
+                out[i] = element;
+            } else {
+                read_value(out[i], (*a)[i], path);
+            }
             path.pop();
         }
     } else if constexpr (opaque_object<M>) {

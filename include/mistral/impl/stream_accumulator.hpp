@@ -16,7 +16,10 @@ MISTRAL_DECL void stream_accumulator::add(const chat_chunk& chunk) {
         response_.created = chunk.created.value_or(0);
     }
     for (const auto& kv : chunk.extra) response_.extra.insert_or_assign(kv.key(), kv.value());
-    if (chunk.usage) response_.usage = *chunk.usage;
+    if (chunk.usage) {
+        response_.usage = *chunk.usage;
+        if (billed_before_) add_tokens(response_.usage, *billed_before_);
+    }
     for (const chunk_choice& c : chunk.choices) {
         fold(choice_at(c.index), c, keep_content_);
         if (keep_content_) folded_size_ += piece_size(c.delta);
@@ -26,7 +29,23 @@ MISTRAL_DECL void stream_accumulator::add(const chat_chunk& chunk) {
 MISTRAL_DECL chat_response stream_accumulator::take() {
     chunks_ = 0;
     folded_size_ = 0;
+    billed_before_.reset();
     return std::exchange(response_, chat_response{});
+}
+
+MISTRAL_DECL void stream_accumulator::begin_continuation() {
+    billed_before_ = response_.usage;
+}
+
+MISTRAL_DECL void stream_accumulator::add_tokens(usage_info& into, const usage_info& more) {
+    into.prompt_tokens += more.prompt_tokens;
+    into.completion_tokens += more.completion_tokens;
+    into.total_tokens += more.total_tokens;
+    if (const auto& details = more.prompt_tokens_details; details && details->cached_tokens) {
+        if (!into.prompt_tokens_details) into.prompt_tokens_details.emplace();
+        auto& cached = into.prompt_tokens_details->cached_tokens;
+        cached = cached.value_or(0) + *details->cached_tokens;
+    }
 }
 
 MISTRAL_DECL chat_choice& stream_accumulator::choice_at(std::int64_t index) {

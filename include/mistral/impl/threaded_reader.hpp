@@ -63,6 +63,11 @@ public:
 
     const response_head& head() const noexcept override { return *head_; }
 
+    void content_complete() override {
+        std::lock_guard lock(mutex_);
+        complete_ = true;
+    }
+
     std::string_view read() override {
         std::unique_lock lock(mutex_);
         if (std::exchange(lent_, false)) {
@@ -97,6 +102,10 @@ private:
             owner_.changed_.wait(lock, [this] { return !owner_.piece_ || owner_.closed_; });
             return !owner_.closed_;
         }
+        bool complete() const noexcept override {
+            std::lock_guard lock(owner_.mutex_);
+            return owner_.complete_;
+        }
 
     private:
         threaded_reader& owner_;
@@ -120,13 +129,14 @@ private:
     http_request request_;
     std::stop_source stop_;
     std::optional<std::stop_callback<std::function<void()>>> forward_stop_;
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
     std::condition_variable changed_;
     std::optional<response_head> head_;
     std::optional<std::string_view> piece_;  // the piece on offer
     bool lent_ = false;                      // ... and read() gave it out
     bool ended_ = false;
     bool closed_ = false;
+    bool complete_ = false;  // the reader has what it needs of the body
     std::exception_ptr failure_;
     std::thread worker_;
 };
