@@ -101,8 +101,9 @@ TEST_CASE("races: the total timeout expiring during a slow name lookup ends the 
 }
 
 TEST_CASE("races: cancellations at random moments of new and reused connections never hang") {
-    // Each call is cancelled from another thread after a random few hundred microseconds:
-    // before, during and after connecting, writing and reading. MISTRAL_RACES sets how many.
+    // MISTRAL_RACES calls on new connections (and a quarter as many on a reused one), each
+    // cancelled from another thread after a random few hundred microseconds: before, during and
+    // after connecting, writing and reading.
     fake_server server;
     const int races = env_or("MISTRAL_RACES", 10'000);
     client fresh([&] {
@@ -112,10 +113,11 @@ TEST_CASE("races: cancellations at random moments of new and reused connections 
     }());
     client pooled(by_name(server));
     std::mt19937 random(42);
-    std::uniform_int_distribution<int> delay_us(0, 600);
+    std::uniform_int_distribution<int> delay_us(0, 400);
     int cancelled = 0;
     int answered = 0;
-    for (int i = 0; i < races; ++i) {
+    const int total = races + races / 4;
+    for (int i = 0; i < total; ++i) {
         std::stop_source stop;
         call_options call;
         call.stop = stop.get_token();
@@ -125,15 +127,16 @@ TEST_CASE("races: cancellations at random moments of new and reused connections 
             stop.request_stop();
         });
         try {
-            (i % 2 == 0 ? fresh : pooled).chat(question(), call);
+            (i < races ? fresh : pooled).chat(question(), call);
             ++answered;
         } catch (const transport_error& e) {
             REQUIRE(e.kind() == transport_error_kind::cancelled);
             ++cancelled;
         }
     }
-    CHECK(cancelled + answered == races);
-    CHECK(cancelled > 0);
+    INFO("cancelled: " << cancelled << ", answered: " << answered);
+    CHECK(cancelled + answered == total);
+    CHECK(cancelled > total / 4);
     CHECK(pooled.chat(question()).http.status == 200);  // still usable
 }
 
