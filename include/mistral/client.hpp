@@ -47,11 +47,12 @@ struct timeout_options {
     /// chat(): the longest wait for the response (the API answers when the whole completion is
     /// ready) and between two pieces of its body.
     std::chrono::milliseconds read{300'000};
-    /// stream(): the longest silence before the response head and between two pieces of the
-    /// event stream. A model that stays silent longer (long reasoning without output) is cut
-    /// with transport_error kind timeout.
+    /// stream(): the longest silence before the response head and between two events of the
+    /// stream (comments and keep-alives do not count: a server that sends only those is cut
+    /// too). A model that stays silent longer (long reasoning without output) is cut with
+    /// transport_error kind timeout.
     std::chrono::milliseconds stream_idle{60'000};
-    /// The whole call, retries and waits included. Unset: no bound beyond the others.
+    /// The whole call, retries, waits and resumes included. Unset: no bound beyond the others.
     std::optional<std::chrono::milliseconds> total{};
 };
 
@@ -112,9 +113,9 @@ struct client_options {
     /// The largest server-sent event accepted in a stream (protocol_error beyond).
     std::size_t max_event_size = sse::parser::default_max_event_size;
     /// The largest response accepted (protocol_error beyond): the body of chat(), and what
-    /// stream() folds into its result (text, thinking, tool calls; the chunk that crosses the
-    /// bound is the last one kept). A stream with call_options::accumulate false folds
-    /// nothing and has no bound.
+    /// stream() keeps of the chunks (text, thinking, tool calls and the unknown members of
+    /// chunks and choices; the chunk that crosses the bound is the last one kept). A stream with
+    /// call_options::accumulate false keeps no content, but its unknown members still count.
     std::size_t max_response_size = std::size_t{64} << 20;
 };
 

@@ -441,6 +441,17 @@ void read_json(const boost::json::value& in, T& out) {
     detail::read_value(out, in, path);
 }
 
+/// read_json() of a tree that is no longer needed: the JSON the type keeps as it is (unknown
+/// members, objects of its own) is moved out of `in` instead of copied, so that a large unknown
+/// member costs its size once. `in` is left valid but unspecified.
+template <class T>
+requires detail::json_convertible<T>
+void read_json(boost::json::value&& in, T& out) {
+    detail::json_path path;
+    path.allow_moves();
+    detail::read_value(out, std::as_const(in), path);
+}
+
 /// Parses JSON text into a value of type T. Throws protocol_error for malformed JSON or a value
 /// that does not fit T.
 template <class T>

@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -43,7 +45,7 @@ public:
     MISTRAL_DECL void add(const chat_chunk& chunk);
 
     /// The response folded so far.
-    const chat_response& response() const noexcept { return response_; }
+    MISTRAL_DECL const chat_response& response() const noexcept;
     /// Sets the `http` member of the folded response (the metadata of the response head).
     void set_http(response_metadata meta) { response_.http = std::move(meta); }
     /// Moves the response out; the accumulator is then empty.
@@ -53,20 +55,27 @@ public:
     MISTRAL_DECL void begin_continuation();
     /// Number of chunks folded.
     std::size_t chunk_count() const noexcept { return chunks_; }
-    /// An estimate of the memory the folded content takes, in bytes: the text, thinking,
+    /// An estimate of the memory the folded response takes, in bytes: the text, thinking,
     /// tool-call and unknown-member pieces folded in, plus a fixed cost per piece and per
-    /// choice. client::stream() bounds it by client_options::max_response_size.
+    /// choice; the unknown members of chunks and choices count even when the content is not
+    /// kept. client::stream() bounds it by client_options::max_response_size.
     std::size_t folded_size() const noexcept { return folded_size_; }
 
 private:
-    // The choices stay in index order, as a non-streamed response lists them, whatever order
-    // their first pieces arrive in.
+    // The choice of this index, added when it is new. Found in constant time however many
+    // choices there are; a choice that arrives before one of a lower index is put in order when
+    // the response is next read (response(), take()), as a non-streamed response lists them.
     MISTRAL_DECL chat_choice& choice_at(std::int64_t index);
+    MISTRAL_DECL void sort_choices() const;
+
+    // Replaces (or adds) the unknown member `key` of `into`, counting what it keeps.
+    MISTRAL_DECL void keep_member(boost::json::object& into, std::string_view key,
+                                  const boost::json::value& value);
 
     // What folding a delta adds, roughly: its strings, and a fixed cost for each element.
     MISTRAL_DECL static std::size_t piece_size(const delta_message& d);
 
-    MISTRAL_DECL static void fold(chat_choice& into, const chunk_choice& c, bool keep_content);
+    MISTRAL_DECL void fold(chat_choice& into, const chunk_choice& c);
 
     // Adds the token counts of `more` (cached prompt tokens included) to `into`.
     MISTRAL_DECL static void add_tokens(usage_info& into, const usage_info& more);
@@ -84,12 +93,17 @@ private:
     // String pieces concatenate; once a chunk list arrives the content becomes a list.
     MISTRAL_DECL static void append_content(assistant_message& message, const content& piece);
 
-    // A piece with the index of a call already seen continues it; any other piece starts a new
-    // call. Argument strings concatenate; arguments sent as an object replace what came before.
-    MISTRAL_DECL static void merge_tool_call(std::vector<tool_call>& calls,
-                                             const tool_call_delta& piece);
+    // A piece with the index of a call already seen in its choice continues it (found in
+    // constant time); any other piece starts a new call. Argument strings concatenate; arguments
+    // sent as an object replace what came before.
+    MISTRAL_DECL void merge_tool_call(std::int64_t choice, std::vector<tool_call>& calls,
+                                      const tool_call_delta& piece);
 
-    chat_response response_;
+    mutable chat_response response_;  // its choices are put in order when read
+    mutable std::unordered_map<std::int64_t, std::size_t> choice_positions_;
+    mutable bool choices_in_order_ = true;
+    // (choice index, call index) -> position of the call in that choice's tool_calls
+    std::map<std::pair<std::int64_t, std::int64_t>, std::size_t> call_positions_;
     std::optional<usage_info> billed_before_;  // the usage of the responses a continuation follows
     std::size_t chunks_ = 0;
     std::size_t folded_size_ = 0;

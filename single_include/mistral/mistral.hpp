@@ -126,8 +126,9 @@ MISTRAL_NAMESPACE_END
 
 
 // ---- mistral/detail/ascii.hpp -------------------------------------------------------------------
-// mistral/detail/ascii.hpp: ASCII case folding, the HTTP token and field-value rules, and the
-// number parsers for header values. Standard library only; the one place each is written.
+// mistral/detail/ascii.hpp: ASCII case folding, the HTTP token and field-value rules, the
+// number parsers for header values, and base64. Standard library only; the one place each is
+// written. SPDX-License-Identifier: MIT
 
 #include <charconv>
 #include <cstdint>
@@ -218,6 +219,30 @@ constexpr bool is_field_value(std::string_view s) noexcept {
         if ((u < 0x20 && u != '\t') || u == 0x7F) return false;
     }
     return true;
+}
+
+// RFC 4648 base64, with padding (Basic credentials, data URLs).
+inline std::string base64_encode(std::string_view bytes) {
+    static constexpr char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 3 <= bytes.size(); i += 3) {
+        const auto n = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16 |
+                       static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8 |
+                       static_cast<unsigned char>(bytes[i + 2]);
+        for (const int shift : {18, 12, 6, 0}) out += alphabet[(n >> shift) & 63];
+    }
+    if (const std::size_t rest = bytes.size() - i; rest > 0) {
+        unsigned n = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16;
+        if (rest == 2) n |= static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+        out += alphabet[(n >> 18) & 63];
+        out += alphabet[(n >> 12) & 63];
+        out += rest == 2 ? alphabet[(n >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
 }
 
 }  // namespace detail
@@ -2565,9 +2590,14 @@ namespace detail {
 // Errors with a JSON path
 // ---------------------------------------------------------------------------------------------
 
-// Where the reader is, for error messages. Fixed size: recording a path never allocates.
+// Where the reader is, for error messages (fixed size: recording a path never allocates), and
+// whether the JSON being read may be moved from (see keep_json).
 class json_path {
 public:
+    // The source is no longer needed after reading: JSON kept as it is moves out of it.
+    void allow_moves() noexcept { moves_ = true; }
+    bool moves() const noexcept { return moves_; }
+
     void push(std::string_view key) noexcept { push_segment({key, 0, false}); }
     void push(std::size_t index) noexcept { push_segment({{}, index, true}); }
     void pop() noexcept { --depth_; }
@@ -2603,7 +2633,20 @@ private:
 
     std::array<segment, max_depth> segments_{};
     std::size_t depth_ = 0;
+    bool moves_ = false;
 };
+
+// JSON that a type keeps as it is (unknown members, objects of its own): moved out of a source
+// that read_json() was given to consume (the caller handed over a non-const tree), so a large
+// unknown member costs its size once; else copied.
+template <class Json>
+void keep_json(Json& into, const Json& from, const json_path& path) {
+    if (path.moves()) {
+        into = std::move(const_cast<Json&>(from));  // NOLINT: the tree is the caller's to give
+    } else {
+        into = from;
+    }
+}
 
 inline const char* kind_name(boost::json::kind k) noexcept {
     switch (k) {
@@ -2836,7 +2879,7 @@ inline void read_members(void* object, const object_layout<read_ops>& layout,
         std::size_t index = 0;
         while (index < layout.fields.size() && layout.fields[index].name != key) ++index;
         if (index == layout.fields.size()) {
-            if (!kv.value().is_null()) extra.insert_or_assign(key, kv.value());
+            if (!kv.value().is_null()) keep_json(extra[key], kv.value(), path);
             continue;
         }
         seen |= std::uint64_t{1} << index;
@@ -2972,7 +3015,8 @@ void read_first_fit(std::variant<Ts...>& out, const boost::json::value& jv, json
     auto try_alternative = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
         if (done) return;
         std::variant_alternative_t<I, std::variant<Ts...>> candidate{};
-        json_path scratch = path;
+        json_path scratch = path;  // a copy that never moves: the next alternative reads again
+        if (scratch.moves()) scratch = json_path();
         try {
             read_value(candidate, jv, scratch);
         } catch (const protocol_error&) {
@@ -3058,7 +3102,7 @@ void read_value(M& out, const boost::json::value& jv, json_path& path) {
     } else if constexpr (std::is_same_v<M, boost::json::object>) {
         const auto* o = jv.if_object();
         if (o == nullptr) fail_type(path, "object", jv);
-        out = *o;
+        keep_json(out, *o, path);
     } else if constexpr (is_vector<M>::value) {
         const auto* a = jv.if_array();
         if (a == nullptr) fail_type(path, "array", jv);
@@ -3077,7 +3121,7 @@ void read_value(M& out, const boost::json::value& jv, json_path& path) {
     } else if constexpr (opaque_object<M>) {
         const auto* o = jv.if_object();
         if (o == nullptr) fail_type(path, "object", jv);
-        out.json = *o;
+        keep_json(out.json, *o, path);
     } else if constexpr (described<M>) {
         read_object(out, jv, path);
     } else if constexpr (std::is_same_v<M, reference_id>) {
@@ -3123,7 +3167,7 @@ void read_value(M& out, const boost::json::value& jv, json_path& path) {
         if (!out) out.emplace();
         read_value(*out, jv, path);
     } else if constexpr (std::is_same_v<M, boost::json::value>) {
-        out = jv;
+        keep_json(out, jv, path);
     } else if constexpr (std::is_integral_v<M>) {
         read_integer(out, jv, path);
     } else if constexpr (std::is_floating_point_v<M>) {
@@ -3545,6 +3589,17 @@ requires detail::json_convertible<T>
 void read_json(const boost::json::value& in, T& out) {
     detail::json_path path;
     detail::read_value(out, in, path);
+}
+
+/// read_json() of a tree that is no longer needed: the JSON the type keeps as it is (unknown
+/// members, objects of its own) is moved out of `in` instead of copied, so that a large unknown
+/// member costs its size once. `in` is left valid but unspecified.
+template <class T>
+requires detail::json_convertible<T>
+void read_json(boost::json::value&& in, T& out) {
+    detail::json_path path;
+    path.allow_moves();
+    detail::read_value(out, std::as_const(in), path);
 }
 
 /// Parses JSON text into a value of type T. Throws protocol_error for malformed JSON or a value
@@ -4506,11 +4561,12 @@ struct timeout_options {
     /// chat(): the longest wait for the response (the API answers when the whole completion is
     /// ready) and between two pieces of its body.
     std::chrono::milliseconds read{300'000};
-    /// stream(): the longest silence before the response head and between two pieces of the
-    /// event stream. A model that stays silent longer (long reasoning without output) is cut
-    /// with transport_error kind timeout.
+    /// stream(): the longest silence before the response head and between two events of the
+    /// stream (comments and keep-alives do not count: a server that sends only those is cut
+    /// too). A model that stays silent longer (long reasoning without output) is cut with
+    /// transport_error kind timeout.
     std::chrono::milliseconds stream_idle{60'000};
-    /// The whole call, retries and waits included. Unset: no bound beyond the others.
+    /// The whole call, retries, waits and resumes included. Unset: no bound beyond the others.
     std::optional<std::chrono::milliseconds> total{};
 };
 
@@ -4571,9 +4627,9 @@ struct client_options {
     /// The largest server-sent event accepted in a stream (protocol_error beyond).
     std::size_t max_event_size = sse::parser::default_max_event_size;
     /// The largest response accepted (protocol_error beyond): the body of chat(), and what
-    /// stream() folds into its result (text, thinking, tool calls; the chunk that crosses the
-    /// bound is the last one kept). A stream with call_options::accumulate false folds
-    /// nothing and has no bound.
+    /// stream() keeps of the chunks (text, thinking, tool calls and the unknown members of
+    /// chunks and choices; the chunk that crosses the bound is the last one kept). A stream with
+    /// call_options::accumulate false keeps no content, but its unknown members still count.
     std::size_t max_response_size = std::size_t{64} << 20;
 };
 
@@ -4962,9 +5018,11 @@ MISTRAL_NAMESPACE_END
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -4995,7 +5053,7 @@ public:
     MISTRAL_DECL void add(const chat_chunk& chunk);
 
     /// The response folded so far.
-    const chat_response& response() const noexcept { return response_; }
+    MISTRAL_DECL const chat_response& response() const noexcept;
     /// Sets the `http` member of the folded response (the metadata of the response head).
     void set_http(response_metadata meta) { response_.http = std::move(meta); }
     /// Moves the response out; the accumulator is then empty.
@@ -5005,20 +5063,27 @@ public:
     MISTRAL_DECL void begin_continuation();
     /// Number of chunks folded.
     std::size_t chunk_count() const noexcept { return chunks_; }
-    /// An estimate of the memory the folded content takes, in bytes: the text, thinking,
+    /// An estimate of the memory the folded response takes, in bytes: the text, thinking,
     /// tool-call and unknown-member pieces folded in, plus a fixed cost per piece and per
-    /// choice. client::stream() bounds it by client_options::max_response_size.
+    /// choice; the unknown members of chunks and choices count even when the content is not
+    /// kept. client::stream() bounds it by client_options::max_response_size.
     std::size_t folded_size() const noexcept { return folded_size_; }
 
 private:
-    // The choices stay in index order, as a non-streamed response lists them, whatever order
-    // their first pieces arrive in.
+    // The choice of this index, added when it is new. Found in constant time however many
+    // choices there are; a choice that arrives before one of a lower index is put in order when
+    // the response is next read (response(), take()), as a non-streamed response lists them.
     MISTRAL_DECL chat_choice& choice_at(std::int64_t index);
+    MISTRAL_DECL void sort_choices() const;
+
+    // Replaces (or adds) the unknown member `key` of `into`, counting what it keeps.
+    MISTRAL_DECL void keep_member(boost::json::object& into, std::string_view key,
+                                  const boost::json::value& value);
 
     // What folding a delta adds, roughly: its strings, and a fixed cost for each element.
     MISTRAL_DECL static std::size_t piece_size(const delta_message& d);
 
-    MISTRAL_DECL static void fold(chat_choice& into, const chunk_choice& c, bool keep_content);
+    MISTRAL_DECL void fold(chat_choice& into, const chunk_choice& c);
 
     // Adds the token counts of `more` (cached prompt tokens included) to `into`.
     MISTRAL_DECL static void add_tokens(usage_info& into, const usage_info& more);
@@ -5036,12 +5101,17 @@ private:
     // String pieces concatenate; once a chunk list arrives the content becomes a list.
     MISTRAL_DECL static void append_content(assistant_message& message, const content& piece);
 
-    // A piece with the index of a call already seen continues it; any other piece starts a new
-    // call. Argument strings concatenate; arguments sent as an object replace what came before.
-    MISTRAL_DECL static void merge_tool_call(std::vector<tool_call>& calls,
-                                             const tool_call_delta& piece);
+    // A piece with the index of a call already seen in its choice continues it (found in
+    // constant time); any other piece starts a new call. Argument strings concatenate; arguments
+    // sent as an object replace what came before.
+    MISTRAL_DECL void merge_tool_call(std::int64_t choice, std::vector<tool_call>& calls,
+                                      const tool_call_delta& piece);
 
-    chat_response response_;
+    mutable chat_response response_;  // its choices are put in order when read
+    mutable std::unordered_map<std::int64_t, std::size_t> choice_positions_;
+    mutable bool choices_in_order_ = true;
+    // (choice index, call index) -> position of the call in that choice's tool_calls
+    std::map<std::pair<std::int64_t, std::int64_t>, std::size_t> call_positions_;
     std::optional<usage_info> billed_before_;  // the usage of the responses a continuation follows
     std::size_t chunks_ = 0;
     std::size_t folded_size_ = 0;
@@ -6291,12 +6361,19 @@ inline bool is_loggable_header(std::string_view name,
            std::any_of(also_loggable.begin(), also_loggable.end(), same);
 }
 
-/// A URL without its userinfo: "http://user:pw@host/p" -> "http://host/p".
+/// A URL without its userinfo: "http://user:pw@host/p" -> "http://host/p". A password may hold
+/// '/', '?' or '#' unescaped ("http://user:se/cret@proxy:3128"), so userinfo with a colon ends at
+/// the last '@': what could be a password is never shown, at worst with part of a path.
 inline std::string without_userinfo(std::string_view url) {
     const auto scheme_end = url.find("://");
     const auto authority = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
     const auto authority_end = url.find_first_of("/?#", authority);
-    const auto at = url.substr(0, authority_end).rfind('@');
+    auto at = url.substr(0, authority_end).rfind('@');
+    if (const auto last = url.rfind('@');
+        last != std::string_view::npos && last >= authority &&
+        url.substr(authority, last - authority).find(':') != std::string_view::npos) {
+        at = last;
+    }
     if (at == std::string_view::npos || at < authority) return std::string(url);
     return std::string(url.substr(0, authority)) + std::string(url.substr(at + 1));
 }
@@ -6318,17 +6395,47 @@ public:
     }
 
     void add_secret(std::string_view secret) {
-        if (secret.size() >= 4) secrets_.emplace_back(secret);
+        if (secret.size() < 4) return;
+        secrets_.emplace_back(secret);
+        longest_ = std::max(longest_, secret.size());
     }
 
-    /// The text with every secret replaced by "[redacted]".
+    /// The text with every secret replaced by "[redacted]". Each secret reads the text once, and
+    /// the search goes on after what it replaced (a secret that "[redacted]" contains does not
+    /// make it replace forever), so the cost is linear in the text.
     std::string operator()(std::string text) const {
         for (const auto& secret : secrets_) {
-            for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
-                text.replace(at, secret.size(), "[redacted]");
+            std::size_t at = text.find(secret);
+            if (at == std::string::npos) continue;
+            std::string out;
+            out.reserve(text.size());
+            std::size_t from = 0;
+            for (; at != std::string::npos; at = text.find(secret, from)) {
+                out.append(text, from, at - from);
+                out += "[redacted]";
+                from = at + secret.size();
             }
+            out.append(text, from);
+            text = std::move(out);
         }
         return text;
+    }
+
+    /// The start of a text, as an error message shows it (snippet()), with secrets replaced:
+    /// only the start is redacted, so a large body costs what its excerpt does. The excerpt ends
+    /// before any byte that a secret cut at the end of the redacted part could hold.
+    std::string excerpt(std::string_view text) const {
+        constexpr std::size_t shown = 200;  // what snippet() keeps
+        std::size_t cut = shown + longest_;
+        std::string redacted;
+        for (;; cut *= 2) {
+            redacted = (*this)(std::string(text.substr(0, cut)));
+            // The last longest_ - 1 characters may be the start of a secret the cut split.
+            if (cut >= text.size() || redacted.size() >= shown + longest_) break;
+        }
+        if (cut >= text.size()) return snippet(redacted);
+        redacted.resize(shown);
+        return redacted + "...";
     }
 
     /// The headers with every secret removed from their names and values.
@@ -6360,6 +6467,7 @@ public:
 
 private:
     std::vector<std::string> secrets_;
+    std::size_t longest_ = 0;
 };
 
 }  // namespace detail
@@ -6514,6 +6622,195 @@ private:
     std::size_t matched_ = 0;
     bool settled_ = false;
 };
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/detail/proxy.hpp -------------------------------------------------------------------
+// mistral/detail/proxy.hpp: which proxy a request goes through (explicit options, or the
+// HTTP(S)_PROXY / NO_PROXY environment), for any transport. Standard library only.
+
+#include <algorithm>
+#include <cstdlib>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+/// The proxy a request should use, from explicit options or the environment.
+struct proxy_endpoint {
+    std::string host;
+    int port = 0;
+    std::string user;
+    std::string password;
+};
+
+// NO_PROXY semantics: entries separated by commas or spaces; "*" matches everything; an entry
+// matches the host itself and its subdomains; a leading dot and a ":port" suffix are ignored.
+inline bool no_proxy_matches(std::string_view list, std::string_view host) {
+    while (!list.empty()) {
+        const auto sep = list.find_first_of(", ");
+        std::string_view entry = list.substr(0, sep);
+        list = sep == std::string_view::npos ? std::string_view() : list.substr(sep + 1);
+        if (entry.empty()) continue;
+        if (entry == "*") return true;
+        if (entry.front() == '.') entry.remove_prefix(1);
+        if (const auto colon = entry.rfind(':');
+            colon != std::string_view::npos && entry.find(':') == colon) {
+            entry = entry.substr(0, colon);
+        }
+        if (iequals(host, entry)) return true;
+        if (host.size() > entry.size() && host[host.size() - entry.size() - 1] == '.' &&
+            iequals(host.substr(host.size() - entry.size()), entry)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+inline std::string first_env(std::initializer_list<const char*> names) {
+    for (const char* name : names) {
+        const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
+        if (value != nullptr && *value != '\0') return value;
+    }
+    return {};
+}
+
+// Decodes %XX escapes (proxy credentials in a URL are percent-encoded).
+inline std::string percent_decode(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto hex = [](char c) -> int {
+            if (c >= '0' && c <= '9') return c - '0';
+            if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+            if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+            return -1;
+        };
+        if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+            out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+// The proxy URL of a target: the options' own, else the environment's. HTTP_PROXY is not read
+// in a CGI program (REQUEST_METHOD set), where a request's "Proxy:" header arrives as
+// HTTP_PROXY ("httpoxy"), as curl and Go do; http_proxy cannot be set that way.
+inline std::string proxy_url_for(const proxy_options& options, const url_parts& target,
+                                 std::string& no_proxy) {
+    no_proxy = options.no_proxy;
+    if (!options.url.empty() || !options.use_environment) return options.url;
+    const bool cgi = std::getenv("REQUEST_METHOD") != nullptr;  // NOLINT(concurrency-mt-unsafe)
+    std::string url = target.scheme == "https" ? first_env({"https_proxy", "HTTPS_PROXY"})
+                      : cgi                    ? first_env({"http_proxy"})
+                                               : first_env({"http_proxy", "HTTP_PROXY"});
+    const std::string env_no_proxy = first_env({"no_proxy", "NO_PROXY"});
+    if (!env_no_proxy.empty()) no_proxy += "," + env_no_proxy;
+    return url;
+}
+
+// The userinfo of a proxy URL ("user:password"), which ends at its last '@': a password may hold
+// '/', '?' or '#' unescaped. Empty when there is none.
+inline std::string_view proxy_userinfo(std::string_view url) {
+    const auto scheme_end = url.find("://");
+    const auto start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+    const auto at = url.rfind('@');
+    if (at == std::string_view::npos || at < start) return {};
+    return url.substr(start, at - start);
+}
+
+inline std::optional<proxy_endpoint> select_proxy(const proxy_options& options,
+                                                  const url_parts& target) {
+    std::string no_proxy;
+    std::string url = proxy_url_for(options, target, no_proxy);
+    if (url.empty() || no_proxy_matches(no_proxy, target.host)) return std::nullopt;
+    if (url.find("://") == std::string::npos) url.insert(0, "http://");
+    const std::string scheme = to_lower(std::string_view(url).substr(0, url.find("://")));
+    if (scheme != "http") {
+        // Speaking plain HTTP to a proxy the user asked to reach over TLS would send its
+        // credentials (and, for an http target, the API key) in clear.
+        throw usage_error("proxy " + without_userinfo(url) +
+                          ": only http:// proxies are supported (the TLS of an https API runs "
+                          "through the proxy's tunnel end to end); write http://host:port");
+    }
+    const std::string_view userinfo = proxy_userinfo(url);
+    const std::string host_port =
+        "http://" + url.substr(url.find("://") + 3 + (userinfo.empty() ? 0 : userinfo.size() + 1));
+    const url_parts parts = parse_url(host_port);
+    proxy_endpoint proxy{parts.host, parts.port, {}, {}};
+    if (!userinfo.empty()) {
+        const auto colon = userinfo.find(':');
+        proxy.user = percent_decode(userinfo.substr(0, colon));
+        if (colon != std::string_view::npos)
+            proxy.password = percent_decode(userinfo.substr(colon + 1));
+    }
+    return proxy;
+}
+
+// The request that asks a proxy for a tunnel to the target's host and port (RFC 9110 9.3.6).
+inline std::string connect_request(const url_parts& target, const proxy_endpoint& proxy) {
+    const std::string authority =
+        (target.host.find(':') != std::string::npos ? "[" + target.host + "]" : target.host) + ":" +
+        std::to_string(target.port);
+    std::string out = "CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n";
+    if (!proxy.user.empty()) {
+        out += "Proxy-Authorization: Basic " + base64_encode(proxy.user + ":" + proxy.password) +
+               "\r\n";
+    }
+    return out + "\r\n";
+}
+
+// The status of a proxy's answer to CONNECT, from its head ("HTTP/1.1 200 Connection
+// established\r\n..."); 0 when the status line is not HTTP's.
+inline int connect_status(std::string_view head) {
+    if (!head.starts_with("HTTP/1.")) return 0;
+    const auto space = head.find(' ');
+    if (space == std::string_view::npos || head.size() < space + 4) return 0;
+    const auto status = parse_integer(head.substr(space + 1, 3));
+    return status && *status >= 100 && *status <= 599 ? static_cast<int>(*status) : 0;
+}
+
+// The error for a proxy that refused a tunnel: its status line, in its words.
+inline transport_error connect_refused(std::string_view head, const url_parts& target) {
+    const std::string line(head.substr(0, std::min(head.find('\r'), head.find('\n'))));
+    if (connect_status(head) == 407) {
+        return transport_error(transport_error_kind::proxy,
+                               "the proxy refused the request: " + snippet(line) +
+                                   " (give its credentials in transport.proxy.url)",
+                               false);
+    }
+    return transport_error(transport_error_kind::proxy,
+                           "the proxy refused the tunnel to " + target.host + ":" +
+                               std::to_string(target.port) + ": " + snippet(line),
+                           false);
+}
+
+// The proxy passwords a request may meet (the options' URL and the environment's, as written and
+// decoded): secrets that no message may show.
+inline std::vector<std::string> proxy_secrets(const proxy_options& options) {
+    std::vector<std::string> out;
+    auto add = [&](std::string_view url) {
+        const std::string_view userinfo = proxy_userinfo(url);
+        const auto colon = userinfo.find(':');
+        if (colon == std::string_view::npos) return;
+        out.emplace_back(userinfo.substr(colon + 1));
+        out.push_back(percent_decode(userinfo.substr(colon + 1)));
+    };
+    add(options.url);
+    if (options.use_environment) {
+        for (const char* name : {"https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY"})
+            add(first_env({name}));
+    }
+    return out;
+}
 
 }  // namespace detail
 MISTRAL_NAMESPACE_END
@@ -6873,8 +7170,11 @@ public:
         skip,   ///< nothing to decode (empty data, a keep-alive event)
     };
 
-    chunk_decoder()
-        : parser_(boost::json::storage_ptr(), {}, parser_buffer_.data(), parser_buffer_.size()) {}
+    /// `redact`: what a stream event may not show in an error message (the API key a server
+    /// echoes); nullptr shows the data as it is.
+    explicit chunk_decoder(const sanitizer* redact = nullptr)
+        : redact_(redact),
+          parser_(boost::json::storage_ptr(), {}, parser_buffer_.data(), parser_buffer_.size()) {}
     chunk_decoder(const chunk_decoder&) = delete;
     chunk_decoder& operator=(const chunk_decoder&) = delete;
 
@@ -6901,7 +7201,7 @@ public:
         parser_.write(data.data(), data.size(), ec);
         if (ec && !error_event)
             throw protocol_error("malformed JSON in stream event (" + ec.message() +
-                                 "): " + snippet(data));
+                                 "): " + excerpt(data));
         // Move-constructed, so the value keeps living in the monotonic buffer.
         const boost::json::value* value = ec ? nullptr : &value_.emplace(parser_.release());
         const auto* obj = value != nullptr ? value->if_object() : nullptr;
@@ -6910,7 +7210,7 @@ public:
             return result::error;
         }
         if (obj == nullptr)
-            throw protocol_error("stream event is not a JSON object: " + snippet(data));
+            throw protocol_error("stream event is not a JSON object: " + excerpt(data));
         read_json(*value, chunk_);
         return result::chunk;
     }
@@ -6927,11 +7227,16 @@ private:
                obj.contains("error");
     }
 
+    std::string excerpt(std::string_view data) const {
+        return redact_ != nullptr ? redact_->excerpt(data) : snippet(data);
+    }
+
     // A monotonic resource made afresh for each event: Boost.JSON 1.81's release() keeps the
     // size of its next block, which doubles with every event larger than the buffer, so that a
     // few dozen large events would ask for gigabytes.
     void fresh_buffer() { values_.emplace(value_buffer_.data(), value_buffer_.size()); }
 
+    const sanitizer* redact_;
     alignas(std::max_align_t) std::array<unsigned char, 4096> parser_buffer_{};
     alignas(std::max_align_t) std::array<unsigned char, 16384> value_buffer_{};
     std::optional<boost::json::monotonic_resource> values_;
@@ -6973,11 +7278,16 @@ MISTRAL_NAMESPACE_BEGIN
 
 namespace detail {
 
+// Every text of the error is the server's, and a server may echo the key in any of them.
 inline api_error make_api_error(response_metadata meta, std::string body, api_error_details details,
                                 const sanitizer& sanitize) {
-    details.message = sanitize(std::move(details.message));
-    for (auto& issue : details.validation_issues)
-        issue.message = sanitize(std::move(issue.message));
+    for (std::string* text : {&details.message, &details.type, &details.code, &details.param,
+                              &details.request_id, &meta.request_id})
+        *text = sanitize(std::move(*text));
+    for (auto& issue : details.validation_issues) {
+        for (std::string* text : {&issue.message, &issue.location, &issue.type})
+            *text = sanitize(std::move(*text));
+    }
     return api_error(std::move(meta), sanitize(std::move(body)), std::move(details));
 }
 
@@ -7041,6 +7351,8 @@ private:
     struct call_progress {
         int requests = 0;
         int resumes = 0;
+        // timeouts.total from the call's start: resumes, which run their own attempts, share it.
+        std::optional<clock::time_point> deadline;
     };
     // Called when a stream that delivered text was cut: true when it is to be resumed (the
     // request then asks for the continuation).
@@ -7062,6 +7374,8 @@ private:
         virtual chat_response finish(response_metadata meta) = 0;
         // The transport failed or the call was cancelled after the head arrived.
         [[noreturn]] virtual void fail_mid_stream(const transport_error& e) = 0;
+        // A bound the sink keeps itself expired (it stopped the transfer).
+        virtual std::optional<transport_error> stalled() const { return std::nullopt; }
 
         // The head as received, with secrets echoed by the server removed.
         const response_head& head() const noexcept { return head_; }
@@ -7099,12 +7413,15 @@ private:
                                      std::to_string(max_size_) + " bytes)");
             }
             boost::system::error_code ec;
-            const boost::json::value v = boost::json::parse(body_.text(), ec);
+            boost::json::value v = boost::json::parse(body_.text(), ec);
             if (ec) {
                 throw protocol_error("malformed JSON response (" + ec.message() +
-                                     "): " + snippet(this->sanitize_(body_.text())));
+                                     "): " + this->sanitize_.excerpt(body_.text()));
             }
-            chat_response r = boost::json::value_to<chat_response>(v);
+            // The text, then the tree, each freed once read: a large body is held once at a time.
+            body_ = body_buffer(0);
+            chat_response r;
+            read_json(std::move(v), r);
             r.http = std::move(meta);
             return r;
         }
@@ -7127,13 +7444,14 @@ private:
     // them to the callback as they arrive.
     class event_sink final : public sink {
     public:
-        event_sink(chunk_function on_chunk, const client_options& options, bool accumulate,
+        event_sink(chunk_function on_chunk, const client_options& options, const call_options& call,
                    const sanitizer& sanitize)
             : sink(sanitize),
               on_chunk_(on_chunk),
               parser_(options.max_event_size),
-              accumulate_(accumulate),
+              accumulate_(call.accumulate),
               max_folded_(options.max_response_size),
+              idle_((call.timeouts ? *call.timeouts : options.timeouts).stream_idle),
               error_body_(max_error_body) {}
 
         void begin_attempt() override {
@@ -7148,11 +7466,13 @@ private:
             mode_ = mode::events;
             delivered_ = done_ = stopped_ = false;
             failure_ = nullptr;
+            stalled_.reset();
         }
 
         bool on_body(std::string_view piece) override {
             if (mode_ != mode::events) return error_body_.append(piece);
             if (done_) return true;  // drained so the connection can be reused
+            const auto events_before = events_;
             try {
                 parser_.feed(
                     piece, [this](const sse::event& e) { on_event(e); },
@@ -7168,8 +7488,24 @@ private:
                 failure_ = std::current_exception();
                 return false;
             }
+            // stream_idle bounds the silence between events, not between bytes: a server that
+            // sends only comments (": keep-alive") does not hold a stream forever.
+            const auto now = clock::now();
+            if (events_ != events_before) {
+                last_event_ = now;
+            } else if (now - last_event_ >= idle_) {
+                stalled_.emplace(transport_error_kind::timeout,
+                                 "no event for " + std::to_string(idle_.count()) +
+                                     " ms (timeouts.stream_idle); the server sent only "
+                                     "comments or keep-alives",
+                                 true);
+                return false;
+            }
             return !stopped_;
         }
+
+        // The idle bound between events expired (a timeout, as the transport's own).
+        std::optional<transport_error> stalled() const override { return stalled_; }
 
         bool delivered() const noexcept override { return delivered_; }
         bool completed() const noexcept override { return done(); }
@@ -7197,7 +7533,7 @@ private:
                 const auto type = this->head_.headers.find("content-type");
                 throw protocol_error("expected an event stream, got Content-Type \"" +
                                      std::string(type.value_or("")) +
-                                     "\": " + snippet(this->sanitize_(error_body_.text())));
+                                     "\": " + this->sanitize_.excerpt(error_body_.text()));
             }
             if (!done() && !stopped_) {
                 protocol_error e("stream ended before [DONE] after " +
@@ -7269,6 +7605,7 @@ private:
         enum class mode { events, error_body, unexpected_body };
 
         bool on_status() override {
+            last_event_ = clock::now();
             if (this->head_.status < 200 || this->head_.status > 299) {
                 mode_ = mode::error_body;
             } else if (const auto type = this->head_.headers.find("content-type");
@@ -7308,7 +7645,9 @@ private:
 
         void on_event(const sse::event& e) {
             if (done_ || stopped_) return;
-            switch (decoder_.decode(e.type, e.data)) {
+            const auto result = decoder_.decode(e.type, e.data);
+            if (result != chunk_decoder<>::result::skip) ++events_;
+            switch (result) {
                 case chunk_decoder<>::result::skip:
                     return;
                 case chunk_decoder<>::result::done:
@@ -7417,9 +7756,13 @@ private:
 
         chunk_function on_chunk_;
         sse::parser parser_;
-        chunk_decoder<> decoder_;
+        chunk_decoder<> decoder_{&this->sanitize_};
         bool accumulate_;
         std::size_t max_folded_;
+        std::chrono::milliseconds idle_;
+        std::uint64_t events_ = 0;  // events that carried something (a chunk, [DONE], an error)
+        clock::time_point last_event_ = clock::now();
+        std::optional<transport_error> stalled_;
         stream_accumulator accumulator_{accumulate_};
         std::string prefix_;                   // what a resumed stream had delivered
         std::optional<prefix_repeat> repeat_;  // drops its repeat from the continuation
@@ -7471,6 +7814,7 @@ private:
         } catch (const transport_error& e) {
             failure.emplace(e.kind(), sanitize(e.what()), e.request_sent());
         }
+        if (auto stalled = sink.stalled()) failure = std::move(stalled);
         sink.rethrow_if_failed();
         if (call.stop.stop_requested() && !sink.completed() &&
             (!failure || failure->kind() != transport_error_kind::cancelled)) {
@@ -7509,7 +7853,7 @@ chat_response client_engine<Unused>::stream(const client_options& options, send_
                                             const chat_request& request, chunk_function on_chunk,
                                             const call_options& call) {
     prepared_call prepared = prepare(options, request, true, call);
-    event_sink sink(on_chunk, options, call.accumulate, prepared.sanitize);
+    event_sink sink(on_chunk, options, call, prepared.sanitize);
     call_progress progress;
     const auto try_resume = [&] {
         return resume(options, request, call, prepared, sink, progress);
@@ -7527,6 +7871,7 @@ bool client_engine<Unused>::resume(const client_options& options, const chat_req
                                    const call_options& call, prepared_call& prepared,
                                    event_sink& sink, call_progress& progress) {
     if (progress.resumes >= call.max_resumes) return false;
+    if (progress.deadline && now(options) >= *progress.deadline) return false;  // no time left
     std::optional<std::string> text = sink.resumable_text();
     if (!text) return false;
     chat_request continued = request;
@@ -7561,7 +7906,7 @@ public:
           request_(std::move(request)),
           call_(std::move(call)),
           prepared_(prepare(options_, request_, true, call_)),
-          sink_(ready_, options_, call_.accumulate, prepared_.sanitize) {
+          sink_(ready_, options_, call_, prepared_.sanitize) {
         sink_.defer_body();
         connect();
     }
@@ -7644,6 +7989,10 @@ private:
         }
         sink_.on_body(piece);
         sink_.rethrow_if_failed();
+        if (const auto stalled = sink_.stalled()) {
+            if (!resume()) sink_.fail_mid_stream(*stalled);
+            return;
+        }
         if (sink_.completed()) reader_->content_complete();  // the rest only ends the body
     }
 
@@ -7767,6 +8116,8 @@ typename client_engine<Unused>::prepared_call client_engine<Unused>::prepare(
     http.read_timeout = streaming ? timeouts.stream_idle : timeouts.read;
     http.stop = call.stop;
     out.sanitize = sanitizer(options.api_key, http.headers, options.secret_headers);
+    for (const std::string& password : proxy_secrets(options.transport.proxy))
+        out.sanitize.add_secret(password);
     return out;
 }
 
@@ -7815,8 +8166,8 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
     http_request& http = prepared.http;
     const sanitizer& sanitize = prepared.sanitize;
     const auto start = now(options);
-    std::optional<clock::time_point> deadline;
-    if (timeouts.total) deadline = start + *timeouts.total;
+    if (timeouts.total && !progress.deadline) progress.deadline = start + *timeouts.total;
+    const std::optional<clock::time_point> deadline = progress.deadline;
     http.deadline = deadline;
 
     // The one retry path: throws `failure` unless the policy allows another attempt, else
@@ -7835,11 +8186,11 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
 
     // `attempt` counts the attempts of one request (a resume asks a new one).
     for (int attempt = 1;; ++attempt) {
-        ++progress.requests;
         if (call.stop.stop_requested()) throw cancelled(false);
         if (deadline && now(options) >= *deadline) {
             throw total_timeout_expired();
         }
+        ++progress.requests;
         log(options, sanitize,
             "POST " + http.url + (streaming ? " (stream)" : "") + ", attempt " +
                 std::to_string(attempt) +
@@ -7923,6 +8274,8 @@ MISTRAL_NAMESPACE_END
 // mistral/impl/stream_accumulator.hpp: how stream_accumulator folds chunks (stream.hpp).
 // Included at the end of stream.hpp in a header-only build, else only by src.hpp.
 
+#include <algorithm>
+
 
 MISTRAL_NAMESPACE_BEGIN
 
@@ -7933,21 +8286,29 @@ MISTRAL_DECL void stream_accumulator::add(const chat_chunk& chunk) {
         response_.model = chunk.model;
         response_.created = chunk.created.value_or(0);
     }
-    for (const auto& kv : chunk.extra) response_.extra.insert_or_assign(kv.key(), kv.value());
+    for (const auto& kv : chunk.extra) keep_member(response_.extra, kv.key(), kv.value());
     if (chunk.usage) {
         response_.usage = *chunk.usage;
         if (billed_before_) add_tokens(response_.usage, *billed_before_);
     }
     for (const chunk_choice& c : chunk.choices) {
-        fold(choice_at(c.index), c, keep_content_);
+        fold(choice_at(c.index), c);
         if (keep_content_) folded_size_ += piece_size(c.delta);
     }
 }
 
+MISTRAL_DECL const chat_response& stream_accumulator::response() const noexcept {
+    if (!choices_in_order_) sort_choices();
+    return response_;
+}
+
 MISTRAL_DECL chat_response stream_accumulator::take() {
+    if (!choices_in_order_) sort_choices();
     chunks_ = 0;
     folded_size_ = 0;
     billed_before_.reset();
+    choice_positions_.clear();
+    call_positions_.clear();
     return std::exchange(response_, chat_response{});
 }
 
@@ -7968,13 +8329,49 @@ MISTRAL_DECL void stream_accumulator::add_tokens(usage_info& into, const usage_i
 
 MISTRAL_DECL chat_choice& stream_accumulator::choice_at(std::int64_t index) {
     auto& choices = response_.choices;
-    auto at = choices.begin();
-    while (at != choices.end() && at->index < index) ++at;
-    if (at != choices.end() && at->index == index) return *at;
+    const auto [at, added] = choice_positions_.try_emplace(index, choices.size());
+    if (!added) return choices[at->second];
+    if (!choices.empty() && choices.back().index > index) choices_in_order_ = false;
     folded_size_ += sizeof(chat_choice);
-    chat_choice& added = *choices.emplace(at);
-    added.index = index;
-    return added;
+    chat_choice& choice = choices.emplace_back();
+    choice.index = index;
+    return choice;
+}
+
+MISTRAL_DECL void stream_accumulator::sort_choices() const {
+    auto& choices = response_.choices;
+    std::sort(choices.begin(), choices.end(),
+              [](const chat_choice& a, const chat_choice& b) { return a.index < b.index; });
+    for (std::size_t i = 0; i < choices.size(); ++i) choice_positions_[choices[i].index] = i;
+    choices_in_order_ = true;
+}
+
+namespace detail {
+// About the memory a JSON value takes: its text, and a fixed cost per value.
+inline std::size_t json_size(const boost::json::value& v) {
+    constexpr std::size_t element = 32;
+    if (const auto* s = v.if_string()) return element + s->size();
+    if (const auto* a = v.if_array()) {
+        std::size_t n = element;
+        for (const auto& item : *a) n += json_size(item);
+        return n;
+    }
+    if (const auto* o = v.if_object()) {
+        std::size_t n = element;
+        for (const auto& kv : *o) n += kv.key().size() + json_size(kv.value());
+        return n;
+    }
+    return element;
+}
+}  // namespace detail
+
+MISTRAL_DECL void stream_accumulator::keep_member(boost::json::object& into, std::string_view key,
+                                                  const boost::json::value& value) {
+    if (const auto* had = into.if_contains(key)) {
+        folded_size_ -= std::min(folded_size_, key.size() + detail::json_size(*had));
+    }
+    folded_size_ += key.size() + detail::json_size(value);
+    into.insert_or_assign(key, value);
 }
 
 MISTRAL_DECL std::size_t stream_accumulator::piece_size(const delta_message& d) {
@@ -8013,17 +8410,16 @@ MISTRAL_DECL std::size_t stream_accumulator::piece_size(const delta_message& d) 
     return n;
 }
 
-MISTRAL_DECL void stream_accumulator::fold(chat_choice& into, const chunk_choice& c,
-                                           bool keep_content) {
+MISTRAL_DECL void stream_accumulator::fold(chat_choice& into, const chunk_choice& c) {
     const delta_message& delta = c.delta;
-    if (delta.content && keep_content) append_content(into.message, *delta.content);
-    if (delta.tool_calls && keep_content) {
+    if (delta.content && keep_content_) append_content(into.message, *delta.content);
+    if (delta.tool_calls && keep_content_) {
         if (!into.message.tool_calls) into.message.tool_calls.emplace();
         for (const tool_call_delta& piece : *delta.tool_calls)
-            merge_tool_call(*into.message.tool_calls, piece);
+            merge_tool_call(c.index, *into.message.tool_calls, piece);
     }
-    if (keep_content) append_members(into.message.extra, delta.extra);
-    for (const auto& kv : c.extra) into.extra.insert_or_assign(kv.key(), kv.value());
+    if (keep_content_) append_members(into.message.extra, delta.extra);
+    for (const auto& kv : c.extra) keep_member(into.extra, kv.key(), kv.value());
     if (c.finish_reason) into.finish_reason = c.finish_reason;
 }
 
@@ -8102,13 +8498,13 @@ MISTRAL_DECL void stream_accumulator::append_content(assistant_message& message,
         append_chunk(list, chunk);
 }
 
-MISTRAL_DECL void stream_accumulator::merge_tool_call(std::vector<tool_call>& calls,
+MISTRAL_DECL void stream_accumulator::merge_tool_call(std::int64_t choice,
+                                                      std::vector<tool_call>& calls,
                                                       const tool_call_delta& piece) {
     tool_call* target = nullptr;
     if (piece.index) {
-        for (auto& call : calls) {
-            if (call.index == piece.index) target = &call;
-        }
+        const auto [at, added] = call_positions_.try_emplace({choice, *piece.index}, calls.size());
+        if (!added) target = &calls[at->second];
     }
     if (target == nullptr) {
         target = &calls.emplace_back();
@@ -8137,11 +8533,12 @@ MISTRAL_DECL void stream_accumulator::merge_tool_call(std::vector<tool_call>& ca
 
 MISTRAL_NAMESPACE_END
 
-// ---- mistral/detail/connect_diagnosis.hpp -------------------------------------------------------
-// mistral/detail/connect_diagnosis.hpp: why a connection could not be made, in the operating
-// system's words ("connection refused", "network unreachable") and with the address tried, for
-// transports whose HTTP library reports only "connection failed". POSIX; elsewhere it knows
-// nothing and says so.
+// ---- mistral/detail/tcp.hpp ---------------------------------------------------------------------
+// mistral/detail/tcp.hpp: TCP connections made by hand, for what an HTTP library does not do
+// well: a connect bounded by a timeout whose socket another thread can shut down (a proxy tunnel
+// the transport opens itself), and why a connection could not be made, in the operating
+// system's words ("connection refused", "network unreachable") with the address tried. POSIX;
+// elsewhere it connects nothing and says so.
 
 #include <cerrno>
 #include <chrono>
@@ -8153,6 +8550,7 @@ MISTRAL_NAMESPACE_END
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -8162,16 +8560,28 @@ MISTRAL_NAMESPACE_END
 MISTRAL_NAMESPACE_BEGIN
 namespace detail {
 
-struct connect_diagnosis {
+/// The outcome of tcp_connect().
+struct tcp_connection {
+    int socket = -1;       ///< the connected socket (blocking, TCP_NODELAY), or -1
     bool resolved = true;  ///< false: the host name does not resolve
-    std::string reason;    ///< e.g. "connection refused (127.0.0.1:9)"; "" if unknown
+    int error = 0;         ///< errno of the last address tried (ETIMEDOUT for the timeout)
+    std::string where;     ///< that address, "127.0.0.1:9" or "[::1]:9"
+
+    /// Why it failed, in the operating system's words: "connection refused (127.0.0.1:9)".
+    std::string reason() const {
+        std::string why = std::generic_category().message(error);
+        if (!why.empty()) why[0] = to_lower(why[0]);
+        return why + " (" + where + ")";
+    }
 };
 
-// Resolves the host and tries one connection to its first address, waiting at most `timeout`,
-// to learn the reason the HTTP library did not report. Run only after a connect failed.
-inline connect_diagnosis diagnose_connect(const std::string& host, int port,
-                                          std::chrono::milliseconds timeout) {
-    connect_diagnosis out;
+/// Resolves `host` and connects to its addresses in turn, each attempt bounded by `timeout`.
+/// `on_socket(int)` sees every socket before it connects, so that another thread may shut it
+/// down (the attempt then fails at once).
+template <class OnSocket>
+tcp_connection tcp_connect(const std::string& host, int port, std::chrono::milliseconds timeout,
+                           OnSocket&& on_socket) {
+    tcp_connection out;
 #ifndef _WIN32
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
@@ -8182,22 +8592,25 @@ inline connect_diagnosis diagnose_connect(const std::string& host, int port,
         out.resolved = false;
         return out;
     }
-    char numeric[INET6_ADDRSTRLEN] = {};
-    const void* address =
-        found->ai_family == AF_INET6
-            ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(found->ai_addr)->sin6_addr)
-            : &reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr;
-    ::inet_ntop(found->ai_family, address, numeric, sizeof numeric);
-    const std::string where = found->ai_family == AF_INET6
-                                  ? "[" + std::string(numeric) + "]:" + service
-                                  : std::string(numeric) + ":" + service;
-    int error = 0;
-    const int s = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (s < 0) {
-        error = errno;
-    } else {
-        ::fcntl(s, F_SETFL, ::fcntl(s, F_GETFL) | O_NONBLOCK);
-        if (::connect(s, found->ai_addr, found->ai_addrlen) != 0) {
+    for (const addrinfo* a = found; a != nullptr && out.socket < 0; a = a->ai_next) {
+        char numeric[INET6_ADDRSTRLEN] = {};
+        const void* address =
+            a->ai_family == AF_INET6
+                ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr)
+                : &reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr;
+        ::inet_ntop(a->ai_family, address, numeric, sizeof numeric);
+        out.where = a->ai_family == AF_INET6 ? "[" + std::string(numeric) + "]:" + service
+                                             : std::string(numeric) + ":" + service;
+        const int s = ::socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (s < 0) {
+            out.error = errno;
+            continue;
+        }
+        on_socket(s);
+        const int flags = ::fcntl(s, F_GETFL);
+        ::fcntl(s, F_SETFL, flags | O_NONBLOCK);
+        int error = 0;
+        if (::connect(s, a->ai_addr, a->ai_addrlen) != 0) {
             error = errno;
             if (error == EINPROGRESS) {
                 pollfd p{s, POLLOUT, 0};
@@ -8210,121 +8623,54 @@ inline connect_diagnosis diagnose_connect(const std::string& host, int port,
                 }
             }
         }
-        ::close(s);
+        if (error != 0) {
+            out.error = error;
+            ::close(s);
+            continue;
+        }
+        ::fcntl(s, F_SETFL, flags);
+        const int on = 1;
+        ::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+        out.socket = s;
+        out.error = 0;
     }
     ::freeaddrinfo(found);
-    // A connection that succeeds now (the server came back) says nothing about why it failed.
-    std::string why = error == 0 ? "connection failed" : std::generic_category().message(error);
-    if (!why.empty()) why[0] = to_lower(why[0]);
-    out.reason = why + " (" + where + ")";
 #else
     (void)host;
     (void)port;
     (void)timeout;
+    (void)on_socket;
+    out.error = ENOSYS;
 #endif
     return out;
 }
 
-}  // namespace detail
-MISTRAL_NAMESPACE_END
-
-// ---- mistral/detail/proxy.hpp -------------------------------------------------------------------
-// mistral/detail/proxy.hpp: which proxy a request goes through (explicit options, or the
-// HTTP(S)_PROXY / NO_PROXY environment), for any transport. Standard library only.
-
-#include <cstdlib>
-#include <initializer_list>
-#include <optional>
-#include <string>
-#include <string_view>
-
-
-MISTRAL_NAMESPACE_BEGIN
-namespace detail {
-
-/// The proxy a request should use, from explicit options or the environment.
-struct proxy_endpoint {
-    std::string host;
-    int port = 0;
-    std::string user;
-    std::string password;
+/// Why a connection failed, for transports whose HTTP library reports only "connection failed".
+struct connect_diagnosis {
+    bool resolved = true;  ///< false: the host name does not resolve
+    std::string reason;    ///< e.g. "connection refused (127.0.0.1:9)"; "" if unknown
 };
 
-// NO_PROXY semantics: entries separated by commas or spaces; "*" matches everything; an entry
-// matches the host itself and its subdomains; a leading dot and a ":port" suffix are ignored.
-inline bool no_proxy_matches(std::string_view list, std::string_view host) {
-    while (!list.empty()) {
-        const auto sep = list.find_first_of(", ");
-        std::string_view entry = list.substr(0, sep);
-        list = sep == std::string_view::npos ? std::string_view() : list.substr(sep + 1);
-        if (entry.empty()) continue;
-        if (entry == "*") return true;
-        if (entry.front() == '.') entry.remove_prefix(1);
-        if (const auto colon = entry.rfind(':');
-            colon != std::string_view::npos && entry.find(':') == colon) {
-            entry = entry.substr(0, colon);
-        }
-        if (iequals(host, entry)) return true;
-        if (host.size() > entry.size() && host[host.size() - entry.size() - 1] == '.' &&
-            iequals(host.substr(host.size() - entry.size()), entry)) {
-            return true;
-        }
+// Connects once more, waiting at most `timeout`, to learn the reason the HTTP library did not
+// report. Run only after a connect failed.
+inline connect_diagnosis diagnose_connect(const std::string& host, int port,
+                                          std::chrono::milliseconds timeout) {
+#ifndef _WIN32
+    const tcp_connection c = tcp_connect(host, port, timeout, [](int) {});
+    if (!c.resolved) return {false, {}};
+    if (c.socket >= 0) {
+        // A connection that succeeds now (the server came back) says nothing about why it
+        // failed.
+        ::close(c.socket);
+        return {true, "connection failed (" + c.where + ")"};
     }
-    return false;
-}
-
-inline std::string first_env(std::initializer_list<const char*> names) {
-    for (const char* name : names) {
-        const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
-        if (value != nullptr && *value != '\0') return value;
-    }
+    return {true, c.reason()};
+#else
+    (void)host;
+    (void)port;
+    (void)timeout;
     return {};
-}
-
-// Decodes %XX escapes (proxy credentials in a URL are percent-encoded).
-inline std::string percent_decode(std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const auto hex = [](char c) -> int {
-            if (c >= '0' && c <= '9') return c - '0';
-            if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-            if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-            return -1;
-        };
-        if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-            out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
-
-inline std::optional<proxy_endpoint> select_proxy(const proxy_options& options,
-                                                  const url_parts& target) {
-    std::string url = options.url;
-    std::string no_proxy = options.no_proxy;
-    if (url.empty() && options.use_environment) {
-        url = target.scheme == "https" ? first_env({"https_proxy", "HTTPS_PROXY"})
-                                       : first_env({"http_proxy", "HTTP_PROXY"});
-        const std::string env_no_proxy = first_env({"no_proxy", "NO_PROXY"});
-        if (!env_no_proxy.empty()) no_proxy += "," + env_no_proxy;
-    }
-    if (url.empty() || no_proxy_matches(no_proxy, target.host)) return std::nullopt;
-    if (url.find("://") == std::string::npos) url.insert(0, "http://");
-    const url_parts parts = parse_url(url);
-    proxy_endpoint proxy{parts.host, parts.port, {}, {}};
-    const auto scheme_end = url.find("://") + 3;
-    const auto at = url.find('@', scheme_end);
-    if (at != std::string::npos && at < url.find('/', scheme_end)) {
-        const std::string credentials = url.substr(scheme_end, at - scheme_end);
-        const auto colon = credentials.find(':');
-        proxy.user = percent_decode(credentials.substr(0, colon));
-        if (colon != std::string::npos)
-            proxy.password = percent_decode(credentials.substr(colon + 1));
-    }
-    return proxy;
+#endif
 }
 
 }  // namespace detail
@@ -8493,7 +8839,12 @@ inline std::string unreadable_file(const char* option, const std::string& path) 
 // One reusable HTTP connection to an origin, and what another thread needs to abort it.
 struct httplib_connection {
     std::string origin;
-    std::unique_ptr<httplib::Client> client;
+    std::unique_ptr<httplib::ClientImpl> client;
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+    httplib::SSLClient* tls = nullptr;  // the same client, for https (OpenSSL's verdict)
+#endif
+    // Why the tunnel that the transport opens itself failed (see tunnelled_client).
+    std::optional<transport_error> tunnel_failure;
     std::mutex abort_mutex;
     int socket_copy = -1;  // a duplicate of the socket of the request under way (POSIX)
     bool abort_requested = false;
@@ -8565,6 +8916,131 @@ struct httplib_connection {
     }
 };
 
+// "0.11.4" -> 11004 (the minor and patch of a 0.x release), for the release checks below.
+constexpr int httplib_release(std::string_view version) {
+    int parts[3] = {0, 0, 0};
+    int at = 0;
+    for (const char c : version) {
+        if (c == '.') {
+            if (++at == 3) break;
+        } else if (c >= '0' && c <= '9') {
+            parts[at] = parts[at] * 10 + (c - '0');
+        }
+    }
+    return parts[0] * 1'000'000 + parts[1] * 1000 + parts[2];
+}
+
+// Releases before 0.14 (Debian 12's 0.11.4 among them) lock a mutex they already hold when a
+// proxy answers CONNECT with "Connection: close" or with HTTP/1.0 but "Connection established"
+// (cpp-httplib #1590, fixed by #1630): a refused tunnel (502, 407) or an old proxy would hang
+// the call forever, past any timeout or cancellation. The transport opens such tunnels itself.
+inline constexpr bool httplib_connect_deadlocks = httplib_release(CPPHTTPLIB_VERSION) < 14'000;
+
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+// An https client whose tunnel through the proxy is opened by the transport: the TCP connection
+// to the proxy and the CONNECT exchange, under the client's connect and read timeouts, on a
+// socket that a cancellation shuts down; cpp-httplib then speaks TLS through it to the origin
+// (SNI and certificate checks for the origin's host, as without a proxy). A refusal is the
+// proxy's error, in its words (a 502 is not a TLS failure). Overrides cpp-httplib's socket
+// factory, so a template: only the releases that need it instantiate it.
+template <class Base>
+class tunnelled_client final : public Base {
+public:
+    tunnelled_client(const url_parts& target, const tls_options& tls, proxy_endpoint proxy,
+                     httplib_connection& conn)
+        : Base(target.host, target.port, tls.client_cert_file, tls.client_key_file),
+          target_(target),
+          proxy_(std::move(proxy)),
+          conn_(conn) {}
+
+private:
+    using socket_type = typename Base::Socket;
+
+    bool create_and_connect_socket(socket_type& socket, httplib::Error& error) override {
+        conn_.tunnel_failure.reset();
+        if (!this->is_valid()) return false;
+        error = httplib::Error::Connection;
+        const auto connect_timeout = std::chrono::seconds(this->connection_timeout_sec_) +
+                                     std::chrono::microseconds(this->connection_timeout_usec_);
+        const tcp_connection c = tcp_connect(
+            proxy_.host, proxy_.port,
+            std::chrono::duration_cast<std::chrono::milliseconds>(connect_timeout), [this](int s) {
+                if (this->socket_options_) this->socket_options_(s);  // on_new_socket
+            });
+        if (c.socket < 0) {
+            if (!c.resolved) {
+                conn_.tunnel_failure.emplace(transport_error_kind::name_resolution,
+                                             "cannot resolve the proxy's host name " + proxy_.host,
+                                             false);
+            } else {
+                conn_.tunnel_failure.emplace(c.error == ETIMEDOUT ? transport_error_kind::timeout
+                                                                  : transport_error_kind::connect,
+                                             "proxy " + c.reason(), false);
+            }
+            return false;
+        }
+        if (const auto refused = open_tunnel(c.socket)) {
+            conn_.tunnel_failure = *refused;
+            ::close(c.socket);
+            return false;
+        }
+        socket.sock = c.socket;
+        error = httplib::Error::Success;
+        return true;
+    }
+
+    // Sends CONNECT and reads the proxy's answer head; nothing when the tunnel is open.
+    std::optional<transport_error> open_tunnel(int s) {
+        const auto read_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::seconds(this->read_timeout_sec_) +
+            std::chrono::microseconds(this->read_timeout_usec_));
+        const std::string request = connect_request(target_, proxy_);
+        for (std::size_t sent = 0; sent < request.size();) {
+            const auto n = ::send(s, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+            if (n <= 0) return lost("writing CONNECT to the proxy");
+            sent += static_cast<std::size_t>(n);
+        }
+        // The head is read a byte at a time: whatever follows it is the origin's TLS.
+        constexpr std::size_t max_head = 16 * 1024;
+        std::string head;
+        while (!head.ends_with("\r\n\r\n") && !head.ends_with("\n\n")) {
+            if (head.size() == max_head)
+                return transport_error(transport_error_kind::proxy,
+                                       "the proxy's answer to CONNECT has a head over 16 KiB",
+                                       false);
+            pollfd p{s, POLLIN, 0};
+            const int ready = ::poll(&p, 1, static_cast<int>(read_timeout.count()));
+            if (ready == 0) {
+                return transport_error(transport_error_kind::timeout,
+                                       "the proxy did not answer CONNECT within " +
+                                           std::to_string(read_timeout.count()) + " ms",
+                                       false);
+            }
+            char c = 0;
+            if (ready < 0 || ::recv(s, &c, 1, 0) != 1) return lost("reading the proxy's answer");
+            head += c;
+        }
+        const int status = connect_status(head);
+        if (status >= 200 && status <= 299) return std::nullopt;
+        if (status == 0) {
+            return transport_error(transport_error_kind::proxy,
+                                   "the proxy's answer to CONNECT is not HTTP: " + snippet(head),
+                                   false);
+        }
+        return connect_refused(head, target_);
+    }
+
+    transport_error lost(const std::string& doing) const {
+        return transport_error(transport_error_kind::proxy,
+                               "the connection to the proxy was lost " + doing, false);
+    }
+
+    url_parts target_;
+    proxy_endpoint proxy_;
+    httplib_connection& conn_;
+};
+#endif
+
 // The connections of a transport and its copies, idle ones kept per origin.
 struct httplib_pool {
     explicit httplib_pool(transport_options o) : options(std::move(o)) {}
@@ -8614,16 +9090,29 @@ struct httplib_pool {
     // OpenSSL's verdict on the server's chain: the client keeps it in releases before the
     // abstract TLS API (0.30), the Result of the exchange in later ones; none without TLS
     // support, where every failure still reaches failure() through here.
-    template <class Client, class Result>
-    static std::optional<long> verify_result([[maybe_unused]] Client& cli,
+    template <class Result>
+    static std::optional<long> verify_result([[maybe_unused]] const httplib_connection& conn,
                                              [[maybe_unused]] const Result* result) {
-        if constexpr (requires { cli.get_openssl_verify_result(); }) {
-            return cli.get_openssl_verify_result();
-        } else if constexpr (requires { result->ssl_backend_error(); }) {
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+        if (conn.tls != nullptr) {
+            if (const auto verdict = client_verdict(*conn.tls)) return verdict;
+        }
+#endif
+        if constexpr (requires { result->ssl_backend_error(); }) {
             if (result != nullptr) return static_cast<long>(result->ssl_backend_error());
         }
         return std::nullopt;
     }
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+    template <class TLS>
+    static std::optional<long> client_verdict([[maybe_unused]] TLS& tls) {
+        if constexpr (requires { tls.get_openssl_verify_result(); }) {
+            return tls.get_openssl_verify_result();
+        } else {
+            return std::nullopt;
+        }
+    }
+#endif
 #ifdef CPPHTTPLIB_OPENSSL_SUPPORT
     // Later releases tell a host-name mismatch from a rejected chain.
     template <class E>
@@ -8658,12 +9147,13 @@ struct httplib_pool {
         return std::string(httplib::to_string(err)) + " (" + host + ")";
     }
 
-    std::unique_ptr<httplib_connection> acquire(const url_parts& url) {
+    // A connection to the URL's origin: an idle one of the pool unless `fresh`, else a new one.
+    std::unique_ptr<httplib_connection> acquire(const url_parts& url, bool fresh = false) {
         std::string origin =
             url.scheme + "://" +
             (url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host) + ":" +
             std::to_string(url.port);
-        {
+        if (!fresh) {
             std::lock_guard lock(mutex);
             for (auto it = idle.rbegin(); it != idle.rend();) {
                 if ((*it)->origin != origin) {
@@ -8693,13 +9183,19 @@ struct httplib_pool {
 #endif
         auto conn = std::make_unique<httplib_connection>();
         conn->origin = origin;
-        if (!options.tls.client_cert_file.empty() || !options.tls.client_key_file.empty()) {
-            conn->client = std::make_unique<httplib::Client>(origin, options.tls.client_cert_file,
-                                                             options.tls.client_key_file);
-        } else {
-            conn->client = std::make_unique<httplib::Client>(origin);
+        const auto proxy = detail::select_proxy(options.proxy, url);
+        bool tunnelled = false;
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+        if (url.scheme == "https") {
+            std::unique_ptr<httplib::SSLClient> tls =
+                make_tls_client<httplib::SSLClient>(url, options.tls, proxy, *conn);
+            tunnelled = proxy && httplib_connect_deadlocks;
+            conn->tls = tls.get();
+            conn->client = std::move(tls);
         }
-        httplib::Client& cli = *conn->client;
+#endif
+        if (!conn->client) conn->client = std::make_unique<httplib::ClientImpl>(url.host, url.port);
+        httplib::ClientImpl& cli = *conn->client;
         if (!cli.is_valid()) {
 #ifdef CPPHTTPLIB_OPENSSL_SUPPORT
             throw transport_error(transport_error_kind::tls,
@@ -8722,7 +9218,7 @@ struct httplib_pool {
             cli.set_ca_cert_path(options.tls.ca_file, options.tls.ca_dir);
         }
 #endif
-        if (const auto proxy = detail::select_proxy(options.proxy, url)) {
+        if (proxy && !tunnelled) {
             cli.set_proxy(proxy->host, proxy->port);
             if (!proxy->user.empty()) cli.set_proxy_basic_auth(proxy->user, proxy->password);
         }
@@ -8730,6 +9226,21 @@ struct httplib_pool {
         cli.set_socket_options([raw](::socket_t socket) { raw->on_new_socket(socket); });
         return conn;
     }
+
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+    // The https client of a new connection: one whose tunnel the transport opens itself where
+    // cpp-httplib's own CONNECT can hang (a template, so that other releases compile none of it).
+    template <class Client>
+    static std::unique_ptr<Client> make_tls_client(const url_parts& url, const tls_options& tls,
+                                                   const std::optional<proxy_endpoint>& proxy,
+                                                   httplib_connection& conn) {
+        if constexpr (httplib_connect_deadlocks) {
+            if (proxy) return std::make_unique<tunnelled_client<Client>>(url, tls, *proxy, conn);
+        }
+        return std::make_unique<Client>(url.host, url.port, tls.client_cert_file,
+                                        tls.client_key_file);
+    }
+#endif
 
     void release(std::unique_ptr<httplib_connection> conn) {
         std::lock_guard lock(mutex);
@@ -8755,10 +9266,10 @@ struct httplib_exchange {
     std::chrono::milliseconds read_timeout{};
     std::string what;  // "POST https://host:port/path: ", for errors
 
-    httplib_exchange(httplib_pool& pool, const http_request& request)
+    httplib_exchange(httplib_pool& pool, const http_request& request, bool fresh = false)
         : url(parse_url(request.url)), start(std::chrono::steady_clock::now()) {
         if (request.stop.stop_requested()) throw cancelled(false);
-        conn = pool.acquire(url);
+        conn = pool.acquire(url, fresh);
         auto clamp = [&](std::chrono::milliseconds limit) {
             if (request.deadline) {
                 const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -8768,7 +9279,7 @@ struct httplib_exchange {
             return limit;
         };
         read_timeout = clamp(request.read_timeout);
-        httplib::Client& cli = *conn->client;
+        httplib::ClientImpl& cli = *conn->client;
         cli.set_connection_timeout(clamp(request.connect_timeout));
         cli.set_read_timeout(read_timeout);
         cli.set_write_timeout(read_timeout);
@@ -8880,12 +9391,12 @@ private:
             throw cancelled(head_seen, exchange_.what);
         if (deadline_passed_) throw total_timeout_expired(exchange_.what);
         const auto silence = std::chrono::steady_clock::now() - last_activity_;
-        throw pool_->failure(
-            err,
-            httplib_pool::verify_result(*exchange_.conn->client,
-                                        static_cast<const httplib::Result*>(nullptr)),
-            exchange_.url, exchange_.what, silence >= exchange_.read_timeout * 9 / 10,
-            exchange_.read_timeout, request_);
+        throw pool_->failure(err,
+                             httplib_pool::verify_result(
+                                 *exchange_.conn, static_cast<const httplib::Result*>(nullptr)),
+                             exchange_.url, exchange_.what,
+                             silence >= exchange_.read_timeout * 9 / 10, exchange_.read_timeout,
+                             request_);
     }
 
     std::shared_ptr<httplib_pool> pool_;
@@ -8920,20 +9431,28 @@ std::unique_ptr<body_reader> open_httplib(httplib_transport transport,
 }  // namespace detail
 
 MISTRAL_DECL std::unique_ptr<body_reader> httplib_transport::open(const http_request& request) {
-    return detail::open_httplib<httplib::Client>(*this, shared_, request);
+    return detail::open_httplib<httplib::ClientImpl>(*this, shared_, request);
 }
 
-MISTRAL_DECL void httplib_transport::send(const http_request& request, response_handler& handler) {
+namespace detail {
+
+// One exchange of send() on one connection. Returns false when the request must go once more
+// on a new connection: it went on a pooled connection that the server had closed while it was
+// idle, and failed before a byte of an answer, so the server never processed it (browsers and
+// curl send it again, at once, too).
+inline bool send_once(httplib_pool& pool, const http_request& request, response_handler& handler,
+                      bool fresh) {
     using clock = std::chrono::steady_clock;
-    detail::httplib_exchange exchange(*shared_, request);
-    std::unique_ptr<detail::httplib_connection>& conn = exchange.conn;
-    httplib::Client& cli = *conn->client;
+    httplib_exchange exchange(pool, request, fresh);
+    std::unique_ptr<httplib_connection>& conn = exchange.conn;
+    httplib::ClientImpl& cli = *conn->client;
     const auto read_timeout = exchange.read_timeout;
+    const bool reused = cli.is_socket_open();
 
     httplib::Request req;
     req.method = request.method;
     req.path = exchange.url.target;
-    req.headers = detail::httplib_exchange::headers(request);
+    req.headers = httplib_exchange::headers(request);
     // The body is written straight from the request: a large request is not copied again.
     const std::string_view body = request.body;
     req.content_length_ = body.size();
@@ -8948,15 +9467,19 @@ MISTRAL_DECL void httplib_transport::send(const http_request& request, response_
     bool handler_stopped = false;
     bool deadline_passed = false;
     bool head_seen = false;
+    int informational = 0;
     auto last_activity = exchange.start;
-    detail::deadline_watchdog watchdog([&conn] { conn->abort(); });
-    if (request.deadline)
-        watchdog.arm(*request.deadline, detail::deadline_watchdog::reason::deadline);
+    deadline_watchdog watchdog([&conn] { conn->abort(); });
+    if (request.deadline) watchdog.arm(*request.deadline, deadline_watchdog::reason::deadline);
     req.response_handler = [&](const httplib::Response& res) {
         if (request.stop.stop_requested()) return false;
         last_activity = clock::now();
+        if (res.status >= 100 && res.status <= 199) {
+            informational = res.status;  // see below
+            return false;
+        }
         head_seen = true;
-        handler_stopped = !handler.on_head(detail::httplib_exchange::head_of(res));
+        handler_stopped = !handler.on_head(httplib_exchange::head_of(res));
         return !handler_stopped;
     };
     req.content_receiver = [&](const char* data, std::size_t size, std::uint64_t, std::uint64_t) {
@@ -8968,44 +9491,64 @@ MISTRAL_DECL void httplib_transport::send(const http_request& request, response_
         if (request.stop.stop_requested()) return false;
         handler_stopped = !handler.on_body(std::string_view(data, size));
         if (!handler_stopped && handler.complete())
-            watchdog.arm(clock::now() + drain_grace, detail::deadline_watchdog::reason::drain);
+            watchdog.arm(clock::now() + drain_grace, deadline_watchdog::reason::drain);
         return !handler_stopped;
     };
 
     // A reused connection's socket was announced when it was made: announce it again, so that a
     // cancellation can shut it down.
-    if (cli.is_socket_open()) conn->on_new_socket(cli.socket());
+    if (reused) conn->on_new_socket(cli.socket());
     std::optional<httplib::Result> result;
     {
         std::stop_callback on_stop(request.stop, [&conn] { conn->abort(); });
         result.emplace(cli.send(req));
     }
-    deadline_passed =
-        watchdog.disarm() == detail::deadline_watchdog::reason::deadline || deadline_passed;
+    deadline_passed = watchdog.disarm() == deadline_watchdog::reason::deadline || deadline_passed;
     const bool ok = static_cast<bool>(*result);
     const bool aborted = conn->finish_request();
     const std::string& what = exchange.what;
     if (handler.complete()) {  // all that matters arrived: how the rest went does not
-        if (ok && !aborted) shared_->release(std::move(conn));
-        return;
+        if (ok && !aborted) pool.release(std::move(conn));
+        return true;
     }
     // An aborted exchange may look complete to cpp-httplib (a close-delimited body ends when
     // the socket is shut down): what aborted it decides, and the connection is not reused.
     if (request.stop.stop_requested() || (aborted && !deadline_passed)) {
-        throw detail::cancelled(head_seen, what);
+        throw cancelled(head_seen, what);
     }
-    if (deadline_passed) throw detail::total_timeout_expired(what);
+    if (deadline_passed) throw total_timeout_expired(what);
+    if (informational != 0) {
+        // cpp-httplib before 0.14 takes an informational answer other than 100 (103 Early
+        // Hints) for the response and would wait for its body: the call fails at once instead.
+        throw protocol_error(what + "the server sent " + std::to_string(informational) +
+                             " before its response, which this cpp-httplib release cannot read "
+                             "past (it skips 100 only)");
+    }
     if (ok && !head_seen) {  // httplib skips the head callback for bodiless answers (204)
-        handler.on_head(detail::httplib_exchange::head_of(result->value()));
+        handler.on_head(httplib_exchange::head_of(result->value()));
     }
     if (ok) {
-        shared_->release(std::move(conn));
-        return;
+        pool.release(std::move(conn));
+        return true;
     }
-    if (handler_stopped) return;  // the connection was cut short: not reused
-    throw shared_->failure(
-        result->error(), detail::httplib_pool::verify_result(cli, &*result), exchange.url, what,
+    if (handler_stopped) return true;  // the connection was cut short: not reused
+    if (conn->tunnel_failure) {
+        const transport_error& e = *conn->tunnel_failure;
+        throw transport_error(e.kind(), what + e.what(), false);
+    }
+    const transport_error failure = pool.failure(
+        result->error(), httplib_pool::verify_result(*conn, &*result), exchange.url, what,
         clock::now() - last_activity >= read_timeout * 9 / 10, read_timeout, request);
+    if (reused && !fresh && !head_seen && failure.kind() == transport_error_kind::reset)
+        return false;
+    throw failure;
+}
+
+}  // namespace detail
+
+MISTRAL_DECL void httplib_transport::send(const http_request& request, response_handler& handler) {
+    if (!detail::send_once(*shared_, request, handler, false))
+        detail::send_once(*shared_, request, handler, true);
 }
 
 MISTRAL_NAMESPACE_END

@@ -54,7 +54,8 @@ std::string header_value(const std::string& head, const std::string& name) {
 
 }  // namespace
 
-forward_proxy::forward_proxy() : server_([this](int client) { serve(client); }) {}
+forward_proxy::forward_proxy(std::string connect_answer)
+    : connect_answer_(std::move(connect_answer)), server_([this](int client) { serve(client); }) {}
 
 std::vector<std::string> forward_proxy::request_lines() const {
     std::lock_guard lock(mutex_);
@@ -86,7 +87,7 @@ void forward_proxy::serve(int client) {
             raw_server::write_all(client, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
             return;
         }
-        raw_server::write_all(client, "HTTP/1.1 200 Connection established\r\n\r\n");
+        raw_server::write_all(client, connect_answer_ + "\r\n\r\n");
         relay(client, upstream);
         ::close(upstream);
         return;

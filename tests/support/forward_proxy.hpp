@@ -13,7 +13,8 @@ namespace mistral::test {
 
 class forward_proxy {
 public:
-    forward_proxy();
+    /// `connect_answer`: the status line a CONNECT that can be served is answered with.
+    explicit forward_proxy(std::string connect_answer = "HTTP/1.1 200 Connection established");
     std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()); }
     int port() const { return server_.port(); }
     /// The first line of every request received, e.g. "CONNECT 127.0.0.1:4433 HTTP/1.1".
@@ -24,6 +25,7 @@ public:
 private:
     void serve(int client);
 
+    std::string connect_answer_;
     mutable std::mutex mutex_;
     std::vector<std::string> lines_;
     std::string proxy_authorization_;

@@ -1,6 +1,6 @@
-// mistral/detail/ascii.hpp: ASCII case folding, the HTTP token and field-value rules, and the
-// number parsers for header values. Standard library only; the one place each is written.
-// SPDX-License-Identifier: MIT
+// mistral/detail/ascii.hpp: ASCII case folding, the HTTP token and field-value rules, the
+// number parsers for header values, and base64. Standard library only; the one place each is
+// written. SPDX-License-Identifier: MIT
 #pragma once
 
 #include <charconv>
@@ -93,6 +93,30 @@ constexpr bool is_field_value(std::string_view s) noexcept {
         if ((u < 0x20 && u != '\t') || u == 0x7F) return false;
     }
     return true;
+}
+
+// RFC 4648 base64, with padding (Basic credentials, data URLs).
+inline std::string base64_encode(std::string_view bytes) {
+    static constexpr char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 3 <= bytes.size(); i += 3) {
+        const auto n = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16 |
+                       static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8 |
+                       static_cast<unsigned char>(bytes[i + 2]);
+        for (const int shift : {18, 12, 6, 0}) out += alphabet[(n >> shift) & 63];
+    }
+    if (const std::size_t rest = bytes.size() - i; rest > 0) {
+        unsigned n = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16;
+        if (rest == 2) n |= static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+        out += alphabet[(n >> 18) & 63];
+        out += alphabet[(n >> 12) & 63];
+        out += rest == 2 ? alphabet[(n >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
 }
 
 }  // namespace detail

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "../error.hpp"
 #include "../http.hpp"
 #include "config.hpp"
 
@@ -57,12 +58,19 @@ inline bool is_loggable_header(std::string_view name,
            std::any_of(also_loggable.begin(), also_loggable.end(), same);
 }
 
-/// A URL without its userinfo: "http://user:pw@host/p" -> "http://host/p".
+/// A URL without its userinfo: "http://user:pw@host/p" -> "http://host/p". A password may hold
+/// '/', '?' or '#' unescaped ("http://user:se/cret@proxy:3128"), so userinfo with a colon ends at
+/// the last '@': what could be a password is never shown, at worst with part of a path.
 inline std::string without_userinfo(std::string_view url) {
     const auto scheme_end = url.find("://");
     const auto authority = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
     const auto authority_end = url.find_first_of("/?#", authority);
-    const auto at = url.substr(0, authority_end).rfind('@');
+    auto at = url.substr(0, authority_end).rfind('@');
+    if (const auto last = url.rfind('@');
+        last != std::string_view::npos && last >= authority &&
+        url.substr(authority, last - authority).find(':') != std::string_view::npos) {
+        at = last;
+    }
     if (at == std::string_view::npos || at < authority) return std::string(url);
     return std::string(url.substr(0, authority)) + std::string(url.substr(at + 1));
 }
@@ -84,17 +92,47 @@ public:
     }
 
     void add_secret(std::string_view secret) {
-        if (secret.size() >= 4) secrets_.emplace_back(secret);
+        if (secret.size() < 4) return;
+        secrets_.emplace_back(secret);
+        longest_ = std::max(longest_, secret.size());
     }
 
-    /// The text with every secret replaced by "[redacted]".
+    /// The text with every secret replaced by "[redacted]". Each secret reads the text once, and
+    /// the search goes on after what it replaced (a secret that "[redacted]" contains does not
+    /// make it replace forever), so the cost is linear in the text.
     std::string operator()(std::string text) const {
         for (const auto& secret : secrets_) {
-            for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
-                text.replace(at, secret.size(), "[redacted]");
+            std::size_t at = text.find(secret);
+            if (at == std::string::npos) continue;
+            std::string out;
+            out.reserve(text.size());
+            std::size_t from = 0;
+            for (; at != std::string::npos; at = text.find(secret, from)) {
+                out.append(text, from, at - from);
+                out += "[redacted]";
+                from = at + secret.size();
             }
+            out.append(text, from);
+            text = std::move(out);
         }
         return text;
+    }
+
+    /// The start of a text, as an error message shows it (snippet()), with secrets replaced:
+    /// only the start is redacted, so a large body costs what its excerpt does. The excerpt ends
+    /// before any byte that a secret cut at the end of the redacted part could hold.
+    std::string excerpt(std::string_view text) const {
+        constexpr std::size_t shown = 200;  // what snippet() keeps
+        std::size_t cut = shown + longest_;
+        std::string redacted;
+        for (;; cut *= 2) {
+            redacted = (*this)(std::string(text.substr(0, cut)));
+            // The last longest_ - 1 characters may be the start of a secret the cut split.
+            if (cut >= text.size() || redacted.size() >= shown + longest_) break;
+        }
+        if (cut >= text.size()) return snippet(redacted);
+        redacted.resize(shown);
+        return redacted + "...";
     }
 
     /// The headers with every secret removed from their names and values.
@@ -126,6 +164,7 @@ public:
 
 private:
     std::vector<std::string> secrets_;
+    std::size_t longest_ = 0;
 };
 
 }  // namespace detail

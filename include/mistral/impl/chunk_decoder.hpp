@@ -21,6 +21,7 @@
 #include <boost/json/parser.hpp>
 
 #include "../detail/config.hpp"
+#include "../detail/sanitize.hpp"
 #include "../error.hpp"
 #include "../json.hpp"
 #include "../types.hpp"
@@ -358,8 +359,11 @@ public:
         skip,   ///< nothing to decode (empty data, a keep-alive event)
     };
 
-    chunk_decoder()
-        : parser_(boost::json::storage_ptr(), {}, parser_buffer_.data(), parser_buffer_.size()) {}
+    /// `redact`: what a stream event may not show in an error message (the API key a server
+    /// echoes); nullptr shows the data as it is.
+    explicit chunk_decoder(const sanitizer* redact = nullptr)
+        : redact_(redact),
+          parser_(boost::json::storage_ptr(), {}, parser_buffer_.data(), parser_buffer_.size()) {}
     chunk_decoder(const chunk_decoder&) = delete;
     chunk_decoder& operator=(const chunk_decoder&) = delete;
 
@@ -386,7 +390,7 @@ public:
         parser_.write(data.data(), data.size(), ec);
         if (ec && !error_event)
             throw protocol_error("malformed JSON in stream event (" + ec.message() +
-                                 "): " + snippet(data));
+                                 "): " + excerpt(data));
         // Move-constructed, so the value keeps living in the monotonic buffer.
         const boost::json::value* value = ec ? nullptr : &value_.emplace(parser_.release());
         const auto* obj = value != nullptr ? value->if_object() : nullptr;
@@ -395,7 +399,7 @@ public:
             return result::error;
         }
         if (obj == nullptr)
-            throw protocol_error("stream event is not a JSON object: " + snippet(data));
+            throw protocol_error("stream event is not a JSON object: " + excerpt(data));
         read_json(*value, chunk_);
         return result::chunk;
     }
@@ -412,11 +416,16 @@ private:
                obj.contains("error");
     }
 
+    std::string excerpt(std::string_view data) const {
+        return redact_ != nullptr ? redact_->excerpt(data) : snippet(data);
+    }
+
     // A monotonic resource made afresh for each event: Boost.JSON 1.81's release() keeps the
     // size of its next block, which doubles with every event larger than the buffer, so that a
     // few dozen large events would ask for gigabytes.
     void fresh_buffer() { values_.emplace(value_buffer_.data(), value_buffer_.size()); }
 
+    const sanitizer* redact_;
     alignas(std::max_align_t) std::array<unsigned char, 4096> parser_buffer_{};
     alignas(std::max_align_t) std::array<unsigned char, 16384> value_buffer_{};
     std::optional<boost::json::monotonic_resource> values_;

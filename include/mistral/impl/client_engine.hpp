@@ -26,6 +26,7 @@
 #include "../detail/config.hpp"
 #include "../detail/function_ref.hpp"
 #include "../detail/prefix_repeat.hpp"
+#include "../detail/proxy.hpp"
 #include "../detail/sanitize.hpp"
 #include "../detail/sleep.hpp"
 #include "../detail/utf8.hpp"
@@ -45,11 +46,16 @@ MISTRAL_NAMESPACE_BEGIN
 
 namespace detail {
 
+// Every text of the error is the server's, and a server may echo the key in any of them.
 inline api_error make_api_error(response_metadata meta, std::string body, api_error_details details,
                                 const sanitizer& sanitize) {
-    details.message = sanitize(std::move(details.message));
-    for (auto& issue : details.validation_issues)
-        issue.message = sanitize(std::move(issue.message));
+    for (std::string* text : {&details.message, &details.type, &details.code, &details.param,
+                              &details.request_id, &meta.request_id})
+        *text = sanitize(std::move(*text));
+    for (auto& issue : details.validation_issues) {
+        for (std::string* text : {&issue.message, &issue.location, &issue.type})
+            *text = sanitize(std::move(*text));
+    }
     return api_error(std::move(meta), sanitize(std::move(body)), std::move(details));
 }
 
@@ -113,6 +119,8 @@ private:
     struct call_progress {
         int requests = 0;
         int resumes = 0;
+        // timeouts.total from the call's start: resumes, which run their own attempts, share it.
+        std::optional<clock::time_point> deadline;
     };
     // Called when a stream that delivered text was cut: true when it is to be resumed (the
     // request then asks for the continuation).
@@ -134,6 +142,8 @@ private:
         virtual chat_response finish(response_metadata meta) = 0;
         // The transport failed or the call was cancelled after the head arrived.
         [[noreturn]] virtual void fail_mid_stream(const transport_error& e) = 0;
+        // A bound the sink keeps itself expired (it stopped the transfer).
+        virtual std::optional<transport_error> stalled() const { return std::nullopt; }
 
         // The head as received, with secrets echoed by the server removed.
         const response_head& head() const noexcept { return head_; }
@@ -171,12 +181,15 @@ private:
                                      std::to_string(max_size_) + " bytes)");
             }
             boost::system::error_code ec;
-            const boost::json::value v = boost::json::parse(body_.text(), ec);
+            boost::json::value v = boost::json::parse(body_.text(), ec);
             if (ec) {
                 throw protocol_error("malformed JSON response (" + ec.message() +
-                                     "): " + snippet(this->sanitize_(body_.text())));
+                                     "): " + this->sanitize_.excerpt(body_.text()));
             }
-            chat_response r = boost::json::value_to<chat_response>(v);
+            // The text, then the tree, each freed once read: a large body is held once at a time.
+            body_ = body_buffer(0);
+            chat_response r;
+            read_json(std::move(v), r);
             r.http = std::move(meta);
             return r;
         }
@@ -199,13 +212,14 @@ private:
     // them to the callback as they arrive.
     class event_sink final : public sink {
     public:
-        event_sink(chunk_function on_chunk, const client_options& options, bool accumulate,
+        event_sink(chunk_function on_chunk, const client_options& options, const call_options& call,
                    const sanitizer& sanitize)
             : sink(sanitize),
               on_chunk_(on_chunk),
               parser_(options.max_event_size),
-              accumulate_(accumulate),
+              accumulate_(call.accumulate),
               max_folded_(options.max_response_size),
+              idle_((call.timeouts ? *call.timeouts : options.timeouts).stream_idle),
               error_body_(max_error_body) {}
 
         void begin_attempt() override {
@@ -220,11 +234,13 @@ private:
             mode_ = mode::events;
             delivered_ = done_ = stopped_ = false;
             failure_ = nullptr;
+            stalled_.reset();
         }
 
         bool on_body(std::string_view piece) override {
             if (mode_ != mode::events) return error_body_.append(piece);
             if (done_) return true;  // drained so the connection can be reused
+            const auto events_before = events_;
             try {
                 parser_.feed(
                     piece, [this](const sse::event& e) { on_event(e); },
@@ -240,8 +256,24 @@ private:
                 failure_ = std::current_exception();
                 return false;
             }
+            // stream_idle bounds the silence between events, not between bytes: a server that
+            // sends only comments (": keep-alive") does not hold a stream forever.
+            const auto now = clock::now();
+            if (events_ != events_before) {
+                last_event_ = now;
+            } else if (now - last_event_ >= idle_) {
+                stalled_.emplace(transport_error_kind::timeout,
+                                 "no event for " + std::to_string(idle_.count()) +
+                                     " ms (timeouts.stream_idle); the server sent only "
+                                     "comments or keep-alives",
+                                 true);
+                return false;
+            }
             return !stopped_;
         }
+
+        // The idle bound between events expired (a timeout, as the transport's own).
+        std::optional<transport_error> stalled() const override { return stalled_; }
 
         bool delivered() const noexcept override { return delivered_; }
         bool completed() const noexcept override { return done(); }
@@ -269,7 +301,7 @@ private:
                 const auto type = this->head_.headers.find("content-type");
                 throw protocol_error("expected an event stream, got Content-Type \"" +
                                      std::string(type.value_or("")) +
-                                     "\": " + snippet(this->sanitize_(error_body_.text())));
+                                     "\": " + this->sanitize_.excerpt(error_body_.text()));
             }
             if (!done() && !stopped_) {
                 protocol_error e("stream ended before [DONE] after " +
@@ -341,6 +373,7 @@ private:
         enum class mode { events, error_body, unexpected_body };
 
         bool on_status() override {
+            last_event_ = clock::now();
             if (this->head_.status < 200 || this->head_.status > 299) {
                 mode_ = mode::error_body;
             } else if (const auto type = this->head_.headers.find("content-type");
@@ -380,7 +413,9 @@ private:
 
         void on_event(const sse::event& e) {
             if (done_ || stopped_) return;
-            switch (decoder_.decode(e.type, e.data)) {
+            const auto result = decoder_.decode(e.type, e.data);
+            if (result != chunk_decoder<>::result::skip) ++events_;
+            switch (result) {
                 case chunk_decoder<>::result::skip:
                     return;
                 case chunk_decoder<>::result::done:
@@ -489,9 +524,13 @@ private:
 
         chunk_function on_chunk_;
         sse::parser parser_;
-        chunk_decoder<> decoder_;
+        chunk_decoder<> decoder_{&this->sanitize_};
         bool accumulate_;
         std::size_t max_folded_;
+        std::chrono::milliseconds idle_;
+        std::uint64_t events_ = 0;  // events that carried something (a chunk, [DONE], an error)
+        clock::time_point last_event_ = clock::now();
+        std::optional<transport_error> stalled_;
         stream_accumulator accumulator_{accumulate_};
         std::string prefix_;                   // what a resumed stream had delivered
         std::optional<prefix_repeat> repeat_;  // drops its repeat from the continuation
@@ -543,6 +582,7 @@ private:
         } catch (const transport_error& e) {
             failure.emplace(e.kind(), sanitize(e.what()), e.request_sent());
         }
+        if (auto stalled = sink.stalled()) failure = std::move(stalled);
         sink.rethrow_if_failed();
         if (call.stop.stop_requested() && !sink.completed() &&
             (!failure || failure->kind() != transport_error_kind::cancelled)) {
@@ -581,7 +621,7 @@ chat_response client_engine<Unused>::stream(const client_options& options, send_
                                             const chat_request& request, chunk_function on_chunk,
                                             const call_options& call) {
     prepared_call prepared = prepare(options, request, true, call);
-    event_sink sink(on_chunk, options, call.accumulate, prepared.sanitize);
+    event_sink sink(on_chunk, options, call, prepared.sanitize);
     call_progress progress;
     const auto try_resume = [&] {
         return resume(options, request, call, prepared, sink, progress);
@@ -599,6 +639,7 @@ bool client_engine<Unused>::resume(const client_options& options, const chat_req
                                    const call_options& call, prepared_call& prepared,
                                    event_sink& sink, call_progress& progress) {
     if (progress.resumes >= call.max_resumes) return false;
+    if (progress.deadline && now(options) >= *progress.deadline) return false;  // no time left
     std::optional<std::string> text = sink.resumable_text();
     if (!text) return false;
     chat_request continued = request;
@@ -633,7 +674,7 @@ public:
           request_(std::move(request)),
           call_(std::move(call)),
           prepared_(prepare(options_, request_, true, call_)),
-          sink_(ready_, options_, call_.accumulate, prepared_.sanitize) {
+          sink_(ready_, options_, call_, prepared_.sanitize) {
         sink_.defer_body();
         connect();
     }
@@ -716,6 +757,10 @@ private:
         }
         sink_.on_body(piece);
         sink_.rethrow_if_failed();
+        if (const auto stalled = sink_.stalled()) {
+            if (!resume()) sink_.fail_mid_stream(*stalled);
+            return;
+        }
         if (sink_.completed()) reader_->content_complete();  // the rest only ends the body
     }
 
@@ -839,6 +884,8 @@ typename client_engine<Unused>::prepared_call client_engine<Unused>::prepare(
     http.read_timeout = streaming ? timeouts.stream_idle : timeouts.read;
     http.stop = call.stop;
     out.sanitize = sanitizer(options.api_key, http.headers, options.secret_headers);
+    for (const std::string& password : proxy_secrets(options.transport.proxy))
+        out.sanitize.add_secret(password);
     return out;
 }
 
@@ -887,8 +934,8 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
     http_request& http = prepared.http;
     const sanitizer& sanitize = prepared.sanitize;
     const auto start = now(options);
-    std::optional<clock::time_point> deadline;
-    if (timeouts.total) deadline = start + *timeouts.total;
+    if (timeouts.total && !progress.deadline) progress.deadline = start + *timeouts.total;
+    const std::optional<clock::time_point> deadline = progress.deadline;
     http.deadline = deadline;
 
     // The one retry path: throws `failure` unless the policy allows another attempt, else
@@ -907,11 +954,11 @@ chat_response client_engine<Unused>::execute(const client_options& options, send
 
     // `attempt` counts the attempts of one request (a resume asks a new one).
     for (int attempt = 1;; ++attempt) {
-        ++progress.requests;
         if (call.stop.stop_requested()) throw cancelled(false);
         if (deadline && now(options) >= *deadline) {
             throw total_timeout_expired();
         }
+        ++progress.requests;
         log(options, sanitize,
             "POST " + http.url + (streaming ? " (stream)" : "") + ", attempt " +
                 std::to_string(attempt) +

@@ -32,8 +32,8 @@
 #include <vector>
 
 #include "../detail/config.hpp"
-#include "../detail/connect_diagnosis.hpp"
 #include "../detail/proxy.hpp"
+#include "../detail/tcp.hpp"
 #include "../error.hpp"
 #include "../http.hpp"
 #include "../httplib_transport.hpp"
@@ -169,7 +169,12 @@ inline std::string unreadable_file(const char* option, const std::string& path) 
 // One reusable HTTP connection to an origin, and what another thread needs to abort it.
 struct httplib_connection {
     std::string origin;
-    std::unique_ptr<httplib::Client> client;
+    std::unique_ptr<httplib::ClientImpl> client;
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+    httplib::SSLClient* tls = nullptr;  // the same client, for https (OpenSSL's verdict)
+#endif
+    // Why the tunnel that the transport opens itself failed (see tunnelled_client).
+    std::optional<transport_error> tunnel_failure;
     std::mutex abort_mutex;
     int socket_copy = -1;  // a duplicate of the socket of the request under way (POSIX)
     bool abort_requested = false;
@@ -241,6 +246,131 @@ struct httplib_connection {
     }
 };
 
+// "0.11.4" -> 11004 (the minor and patch of a 0.x release), for the release checks below.
+constexpr int httplib_release(std::string_view version) {
+    int parts[3] = {0, 0, 0};
+    int at = 0;
+    for (const char c : version) {
+        if (c == '.') {
+            if (++at == 3) break;
+        } else if (c >= '0' && c <= '9') {
+            parts[at] = parts[at] * 10 + (c - '0');
+        }
+    }
+    return parts[0] * 1'000'000 + parts[1] * 1000 + parts[2];
+}
+
+// Releases before 0.14 (Debian 12's 0.11.4 among them) lock a mutex they already hold when a
+// proxy answers CONNECT with "Connection: close" or with HTTP/1.0 but "Connection established"
+// (cpp-httplib #1590, fixed by #1630): a refused tunnel (502, 407) or an old proxy would hang
+// the call forever, past any timeout or cancellation. The transport opens such tunnels itself.
+inline constexpr bool httplib_connect_deadlocks = httplib_release(CPPHTTPLIB_VERSION) < 14'000;
+
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+// An https client whose tunnel through the proxy is opened by the transport: the TCP connection
+// to the proxy and the CONNECT exchange, under the client's connect and read timeouts, on a
+// socket that a cancellation shuts down; cpp-httplib then speaks TLS through it to the origin
+// (SNI and certificate checks for the origin's host, as without a proxy). A refusal is the
+// proxy's error, in its words (a 502 is not a TLS failure). Overrides cpp-httplib's socket
+// factory, so a template: only the releases that need it instantiate it.
+template <class Base>
+class tunnelled_client final : public Base {
+public:
+    tunnelled_client(const url_parts& target, const tls_options& tls, proxy_endpoint proxy,
+                     httplib_connection& conn)
+        : Base(target.host, target.port, tls.client_cert_file, tls.client_key_file),
+          target_(target),
+          proxy_(std::move(proxy)),
+          conn_(conn) {}
+
+private:
+    using socket_type = typename Base::Socket;
+
+    bool create_and_connect_socket(socket_type& socket, httplib::Error& error) override {
+        conn_.tunnel_failure.reset();
+        if (!this->is_valid()) return false;
+        error = httplib::Error::Connection;
+        const auto connect_timeout = std::chrono::seconds(this->connection_timeout_sec_) +
+                                     std::chrono::microseconds(this->connection_timeout_usec_);
+        const tcp_connection c = tcp_connect(
+            proxy_.host, proxy_.port,
+            std::chrono::duration_cast<std::chrono::milliseconds>(connect_timeout), [this](int s) {
+                if (this->socket_options_) this->socket_options_(s);  // on_new_socket
+            });
+        if (c.socket < 0) {
+            if (!c.resolved) {
+                conn_.tunnel_failure.emplace(transport_error_kind::name_resolution,
+                                             "cannot resolve the proxy's host name " + proxy_.host,
+                                             false);
+            } else {
+                conn_.tunnel_failure.emplace(c.error == ETIMEDOUT ? transport_error_kind::timeout
+                                                                  : transport_error_kind::connect,
+                                             "proxy " + c.reason(), false);
+            }
+            return false;
+        }
+        if (const auto refused = open_tunnel(c.socket)) {
+            conn_.tunnel_failure = *refused;
+            ::close(c.socket);
+            return false;
+        }
+        socket.sock = c.socket;
+        error = httplib::Error::Success;
+        return true;
+    }
+
+    // Sends CONNECT and reads the proxy's answer head; nothing when the tunnel is open.
+    std::optional<transport_error> open_tunnel(int s) {
+        const auto read_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::seconds(this->read_timeout_sec_) +
+            std::chrono::microseconds(this->read_timeout_usec_));
+        const std::string request = connect_request(target_, proxy_);
+        for (std::size_t sent = 0; sent < request.size();) {
+            const auto n = ::send(s, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+            if (n <= 0) return lost("writing CONNECT to the proxy");
+            sent += static_cast<std::size_t>(n);
+        }
+        // The head is read a byte at a time: whatever follows it is the origin's TLS.
+        constexpr std::size_t max_head = 16 * 1024;
+        std::string head;
+        while (!head.ends_with("\r\n\r\n") && !head.ends_with("\n\n")) {
+            if (head.size() == max_head)
+                return transport_error(transport_error_kind::proxy,
+                                       "the proxy's answer to CONNECT has a head over 16 KiB",
+                                       false);
+            pollfd p{s, POLLIN, 0};
+            const int ready = ::poll(&p, 1, static_cast<int>(read_timeout.count()));
+            if (ready == 0) {
+                return transport_error(transport_error_kind::timeout,
+                                       "the proxy did not answer CONNECT within " +
+                                           std::to_string(read_timeout.count()) + " ms",
+                                       false);
+            }
+            char c = 0;
+            if (ready < 0 || ::recv(s, &c, 1, 0) != 1) return lost("reading the proxy's answer");
+            head += c;
+        }
+        const int status = connect_status(head);
+        if (status >= 200 && status <= 299) return std::nullopt;
+        if (status == 0) {
+            return transport_error(transport_error_kind::proxy,
+                                   "the proxy's answer to CONNECT is not HTTP: " + snippet(head),
+                                   false);
+        }
+        return connect_refused(head, target_);
+    }
+
+    transport_error lost(const std::string& doing) const {
+        return transport_error(transport_error_kind::proxy,
+                               "the connection to the proxy was lost " + doing, false);
+    }
+
+    url_parts target_;
+    proxy_endpoint proxy_;
+    httplib_connection& conn_;
+};
+#endif
+
 // The connections of a transport and its copies, idle ones kept per origin.
 struct httplib_pool {
     explicit httplib_pool(transport_options o) : options(std::move(o)) {}
@@ -290,16 +420,29 @@ struct httplib_pool {
     // OpenSSL's verdict on the server's chain: the client keeps it in releases before the
     // abstract TLS API (0.30), the Result of the exchange in later ones; none without TLS
     // support, where every failure still reaches failure() through here.
-    template <class Client, class Result>
-    static std::optional<long> verify_result([[maybe_unused]] Client& cli,
+    template <class Result>
+    static std::optional<long> verify_result([[maybe_unused]] const httplib_connection& conn,
                                              [[maybe_unused]] const Result* result) {
-        if constexpr (requires { cli.get_openssl_verify_result(); }) {
-            return cli.get_openssl_verify_result();
-        } else if constexpr (requires { result->ssl_backend_error(); }) {
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+        if (conn.tls != nullptr) {
+            if (const auto verdict = client_verdict(*conn.tls)) return verdict;
+        }
+#endif
+        if constexpr (requires { result->ssl_backend_error(); }) {
             if (result != nullptr) return static_cast<long>(result->ssl_backend_error());
         }
         return std::nullopt;
     }
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+    template <class TLS>
+    static std::optional<long> client_verdict([[maybe_unused]] TLS& tls) {
+        if constexpr (requires { tls.get_openssl_verify_result(); }) {
+            return tls.get_openssl_verify_result();
+        } else {
+            return std::nullopt;
+        }
+    }
+#endif
 #ifdef CPPHTTPLIB_OPENSSL_SUPPORT
     // Later releases tell a host-name mismatch from a rejected chain.
     template <class E>
@@ -334,12 +477,13 @@ struct httplib_pool {
         return std::string(httplib::to_string(err)) + " (" + host + ")";
     }
 
-    std::unique_ptr<httplib_connection> acquire(const url_parts& url) {
+    // A connection to the URL's origin: an idle one of the pool unless `fresh`, else a new one.
+    std::unique_ptr<httplib_connection> acquire(const url_parts& url, bool fresh = false) {
         std::string origin =
             url.scheme + "://" +
             (url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host) + ":" +
             std::to_string(url.port);
-        {
+        if (!fresh) {
             std::lock_guard lock(mutex);
             for (auto it = idle.rbegin(); it != idle.rend();) {
                 if ((*it)->origin != origin) {
@@ -369,13 +513,19 @@ struct httplib_pool {
 #endif
         auto conn = std::make_unique<httplib_connection>();
         conn->origin = origin;
-        if (!options.tls.client_cert_file.empty() || !options.tls.client_key_file.empty()) {
-            conn->client = std::make_unique<httplib::Client>(origin, options.tls.client_cert_file,
-                                                             options.tls.client_key_file);
-        } else {
-            conn->client = std::make_unique<httplib::Client>(origin);
+        const auto proxy = detail::select_proxy(options.proxy, url);
+        bool tunnelled = false;
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+        if (url.scheme == "https") {
+            std::unique_ptr<httplib::SSLClient> tls =
+                make_tls_client<httplib::SSLClient>(url, options.tls, proxy, *conn);
+            tunnelled = proxy && httplib_connect_deadlocks;
+            conn->tls = tls.get();
+            conn->client = std::move(tls);
         }
-        httplib::Client& cli = *conn->client;
+#endif
+        if (!conn->client) conn->client = std::make_unique<httplib::ClientImpl>(url.host, url.port);
+        httplib::ClientImpl& cli = *conn->client;
         if (!cli.is_valid()) {
 #ifdef CPPHTTPLIB_OPENSSL_SUPPORT
             throw transport_error(transport_error_kind::tls,
@@ -398,7 +548,7 @@ struct httplib_pool {
             cli.set_ca_cert_path(options.tls.ca_file, options.tls.ca_dir);
         }
 #endif
-        if (const auto proxy = detail::select_proxy(options.proxy, url)) {
+        if (proxy && !tunnelled) {
             cli.set_proxy(proxy->host, proxy->port);
             if (!proxy->user.empty()) cli.set_proxy_basic_auth(proxy->user, proxy->password);
         }
@@ -406,6 +556,21 @@ struct httplib_pool {
         cli.set_socket_options([raw](::socket_t socket) { raw->on_new_socket(socket); });
         return conn;
     }
+
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+    // The https client of a new connection: one whose tunnel the transport opens itself where
+    // cpp-httplib's own CONNECT can hang (a template, so that other releases compile none of it).
+    template <class Client>
+    static std::unique_ptr<Client> make_tls_client(const url_parts& url, const tls_options& tls,
+                                                   const std::optional<proxy_endpoint>& proxy,
+                                                   httplib_connection& conn) {
+        if constexpr (httplib_connect_deadlocks) {
+            if (proxy) return std::make_unique<tunnelled_client<Client>>(url, tls, *proxy, conn);
+        }
+        return std::make_unique<Client>(url.host, url.port, tls.client_cert_file,
+                                        tls.client_key_file);
+    }
+#endif
 
     void release(std::unique_ptr<httplib_connection> conn) {
         std::lock_guard lock(mutex);
@@ -431,10 +596,10 @@ struct httplib_exchange {
     std::chrono::milliseconds read_timeout{};
     std::string what;  // "POST https://host:port/path: ", for errors
 
-    httplib_exchange(httplib_pool& pool, const http_request& request)
+    httplib_exchange(httplib_pool& pool, const http_request& request, bool fresh = false)
         : url(parse_url(request.url)), start(std::chrono::steady_clock::now()) {
         if (request.stop.stop_requested()) throw cancelled(false);
-        conn = pool.acquire(url);
+        conn = pool.acquire(url, fresh);
         auto clamp = [&](std::chrono::milliseconds limit) {
             if (request.deadline) {
                 const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -444,7 +609,7 @@ struct httplib_exchange {
             return limit;
         };
         read_timeout = clamp(request.read_timeout);
-        httplib::Client& cli = *conn->client;
+        httplib::ClientImpl& cli = *conn->client;
         cli.set_connection_timeout(clamp(request.connect_timeout));
         cli.set_read_timeout(read_timeout);
         cli.set_write_timeout(read_timeout);
@@ -556,12 +721,12 @@ private:
             throw cancelled(head_seen, exchange_.what);
         if (deadline_passed_) throw total_timeout_expired(exchange_.what);
         const auto silence = std::chrono::steady_clock::now() - last_activity_;
-        throw pool_->failure(
-            err,
-            httplib_pool::verify_result(*exchange_.conn->client,
-                                        static_cast<const httplib::Result*>(nullptr)),
-            exchange_.url, exchange_.what, silence >= exchange_.read_timeout * 9 / 10,
-            exchange_.read_timeout, request_);
+        throw pool_->failure(err,
+                             httplib_pool::verify_result(
+                                 *exchange_.conn, static_cast<const httplib::Result*>(nullptr)),
+                             exchange_.url, exchange_.what,
+                             silence >= exchange_.read_timeout * 9 / 10, exchange_.read_timeout,
+                             request_);
     }
 
     std::shared_ptr<httplib_pool> pool_;
@@ -596,20 +761,28 @@ std::unique_ptr<body_reader> open_httplib(httplib_transport transport,
 }  // namespace detail
 
 MISTRAL_DECL std::unique_ptr<body_reader> httplib_transport::open(const http_request& request) {
-    return detail::open_httplib<httplib::Client>(*this, shared_, request);
+    return detail::open_httplib<httplib::ClientImpl>(*this, shared_, request);
 }
 
-MISTRAL_DECL void httplib_transport::send(const http_request& request, response_handler& handler) {
+namespace detail {
+
+// One exchange of send() on one connection. Returns false when the request must go once more
+// on a new connection: it went on a pooled connection that the server had closed while it was
+// idle, and failed before a byte of an answer, so the server never processed it (browsers and
+// curl send it again, at once, too).
+inline bool send_once(httplib_pool& pool, const http_request& request, response_handler& handler,
+                      bool fresh) {
     using clock = std::chrono::steady_clock;
-    detail::httplib_exchange exchange(*shared_, request);
-    std::unique_ptr<detail::httplib_connection>& conn = exchange.conn;
-    httplib::Client& cli = *conn->client;
+    httplib_exchange exchange(pool, request, fresh);
+    std::unique_ptr<httplib_connection>& conn = exchange.conn;
+    httplib::ClientImpl& cli = *conn->client;
     const auto read_timeout = exchange.read_timeout;
+    const bool reused = cli.is_socket_open();
 
     httplib::Request req;
     req.method = request.method;
     req.path = exchange.url.target;
-    req.headers = detail::httplib_exchange::headers(request);
+    req.headers = httplib_exchange::headers(request);
     // The body is written straight from the request: a large request is not copied again.
     const std::string_view body = request.body;
     req.content_length_ = body.size();
@@ -624,15 +797,19 @@ MISTRAL_DECL void httplib_transport::send(const http_request& request, response_
     bool handler_stopped = false;
     bool deadline_passed = false;
     bool head_seen = false;
+    int informational = 0;
     auto last_activity = exchange.start;
-    detail::deadline_watchdog watchdog([&conn] { conn->abort(); });
-    if (request.deadline)
-        watchdog.arm(*request.deadline, detail::deadline_watchdog::reason::deadline);
+    deadline_watchdog watchdog([&conn] { conn->abort(); });
+    if (request.deadline) watchdog.arm(*request.deadline, deadline_watchdog::reason::deadline);
     req.response_handler = [&](const httplib::Response& res) {
         if (request.stop.stop_requested()) return false;
         last_activity = clock::now();
+        if (res.status >= 100 && res.status <= 199) {
+            informational = res.status;  // see below
+            return false;
+        }
         head_seen = true;
-        handler_stopped = !handler.on_head(detail::httplib_exchange::head_of(res));
+        handler_stopped = !handler.on_head(httplib_exchange::head_of(res));
         return !handler_stopped;
     };
     req.content_receiver = [&](const char* data, std::size_t size, std::uint64_t, std::uint64_t) {
@@ -644,44 +821,64 @@ MISTRAL_DECL void httplib_transport::send(const http_request& request, response_
         if (request.stop.stop_requested()) return false;
         handler_stopped = !handler.on_body(std::string_view(data, size));
         if (!handler_stopped && handler.complete())
-            watchdog.arm(clock::now() + drain_grace, detail::deadline_watchdog::reason::drain);
+            watchdog.arm(clock::now() + drain_grace, deadline_watchdog::reason::drain);
         return !handler_stopped;
     };
 
     // A reused connection's socket was announced when it was made: announce it again, so that a
     // cancellation can shut it down.
-    if (cli.is_socket_open()) conn->on_new_socket(cli.socket());
+    if (reused) conn->on_new_socket(cli.socket());
     std::optional<httplib::Result> result;
     {
         std::stop_callback on_stop(request.stop, [&conn] { conn->abort(); });
         result.emplace(cli.send(req));
     }
-    deadline_passed =
-        watchdog.disarm() == detail::deadline_watchdog::reason::deadline || deadline_passed;
+    deadline_passed = watchdog.disarm() == deadline_watchdog::reason::deadline || deadline_passed;
     const bool ok = static_cast<bool>(*result);
     const bool aborted = conn->finish_request();
     const std::string& what = exchange.what;
     if (handler.complete()) {  // all that matters arrived: how the rest went does not
-        if (ok && !aborted) shared_->release(std::move(conn));
-        return;
+        if (ok && !aborted) pool.release(std::move(conn));
+        return true;
     }
     // An aborted exchange may look complete to cpp-httplib (a close-delimited body ends when
     // the socket is shut down): what aborted it decides, and the connection is not reused.
     if (request.stop.stop_requested() || (aborted && !deadline_passed)) {
-        throw detail::cancelled(head_seen, what);
+        throw cancelled(head_seen, what);
     }
-    if (deadline_passed) throw detail::total_timeout_expired(what);
+    if (deadline_passed) throw total_timeout_expired(what);
+    if (informational != 0) {
+        // cpp-httplib before 0.14 takes an informational answer other than 100 (103 Early
+        // Hints) for the response and would wait for its body: the call fails at once instead.
+        throw protocol_error(what + "the server sent " + std::to_string(informational) +
+                             " before its response, which this cpp-httplib release cannot read "
+                             "past (it skips 100 only)");
+    }
     if (ok && !head_seen) {  // httplib skips the head callback for bodiless answers (204)
-        handler.on_head(detail::httplib_exchange::head_of(result->value()));
+        handler.on_head(httplib_exchange::head_of(result->value()));
     }
     if (ok) {
-        shared_->release(std::move(conn));
-        return;
+        pool.release(std::move(conn));
+        return true;
     }
-    if (handler_stopped) return;  // the connection was cut short: not reused
-    throw shared_->failure(
-        result->error(), detail::httplib_pool::verify_result(cli, &*result), exchange.url, what,
+    if (handler_stopped) return true;  // the connection was cut short: not reused
+    if (conn->tunnel_failure) {
+        const transport_error& e = *conn->tunnel_failure;
+        throw transport_error(e.kind(), what + e.what(), false);
+    }
+    const transport_error failure = pool.failure(
+        result->error(), httplib_pool::verify_result(*conn, &*result), exchange.url, what,
         clock::now() - last_activity >= read_timeout * 9 / 10, read_timeout, request);
+    if (reused && !fresh && !head_seen && failure.kind() == transport_error_kind::reset)
+        return false;
+    throw failure;
+}
+
+}  // namespace detail
+
+MISTRAL_DECL void httplib_transport::send(const http_request& request, response_handler& handler) {
+    if (!detail::send_once(*shared_, request, handler, false))
+        detail::send_once(*shared_, request, handler, true);
 }
 
 MISTRAL_NAMESPACE_END

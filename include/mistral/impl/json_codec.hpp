@@ -14,9 +14,14 @@ namespace detail {
 // Errors with a JSON path
 // ---------------------------------------------------------------------------------------------
 
-// Where the reader is, for error messages. Fixed size: recording a path never allocates.
+// Where the reader is, for error messages (fixed size: recording a path never allocates), and
+// whether the JSON being read may be moved from (see keep_json).
 class json_path {
 public:
+    // The source is no longer needed after reading: JSON kept as it is moves out of it.
+    void allow_moves() noexcept { moves_ = true; }
+    bool moves() const noexcept { return moves_; }
+
     void push(std::string_view key) noexcept { push_segment({key, 0, false}); }
     void push(std::size_t index) noexcept { push_segment({{}, index, true}); }
     void pop() noexcept { --depth_; }
@@ -52,7 +57,20 @@ private:
 
     std::array<segment, max_depth> segments_{};
     std::size_t depth_ = 0;
+    bool moves_ = false;
 };
+
+// JSON that a type keeps as it is (unknown members, objects of its own): moved out of a source
+// that read_json() was given to consume (the caller handed over a non-const tree), so a large
+// unknown member costs its size once; else copied.
+template <class Json>
+void keep_json(Json& into, const Json& from, const json_path& path) {
+    if (path.moves()) {
+        into = std::move(const_cast<Json&>(from));  // NOLINT: the tree is the caller's to give
+    } else {
+        into = from;
+    }
+}
 
 inline const char* kind_name(boost::json::kind k) noexcept {
     switch (k) {
@@ -285,7 +303,7 @@ inline void read_members(void* object, const object_layout<read_ops>& layout,
         std::size_t index = 0;
         while (index < layout.fields.size() && layout.fields[index].name != key) ++index;
         if (index == layout.fields.size()) {
-            if (!kv.value().is_null()) extra.insert_or_assign(key, kv.value());
+            if (!kv.value().is_null()) keep_json(extra[key], kv.value(), path);
             continue;
         }
         seen |= std::uint64_t{1} << index;
@@ -421,7 +439,8 @@ void read_first_fit(std::variant<Ts...>& out, const boost::json::value& jv, json
     auto try_alternative = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
         if (done) return;
         std::variant_alternative_t<I, std::variant<Ts...>> candidate{};
-        json_path scratch = path;
+        json_path scratch = path;  // a copy that never moves: the next alternative reads again
+        if (scratch.moves()) scratch = json_path();
         try {
             read_value(candidate, jv, scratch);
         } catch (const protocol_error&) {
@@ -507,7 +526,7 @@ void read_value(M& out, const boost::json::value& jv, json_path& path) {
     } else if constexpr (std::is_same_v<M, boost::json::object>) {
         const auto* o = jv.if_object();
         if (o == nullptr) fail_type(path, "object", jv);
-        out = *o;
+        keep_json(out, *o, path);
     } else if constexpr (is_vector<M>::value) {
         const auto* a = jv.if_array();
         if (a == nullptr) fail_type(path, "array", jv);
@@ -526,7 +545,7 @@ void read_value(M& out, const boost::json::value& jv, json_path& path) {
     } else if constexpr (opaque_object<M>) {
         const auto* o = jv.if_object();
         if (o == nullptr) fail_type(path, "object", jv);
-        out.json = *o;
+        keep_json(out.json, *o, path);
     } else if constexpr (described<M>) {
         read_object(out, jv, path);
     } else if constexpr (std::is_same_v<M, reference_id>) {
@@ -572,7 +591,7 @@ void read_value(M& out, const boost::json::value& jv, json_path& path) {
         if (!out) out.emplace();
         read_value(*out, jv, path);
     } else if constexpr (std::is_same_v<M, boost::json::value>) {
-        out = jv;
+        keep_json(out, jv, path);
     } else if constexpr (std::is_integral_v<M>) {
         read_integer(out, jv, path);
     } else if constexpr (std::is_floating_point_v<M>) {

@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <algorithm>
+
 #include "../detail/config.hpp"
 #include "../stream.hpp"
 
@@ -15,21 +17,29 @@ MISTRAL_DECL void stream_accumulator::add(const chat_chunk& chunk) {
         response_.model = chunk.model;
         response_.created = chunk.created.value_or(0);
     }
-    for (const auto& kv : chunk.extra) response_.extra.insert_or_assign(kv.key(), kv.value());
+    for (const auto& kv : chunk.extra) keep_member(response_.extra, kv.key(), kv.value());
     if (chunk.usage) {
         response_.usage = *chunk.usage;
         if (billed_before_) add_tokens(response_.usage, *billed_before_);
     }
     for (const chunk_choice& c : chunk.choices) {
-        fold(choice_at(c.index), c, keep_content_);
+        fold(choice_at(c.index), c);
         if (keep_content_) folded_size_ += piece_size(c.delta);
     }
 }
 
+MISTRAL_DECL const chat_response& stream_accumulator::response() const noexcept {
+    if (!choices_in_order_) sort_choices();
+    return response_;
+}
+
 MISTRAL_DECL chat_response stream_accumulator::take() {
+    if (!choices_in_order_) sort_choices();
     chunks_ = 0;
     folded_size_ = 0;
     billed_before_.reset();
+    choice_positions_.clear();
+    call_positions_.clear();
     return std::exchange(response_, chat_response{});
 }
 
@@ -50,13 +60,49 @@ MISTRAL_DECL void stream_accumulator::add_tokens(usage_info& into, const usage_i
 
 MISTRAL_DECL chat_choice& stream_accumulator::choice_at(std::int64_t index) {
     auto& choices = response_.choices;
-    auto at = choices.begin();
-    while (at != choices.end() && at->index < index) ++at;
-    if (at != choices.end() && at->index == index) return *at;
+    const auto [at, added] = choice_positions_.try_emplace(index, choices.size());
+    if (!added) return choices[at->second];
+    if (!choices.empty() && choices.back().index > index) choices_in_order_ = false;
     folded_size_ += sizeof(chat_choice);
-    chat_choice& added = *choices.emplace(at);
-    added.index = index;
-    return added;
+    chat_choice& choice = choices.emplace_back();
+    choice.index = index;
+    return choice;
+}
+
+MISTRAL_DECL void stream_accumulator::sort_choices() const {
+    auto& choices = response_.choices;
+    std::sort(choices.begin(), choices.end(),
+              [](const chat_choice& a, const chat_choice& b) { return a.index < b.index; });
+    for (std::size_t i = 0; i < choices.size(); ++i) choice_positions_[choices[i].index] = i;
+    choices_in_order_ = true;
+}
+
+namespace detail {
+// About the memory a JSON value takes: its text, and a fixed cost per value.
+inline std::size_t json_size(const boost::json::value& v) {
+    constexpr std::size_t element = 32;
+    if (const auto* s = v.if_string()) return element + s->size();
+    if (const auto* a = v.if_array()) {
+        std::size_t n = element;
+        for (const auto& item : *a) n += json_size(item);
+        return n;
+    }
+    if (const auto* o = v.if_object()) {
+        std::size_t n = element;
+        for (const auto& kv : *o) n += kv.key().size() + json_size(kv.value());
+        return n;
+    }
+    return element;
+}
+}  // namespace detail
+
+MISTRAL_DECL void stream_accumulator::keep_member(boost::json::object& into, std::string_view key,
+                                                  const boost::json::value& value) {
+    if (const auto* had = into.if_contains(key)) {
+        folded_size_ -= std::min(folded_size_, key.size() + detail::json_size(*had));
+    }
+    folded_size_ += key.size() + detail::json_size(value);
+    into.insert_or_assign(key, value);
 }
 
 MISTRAL_DECL std::size_t stream_accumulator::piece_size(const delta_message& d) {
@@ -95,17 +141,16 @@ MISTRAL_DECL std::size_t stream_accumulator::piece_size(const delta_message& d) 
     return n;
 }
 
-MISTRAL_DECL void stream_accumulator::fold(chat_choice& into, const chunk_choice& c,
-                                           bool keep_content) {
+MISTRAL_DECL void stream_accumulator::fold(chat_choice& into, const chunk_choice& c) {
     const delta_message& delta = c.delta;
-    if (delta.content && keep_content) append_content(into.message, *delta.content);
-    if (delta.tool_calls && keep_content) {
+    if (delta.content && keep_content_) append_content(into.message, *delta.content);
+    if (delta.tool_calls && keep_content_) {
         if (!into.message.tool_calls) into.message.tool_calls.emplace();
         for (const tool_call_delta& piece : *delta.tool_calls)
-            merge_tool_call(*into.message.tool_calls, piece);
+            merge_tool_call(c.index, *into.message.tool_calls, piece);
     }
-    if (keep_content) append_members(into.message.extra, delta.extra);
-    for (const auto& kv : c.extra) into.extra.insert_or_assign(kv.key(), kv.value());
+    if (keep_content_) append_members(into.message.extra, delta.extra);
+    for (const auto& kv : c.extra) keep_member(into.extra, kv.key(), kv.value());
     if (c.finish_reason) into.finish_reason = c.finish_reason;
 }
 
@@ -184,13 +229,13 @@ MISTRAL_DECL void stream_accumulator::append_content(assistant_message& message,
         append_chunk(list, chunk);
 }
 
-MISTRAL_DECL void stream_accumulator::merge_tool_call(std::vector<tool_call>& calls,
+MISTRAL_DECL void stream_accumulator::merge_tool_call(std::int64_t choice,
+                                                      std::vector<tool_call>& calls,
                                                       const tool_call_delta& piece) {
     tool_call* target = nullptr;
     if (piece.index) {
-        for (auto& call : calls) {
-            if (call.index == piece.index) target = &call;
-        }
+        const auto [at, added] = call_positions_.try_emplace({choice, *piece.index}, calls.size());
+        if (!added) target = &calls[at->second];
     }
     if (target == nullptr) {
         target = &calls.emplace_back();
