@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <chrono>
 #include <future>
-#include <stop_token>
 #include <string>
 #include <thread>
 #include <vector>
@@ -63,7 +62,7 @@ TEST_CASE("a cancelled async call throws transport_error cancelled through its f
     mock_transport mock;
     basic_client<mock_transport> client({.api_key = "k"}, mock);
     mock.enqueue(slow(scripted_response::completion("late"), 10s));
-    std::stop_source stop;
+    mistral::stop_source stop;
     std::future<chat_response> f = client.chat_async(ask("a"), {.stop = stop.get_token()});
     std::this_thread::sleep_for(50ms);
     const auto start = std::chrono::steady_clock::now();

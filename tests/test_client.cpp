@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <stop_token>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -45,7 +44,7 @@ struct harness {
 
     client_options configure(client_options options) {
         options.api_key = secret_key;
-        options.environment.sleep = [this](std::chrono::milliseconds d, std::stop_token) {
+        options.environment.sleep = [this](std::chrono::milliseconds d, mistral::stop_token) {
             waits.push_back(d);
             fake_now += d;
         };
@@ -510,10 +509,10 @@ TEST_CASE("cancellation stops a call promptly, also during a retry wait") {
     client_options options;
     options.api_key = secret_key;
     basic_client<mock_transport> client(options, mock);
-    std::stop_source stop;
+    mistral::stop_source stop;
     call_options call;
     call.stop = stop.get_token();
-    std::jthread canceller([&] {
+    std::thread canceller([&] {
         std::this_thread::sleep_for(100ms);
         stop.request_stop();
     });
@@ -526,14 +525,15 @@ TEST_CASE("cancellation stops a call promptly, also during a retry wait") {
         CHECK(e.kind() == transport_error_kind::cancelled);
     }
     CHECK(std::chrono::steady_clock::now() - start < 5s);
+    canceller.join();
 
     // During the real (interruptible) sleep between retries.
     mock_transport failing;
     failing.enqueue(scripted_response::json("{}", 429, {{"Retry-After", "20"}}));
     basic_client<mock_transport> retrying(options, failing);
-    std::stop_source stop2;
+    mistral::stop_source stop2;
     call.stop = stop2.get_token();
-    std::jthread canceller2([&] {
+    std::thread canceller2([&] {
         std::this_thread::sleep_for(100ms);
         stop2.request_stop();
     });
@@ -545,8 +545,9 @@ TEST_CASE("cancellation stops a call promptly, also during a retry wait") {
         CHECK(e.kind() == transport_error_kind::cancelled);
     }
     CHECK(std::chrono::steady_clock::now() - start2 < 5s);
+    canceller2.join();
 
-    std::stop_source already;
+    mistral::stop_source already;
     already.request_stop();
     call.stop = already.get_token();
     CHECK_THROWS_AS(retrying.chat(hello(), call), transport_error);

@@ -20,7 +20,7 @@ namespace {
 client_options no_waits() {
     client_options o;
     o.api_key = "k";
-    o.environment.sleep = [](std::chrono::milliseconds, std::stop_token) {};
+    o.environment.sleep = [](std::chrono::milliseconds, mistral::stop_token) {};
     return o;
 }
 

@@ -9,6 +9,8 @@ packages=(g++ cmake ninja-build pkg-config libboost-json1.81-dev libcpp-httplib-
 if [ "$purpose" = test ]; then
     # libboost-dev must not be added: Debian's default Boost 1.74 conflicts with 1.81.
     packages+=(catch2 clang clang-format libclang-rt-14-dev meson libbenchmark-dev python3 git doxygen)
+    # The other platforms of the suite: clang with libc++, MinGW-w64 run under Wine.
+    packages+=(libc++-14-dev libc++abi-14-dev g++-mingw-w64-x86-64-posix wine64)
     command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 

@@ -34,6 +34,18 @@ cmake --preset clang
 cmake --build --preset clang
 ctest --preset clang
 
+stage "clang + libc++ 14 (the library's own <stop_token>): the mock-transport tests"
+cmake -S tests/platforms -B build/libcxx -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
+    -DCMAKE_CXX_FLAGS=-stdlib=libc++ >/dev/null
+cmake --build build/libcxx
+ctest --test-dir build/libcxx --output-on-failure
+
+stage "MinGW-w64 (Windows), run under Wine: the mock-transport tests"
+cmake -S tests/platforms -B build/mingw -G Ninja -DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/mingw-w64.cmake" \
+    >/dev/null
+cmake --build build/mingw
+WINEDEBUG=-all ctest --test-dir build/mingw --output-on-failure
+
 stage "AddressSanitizer + UndefinedBehaviorSanitizer: every test"
 cmake --preset asan
 cmake --build --preset asan
@@ -41,10 +53,10 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ct
 
 stage "ThreadSanitizer: the loopback tests (concurrency, cancellation, faults), async calls, usage"
 cmake --preset tsan
-cmake --build --preset tsan --target test_faults test_races test_integration test_hardening test_async test_usage test_pull_stream test_resume
+cmake --build --preset tsan --target test_faults test_races test_stop_token test_integration test_hardening test_async test_usage test_pull_stream test_resume
 # The random-cancellation stress runs a minute here (a few seconds in the other builds).
 MISTRAL_STRESS_SECONDS=60 TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" \
-    ctest --preset tsan -R "test_faults|test_races|test_integration|test_hardening|test_async|test_usage|test_pull_stream|test_resume"
+    ctest --preset tsan -R "test_faults|test_races|test_stop_token|test_integration|test_hardening|test_async|test_usage|test_pull_stream|test_resume"
 
 stage "release build (-O3, warnings as errors): each benchmark runs briefly (a smoke test, not a measurement)"
 # Optimisation enables warnings the Debug build never sees, so the benchmarks are built as published.

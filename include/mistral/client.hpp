@@ -9,7 +9,6 @@
 #include <future>
 #include <memory>
 #include <optional>
-#include <stop_token>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -22,6 +21,7 @@
 #include "http.hpp"
 #include "retry.hpp"
 #include "sse.hpp"
+#include "stop_token.hpp"
 #include "structured.hpp"
 #include "tools.hpp"
 #include "transport.hpp"
@@ -129,7 +129,7 @@ struct call_options {
     http_headers headers{};
     /// Cancels the call from any thread: connecting, waiting, retrying and streaming all stop
     /// promptly and the call throws transport_error with kind cancelled.
-    std::stop_token stop{};
+    stop_token stop{};
     /// stream() only: when false, chunks still reach the callback but their content and tool
     /// calls are not folded into the returned response (nor into partial_response()), which
     /// then carries ids, usage, finish reasons and metadata only. Memory stays flat however

@@ -14,6 +14,7 @@
 #include "json.hpp"
 #include "retry.hpp"
 #include "sse.hpp"
+#include "stop_token.hpp"
 #include "stream.hpp"
 #include "structured.hpp"
 #include "tools.hpp"

@@ -5,6 +5,13 @@
 
 #include "detail/config.hpp"
 
+/// @namespace mistral
+/// @brief Everything of mistral-cpp: the client (basic_client, `mistral::client`), the value
+/// types of the API, their JSON conversions, the helpers that build messages (user(), system(),
+/// assistant(), tool_result()), structured output (json_schema_of(), decode_json()), the history
+/// rules (check_history(), sanitize_tool_call_ids()), the transport concept and the SSE parser
+/// (namespace sse). Declared in an inline namespace named after the version
+/// (`mistral::v0_1_0`), which users never write.
 MISTRAL_NAMESPACE_BEGIN
 
 // types.hpp: content, messages, tools, requests, responses, chunks

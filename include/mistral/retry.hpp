@@ -11,12 +11,12 @@
 #include <functional>
 #include <iterator>
 #include <optional>
-#include <stop_token>
 #include <vector>
 
 #include "detail/config.hpp"
 #include "error.hpp"
 #include "http.hpp"
+#include "stop_token.hpp"
 
 MISTRAL_NAMESPACE_BEGIN
 
@@ -87,7 +87,7 @@ struct retry_environment {
     /// The clock (default: std::chrono::steady_clock).
     std::function<std::chrono::steady_clock::time_point()> now;
     /// The wait between attempts (default: an interruptible sleep).
-    std::function<void(std::chrono::milliseconds, std::stop_token)> sleep;
+    std::function<void(std::chrono::milliseconds, stop_token)> sleep;
     /// A random factor in [0, 1) for the backoff (default: a PRNG).
     std::function<double()> jitter;
     /// The wall clock, for Retry-After given as an HTTP date.

@@ -12,7 +12,9 @@
 // That file then holds the client engine, the default transport and the conversions of the API's
 // main types, and every other translation unit only declares them (as Boost.JSON's own src.hpp
 // does): they do not parse the engine, the chunk decoder or httplib.h. A program without
-// cpp-httplib (a custom transport only) gets everything but the default transport.
+// cpp-httplib (a custom transport only), or one that defines MISTRAL_NO_DEFAULT_TRANSPORT (a
+// cpp-httplib built for another standard library, such as Debian's beside libc++), gets
+// everything but the default transport.
 #pragma once
 
 #include "core.hpp"
@@ -35,7 +37,7 @@
 #include "impl/url.hpp"
 #include "impl/usage.hpp"
 #include "impl/variant_type.hpp"
-#if __has_include(<httplib.h>)
+#if __has_include(<httplib.h>) && !defined(MISTRAL_NO_DEFAULT_TRANSPORT)
 #include "impl/httplib_transport.hpp"
 #include "mistral.hpp"  // its extern declaration of mistral::client comes before the definition
 #endif
@@ -55,7 +57,7 @@ template class detail::variant_type<function_tool, web_search_tool, web_search_p
                                     code_interpreter_tool, image_generation_tool,
                                     document_library_tool, connector_tool, unknown_tool>;
 
-#if __has_include(<httplib.h>)
+#if __has_include(<httplib.h>) && !defined(MISTRAL_NO_DEFAULT_TRANSPORT)
 // mistral::client, which mistral.hpp declares extern: other translation units compile none of
 // its members (an explicit instantiation declaration keeps GCC from instantiating even the
 // members defined in the class, which it otherwise compiles in every caller's translation unit).

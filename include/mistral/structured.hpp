@@ -182,6 +182,50 @@ boost::json::object schema_of(int depth) {
     return s;
 }
 
+// Whether the generator maps T, type by type as schema_of does (a recursive type is taken to map:
+// schema_of refuses it at run time, deeper than max_schema_depth).
+template <class T, int Depth = 0>
+constexpr bool schema_mappable() {
+    if constexpr (Depth > max_schema_depth) {
+        return true;
+    } else if constexpr (std::is_same_v<T, std::string> || std::is_arithmetic_v<T> ||
+                         std::is_same_v<T, boost::json::value>) {
+        return true;
+    } else if constexpr (is_optional<T>::value || is_vector<T>::value || is_std_array<T>::value) {
+        return schema_mappable<typename T::value_type, Depth + 1>();
+    } else if constexpr (is_string_map<T>::value) {
+        return schema_mappable<typename T::mapped_type, Depth + 1>();
+    } else if constexpr (is_variant<T>::value) {
+        return []<class... Ts>(std::variant<Ts...>*) {
+            return (schema_mappable<Ts, Depth + 1>() && ...);
+        }(static_cast<T*>(nullptr));
+    } else if constexpr (boost::describe::has_describe_enumerators<T>::value) {
+        return true;
+    } else if constexpr (boost::describe::has_describe_members<T>::value) {
+        using members = boost::describe::describe_members<T, boost::describe::mod_public |
+                                                                 boost::describe::mod_inherited>;
+        bool all = true;
+        boost::mp11::mp_for_each<members>([&](auto d) {
+            using M = std::remove_cvref_t<decltype(std::declval<T&>().*d.pointer)>;
+            all = all && schema_mappable<M, Depth + 1>();
+        });
+        return all;
+    } else {
+        return false;
+    }
+}
+
+// The sentence a misuse of the structured-output templates gets first.
+template <class T>
+constexpr void check_structured_type() {
+    static_assert(schema_mappable<T>(),
+                  "mistral::parse<T>, json_schema_of<T>, decode_json<T>: T must be a struct "
+                  "described with BOOST_DESCRIBE_STRUCT whose members are described structs or "
+                  "enums (BOOST_DESCRIBE_ENUM), std::string, bool, numbers, std::optional, "
+                  "std::vector, std::array, std::map<std::string, T>, std::variant or "
+                  "boost::json::value; this T (or a member of it) is none of those");
+}
+
 // Choice 0 of a reply, which structured output and the tool loop read.
 inline const chat_choice& choice_zero(const chat_response& r, const char* who) {
     for (const auto& c : r.choices) {
@@ -219,6 +263,7 @@ inline std::string structured_text(const chat_response& r) {
 /// The strict JSON Schema of T (see the table at the top of this header).
 template <class T>
 boost::json::object json_schema_of() {
+    detail::check_structured_type<T>();
     return detail::schema_of<T>(0);
 }
 
@@ -234,6 +279,7 @@ response_format json_schema_format(std::string name) {
 /// integer, got string", or saying that the text is not JSON.
 template <class T>
 T decode_json(std::string_view text) {
+    detail::check_structured_type<T>();
     boost::system::error_code ec;
     const boost::json::value v = boost::json::parse(text, ec);
     if (ec) {

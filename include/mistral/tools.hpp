@@ -133,6 +133,16 @@ private:
     toolbox& add_entry(std::string name, std::string description, boost::json::object parameters,
                        Handler handler) {
         using args = typename detail::handler_signature<Handler>::args;
+        using result = decltype(std::declval<Handler&>()(std::declval<const args&>()));
+        static_assert(!std::is_void_v<result>,
+                      "mistral::toolbox: a tool handler returns what the model is told, "
+                      "std::string (sent as it is) or a type Boost.JSON converts (sent as JSON); "
+                      "this one returns void (return a short text, such as \"done\")");
+        static_assert(std::is_void_v<result> || std::is_convertible_v<result, std::string_view> ||
+                          boost::json::has_value_from<std::remove_cvref_t<result>>::value,
+                      "mistral::toolbox: a tool handler returns std::string or a type Boost.JSON "
+                      "converts (a described struct, a number, a standard container of those); "
+                      "Boost.JSON cannot convert what this one returns");
         // mutable: a handler may keep state of its own (a counter of its calls).
         auto invoke =
             [h = std::move(handler)](const boost::json::value& json) mutable -> std::string {

@@ -32,7 +32,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,6 +39,7 @@
 #include "detail/config.hpp"
 #include "error.hpp"
 #include "http.hpp"
+#include "stop_token.hpp"
 
 MISTRAL_NAMESPACE_BEGIN
 
@@ -61,7 +61,7 @@ struct http_request {
     std::optional<std::chrono::steady_clock::time_point> deadline;
     /// Cancellation: once stop is requested (from any thread) the transport aborts the exchange
     /// promptly and throws transport_error with kind cancelled.
-    std::stop_token stop;
+    stop_token stop;
 };
 
 /// The status line and headers of a response; delivered before any body byte.

@@ -334,6 +334,7 @@ MISTRAL_DECL std::string text_of(const message& m);
 inline system_message system(std::string text) {
     return {.content = std::move(text)};
 }
+/// The same, for a string literal (see the overload above).
 inline system_message system(const char* text) {
     return system(std::string(text));
 }
@@ -341,6 +342,7 @@ inline system_message system(const char* text) {
 inline user_message user(std::string text) {
     return {.content = std::move(text)};
 }
+/// The same, for a string literal (see the overload above).
 inline user_message user(const char* text) {
     return user(std::string(text));
 }
@@ -348,6 +350,7 @@ inline user_message user(const char* text) {
 inline assistant_message assistant(std::string text) {
     return {.content = std::move(text)};
 }
+/// The same, for a string literal (see the overload above).
 inline assistant_message assistant(const char* text) {
     return assistant(std::string(text));
 }
@@ -355,6 +358,7 @@ inline assistant_message assistant(const char* text) {
 inline tool_message tool_result(std::string tool_call_id, std::string text) {
     return {.content = std::move(text), .tool_call_id = std::move(tool_call_id)};
 }
+/// The same, for a string literal (see the overload above).
 inline tool_message tool_result(const char* tool_call_id, const char* text) {
     return tool_result(std::string(tool_call_id), std::string(text));
 }

@@ -132,6 +132,7 @@ MISTRAL_NAMESPACE_END
 
 #include <charconv>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -191,14 +192,24 @@ inline std::optional<std::int64_t> parse_header_integer(std::string_view s) noex
 }
 
 // A header value holding a non-negative decimal ("1.5", "2", ".5"), white space around it
-// allowed; no sign, exponent, inf or nan.
+// allowed; no sign, exponent, inf or nan. By hand: libc++ before 17 has no from_chars for double.
 inline std::optional<double> parse_header_decimal(std::string_view s) noexcept {
     s = trim_ows(s);
-    if (s.empty() || s.find_first_not_of("0123456789.") != std::string_view::npos) return {};
+    const auto dot = s.find('.');
+    if (s.empty() || s == "." || s.find_first_not_of("0123456789.") != std::string_view::npos ||
+        (dot != std::string_view::npos && s.find('.', dot + 1) != std::string_view::npos)) {
+        return std::nullopt;
+    }
     double v = 0;
-    const auto [end, ec] =
-        std::from_chars(s.data(), s.data() + s.size(), v, std::chars_format::fixed);
-    if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+    for (const char c : s.substr(0, dot)) v = v * 10 + (c - '0');
+    if (dot != std::string_view::npos) {
+        double scale = 1;
+        for (const char c : s.substr(dot + 1)) {
+            scale /= 10;
+            v += (c - '0') * scale;
+        }
+    }
+    if (!(v <= std::numeric_limits<double>::max())) return std::nullopt;  // too many digits
     return v;
 }
 
@@ -713,6 +724,7 @@ MISTRAL_DECL std::string text_of(const message& m);
 inline system_message system(std::string text) {
     return {.content = std::move(text)};
 }
+/// The same, for a string literal (see the overload above).
 inline system_message system(const char* text) {
     return system(std::string(text));
 }
@@ -720,6 +732,7 @@ inline system_message system(const char* text) {
 inline user_message user(std::string text) {
     return {.content = std::move(text)};
 }
+/// The same, for a string literal (see the overload above).
 inline user_message user(const char* text) {
     return user(std::string(text));
 }
@@ -727,6 +740,7 @@ inline user_message user(const char* text) {
 inline assistant_message assistant(std::string text) {
     return {.content = std::move(text)};
 }
+/// The same, for a string literal (see the overload above).
 inline assistant_message assistant(const char* text) {
     return assistant(std::string(text));
 }
@@ -734,6 +748,7 @@ inline assistant_message assistant(const char* text) {
 inline tool_message tool_result(std::string tool_call_id, std::string text) {
     return {.content = std::move(text), .tool_call_id = std::move(tool_call_id)};
 }
+/// The same, for a string literal (see the overload above).
 inline tool_message tool_result(const char* tool_call_id, const char* text) {
     return tool_result(std::string(tool_call_id), std::string(text));
 }
@@ -1321,6 +1336,13 @@ MISTRAL_NAMESPACE_END
 // Includes nothing.
 
 
+/// @namespace mistral
+/// @brief Everything of mistral-cpp: the client (basic_client, `mistral::client`), the value
+/// types of the API, their JSON conversions, the helpers that build messages (user(), system(),
+/// assistant(), tool_result()), structured output (json_schema_of(), decode_json()), the history
+/// rules (check_history(), sanitize_tool_call_ids()), the transport concept and the SSE parser
+/// (namespace sse). Declared in an inline namespace named after the version
+/// (`mistral::v0_1_0`), which users never write.
 MISTRAL_NAMESPACE_BEGIN
 
 // types.hpp: content, messages, tools, requests, responses, chunks
@@ -1615,6 +1637,193 @@ public:
 MISTRAL_NAMESPACE_END
 
 
+// ---- mistral/stop_token.hpp ---------------------------------------------------------------------
+// mistral/stop_token.hpp: mistral::stop_source, stop_token and stop_callback, what cancels a call
+// (call_options::stop). Where the standard library has <stop_token> (libstdc++, MSVC, libc++ 18
+// and later), they are the standard's own types: mistral::stop_source is std::stop_source, and a
+// std::stop_token can be given to a call. Where it does not (libc++ before 18, which Debian 12's
+// clang and Apple's Xcode before 16 ship), they are an equivalent of the library's own with the
+// same interface, so the same program compiles on both.
+
+#include <version>
+
+
+#if defined(__cpp_lib_jthread) && !defined(MISTRAL_OWN_STOP_TOKEN)
+
+#include <stop_token>
+
+MISTRAL_NAMESPACE_BEGIN
+using std::stop_callback;
+using std::stop_source;
+using std::stop_token;
+MISTRAL_NAMESPACE_END
+
+#else
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <type_traits>
+#include <utility>
+
+MISTRAL_NAMESPACE_BEGIN
+
+namespace detail {
+
+// What a stop_source shares with its tokens and callbacks: whether a stop was requested, and the
+// callbacks registered (a list they link themselves into).
+struct stop_state {
+    struct callback_base {
+        virtual void run() noexcept = 0;
+        callback_base* next = nullptr;
+        callback_base* previous = nullptr;
+        bool taken = false;  // request_stop() took it off the list to run it
+
+    protected:
+        ~callback_base() = default;
+    };
+
+    std::mutex mutex;
+    std::condition_variable finished;
+    std::atomic<bool> requested{false};
+    callback_base* head = nullptr;
+    callback_base* running = nullptr;
+    std::thread::id running_on;
+
+    // Registers `cb`; false (not registered) when a stop was already requested.
+    bool add(callback_base* cb) {
+        std::lock_guard lock(mutex);
+        if (requested) return false;
+        cb->next = head;
+        if (head != nullptr) head->previous = cb;
+        head = cb;
+        return true;
+    }
+
+    // Unregisters `cb`; waits for it when another thread is running it (a callback that
+    // destroys itself while it runs does not wait for itself).
+    void remove(callback_base* cb) {
+        std::unique_lock lock(mutex);
+        if (running == cb && running_on != std::this_thread::get_id()) {
+            finished.wait(lock, [this, cb] { return running != cb; });
+            return;
+        }
+        if (!cb->taken) unlink(cb);
+    }
+
+    bool request_stop() {
+        std::unique_lock lock(mutex);
+        if (requested) return false;
+        requested = true;
+        running_on = std::this_thread::get_id();
+        while (head != nullptr) {
+            callback_base* cb = head;
+            unlink(cb);
+            cb->taken = true;
+            running = cb;
+            lock.unlock();
+            cb->run();  // may destroy cb: it is not touched again
+            lock.lock();
+            running = nullptr;
+            finished.notify_all();
+        }
+        return true;
+    }
+
+private:
+    void unlink(callback_base* cb) {
+        if (cb->previous != nullptr) cb->previous->next = cb->next;
+        if (cb->next != nullptr) cb->next->previous = cb->previous;
+        if (head == cb) head = cb->next;
+        cb->next = cb->previous = nullptr;
+    }
+};
+
+}  // namespace detail
+
+/// Whether a stop was requested of the source it came from (std::stop_token's interface).
+class stop_token {
+public:
+    stop_token() noexcept = default;
+    /// Whether the source was asked to stop.
+    bool stop_requested() const noexcept { return state_ && state_->requested.load(); }
+    /// Whether a stop can ever be requested (the token has a source).
+    bool stop_possible() const noexcept { return state_ != nullptr; }
+    /// Whether both tokens come from the same source (or neither has one).
+    friend bool operator==(const stop_token& a, const stop_token& b) noexcept {
+        return a.state_ == b.state_;
+    }
+
+private:
+    template <class F>
+    friend class stop_callback;
+    friend class stop_source;
+    explicit stop_token(std::shared_ptr<detail::stop_state> state) noexcept
+        : state_(std::move(state)) {}
+    std::shared_ptr<detail::stop_state> state_;
+};
+
+/// Requests a stop that its tokens see (std::stop_source's interface).
+class stop_source {
+public:
+    stop_source() : state_(std::make_shared<detail::stop_state>()) {}
+    /// A token of this source.
+    stop_token get_token() const noexcept { return stop_token(state_); }
+    /// Requests the stop and runs the registered callbacks, on this thread; false when it had
+    /// been requested already.
+    bool request_stop() noexcept { return state_ && state_->request_stop(); }
+    /// Whether a stop was requested.
+    bool stop_requested() const noexcept { return get_token().stop_requested(); }
+    /// Whether this source can request a stop.
+    bool stop_possible() const noexcept { return state_ != nullptr; }
+
+private:
+    std::shared_ptr<detail::stop_state> state_;
+};
+
+/// Runs a callable once a stop is requested (at once, in the constructor, when it already was);
+/// its destruction unregisters it, waiting when another thread is running it
+/// (std::stop_callback's interface).
+template <class Callback>
+class stop_callback final : private detail::stop_state::callback_base {
+public:
+    using callback_type = Callback;  ///< the callable it runs
+
+    /// Registers `f` with the token's source.
+    template <class C>
+    requires std::is_constructible_v<Callback, C>
+    explicit stop_callback(const stop_token& token,
+                           C&& f) noexcept(std::is_nothrow_constructible_v<Callback, C>)
+        : callback_(std::forward<C>(f)), state_(token.state_) {
+        if (state_ && !state_->add(this)) {
+            state_.reset();
+            callback_();
+        }
+    }
+    stop_callback(const stop_callback&) = delete;
+    stop_callback& operator=(const stop_callback&) = delete;
+    /// Unregisters the callable (waiting if another thread is running it).
+    ~stop_callback() {
+        if (state_) state_->remove(this);
+    }
+
+private:
+    void run() noexcept override { callback_(); }
+
+    Callback callback_;
+    std::shared_ptr<detail::stop_state> state_;
+};
+
+/// Deduces the callable's type, as std::stop_callback does.
+template <class Callback>
+stop_callback(stop_token, Callback) -> stop_callback<Callback>;
+
+MISTRAL_NAMESPACE_END
+
+#endif
+
 // ---- mistral/retry.hpp --------------------------------------------------------------------------
 // mistral/retry.hpp: retry_policy: which failures are retried, backoff, Retry-After.
 //
@@ -1627,7 +1836,6 @@ MISTRAL_NAMESPACE_END
 #include <functional>
 #include <iterator>
 #include <optional>
-#include <stop_token>
 #include <vector>
 
 
@@ -1700,7 +1908,7 @@ struct retry_environment {
     /// The clock (default: std::chrono::steady_clock).
     std::function<std::chrono::steady_clock::time_point()> now;
     /// The wait between attempts (default: an interruptible sleep).
-    std::function<void(std::chrono::milliseconds, std::stop_token)> sleep;
+    std::function<void(std::chrono::milliseconds, stop_token)> sleep;
     /// A random factor in [0, 1) for the backoff (default: a PRNG).
     std::function<double()> jitter;
     /// The wall clock, for Retry-After given as an HTTP date.
@@ -3928,6 +4136,50 @@ boost::json::object schema_of(int depth) {
     return s;
 }
 
+// Whether the generator maps T, type by type as schema_of does (a recursive type is taken to map:
+// schema_of refuses it at run time, deeper than max_schema_depth).
+template <class T, int Depth = 0>
+constexpr bool schema_mappable() {
+    if constexpr (Depth > max_schema_depth) {
+        return true;
+    } else if constexpr (std::is_same_v<T, std::string> || std::is_arithmetic_v<T> ||
+                         std::is_same_v<T, boost::json::value>) {
+        return true;
+    } else if constexpr (is_optional<T>::value || is_vector<T>::value || is_std_array<T>::value) {
+        return schema_mappable<typename T::value_type, Depth + 1>();
+    } else if constexpr (is_string_map<T>::value) {
+        return schema_mappable<typename T::mapped_type, Depth + 1>();
+    } else if constexpr (is_variant<T>::value) {
+        return []<class... Ts>(std::variant<Ts...>*) {
+            return (schema_mappable<Ts, Depth + 1>() && ...);
+        }(static_cast<T*>(nullptr));
+    } else if constexpr (boost::describe::has_describe_enumerators<T>::value) {
+        return true;
+    } else if constexpr (boost::describe::has_describe_members<T>::value) {
+        using members = boost::describe::describe_members<T, boost::describe::mod_public |
+                                                                 boost::describe::mod_inherited>;
+        bool all = true;
+        boost::mp11::mp_for_each<members>([&](auto d) {
+            using M = std::remove_cvref_t<decltype(std::declval<T&>().*d.pointer)>;
+            all = all && schema_mappable<M, Depth + 1>();
+        });
+        return all;
+    } else {
+        return false;
+    }
+}
+
+// The sentence a misuse of the structured-output templates gets first.
+template <class T>
+constexpr void check_structured_type() {
+    static_assert(schema_mappable<T>(),
+                  "mistral::parse<T>, json_schema_of<T>, decode_json<T>: T must be a struct "
+                  "described with BOOST_DESCRIBE_STRUCT whose members are described structs or "
+                  "enums (BOOST_DESCRIBE_ENUM), std::string, bool, numbers, std::optional, "
+                  "std::vector, std::array, std::map<std::string, T>, std::variant or "
+                  "boost::json::value; this T (or a member of it) is none of those");
+}
+
 // Choice 0 of a reply, which structured output and the tool loop read.
 inline const chat_choice& choice_zero(const chat_response& r, const char* who) {
     for (const auto& c : r.choices) {
@@ -3965,6 +4217,7 @@ inline std::string structured_text(const chat_response& r) {
 /// The strict JSON Schema of T (see the table at the top of this header).
 template <class T>
 boost::json::object json_schema_of() {
+    detail::check_structured_type<T>();
     return detail::schema_of<T>(0);
 }
 
@@ -3980,6 +4233,7 @@ response_format json_schema_format(std::string name) {
 /// integer, got string", or saying that the text is not JSON.
 template <class T>
 T decode_json(std::string_view text) {
+    detail::check_structured_type<T>();
     boost::system::error_code ec;
     const boost::json::value v = boost::json::parse(text, ec);
     if (ec) {
@@ -4173,6 +4427,16 @@ private:
     toolbox& add_entry(std::string name, std::string description, boost::json::object parameters,
                        Handler handler) {
         using args = typename detail::handler_signature<Handler>::args;
+        using result = decltype(std::declval<Handler&>()(std::declval<const args&>()));
+        static_assert(!std::is_void_v<result>,
+                      "mistral::toolbox: a tool handler returns what the model is told, "
+                      "std::string (sent as it is) or a type Boost.JSON converts (sent as JSON); "
+                      "this one returns void (return a short text, such as \"done\")");
+        static_assert(std::is_void_v<result> || std::is_convertible_v<result, std::string_view> ||
+                          boost::json::has_value_from<std::remove_cvref_t<result>>::value,
+                      "mistral::toolbox: a tool handler returns std::string or a type Boost.JSON "
+                      "converts (a described struct, a number, a standard container of those); "
+                      "Boost.JSON cannot convert what this one returns");
         // mutable: a handler may keep state of its own (a counter of its calls).
         auto invoke =
             [h = std::move(handler)](const boost::json::value& json) mutable -> std::string {
@@ -4271,7 +4535,6 @@ MISTRAL_NAMESPACE_END
 #include <functional>
 #include <memory>
 #include <optional>
-#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -4297,7 +4560,7 @@ struct http_request {
     std::optional<std::chrono::steady_clock::time_point> deadline;
     /// Cancellation: once stop is requested (from any thread) the transport aborts the exchange
     /// promptly and throws transport_error with kind cancelled.
-    std::stop_token stop;
+    stop_token stop;
 };
 
 /// The status line and headers of a response; delivered before any body byte.
@@ -4536,7 +4799,6 @@ MISTRAL_NAMESPACE_END
 #include <future>
 #include <memory>
 #include <optional>
-#include <stop_token>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -4643,7 +4905,7 @@ struct call_options {
     http_headers headers{};
     /// Cancels the call from any thread: connecting, waiting, retrying and streaming all stop
     /// promptly and the call throws transport_error with kind cancelled.
-    std::stop_token stop{};
+    stop_token stop{};
     /// stream() only: when false, chunks still reach the callback but their content and tool
     /// calls are not folded into the returned response (nor into partial_response()), which
     /// then carries ids, usage, finish reasons and metadata only. Memory stays flat however
@@ -5226,18 +5488,25 @@ MISTRAL_NAMESPACE_END
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
-#include <stop_token>
 
 
 MISTRAL_NAMESPACE_BEGIN
 namespace detail {
 
 // Sleeps for d unless stop is requested first.
-inline void interruptible_sleep(std::chrono::milliseconds d, std::stop_token stop) {
+inline void interruptible_sleep(std::chrono::milliseconds d, const stop_token& stop) {
     std::mutex m;
-    std::condition_variable_any cv;
+    std::condition_variable cv;
+    bool stopped = false;
+    const stop_callback wake(stop, [&] {
+        {
+            std::lock_guard lock(m);
+            stopped = true;
+        }
+        cv.notify_all();
+    });
     std::unique_lock lock(m);
-    cv.wait_for(lock, stop, d, [] { return false; });
+    cv.wait_for(lock, d, [&] { return stopped; });
 }
 
 }  // namespace detail
@@ -5263,7 +5532,6 @@ MISTRAL_NAMESPACE_END
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -6174,7 +6442,6 @@ MISTRAL_NAMESPACE_END
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <stop_token>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -6282,8 +6549,8 @@ private:
     }
 
     http_request request_;
-    std::stop_source stop_;
-    std::optional<std::stop_callback<std::function<void()>>> forward_stop_;
+    stop_source stop_;
+    std::optional<stop_callback<std::function<void()>>> forward_stop_;
     mutable std::mutex mutex_;
     std::condition_variable changed_;
     std::optional<response_head> head_;
@@ -7265,7 +7532,6 @@ MISTRAL_NAMESPACE_END
 #include <exception>
 #include <memory>
 #include <optional>
-#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -7798,7 +8064,7 @@ private:
                                                       clock::time_point start,
                                                       std::optional<clock::time_point> deadline);
     static void sleep(const client_options& options, std::chrono::milliseconds wait,
-                      const std::stop_token& stop);
+                      const stop_token& stop);
     // Runs one piece of I/O (a send, a read of the body) and says how it failed, if it did:
     // the transport's error with secrets removed, logged. A failure of the sink (the callback's,
     // a decoding error) is thrown instead. Cancellation wins over whatever the aborted exchange
@@ -8147,7 +8413,7 @@ auto client_engine<Unused>::decide_retry(const client_options& options, const re
 
 template <class Unused>
 void client_engine<Unused>::sleep(const client_options& options, std::chrono::milliseconds wait,
-                                  const std::stop_token& stop) {
+                                  const stop_token& stop) {
     if (options.environment.sleep) {
         options.environment.sleep(wait, stop);
     } else {
@@ -8701,7 +8967,6 @@ MISTRAL_NAMESPACE_END
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <stop_token>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -9402,7 +9667,7 @@ private:
     std::shared_ptr<httplib_pool> pool_;
     const http_request& request_;
     httplib_exchange exchange_;
-    std::optional<std::stop_callback<std::function<void()>>> on_stop_;
+    std::optional<stop_callback<std::function<void()>>> on_stop_;
     deadline_watchdog watchdog_{[this] { exchange_.conn->abort(); }};
     decltype(std::declval<Client&>().open_stream("", "")) handle_;
     response_head head_;
@@ -9500,7 +9765,7 @@ inline bool send_once(httplib_pool& pool, const http_request& request, response_
     if (reused) conn->on_new_socket(cli.socket());
     std::optional<httplib::Result> result;
     {
-        std::stop_callback on_stop(request.stop, [&conn] { conn->abort(); });
+        stop_callback on_stop(request.stop, [&conn] { conn->abort(); });
         result.emplace(cli.send(req));
     }
     deadline_passed = watchdog.disarm() == deadline_watchdog::reason::deadline || deadline_passed;

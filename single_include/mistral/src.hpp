@@ -19,7 +19,9 @@
 // That file then holds the client engine, the default transport and the conversions of the API's
 // main types, and every other translation unit only declares them (as Boost.JSON's own src.hpp
 // does): they do not parse the engine, the chunk decoder or httplib.h. A program without
-// cpp-httplib (a custom transport only) gets everything but the default transport.
+// cpp-httplib (a custom transport only), or one that defines MISTRAL_NO_DEFAULT_TRANSPORT (a
+// cpp-httplib built for another standard library, such as Debian's beside libc++), gets
+// everything but the default transport.
 
 
 #ifndef MISTRAL_SEPARATE_COMPILATION
@@ -895,7 +897,6 @@ MISTRAL_NAMESPACE_END
 #include <exception>
 #include <memory>
 #include <optional>
-#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -1428,7 +1429,7 @@ private:
                                                       clock::time_point start,
                                                       std::optional<clock::time_point> deadline);
     static void sleep(const client_options& options, std::chrono::milliseconds wait,
-                      const std::stop_token& stop);
+                      const stop_token& stop);
     // Runs one piece of I/O (a send, a read of the body) and says how it failed, if it did:
     // the transport's error with secrets removed, logged. A failure of the sink (the callback's,
     // a decoding error) is thrown instead. Cancellation wins over whatever the aborted exchange
@@ -1777,7 +1778,7 @@ auto client_engine<Unused>::decide_retry(const client_options& options, const re
 
 template <class Unused>
 void client_engine<Unused>::sleep(const client_options& options, std::chrono::milliseconds wait,
-                                  const std::stop_token& stop) {
+                                  const stop_token& stop) {
     if (options.environment.sleep) {
         options.environment.sleep(wait, stop);
     } else {
@@ -2699,7 +2700,6 @@ MISTRAL_NAMESPACE_END
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <stop_token>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -2807,8 +2807,8 @@ private:
     }
 
     http_request request_;
-    std::stop_source stop_;
-    std::optional<std::stop_callback<std::function<void()>>> forward_stop_;
+    stop_source stop_;
+    std::optional<stop_callback<std::function<void()>>> forward_stop_;
     mutable std::mutex mutex_;
     std::condition_variable changed_;
     std::optional<response_head> head_;
@@ -3084,7 +3084,7 @@ variant_type<Ts...>::~variant_type() = default;
 MISTRAL_NAMESPACE_END
 
 // ---- mistral/src.hpp (continued) ----------------------------------------------------------------
-#if __has_include(<httplib.h>)
+#if __has_include(<httplib.h>) && !defined(MISTRAL_NO_DEFAULT_TRANSPORT)
 
 // ---- mistral/detail/tcp.hpp ---------------------------------------------------------------------
 // mistral/detail/tcp.hpp: TCP connections made by hand, for what an HTTP library does not do
@@ -3254,7 +3254,6 @@ MISTRAL_NAMESPACE_END
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <stop_token>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -3955,7 +3954,7 @@ private:
     std::shared_ptr<httplib_pool> pool_;
     const http_request& request_;
     httplib_exchange exchange_;
-    std::optional<std::stop_callback<std::function<void()>>> on_stop_;
+    std::optional<stop_callback<std::function<void()>>> on_stop_;
     deadline_watchdog watchdog_{[this] { exchange_.conn->abort(); }};
     decltype(std::declval<Client&>().open_stream("", "")) handle_;
     response_head head_;
@@ -4053,7 +4052,7 @@ inline bool send_once(httplib_pool& pool, const http_request& request, response_
     if (reused) conn->on_new_socket(cli.socket());
     std::optional<httplib::Result> result;
     {
-        std::stop_callback on_stop(request.stop, [&conn] { conn->abort(); });
+        stop_callback on_stop(request.stop, [&conn] { conn->abort(); });
         result.emplace(cli.send(req));
     }
     deadline_passed = watchdog.disarm() == deadline_watchdog::reason::deadline || deadline_passed;
@@ -4125,7 +4124,7 @@ template class detail::variant_type<function_tool, web_search_tool, web_search_p
                                     code_interpreter_tool, image_generation_tool,
                                     document_library_tool, connector_tool, unknown_tool>;
 
-#if __has_include(<httplib.h>)
+#if __has_include(<httplib.h>) && !defined(MISTRAL_NO_DEFAULT_TRANSPORT)
 // mistral::client, which mistral.hpp declares extern: other translation units compile none of
 // its members (an explicit instantiation declaration keeps GCC from instantiating even the
 // members defined in the class, which it otherwise compiles in every caller's translation unit).

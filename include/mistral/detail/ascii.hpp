@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,14 +66,24 @@ inline std::optional<std::int64_t> parse_header_integer(std::string_view s) noex
 }
 
 // A header value holding a non-negative decimal ("1.5", "2", ".5"), white space around it
-// allowed; no sign, exponent, inf or nan.
+// allowed; no sign, exponent, inf or nan. By hand: libc++ before 17 has no from_chars for double.
 inline std::optional<double> parse_header_decimal(std::string_view s) noexcept {
     s = trim_ows(s);
-    if (s.empty() || s.find_first_not_of("0123456789.") != std::string_view::npos) return {};
+    const auto dot = s.find('.');
+    if (s.empty() || s == "." || s.find_first_not_of("0123456789.") != std::string_view::npos ||
+        (dot != std::string_view::npos && s.find('.', dot + 1) != std::string_view::npos)) {
+        return std::nullopt;
+    }
     double v = 0;
-    const auto [end, ec] =
-        std::from_chars(s.data(), s.data() + s.size(), v, std::chars_format::fixed);
-    if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+    for (const char c : s.substr(0, dot)) v = v * 10 + (c - '0');
+    if (dot != std::string_view::npos) {
+        double scale = 1;
+        for (const char c : s.substr(dot + 1)) {
+            scale /= 10;
+            v += (c - '0') * scale;
+        }
+    }
+    if (!(v <= std::numeric_limits<double>::max())) return std::nullopt;  // too many digits
     return v;
 }
 

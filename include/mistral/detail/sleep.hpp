@@ -6,19 +6,27 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
-#include <stop_token>
 
+#include "../stop_token.hpp"
 #include "config.hpp"
 
 MISTRAL_NAMESPACE_BEGIN
 namespace detail {
 
 // Sleeps for d unless stop is requested first.
-inline void interruptible_sleep(std::chrono::milliseconds d, std::stop_token stop) {
+inline void interruptible_sleep(std::chrono::milliseconds d, const stop_token& stop) {
     std::mutex m;
-    std::condition_variable_any cv;
+    std::condition_variable cv;
+    bool stopped = false;
+    const stop_callback wake(stop, [&] {
+        {
+            std::lock_guard lock(m);
+            stopped = true;
+        }
+        cv.notify_all();
+    });
     std::unique_lock lock(m);
-    cv.wait_for(lock, stop, d, [] { return false; });
+    cv.wait_for(lock, d, [&] { return stopped; });
 }
 
 }  // namespace detail

@@ -13,7 +13,6 @@
 #include <exception>
 #include <memory>
 #include <optional>
-#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,6 +35,7 @@
 #include "../json.hpp"
 #include "../retry.hpp"
 #include "../sse.hpp"
+#include "../stop_token.hpp"
 #include "../stream.hpp"
 #include "../transport.hpp"
 #include "../types.hpp"
@@ -566,7 +566,7 @@ private:
                                                       clock::time_point start,
                                                       std::optional<clock::time_point> deadline);
     static void sleep(const client_options& options, std::chrono::milliseconds wait,
-                      const std::stop_token& stop);
+                      const stop_token& stop);
     // Runs one piece of I/O (a send, a read of the body) and says how it failed, if it did:
     // the transport's error with secrets removed, logged. A failure of the sink (the callback's,
     // a decoding error) is thrown instead. Cancellation wins over whatever the aborted exchange
@@ -915,7 +915,7 @@ auto client_engine<Unused>::decide_retry(const client_options& options, const re
 
 template <class Unused>
 void client_engine<Unused>::sleep(const client_options& options, std::chrono::milliseconds wait,
-                                  const std::stop_token& stop) {
+                                  const stop_token& stop) {
     if (options.environment.sleep) {
         options.environment.sleep(wait, stop);
     } else {

@@ -24,7 +24,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <stop_token>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -37,6 +36,7 @@
 #include "../error.hpp"
 #include "../http.hpp"
 #include "../httplib_transport.hpp"
+#include "../stop_token.hpp"
 #include "../transport.hpp"
 
 MISTRAL_NAMESPACE_BEGIN
@@ -732,7 +732,7 @@ private:
     std::shared_ptr<httplib_pool> pool_;
     const http_request& request_;
     httplib_exchange exchange_;
-    std::optional<std::stop_callback<std::function<void()>>> on_stop_;
+    std::optional<stop_callback<std::function<void()>>> on_stop_;
     deadline_watchdog watchdog_{[this] { exchange_.conn->abort(); }};
     decltype(std::declval<Client&>().open_stream("", "")) handle_;
     response_head head_;
@@ -830,7 +830,7 @@ inline bool send_once(httplib_pool& pool, const http_request& request, response_
     if (reused) conn->on_new_socket(cli.socket());
     std::optional<httplib::Result> result;
     {
-        std::stop_callback on_stop(request.stop, [&conn] { conn->abort(); });
+        stop_callback on_stop(request.stop, [&conn] { conn->abort(); });
         result.emplace(cli.send(req));
     }
     deadline_passed = watchdog.disarm() == deadline_watchdog::reason::deadline || deadline_passed;

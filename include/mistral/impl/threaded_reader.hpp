@@ -16,13 +16,13 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <stop_token>
 #include <string_view>
 #include <thread>
 #include <utility>
 
 #include "../detail/config.hpp"
 #include "../error.hpp"
+#include "../stop_token.hpp"
 #include "../transport.hpp"
 
 MISTRAL_NAMESPACE_BEGIN
@@ -127,8 +127,8 @@ private:
     }
 
     http_request request_;
-    std::stop_source stop_;
-    std::optional<std::stop_callback<std::function<void()>>> forward_stop_;
+    stop_source stop_;
+    std::optional<stop_callback<std::function<void()>>> forward_stop_;
     mutable std::mutex mutex_;
     std::condition_variable changed_;
     std::optional<response_head> head_;

@@ -1,0 +1,15 @@
+# cmake/mingw-w64.cmake: a toolchain file for MinGW-w64 on Debian (g++-mingw-w64-x86-64-posix:
+# the posix threads model, which std::thread needs). Programs run under Wine (wine64).
+set(CMAKE_SYSTEM_NAME Windows)
+set(CMAKE_SYSTEM_PROCESSOR x86_64)
+set(CMAKE_CXX_COMPILER x86_64-w64-mingw32-g++-posix)
+set(CMAKE_C_COMPILER x86_64-w64-mingw32-gcc-posix)
+set(CMAKE_RC_COMPILER x86_64-w64-mingw32-windres)
+set(CMAKE_FIND_ROOT_PATH /usr/x86_64-w64-mingw32)
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
+find_program(MISTRAL_WINE NAMES wine64 wine PATHS /usr/lib/wine)
+if(MISTRAL_WINE)
+    set(CMAKE_CROSSCOMPILING_EMULATOR ${MISTRAL_WINE})
+endif()
