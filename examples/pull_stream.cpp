@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
         std::cerr << "error: " << e.what() << '\n';
         return 1;
     }
-    // The client is still usable after a stream left early.
+    // The client is still usable after a stream left early: a second, separate question.
+    std::cerr << "[a second call on the same client: \"Say hello.\"]\n";
     std::cout << client.chat({.model = example::model(), .messages = {mistral::user("Say hello.")}})
                      .text()
               << '\n';

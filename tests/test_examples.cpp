@@ -101,6 +101,8 @@ TEST_CASE("example pull_stream reads a stream with a range-for and leaves it ear
     CHECK(early.output.find("The capital\n") != std::string::npos);
     CHECK(early.output.find("[stopped after 2 words]") != std::string::npos);
     CHECK(early.output.find("of France") == std::string::npos);
+    // The follow-up call is labelled, so that the stream does not seem to go on.
+    CHECK(early.output.find("[a second call on the same client") != std::string::npos);
 }
 
 TEST_CASE("example structured_output reads the reply into a struct") {

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""tools/check_readme.py: compiles every ```cpp block of README.md, and runs the ones that need no server, so the
-documentation cannot drift from the code.
+"""tools/check_readme.py: compiles every ```cpp block of README.md and of the pages in docs/, and runs the ones that
+need no server, so the documentation cannot drift from the code. It also checks that every code fence is well formed
+and that every relative link (a page, a heading's anchor) lands.
 
     tools/check_readme.py [--cxx g++] [-- extra compiler flags]
 
@@ -33,10 +34,61 @@ PRELUDE = """\
 RUN_MARK = "<!-- check_readme: run -->"
 
 
+PAGES = [ROOT / "README.md"] + sorted((ROOT / "docs").glob("*.md"))
+
+
 def blocks(text):
     """(code, runnable) for every ```cpp block."""
     return [(m.group(2), m.group(1) is not None)
             for m in re.finditer(r"^(" + re.escape(RUN_MARK) + r"\n)?```cpp\n(.*?)^```", text, re.S | re.M)]
+
+
+def fence_problems(page, text):
+    """Fences that a Markdown renderer would read otherwise than meant: a fence line with text after it, or one left
+    open at the end of the page."""
+    problems, inside = [], False
+    for number, line in enumerate(text.splitlines(), 1):
+        if "```" not in line:
+            continue
+        if not re.fullmatch(r"```[\w+-]*", line) or (inside and line != "```"):
+            problems.append(f"{page.name}:{number}: malformed code fence: {line!r}")
+        inside = not inside
+    if inside:
+        problems.append(f"{page.name}: a code fence is never closed")
+    return problems
+
+
+def anchors(text):
+    """The anchors GitHub gives the headings of a page."""
+    seen, out = {}, set()
+    inside = False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            inside = not inside
+        m = re.match(r"^#{1,6} (.*)", line)
+        if inside or not m:
+            continue
+        slug = re.sub(r"[^\w\- ]", "", m.group(1).strip().lower()).replace(" ", "-")
+        count = seen.get(slug, 0)
+        seen[slug] = count + 1
+        out.add(slug if count == 0 else f"{slug}-{count}")
+    return out
+
+
+def link_problems(page, text):
+    """Relative links whose page or heading does not exist."""
+    problems = []
+    prose = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
+    for target in re.findall(r"\]\(([^)\s]+)\)", prose):
+        if re.match(r"[a-z]+:", target):
+            continue
+        path, _, anchor = target.partition("#")
+        linked = (page.parent / path).resolve() if path else page
+        if not linked.exists():
+            problems.append(f"{page.name}: link to a missing file: {target}")
+        elif anchor and linked.suffix == ".md" and anchor not in anchors(linked.read_text()):
+            problems.append(f"{page.name}: link to a missing heading: {target}")
+    return problems
 
 
 def translation_unit(code_blocks, runnable_only=False):
@@ -63,7 +115,7 @@ def translation_unit(code_blocks, runnable_only=False):
             if runnable:
                 sys.exit(f"check_readme: block {n} defines functions; only fragments can be run")
             code = re.sub(r"\bint main\(", f"int readme_main_{n}(", code)
-            bodies.append(f"// README block {n}\nnamespace readme_block_{n} {{\n{code}\n}}\n")
+            bodies.append(f"// block {n}\nnamespace readme_block_{n} {{\n{code}\n}}\n")
         else:
             bodies.append(f"// README block {n}\n[[maybe_unused]] static void readme_block_{n}() {{\n"
                           f"{PRELUDE}    {{\n{code}\n    }}\n}}\n")
@@ -82,7 +134,14 @@ def main():
     if "--cxx" in args:
         cxx = args[args.index("--cxx") + 1]
     extra = args[args.index("--") + 1:] if "--" in args else []
-    found = blocks((ROOT / "README.md").read_text())
+    found, problems = [], []
+    for page in PAGES:
+        text = page.read_text()
+        found += blocks(text)
+        problems += fence_problems(page, text) + link_problems(page, text)
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 1
     if not found:
         sys.exit("check_readme: no ```cpp blocks in README.md")
     flags = subprocess.run(["pkg-config", "--cflags", "--libs", "cpp-httplib"], capture_output=True,
@@ -111,7 +170,8 @@ def main():
         if result.returncode != 0:
             print(f"check_readme: a README block failed when run (exit {result.returncode})", file=sys.stderr)
             return 1
-    print(f"check_readme: {len(found)} C++ blocks of README.md compile; {runnable} of them ran and held")
+    print(f"check_readme: {len(found)} C++ blocks of README.md and docs/ compile; {runnable} of them ran and held;"
+          f" fences and links of {len(PAGES)} pages hold")
     return 0
 
 

@@ -22,7 +22,7 @@ if [ -n "${MISTRAL_API_KEY:-}" ]; then
 fi
 
 log=$(mktemp)
-build-demo/tests/support/mistral-fake-server --port 0 --token-delay-ms 60 >"$log" 2>&1 &
+build-demo/tests/support/mistral-fake-server --port 0 --token-delay-ms 60 --demo-hint >"$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -f "$log"' EXIT
 for _ in $(seq 100); do

@@ -11,7 +11,8 @@
 # commit's hash (a hash, not the tag, so that a clone without tags still finds it), in a commit of
 # its own. The slim archive holds what a consumer needs and nothing else (no tests, examples,
 # benchmarks, fuzzers, tools): include/, single_include/, cmake/, CMakeLists.txt, meson.build,
-# meson_options.txt, LICENSE, README.md, CHANGELOG.md; FetchContent's URL and a registry port's
+# meson_options.txt, LICENSE, README.md, CHANGELOG.md, docs/*.md (the README's pages);
+# FetchContent's URL and a registry port's
 # vcpkg_download_distfile can use it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,7 @@ archive() {  # archive REF NAME
     mkdir -p "$dist"
     git archive --format=tar.gz --prefix="$2/" -o "$dist/$2.tar.gz" "$1" \
         include single_include cmake CMakeLists.txt meson.build meson_options.txt LICENSE README.md \
-        CHANGELOG.md
+        CHANGELOG.md ':(glob)docs/*.md'
     echo "$dist/$2.tar.gz (sha512 $(sha512sum "$dist/$2.tar.gz" | cut -d' ' -f1))"
 }
 
@@ -54,8 +55,9 @@ python3 tools/amalgamate.py
 git commit -qam "Release $version"
 git tag -a "v$version" -m "mistral-cpp $version"
 commit=$(git rev-parse HEAD)
-# 4. The README's FetchContent snippet pins the release.
-sed -i -E "s|^(    GIT_TAG )[0-9a-f]{40}(  # .*)?$|\1$commit  # v$version|" README.md
+# 4. The README's FetchContent snippet pins the release, and says which it is.
+sed -i -E "s|^(    GIT_TAG )[0-9a-f]{40}(  # .*)?$|\1$commit  # v$version|;
+           s|^(The FetchContent snippet pins the latest release, \*\*)v[0-9.]+(\*\*)|\1v$version\2|" README.md
 git commit -qam "README: FetchContent pins v$version ($commit)"
 archive "v$version" "mistral-cpp-$version"
 echo "released $version as $commit (tag v$version); push main and the tag"

@@ -164,7 +164,7 @@ std::string tool_call_id(int n) {
     return id;
 }
 
-reply plan(const chat_request& r, int serial) {
+reply plan(const chat_request& r, int serial, bool demo_hint) {
     reply out;
     const std::string question = last_user_text(r);
     const bool after_tool =
@@ -243,7 +243,8 @@ reply plan(const chat_request& r, int serial) {
             "Hello from the mistral-cpp fake server! These words arrive one by one, exactly as the "
             "real "
             "API streams them. You asked: \"" +
-            question + "\". Set MISTRAL_API_KEY to ask api.mistral.ai instead.";
+            question + "\"." +
+            (demo_hint ? " Set MISTRAL_API_KEY to ask api.mistral.ai instead." : "");
     }
     out.tokens = tokenize(text);
     if (r.max_tokens && static_cast<std::size_t>(*r.max_tokens) < out.tokens.size()) {
@@ -414,7 +415,7 @@ void fake_server::answer(const httplib::Request& req, httplib::Response& res,
         const std::string prefix = last->text();
         chat_request without = request;
         without.messages.pop_back();
-        reply r = plan(without, serial);
+        reply r = plan(without, serial, options_.demo_hint);
         std::string text;
         for (const auto& t : r.tokens) text += t;
         if (text.starts_with(prefix)) {
@@ -429,7 +430,7 @@ void fake_server::answer(const httplib::Request& req, httplib::Response& res,
         }
         planned = std::move(r);
     }
-    reply r = planned ? std::move(*planned) : plan(request, serial);
+    reply r = planned ? std::move(*planned) : plan(request, serial, options_.demo_hint);
     const std::int64_t prompt_tokens = count_words(request);
     const auto completion_tokens = static_cast<std::int64_t>(r.tokens.size() + r.calls.size() * 8);
     const usage_info usage{.prompt_tokens = prompt_tokens,

@@ -39,6 +39,9 @@ struct fake_server_options {
     /// with the rest of the reply the history without it gets (the continuation of the
     /// prefix). With echo_prefix the continuation repeats the prefix first, as a model might.
     bool echo_prefix = false;
+    /// The demo's hint at the end of a default answer: "Set MISTRAL_API_KEY to ask
+    /// api.mistral.ai instead." (tools/demo.sh sets it; a user's own program is not told that).
+    bool demo_hint = false;
 };
 
 /// What the server received.

@@ -2,7 +2,7 @@
 // the demo, the examples and your own integration tests (tests/support/README.md).
 //
 //   mistral-fake-server [--port 8088] [--token-delay-ms 40] [--tls CERT KEY] [--echo-prefix]
-//                       [--no-auth] [--help]
+//                       [--no-auth] [--demo-hint] [--help]
 //
 // Prints "listening on <url>" and serves until interrupted. --port 0 picks a free port.
 #include <csignal>
@@ -28,6 +28,8 @@ Options:
   --tls CERT KEY      serve https with this PEM certificate and key
   --echo-prefix       a prefixed continuation repeats the prefix first (see below)
   --no-auth           accept requests without "Authorization: Bearer <key>"
+  --demo-hint         end a default answer with "Set MISTRAL_API_KEY to ask api.mistral.ai
+                      instead." (tools/demo.sh)
   --help              this text
 
 What it answers, by what the request holds:
@@ -66,6 +68,8 @@ int main(int argc, char** argv) {
             options.echo_prefix = true;
         } else if (arg == "--no-auth") {
             options.require_auth = false;
+        } else if (arg == "--demo-hint") {
+            options.demo_hint = true;
         } else if (arg == "--help" || arg == "-h") {
             std::cout << help;
             return 0;
