@@ -47,6 +47,15 @@ TEST_CASE("example stream_chat streams a reply from the fake server") {
     CHECK(r.output.find("MISTRAL_API_KEY is not set") != std::string::npos);
 }
 
+TEST_CASE("example byte_fed drives the byte-fed core from a plain socket") {
+    const auto r = run_example(EXAMPLE_byte_fed, {"Write a haiku about C++"});
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("Tokens drift like snow,\neach chunk parsed where it landed;") !=
+          std::string::npos);
+    CHECK(r.output.find("tokens, finish reason: stop]") != std::string::npos);
+}
+
 TEST_CASE("example chat prints the answer, the usage and the request id") {
     const auto r = run_example(EXAMPLE_chat);
     INFO(r.output);

@@ -9,9 +9,11 @@
 
 #include "client.hpp"
 #include "error.hpp"
+#include "exchange.hpp"
 #include "history.hpp"
 #include "http.hpp"
 #include "json.hpp"
+#include "options.hpp"
 #include "retry.hpp"
 #include "sse.hpp"
 #include "stop_token.hpp"

@@ -27,6 +27,7 @@
 
 #include "impl/client_engine.hpp"
 #include "impl/error.hpp"
+#include "impl/exchange.hpp"
 #include "impl/history.hpp"
 #include "impl/http.hpp"
 #include "impl/retry.hpp"
@@ -66,6 +67,11 @@ template class basic_client<httplib_transport>;
 
 MISTRAL_ANY_TRANSPORT_CLIENT_MEMBERS()
 
+template class basic_stream_decoder<>;
+template http_request prepare_request<>(const client_options&, const chat_request&,
+                                        const call_options&);
+template chat_response decode_response<>(const response_head&, std::string_view,
+                                         const client_options&, const call_options&);
 template chat_response detail::run_chat<>(const client_options&, detail::send_function,
                                           const chat_request&, const call_options&);
 template chat_response detail::run_stream<>(const client_options&, detail::send_function,

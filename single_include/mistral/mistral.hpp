@@ -2342,6 +2342,533 @@ private:
 }  // namespace sse
 MISTRAL_NAMESPACE_END
 
+// ---- mistral/transport.hpp ----------------------------------------------------------------------
+// mistral/transport.hpp: the transport concept and the HTTP exchange it carries (no Boost).
+//
+// The transport concept: what the client needs from an HTTP library, and nothing more. Any HTTP
+// stack (cpp-httplib, libcurl, Boost.Beast, WinHTTP, a test double) can be plugged into
+// basic_client by writing one class:
+//
+//     struct my_transport {
+//         // Performs the exchange. Calls handler.on_head() once with the status and headers,
+//         // then handler.on_body() with each piece of the body as it arrives. Returns when the
+//         // body is complete or when a handler call returned false (then it aborts the
+//         // transfer and releases the connection). Throws mistral::transport_error on failure,
+//         // with kind() cancelled once request.stop is triggered (from any thread) and timeout
+//         // when a timeout or the deadline expires.
+//         void send(const mistral::http_request& request, mistral::response_handler& handler);
+//     };
+//
+// The concept is push-based so that every library can satisfy it. A transport that can also hand
+// out the body on demand (cpp-httplib >= 0.29's stream API, the mock) is a pull_transport: it adds
+//
+//         // Sends the request and returns once the response head has arrived; the reader then
+//         // gives the body piece by piece as the caller asks for it. Throws as send() does.
+//         std::unique_ptr<mistral::body_reader> open(const mistral::http_request& request);
+//
+// which lets basic_client::open_stream() read a stream on the caller's thread. A push-only
+// transport works there too: open_stream() then runs its send() on one helper thread per open
+// stream (see impl/threaded_reader.hpp).
+
+#include <chrono>
+#include <concepts>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+/// One HTTP exchange, as the client hands it to a transport.
+struct http_request {
+    /// "POST" for chat completions.
+    std::string method = "POST";
+    /// Absolute URL: scheme://host[:port]/path[?query]. See parse_url().
+    std::string url;
+    /// Request headers, including Authorization: never log them unredacted.
+    http_headers headers;
+    /// Request body.
+    std::string body;
+    /// Longest time to establish the connection (TCP and TLS).
+    std::chrono::milliseconds connect_timeout{10'000};
+    /// Longest silence while waiting for the response head, and between two pieces of the body.
+    std::chrono::milliseconds read_timeout{60'000};
+    /// When set, the whole exchange must have ended by then (else transport_error timeout).
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    /// Cancellation: once stop is requested (from any thread) the transport aborts the exchange
+    /// promptly and throws transport_error with kind cancelled.
+    stop_token stop;
+};
+
+/// The status line and headers of a response; delivered before any body byte.
+struct response_head {
+    int status = 0;        ///< the HTTP status code
+    http_headers headers;  ///< the response headers
+};
+
+/// Receives a response from a transport. on_head() is called once, then on_body() for every
+/// piece of the body, in order, as it arrives; the piece is valid only during the call. Either
+/// may return false to stop the transfer: the transport then aborts it, releases the
+/// connection and returns normally from send().
+class response_handler {
+public:
+    /// The status and headers, once, before any body byte; false stops the transfer.
+    virtual bool on_head(response_head head) = 0;
+    /// The next piece of the body, valid during the call only; false stops the transfer.
+    virtual bool on_body(std::string_view piece) = 0;
+    /// Whether the handler has all of the body it needs (a stream's [DONE] arrived) while the
+    /// transfer goes on. A transport that asks, after on_body(), gives the rest of the body
+    /// drain_grace to arrive (the connection is then reused) and otherwise ends the exchange and
+    /// returns normally, not waiting for its read timeout (the connection is then closed).
+    virtual bool complete() const noexcept { return false; }
+
+protected:
+    ~response_handler() = default;
+};
+
+/// How long a transport waits for the rest of a body once its receiver has all it needs (see
+/// response_handler::complete() and body_reader::content_complete()): long enough for the end of
+/// a chunked body already on its way, short enough that a server holding the response open
+/// after a stream's [DONE] does not hold the call.
+inline constexpr std::chrono::milliseconds drain_grace{250};
+
+/// The body of a response, read on demand: what a pull_transport's open() returns, once the
+/// response head has arrived. The request given to open() must outlive the reader. Destroying
+/// the reader before the body ended aborts the exchange and closes its connection (it is not
+/// reused); a reader read to the end may return its connection to a pool.
+class body_reader {
+public:
+    virtual ~body_reader() = default;
+    /// The status line and headers.
+    virtual const response_head& head() const noexcept = 0;
+    /// Waits for the next piece of the body and returns it, valid until the next call; an empty
+    /// view once the body has ended. Throws transport_error as send() does (cancelled once
+    /// request.stop is triggered, timeout when the read timeout or the deadline expires).
+    virtual std::string_view read() = 0;
+    /// Tells the reader that the caller has all of the body it needs (a stream's [DONE]
+    /// arrived): later reads give the rest of the body if it arrives within drain_grace, and
+    /// otherwise end it (an empty view) without waiting for the read timeout.
+    virtual void content_complete() {}
+};
+
+/// A transport provides `send(const http_request&, response_handler&)`. Named sub-requirements
+/// make a compile error say which part is missing.
+template <class T>
+concept transport_has_send = requires(T& t, const http_request& request,
+                                      response_handler& handler) {
+    { t.send(request, handler) } -> std::same_as<void>;
+};
+
+template <class T>
+concept transport = std::move_constructible<T> && transport_has_send<T>;
+
+/// A transport that can also give a response body on demand (see body_reader).
+template <class T>
+concept pull_transport = transport<T> && requires(T& t, const http_request& request) {
+    { t.open(request) } -> std::same_as<std::unique_ptr<body_reader>>;
+};
+
+/// Certificates for HTTPS. Verification of the server certificate and host name is always on;
+/// these options only say what to trust and which client certificate to present.
+struct tls_options {
+    /// A PEM bundle of CA certificates to trust instead of the system store ("" = system store).
+    std::string ca_file;
+    /// A directory of hashed PEM CA certificates (OpenSSL c_rehash layout).
+    std::string ca_dir;
+    /// Client certificate and private key (PEM) for mutual TLS; both or neither.
+    std::string client_cert_file;
+    std::string client_key_file;  ///< the client certificate's private key (PEM)
+};
+
+/// An HTTP proxy. HTTPS goes through it with CONNECT, so the proxy never sees the API key.
+struct proxy_options {
+    /// "http://[user:password@]host:port"; "" = none, or the environment's when use_environment.
+    std::string url;
+    /// When url is empty, use HTTPS_PROXY / https_proxy (for https) or HTTP_PROXY / http_proxy
+    /// (for http), except for hosts listed in NO_PROXY / no_proxy.
+    bool use_environment = true;
+    /// Extra hosts that bypass the proxy, comma-separated, with NO_PROXY's syntax ("*" = all,
+    /// "example.com" also matches its subdomains).
+    std::string no_proxy;
+};
+
+/// Settings of the default transport that belong to connections rather than to requests.
+struct transport_options {
+    tls_options tls;      ///< what to trust, and a client certificate
+    proxy_options proxy;  ///< an HTTP proxy
+    /// Idle keep-alive connections kept for reuse (per transport, across threads).
+    std::size_t max_idle_connections = 8;
+};
+
+/// The parts of an absolute http(s) URL.
+struct url_parts {
+    std::string scheme;  ///< "http" or "https"
+    std::string host;    ///< without brackets for IPv6 literals
+    int port = 0;        ///< explicit, or 80/443 from the scheme
+    std::string target;  ///< path and query, at least "/"
+};
+
+/// Splits an absolute http or https URL. Throws transport_error (kind other) for anything else.
+MISTRAL_DECL url_parts parse_url(std::string_view url);
+
+namespace detail {
+using push_send = std::function<void(const http_request&, response_handler&)>;
+// A body_reader over a push-only transport: runs send() on one helper thread per reader, which
+// hands each piece over to the reading thread (impl/threaded_reader.hpp). The request is copied.
+MISTRAL_DECL std::unique_ptr<body_reader> open_on_helper_thread(push_send send,
+                                                                const http_request& request);
+
+// Opens a response on any transport: its own open() when it has one, else the helper thread.
+// The transport must outlive the reader.
+template <transport T>
+std::unique_ptr<body_reader> open_response(T& t, const http_request& request) {
+    if constexpr (pull_transport<T>) {
+        return t.open(request);
+    } else {
+        return open_on_helper_thread(
+            [&t](const http_request& r, response_handler& h) { t.send(r, h); }, request);
+    }
+}
+}  // namespace detail
+
+/// A transport behind a type-erased handle: lets one translation unit create the default
+/// transport (and pay for httplib.h) while every other one uses basic_client<any_transport>
+/// with only core.hpp. Copies share the same underlying transport. It is a pull_transport
+/// whatever it holds: open() is the held transport's own, or else its send() on a helper thread.
+class any_transport {
+public:
+    /// Wraps a transport (moved or copied in; copies of the handle share it).
+    template <class T>
+    requires(!std::same_as<std::remove_cvref_t<T>, any_transport> &&
+             transport<std::remove_cvref_t<T>>)
+        any_transport(T&& t)  // NOLINT(google-explicit-constructor): wrapping is the point
+        : impl_(std::make_shared<model<std::remove_cvref_t<T>>>(std::forward<T>(t))) {}
+
+    /// The held transport's send().
+    void send(const http_request& request, response_handler& handler) {
+        impl_->send(request, handler);
+    }
+
+    /// The held transport's open(), or its send() on a helper thread when it has no open().
+    std::unique_ptr<body_reader> open(const http_request& request) { return impl_->open(request); }
+
+private:
+    struct interface {
+        virtual ~interface() = default;
+        virtual void send(const http_request& request, response_handler& handler) = 0;
+        virtual std::unique_ptr<body_reader> open(const http_request& request) = 0;
+    };
+    template <class T>
+    struct model final : interface {
+        explicit model(T t) : transport(std::move(t)) {}
+        void send(const http_request& request, response_handler& handler) override {
+            transport.send(request, handler);
+        }
+        std::unique_ptr<body_reader> open(const http_request& request) override {
+            return detail::open_response(transport, request);
+        }
+        T transport;
+    };
+    std::shared_ptr<interface> impl_;
+};
+
+MISTRAL_NAMESPACE_END
+
+
+// ---- mistral/options.hpp ------------------------------------------------------------------------
+// mistral/options.hpp: client_options, call_options and timeout_options: what a client and a
+// call are configured with, shared by every client (blocking, async, Asio) and by the byte-fed
+// core (exchange.hpp).
+
+#include <chrono>
+#include <cstddef>
+#include <cstdlib>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+/// Base URLs of the API: the global endpoint and the regional ones (EU, US). Regional endpoints
+/// serve only the models hosted in their region.
+namespace servers {
+/// The global endpoint (the default).
+inline constexpr const char* global = "https://api.mistral.ai";
+inline constexpr const char* eu = "https://api.eu.mistral.ai";  ///< the EU region
+inline constexpr const char* us = "https://api.us.mistral.ai";  ///< the US region
+}  // namespace servers
+
+/// Timeouts. All are finite by default except the optional total.
+struct timeout_options {
+    /// Establishing the connection (TCP and TLS).
+    std::chrono::milliseconds connect{10'000};
+    /// chat(): the longest wait for the response (the API answers when the whole completion is
+    /// ready) and between two pieces of its body.
+    std::chrono::milliseconds read{300'000};
+    /// stream(): the longest silence before the response head and between two events of the
+    /// stream (comments and keep-alives do not count: a server that sends only those is cut
+    /// too). A model that stays silent longer (long reasoning without output) is cut with
+    /// transport_error kind timeout.
+    std::chrono::milliseconds stream_idle{60'000};
+    /// The whole call, retries, waits and resumes included. Unset: no bound beyond the others.
+    std::optional<std::chrono::milliseconds> total{};
+};
+
+namespace detail {
+inline std::string env_or_empty(const char* name) {
+    const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read once per options
+    return value != nullptr ? std::string(value) : std::string();
+}
+}  // namespace detail
+
+/// Configuration of a client. Every member has a usable default:
+///
+///     mistral::client_options opts;            // key from MISTRAL_API_KEY, global endpoint
+///     opts.base_url = mistral::servers::eu;
+///     opts.timeouts.stream_idle = std::chrono::seconds(30);
+///     mistral::client client{opts};
+struct client_options {
+    /// The API key, sent as `Authorization: Bearer`. Defaults to the MISTRAL_API_KEY environment
+    /// variable. A call without a key, or with a control character in it, throws usage_error
+    /// before any I/O. It never appears in an exception message, a debug line, an error body or
+    /// a kept response header.
+    std::string api_key = detail::env_or_empty("MISTRAL_API_KEY");
+    /// Where the API is: servers::global (default), servers::eu, servers::us, or any http or
+    /// https URL (a gateway, the bundled fake server), with an optional path prefix;
+    /// "/v1/chat/completions" is appended. Credentials (user:password@), a query or a fragment
+    /// are refused with usage_error: the API authenticates with the key alone.
+    std::string base_url = servers::global;
+    /// Timeouts (see timeout_options).
+    timeout_options timeouts{};
+    /// Retries (see retry_policy): on by default, at most 2 retries within 30 s.
+    retry_policy retry{};
+    /// Headers sent with every request, after the client's own (a header of the same name
+    /// replaces the client's). Names must be tokens and values free of control characters;
+    /// the framing headers (Content-Length, Transfer-Encoding, Host, Connection...) belong to
+    /// the client: setting one is a usage_error.
+    http_headers headers{};
+    /// Names of request headers whose values are secrets (e.g. "X-Gateway-Token"), besides
+    /// Authorization, Proxy-Authorization, Cookie and X-Api-Key: their values are removed from
+    /// everything the client prints or keeps, as the API key is.
+    std::vector<std::string> secret_headers{};
+    /// Names of headers whose values debug lines may show, besides the built-in harmless ones
+    /// (content type, request ids, rate limits, Retry-After...); every other value reads
+    /// [redacted].
+    std::vector<std::string> loggable_headers{};
+    /// Connection settings of the default transport: TLS trust, client certificate, proxy.
+    transport_options transport{};
+    /// Receives one line per request, response, retry and failure when set. Secrets are
+    /// redacted and header values shown only for loggable headers.
+    std::function<void(std::string_view)> debug{};
+    /// Checks the history before any I/O and throws usage_error, naming the message, for one
+    /// the API is known to reject (see check_history in history.hpp): the last message an
+    /// assistant's without prefix, a user message right after a tool message, an assistant
+    /// message with neither content nor tool calls, a tool-call id that is not 9 characters
+    /// from [a-zA-Z0-9], a tool message that answers no earlier call.
+    bool preflight = true;
+    /// Clock, sleep and randomness of the retry loop (tests replace them).
+    retry_environment environment{};
+    /// The largest server-sent event accepted in a stream (protocol_error beyond).
+    std::size_t max_event_size = sse::parser::default_max_event_size;
+    /// The largest response accepted (protocol_error beyond): the body of chat(), and what
+    /// stream() keeps of the chunks (text, thinking, tool calls and the unknown members of
+    /// chunks and choices; the chunk that crosses the bound is the last one kept). A stream with
+    /// call_options::accumulate false keeps no content, but its unknown members still count.
+    std::size_t max_response_size = std::size_t{64} << 20;
+};
+
+/// Per-call settings, overriding the client's for one chat() or stream().
+struct call_options {
+    /// Replaces client_options::timeouts for this call.
+    std::optional<timeout_options> timeouts{};
+    /// Replaces client_options::retry for this call.
+    std::optional<retry_policy> retry{};
+    /// Extra headers for this call (replace same-named client headers).
+    http_headers headers{};
+    /// Cancels the call from any thread: connecting, waiting, retrying and streaming all stop
+    /// promptly and the call throws transport_error with kind cancelled.
+    stop_token stop{};
+    /// stream() only: when false, chunks still reach the callback but their content and tool
+    /// calls are not folded into the returned response (nor into partial_response()), which
+    /// then carries ids, usage, finish reasons and metadata only. Memory stays flat however
+    /// long the stream; for callers that consume the text as it arrives.
+    bool accumulate = true;
+    /// stream() and open_stream() only: how many times a stream that is cut after text arrived
+    /// (connection reset, idle timeout, a body that ends before [DONE]) is resumed. A resume
+    /// re-sends the request with the text so far as a final assistant message with
+    /// `prefix: true` and goes on delivering the continuation, so the caller sees each
+    /// character once (a repeat of the prefix at the continuation's start is dropped). Only a
+    /// reply of plain text in one choice is resumed (not one cut inside a tool call or with
+    /// thinking), and only with accumulate true. Each resume bills the prompt again, and the
+    /// continuation is the model's, not a replay: it may differ from what the cut stream would
+    /// have said. response().http.resumes counts them.
+    int max_resumes = 0;
+};
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/exchange.hpp -----------------------------------------------------------------------
+// mistral/exchange.hpp: the byte-fed ("sans-I/O") core: the request a call sends, and the response
+// decoded from the bytes that come back, with no I/O, no thread and no clock of its own. The
+// blocking client and the Asio client run on exactly these pieces, so there is one set of rules
+// (request building and validation, status handling, error bodies, SSE, chunk decoding,
+// folding, [DONE], limits); a Qt, Unreal, libcurl-multi or epoll program drives them with its own
+// I/O:
+//
+//     mistral::http_request hr = mistral::prepare_request(opts, req);  // send hr.url, .headers,
+//     .body mistral::stream_decoder dec{opts}; dec.head(head);                                  //
+//     once the status and headers are in dec.feed(bytes, on_chunk);                       // each
+//     piece of the body, in order mistral::chat_response reply = dec.finish();     // at the end of
+//     the body
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+/// @cond internal
+namespace detail {
+template <class Unused>
+struct stream_decoder_state;
+struct stream_decoder_access;
+}  // namespace detail
+/// @endcond
+
+/// The HTTP request of a call, ready to send: method, URL (`base_url` + "/v1/chat/completions"),
+/// headers (`Authorization`, content type, `Accept`, user agent, the options' and the call's
+/// own), the JSON body, timeouts (connect; read: `stream_idle` for a stream, `read` otherwise)
+/// and `call.stop`. The streamed request (`"stream": true`, `Accept: text/event-stream`) when
+/// `request.stream` is true, the plain one otherwise. Throws usage_error, before anything is
+/// sent, exactly where chat() would: no API key, an empty model or messages, a history
+/// preflight refuses, an invalid base_url or header, a value that cannot be sent (invalid UTF-8,
+/// a non-finite number). The headers hold the API key: never log them unredacted.
+template <class Unused = void>
+http_request prepare_request(const client_options& options, const chat_request& request,
+                             const call_options& call = {});
+
+/// A whole non-streamed response, from its head and its body: the chat_response (its `http`
+/// from the head), or the exception chat() would throw: api_error for a status >= 400 (its body
+/// parsed, every shape the API sends), protocol_error for a body that is not a chat completion
+/// or is larger than `max_response_size`. Secrets of `options` and `call` (the API key, secret
+/// headers) are redacted from the error, as the client does.
+template <class Unused = void>
+chat_response decode_response(const response_head& head, std::string_view body,
+                              const client_options& options = {}, const call_options& call = {});
+
+/// One streamed response, decoded from its bytes as they arrive: the SSE events, the chunks they
+/// carry, their folding into the reply, and every error the blocking client reports, in the
+/// same words. No I/O, no thread, no clock: the caller reads the bytes however it likes and
+/// hands them over in order, split anywhere.
+///
+///     mistral::stream_decoder dec{opts};                 // opts: limits, secrets to redact
+///     dec.head(head);                                    // status and headers
+///     dec.feed(bytes, [](const mistral::chat_chunk& c) { std::cout << c.text(); });
+///     if (dec.done()) { mistral::chat_response reply = dec.finish(); }
+///
+/// For a status >= 400, head() and feed() collect the error body (at most 1 MiB) and do not
+/// throw; finish() throws its api_error. An error inside a 200 stream (an `event: error`, a data
+/// payload that is an error object, llama.cpp's `error:` line) throws api_error from feed(),
+/// whose status is the payload's `raw_status_code` when present (else an HTTP status in its
+/// `code`, else the response's). Exceptions thrown from feed() and finish() carry
+/// `partial_response()` when chunks had arrived. Not thread-safe: one decoder per response, fed
+/// by one thread at a time.
+template <class Unused = void>
+class basic_stream_decoder {
+public:
+    /// A decoder with the limits of `options` (`max_event_size`, `max_response_size`) and of
+    /// `call` (`accumulate`), redacting their secrets from what it throws.
+    explicit basic_stream_decoder(const client_options& options = {},
+                                  const call_options& call = {});
+    /// Moves the decoder and what it has folded.
+    basic_stream_decoder(basic_stream_decoder&&) noexcept;
+    /// Moves the decoder and what it has folded.
+    basic_stream_decoder& operator=(basic_stream_decoder&&) noexcept;
+    basic_stream_decoder(const basic_stream_decoder&) = delete;
+    basic_stream_decoder& operator=(const basic_stream_decoder&) = delete;
+    /// Frees what it folded.
+    ~basic_stream_decoder();
+
+    /// The response head, before any body byte: its status decides how the body is read (an
+    /// event stream for a 2xx with Content-Type text/event-stream, an error body for >= 400).
+    void head(const response_head& head);
+
+    /// The next piece of the body, in order, split anywhere: calls on_chunk(const chat_chunk&)
+    /// for each chunk it completes. on_chunk returns void, or bool: false stops the stream (not
+    /// an error: feed() then ignores the rest, and finish() returns what was folded). Throws
+    /// api_error for an error event, protocol_error for malformed data or a size limit passed,
+    /// and what on_chunk throws.
+    template <class OnChunk>
+    void feed(std::string_view bytes, OnChunk&& on_chunk) {
+        static_assert(std::is_invocable_v<OnChunk&, const chat_chunk&>,
+                      "the stream callback must be callable with const mistral::chat_chunk&");
+        using result = std::invoke_result_t<OnChunk&, const chat_chunk&>;
+        static_assert(std::is_void_v<result> || std::is_same_v<result, bool>,
+                      "the stream callback must return void or bool (false stops the stream)");
+        auto forward = [&on_chunk](const chat_chunk& chunk) -> bool {
+            if constexpr (std::is_same_v<result, bool>) {
+                return std::invoke(on_chunk, chunk);
+            } else {
+                std::invoke(on_chunk, chunk);
+                return true;
+            }
+        };
+        feed_chunks(bytes, forward);
+    }
+
+    /// Whether `[DONE]` was seen (a body that ends right after its line, without the blank
+    /// line, counts): the rest of the body only ends it.
+    bool done() const noexcept;
+    /// Whether on_chunk returned false.
+    bool stopped() const noexcept;
+
+    /// The end of the body: the folded reply. Throws api_error for a status >= 400 (its body
+    /// parsed), protocol_error when `[DONE]` never came (with the partial response), when a 2xx
+    /// was not an event stream, or when a tool call's name never arrived.
+    chat_response finish();
+
+    /// The reply folded so far, with `http` from the head (metadata only before any chunk).
+    const chat_response& response() const noexcept;
+
+    /// How many events carried something (a chunk, `[DONE]`, an error), not counting comments
+    /// and keep-alives: a driver that bounds the silence between events compares it.
+    std::uint64_t events() const noexcept;
+
+private:
+    friend struct detail::stream_decoder_access;
+    void feed_chunks(std::string_view bytes,
+                     detail::function_ref<bool(const chat_chunk&)> on_chunk);
+
+    std::unique_ptr<detail::stream_decoder_state<Unused>> state_;
+};
+
+/// The byte-fed stream decoder (see basic_stream_decoder).
+using stream_decoder = basic_stream_decoder<>;
+
+#ifdef MISTRAL_SEPARATE_COMPILATION
+extern template class basic_stream_decoder<>;
+extern template http_request prepare_request<>(const client_options&, const chat_request&,
+                                               const call_options&);
+extern template chat_response decode_response<>(const response_head&, std::string_view,
+                                                const client_options&, const call_options&);
+#endif
+
+MISTRAL_NAMESPACE_END
+
+
 // ---- mistral/detail/utf8.hpp --------------------------------------------------------------------
 // mistral/detail/utf8.hpp: UTF-8 validation of the text the client sends (the API rejects a
 // body that is not UTF-8). Standard library only.
@@ -4502,242 +5029,6 @@ chat_response run_tool_loop(chat_request& request, const toolbox& tools,
 MISTRAL_NAMESPACE_END
 
 
-// ---- mistral/transport.hpp ----------------------------------------------------------------------
-// mistral/transport.hpp: the transport concept and the HTTP exchange it carries (no Boost).
-//
-// The transport concept: what the client needs from an HTTP library, and nothing more. Any HTTP
-// stack (cpp-httplib, libcurl, Boost.Beast, WinHTTP, a test double) can be plugged into
-// basic_client by writing one class:
-//
-//     struct my_transport {
-//         // Performs the exchange. Calls handler.on_head() once with the status and headers,
-//         // then handler.on_body() with each piece of the body as it arrives. Returns when the
-//         // body is complete or when a handler call returned false (then it aborts the
-//         // transfer and releases the connection). Throws mistral::transport_error on failure,
-//         // with kind() cancelled once request.stop is triggered (from any thread) and timeout
-//         // when a timeout or the deadline expires.
-//         void send(const mistral::http_request& request, mistral::response_handler& handler);
-//     };
-//
-// The concept is push-based so that every library can satisfy it. A transport that can also hand
-// out the body on demand (cpp-httplib >= 0.29's stream API, the mock) is a pull_transport: it adds
-//
-//         // Sends the request and returns once the response head has arrived; the reader then
-//         // gives the body piece by piece as the caller asks for it. Throws as send() does.
-//         std::unique_ptr<mistral::body_reader> open(const mistral::http_request& request);
-//
-// which lets basic_client::open_stream() read a stream on the caller's thread. A push-only
-// transport works there too: open_stream() then runs its send() on one helper thread per open
-// stream (see impl/threaded_reader.hpp).
-
-#include <chrono>
-#include <concepts>
-#include <functional>
-#include <memory>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-
-
-MISTRAL_NAMESPACE_BEGIN
-
-/// One HTTP exchange, as the client hands it to a transport.
-struct http_request {
-    /// "POST" for chat completions.
-    std::string method = "POST";
-    /// Absolute URL: scheme://host[:port]/path[?query]. See parse_url().
-    std::string url;
-    /// Request headers, including Authorization: never log them unredacted.
-    http_headers headers;
-    /// Request body.
-    std::string body;
-    /// Longest time to establish the connection (TCP and TLS).
-    std::chrono::milliseconds connect_timeout{10'000};
-    /// Longest silence while waiting for the response head, and between two pieces of the body.
-    std::chrono::milliseconds read_timeout{60'000};
-    /// When set, the whole exchange must have ended by then (else transport_error timeout).
-    std::optional<std::chrono::steady_clock::time_point> deadline;
-    /// Cancellation: once stop is requested (from any thread) the transport aborts the exchange
-    /// promptly and throws transport_error with kind cancelled.
-    stop_token stop;
-};
-
-/// The status line and headers of a response; delivered before any body byte.
-struct response_head {
-    int status = 0;        ///< the HTTP status code
-    http_headers headers;  ///< the response headers
-};
-
-/// Receives a response from a transport. on_head() is called once, then on_body() for every
-/// piece of the body, in order, as it arrives; the piece is valid only during the call. Either
-/// may return false to stop the transfer: the transport then aborts it, releases the
-/// connection and returns normally from send().
-class response_handler {
-public:
-    /// The status and headers, once, before any body byte; false stops the transfer.
-    virtual bool on_head(response_head head) = 0;
-    /// The next piece of the body, valid during the call only; false stops the transfer.
-    virtual bool on_body(std::string_view piece) = 0;
-    /// Whether the handler has all of the body it needs (a stream's [DONE] arrived) while the
-    /// transfer goes on. A transport that asks, after on_body(), gives the rest of the body
-    /// drain_grace to arrive (the connection is then reused) and otherwise ends the exchange and
-    /// returns normally, not waiting for its read timeout (the connection is then closed).
-    virtual bool complete() const noexcept { return false; }
-
-protected:
-    ~response_handler() = default;
-};
-
-/// How long a transport waits for the rest of a body once its receiver has all it needs (see
-/// response_handler::complete() and body_reader::content_complete()): long enough for the end of
-/// a chunked body already on its way, short enough that a server holding the response open
-/// after a stream's [DONE] does not hold the call.
-inline constexpr std::chrono::milliseconds drain_grace{250};
-
-/// The body of a response, read on demand: what a pull_transport's open() returns, once the
-/// response head has arrived. The request given to open() must outlive the reader. Destroying
-/// the reader before the body ended aborts the exchange and closes its connection (it is not
-/// reused); a reader read to the end may return its connection to a pool.
-class body_reader {
-public:
-    virtual ~body_reader() = default;
-    /// The status line and headers.
-    virtual const response_head& head() const noexcept = 0;
-    /// Waits for the next piece of the body and returns it, valid until the next call; an empty
-    /// view once the body has ended. Throws transport_error as send() does (cancelled once
-    /// request.stop is triggered, timeout when the read timeout or the deadline expires).
-    virtual std::string_view read() = 0;
-    /// Tells the reader that the caller has all of the body it needs (a stream's [DONE]
-    /// arrived): later reads give the rest of the body if it arrives within drain_grace, and
-    /// otherwise end it (an empty view) without waiting for the read timeout.
-    virtual void content_complete() {}
-};
-
-/// A transport provides `send(const http_request&, response_handler&)`. Named sub-requirements
-/// make a compile error say which part is missing.
-template <class T>
-concept transport_has_send = requires(T& t, const http_request& request,
-                                      response_handler& handler) {
-    { t.send(request, handler) } -> std::same_as<void>;
-};
-
-template <class T>
-concept transport = std::move_constructible<T> && transport_has_send<T>;
-
-/// A transport that can also give a response body on demand (see body_reader).
-template <class T>
-concept pull_transport = transport<T> && requires(T& t, const http_request& request) {
-    { t.open(request) } -> std::same_as<std::unique_ptr<body_reader>>;
-};
-
-/// Certificates for HTTPS. Verification of the server certificate and host name is always on;
-/// these options only say what to trust and which client certificate to present.
-struct tls_options {
-    /// A PEM bundle of CA certificates to trust instead of the system store ("" = system store).
-    std::string ca_file;
-    /// A directory of hashed PEM CA certificates (OpenSSL c_rehash layout).
-    std::string ca_dir;
-    /// Client certificate and private key (PEM) for mutual TLS; both or neither.
-    std::string client_cert_file;
-    std::string client_key_file;  ///< the client certificate's private key (PEM)
-};
-
-/// An HTTP proxy. HTTPS goes through it with CONNECT, so the proxy never sees the API key.
-struct proxy_options {
-    /// "http://[user:password@]host:port"; "" = none, or the environment's when use_environment.
-    std::string url;
-    /// When url is empty, use HTTPS_PROXY / https_proxy (for https) or HTTP_PROXY / http_proxy
-    /// (for http), except for hosts listed in NO_PROXY / no_proxy.
-    bool use_environment = true;
-    /// Extra hosts that bypass the proxy, comma-separated, with NO_PROXY's syntax ("*" = all,
-    /// "example.com" also matches its subdomains).
-    std::string no_proxy;
-};
-
-/// Settings of the default transport that belong to connections rather than to requests.
-struct transport_options {
-    tls_options tls;      ///< what to trust, and a client certificate
-    proxy_options proxy;  ///< an HTTP proxy
-    /// Idle keep-alive connections kept for reuse (per transport, across threads).
-    std::size_t max_idle_connections = 8;
-};
-
-/// The parts of an absolute http(s) URL.
-struct url_parts {
-    std::string scheme;  ///< "http" or "https"
-    std::string host;    ///< without brackets for IPv6 literals
-    int port = 0;        ///< explicit, or 80/443 from the scheme
-    std::string target;  ///< path and query, at least "/"
-};
-
-/// Splits an absolute http or https URL. Throws transport_error (kind other) for anything else.
-MISTRAL_DECL url_parts parse_url(std::string_view url);
-
-namespace detail {
-using push_send = std::function<void(const http_request&, response_handler&)>;
-// A body_reader over a push-only transport: runs send() on one helper thread per reader, which
-// hands each piece over to the reading thread (impl/threaded_reader.hpp). The request is copied.
-MISTRAL_DECL std::unique_ptr<body_reader> open_on_helper_thread(push_send send,
-                                                                const http_request& request);
-
-// Opens a response on any transport: its own open() when it has one, else the helper thread.
-// The transport must outlive the reader.
-template <transport T>
-std::unique_ptr<body_reader> open_response(T& t, const http_request& request) {
-    if constexpr (pull_transport<T>) {
-        return t.open(request);
-    } else {
-        return open_on_helper_thread(
-            [&t](const http_request& r, response_handler& h) { t.send(r, h); }, request);
-    }
-}
-}  // namespace detail
-
-/// A transport behind a type-erased handle: lets one translation unit create the default
-/// transport (and pay for httplib.h) while every other one uses basic_client<any_transport>
-/// with only core.hpp. Copies share the same underlying transport. It is a pull_transport
-/// whatever it holds: open() is the held transport's own, or else its send() on a helper thread.
-class any_transport {
-public:
-    /// Wraps a transport (moved or copied in; copies of the handle share it).
-    template <class T>
-    requires(!std::same_as<std::remove_cvref_t<T>, any_transport> &&
-             transport<std::remove_cvref_t<T>>)
-        any_transport(T&& t)  // NOLINT(google-explicit-constructor): wrapping is the point
-        : impl_(std::make_shared<model<std::remove_cvref_t<T>>>(std::forward<T>(t))) {}
-
-    /// The held transport's send().
-    void send(const http_request& request, response_handler& handler) {
-        impl_->send(request, handler);
-    }
-
-    /// The held transport's open(), or its send() on a helper thread when it has no open().
-    std::unique_ptr<body_reader> open(const http_request& request) { return impl_->open(request); }
-
-private:
-    struct interface {
-        virtual ~interface() = default;
-        virtual void send(const http_request& request, response_handler& handler) = 0;
-        virtual std::unique_ptr<body_reader> open(const http_request& request) = 0;
-    };
-    template <class T>
-    struct model final : interface {
-        explicit model(T t) : transport(std::move(t)) {}
-        void send(const http_request& request, response_handler& handler) override {
-            transport.send(request, handler);
-        }
-        std::unique_ptr<body_reader> open(const http_request& request) override {
-            return detail::open_response(transport, request);
-        }
-        T transport;
-    };
-    std::shared_ptr<interface> impl_;
-};
-
-MISTRAL_NAMESPACE_END
-
-
 // ---- mistral/usage.hpp --------------------------------------------------------------------------
 // mistral/usage.hpp: usage accounting: the tokens and HTTP requests of every call a client made
 // (usage_totals, what basic_client::usage() returns), counted safely from any thread.
@@ -4790,8 +5081,8 @@ MISTRAL_NAMESPACE_END
 
 
 // ---- mistral/client.hpp -------------------------------------------------------------------------
-// mistral/client.hpp: client_options, call_options and basic_client<Transport>, whose chat()
-// and stream() run over any transport. The engine behind them is impl/client_engine.hpp.
+// mistral/client.hpp: basic_client<Transport>, whose chat() and stream() run over any transport
+// (the options are in options.hpp). The engine behind them is impl/client_engine.hpp.
 
 #include <chrono>
 #include <cstdlib>
@@ -4806,122 +5097,6 @@ MISTRAL_NAMESPACE_END
 
 
 MISTRAL_NAMESPACE_BEGIN
-
-/// Base URLs of the API: the global endpoint and the regional ones (EU, US). Regional endpoints
-/// serve only the models hosted in their region.
-namespace servers {
-/// The global endpoint (the default).
-inline constexpr const char* global = "https://api.mistral.ai";
-inline constexpr const char* eu = "https://api.eu.mistral.ai";  ///< the EU region
-inline constexpr const char* us = "https://api.us.mistral.ai";  ///< the US region
-}  // namespace servers
-
-/// Timeouts. All are finite by default except the optional total.
-struct timeout_options {
-    /// Establishing the connection (TCP and TLS).
-    std::chrono::milliseconds connect{10'000};
-    /// chat(): the longest wait for the response (the API answers when the whole completion is
-    /// ready) and between two pieces of its body.
-    std::chrono::milliseconds read{300'000};
-    /// stream(): the longest silence before the response head and between two events of the
-    /// stream (comments and keep-alives do not count: a server that sends only those is cut
-    /// too). A model that stays silent longer (long reasoning without output) is cut with
-    /// transport_error kind timeout.
-    std::chrono::milliseconds stream_idle{60'000};
-    /// The whole call, retries, waits and resumes included. Unset: no bound beyond the others.
-    std::optional<std::chrono::milliseconds> total{};
-};
-
-namespace detail {
-inline std::string env_or_empty(const char* name) {
-    const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read once per options
-    return value != nullptr ? std::string(value) : std::string();
-}
-}  // namespace detail
-
-/// Configuration of a client. Every member has a usable default:
-///
-///     mistral::client_options opts;            // key from MISTRAL_API_KEY, global endpoint
-///     opts.base_url = mistral::servers::eu;
-///     opts.timeouts.stream_idle = std::chrono::seconds(30);
-///     mistral::client client{opts};
-struct client_options {
-    /// The API key, sent as `Authorization: Bearer`. Defaults to the MISTRAL_API_KEY environment
-    /// variable. A call without a key, or with a control character in it, throws usage_error
-    /// before any I/O. It never appears in an exception message, a debug line, an error body or
-    /// a kept response header.
-    std::string api_key = detail::env_or_empty("MISTRAL_API_KEY");
-    /// Where the API is: servers::global (default), servers::eu, servers::us, or any http or
-    /// https URL (a gateway, the bundled fake server), with an optional path prefix;
-    /// "/v1/chat/completions" is appended. Credentials (user:password@), a query or a fragment
-    /// are refused with usage_error: the API authenticates with the key alone.
-    std::string base_url = servers::global;
-    /// Timeouts (see timeout_options).
-    timeout_options timeouts{};
-    /// Retries (see retry_policy): on by default, at most 2 retries within 30 s.
-    retry_policy retry{};
-    /// Headers sent with every request, after the client's own (a header of the same name
-    /// replaces the client's). Names must be tokens and values free of control characters;
-    /// the framing headers (Content-Length, Transfer-Encoding, Host, Connection...) belong to
-    /// the client: setting one is a usage_error.
-    http_headers headers{};
-    /// Names of request headers whose values are secrets (e.g. "X-Gateway-Token"), besides
-    /// Authorization, Proxy-Authorization, Cookie and X-Api-Key: their values are removed from
-    /// everything the client prints or keeps, as the API key is.
-    std::vector<std::string> secret_headers{};
-    /// Names of headers whose values debug lines may show, besides the built-in harmless ones
-    /// (content type, request ids, rate limits, Retry-After...); every other value reads
-    /// [redacted].
-    std::vector<std::string> loggable_headers{};
-    /// Connection settings of the default transport: TLS trust, client certificate, proxy.
-    transport_options transport{};
-    /// Receives one line per request, response, retry and failure when set. Secrets are
-    /// redacted and header values shown only for loggable headers.
-    std::function<void(std::string_view)> debug{};
-    /// Checks the history before any I/O and throws usage_error, naming the message, for one
-    /// the API is known to reject (see check_history in history.hpp): the last message an
-    /// assistant's without prefix, a user message right after a tool message, an assistant
-    /// message with neither content nor tool calls, a tool-call id that is not 9 characters
-    /// from [a-zA-Z0-9], a tool message that answers no earlier call.
-    bool preflight = true;
-    /// Clock, sleep and randomness of the retry loop (tests replace them).
-    retry_environment environment{};
-    /// The largest server-sent event accepted in a stream (protocol_error beyond).
-    std::size_t max_event_size = sse::parser::default_max_event_size;
-    /// The largest response accepted (protocol_error beyond): the body of chat(), and what
-    /// stream() keeps of the chunks (text, thinking, tool calls and the unknown members of
-    /// chunks and choices; the chunk that crosses the bound is the last one kept). A stream with
-    /// call_options::accumulate false keeps no content, but its unknown members still count.
-    std::size_t max_response_size = std::size_t{64} << 20;
-};
-
-/// Per-call settings, overriding the client's for one chat() or stream().
-struct call_options {
-    /// Replaces client_options::timeouts for this call.
-    std::optional<timeout_options> timeouts{};
-    /// Replaces client_options::retry for this call.
-    std::optional<retry_policy> retry{};
-    /// Extra headers for this call (replace same-named client headers).
-    http_headers headers{};
-    /// Cancels the call from any thread: connecting, waiting, retrying and streaming all stop
-    /// promptly and the call throws transport_error with kind cancelled.
-    stop_token stop{};
-    /// stream() only: when false, chunks still reach the callback but their content and tool
-    /// calls are not folded into the returned response (nor into partial_response()), which
-    /// then carries ids, usage, finish reasons and metadata only. Memory stays flat however
-    /// long the stream; for callers that consume the text as it arrives.
-    bool accumulate = true;
-    /// stream() and open_stream() only: how many times a stream that is cut after text arrived
-    /// (connection reset, idle timeout, a body that ends before [DONE]) is resumed. A resume
-    /// re-sends the request with the text so far as a final assistant message with
-    /// `prefix: true` and goes on delivering the continuation, so the caller sees each
-    /// character once (a repeat of the prefix at the continuation's start is dropped). Only a
-    /// reply of plain text in one choice is resumed (not one cut inside a tool call or with
-    /// thinking), and only with accumulate true. Each resume bills the prompt again, and the
-    /// continuation is the model's, not a replay: it may differ from what the cut stream would
-    /// have said. response().http.resumes counts them.
-    int max_resumes = 0;
-};
 
 namespace detail {
 using send_function = function_ref<void(const http_request&, response_handler&)>;
@@ -6188,243 +6363,6 @@ MISTRAL_DECL std::optional<std::chrono::milliseconds> parse_retry_after(
 
 MISTRAL_NAMESPACE_END
 
-// ---- mistral/impl/history.hpp -------------------------------------------------------------------
-// mistral/impl/history.hpp: the definitions of history.hpp: the preflight rules and the
-// rewriting of tool-call ids. Included at the end of history.hpp in a header-only build, else
-// only by src.hpp.
-
-#include <cstdint>
-#include <map>
-#include <set>
-#include <string>
-#include <utility>
-#include <variant>
-#include <vector>
-
-
-MISTRAL_NAMESPACE_BEGIN
-
-namespace detail {
-// Whether the message before messages[i] has the role Role.
-template <class Role>
-bool follows(const std::vector<message>& messages, std::size_t i) {
-    return i > 0 && std::holds_alternative<Role>(messages[i - 1]);
-}
-}  // namespace detail
-
-MISTRAL_DECL void check_history(const std::vector<message>& messages) {
-    auto reject = [](std::size_t index, const std::string& why) {
-        throw usage_error("messages[" + std::to_string(index) + "]: " + why +
-                          " (preflight; client_options::preflight = false sends it anyway)");
-    };
-    std::set<std::string> calls;  // the tool-call ids asked for so far
-    std::vector<std::pair<std::string, std::size_t>> unanswered;  // of the last asking message
-    // API: "Not the same number of function calls and responses"
-    auto all_answered = [&](std::size_t index) {
-        if (unanswered.empty()) return;
-        reject(index, "tool call \"" + unanswered.front().first + "\" of messages[" +
-                          std::to_string(unanswered.front().second) +
-                          "] has no tool message before this message");
-    };
-    for (std::size_t i = 0; i < messages.size(); ++i) {
-        const message& m = messages[i];
-        if (const auto* a = std::get_if<assistant_message>(&m)) {
-            all_answered(i);
-            const bool has_calls = a->tool_calls && !a->tool_calls->empty();
-            // API: "Assistant message must have either content or tool_calls, but not none."
-            if (!a->content && !has_calls) {
-                reject(i,
-                       "an assistant message needs content or tool calls (a reply whose content "
-                       "is null and asks for no tool: give it content, e.g. \"\")");
-            }
-            // API: "Assistant message with prefix True must be last message"
-            if (a->prefix.value_or(false) && i + 1 < messages.size())
-                reject(i, "an assistant message with prefix: true must be the last message");
-            if (has_calls) {
-                for (const tool_call& call : *a->tool_calls) {
-                    // API: "Tool call id was ... but must be a-z, A-Z, 0-9, with a length of 9."
-                    const std::string id = call.id.value_or("");
-                    if (!valid_tool_call_id(id)) {
-                        reject(i, "tool call id \"" + id +
-                                      "\" is not 9 characters from [a-zA-Z0-9] (see "
-                                      "sanitize_tool_call_ids)");
-                    }
-                    calls.insert(id);
-                    unanswered.emplace_back(id, i);
-                }
-            }
-        } else if (const auto* t = std::get_if<tool_message>(&m)) {
-            // API: "Unexpected role 'tool' after role 'user'"
-            if (detail::follows<user_message>(messages, i)) {
-                reject(i,
-                       "a tool message right after a user message (tool results follow the "
-                       "assistant message that asked for them)");
-            }
-            const std::string id = t->tool_call_id.value_or("");
-            if (!valid_tool_call_id(id)) {
-                reject(i, "tool_call_id \"" + id +
-                              "\" is not 9 characters from [a-zA-Z0-9] (see "
-                              "sanitize_tool_call_ids)");
-            }
-            if (!calls.contains(id))
-                reject(i, "tool message answers \"" + id + "\", which no earlier tool call has");
-            std::erase_if(unanswered, [&](const auto& call) { return call.first == id; });
-        } else if (std::holds_alternative<user_message>(m)) {
-            // API: "Unexpected role 'user' after role 'tool'"
-            if (detail::follows<tool_message>(messages, i)) {
-                reject(i,
-                       "a user message right after a tool message (the model must answer the "
-                       "tool results first)");
-            }
-            all_answered(i);
-        } else if (std::holds_alternative<system_message>(m) &&
-                   detail::follows<tool_message>(messages, i)) {
-            // API: "Unexpected role 'system' after role 'tool'"
-            reject(i,
-                   "a system message right after a tool message (the model must answer the tool "
-                   "results first)");
-        }
-    }
-    // API: "Expected last role User or Tool (or Assistant with prefix True) for serving but got
-    // assistant"
-    if (const auto* last =
-            messages.empty() ? nullptr : std::get_if<assistant_message>(&messages.back());
-        last != nullptr && !last->prefix.value_or(false)) {
-        reject(messages.size() - 1,
-               "the last message is an assistant message without prefix: true");
-    }
-}
-
-namespace detail {
-
-MISTRAL_DECL std::size_t sanitize_tool_call_ids_from(std::vector<message>& messages,
-                                                     std::size_t first) {
-    static constexpr char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    std::set<std::string> taken;
-    for (message& m : messages) {
-        if (auto* a = std::get_if<assistant_message>(&m); a && a->tool_calls) {
-            for (const tool_call& call : *a->tool_calls) {
-                if (call.id && valid_tool_call_id(*call.id)) taken.insert(*call.id);
-            }
-        } else if (auto* t = std::get_if<tool_message>(&m); t && t->tool_call_id) {
-            if (valid_tool_call_id(*t->tool_call_id)) taken.insert(*t->tool_call_id);
-        }
-    }
-    // A fresh id for the `occurrence`-th use of a foreign id: FNV-1a of both (and a salt on
-    // collision), written in base 62. The same history always gets the same ids.
-    auto fresh = [&](const std::string& id, std::uint64_t occurrence) {
-        for (std::uint64_t salt = 0;; ++salt) {
-            std::uint64_t h = 14695981039346656037ull ^ salt ^ (occurrence * 0x9E3779B97F4A7C15ull);
-            for (const char c : id) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-            std::string candidate;
-            for (int k = 0; k < 9; ++k, h /= 62) candidate += alphabet[h % 62];
-            if (taken.insert(candidate).second) return candidate;
-        }
-    };
-    // A foreign id names the latest call that used it: each call is renamed on its own (a
-    // reused id gets a new id each time), and a tool message takes its call's new id.
-    std::map<std::string, std::string> current;
-    std::map<std::string, std::uint64_t> uses;
-    std::size_t given = 0;
-    for (std::size_t i = 0; i < messages.size(); ++i) {
-        const bool rewrite = i >= first;
-        if (auto* a = std::get_if<assistant_message>(&messages[i]); a && a->tool_calls) {
-            for (tool_call& call : *a->tool_calls) {
-                if (!call.id || valid_tool_call_id(*call.id)) continue;
-                if (!rewrite) {
-                    current[*call.id] = *call.id;  // kept as it is; its results follow suit
-                    continue;
-                }
-                std::string renamed = fresh(*call.id, uses[*call.id]++);
-                ++given;
-                current[*call.id] = renamed;
-                call.id = std::move(renamed);
-            }
-        } else if (auto* t = std::get_if<tool_message>(&messages[i]);
-                   rewrite && t && t->tool_call_id && !valid_tool_call_id(*t->tool_call_id)) {
-            auto [it, unknown] = current.try_emplace(*t->tool_call_id);
-            if (unknown) {  // answers no call: an id of its own, shared by its repeats
-                it->second = fresh(*t->tool_call_id, uses[*t->tool_call_id]++);
-                ++given;
-            }
-            t->tool_call_id = it->second;
-        }
-    }
-    return given;
-}
-
-}  // namespace detail
-
-MISTRAL_DECL std::size_t sanitize_tool_call_ids(std::vector<message>& messages) {
-    return detail::sanitize_tool_call_ids_from(messages, 0);
-}
-
-MISTRAL_NAMESPACE_END
-
-// ---- mistral/impl/tools.hpp ---------------------------------------------------------------------
-// mistral/impl/tools.hpp: what toolbox does that does not depend on a handler's type: its
-// definitions, the lookup and a call's answer. Included at the end of tools.hpp in a header-only
-// build, else only by src.hpp.
-
-
-MISTRAL_NAMESPACE_BEGIN
-
-MISTRAL_DECL std::vector<tool> toolbox::definitions() const {
-    std::vector<tool> out;
-    out.reserve(entries_.size());
-    for (const auto& e : entries_) out.emplace_back(function_tool{.function = e.definition});
-    return out;
-}
-
-MISTRAL_DECL bool toolbox::contains(std::string_view name) const noexcept {
-    return find(name) != nullptr;
-}
-
-MISTRAL_DECL tool_message toolbox::run(const tool_call& call) const {
-    const std::string& name = call.function.name;
-    const entry* e = find(name);
-    if (e == nullptr) return tool_result(call, "error: unknown tool " + name);
-    boost::json::value args;
-    if (const auto* obj = std::get_if<boost::json::object>(&call.function.arguments)) {
-        args = *obj;
-    } else {
-        const std::string& text = std::get<std::string>(call.function.arguments);
-        boost::system::error_code ec;
-        args = boost::json::parse(text.empty() ? std::string_view("{}") : text, ec);
-        if (ec) {
-            return tool_result(
-                call, "error: invalid arguments for " + name + ": not JSON (" + ec.message() + ")");
-        }
-    }
-    try {
-        return tool_result(call, e->invoke(args));
-    } catch (const invalid_arguments& bad) {
-        return tool_result(call, "error: invalid arguments for " + name + ": " + bad.what());
-    } catch (const std::exception& failed) {
-        return tool_result(call, std::string("error: ") + failed.what());
-    } catch (...) {
-        return tool_result(call, "error: the tool failed");
-    }
-}
-
-MISTRAL_DECL void toolbox::insert(function_definition definition,
-                                  std::function<std::string(const boost::json::value&)> invoke) {
-    if (definition.name.empty()) throw usage_error("toolbox::add: a tool needs a name");
-    if (contains(definition.name))
-        throw usage_error("toolbox::add: a tool named " + definition.name + " exists");
-    entries_.push_back({std::move(definition), std::move(invoke)});
-}
-
-MISTRAL_DECL const toolbox::entry* toolbox::find(std::string_view name) const noexcept {
-    for (const auto& e : entries_) {
-        if (e.definition.name == name) return &e;
-    }
-    return nullptr;
-}
-
-MISTRAL_NAMESPACE_END
-
 // ---- mistral/impl/threaded_reader.hpp -----------------------------------------------------------
 // mistral/impl/threaded_reader.hpp: open_on_helper_thread(), a body_reader over a push-only
 // transport's send() that runs it on one helper thread and hands each piece to the reading thread.
@@ -6794,44 +6732,6 @@ MISTRAL_DECL url_parts parse_url(std::string_view url) {
     return out;
 }
 
-MISTRAL_NAMESPACE_END
-
-// ---- mistral/impl/usage.hpp ---------------------------------------------------------------------
-// mistral/impl/usage.hpp: the definitions of usage.hpp's counter, which every call of a client
-// updates. Included at the end of usage.hpp in a header-only build, else only by src.hpp.
-
-#include <cstdint>
-#include <mutex>
-#include <string>
-
-
-MISTRAL_NAMESPACE_BEGIN
-namespace detail {
-
-MISTRAL_DECL void usage_counter::add_request(const std::string& model) {
-    std::lock_guard lock(mutex_);
-    ++totals_.requests;
-    ++totals_.per_model[model].requests;
-}
-
-MISTRAL_DECL void usage_counter::add(const std::string& model, const usage_info& u) {
-    const std::int64_t cached =
-        u.prompt_tokens_details ? u.prompt_tokens_details->cached_tokens.value_or(0) : 0;
-    std::lock_guard lock(mutex_);
-    for (usage_count* c : {static_cast<usage_count*>(&totals_), &totals_.per_model[model]}) {
-        c->prompt_tokens += u.prompt_tokens;
-        c->completion_tokens += u.completion_tokens;
-        c->total_tokens += u.total_tokens;
-        c->cached_prompt_tokens += cached;
-    }
-}
-
-MISTRAL_DECL usage_totals usage_counter::totals() const {
-    std::lock_guard lock(mutex_);
-    return totals_;
-}
-
-}  // namespace detail
 MISTRAL_NAMESPACE_END
 
 // ---- mistral/detail/prefix_repeat.hpp -----------------------------------------------------------
@@ -7518,33 +7418,33 @@ private:
 
 MISTRAL_NAMESPACE_END
 
-// ---- mistral/impl/client_engine.hpp -------------------------------------------------------------
-// mistral/impl/client_engine.hpp: the one place that knows about retries, SSE and transports
-// together: prepares the request (validation, headers, body), runs the attempts, reads the
-// response into a sink (a JSON body for chat(), events for stream()), and turns every failure
-// into its typed error. Type-erased over the transport and the callback, so it is compiled once
-// in separate compilation: included at the end of client.hpp in a header-only build, else only
-// by src.hpp.
+// ---- mistral/impl/exchange.hpp ------------------------------------------------------------------
+// mistral/impl/exchange.hpp: the definitions of exchange.hpp: the request a call sends (with its
+// validation), a whole response decoded, and the stream decoder (events, chunks, folding, error
+// bodies, [DONE], limits, redaction). Templates, so that a translation unit compiles them only
+// where it uses them; included at the end of exchange.hpp in a header-only build, else only by
+// src.hpp.
 
-#include <chrono>
-#include <cmath>
-#include <cstdlib>
+#include <algorithm>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
+#include <vector>
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/value_from.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 
 
 MISTRAL_NAMESPACE_BEGIN
 
 namespace detail {
 
-// Every text of the error is the server's, and a server may echo the key in any of them.
+// Every text of an error is the server's, and a server may echo the key in any of them.
 inline api_error make_api_error(response_metadata meta, std::string body, api_error_details details,
                                 const sanitizer& sanitize) {
     for (std::string* text : {&details.message, &details.type, &details.code, &details.param,
@@ -7583,14 +7483,982 @@ private:
 
 inline constexpr std::size_t max_error_body = std::size_t{1} << 20;
 
+inline protocol_error response_too_large(std::size_t limit) {
+    return protocol_error("response body larger than max_response_size (" + std::to_string(limit) +
+                          " bytes)");
+}
+
+// The api_error of a response with an error status, from its metadata (headers redacted) and
+// its body (kept up to max_error_body).
+inline api_error error_of_response(response_metadata meta, std::string body,
+                                   const sanitizer& redact) {
+    if (body.size() > max_error_body) body.resize(max_error_body);
+    api_error_details details = parse_error_body(body);
+    return make_api_error(std::move(meta), std::move(body), std::move(details), redact);
+}
+
 // Headers that frame the message on the wire: the client and the transport own them, so a
 // caller's header can never change where the body ends or which host it goes to.
 inline constexpr std::string_view framing_headers[] = {
     "content-length", "transfer-encoding", "host",   "connection",      "keep-alive", "te",
     "trailer",        "upgrade",           "expect", "proxy-connection"};
 
-// Everything a call does that does not depend on the transport's type: preflight checks, the
-// request, the retry loop, the response, SSE and JSON decoding, folding, errors. A template only
+// base_url: an http or https URL of a host, with an optional path; never credentials, a query
+// or a fragment, and no byte that could end the request line or a header. The error shows the
+// URL without its credentials (and not at all when it holds control characters).
+inline std::string checked_base_url(std::string_view base) {
+    for (const char c : base) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u == 0x7F)
+            throw usage_error("base_url holds a space or a control character (CR, LF, NUL...)");
+    }
+    const std::string shown = "base_url \"" + without_userinfo(base) + "\"";
+    const auto scheme_end = base.find("://");
+    if (scheme_end == std::string_view::npos)
+        throw usage_error(shown + " has no scheme: write http://... or https://...");
+    const std::string scheme = to_lower(base.substr(0, scheme_end));
+    if (scheme != "http" && scheme != "https")
+        throw usage_error(shown + ": the scheme must be http or https");
+    const auto authority_end = base.find_first_of("/?#", scheme_end + 3);
+    if (base.substr(0, authority_end).find('@', scheme_end + 3) != std::string_view::npos) {
+        throw usage_error(shown +
+                          " holds credentials (user:password@): the API authenticates "
+                          "with the API key; credentials are never sent");
+    }
+    if (base.find_first_of("?#") != std::string_view::npos)
+        throw usage_error(shown + " has a query or a fragment: the API path is appended to it");
+    while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+    try {
+        (void)parse_url(base);
+    } catch (const transport_error&) {
+        throw usage_error(shown + " is not a valid URL");
+    }
+    return std::string(base);
+}
+
+// Nothing a caller passes may change the framing of the request: header names are tokens,
+// values have no control characters, and the framing headers are the client's own.
+inline void check_header(const http_header& h, const char* origin) {
+    const std::string where = std::string(origin) + " header \"" +
+                              (is_token(h.name) ? h.name : std::string("(invalid name)")) + "\"";
+    if (!is_token(h.name))
+        throw usage_error(std::string(origin) + " header with a name that is not an HTTP token");
+    if (!is_field_value(h.value))
+        throw usage_error(where + ": its value holds a control character (CR, LF, NUL...)");
+    for (const std::string_view owned : framing_headers) {
+        if (iequals(h.name, owned))
+            throw usage_error(where + " frames the request: the client sets it");
+    }
+}
+
+// What must never be printed or kept of a call: the API key, the values of its secret headers
+// (the options' and the call's), proxy passwords.
+inline sanitizer make_sanitizer(const client_options& options, const call_options& call) {
+    http_headers headers = options.headers;
+    for (const auto& h : call.headers) headers.set(h.name, h.value);
+    sanitizer out(options.api_key, headers, options.secret_headers);
+    for (const std::string& password : proxy_secrets(options.transport.proxy))
+        out.add_secret(password);
+    return out;
+}
+
+// A request ready to go, and what must never be printed or kept of it.
+struct prepared_call {
+    http_request http;
+    sanitizer redact;
+};
+
+// prepare_request(), with the form asked for: the streamed request or the plain one.
+template <class Unused = void>
+prepared_call prepare_call(const client_options& options, const chat_request& request,
+                           const call_options& call, bool streaming) {
+    if (options.api_key.empty()) {
+        throw usage_error(
+            "no API key: set client_options::api_key or the MISTRAL_API_KEY environment variable");
+    }
+    if (!is_field_value(options.api_key))
+        throw usage_error("the API key holds a control character (CR, LF, NUL...)");
+    if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
+    if (request.messages.empty()) throw usage_error("cannot send the request: messages is empty");
+    if (options.preflight) check_history(request.messages);
+    const std::string base = checked_base_url(options.base_url);
+    for (const auto& h : options.headers) check_header(h, "client_options");
+    for (const auto& h : call.headers) check_header(h, "call_options");
+
+    const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
+    prepared_call out;
+    http_request& http = out.http;
+    http.url = base + "/v1/chat/completions";
+    http.headers.add("Authorization", "Bearer " + options.api_key);
+    http.headers.add("Content-Type", "application/json");
+    http.headers.add("Accept", streaming ? "text/event-stream" : "application/json");
+    http.headers.add("User-Agent", "mistral-cpp/" MISTRAL_CPP_VERSION_STRING);
+    for (const auto& h : options.headers) http.headers.set(h.name, h.value);
+    for (const auto& h : call.headers) http.headers.set(h.name, h.value);
+    // Written once, straight from the request (no JSON tree): the body is the only copy.
+    http.body = sendable_json(
+        request, streaming ? boost::json::object{{"stream", true}} : boost::json::object{});
+    http.connect_timeout = timeouts.connect;
+    http.read_timeout = streaming ? timeouts.stream_idle : timeouts.read;
+    http.stop = call.stop;
+    out.redact = make_sanitizer(options, call);
+    return out;
+}
+
+// The parts of a stream decoder: the event parser, the chunk decoder, the fold, the error body,
+// and a resumed stream's prefix.
+template <class Unused>
+struct stream_decoder_state {
+    enum class mode { events, error_body, unexpected_body };
+
+    stream_decoder_state(const client_options& options, const call_options& call)
+        : redact(make_sanitizer(options, call)),
+          parser(options.max_event_size),
+          accumulate(call.accumulate),
+          max_folded(options.max_response_size),
+          error_body(max_error_body) {}
+
+    // A new response of the same call (a retry, or a resume that continues the fold).
+    void begin_response() {
+        head = {};
+        error_body.clear();
+        parser.reset();
+        if (prefix.empty()) {
+            fold = stream_accumulator(accumulate);
+        } else {
+            repeat.emplace(prefix);  // a resumed stream keeps what it delivered
+        }
+        state = mode::events;
+        delivered = done_seen = stopped = false;
+    }
+
+    void on_head(const response_head& received) {
+        head = {received.status, redact(received.headers)};
+        if (head.status < 200 || head.status > 299) {
+            state = mode::error_body;
+        } else if (const auto type = head.headers.find("content-type");
+                   !type || !starts_with_icase(*type, "text/event-stream")) {
+            state = mode::unexpected_body;
+        }
+        fold.set_http(make_response_metadata(head.status, head.headers));
+    }
+
+    void feed(std::string_view bytes, function_ref<bool(const chat_chunk&)> on_chunk) {
+        if (state != mode::events) {
+            error_body.append(bytes);
+            return;
+        }
+        if (done_seen || stopped) return;  // the rest only ends the body
+        callback = &on_chunk;
+        try {
+            parser.feed(
+                bytes, [this](const sse::event& e) { on_event(e); },
+                [this](std::string_view name, std::string_view value) {
+                    // llama.cpp's server reports a failure in a stream as an `error:` line.
+                    if (name == "error") on_event(sse::event{"error", value, {}, {}});
+                });
+        } catch (const sse::size_limit_error& e) {
+            parser.reset();
+            protocol_error failure(std::string(e.what()) + " (client_options::max_event_size)");
+            attach_partial(failure);
+            throw failure;
+        } catch (error& e) {
+            parser.reset();
+            if (e.partial_response() == nullptr) attach_partial(e);
+            throw;
+        } catch (...) {
+            parser.reset();
+            throw;
+        }
+    }
+
+    // [DONE] ends the stream. The WHATWG rules dispatch an event only at the blank line that
+    // follows it, so a body that ends right after the "data: [DONE]" line (one line end, then
+    // the end) leaves it undispatched: the parser, which stays exact, discards it. But [DONE]
+    // and everything before it did arrive, so the stream is complete.
+    bool done() const noexcept {
+        if (done_seen) return true;
+        const auto pending = parser.pending_event();
+        return pending && pending->type == "message" && pending->data == "[DONE]";
+    }
+
+    chat_response finish() {
+        if (state == mode::error_body) throw error_of_body();
+        if (state == mode::unexpected_body) {
+            const auto type = head.headers.find("content-type");
+            throw protocol_error("expected an event stream, got Content-Type \"" +
+                                 std::string(type.value_or("")) +
+                                 "\": " + redact.excerpt(error_body.text()));
+        }
+        if (!done() && !stopped) {
+            protocol_error e("stream ended before [DONE] after " +
+                             std::to_string(fold.chunk_count()) + " chunks" +
+                             (parser.finish() ? "" : " (in the middle of an event)"));
+            attach_partial(e);
+            throw e;
+        }
+        if (!stopped) check_tool_calls();
+        chat_response r = fold.take();
+        r.http = make_response_metadata(head.status, head.headers);
+        prefix.clear();
+        repeat.reset();
+        return r;
+    }
+
+    // The api_error of an error status, from the body collected.
+    api_error error_of_body() {
+        return error_of_response(make_response_metadata(head.status, head.headers),
+                                 std::move(error_body.text()), redact);
+    }
+
+    // The text delivered so far, when the stream was cut in a way that can be resumed: a reply
+    // of plain text in one choice, not finished, not stopped.
+    std::optional<std::string> resumable_text() const {
+        if (!accumulate || state != mode::events || done() || stopped) return std::nullopt;
+        const auto& choices = fold.response().choices;
+        if (choices.size() != 1 || choices[0].finish_reason) return std::nullopt;
+        const assistant_message& m = choices[0].message;
+        if ((m.tool_calls && !m.tool_calls->empty()) || !m.thinking().empty()) return std::nullopt;
+        std::string text = m.text();
+        if (text.empty()) return std::nullopt;
+        return text;
+    }
+
+    // The next response continues this one after `text`, dropping a repeat of it; what it bills
+    // adds to what the cut one billed.
+    void resume(std::string text) {
+        prefix = std::move(text);
+        fold.begin_continuation();
+    }
+
+    void attach_partial(error& e) const {
+        if (fold.chunk_count() > 0) {
+            chat_response partial = fold.response();
+            partial.http = make_response_metadata(head.status, head.headers);
+            e.set_partial_response(std::make_shared<const chat_response>(std::move(partial)));
+        }
+    }
+
+    // A folded tool call without a name can be neither run nor sent back (a response's tool
+    // call requires one): the stream never sent it, so the stream was malformed.
+    void check_tool_calls() const {
+        const auto& choices = fold.response().choices;
+        for (std::size_t i = 0; i < choices.size(); ++i) {
+            const auto& calls = choices[i].message.tool_calls;
+            for (std::size_t k = 0; calls && k < calls->size(); ++k) {
+                if (!(*calls)[k].function.name.empty()) continue;
+                const std::string path = "choices[" + std::to_string(i) + "].message.tool_calls[" +
+                                         std::to_string(k) + "].function.name";
+                protocol_error e(path + ": no piece of the stream carried it", path);
+                attach_partial(e);
+                throw e;
+            }
+        }
+    }
+
+    void on_event(const sse::event& e) {
+        if (done_seen || stopped) return;
+        const auto result = decoder.decode(e.type, e.data);
+        if (result != chunk_decoder<>::result::skip) ++events;
+        switch (result) {
+            case chunk_decoder<>::result::skip:
+                return;
+            case chunk_decoder<>::result::done:
+                done_seen = true;
+                if (repeat && !repeat->settled()) release_held();
+                return;
+            case chunk_decoder<>::result::error:
+                throw stream_error();
+            case chunk_decoder<>::result::chunk:
+                break;
+        }
+        const chat_chunk* chunk = &decoder.chunk();
+        if (repeat && !repeat->settled()) {
+            chunk = without_repeat(*chunk);
+            if (chunk == nullptr) return;
+        }
+        deliver(*chunk);
+    }
+
+    void deliver(const chat_chunk& chunk) {
+        fold.add(chunk);
+        // A compressed body can inflate a few megabytes into gigabytes of valid chunks.
+        if (fold.folded_size() > max_folded) {
+            throw protocol_error("the streamed response grew past max_response_size (" +
+                                 std::to_string(max_folded) + " bytes)");
+        }
+        delivered = true;
+        if (!(*callback)(chunk)) stopped = true;
+    }
+
+    // A continuation's chunk with the repeat of the prefix taken out of its text (one choice:
+    // only such replies are resumed), or nullptr when it carries nothing else to deliver.
+    const chat_chunk* without_repeat(const chat_chunk& chunk) {
+        edited = chunk;
+        bool carries = edited.usage.has_value();
+        for (chunk_choice& choice : edited.choices) {
+            const bool last = choice.finish_reason.has_value();
+            auto& content = choice.delta.content;
+            if (!content) {
+                if (last && !repeat->settled()) content.emplace(repeat->release());
+                carries = carries || last || choice.delta.tool_calls.has_value();
+                continue;
+            }
+            if (auto* text = std::get_if<std::string>(&*content)) {
+                *text = repeat->filter(*text, last);
+                carries = carries || !text->empty();
+            } else {
+                auto& list = std::get<std::vector<content_chunk>>(*content);
+                for (content_chunk& piece : list) {
+                    if (auto* t = std::get_if<text_chunk>(&piece))
+                        t->text = repeat->filter(t->text, false);
+                }
+                if (last && !repeat->settled()) list.push_back(text_chunk{repeat->release()});
+                std::erase_if(list, [](const content_chunk& piece) {
+                    const auto* t = std::get_if<text_chunk>(&piece);
+                    return t != nullptr && t->text.empty();
+                });
+                carries = carries || !list.empty();
+            }
+            carries = carries || last || choice.delta.tool_calls.has_value();
+        }
+        return carries ? &edited : nullptr;
+    }
+
+    // [DONE] while the continuation still matched the prefix: what it held back is its own.
+    void release_held() {
+        std::string text = repeat->release();
+        if (text.empty()) return;
+        const chat_response& folded = fold.response();
+        edited = chat_chunk{.id = folded.id,
+                            .object = "chat.completion.chunk",
+                            .created = folded.created,
+                            .model = folded.model,
+                            .choices = {{.index = 0, .delta = {.content = std::move(text)}}}};
+        deliver(edited);
+    }
+
+    // An error inside a 200 stream (an error event, a payload that is an error object, an
+    // `error:` line): its status is the payload's raw_status_code when present, else an HTTP
+    // status in its `code` (as OpenAI-compatible servers send), else the response's. A payload
+    // that is not JSON is the error's message.
+    api_error stream_error() const {
+        std::string body = decoder.error_data();
+        api_error_details details = parse_error_body(body);
+        if (details.message.empty() && details.type.empty() && details.code.empty())
+            details.message = body;
+        int status = head.status;
+        if (details.raw_status_code) {
+            status = *details.raw_status_code;
+        } else if (const auto code = parse_header_integer(details.code);
+                   code && *code >= 400 && *code <= 599) {
+            status = static_cast<int>(*code);
+        }
+        api_error e = make_api_error(make_response_metadata(status, head.headers), std::move(body),
+                                     std::move(details), redact);
+        attach_partial(e);
+        return e;
+    }
+
+    sanitizer redact;
+    sse::parser parser;
+    chunk_decoder<> decoder{&redact};
+    bool accumulate;
+    std::size_t max_folded;
+    stream_accumulator fold{accumulate};
+    response_head head;
+    body_buffer error_body;
+    std::string prefix;                   // what a resumed stream had delivered
+    std::optional<prefix_repeat> repeat;  // drops its repeat from the continuation
+    chat_chunk edited;
+    mode state = mode::events;
+    std::uint64_t events = 0;
+    bool delivered = false;
+    bool done_seen = false;
+    bool stopped = false;
+    function_ref<bool(const chat_chunk&)>* callback = nullptr;
+};
+
+// What the library's own drivers (the blocking engine, the Asio client) need of a decoder
+// beyond its public interface: retries, resumes and the partial response of a failure.
+struct stream_decoder_access {
+    template <class U>
+    static stream_decoder_state<U>& state(basic_stream_decoder<U>& d) noexcept {
+        return *d.state_;
+    }
+    template <class U>
+    static const stream_decoder_state<U>& state(const basic_stream_decoder<U>& d) noexcept {
+        return *d.state_;
+    }
+};
+
+}  // namespace detail
+
+template <class Unused>
+http_request prepare_request(const client_options& options, const chat_request& request,
+                             const call_options& call) {
+    return detail::prepare_call<Unused>(options, request, call, request.stream.value_or(false))
+        .http;
+}
+
+template <class Unused>
+chat_response decode_response(const response_head& head, std::string_view body,
+                              const client_options& options, const call_options& call) {
+    const detail::sanitizer redact = detail::make_sanitizer(options, call);
+    const response_head kept{head.status, redact(head.headers)};
+    if (head.status < 200 || head.status > 299) {
+        throw detail::error_of_response(make_response_metadata(kept.status, kept.headers),
+                                        std::string(body.substr(0, detail::max_error_body)),
+                                        redact);
+    }
+    if (body.size() > options.max_response_size)
+        throw detail::response_too_large(options.max_response_size);
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(body, ec);
+    if (ec) {
+        throw protocol_error("malformed JSON response (" + ec.message() +
+                             "): " + redact.excerpt(body));
+    }
+    chat_response r;
+    read_json(std::move(v), r);  // unknown members move out of the tree
+    r.http = make_response_metadata(kept.status, kept.headers);
+    return r;
+}
+
+template <class Unused>
+basic_stream_decoder<Unused>::basic_stream_decoder(const client_options& options,
+                                                   const call_options& call)
+    : state_(std::make_unique<detail::stream_decoder_state<Unused>>(options, call)) {}
+
+template <class Unused>
+basic_stream_decoder<Unused>::basic_stream_decoder(basic_stream_decoder&&) noexcept = default;
+template <class Unused>
+basic_stream_decoder<Unused>& basic_stream_decoder<Unused>::operator=(
+    basic_stream_decoder&&) noexcept = default;
+template <class Unused>
+basic_stream_decoder<Unused>::~basic_stream_decoder() = default;
+
+template <class Unused>
+void basic_stream_decoder<Unused>::head(const response_head& head) {
+    state_->on_head(head);
+}
+
+template <class Unused>
+void basic_stream_decoder<Unused>::feed_chunks(
+    std::string_view bytes, detail::function_ref<bool(const chat_chunk&)> on_chunk) {
+    state_->feed(bytes, on_chunk);
+}
+
+template <class Unused>
+bool basic_stream_decoder<Unused>::done() const noexcept {
+    return state_->done();
+}
+
+template <class Unused>
+bool basic_stream_decoder<Unused>::stopped() const noexcept {
+    return state_->stopped;
+}
+
+template <class Unused>
+chat_response basic_stream_decoder<Unused>::finish() {
+    return state_->finish();
+}
+
+template <class Unused>
+const chat_response& basic_stream_decoder<Unused>::response() const noexcept {
+    return state_->fold.response();
+}
+
+template <class Unused>
+std::uint64_t basic_stream_decoder<Unused>::events() const noexcept {
+    return state_->events;
+}
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/impl/history.hpp -------------------------------------------------------------------
+// mistral/impl/history.hpp: the definitions of history.hpp: the preflight rules and the
+// rewriting of tool-call ids. Included at the end of history.hpp in a header-only build, else
+// only by src.hpp.
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+namespace detail {
+// Whether the message before messages[i] has the role Role.
+template <class Role>
+bool follows(const std::vector<message>& messages, std::size_t i) {
+    return i > 0 && std::holds_alternative<Role>(messages[i - 1]);
+}
+}  // namespace detail
+
+MISTRAL_DECL void check_history(const std::vector<message>& messages) {
+    auto reject = [](std::size_t index, const std::string& why) {
+        throw usage_error("messages[" + std::to_string(index) + "]: " + why +
+                          " (preflight; client_options::preflight = false sends it anyway)");
+    };
+    std::set<std::string> calls;  // the tool-call ids asked for so far
+    std::vector<std::pair<std::string, std::size_t>> unanswered;  // of the last asking message
+    // API: "Not the same number of function calls and responses"
+    auto all_answered = [&](std::size_t index) {
+        if (unanswered.empty()) return;
+        reject(index, "tool call \"" + unanswered.front().first + "\" of messages[" +
+                          std::to_string(unanswered.front().second) +
+                          "] has no tool message before this message");
+    };
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        const message& m = messages[i];
+        if (const auto* a = std::get_if<assistant_message>(&m)) {
+            all_answered(i);
+            const bool has_calls = a->tool_calls && !a->tool_calls->empty();
+            // API: "Assistant message must have either content or tool_calls, but not none."
+            if (!a->content && !has_calls) {
+                reject(i,
+                       "an assistant message needs content or tool calls (a reply whose content "
+                       "is null and asks for no tool: give it content, e.g. \"\")");
+            }
+            // API: "Assistant message with prefix True must be last message"
+            if (a->prefix.value_or(false) && i + 1 < messages.size())
+                reject(i, "an assistant message with prefix: true must be the last message");
+            if (has_calls) {
+                for (const tool_call& call : *a->tool_calls) {
+                    // API: "Tool call id was ... but must be a-z, A-Z, 0-9, with a length of 9."
+                    const std::string id = call.id.value_or("");
+                    if (!valid_tool_call_id(id)) {
+                        reject(i, "tool call id \"" + id +
+                                      "\" is not 9 characters from [a-zA-Z0-9] (see "
+                                      "sanitize_tool_call_ids)");
+                    }
+                    calls.insert(id);
+                    unanswered.emplace_back(id, i);
+                }
+            }
+        } else if (const auto* t = std::get_if<tool_message>(&m)) {
+            // API: "Unexpected role 'tool' after role 'user'"
+            if (detail::follows<user_message>(messages, i)) {
+                reject(i,
+                       "a tool message right after a user message (tool results follow the "
+                       "assistant message that asked for them)");
+            }
+            const std::string id = t->tool_call_id.value_or("");
+            if (!valid_tool_call_id(id)) {
+                reject(i, "tool_call_id \"" + id +
+                              "\" is not 9 characters from [a-zA-Z0-9] (see "
+                              "sanitize_tool_call_ids)");
+            }
+            if (!calls.contains(id))
+                reject(i, "tool message answers \"" + id + "\", which no earlier tool call has");
+            std::erase_if(unanswered, [&](const auto& call) { return call.first == id; });
+        } else if (std::holds_alternative<user_message>(m)) {
+            // API: "Unexpected role 'user' after role 'tool'"
+            if (detail::follows<tool_message>(messages, i)) {
+                reject(i,
+                       "a user message right after a tool message (the model must answer the "
+                       "tool results first)");
+            }
+            all_answered(i);
+        } else if (std::holds_alternative<system_message>(m) &&
+                   detail::follows<tool_message>(messages, i)) {
+            // API: "Unexpected role 'system' after role 'tool'"
+            reject(i,
+                   "a system message right after a tool message (the model must answer the tool "
+                   "results first)");
+        }
+    }
+    // API: "Expected last role User or Tool (or Assistant with prefix True) for serving but got
+    // assistant"
+    if (const auto* last =
+            messages.empty() ? nullptr : std::get_if<assistant_message>(&messages.back());
+        last != nullptr && !last->prefix.value_or(false)) {
+        reject(messages.size() - 1,
+               "the last message is an assistant message without prefix: true");
+    }
+}
+
+namespace detail {
+
+MISTRAL_DECL std::size_t sanitize_tool_call_ids_from(std::vector<message>& messages,
+                                                     std::size_t first) {
+    static constexpr char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    std::set<std::string> taken;
+    for (message& m : messages) {
+        if (auto* a = std::get_if<assistant_message>(&m); a && a->tool_calls) {
+            for (const tool_call& call : *a->tool_calls) {
+                if (call.id && valid_tool_call_id(*call.id)) taken.insert(*call.id);
+            }
+        } else if (auto* t = std::get_if<tool_message>(&m); t && t->tool_call_id) {
+            if (valid_tool_call_id(*t->tool_call_id)) taken.insert(*t->tool_call_id);
+        }
+    }
+    // A fresh id for the `occurrence`-th use of a foreign id: FNV-1a of both (and a salt on
+    // collision), written in base 62. The same history always gets the same ids.
+    auto fresh = [&](const std::string& id, std::uint64_t occurrence) {
+        for (std::uint64_t salt = 0;; ++salt) {
+            std::uint64_t h = 14695981039346656037ull ^ salt ^ (occurrence * 0x9E3779B97F4A7C15ull);
+            for (const char c : id) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+            std::string candidate;
+            for (int k = 0; k < 9; ++k, h /= 62) candidate += alphabet[h % 62];
+            if (taken.insert(candidate).second) return candidate;
+        }
+    };
+    // A foreign id names the latest call that used it: each call is renamed on its own (a
+    // reused id gets a new id each time), and a tool message takes its call's new id.
+    std::map<std::string, std::string> current;
+    std::map<std::string, std::uint64_t> uses;
+    std::size_t given = 0;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        const bool rewrite = i >= first;
+        if (auto* a = std::get_if<assistant_message>(&messages[i]); a && a->tool_calls) {
+            for (tool_call& call : *a->tool_calls) {
+                if (!call.id || valid_tool_call_id(*call.id)) continue;
+                if (!rewrite) {
+                    current[*call.id] = *call.id;  // kept as it is; its results follow suit
+                    continue;
+                }
+                std::string renamed = fresh(*call.id, uses[*call.id]++);
+                ++given;
+                current[*call.id] = renamed;
+                call.id = std::move(renamed);
+            }
+        } else if (auto* t = std::get_if<tool_message>(&messages[i]);
+                   rewrite && t && t->tool_call_id && !valid_tool_call_id(*t->tool_call_id)) {
+            auto [it, unknown] = current.try_emplace(*t->tool_call_id);
+            if (unknown) {  // answers no call: an id of its own, shared by its repeats
+                it->second = fresh(*t->tool_call_id, uses[*t->tool_call_id]++);
+                ++given;
+            }
+            t->tool_call_id = it->second;
+        }
+    }
+    return given;
+}
+
+}  // namespace detail
+
+MISTRAL_DECL std::size_t sanitize_tool_call_ids(std::vector<message>& messages) {
+    return detail::sanitize_tool_call_ids_from(messages, 0);
+}
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/impl/tools.hpp ---------------------------------------------------------------------
+// mistral/impl/tools.hpp: what toolbox does that does not depend on a handler's type: its
+// definitions, the lookup and a call's answer. Included at the end of tools.hpp in a header-only
+// build, else only by src.hpp.
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+MISTRAL_DECL std::vector<tool> toolbox::definitions() const {
+    std::vector<tool> out;
+    out.reserve(entries_.size());
+    for (const auto& e : entries_) out.emplace_back(function_tool{.function = e.definition});
+    return out;
+}
+
+MISTRAL_DECL bool toolbox::contains(std::string_view name) const noexcept {
+    return find(name) != nullptr;
+}
+
+MISTRAL_DECL tool_message toolbox::run(const tool_call& call) const {
+    const std::string& name = call.function.name;
+    const entry* e = find(name);
+    if (e == nullptr) return tool_result(call, "error: unknown tool " + name);
+    boost::json::value args;
+    if (const auto* obj = std::get_if<boost::json::object>(&call.function.arguments)) {
+        args = *obj;
+    } else {
+        const std::string& text = std::get<std::string>(call.function.arguments);
+        boost::system::error_code ec;
+        args = boost::json::parse(text.empty() ? std::string_view("{}") : text, ec);
+        if (ec) {
+            return tool_result(
+                call, "error: invalid arguments for " + name + ": not JSON (" + ec.message() + ")");
+        }
+    }
+    try {
+        return tool_result(call, e->invoke(args));
+    } catch (const invalid_arguments& bad) {
+        return tool_result(call, "error: invalid arguments for " + name + ": " + bad.what());
+    } catch (const std::exception& failed) {
+        return tool_result(call, std::string("error: ") + failed.what());
+    } catch (...) {
+        return tool_result(call, "error: the tool failed");
+    }
+}
+
+MISTRAL_DECL void toolbox::insert(function_definition definition,
+                                  std::function<std::string(const boost::json::value&)> invoke) {
+    if (definition.name.empty()) throw usage_error("toolbox::add: a tool needs a name");
+    if (contains(definition.name))
+        throw usage_error("toolbox::add: a tool named " + definition.name + " exists");
+    entries_.push_back({std::move(definition), std::move(invoke)});
+}
+
+MISTRAL_DECL const toolbox::entry* toolbox::find(std::string_view name) const noexcept {
+    for (const auto& e : entries_) {
+        if (e.definition.name == name) return &e;
+    }
+    return nullptr;
+}
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/impl/usage.hpp ---------------------------------------------------------------------
+// mistral/impl/usage.hpp: the definitions of usage.hpp's counter, which every call of a client
+// updates. Included at the end of usage.hpp in a header-only build, else only by src.hpp.
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+MISTRAL_DECL void usage_counter::add_request(const std::string& model) {
+    std::lock_guard lock(mutex_);
+    ++totals_.requests;
+    ++totals_.per_model[model].requests;
+}
+
+MISTRAL_DECL void usage_counter::add(const std::string& model, const usage_info& u) {
+    const std::int64_t cached =
+        u.prompt_tokens_details ? u.prompt_tokens_details->cached_tokens.value_or(0) : 0;
+    std::lock_guard lock(mutex_);
+    for (usage_count* c : {static_cast<usage_count*>(&totals_), &totals_.per_model[model]}) {
+        c->prompt_tokens += u.prompt_tokens;
+        c->completion_tokens += u.completion_tokens;
+        c->total_tokens += u.total_tokens;
+        c->cached_prompt_tokens += cached;
+    }
+}
+
+MISTRAL_DECL usage_totals usage_counter::totals() const {
+    std::lock_guard lock(mutex_);
+    return totals_;
+}
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/impl/call_plan.hpp -----------------------------------------------------------------
+// mistral/impl/call_plan.hpp: the rules of one call across its attempts, retries and resumes,
+// shared by every driver (the blocking engine, the Asio client): the request of the next attempt,
+// whether a failure is retried and after how long, whether a cut stream is resumed, the deadline
+// of timeouts.total, the debug log. No I/O; the clock is the environment's.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include <boost/json/value.hpp>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+template <class Unused = void>
+class call_plan {
+public:
+    using clock = std::chrono::steady_clock;
+
+    // The wait before another attempt, and what chose it.
+    struct retry_decision {
+        std::chrono::milliseconds wait;
+        const char* reason;  // "backoff" or "Retry-After"
+    };
+
+    call_plan(const client_options& options, const chat_request& request, const call_options& call,
+              bool streaming)
+        : options_(options),
+          request_(request),
+          call_(call),
+          streaming_(streaming),
+          prepared_(prepare_call<Unused>(options, request, call, streaming)),
+          start_(now()) {
+        const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
+        if (timeouts.total) deadline_ = start_ + *timeouts.total;
+        prepared_.http.deadline = deadline_;
+    }
+
+    const client_options& options() const noexcept { return options_; }
+    const call_options& call() const noexcept { return call_; }
+    bool streaming() const noexcept { return streaming_; }
+    const sanitizer& redact() const noexcept { return prepared_.redact; }
+    // The request of the next attempt (the continuation's, after a resume).
+    const http_request& request() const noexcept { return prepared_.http; }
+    std::optional<clock::time_point> deadline() const noexcept { return deadline_; }
+    int requests() const noexcept { return requests_; }
+    int resumes() const noexcept { return resumes_; }
+
+    clock::time_point now() const {
+        return options_.environment.now ? options_.environment.now() : clock::now();
+    }
+
+    // Before each attempt: throws cancelled, or the total timeout, rather than send it.
+    void begin_attempt() {
+        if (call_.stop.stop_requested()) throw cancelled(false);
+        if (deadline_ && now() >= *deadline_) throw total_timeout_expired();
+        ++attempt_;
+        ++requests_;
+        sent_ = now();
+        log("POST " + prepared_.http.url + (streaming_ ? " (stream)" : "") + ", attempt " +
+            std::to_string(attempt_) +
+            ", headers: " + sanitizer::describe(prepared_.http.headers, options_.loggable_headers));
+    }
+
+    // A transport failure as the caller sees it: its text without secrets, logged.
+    transport_error failure(const transport_error& e) const {
+        transport_error out(e.kind(), redact()(e.what()), e.request_sent());
+        log(std::string("transport error (") + to_string(out.kind()) + "): " + out.what());
+        return out;
+    }
+
+    // The response head arrived: logged; a proxy's 407 is thrown (it is not the API's answer).
+    void on_head(const response_head& head) const {
+        const response_metadata meta = make_response_metadata(head.status, head.headers);
+        log("status " + std::to_string(head.status) + " after " +
+            std::to_string(
+                std::chrono::duration_cast<std::chrono::milliseconds>(now() - sent_).count()) +
+            " ms" + (meta.request_id.empty() ? "" : ", request id " + meta.request_id));
+        if (head.status == 407) {
+            throw transport_error(transport_error_kind::proxy,
+                                  "the proxy refused the request: 407 Proxy Authentication "
+                                  "Required (give its credentials in transport.proxy.url)",
+                                  false);
+        }
+    }
+
+    // The attempts and resumes of the call, on the metadata of its response or error.
+    void stamp(response_metadata& meta) const {
+        meta.attempts = requests_;
+        meta.resumes = resumes_;
+    }
+
+    // Whether a transport failure before anything reached the caller is retried, and when.
+    std::optional<retry_decision> retry_after(const transport_error& e) {
+        return decide(policy().retries_transport(e), nullptr, "");
+    }
+    // Whether an error status is retried, and when (the server's Retry-After first).
+    std::optional<retry_decision> retry_after(const api_error& e) {
+        return decide(policy().retries_status(e.status()), &e.headers(),
+                      " after status " + std::to_string(e.status()));
+    }
+
+    // A stream cut after chunks reached the caller: whether it is resumed. If so, the request
+    // now asks for the continuation (the text so far as an assistant prefix) and the decoder
+    // continues the same reply.
+    template <class Decoder>
+    bool resume(Decoder& decoder) {
+        if (resumes_ >= call_.max_resumes) return false;
+        if (deadline_ && now() >= *deadline_) return false;  // no time left
+        auto& state = stream_decoder_access::state(decoder);
+        std::optional<std::string> text = state.resumable_text();
+        if (!text) return false;
+        chat_request continued = request_;
+        std::string prefix = std::move(*text);
+        auto* last = std::get_if<assistant_message>(&continued.messages.back());
+        if (last != nullptr && last->prefix.value_or(false)) {
+            // The API takes one prefix message, the last: the caller's own is extended. The
+            // reply began with it when the server echoes a prefix (the API does), else after it.
+            if (std::string own = last->text(); !prefix.starts_with(own)) prefix.insert(0, own);
+            last->content = prefix;
+        } else {
+            continued.messages.push_back(assistant_message{.content = prefix, .prefix = true});
+        }
+        prepared_.http.body = sendable_json(continued, boost::json::object{{"stream", true}});
+        log("resume " + std::to_string(++resumes_) + " after " + std::to_string(prefix.size()) +
+            " bytes of text");
+        state.resume(std::move(prefix));
+        attempt_ = 0;  // a new request: its own retries
+        return true;
+    }
+
+    void log(const std::string& line) const {
+        if (options_.debug) options_.debug(redact()("mistral-cpp: " + line));
+    }
+
+private:
+    const retry_policy& policy() const { return call_.retry ? *call_.retry : options_.retry; }
+
+    // The one retry rule: the policy's backoff or the server's Retry-After, within max_retries,
+    // max_retry_after, max_elapsed and the deadline.
+    std::optional<retry_decision> decide(bool retryable, const http_headers* asked,
+                                         const std::string& after) {
+        if (!retryable || attempt_ > policy().max_retries) return std::nullopt;
+        const auto& env = options_.environment;
+        retry_decision decision{
+            policy().backoff(attempt_ - 1, env.jitter ? env.jitter() : default_jitter()),
+            "backoff"};
+        if (asked != nullptr) {
+            const auto wall = env.wall_now ? env.wall_now() : std::chrono::system_clock::now();
+            if (const auto wait = parse_retry_after(*asked, wall)) {
+                if (*wait > policy().max_retry_after) return std::nullopt;
+                decision = {*wait, "Retry-After"};
+            }
+        }
+        const auto t = now();
+        if (t - start_ + decision.wait > policy().max_elapsed) return std::nullopt;
+        if (deadline_ && t + decision.wait >= *deadline_) return std::nullopt;
+        log("retry " + std::to_string(attempt_) + after + " in " +
+            std::to_string(decision.wait.count()) + " ms (" + decision.reason + ")");
+        return decision;
+    }
+
+    const client_options& options_;
+    const chat_request& request_;
+    const call_options& call_;
+    bool streaming_;
+    prepared_call prepared_;
+    clock::time_point start_;
+    clock::time_point sent_{};
+    std::optional<clock::time_point> deadline_;
+    int attempt_ = 0;   // of the current request (a resume asks a new one)
+    int requests_ = 0;  // every HTTP request of the call
+    int resumes_ = 0;
+};
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/impl/client_engine.hpp -------------------------------------------------------------
+// mistral/impl/client_engine.hpp: the blocking client's driver: it runs the attempts of a call
+// (call_plan: retries, resumes, the deadline) over a transport, and hands the response to the
+// byte-fed core (exchange.hpp: decode_response, stream_decoder), so that the Asio client and any
+// other driver apply the same rules. Type-erased over the transport and the callback, so it is
+// compiled once in separate compilation: included at the end of client.hpp in a header-only
+// build, else only by src.hpp.
+
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+namespace detail {
+
+// Everything a blocking call does that does not depend on the transport's type. A template only
 // so that a translation unit that includes it without calling a client compiles none of it.
 template <class Unused = void>
 class client_engine {
@@ -7606,150 +8474,103 @@ public:
 
 private:
     using clock = std::chrono::steady_clock;
-
-    // A request ready to go, and what must never be printed or kept of it.
-    struct prepared_call {
-        http_request http;
-        sanitizer sanitize;
-    };
-
-    // What one call counts across its attempts and resumes.
-    struct call_progress {
-        int requests = 0;
-        int resumes = 0;
-        // timeouts.total from the call's start: resumes, which run their own attempts, share it.
-        std::optional<clock::time_point> deadline;
-    };
-    // Called when a stream that delivered text was cut: true when it is to be resumed (the
-    // request then asks for the continuation).
-    using resume_function = function_ref<bool()>;
-    static constexpr auto never_resume = [] { return false; };
+    using plan = call_plan<Unused>;
     class pull_source;
 
-    // What receives the response of one call, attempt after attempt.
+    // What receives the response of one call, attempt after attempt: the transport's handler.
     class sink : public response_handler {
     public:
-        explicit sink(const sanitizer& sanitize) : sanitize_(sanitize) {}
         virtual void begin_attempt() = 0;
         // Whether anything reached the caller (then nothing is retried).
         virtual bool delivered() const noexcept = 0;
         // Whether the stream's [DONE] arrived (a failure while draining after it is ignored).
         virtual bool completed() const noexcept = 0;
+        // An exception raised while handling the body (the callback's, a decoding error, an
+        // error event): never retried, and it carries what arrived.
         virtual void rethrow_if_failed() = 0;
-        virtual std::string take_body() = 0;
-        virtual chat_response finish(response_metadata meta) = 0;
-        // The transport failed or the call was cancelled after the head arrived.
-        [[noreturn]] virtual void fail_mid_stream(const transport_error& e) = 0;
         // A bound the sink keeps itself expired (it stopped the transfer).
         virtual std::optional<transport_error> stalled() const { return std::nullopt; }
-
-        // The head as received, with secrets echoed by the server removed.
-        const response_head& head() const noexcept { return head_; }
-        bool on_head(response_head head) override {
-            head_ = {head.status, sanitize_(head.headers)};
-            return on_status();
-        }
+        // The head as received (secrets the server echoed removed by the decoder).
+        virtual const response_head& head() const noexcept = 0;
+        // The api_error of an error status, from the body received, with the call's attempts.
+        virtual api_error error(const plan& p) = 0;
+        virtual chat_response finish() = 0;
+        // A stream cut after chunks arrived: resumed when the plan allows (true), else this
+        // throws what the cut is to the caller.
+        virtual bool resume_or_fail(plan& p, const transport_error& e) = 0;
+        // Whether a body that ended before [DONE] is resumed.
+        virtual bool resume(plan& p) = 0;
 
     protected:
         ~sink() = default;
-        virtual bool on_status() = 0;
-        response_head head_;
-        const sanitizer& sanitize_;
     };
 
-    // Receives the response of chat(): the JSON body.
+    // Receives the response of chat(): the JSON body, decoded by the byte-fed core.
     class json_sink final : public sink {
     public:
-        json_sink(std::size_t max_size, const sanitizer& sanitize)
-            : sink(sanitize), max_size_(max_size), body_(max_size) {}
+        explicit json_sink(const plan& p) : plan_(p), body_(max_error_body) {}
 
         void begin_attempt() override {
-            this->head_ = {};
+            head_ = {};
             body_.clear();
+        }
+        bool on_head(response_head head) override {
+            head_ = {head.status, plan_.redact()(head.headers)};
+            const bool success = head_.status >= 200 && head_.status <= 299;
+            const std::size_t max = plan_.options().max_response_size;
+            body_ = body_buffer(success ? max : std::min(max, max_error_body));
+            return true;
         }
         bool on_body(std::string_view piece) override { return body_.append(piece); }
         bool delivered() const noexcept override { return false; }
         bool completed() const noexcept override { return false; }
         void rethrow_if_failed() override {}
-        std::string take_body() override { return std::move(body_.text()); }
-
-        chat_response finish(response_metadata meta) override {
-            if (body_.overflow()) {
-                throw protocol_error("response body larger than max_response_size (" +
-                                     std::to_string(max_size_) + " bytes)");
-            }
-            boost::system::error_code ec;
-            boost::json::value v = boost::json::parse(body_.text(), ec);
-            if (ec) {
-                throw protocol_error("malformed JSON response (" + ec.message() +
-                                     "): " + this->sanitize_.excerpt(body_.text()));
-            }
-            // The text, then the tree, each freed once read: a large body is held once at a time.
-            body_ = body_buffer(0);
-            chat_response r;
-            read_json(std::move(v), r);
-            r.http = std::move(meta);
-            return r;
+        const response_head& head() const noexcept override { return head_; }
+        api_error error(const plan& p) override {
+            response_metadata meta = make_response_metadata(head_.status, head_.headers);
+            p.stamp(meta);
+            return error_of_response(std::move(meta), std::move(body_.text()), p.redact());
         }
-
-        [[noreturn]] void fail_mid_stream(const transport_error& e) override { throw e; }
+        chat_response finish() override {
+            if (body_.overflow()) throw response_too_large(plan_.options().max_response_size);
+            std::string body = std::move(body_.text());  // freed before the tree is decoded
+            return decode_response<Unused>(head_, body, plan_.options(), plan_.call());
+        }
+        bool resume_or_fail(plan&, const transport_error& e) override { throw e; }
+        bool resume(plan&) override { return false; }
 
     private:
-        // An error body is kept only up to max_error_body, as for streams.
-        bool on_status() override {
-            const bool success = this->head_.status >= 200 && this->head_.status <= 299;
-            body_ = body_buffer(success ? max_size_ : std::min(max_size_, max_error_body));
-            return true;
-        }
-
-        std::size_t max_size_;
+        const plan& plan_;
+        response_head head_;
         body_buffer body_;
     };
 
-    // Receives the response of stream(): parses events, decodes chunks, folds them and hands
-    // them to the callback as they arrive.
+    // Receives the response of stream(): a stream_decoder fed from the transport, the caller's
+    // callback behind it. Exceptions cannot cross a transport, so they wait in failure_ and the
+    // transfer is stopped.
     class event_sink final : public sink {
     public:
-        event_sink(chunk_function on_chunk, const client_options& options, const call_options& call,
-                   const sanitizer& sanitize)
-            : sink(sanitize),
+        event_sink(chunk_function on_chunk, const plan& p)
+            : plan_(p),
               on_chunk_(on_chunk),
-              parser_(options.max_event_size),
-              accumulate_(call.accumulate),
-              max_folded_(options.max_response_size),
-              idle_((call.timeouts ? *call.timeouts : options.timeouts).stream_idle),
-              error_body_(max_error_body) {}
+              decoder_(p.options(), p.call()),
+              idle_((p.call().timeouts ? *p.call().timeouts : p.options().timeouts).stream_idle) {}
 
         void begin_attempt() override {
-            this->head_ = {};
-            error_body_.clear();
-            parser_.reset();
-            if (prefix_.empty()) {
-                accumulator_ = stream_accumulator(accumulate_);
-            } else {
-                repeat_.emplace(prefix_);  // a resumed stream keeps what it delivered
-            }
-            mode_ = mode::events;
-            delivered_ = done_ = stopped_ = false;
+            state().begin_response();
             failure_ = nullptr;
             stalled_.reset();
         }
-
+        bool on_head(response_head head) override {
+            decoder_.head(head);
+            last_event_ = clock::now();
+            return true;
+        }
         bool on_body(std::string_view piece) override {
-            if (mode_ != mode::events) return error_body_.append(piece);
-            if (done_) return true;  // drained so the connection can be reused
-            const auto events_before = events_;
+            if (decoder_.done()) return true;  // drained so that the connection can be reused
+            const auto events_before = decoder_.events();
             try {
-                parser_.feed(
-                    piece, [this](const sse::event& e) { on_event(e); },
-                    [this](std::string_view name, std::string_view value) {
-                        // llama.cpp's server reports a failure in a stream as an `error:` line.
-                        if (name == "error") on_event(sse::event{"error", value, {}, {}});
-                    });
-            } catch (const sse::size_limit_error& e) {
-                failure_ = std::make_exception_ptr(
-                    protocol_error(std::string(e.what()) + " (client_options::max_event_size)"));
-                return false;
+                decoder_.feed(piece, on_chunk_);
             } catch (...) {
                 failure_ = std::current_exception();
                 return false;
@@ -7757,9 +8578,9 @@ private:
             // stream_idle bounds the silence between events, not between bytes: a server that
             // sends only comments (": keep-alive") does not hold a stream forever.
             const auto now = clock::now();
-            if (events_ != events_before) {
+            if (decoder_.events() != events_before) {
                 last_event_ = now;
-            } else if (now - last_event_ >= idle_) {
+            } else if (reads_events() && now - last_event_ >= idle_) {
                 stalled_.emplace(transport_error_kind::timeout,
                                  "no event for " + std::to_string(idle_.count()) +
                                      " ms (timeouts.stream_idle); the server sent only "
@@ -7767,340 +8588,158 @@ private:
                                  true);
                 return false;
             }
-            return !stopped_;
+            return !decoder_.stopped();
         }
-
-        // The idle bound between events expired (a timeout, as the transport's own).
+        bool complete() const noexcept override { return reads_events() && decoder_.done(); }
+        bool delivered() const noexcept override { return state().delivered; }
+        bool completed() const noexcept override { return decoder_.done(); }
         std::optional<transport_error> stalled() const override { return stalled_; }
-
-        bool delivered() const noexcept override { return delivered_; }
-        bool completed() const noexcept override { return done(); }
-        bool complete() const noexcept override { return mode_ == mode::events && done(); }
-        std::string take_body() override { return std::move(error_body_.text()); }
-
-        // An exception raised while handling events (the callback's, a decoding error, an error
-        // event): never retried, and carries what arrived.
         void rethrow_if_failed() override {
-            if (!failure_) return;
-            try {
-                std::rethrow_exception(failure_);
-            } catch (error& e) {
-                attach_partial(e);
-                throw;
-            }
+            if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
         }
+        const response_head& head() const noexcept override { return state().head; }
+        api_error error(const plan& p) override {
+            response_metadata meta =
+                make_response_metadata(state().head.status, state().head.headers);
+            p.stamp(meta);
+            return error_of_response(std::move(meta), std::move(state().error_body.text()),
+                                     p.redact());
+        }
+        chat_response finish() override { return decoder_.finish(); }
 
-        chat_response finish(response_metadata meta) override {
-            if (deferred_ && mode_ == mode::events) {
-                accumulator_.set_http(std::move(meta));
-                return accumulator_.response();
-            }
-            if (mode_ == mode::unexpected_body) {
-                const auto type = this->head_.headers.find("content-type");
-                throw protocol_error("expected an event stream, got Content-Type \"" +
-                                     std::string(type.value_or("")) +
-                                     "\": " + this->sanitize_.excerpt(error_body_.text()));
-            }
-            if (!done() && !stopped_) {
-                protocol_error e("stream ended before [DONE] after " +
-                                 std::to_string(accumulator_.chunk_count()) + " chunks" +
-                                 (parser_.finish() ? "" : " (in the middle of an event)"));
-                attach_partial(e);
-                throw e;
-            }
-            if (!stopped_) check_tool_calls();
-            chat_response r = accumulator_.take();
-            r.http = std::move(meta);
-            return r;
+        bool resume_or_fail(plan& p, const transport_error& e) override {
+            if (p.resume(decoder_)) return true;
+            fail_mid_stream(e);
         }
+        bool resume(plan& p) override { return p.resume(decoder_); }
 
-        // open_stream(): the body is read later, by the stream's steps; finish() then only
-        // records the head, and finish_body() ends the stream.
-        void defer_body() noexcept { deferred_ = true; }
-        bool reads_events() const noexcept { return mode_ == mode::events; }
-        chat_response finish_body() {
-            deferred_ = false;
-            response_metadata meta = accumulator_.response().http;
-            return finish(std::move(meta));
+        bool reads_events() const noexcept {
+            return state().state == stream_decoder_state<Unused>::mode::events;
         }
-        const chat_response& folded() const noexcept { return accumulator_.response(); }
+        const chat_response& folded() const noexcept { return decoder_.response(); }
 
-        // The text delivered so far, when the stream was cut in a way that can be resumed: a
-        // reply of plain text in one choice, not finished, not stopped, not failed.
-        std::optional<std::string> resumable_text() const {
-            if (!accumulate_ || mode_ != mode::events || done() || stopped_ || failure_)
-                return std::nullopt;
-            const auto& choices = accumulator_.response().choices;
-            if (choices.size() != 1 || choices[0].finish_reason) return std::nullopt;
-            const assistant_message& m = choices[0].message;
-            if ((m.tool_calls && !m.tool_calls->empty()) || !m.thinking().empty())
-                return std::nullopt;
-            std::string text = m.text();
-            if (text.empty()) return std::nullopt;
-            return text;
-        }
-        // The next attempts continue after `prefix`, dropping a repeat of it; what they bill
-        // adds to what the cut attempts billed.
-        void begin_resume(std::string prefix) {
-            prefix_ = std::move(prefix);
-            accumulator_.begin_continuation();
-        }
-
-        // Attaches what arrived to an error thrown without it (a resumed stream's failure).
-        void attach_partial_if_missing(error& e) const {
-            if (e.partial_response() == nullptr) attach_partial(e);
+        // Attaches what arrived to an error thrown without it.
+        void attach_partial_if_missing(mistral::error& e) const {
+            if (e.partial_response() == nullptr) state().attach_partial(e);
         }
 
         // The transport failed after chunks reached the caller: timeouts and cancellation keep
         // their kind; a broken connection is a stream that ended early.
-        [[noreturn]] void fail_mid_stream(const transport_error& e) override {
+        [[noreturn]] void fail_mid_stream(const transport_error& e) const {
             if (e.kind() == transport_error_kind::timeout ||
                 e.kind() == transport_error_kind::cancelled) {
                 transport_error copy = e;
-                attach_partial(copy);
+                state().attach_partial(copy);
                 throw copy;
             }
             protocol_error ended("stream ended before [DONE] after " +
-                                 std::to_string(accumulator_.chunk_count()) +
-                                 " chunks: " + e.what());
-            attach_partial(ended);
+                                 std::to_string(folded_chunks()) + " chunks: " + e.what());
+            state().attach_partial(ended);
             throw ended;
         }
 
+        // The folded response's metadata counts the call's attempts and resumes so far.
+        void stamp(const plan& p) {
+            response_metadata meta =
+                make_response_metadata(state().head.status, state().head.headers);
+            p.stamp(meta);
+            state().fold.set_http(std::move(meta));
+        }
+
     private:
-        enum class mode { events, error_body, unexpected_body };
-
-        bool on_status() override {
-            last_event_ = clock::now();
-            if (this->head_.status < 200 || this->head_.status > 299) {
-                mode_ = mode::error_body;
-            } else if (const auto type = this->head_.headers.find("content-type");
-                       !type || !starts_with_icase(*type, "text/event-stream")) {
-                mode_ = mode::unexpected_body;
-            }
-            return true;
+        stream_decoder_state<Unused>& state() noexcept {
+            return stream_decoder_access::state(decoder_);
         }
-
-        // [DONE] ends the stream. The WHATWG rules dispatch an event only at the blank line that
-        // follows it, so a body that ends right after the "data: [DONE]" line (one line end,
-        // then the end) leaves it undispatched: the parser, which stays exact, discards it. But
-        // [DONE] and everything before it did arrive, so the stream is complete.
-        bool done() const noexcept {
-            if (done_) return true;
-            const auto pending = parser_.pending_event();
-            return pending && pending->type == "message" && pending->data == "[DONE]";
+        const stream_decoder_state<Unused>& state() const noexcept {
+            return stream_decoder_access::state(decoder_);
         }
+        std::size_t folded_chunks() const noexcept { return state().fold.chunk_count(); }
 
-        // A folded tool call without a name can be neither run nor sent back (a response's
-        // tool call requires one): the stream never sent it, so the stream was malformed.
-        void check_tool_calls() const {
-            const auto& choices = accumulator_.response().choices;
-            for (std::size_t i = 0; i < choices.size(); ++i) {
-                const auto& calls = choices[i].message.tool_calls;
-                for (std::size_t k = 0; calls && k < calls->size(); ++k) {
-                    if (!(*calls)[k].function.name.empty()) continue;
-                    const std::string path = "choices[" + std::to_string(i) +
-                                             "].message.tool_calls[" + std::to_string(k) +
-                                             "].function.name";
-                    protocol_error e(path + ": no piece of the stream carried it", path);
-                    attach_partial(e);
-                    throw e;
-                }
-            }
-        }
-
-        void on_event(const sse::event& e) {
-            if (done_ || stopped_) return;
-            const auto result = decoder_.decode(e.type, e.data);
-            if (result != chunk_decoder<>::result::skip) ++events_;
-            switch (result) {
-                case chunk_decoder<>::result::skip:
-                    return;
-                case chunk_decoder<>::result::done:
-                    done_ = true;
-                    if (repeat_ && !repeat_->settled()) release_held();
-                    return;
-                case chunk_decoder<>::result::error:
-                    throw stream_error();
-                case chunk_decoder<>::result::chunk:
-                    break;
-            }
-            const chat_chunk* chunk = &decoder_.chunk();
-            if (repeat_ && !repeat_->settled()) {
-                chunk = without_repeat(*chunk);
-                if (chunk == nullptr) return;
-            }
-            deliver(*chunk);
-        }
-
-        void deliver(const chat_chunk& chunk) {
-            accumulator_.add(chunk);
-            // A compressed body can inflate a few megabytes into gigabytes of valid chunks.
-            if (accumulator_.folded_size() > max_folded_) {
-                throw protocol_error("the streamed response grew past max_response_size (" +
-                                     std::to_string(max_folded_) + " bytes)");
-            }
-            delivered_ = true;
-            if (!on_chunk_(chunk)) stopped_ = true;
-        }
-
-        // A continuation's chunk with the repeat of the prefix taken out of its text (one choice:
-        // only such replies are resumed), or nullptr when it carries nothing else to deliver.
-        const chat_chunk* without_repeat(const chat_chunk& chunk) {
-            edited_ = chunk;
-            bool carries = edited_.usage.has_value();
-            for (chunk_choice& choice : edited_.choices) {
-                const bool last = choice.finish_reason.has_value();
-                auto& content = choice.delta.content;
-                if (!content) {
-                    if (last && !repeat_->settled()) content.emplace(repeat_->release());
-                    carries = carries || last || choice.delta.tool_calls.has_value();
-                    continue;
-                }
-                if (auto* text = std::get_if<std::string>(&*content)) {
-                    *text = repeat_->filter(*text, last);
-                    carries = carries || !text->empty();
-                } else {
-                    auto& list = std::get<std::vector<content_chunk>>(*content);
-                    for (content_chunk& piece : list) {
-                        if (auto* t = std::get_if<text_chunk>(&piece))
-                            t->text = repeat_->filter(t->text, false);
-                    }
-                    if (last && !repeat_->settled()) list.push_back(text_chunk{repeat_->release()});
-                    std::erase_if(list, [](const content_chunk& piece) {
-                        const auto* t = std::get_if<text_chunk>(&piece);
-                        return t != nullptr && t->text.empty();
-                    });
-                    carries = carries || !list.empty();
-                }
-                carries = carries || last || choice.delta.tool_calls.has_value();
-            }
-            return carries ? &edited_ : nullptr;
-        }
-
-        // [DONE] while the continuation still matched the prefix: what it held back is its own.
-        void release_held() {
-            std::string text = repeat_->release();
-            if (text.empty()) return;
-            const chat_response& folded = accumulator_.response();
-            edited_ = chat_chunk{.id = folded.id,
-                                 .object = "chat.completion.chunk",
-                                 .created = folded.created,
-                                 .model = folded.model,
-                                 .choices = {{.index = 0, .delta = {.content = std::move(text)}}}};
-            deliver(edited_);
-        }
-
-        // An error inside a 200 stream (an error event, a payload that is an error object, an
-        // `error:` line): its status is the payload's raw_status_code when present, else an
-        // HTTP status in its `code` (as OpenAI-compatible servers send), else the response's.
-        // A payload that is not JSON is the error's message.
-        api_error stream_error() const {
-            std::string body = decoder_.error_data();
-            api_error_details details = parse_error_body(body);
-            if (details.message.empty() && details.type.empty() && details.code.empty())
-                details.message = body;
-            int status = this->head_.status;
-            if (details.raw_status_code) {
-                status = *details.raw_status_code;
-            } else if (const auto code = parse_header_integer(details.code);
-                       code && *code >= 400 && *code <= 599) {
-                status = static_cast<int>(*code);
-            }
-            response_metadata meta = make_response_metadata(status, this->head_.headers);
-            return make_api_error(std::move(meta), std::move(body), std::move(details),
-                                  this->sanitize_);
-        }
-
-        void attach_partial(error& e) const {
-            if (accumulator_.chunk_count() > 0) {
-                chat_response partial = accumulator_.response();
-                partial.http = make_response_metadata(this->head_.status, this->head_.headers);
-                e.set_partial_response(std::make_shared<const chat_response>(std::move(partial)));
-            }
-        }
-
+        const plan& plan_;
         chunk_function on_chunk_;
-        sse::parser parser_;
-        chunk_decoder<> decoder_{&this->sanitize_};
-        bool accumulate_;
-        std::size_t max_folded_;
+        basic_stream_decoder<Unused> decoder_;
         std::chrono::milliseconds idle_;
-        std::uint64_t events_ = 0;  // events that carried something (a chunk, [DONE], an error)
         clock::time_point last_event_ = clock::now();
         std::optional<transport_error> stalled_;
-        stream_accumulator accumulator_{accumulate_};
-        std::string prefix_;                   // what a resumed stream had delivered
-        std::optional<prefix_repeat> repeat_;  // drops its repeat from the continuation
-        chat_chunk edited_;
-        body_buffer error_body_;
-        bool deferred_ = false;
-        mode mode_ = mode::events;
-        bool delivered_ = false;
-        bool done_ = false;
-        bool stopped_ = false;
         std::exception_ptr failure_;
     };
 
-    static chat_response execute(const client_options& options, send_function send,
-                                 prepared_call& call_data, bool streaming, const call_options& call,
-                                 sink& sink, resume_function try_resume, call_progress& progress);
-    // Whether a cut stream is resumed; if so, the request now asks for the continuation.
-    static bool resume(const client_options& options, const chat_request& request,
-                       const call_options& call, prepared_call& prepared, event_sink& sink,
-                       call_progress& progress);
-    static prepared_call prepare(const client_options& options, const chat_request& request,
-                                 bool streaming, const call_options& call);
-    // The wait before another attempt, and what chose it.
-    struct retry_decision {
-        std::chrono::milliseconds wait;
-        const char* reason;  // "backoff" or "Retry-After"
-    };
-    // Whether attempt number `attempt` may be followed by another, within the policy, the
-    // server's Retry-After (`asked`, when the server answered) and the deadline.
-    static std::optional<retry_decision> decide_retry(const client_options& options,
-                                                      const retry_policy& policy, int attempt,
-                                                      const http_headers* asked,
-                                                      clock::time_point start,
-                                                      std::optional<clock::time_point> deadline);
-    static void sleep(const client_options& options, std::chrono::milliseconds wait,
-                      const stop_token& stop);
+    // The attempts of a call until a response: retries of transport failures and error statuses,
+    // resumes of a stream cut after chunks arrived. With `until_head`, returns once a 2xx head
+    // arrived (open_stream() reads the body later); else the whole response.
+    static std::optional<chat_response> execute(plan& p, send_function send, sink& s,
+                                                bool until_head);
+    static void sleep(const plan& p, std::chrono::milliseconds wait);
     // Runs one piece of I/O (a send, a read of the body) and says how it failed, if it did:
-    // the transport's error with secrets removed, logged. A failure of the sink (the callback's,
-    // a decoding error) is thrown instead. Cancellation wins over whatever the aborted exchange
-    // looked like (a close-delimited body, for one, simply ends when its socket is shut down).
+    // the transport's error (or the sink's own bound) without secrets, logged. A failure of the
+    // sink (the callback's, a decoding error) is thrown instead. Cancellation wins over whatever
+    // the aborted exchange looked like (a close-delimited body simply ends when its socket is
+    // shut down).
     template <class Io>
-    static std::optional<transport_error> io_failure(const client_options& options,
-                                                     const sanitizer& sanitize,
-                                                     const call_options& call, sink& sink,
-                                                     Io&& io) {
+    static std::optional<transport_error> io_failure(const plan& p, sink& s, Io&& io) {
         std::optional<transport_error> failure;
         try {
             io();
         } catch (const transport_error& e) {
-            failure.emplace(e.kind(), sanitize(e.what()), e.request_sent());
+            failure.emplace(e);
         }
-        if (auto stalled = sink.stalled()) failure = std::move(stalled);
-        sink.rethrow_if_failed();
-        if (call.stop.stop_requested() && !sink.completed() &&
+        if (auto stalled = s.stalled()) failure = std::move(stalled);
+        s.rethrow_if_failed();
+        if (p.call().stop.stop_requested() && !s.completed() &&
             (!failure || failure->kind() != transport_error_kind::cancelled)) {
             failure.emplace(cancelled(true));
         }
-        if (failure) {
-            log(options, sanitize,
-                std::string("transport error (") + to_string(failure->kind()) +
-                    "): " + failure->what());
-        }
+        if (failure) failure.emplace(p.failure(*failure));
         return failure;
     }
-    static clock::time_point now(const client_options& options) {
-        return options.environment.now ? options.environment.now() : clock::now();
-    }
-    static void log(const client_options& options, const sanitizer& sanitize,
-                    const std::string& line) {
-        if (options.debug) options.debug(sanitize("mistral-cpp: " + line));
-    }
 };
+
+template <class Unused>
+void client_engine<Unused>::sleep(const plan& p, std::chrono::milliseconds wait) {
+    const stop_token& stop = p.call().stop;
+    if (p.options().environment.sleep) {
+        p.options().environment.sleep(wait, stop);
+    } else {
+        interruptible_sleep(wait, stop);
+    }
+    if (stop.stop_requested()) throw cancelled(false);
+}
+
+template <class Unused>
+std::optional<chat_response> client_engine<Unused>::execute(plan& p, send_function send, sink& s,
+                                                            bool until_head) {
+    // The one retry path: throws `failure` unless the plan allows another attempt, else waits.
+    const auto retry_or_throw = [&p](const auto& failure, const auto& decision) {
+        if (!decision) throw failure;
+        sleep(p, decision->wait);
+    };
+    for (;;) {
+        p.begin_attempt();
+        s.begin_attempt();
+        const std::optional<transport_error> failure =
+            io_failure(p, s, [&] { send(p.request(), s); });
+        if (failure && !s.completed()) {  // after [DONE], only the draining failed
+            if (s.delivered()) {
+                s.resume_or_fail(p, *failure);
+            } else {
+                retry_or_throw(*failure, p.retry_after(*failure));
+            }
+            continue;
+        }
+        const response_head& head = s.head();
+        p.on_head(head);
+        if (head.status < 200 || head.status > 299) {
+            const api_error e = s.error(p);
+            retry_or_throw(e, p.retry_after(e));
+            continue;
+        }
+        if (until_head) return std::nullopt;
+        if (p.streaming() && !s.completed() && s.resume(p)) continue;  // ended before [DONE]
+        chat_response r = s.finish();
+        p.stamp(r.http);
+        return r;
+    }
+}
 
 template <class Unused>
 chat_response client_engine<Unused>::chat(const client_options& options, send_function send,
@@ -8108,72 +8747,38 @@ chat_response client_engine<Unused>::chat(const client_options& options, send_fu
     if (request.stream.value_or(false)) {
         throw usage_error("chat() sends non-streaming requests; use stream() for \"stream\": true");
     }
-    prepared_call prepared = prepare(options, request, false, call);
-    json_sink sink(options.max_response_size, prepared.sanitize);
-    call_progress progress;
-    return execute(options, send, prepared, false, call, sink, never_resume, progress);
+    plan p(options, request, call, false);
+    json_sink sink(p);
+    return *execute(p, send, sink, false);
 }
 
 template <class Unused>
 chat_response client_engine<Unused>::stream(const client_options& options, send_function send,
                                             const chat_request& request, chunk_function on_chunk,
                                             const call_options& call) {
-    prepared_call prepared = prepare(options, request, true, call);
-    event_sink sink(on_chunk, options, call, prepared.sanitize);
-    call_progress progress;
-    const auto try_resume = [&] {
-        return resume(options, request, call, prepared, sink, progress);
-    };
+    plan p(options, request, call, true);
+    event_sink sink(on_chunk, p);
     try {
-        return execute(options, send, prepared, true, call, sink, try_resume, progress);
+        return *execute(p, send, sink, false);
     } catch (error& e) {
         sink.attach_partial_if_missing(e);
         throw;
     }
 }
 
-template <class Unused>
-bool client_engine<Unused>::resume(const client_options& options, const chat_request& request,
-                                   const call_options& call, prepared_call& prepared,
-                                   event_sink& sink, call_progress& progress) {
-    if (progress.resumes >= call.max_resumes) return false;
-    if (progress.deadline && now(options) >= *progress.deadline) return false;  // no time left
-    std::optional<std::string> text = sink.resumable_text();
-    if (!text) return false;
-    chat_request continued = request;
-    std::string prefix = std::move(*text);
-    auto* last = std::get_if<assistant_message>(&continued.messages.back());
-    if (last != nullptr && last->prefix.value_or(false)) {
-        // The API takes one prefix message, the last: the caller's own is extended. The reply
-        // began with it when the server echoes a prefix (the API does), else after it.
-        if (std::string own = last->text(); !prefix.starts_with(own)) prefix.insert(0, own);
-        last->content = prefix;
-    } else {
-        continued.messages.push_back(assistant_message{.content = prefix, .prefix = true});
-    }
-    prepared.http.body = sendable_json(continued, boost::json::object{{"stream", true}});
-    log(options, prepared.sanitize,
-        "resume " + std::to_string(++progress.resumes) + " after " + std::to_string(prefix.size()) +
-            " bytes of text");
-    sink.begin_resume(std::move(prefix));
-    return true;
-}
-
-// The stream of open_stream(): the same attempts as stream() up to the response head, then
-// the body is read step by step, as the caller asks for chunks.
+// The stream of open_stream(): the same attempts as stream() up to the response head, then the
+// body is read step by step, as the caller asks for chunks.
 template <class Unused>
 class client_engine<Unused>::pull_source final : public stream_source {
 public:
     pull_source(const client_options& options, open_function open, chat_request request,
                 call_options call, usage_function on_usage)
-        : options_(options),
-          open_(std::move(open)),
+        : open_(std::move(open)),
           on_usage_(std::move(on_usage)),
           request_(std::move(request)),
           call_(std::move(call)),
-          prepared_(prepare(options_, request_, true, call_)),
-          sink_(ready_, options_, call_, prepared_.sanitize) {
-        sink_.defer_body();
+          plan_(options, request_, call_, true),
+          sink_(ready_, plan_) {
         connect();
     }
     pull_source(const pull_source&) = delete;
@@ -8231,17 +8836,17 @@ private:
             }
             reader_.reset();
         };
-        // The steps resume a cut stream themselves (execute() returns at the head).
-        execute(options_, send, prepared_, true, call_, sink_, never_resume, progress_);
+        execute(plan_, send, sink_, true);
+        if (!sink_.reads_events()) sink_.finish();  // throws what a 2xx that is not SSE is
+        sink_.stamp(plan_);
     }
 
     void read_some() {
         std::string_view piece;
-        const auto failure = io_failure(options_, prepared_.sanitize, call_, sink_,
-                                        [&] { piece = reader_->read(); });
+        const auto failure = io_failure(plan_, sink_, [&] { piece = reader_->read(); });
         if (failure) {
             if (!sink_.completed()) {
-                if (!resume()) sink_.fail_mid_stream(*failure);
+                resume_or_fail(*failure);
                 return;
             }
             piece = {};  // [DONE] had arrived: only the draining failed
@@ -8249,22 +8854,28 @@ private:
         if (piece.empty()) {
             if (!sink_.completed() && resume()) return;
             reader_.reset();
-            final_.emplace(sink_.finish_body());
+            final_.emplace(sink_.finish());
+            plan_.stamp(final_->http);
             report(final_->usage);
             return;
         }
         sink_.on_body(piece);
         sink_.rethrow_if_failed();
         if (const auto stalled = sink_.stalled()) {
-            if (!resume()) sink_.fail_mid_stream(*stalled);
+            resume_or_fail(plan_.failure(*stalled));
             return;
         }
         if (sink_.completed()) reader_->content_complete();  // the rest only ends the body
     }
 
+    void resume_or_fail(const transport_error& failure) {
+        if (!sink_.resume(plan_)) sink_.fail_mid_stream(failure);
+        reader_.reset();
+        connect();
+    }
+
     bool resume() {
-        if (!client_engine::resume(options_, request_, call_, prepared_, sink_, progress_))
-            return false;
+        if (!sink_.resume(plan_)) return false;
         reader_.reset();
         connect();
         return true;
@@ -8275,16 +8886,14 @@ private:
         if (on_usage_) on_usage_(usage);
     }
 
-    const client_options& options_;
     open_function open_;
     usage_function on_usage_;
     chat_request request_;
     call_options call_;
-    prepared_call prepared_;
+    plan plan_;
     ready_chunks ready_;
     std::size_t taken_ = 0;  // of ready_: handed out to the caller
     event_sink sink_;
-    call_progress progress_;
     std::unique_ptr<body_reader> reader_;
     std::optional<chat_response> final_;
     bool reported_ = false;
@@ -8298,217 +8907,6 @@ std::unique_ptr<stream_source> client_engine<Unused>::open_stream(const client_o
                                                                   usage_function on_usage) {
     return std::make_unique<pull_source>(options, std::move(open), std::move(request),
                                          std::move(call), std::move(on_usage));
-}
-
-// base_url: an http or https URL of a host, with an optional path; never credentials, a query
-// or a fragment, and no byte that could end the request line or a header. The error shows the
-// URL without its credentials (and not at all when it holds control characters).
-inline std::string checked_base_url(std::string_view base) {
-    for (const char c : base) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u <= 0x20 || u == 0x7F)
-            throw usage_error("base_url holds a space or a control character (CR, LF, NUL...)");
-    }
-    const std::string shown = "base_url \"" + without_userinfo(base) + "\"";
-    const auto scheme_end = base.find("://");
-    if (scheme_end == std::string_view::npos)
-        throw usage_error(shown + " has no scheme: write http://... or https://...");
-    const std::string scheme = to_lower(base.substr(0, scheme_end));
-    if (scheme != "http" && scheme != "https")
-        throw usage_error(shown + ": the scheme must be http or https");
-    const auto authority_end = base.find_first_of("/?#", scheme_end + 3);
-    if (base.substr(0, authority_end).find('@', scheme_end + 3) != std::string_view::npos) {
-        throw usage_error(shown +
-                          " holds credentials (user:password@): the API authenticates "
-                          "with the API key; credentials are never sent");
-    }
-    if (base.find_first_of("?#") != std::string_view::npos)
-        throw usage_error(shown + " has a query or a fragment: the API path is appended to it");
-    while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-    try {
-        (void)parse_url(base);
-    } catch (const transport_error&) {
-        throw usage_error(shown + " is not a valid URL");
-    }
-    return std::string(base);
-}
-
-// Nothing a caller passes may change the framing of the request: header names are tokens,
-// values have no control characters, and the framing headers are the client's own.
-inline void check_header(const http_header& h, const char* origin) {
-    const std::string where = std::string(origin) + " header \"" +
-                              (is_token(h.name) ? h.name : std::string("(invalid name)")) + "\"";
-    if (!is_token(h.name))
-        throw usage_error(std::string(origin) + " header with a name that is not an HTTP token");
-    if (!is_field_value(h.value))
-        throw usage_error(where + ": its value holds a control character (CR, LF, NUL...)");
-    for (const std::string_view owned : framing_headers) {
-        if (iequals(h.name, owned))
-            throw usage_error(where + " frames the request: the client sets it");
-    }
-}
-
-template <class Unused>
-typename client_engine<Unused>::prepared_call client_engine<Unused>::prepare(
-    const client_options& options, const chat_request& request, bool streaming,
-    const call_options& call) {
-    if (options.api_key.empty()) {
-        throw usage_error(
-            "no API key: set client_options::api_key or the MISTRAL_API_KEY environment variable");
-    }
-    if (!is_field_value(options.api_key))
-        throw usage_error("the API key holds a control character (CR, LF, NUL...)");
-    if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
-    if (request.messages.empty()) throw usage_error("cannot send the request: messages is empty");
-    if (options.preflight) check_history(request.messages);
-    const std::string base = checked_base_url(options.base_url);
-    for (const auto& h : options.headers) check_header(h, "client_options");
-    for (const auto& h : call.headers) check_header(h, "call_options");
-
-    const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
-    prepared_call out;
-    http_request& http = out.http;
-    http.url = base + "/v1/chat/completions";
-    http.headers.add("Authorization", "Bearer " + options.api_key);
-    http.headers.add("Content-Type", "application/json");
-    http.headers.add("Accept", streaming ? "text/event-stream" : "application/json");
-    http.headers.add("User-Agent", "mistral-cpp/" MISTRAL_CPP_VERSION_STRING);
-    for (const auto& h : options.headers) http.headers.set(h.name, h.value);
-    for (const auto& h : call.headers) http.headers.set(h.name, h.value);
-    // Written once, straight from the request (no JSON tree): the body is the only copy.
-    http.body = sendable_json(
-        request, streaming ? boost::json::object{{"stream", true}} : boost::json::object{});
-    http.connect_timeout = timeouts.connect;
-    http.read_timeout = streaming ? timeouts.stream_idle : timeouts.read;
-    http.stop = call.stop;
-    out.sanitize = sanitizer(options.api_key, http.headers, options.secret_headers);
-    for (const std::string& password : proxy_secrets(options.transport.proxy))
-        out.sanitize.add_secret(password);
-    return out;
-}
-
-// The wait before the next attempt, or nullopt when the error must be thrown instead.
-template <class Unused>
-auto client_engine<Unused>::decide_retry(const client_options& options, const retry_policy& policy,
-                                         int attempt, const http_headers* asked,
-                                         clock::time_point start,
-                                         std::optional<clock::time_point> deadline)
-    -> std::optional<retry_decision> {
-    if (attempt > policy.max_retries) return std::nullopt;
-    const auto& env = options.environment;
-    retry_decision decision{
-        policy.backoff(attempt - 1, env.jitter ? env.jitter() : default_jitter()), "backoff"};
-    if (asked != nullptr) {
-        const auto wall = env.wall_now ? env.wall_now() : std::chrono::system_clock::now();
-        if (const auto wait = parse_retry_after(*asked, wall)) {
-            if (*wait > policy.max_retry_after) return std::nullopt;
-            decision = {*wait, "Retry-After"};
-        }
-    }
-    const auto t = now(options);
-    if (t - start + decision.wait > policy.max_elapsed) return std::nullopt;
-    if (deadline && t + decision.wait >= *deadline) return std::nullopt;
-    return decision;
-}
-
-template <class Unused>
-void client_engine<Unused>::sleep(const client_options& options, std::chrono::milliseconds wait,
-                                  const stop_token& stop) {
-    if (options.environment.sleep) {
-        options.environment.sleep(wait, stop);
-    } else {
-        interruptible_sleep(wait, stop);
-    }
-    if (stop.stop_requested()) throw cancelled(false);
-}
-
-template <class Unused>
-chat_response client_engine<Unused>::execute(const client_options& options, send_function send,
-                                             prepared_call& prepared, bool streaming,
-                                             const call_options& call, sink& sink,
-                                             resume_function try_resume, call_progress& progress) {
-    const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
-    const retry_policy& policy = call.retry ? *call.retry : options.retry;
-    http_request& http = prepared.http;
-    const sanitizer& sanitize = prepared.sanitize;
-    const auto start = now(options);
-    if (timeouts.total && !progress.deadline) progress.deadline = start + *timeouts.total;
-    const std::optional<clock::time_point> deadline = progress.deadline;
-    http.deadline = deadline;
-
-    // The one retry path: throws `failure` unless the policy allows another attempt, else
-    // waits for it. `asked` holds the headers of the server's answer, when it answered.
-    const auto retry_or_throw = [&](const auto& failure, bool retryable, int attempt,
-                                    const http_headers* asked, const std::string& after) {
-        const auto decision = retryable
-                                  ? decide_retry(options, policy, attempt, asked, start, deadline)
-                                  : std::nullopt;
-        if (!decision) throw failure;
-        log(options, sanitize,
-            "retry " + std::to_string(attempt) + after + " in " +
-                std::to_string(decision->wait.count()) + " ms (" + decision->reason + ")");
-        sleep(options, decision->wait, call.stop);
-    };
-
-    // `attempt` counts the attempts of one request (a resume asks a new one).
-    for (int attempt = 1;; ++attempt) {
-        if (call.stop.stop_requested()) throw cancelled(false);
-        if (deadline && now(options) >= *deadline) {
-            throw total_timeout_expired();
-        }
-        ++progress.requests;
-        log(options, sanitize,
-            "POST " + http.url + (streaming ? " (stream)" : "") + ", attempt " +
-                std::to_string(attempt) +
-                ", headers: " + sanitizer::describe(http.headers, options.loggable_headers));
-        sink.begin_attempt();
-        const auto sent = now(options);
-        std::optional<transport_error> failure =
-            io_failure(options, sanitize, call, sink, [&] { send(http, sink); });
-        if (failure) {
-            if (sink.completed()) {
-                failure.reset();  // [DONE] had arrived: only the draining failed
-            } else if (sink.delivered()) {
-                if (!try_resume()) sink.fail_mid_stream(*failure);
-                attempt = 0;
-                continue;
-            } else {
-                retry_or_throw(*failure, policy.retries_transport(*failure), attempt, nullptr, "");
-                continue;
-            }
-        }
-        const response_head& head = sink.head();
-        response_metadata meta = make_response_metadata(head.status, head.headers);
-        meta.attempts = progress.requests;
-        meta.resumes = progress.resumes;
-        log(options, sanitize,
-            "status " + std::to_string(head.status) + " after " +
-                std::to_string(
-                    std::chrono::duration_cast<std::chrono::milliseconds>(now(options) - sent)
-                        .count()) +
-                " ms" + (meta.request_id.empty() ? "" : ", request id " + meta.request_id));
-        if (head.status == 407) {
-            // Only a proxy sends 407 (the API never does): it is not the API's answer.
-            throw transport_error(transport_error_kind::proxy,
-                                  "the proxy refused the request: 407 Proxy Authentication "
-                                  "Required (give its credentials in transport.proxy.url)",
-                                  false);
-        }
-        if (head.status < 200 || head.status > 299) {
-            std::string body = sink.take_body();
-            api_error_details details = parse_error_body(body);
-            api_error err =
-                make_api_error(std::move(meta), std::move(body), std::move(details), sanitize);
-            retry_or_throw(err, policy.retries_status(err.status()), attempt, &err.headers(),
-                           " after status " + std::to_string(err.status()));
-            continue;
-        }
-        if (streaming && !sink.completed() && try_resume()) {  // ended before [DONE]
-            attempt = 0;
-            continue;
-        }
-        return sink.finish(std::move(meta));
-    }
 }
 
 template <class Unused>
