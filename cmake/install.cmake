@@ -25,6 +25,7 @@ install(FILES
     "${PROJECT_SOURCE_DIR}/cmake/dependencies.cmake"
     "${PROJECT_SOURCE_DIR}/cmake/compiled.cmake"
     "${PROJECT_SOURCE_DIR}/cmake/mistral_compiled.cpp"
+    "${PROJECT_SOURCE_DIR}/cmake/mistral_compiled_asio.cpp"
     DESTINATION "${MISTRAL_CMAKE_INSTALL_DIR}")
 
 # pkg-config: Boost ships no .pc, so Boost.JSON is linked by name. cpp-httplib is required by

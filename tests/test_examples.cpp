@@ -56,6 +56,18 @@ TEST_CASE("example byte_fed drives the byte-fed core from a plain socket") {
     CHECK(r.output.find("tokens, finish reason: stop]") != std::string::npos);
 }
 
+TEST_CASE("example asio_chat awaits, pulls and cancels on one thread") {
+    mistral::test::fake_server_options slow;
+    slow.token_delay = std::chrono::milliseconds(100);  // the timer cancels the long story
+    const auto r = run_example(EXAMPLE_asio_chat, {}, "", slow);
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("The capital of France is Paris.\n[") != std::string::npos);
+    CHECK(r.output.find("no byte left behind.\n[finish reason: stop]") != std::string::npos);
+    CHECK(r.output.find("[cancelled after 300 ms, ") != std::string::npos);
+    CHECK(r.output.find("[3 requests, all on this thread]") != std::string::npos);
+}
+
 TEST_CASE("example chat prints the answer, the usage and the request id") {
     const auto r = run_example(EXAMPLE_chat);
     INFO(r.output);

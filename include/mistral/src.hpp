@@ -43,6 +43,13 @@
 #include "mistral.hpp"  // its extern declaration of mistral::client comes before the definition
 #endif
 
+// The Asio client (asio.hpp), when the program uses it: define MISTRAL_ASIO where this header is
+// included (CMake's mistral::compiled compiles it in a translation unit of its own).
+#ifdef MISTRAL_ASIO
+#include "asio.hpp"
+#include "impl/asio_client.hpp"
+#endif
+
 MISTRAL_NAMESPACE_BEGIN
 
 // The special members of the API's sum types (types.hpp), declared only in other translation

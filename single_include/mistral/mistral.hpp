@@ -7519,8 +7519,8 @@ inline std::string checked_base_url(std::string_view base) {
     const std::string scheme = to_lower(base.substr(0, scheme_end));
     if (scheme != "http" && scheme != "https")
         throw usage_error(shown + ": the scheme must be http or https");
-    const auto authority_end = base.find_first_of("/?#", scheme_end + 3);
-    if (base.substr(0, authority_end).find('@', scheme_end + 3) != std::string_view::npos) {
+    // What without_userinfo() would hide is credentials (it errs towards hiding): refused.
+    if (without_userinfo(base) != base) {
         throw usage_error(shown +
                           " holds credentials (user:password@): the API authenticates "
                           "with the API key; credentials are never sent");

@@ -1,0 +1,216 @@
+// mistral/asio.hpp: asio_client, the client for event loops: Boost.Asio + Boost.Beast (from the
+// Boost install Boost.JSON comes with), OpenSSL for https. Opt-in: nothing else includes it.
+// SPDX-License-Identifier: MIT
+//
+//     boost::asio::io_context io;
+//     mistral::asio_client client{io.get_executor(), opts};     // the same client_options
+//     mistral::chat_response r = co_await client.async_chat(req, boost::asio::use_awaitable);
+//     mistral::asio_stream s = co_await client.async_open_stream(req, boost::asio::use_awaitable);
+//     while (auto chunk = co_await s.async_next(boost::asio::use_awaitable))
+//         std::cout << chunk->text();
+//
+// Every operation takes any completion token (a callback, use_awaitable, use_future, deferred)
+// and completes with void(std::exception_ptr, T): the same typed errors as the blocking client.
+// It starts no thread: every handler runs on the client's executor, and retry waits and the
+// connect, idle and total timeouts are timers. Retries, Retry-After, preflight, resumes
+// (call_options::max_resumes), usage totals, redaction and limits are the blocking client's own
+// (one set of rules: exchange.hpp and the call plan), and idle connections are kept per origin
+// for reuse. Cancellation: bind a cancellation slot to the token
+// (boost::asio::bind_cancellation_slot); terminal, partial and total cancellation all end the
+// operation promptly with transport_error kind cancelled, and release its connection.
+//
+// One operation at a time per asio_stream (as with any Asio I/O object); any number of
+// operations at once per client. The bodies of the operations are compiled once: in the
+// translation unit that includes <mistral/src.hpp> with MISTRAL_ASIO defined (CMake:
+// mistral::compiled does it), or, header-only, where asio.hpp is included.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+
+#include "core.hpp"
+#include "detail/config.hpp"
+
+MISTRAL_NAMESPACE_BEGIN
+
+/// @cond internal
+namespace detail {
+struct asio_shared;
+struct asio_stream_state;
+}  // namespace detail
+/// @endcond
+
+/// A stream opened by asio_client::async_open_stream(): its chunks, pulled one operation at a
+/// time with async_next(). Movable, not copyable. Destroying it before the end (with no
+/// async_next() pending) closes its connection; the client stays usable. The client's executor
+/// must outlive it.
+class asio_stream {
+public:
+    /// Completion signature of async_next(): the next chunk, or nullopt once the stream ended
+    /// with [DONE]; or the exception (api_error for an error event, protocol_error for a
+    /// stream that ends early, transport_error for a timeout or a cancellation).
+    using next_signature = void(std::exception_ptr, std::optional<chat_chunk>);
+
+    /// An empty stream, what a failed async_open_stream() completes with: only assigning to
+    /// it (or destroying it) means something.
+    asio_stream() noexcept = default;
+    /// Takes over the stream.
+    asio_stream(asio_stream&&) noexcept;
+    /// Closes this stream and takes over the other.
+    asio_stream& operator=(asio_stream&&) noexcept;
+    asio_stream(const asio_stream&) = delete;
+    asio_stream& operator=(const asio_stream&) = delete;
+    /// Closes the connection when the stream has not ended (it is not reused).
+    ~asio_stream();
+
+    /// Reads until the next chunk. One at a time: start the next when this one completed.
+    template <class Token = boost::asio::default_completion_token_t<boost::asio::any_io_executor>>
+    auto async_next(Token&& token = {}) {
+        return boost::asio::async_initiate<Token, next_signature>(
+            [this](auto handler) {
+                start_next(boost::asio::any_completion_handler<next_signature>(std::move(handler)));
+            },
+            token);
+    }
+
+    /// The response folded so far; the whole of it once async_next() gave nullopt. Before the
+    /// first chunk: the metadata of the response head (`http`).
+    MISTRAL_DECL const chat_response& response() const noexcept;
+
+    /// What asio_client::async_open_stream() builds a stream from.
+    explicit asio_stream(std::shared_ptr<detail::asio_stream_state> state) noexcept;
+
+private:
+    MISTRAL_DECL void start_next(boost::asio::any_completion_handler<next_signature> handler);
+
+    std::shared_ptr<detail::asio_stream_state> state_;
+};
+
+/// The client for Boost.Asio programs: asynchronous chat(), stream() and open_stream() on an
+/// executor, with no thread of its own (see the top of asio.hpp).
+class asio_client {
+public:
+    using executor_type = boost::asio::any_io_executor;  ///< where its handlers run
+    /// Completion signature of async_chat() and async_stream().
+    using response_signature = void(std::exception_ptr, chat_response);
+    /// Completion signature of async_open_stream().
+    using stream_signature = void(std::exception_ptr, asio_stream);
+
+    /// A client whose operations run on `executor`, configured by `options` (the blocking
+    /// client's: key, base_url, timeouts, retries, TLS, proxy, limits, debug).
+    MISTRAL_DECL explicit asio_client(executor_type executor, client_options options = {});
+    /// Shares the options, the idle connections and the usage counts of `other`.
+    asio_client(const asio_client& other) = default;
+    /// Takes over the options, the idle connections and the usage counts of `other`.
+    asio_client(asio_client&& other) noexcept = default;
+    /// Becomes a copy of `other`.
+    asio_client& operator=(const asio_client& other) = default;
+    /// Takes over `other`.
+    asio_client& operator=(asio_client&& other) noexcept = default;
+    /// Releases its share of the idle connections.
+    ~asio_client() = default;
+
+    /// chat(): completes with the response.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_chat(chat_request request, call_options call, Token&& token = {}) {
+        return boost::asio::async_initiate<Token, response_signature>(
+            [this](auto handler, chat_request r, call_options c) {
+                start_chat(
+                    std::move(r), std::move(c),
+                    boost::asio::any_completion_handler<response_signature>(std::move(handler)));
+            },
+            token, std::move(request), std::move(call));
+    }
+    /// chat() with the default call options.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_chat(chat_request request, Token&& token = {}) {
+        return async_chat(std::move(request), call_options{}, std::forward<Token>(token));
+    }
+
+    /// stream(): on_chunk(const chat_chunk&) runs on the client's executor for every chunk
+    /// (void, or bool: false stops the stream); completes with the folded response.
+    template <class OnChunk, class Token = boost::asio::default_completion_token_t<executor_type>>
+    requires std::is_invocable_v<OnChunk&, const chat_chunk&>
+    auto async_stream(chat_request request, OnChunk on_chunk, call_options call,
+                      Token&& token = {}) {
+        using result = std::invoke_result_t<OnChunk&, const chat_chunk&>;
+        static_assert(std::is_void_v<result> || std::is_same_v<result, bool>,
+                      "the stream callback must return void or bool (false stops the stream)");
+        std::function<bool(const chat_chunk&)> forward =
+            [on_chunk = std::move(on_chunk)](const chat_chunk& chunk) mutable -> bool {
+            if constexpr (std::is_same_v<result, bool>) {
+                return on_chunk(chunk);
+            } else {
+                on_chunk(chunk);
+                return true;
+            }
+        };
+        return boost::asio::async_initiate<Token, response_signature>(
+            [this](auto handler, chat_request r, std::function<bool(const chat_chunk&)> f,
+                   call_options c) {
+                start_stream(
+                    std::move(r), std::move(f), std::move(c),
+                    boost::asio::any_completion_handler<response_signature>(std::move(handler)));
+            },
+            token, std::move(request), std::move(forward), std::move(call));
+    }
+    /// stream() with the default call options.
+    template <class OnChunk, class Token = boost::asio::default_completion_token_t<executor_type>>
+    requires std::is_invocable_v<OnChunk&, const chat_chunk&>
+    auto async_stream(chat_request request, OnChunk on_chunk, Token&& token = {}) {
+        return async_stream(std::move(request), std::move(on_chunk), call_options{},
+                            std::forward<Token>(token));
+    }
+
+    /// open_stream(): completes once the response head has arrived (after the same retries as
+    /// async_stream()), with a stream to pull chunks from.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_open_stream(chat_request request, call_options call, Token&& token = {}) {
+        return boost::asio::async_initiate<Token, stream_signature>(
+            [this](auto handler, chat_request r, call_options c) {
+                start_open_stream(
+                    std::move(r), std::move(c),
+                    boost::asio::any_completion_handler<stream_signature>(std::move(handler)));
+            },
+            token, std::move(request), std::move(call));
+    }
+    /// open_stream() with the default call options.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_open_stream(chat_request request, Token&& token = {}) {
+        return async_open_stream(std::move(request), call_options{}, std::forward<Token>(token));
+    }
+
+    /// The tokens and HTTP requests of every operation of this client so far (and of its
+    /// copies), as basic_client::usage().
+    MISTRAL_DECL usage_totals usage() const;
+    /// The executor its operations run on.
+    MISTRAL_DECL executor_type get_executor() const noexcept;
+    /// The options it was made with.
+    MISTRAL_DECL const client_options& options() const noexcept;
+
+private:
+    MISTRAL_DECL void start_chat(chat_request request, call_options call,
+                                 boost::asio::any_completion_handler<response_signature> handler);
+    MISTRAL_DECL void start_stream(chat_request request,
+                                   std::function<bool(const chat_chunk&)> on_chunk,
+                                   call_options call,
+                                   boost::asio::any_completion_handler<response_signature> handler);
+    MISTRAL_DECL void start_open_stream(
+        chat_request request, call_options call,
+        boost::asio::any_completion_handler<stream_signature> handler);
+
+    std::shared_ptr<detail::asio_shared> shared_;
+};
+
+MISTRAL_NAMESPACE_END
+
+#ifndef MISTRAL_SEPARATE_COMPILATION
+#include "impl/asio_client.hpp"
+#endif
