@@ -45,8 +45,10 @@ net::awaitable<void> converse(mistral::asio_client& client, std::string question
         .messages = {mistral::user("Tell me a long story about a lighthouse keeper.")}};
     net::cancellation_signal cancel;
     net::steady_timer timer(co_await net::this_coro::executor, std::chrono::milliseconds(300));
-    timer.async_wait(
-        [&cancel](boost::system::error_code) { cancel.emit(net::cancellation_type::terminal); });
+    // (A cancelled wait does nothing: `cancel` may be gone by the time it completes.)
+    timer.async_wait([&cancel](boost::system::error_code ec) {
+        if (!ec) cancel.emit(net::cancellation_type::terminal);
+    });
     try {
         (void)co_await client.async_stream(
             long_one, [](const mistral::chat_chunk& c) { std::cout << c.text() << std::flush; },

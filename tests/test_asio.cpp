@@ -8,7 +8,6 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -22,6 +21,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <functional>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,6 +33,7 @@
 #include "support/forward_proxy.hpp"
 #include "support/loopback.hpp"
 #include "support/raw_server.hpp"
+#include "support/slow_lookup.hpp"
 #include "support/test_pki.hpp"
 
 namespace net = boost::asio;
@@ -96,11 +98,44 @@ private:
     std::vector<int> fillers_;
 };
 
-// Cancels `signal` after `delay`, on the io_context the operation runs on.
-net::awaitable<void> cancel_after(net::cancellation_signal& signal, std::chrono::milliseconds d) {
-    net::steady_timer timer(co_await net::this_coro::executor, d);
-    co_await timer.async_wait(net::use_awaitable);
-    signal.emit(net::cancellation_type::terminal);
+// Runs op(slot) on an io_context of its own, and emits a cancellation of `type` on that slot after
+// `after` (unless the operation ended first). The signal is destroyed before the io_context, so
+// that no cancellation handler outlives the services it refers to.
+template <class T>
+T run_cancelled(std::chrono::milliseconds after,
+                const std::function<net::awaitable<T>(net::cancellation_slot)>& op,
+                net::cancellation_type type = net::cancellation_type::terminal) {
+    net::io_context io;
+    net::cancellation_signal signal;
+    net::steady_timer timer(io, after);
+    timer.async_wait([&](boost::system::error_code ec) {
+        if (!ec) signal.emit(type);
+    });
+    std::exception_ptr failure;
+    std::optional<T> result;
+    net::co_spawn(io, op(signal.slot()), [&](std::exception_ptr e, T value) {
+        failure = e;
+        if (!e) result.emplace(std::move(value));
+        timer.cancel();
+    });
+    io.run();
+    if (failure) std::rethrow_exception(failure);
+    return std::move(*result);
+}
+
+// How an operation ended, and when: for the operations whose io_context runs on after them.
+using ended = std::pair<transport_error_kind, std::chrono::steady_clock::duration>;
+
+template <class T>
+net::awaitable<ended> time_to_error(net::awaitable<T> operation) {
+    const auto start = std::chrono::steady_clock::now();
+    transport_error_kind kind = transport_error_kind::other;
+    try {
+        (void)co_await std::move(operation);
+    } catch (const transport_error& e) {
+        kind = e.kind();
+    }
+    co_return std::make_pair(kind, std::chrono::steady_clock::now() - start);
 }
 
 }  // namespace
@@ -227,6 +262,76 @@ TEST_CASE("asio: errors are the blocking client's, typed, with their context") {
         REQUIRE(e.partial_response() != nullptr);
         CHECK(e.partial_response()->text() == "w0 ");
     }
+    SECTION("async_chat of a request with \"stream\": true is refused, as chat() refuses it") {
+        chat_request streamed = question();
+        streamed.stream = true;
+        const auto e = expect_error<usage_error>([&] {
+            run([&]() -> net::awaitable<int> {
+                asio_client client{co_await net::this_coro::executor, o};
+                (void)co_await client.async_chat(streamed, net::use_awaitable);
+                co_return 0;
+            }());
+        });
+        CHECK(std::string(e.what()).find("use stream()") != std::string::npos);
+        CHECK(server.requests().empty());
+    }
+    SECTION("async_stream: a stream cut after its head, before any chunk, is retried") {
+        std::atomic<int> connections{0};
+        raw_server raw([&](int s) {
+            raw_server::read_request(s);
+            if (connections++ == 0) {
+                raw_server::write_all(s, sse_head);  // then closed: nothing was delivered
+                return;
+            }
+            std::string body = sse_head;
+            for (const auto& e : faults::text_events(2, true)) body += chunked(e);
+            raw_server::write_all(s, body + chunked(""));
+        });
+        const chat_response r = run([&]() -> net::awaitable<chat_response> {
+            asio_client client{co_await net::this_coro::executor, options_for(raw.base_url())};
+            co_return co_await client.async_stream(
+                question(), [](const chat_chunk&) {}, net::use_awaitable);
+        }());
+        CHECK(r.text() == "w0 w1 ");
+        CHECK(r.http.attempts == 2);
+    }
+    SECTION("async_stream: a callback's false stops at its chunk, though more came in one read") {
+        raw_server raw([](int s) {
+            raw_server::read_request(s);
+            std::string events;
+            for (const auto& e : faults::text_events(3, true)) events += e;
+            raw_server::write_all(s, sse_head + chunked(events) + chunked(""));
+        });
+        std::vector<std::string> seen;
+        const chat_response r = run([&]() -> net::awaitable<chat_response> {
+            asio_client client{co_await net::this_coro::executor, options_for(raw.base_url())};
+            co_return co_await client.async_stream(
+                question(),
+                [&](const chat_chunk& c) {
+                    seen.push_back(c.text());
+                    return false;
+                },
+                net::use_awaitable);
+        }());
+        CHECK(seen == std::vector<std::string>{"w0 "});
+        CHECK(r.text() == "w0 ");
+    }
+    SECTION("a response head over 16 KiB: protocol_error, not retried") {
+        raw_server raw([](int s) {
+            raw_server::read_request(s);
+            raw_server::write_all(s, "HTTP/1.1 200 OK\r\nX-Padding: " + std::string(20'000, 'x') +
+                                         "\r\nContent-Length: 2\r\n\r\n{}");
+        });
+        const auto e = expect_error<protocol_error>([&] {
+            run([&]() -> net::awaitable<int> {
+                asio_client client{co_await net::this_coro::executor, options_for(raw.base_url())};
+                (void)co_await client.async_chat(question(), net::use_awaitable);
+                co_return 0;
+            }());
+        });
+        CHECK(std::string(e.what()).find("larger than 16 KiB") != std::string::npos);
+        CHECK(raw.connection_count() == 1);
+    }
     SECTION("a stream cut without [DONE]: protocol_error with the text; resumed when asked") {
         server.script(faults::cut_after(server, 3));
         const auto e = expect_error<protocol_error>([&] {
@@ -256,6 +361,21 @@ TEST_CASE("asio: the idle and total timeouts are timers") {
     fake_server server;
     client_options o = options_for(server.base_url());
     o.retry = retry_policy::none();
+    SECTION("a slow name lookup ends at the connect timeout") {
+        // (The io_context runs until getaddrinfo returns, which nothing can interrupt: the time
+        // is the operation's own.)
+        const slow_lookup slow(1500ms);
+        client_options by_name = options_for("http://localhost:" + std::to_string(server.port()));
+        by_name.retry = retry_policy::none();
+        by_name.timeouts.connect = 300ms;
+        const auto [kind, took] = run([&]() -> net::awaitable<ended> {
+            asio_client client{co_await net::this_coro::executor, by_name};
+            auto chat = client.async_chat(question(), net::use_awaitable);
+            co_return co_await time_to_error(std::move(chat));  // (named: see GCC 12 above)
+        }());
+        CHECK(kind == transport_error_kind::timeout);
+        CHECK(took < 1s);
+    }
     SECTION("a stalled stream") {
         server.script(faults::stall(server, 20s));
         o.timeouts.stream_idle = 300ms;
@@ -314,13 +434,18 @@ TEST_CASE("asio: the idle and total timeouts are timers") {
         });
         CHECK(took < 3s);
     }
-    SECTION("a response held open after [DONE] ends the call at once") {
-        raw_server raw([](int s) {
+    SECTION("a response held open after [DONE], silent or sending comments, ends the call") {
+        const bool comments = GENERATE(false, true);  // (comments: drain_grace is one bound)
+        raw_server raw([comments](int s) {
             raw_server::read_request(s);
             std::string body = sse_head;
             for (const auto& e : faults::text_events(2, true)) body += chunked(e);
             raw_server::write_all(s, body);
-            raw_server::peer_closed(s, 20'000);
+            for (int i = 0; i < 400; ++i) {
+                if ((comments && !raw_server::write_all(s, chunked(": keep-alive\n\n"))) ||
+                    raw_server::peer_closed(s, 50))
+                    return;
+            }
         });
         const auto took = elapsed([&] {
             const chat_response r = run([&]() -> net::awaitable<chat_response> {
@@ -335,22 +460,20 @@ TEST_CASE("asio: the idle and total timeouts are timers") {
 }
 
 TEST_CASE("asio: cancellation by slot or stop token ends every phase promptly") {
-    net::cancellation_signal signal;  // outlives the io_context of each run
     SECTION("while connecting") {
         black_hole hole;
         client_options o = options_for(hole.url());
         o.timeouts.connect = 30s;
         const auto took = elapsed([&] {
             CHECK(expect_error<transport_error>([&] {
-                      run([&]() -> net::awaitable<int> {
-                          asio_client client{co_await net::this_coro::executor, o};
-                          net::co_spawn(co_await net::this_coro::executor,
-                                        cancel_after(signal, 200ms), net::detached);
-                          (void)co_await client.async_chat(
-                              question(),
-                              net::bind_cancellation_slot(signal.slot(), net::use_awaitable));
-                          co_return 0;
-                      }());
+                      run_cancelled<int>(
+                          200ms, [&](net::cancellation_slot slot) -> net::awaitable<int> {
+                              asio_client client{co_await net::this_coro::executor, o};
+                              (void)co_await client.async_chat(
+                                  question(),
+                                  net::bind_cancellation_slot(slot, net::use_awaitable));
+                              co_return 0;
+                          });
                   }).kind() == transport_error_kind::cancelled);
         });
         CHECK(took < 3s);
@@ -388,22 +511,62 @@ TEST_CASE("asio: cancellation by slot or stop token ends every phase promptly") 
         server.script(faults::raw_stream(server, faults::text_events(1000, true), false, 20ms));
         const auto took = elapsed([&] {
             const auto e = expect_error<transport_error>([&] {
-                run([&]() -> net::awaitable<int> {
+                run_cancelled<int>(300ms, [&](net::cancellation_slot slot) -> net::awaitable<int> {
                     asio_client client{co_await net::this_coro::executor,
                                        options_for(server.base_url())};
-                    net::co_spawn(co_await net::this_coro::executor, cancel_after(signal, 300ms),
-                                  net::detached);
                     (void)co_await client.async_stream(
                         question(), [](const chat_chunk&) {},
-                        net::bind_cancellation_slot(signal.slot(), net::use_awaitable));
+                        net::bind_cancellation_slot(slot, net::use_awaitable));
                     co_return 0;
-                }());
+                });
             });
             CHECK(e.kind() == transport_error_kind::cancelled);
             REQUIRE(e.partial_response() != nullptr);
             CHECK(e.partial_response()->text().starts_with("w0 w1 "));
         });
         CHECK(took < 3s);
+    }
+    SECTION("while waiting for the head, by a partial or a total cancellation") {
+        const auto type = GENERATE(net::cancellation_type::partial, net::cancellation_type::total);
+        std::atomic<bool> closed{false};
+        raw_server raw([&](int s) {
+            raw_server::read_request(s);
+            closed = raw_server::peer_closed(s, 20'000);
+        });
+        const auto took = elapsed([&] {
+            CHECK(expect_error<transport_error>([&] {
+                      run_cancelled<int>(
+                          200ms,
+                          [&](net::cancellation_slot slot) -> net::awaitable<int> {
+                              asio_client client{co_await net::this_coro::executor,
+                                                 options_for(raw.base_url())};
+                              (void)co_await client.async_chat(
+                                  question(),
+                                  net::bind_cancellation_slot(slot, net::use_awaitable));
+                              co_return 0;
+                          },
+                          type);
+                  }).kind() == transport_error_kind::cancelled);
+        });
+        CHECK(took < 3s);
+        for (int i = 0; i < 100 && !closed; ++i) std::this_thread::sleep_for(20ms);
+        CHECK(closed);
+    }
+    SECTION("while a host name is looked up (slowly)") {
+        fake_server server;
+        const slow_lookup slow(1500ms);
+        const client_options by_name =
+            options_for("http://localhost:" + std::to_string(server.port()));
+        const auto [kind, took] =
+            run_cancelled<ended>(200ms, [&](net::cancellation_slot slot) -> net::awaitable<ended> {
+                asio_client client{co_await net::this_coro::executor, by_name};
+                auto chat = client.async_chat(
+                    question(), net::bind_cancellation_slot(slot, net::use_awaitable));
+                co_return co_await time_to_error(std::move(chat));
+            });
+        CHECK(kind == transport_error_kind::cancelled);
+        CHECK(took < 1s);
+        CHECK(server.requests().empty());
     }
     SECTION("during a retry wait") {
         fake_server server;
@@ -412,15 +575,14 @@ TEST_CASE("asio: cancellation by slot or stop token ends every phase promptly") 
         o.retry.max_retry_after = 60s;
         const auto took = elapsed([&] {
             CHECK(expect_error<transport_error>([&] {
-                      run([&]() -> net::awaitable<int> {
-                          asio_client client{co_await net::this_coro::executor, o};
-                          net::co_spawn(co_await net::this_coro::executor,
-                                        cancel_after(signal, 200ms), net::detached);
-                          (void)co_await client.async_chat(
-                              question(),
-                              net::bind_cancellation_slot(signal.slot(), net::use_awaitable));
-                          co_return 0;
-                      }());
+                      run_cancelled<int>(
+                          200ms, [&](net::cancellation_slot slot) -> net::awaitable<int> {
+                              asio_client client{co_await net::this_coro::executor, o};
+                              (void)co_await client.async_chat(
+                                  question(),
+                                  net::bind_cancellation_slot(slot, net::use_awaitable));
+                              co_return 0;
+                          });
                   }).kind() == transport_error_kind::cancelled);
         });
         CHECK(took < 3s);

@@ -2,16 +2,12 @@
 // life, over loopback with the real default transport: while the name is looked up, while the
 // socket connects, while the request is written, while the answer streams. Every call must end,
 // promptly, as a success or a typed error; run under ThreadSanitizer in CI. A name lookup made
-// slow on purpose (getaddrinfo, wrapped below) holds cpp-httplib's connection mutex the longest.
+// slow on purpose (support/slow_lookup) holds cpp-httplib's connection mutex the longest.
 #include <mistral/mistral.hpp>
-
-#include <dlfcn.h>
-#include <netdb.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <cstring>
 #include <random>
 #include <string>
 #include <thread>
@@ -21,25 +17,11 @@
 #include "support/expect_error.hpp"
 #include "support/fake_server.hpp"
 #include "support/loopback.hpp"
+#include "support/slow_lookup.hpp"
 
 using namespace mistral;
 using namespace mistral::test;
 using namespace std::chrono_literals;
-
-namespace {
-// How long a lookup of "localhost" takes: a cold DNS cache, modelled.
-std::atomic<int> lookup_delay_ms{0};
-}  // namespace
-
-// Every getaddrinfo() of this program, cpp-httplib's included, comes here first.
-extern "C" int getaddrinfo(const char* node, const char* service, const addrinfo* hints,
-                           addrinfo** res) {
-    using real_t = int (*)(const char*, const char*, const addrinfo*, addrinfo**);
-    static const auto real = reinterpret_cast<real_t>(::dlsym(RTLD_NEXT, "getaddrinfo"));
-    if (node != nullptr && std::strcmp(node, "localhost") == 0 && lookup_delay_ms > 0)
-        std::this_thread::sleep_for(std::chrono::milliseconds(lookup_delay_ms.load()));
-    return real(node, service, hints, res);
-}
 
 namespace {
 
@@ -47,11 +29,6 @@ int env_or(const char* name, int fallback) {
     const char* v = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read before threads
     return v != nullptr ? std::atoi(v) : fallback;
 }
-
-struct slow_lookup {
-    explicit slow_lookup(int ms) { lookup_delay_ms = ms; }
-    ~slow_lookup() { lookup_delay_ms = 0; }
-};
 
 // A client of the server by the name "localhost", whose lookup the test can slow down.
 client_options by_name(const fake_server& server) {
@@ -67,7 +44,7 @@ TEST_CASE("races: a cancellation during a slow name lookup ends the call promptl
     client_options o = by_name(server);
     o.transport.max_idle_connections = 0;
     client c(o);
-    const slow_lookup slow(300);
+    const slow_lookup slow(300ms);
     for (int i = 0; i < 5; ++i) {
         std::stop_source stop;
         call_options call;
@@ -90,7 +67,7 @@ TEST_CASE("races: the total timeout expiring during a slow name lookup ends the 
     o.transport.max_idle_connections = 0;
     o.timeouts.total = 100ms;
     client c(o);
-    const slow_lookup slow(300);
+    const slow_lookup slow(300ms);
     for (int i = 0; i < 5; ++i) {
         const auto took = elapsed([&] {
             CHECK(expect_error<transport_error>([&] { c.chat(question()); }).kind() ==

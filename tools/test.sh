@@ -34,17 +34,34 @@ cmake --preset clang
 cmake --build --preset clang
 ctest --preset clang
 
-stage "clang + libc++ 14 (the library's own <stop_token>): the mock-transport tests"
+# The fake server of the g++ build, on a free port, for the programs of the other platforms:
+# sets fake_url and fake_pid.
+start_fake_server() {
+    local log
+    log=$(mktemp)
+    build/dev/tests/support/mistral-fake-server --port 0 >"$log" 2>&1 &
+    fake_pid=$!
+    for _ in $(seq 100); do grep -q "listening on" "$log" && break; sleep 0.05; done
+    fake_url=$(sed -n 's/^listening on //p' "$log")
+}
+
+stage "clang + libc++ 14 (the library's own <stop_token>): the mock-transport tests, the Asio client"
 cmake -S tests/platforms -B build/libcxx -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
     -DCMAKE_CXX_FLAGS=-stdlib=libc++ >/dev/null
 cmake --build build/libcxx
 ctest --test-dir build/libcxx --output-on-failure
+start_fake_server
+build/libcxx/asio_smoke "$fake_url"
+kill "$fake_pid"
 
-stage "MinGW-w64 (Windows), run under Wine: the mock-transport tests"
+stage "MinGW-w64 (Windows), run under Wine: the mock-transport tests, the Asio client"
 cmake -S tests/platforms -B build/mingw -G Ninja -DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/mingw-w64.cmake" \
     >/dev/null
 cmake --build build/mingw
 WINEDEBUG=-all ctest --test-dir build/mingw --output-on-failure
+start_fake_server
+WINEDEBUG=-all "$(command -v wine64 || echo /usr/lib/wine/wine64)" build/mingw/asio_smoke.exe "$fake_url"
+kill "$fake_pid"
 
 stage "AddressSanitizer + UndefinedBehaviorSanitizer: every test"
 cmake --preset asan
@@ -53,10 +70,10 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ct
 
 stage "ThreadSanitizer: the loopback tests (concurrency, cancellation, faults), async calls, usage"
 cmake --preset tsan
-cmake --build --preset tsan --target test_faults test_races test_stop_token test_integration test_hardening test_async test_usage test_pull_stream test_resume
+cmake --build --preset tsan --target test_faults test_races test_stop_token test_asio test_integration test_hardening test_async test_usage test_pull_stream test_resume
 # The random-cancellation stress runs a minute here (a few seconds in the other builds).
 MISTRAL_STRESS_SECONDS=60 TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" \
-    ctest --preset tsan -R "test_faults|test_races|test_stop_token|test_integration|test_hardening|test_async|test_usage|test_pull_stream|test_resume"
+    ctest --preset tsan -R "test_faults|test_races|test_stop_token|test_asio|test_integration|test_hardening|test_async|test_usage|test_pull_stream|test_resume"
 
 stage "release build (-O3, warnings as errors): each benchmark runs briefly (a smoke test, not a measurement)"
 # Optimisation enables warnings the Debug build never sees, so the benchmarks are built as published.

@@ -16,8 +16,11 @@
 // (call_options::max_resumes), usage totals, redaction and limits are the blocking client's own
 // (one set of rules: exchange.hpp and the call plan), and idle connections are kept per origin
 // for reuse. Cancellation: bind a cancellation slot to the token
-// (boost::asio::bind_cancellation_slot); terminal, partial and total cancellation all end the
-// operation promptly with transport_error kind cancelled, and release its connection.
+// (boost::asio::bind_cancellation_slot); a cancellation of any type (terminal, partial, total)
+// ends the operation promptly with transport_error kind cancelled, whatever it was waiting for
+// (a name lookup, a connect, the head, a chunk, a retry wait), and closes its connection. Host
+// names are looked up by Boost.Asio's resolver, on a thread of Asio's own; the operation does not
+// wait past its timeout for a slow lookup, but io_context::run() returns only once it ended.
 //
 // One operation at a time per asio_stream (as with any Asio I/O object); any number of
 // operations at once per client. The bodies of the operations are compiled once: in the
@@ -74,8 +77,9 @@ public:
     template <class Token = boost::asio::default_completion_token_t<boost::asio::any_io_executor>>
     auto async_next(Token&& token = {}) {
         return boost::asio::async_initiate<Token, next_signature>(
-            [this](auto handler) {
-                start_next(boost::asio::any_completion_handler<next_signature>(std::move(handler)));
+            [state = state_](auto handler) {
+                start_next(state,
+                           boost::asio::any_completion_handler<next_signature>(std::move(handler)));
             },
             token);
     }
@@ -88,13 +92,16 @@ public:
     explicit asio_stream(std::shared_ptr<detail::asio_stream_state> state) noexcept;
 
 private:
-    MISTRAL_DECL void start_next(boost::asio::any_completion_handler<next_signature> handler);
+    MISTRAL_DECL static void start_next(
+        const std::shared_ptr<detail::asio_stream_state>& state,
+        boost::asio::any_completion_handler<next_signature> handler);
 
     std::shared_ptr<detail::asio_stream_state> state_;
 };
 
 /// The client for Boost.Asio programs: asynchronous chat(), stream() and open_stream() on an
-/// executor, with no thread of its own (see the top of asio.hpp).
+/// executor, with no thread of its own (see the top of asio.hpp). Its idle connections belong to
+/// the executor's execution context: destroy the client (and its copies) before that context.
 class asio_client {
 public:
     using executor_type = boost::asio::any_io_executor;  ///< where its handlers run
@@ -121,9 +128,9 @@ public:
     template <class Token = boost::asio::default_completion_token_t<executor_type>>
     auto async_chat(chat_request request, call_options call, Token&& token = {}) {
         return boost::asio::async_initiate<Token, response_signature>(
-            [this](auto handler, chat_request r, call_options c) {
+            [shared = shared_](auto handler, chat_request r, call_options c) {
                 start_chat(
-                    std::move(r), std::move(c),
+                    shared, std::move(r), std::move(c),
                     boost::asio::any_completion_handler<response_signature>(std::move(handler)));
             },
             token, std::move(request), std::move(call));
@@ -153,10 +160,10 @@ public:
             }
         };
         return boost::asio::async_initiate<Token, response_signature>(
-            [this](auto handler, chat_request r, std::function<bool(const chat_chunk&)> f,
-                   call_options c) {
+            [shared = shared_](auto handler, chat_request r,
+                               std::function<bool(const chat_chunk&)> f, call_options c) {
                 start_stream(
-                    std::move(r), std::move(f), std::move(c),
+                    shared, std::move(r), std::move(f), std::move(c),
                     boost::asio::any_completion_handler<response_signature>(std::move(handler)));
             },
             token, std::move(request), std::move(forward), std::move(call));
@@ -174,9 +181,9 @@ public:
     template <class Token = boost::asio::default_completion_token_t<executor_type>>
     auto async_open_stream(chat_request request, call_options call, Token&& token = {}) {
         return boost::asio::async_initiate<Token, stream_signature>(
-            [this](auto handler, chat_request r, call_options c) {
+            [shared = shared_](auto handler, chat_request r, call_options c) {
                 start_open_stream(
-                    std::move(r), std::move(c),
+                    shared, std::move(r), std::move(c),
                     boost::asio::any_completion_handler<stream_signature>(std::move(handler)));
             },
             token, std::move(request), std::move(call));
@@ -196,14 +203,17 @@ public:
     MISTRAL_DECL const client_options& options() const noexcept;
 
 private:
-    MISTRAL_DECL void start_chat(chat_request request, call_options call,
-                                 boost::asio::any_completion_handler<response_signature> handler);
-    MISTRAL_DECL void start_stream(chat_request request,
-                                   std::function<bool(const chat_chunk&)> on_chunk,
-                                   call_options call,
-                                   boost::asio::any_completion_handler<response_signature> handler);
-    MISTRAL_DECL void start_open_stream(
-        chat_request request, call_options call,
+    // Static, and given the shared state: an operation initiated later (deferred) does not
+    // depend on this object still existing.
+    MISTRAL_DECL static void start_chat(
+        const std::shared_ptr<detail::asio_shared>& shared, chat_request request, call_options call,
+        boost::asio::any_completion_handler<response_signature> handler);
+    MISTRAL_DECL static void start_stream(
+        const std::shared_ptr<detail::asio_shared>& shared, chat_request request,
+        std::function<bool(const chat_chunk&)> on_chunk, call_options call,
+        boost::asio::any_completion_handler<response_signature> handler);
+    MISTRAL_DECL static void start_open_stream(
+        const std::shared_ptr<detail::asio_shared>& shared, chat_request request, call_options call,
         boost::asio::any_completion_handler<stream_signature> handler);
 
     std::shared_ptr<detail::asio_shared> shared_;

@@ -5,11 +5,11 @@
 // folding, [DONE], limits); a Qt, Unreal, libcurl-multi or epoll program drives them with its own
 // I/O:
 //
-//     mistral::http_request hr = mistral::prepare_request(opts, req);  // send hr.url, .headers,
-//     .body mistral::stream_decoder dec{opts}; dec.head(head);                                  //
-//     once the status and headers are in dec.feed(bytes, on_chunk);                       // each
-//     piece of the body, in order mistral::chat_response reply = dec.finish();     // at the end of
-//     the body
+//     mistral::http_request hr = mistral::prepare_request(opts, req);  // url, headers, body
+//     mistral::stream_decoder dec{opts};
+//     dec.head(head);                            // once the status and headers are in
+//     dec.feed(bytes, on_chunk);                 // each piece of the body, in order
+//     mistral::chat_response reply = dec.finish();  // at the end of the body
 // SPDX-License-Identifier: MIT
 #pragma once
 

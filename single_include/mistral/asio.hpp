@@ -22,8 +22,11 @@
 // (call_options::max_resumes), usage totals, redaction and limits are the blocking client's own
 // (one set of rules: exchange.hpp and the call plan), and idle connections are kept per origin
 // for reuse. Cancellation: bind a cancellation slot to the token
-// (boost::asio::bind_cancellation_slot); terminal, partial and total cancellation all end the
-// operation promptly with transport_error kind cancelled, and release its connection.
+// (boost::asio::bind_cancellation_slot); a cancellation of any type (terminal, partial, total)
+// ends the operation promptly with transport_error kind cancelled, whatever it was waiting for
+// (a name lookup, a connect, the head, a chunk, a retry wait), and closes its connection. Host
+// names are looked up by Boost.Asio's resolver, on a thread of Asio's own; the operation does not
+// wait past its timeout for a slow lookup, but io_context::run() returns only once it ended.
 //
 // One operation at a time per asio_stream (as with any Asio I/O object); any number of
 // operations at once per client. The bodies of the operations are compiled once: in the
@@ -77,8 +80,9 @@ public:
     template <class Token = boost::asio::default_completion_token_t<boost::asio::any_io_executor>>
     auto async_next(Token&& token = {}) {
         return boost::asio::async_initiate<Token, next_signature>(
-            [this](auto handler) {
-                start_next(boost::asio::any_completion_handler<next_signature>(std::move(handler)));
+            [state = state_](auto handler) {
+                start_next(state,
+                           boost::asio::any_completion_handler<next_signature>(std::move(handler)));
             },
             token);
     }
@@ -91,13 +95,16 @@ public:
     explicit asio_stream(std::shared_ptr<detail::asio_stream_state> state) noexcept;
 
 private:
-    MISTRAL_DECL void start_next(boost::asio::any_completion_handler<next_signature> handler);
+    MISTRAL_DECL static void start_next(
+        const std::shared_ptr<detail::asio_stream_state>& state,
+        boost::asio::any_completion_handler<next_signature> handler);
 
     std::shared_ptr<detail::asio_stream_state> state_;
 };
 
 /// The client for Boost.Asio programs: asynchronous chat(), stream() and open_stream() on an
-/// executor, with no thread of its own (see the top of asio.hpp).
+/// executor, with no thread of its own (see the top of asio.hpp). Its idle connections belong to
+/// the executor's execution context: destroy the client (and its copies) before that context.
 class asio_client {
 public:
     using executor_type = boost::asio::any_io_executor;  ///< where its handlers run
@@ -124,9 +131,9 @@ public:
     template <class Token = boost::asio::default_completion_token_t<executor_type>>
     auto async_chat(chat_request request, call_options call, Token&& token = {}) {
         return boost::asio::async_initiate<Token, response_signature>(
-            [this](auto handler, chat_request r, call_options c) {
+            [shared = shared_](auto handler, chat_request r, call_options c) {
                 start_chat(
-                    std::move(r), std::move(c),
+                    shared, std::move(r), std::move(c),
                     boost::asio::any_completion_handler<response_signature>(std::move(handler)));
             },
             token, std::move(request), std::move(call));
@@ -156,10 +163,10 @@ public:
             }
         };
         return boost::asio::async_initiate<Token, response_signature>(
-            [this](auto handler, chat_request r, std::function<bool(const chat_chunk&)> f,
-                   call_options c) {
+            [shared = shared_](auto handler, chat_request r,
+                               std::function<bool(const chat_chunk&)> f, call_options c) {
                 start_stream(
-                    std::move(r), std::move(f), std::move(c),
+                    shared, std::move(r), std::move(f), std::move(c),
                     boost::asio::any_completion_handler<response_signature>(std::move(handler)));
             },
             token, std::move(request), std::move(forward), std::move(call));
@@ -177,9 +184,9 @@ public:
     template <class Token = boost::asio::default_completion_token_t<executor_type>>
     auto async_open_stream(chat_request request, call_options call, Token&& token = {}) {
         return boost::asio::async_initiate<Token, stream_signature>(
-            [this](auto handler, chat_request r, call_options c) {
+            [shared = shared_](auto handler, chat_request r, call_options c) {
                 start_open_stream(
-                    std::move(r), std::move(c),
+                    shared, std::move(r), std::move(c),
                     boost::asio::any_completion_handler<stream_signature>(std::move(handler)));
             },
             token, std::move(request), std::move(call));
@@ -199,14 +206,17 @@ public:
     MISTRAL_DECL const client_options& options() const noexcept;
 
 private:
-    MISTRAL_DECL void start_chat(chat_request request, call_options call,
-                                 boost::asio::any_completion_handler<response_signature> handler);
-    MISTRAL_DECL void start_stream(chat_request request,
-                                   std::function<bool(const chat_chunk&)> on_chunk,
-                                   call_options call,
-                                   boost::asio::any_completion_handler<response_signature> handler);
-    MISTRAL_DECL void start_open_stream(
-        chat_request request, call_options call,
+    // Static, and given the shared state: an operation initiated later (deferred) does not
+    // depend on this object still existing.
+    MISTRAL_DECL static void start_chat(
+        const std::shared_ptr<detail::asio_shared>& shared, chat_request request, call_options call,
+        boost::asio::any_completion_handler<response_signature> handler);
+    MISTRAL_DECL static void start_stream(
+        const std::shared_ptr<detail::asio_shared>& shared, chat_request request,
+        std::function<bool(const chat_chunk&)> on_chunk, call_options call,
+        boost::asio::any_completion_handler<response_signature> handler);
+    MISTRAL_DECL static void start_open_stream(
+        const std::shared_ptr<detail::asio_shared>& shared, chat_request request, call_options call,
         boost::asio::any_completion_handler<stream_signature> handler);
 
     std::shared_ptr<detail::asio_shared> shared_;
@@ -225,8 +235,9 @@ MISTRAL_NAMESPACE_END
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
-#include <deque>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -237,9 +248,12 @@ MISTRAL_NAMESPACE_END
 #include <utility>
 #include <vector>
 
+#include <boost/asio/append.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read_until.hpp>
@@ -278,7 +292,11 @@ inline constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 // What a connection keeps between messages: framing only (a response head, chunk sizes, trailers),
 // so its size bounds what a server can make it hold besides the body (which is copied out).
 inline constexpr std::size_t framing_limit = 64 * 1024;
-inline constexpr std::size_t piece_size = 16 * 1024;
+// A response head: the API's are under 2 KiB.
+inline constexpr std::size_t head_limit = 16 * 1024;
+// What one read takes at most: events are a few hundred bytes, and thousands of streams may be
+// open at once, each with its own.
+inline constexpr std::size_t piece_size = 1024;
 
 // One connection to an origin (through a proxy, if any): TCP, and TLS over it for https.
 struct connection {
@@ -381,11 +399,11 @@ struct step_bound {
     std::optional<clock::time_point> deadline;
     const char* what;  // "connect", "no data"
 
-    void arm(beast::tcp_stream& s) const {
-        auto at = clock::now() + timeout;
-        if (deadline && *deadline < at) at = *deadline;
-        s.expires_at(at);
+    clock::time_point expiry() const {
+        const auto at = clock::now() + timeout;
+        return deadline && *deadline < at ? *deadline : at;
     }
+    void arm(beast::tcp_stream& s) const { s.expires_at(expiry()); }
 };
 
 // The call an operation runs: its plan (the blocking client's rules), its cancellation, and the
@@ -406,7 +424,18 @@ struct call_context {
     std::optional<http::response_parser<http::buffer_body>> parser;
     std::string what;  // "POST https://host:port/path: ", for errors
     bool cancelled = false;
+    // Which operation of the call runs (a stream runs one per chunk): a cancellation that arrives
+    // once its operation completed must not touch the next. Counted from the initiating thread.
+    std::atomic<std::uint64_t> operation{0};
 };
+
+// Ends what the call is waiting for, on its strand: the connection is closed and the timer
+// cancelled, so the step under way fails at once and reports the cancellation.
+inline void interrupt(call_context& c) {
+    c.cancelled = true;
+    if (c.conn) c.conn->close();
+    if (c.timer != nullptr) c.timer->cancel();
+}
 
 // An error code of an I/O step, in the library's words.
 [[noreturn]] inline void fail(call_context& c, const beast::error_code& ec, const step_bound& bound,
@@ -435,6 +464,13 @@ struct call_context {
         throw transport_error(transport_error_kind::tls, c.what + "tls failure: " + why, false);
     }
 #endif
+    // Not a fault of the connection: the server sent more than a response head may be (a
+    // retry would get the same).
+    if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+        throw protocol_error(c.what + "the response head is larger than " +
+                             std::to_string(head_limit / 1024) + " KiB, or its framing than " +
+                             std::to_string(framing_limit / 1024) + " KiB");
+    }
     if (ec == net::error::connection_refused || ec == net::error::host_unreachable ||
         ec == net::error::network_unreachable) {
         throw transport_error(transport_error_kind::connect,
@@ -446,11 +482,50 @@ struct call_context {
 
 // Checks for a cancellation that came between steps.
 inline awaitable<void> check_cancelled(call_context& c, bool head_seen) {
-    const auto state = co_await net::this_coro::cancellation_state;
-    if (state.cancelled() != net::cancellation_type::none || c.call.stop.stop_requested()) {
+    if (c.cancelled || c.call.stop.stop_requested()) {
         c.cancelled = true;
         throw cancelled(head_seen, c.what);
     }
+    co_return;
+}
+
+// A host name looked up by Boost.Asio's resolver, which runs getaddrinfo on a thread of Asio's
+// own that nothing can interrupt: the call waits on a timer instead, which the lookup's end, the
+// connect timeout, the deadline and a cancellation all end at once (a late answer is dropped).
+inline awaitable<std::vector<tcp::endpoint>> resolve(call_context& c, const std::string& host,
+                                                     int port, const step_bound& bound,
+                                                     bool proxy) {
+    struct lookup {
+        explicit lookup(const net::any_io_executor& ex) : resolver(ex), wake(ex) {}
+        tcp::resolver resolver;
+        net::steady_timer wake;
+        std::optional<beast::error_code> ec;
+        std::vector<tcp::endpoint> found;
+    };
+    const auto pending = std::make_shared<lookup>(co_await net::this_coro::executor);
+    pending->wake.expires_at(bound.expiry());
+    pending->resolver.async_resolve(
+        host, std::to_string(port),
+        [pending](const beast::error_code& ec, const tcp::resolver::results_type& results) {
+            for (const auto& entry : results) pending->found.push_back(entry.endpoint());
+            pending->ec = ec;
+            pending->wake.cancel();
+        });
+    c.timer = &pending->wake;
+    (void)co_await pending->wake.async_wait(use_tuple);  // ended by any of them
+    c.timer = nullptr;
+    co_await check_cancelled(c, false);
+    if (!pending->ec) {
+        pending->resolver.cancel();
+        fail(c, beast::error::timeout, bound, false);
+    }
+    if (*pending->ec) {
+        throw transport_error(
+            transport_error_kind::name_resolution,
+            c.what + "cannot resolve " + (proxy ? "the proxy's host name " : "host name ") + host,
+            false);
+    }
+    co_return std::move(pending->found);
 }
 
 inline std::string origin_of(const url_parts& url) {
@@ -471,15 +546,14 @@ inline awaitable<std::unique_ptr<connection>> connect(call_context& c, const url
     const std::string host = proxy ? proxy->host : url.host;
     const int port = proxy ? proxy->port : url.port;
 
-    tcp::resolver resolver(ex);
-    auto [resolve_ec, endpoints] =
-        co_await resolver.async_resolve(host, std::to_string(port), use_tuple);
-    co_await check_cancelled(c, false);
-    if (resolve_ec) {
-        throw transport_error(
-            transport_error_kind::name_resolution,
-            c.what + "cannot resolve " + (proxy ? "the proxy's host name " : "host name ") + host,
-            false);
+    // An address is not looked up.
+    std::vector<tcp::endpoint> endpoints;
+    beast::error_code numeric;
+    const auto address = net::ip::make_address(host, numeric);
+    if (!numeric) {
+        endpoints.emplace_back(address, static_cast<unsigned short>(port));
+    } else {
+        endpoints = co_await resolve(c, host, port, bound, proxy.has_value());
     }
     bound.arm(*conn->plain);
     c.conn = std::move(conn);
@@ -550,11 +624,11 @@ awaitable<void> write_request(call_context& c, Stream& s, http::request<http::st
 
 template <class Stream>
 awaitable<void> read_head(call_context& c, Stream& s, const step_bound& bound) {
+    bound.arm(beast::get_lowest_layer(s));  // once: informational answers do not extend it
     for (;;) {
         c.parser.emplace();
         c.parser->body_limit(boost::none);  // the decoder bounds what it keeps
-        c.parser->header_limit(16 * 1024);
-        bound.arm(beast::get_lowest_layer(s));
+        c.parser->header_limit(head_limit);
         auto [ec, n] = co_await http::async_read_header(s, c.conn->buffer, *c.parser, use_tuple);
         if (ec) fail(c, ec, bound, true);
         const auto status = static_cast<int>(c.parser->get().result_int());
@@ -685,19 +759,13 @@ struct stop_watch {
                const net::any_io_executor& ex)
         : callback(stop, [call, ex] {
               net::post(ex, [call] {
-                  const std::shared_ptr<call_context> c = call.lock();
-                  if (!c) return;
-                  c->cancelled = true;
-                  if (c->conn) c->conn->close();
-                  if (c->timer != nullptr) c->timer->cancel();
+                  if (const std::shared_ptr<call_context> c = call.lock()) interrupt(*c);
               });
           }) {}
     stop_callback<std::function<void()>> callback;
 };
 
 inline awaitable<chat_response> chat_op(std::shared_ptr<call_context> c) {
-    co_await net::this_coro::reset_cancellation_state(net::enable_total_cancellation());
-    co_await net::this_coro::throw_if_cancelled(false);
     const stop_watch watch(c, c->call.stop, co_await net::this_coro::executor);
     std::array<char, piece_size> buffer;
     for (;;) {
@@ -772,9 +840,14 @@ struct asio_stream_state {
     std::chrono::milliseconds idle;
     boost::asio::any_io_executor strand;  // every step of the stream runs there
     std::chrono::steady_clock::time_point last_event = std::chrono::steady_clock::now();
-    std::deque<chat_chunk> ready;
+    // The chunks of the last piece not handed out yet; the slots are reused from piece to piece.
+    std::vector<chat_chunk> ready;
+    std::size_t ready_count = 0;
+    std::size_t taken = 0;
     std::optional<chat_response> final;
     std::optional<asio_impl::stop_watch> watch;
+    // Once [DONE] came: how long the rest of the body may take (it only ends the body).
+    std::optional<std::chrono::steady_clock::time_point> drain_until;
     bool reported = false;
     std::array<char, asio_impl::piece_size> buffer{};
 
@@ -805,10 +878,12 @@ inline awaitable<void> open_response(asio_stream_state& s) {
                 stream_decoder_state<void>::mode::events) {  // an error body: read it
                 const http_request& r = c.plan.request();
                 const step_bound bound{r.read_timeout, r.deadline, "no data"};
-                for (;;) {
+                // Read up to what is kept of it (the connection is not reused after a cut).
+                for (std::size_t read = 0; read <= max_error_body;) {
                     const std::size_t n =
                         co_await read_body_piece(c, s.buffer.data(), s.buffer.size(), bound);
                     if (n == 0) break;
+                    read += n;
                     s.decoder.feed(std::string_view(s.buffer.data(), n), [](const chat_chunk&) {});
                 }
                 release(c);
@@ -846,9 +921,9 @@ inline awaitable<void> open_response(asio_stream_state& s) {
 inline awaitable<void> resume_or_fail(asio_stream_state& s, const transport_error& cut) {
     drop(s.call);
     auto& state = stream_decoder_access::state(s.decoder);
-    if (!s.call.plan.resume(s.decoder)) {
-        if (cut.kind() == transport_error_kind::timeout ||
-            cut.kind() == transport_error_kind::cancelled) {
+    const bool cancelled = s.call.cancelled || cut.kind() == transport_error_kind::cancelled;
+    if (cancelled || !s.call.plan.resume(s.decoder)) {
+        if (cut.kind() == transport_error_kind::timeout || cancelled) {
             transport_error copy = cut;
             state.attach_partial(copy);
             throw copy;
@@ -859,81 +934,115 @@ inline awaitable<void> resume_or_fail(asio_stream_state& s, const transport_erro
         throw ended;
     }
     co_await open_response(s);
+    s.last_event_at();
 }
 
-// Reads until the next chunk, or the end: nullopt once [DONE] came and the body was drained.
-inline awaitable<std::optional<chat_chunk>> next_op(std::shared_ptr<asio_stream_state> s) {
-    co_await net::this_coro::reset_cancellation_state(net::enable_total_cancellation());
-    co_await net::this_coro::throw_if_cancelled(false);
-    call_context& c = s->call;
-    auto& state = stream_decoder_access::state(s->decoder);
+// Reads the stream on, handing each chunk to `sink`, until the end (`final` set), or, when
+// pulled, until `ready` holds a chunk. Pushed (stream()), a failure before this response gave a
+// chunk is retried as the blocking stream() retries it, and a sink that returns false stops the
+// stream; pulled (open_stream()), a failure after the head is resumed or thrown, as the blocking
+// chat_stream does.
+inline awaitable<void> read_on(asio_stream_state& s, function_ref<bool(const chat_chunk&)> sink,
+                               bool pushed) {
+    call_context& c = s.call;
+    auto& state = stream_decoder_access::state(s.decoder);
     try {
-        while (s->ready.empty() && !s->final) {
+        while (!s.final && (pushed || s.ready_count == 0)) {
             const http_request& r = c.plan.request();
-            const bool draining = s->decoder.done();
-            const step_bound bound{draining ? drain_grace : r.read_timeout, r.deadline,
-                                   draining ? "the rest after [DONE]" : "no data"};
+            const bool draining = s.decoder.done();
+            if (draining && !s.drain_until) {
+                s.drain_until = clock::now() + drain_grace;
+                if (r.deadline && *r.deadline < *s.drain_until) s.drain_until = r.deadline;
+            }
+            const step_bound bound =
+                draining ? step_bound{drain_grace, s.drain_until, "the rest after [DONE]"}
+                         : step_bound{r.read_timeout, r.deadline, "no data"};
             std::size_t n = 0;
             std::optional<transport_error> failure;
             try {
                 co_await check_cancelled(c, true);
-                n = co_await read_body_piece(c, s->buffer.data(), s->buffer.size(), bound);
+                n = co_await read_body_piece(c, s.buffer.data(), s.buffer.size(), bound);
             } catch (const transport_error& e) {
                 failure.emplace(c.plan.failure(e));
             }
             if (failure && !draining) {
-                co_await resume_or_fail(*s, *failure);
+                if (pushed && !state.delivered && !c.cancelled) {
+                    drop(c);
+                    const auto decision = c.plan.retry_after(*failure);
+                    if (!decision) throw *failure;
+                    co_await wait(c, decision->wait);
+                    co_await open_response(s);
+                    s.last_event_at();
+                } else {
+                    co_await resume_or_fail(s, *failure);
+                }
                 continue;
             }
             if (failure || n == 0) {
                 if (failure) {
                     drop(c);  // [DONE] had arrived: only the draining failed
-                } else if (!s->decoder.done()) {
-                    release(c);
-                    if (c.plan.resume(s->decoder)) {  // ended before [DONE]: asked to continue
-                        co_await open_response(*s);
-                        continue;
-                    }
                 } else {
                     release(c);
+                    if (!s.decoder.done() && c.plan.resume(s.decoder)) {
+                        // ended before [DONE]: asked to continue
+                        co_await open_response(s);
+                        s.last_event_at();
+                        continue;
+                    }
                 }
-                s->final.emplace(s->decoder.finish());
-                c.plan.stamp(s->final->http);
-                s->report(s->final->usage);
-                break;
+                s.final.emplace(s.decoder.finish());
+                c.plan.stamp(s.final->http);
+                s.report(s.final->usage);
+                co_return;
             }
-            const auto events_before = s->decoder.events();
-            s->decoder.feed(std::string_view(s->buffer.data(), n), [&](const chat_chunk& chunk) {
-                s->ready.push_back(chunk);
-                return true;
-            });
-            if (s->decoder.events() != events_before) {
-                s->last_event_at();
-            } else if (!s->decoder.done() && clock::now() - s->last_event >= s->idle) {
+            const auto events_before = s.decoder.events();
+            s.decoder.feed(std::string_view(s.buffer.data(), n), sink);
+            if (s.decoder.stopped()) {  // not an error; the connection is closed
+                drop(c);
+                s.final.emplace(s.decoder.response());
+                c.plan.stamp(s.final->http);
+                s.report(s.final->usage);
+                co_return;
+            }
+            if (s.decoder.events() != events_before) {
+                s.last_event_at();
+            } else if (!s.decoder.done() && clock::now() - s.last_event >= s.idle) {
                 const transport_error stalled = c.plan.failure(transport_error(
                     transport_error_kind::timeout,
-                    "no event for " + std::to_string(s->idle.count()) +
+                    "no event for " + std::to_string(s.idle.count()) +
                         " ms (timeouts.stream_idle); the server sent only comments or keep-alives",
                     true));
-                co_await resume_or_fail(*s, stalled);
+                co_await resume_or_fail(s, stalled);
             }
         }
     } catch (mistral::error& e) {
         if (e.partial_response() == nullptr) state.attach_partial(e);
         drop(c);
-        s->final.emplace(s->decoder.response());
-        s->report(s->final->usage);
+        s.final.emplace(s.decoder.response());
+        s.report(s.final->usage);
         throw;
     }
-    if (s->ready.empty()) co_return std::nullopt;
-    std::optional<chat_chunk> next(std::move(s->ready.front()));
-    s->ready.pop_front();
-    co_return next;
+}
+
+// Reads until the next chunk, or the end: nullopt once [DONE] came and the body was drained.
+inline awaitable<std::optional<chat_chunk>> next_op(std::shared_ptr<asio_stream_state> s) {
+    if (s->taken == s->ready_count) s->taken = s->ready_count = 0;
+    const auto keep = [&s](const chat_chunk& chunk) {
+        if (s->ready_count == s->ready.size()) {
+            s->ready.push_back(chunk);
+        } else {
+            s->ready[s->ready_count] = chunk;  // reuses the slot's strings and vectors
+        }
+        ++s->ready_count;
+        return true;
+    };
+    const function_ref<bool(const chat_chunk&)> sink(keep);
+    co_await read_on(*s, sink, false);
+    if (s->taken == s->ready_count) co_return std::nullopt;
+    co_return std::optional<chat_chunk>(s->ready[s->taken++]);
 }
 
 inline awaitable<asio_stream> open_op(std::shared_ptr<asio_stream_state> s) {
-    co_await net::this_coro::reset_cancellation_state(net::enable_total_cancellation());
-    co_await net::this_coro::throw_if_cancelled(false);
     s->watch.emplace(std::shared_ptr<call_context>(s, &s->call), s->call.call.stop,
                      co_await net::this_coro::executor);
     co_await open_response(*s);
@@ -941,27 +1050,50 @@ inline awaitable<asio_stream> open_op(std::shared_ptr<asio_stream_state> s) {
     co_return asio_stream(std::move(s));
 }
 
-// stream(): the stream opened and pulled to its end, every chunk handed to on_chunk.
+// stream(): the stream opened and read to its end, every chunk handed to on_chunk.
 inline awaitable<chat_response> stream_op(std::shared_ptr<asio_stream_state> s,
                                           std::function<bool(const chat_chunk&)> on_chunk) {
-    co_await net::this_coro::reset_cancellation_state(net::enable_total_cancellation());
-    co_await net::this_coro::throw_if_cancelled(false);
     s->watch.emplace(std::shared_ptr<call_context>(s, &s->call), s->call.call.stop,
                      co_await net::this_coro::executor);
     co_await open_response(*s);
     s->last_event_at();
-    for (;;) {
-        std::optional<chat_chunk> chunk = co_await next_op(s);
-        if (!chunk) break;
-        if (!on_chunk(*chunk)) {  // stopped early: not an error; the connection is closed
-            drop(s->call);
-            chat_response folded = s->decoder.response();
-            s->call.plan.stamp(folded.http);
-            s->report(folded.usage);
-            co_return folded;
-        }
-    }
+    const function_ref<bool(const chat_chunk&)> sink(on_chunk);
+    co_await read_on(*s, sink, true);
     co_return *s->final;
+}
+
+// Starts an operation on the call's strand. A cancellation slot bound to the handler interrupts
+// the call, whatever the cancellation type (Beast's reads would honour terminal only); the
+// handler is cleared from the slot, then invoked through its own associated executor.
+template <class T>
+void launch(const net::any_io_executor& strand, const std::shared_ptr<call_context>& call,
+            awaitable<T> op, net::any_completion_handler<void(std::exception_ptr, T)> handler) {
+    const std::uint64_t serial = ++call->operation;
+    const std::weak_ptr<call_context> weak = call;
+    auto slot = net::get_associated_cancellation_slot(handler);
+    if (slot.is_connected()) {
+        slot.assign([weak, strand, serial](net::cancellation_type) {
+            net::post(strand, [weak, serial] {
+                const std::shared_ptr<call_context> c = weak.lock();
+                if (c && c->operation == serial) interrupt(*c);
+            });
+        });
+    }
+    net::co_spawn(
+        strand, std::move(op),
+        [weak, slot, strand, h = std::move(handler)](std::exception_ptr e, T value) mutable {
+            if (slot.is_connected()) slot.clear();
+            if (const std::shared_ptr<call_context> c = weak.lock()) ++c->operation;
+            net::dispatch(strand, net::append(std::move(h), std::move(e), std::move(value)));
+        });
+}
+
+// Completes at once with what was thrown before any I/O (a usage_error), on the handler's own
+// executor.
+template <class T>
+void refuse(const net::any_io_executor& strand,
+            net::any_completion_handler<void(std::exception_ptr, T)> handler) {
+    net::post(strand, net::append(std::move(handler), std::current_exception(), T{}));
 }
 
 }  // namespace asio_impl
@@ -983,60 +1115,57 @@ MISTRAL_DECL const client_options& asio_client::options() const noexcept {
 }
 
 MISTRAL_DECL void asio_client::start_chat(
-    chat_request request, call_options call,
+    const std::shared_ptr<detail::asio_shared>& shared, chat_request request, call_options call,
     boost::asio::any_completion_handler<response_signature> handler) {
-    namespace net = boost::asio;
-    const auto strand = net::make_strand(shared_->executor);
-    std::shared_ptr<detail::asio_impl::call_context> context;
+    namespace impl = detail::asio_impl;
+    const auto strand = boost::asio::make_strand(shared->executor);
+    std::shared_ptr<impl::call_context> context;
     try {
-        context = std::make_shared<detail::asio_impl::call_context>(shared_, std::move(request),
-                                                                    std::move(call), false);
+        context = std::make_shared<impl::call_context>(shared, std::move(request), std::move(call),
+                                                       false);
     } catch (...) {  // usage_error: before any I/O, completed on the executor as any other
-        net::post(strand, [h = std::move(handler), e = std::current_exception()]() mutable {
-            std::move(h)(e, chat_response{});
-        });
+        impl::refuse(strand, std::move(handler));
         return;
     }
-    net::co_spawn(strand, detail::asio_impl::chat_op(std::move(context)), std::move(handler));
+    impl::launch(strand, context, impl::chat_op(context), std::move(handler));
 }
 
 MISTRAL_DECL void asio_client::start_stream(
-    chat_request request, std::function<bool(const chat_chunk&)> on_chunk, call_options call,
+    const std::shared_ptr<detail::asio_shared>& shared, chat_request request,
+    std::function<bool(const chat_chunk&)> on_chunk, call_options call,
     boost::asio::any_completion_handler<response_signature> handler) {
-    namespace net = boost::asio;
-    const auto strand = net::make_strand(shared_->executor);
+    namespace impl = detail::asio_impl;
+    const auto strand = boost::asio::make_strand(shared->executor);
     std::shared_ptr<detail::asio_stream_state> state;
     try {
-        state = std::make_shared<detail::asio_stream_state>(shared_, std::move(request),
+        state = std::make_shared<detail::asio_stream_state>(shared, std::move(request),
                                                             std::move(call));
     } catch (...) {
-        net::post(strand, [h = std::move(handler), e = std::current_exception()]() mutable {
-            std::move(h)(e, chat_response{});
-        });
+        impl::refuse(strand, std::move(handler));
         return;
     }
     state->strand = strand;
-    net::co_spawn(strand, detail::asio_impl::stream_op(std::move(state), std::move(on_chunk)),
-                  std::move(handler));
+    const std::shared_ptr<impl::call_context> context(state, &state->call);
+    impl::launch(strand, context, impl::stream_op(std::move(state), std::move(on_chunk)),
+                 std::move(handler));
 }
 
 MISTRAL_DECL void asio_client::start_open_stream(
-    chat_request request, call_options call,
+    const std::shared_ptr<detail::asio_shared>& shared, chat_request request, call_options call,
     boost::asio::any_completion_handler<stream_signature> handler) {
-    namespace net = boost::asio;
-    const auto strand = net::make_strand(shared_->executor);
+    namespace impl = detail::asio_impl;
+    const auto strand = boost::asio::make_strand(shared->executor);
     std::shared_ptr<detail::asio_stream_state> state;
     try {
-        state = std::make_shared<detail::asio_stream_state>(shared_, std::move(request),
+        state = std::make_shared<detail::asio_stream_state>(shared, std::move(request),
                                                             std::move(call));
     } catch (...) {
-        net::post(strand, [h = std::move(handler), e = std::current_exception()]() mutable {
-            std::move(h)(e, asio_stream());
-        });
+        impl::refuse(strand, std::move(handler));
         return;
     }
     state->strand = strand;
-    net::co_spawn(strand, detail::asio_impl::open_op(std::move(state)), std::move(handler));
+    const std::shared_ptr<impl::call_context> context(state, &state->call);
+    impl::launch(strand, context, impl::open_op(std::move(state)), std::move(handler));
 }
 
 MISTRAL_DECL asio_stream::asio_stream(std::shared_ptr<detail::asio_stream_state> state) noexcept
@@ -1050,9 +1179,12 @@ MISTRAL_DECL const chat_response& asio_stream::response() const noexcept {
 }
 
 MISTRAL_DECL void asio_stream::start_next(
+    const std::shared_ptr<detail::asio_stream_state>& state,
     boost::asio::any_completion_handler<next_signature> handler) {
-    namespace net = boost::asio;
-    net::co_spawn(state_->strand, detail::asio_impl::next_op(state_), std::move(handler));
+    namespace impl = detail::asio_impl;
+    if (!state) throw usage_error("async_next() on an empty asio_stream");
+    const std::shared_ptr<impl::call_context> context(state, &state->call);
+    impl::launch(state->strand, context, impl::next_op(state), std::move(handler));
 }
 
 MISTRAL_NAMESPACE_END

@@ -2721,11 +2721,11 @@ MISTRAL_NAMESPACE_END
 // folding, [DONE], limits); a Qt, Unreal, libcurl-multi or epoll program drives them with its own
 // I/O:
 //
-//     mistral::http_request hr = mistral::prepare_request(opts, req);  // send hr.url, .headers,
-//     .body mistral::stream_decoder dec{opts}; dec.head(head);                                  //
-//     once the status and headers are in dec.feed(bytes, on_chunk);                       // each
-//     piece of the body, in order mistral::chat_response reply = dec.finish();     // at the end of
-//     the body
+//     mistral::http_request hr = mistral::prepare_request(opts, req);  // url, headers, body
+//     mistral::stream_decoder dec{opts};
+//     dec.head(head);                            // once the status and headers are in
+//     dec.feed(bytes, on_chunk);                 // each piece of the body, in order
+//     mistral::chat_response reply = dec.finish();  // at the end of the body
 
 #include <cstddef>
 #include <cstdint>
@@ -6992,6 +6992,7 @@ MISTRAL_NAMESPACE_END
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -7339,9 +7340,7 @@ public:
 
     /// `redact`: what a stream event may not show in an error message (the API key a server
     /// echoes); nullptr shows the data as it is.
-    explicit chunk_decoder(const sanitizer* redact = nullptr)
-        : redact_(redact),
-          parser_(boost::json::storage_ptr(), {}, parser_buffer_.data(), parser_buffer_.size()) {}
+    explicit chunk_decoder(const sanitizer* redact = nullptr) : redact_(redact) {}
     chunk_decoder(const chunk_decoder&) = delete;
     chunk_decoder& operator=(const chunk_decoder&) = delete;
 
@@ -7360,17 +7359,22 @@ public:
             const std::size_t used = fast_.write_some(false, data.data(), data.size(), ec);
             if (!ec && used == data.size() && fast_.handler().complete()) return result::chunk;
         }
-        value_.reset();   // before the buffer it lives in is recycled
-        parser_.reset();  // ... and what a failed parse left in it
-        fresh_buffer();
-        parser_.reset(boost::json::storage_ptr(&*values_));
+        if (!tree_) tree_ = std::make_unique<tree_parts>();
+        tree_parts& tree = *tree_;
+        tree.value.reset();   // before the buffer it lives in is recycled
+        tree.parser.reset();  // ... and what a failed parse left in it
+        // A monotonic resource made afresh for each event: Boost.JSON 1.81's release() keeps
+        // the size of its next block, which doubles with every event larger than the buffer,
+        // so that a few dozen large events would ask for gigabytes.
+        tree.values.emplace(tree.value_buffer.data(), tree.value_buffer.size());
+        tree.parser.reset(boost::json::storage_ptr(&*tree.values));
         boost::system::error_code ec;
-        parser_.write(data.data(), data.size(), ec);
+        tree.parser.write(data.data(), data.size(), ec);
         if (ec && !error_event)
             throw protocol_error("malformed JSON in stream event (" + ec.message() +
                                  "): " + excerpt(data));
         // Move-constructed, so the value keeps living in the monotonic buffer.
-        const boost::json::value* value = ec ? nullptr : &value_.emplace(parser_.release());
+        const boost::json::value* value = ec ? nullptr : &tree.value.emplace(tree.parser.release());
         const auto* obj = value != nullptr ? value->if_object() : nullptr;
         if (error_event || (obj != nullptr && is_error_object(*obj))) {
             error_data_.assign(data);  // whatever its payload: JSON, or a line of text
@@ -7398,18 +7402,20 @@ private:
         return redact_ != nullptr ? redact_->excerpt(data) : snippet(data);
     }
 
-    // A monotonic resource made afresh for each event: Boost.JSON 1.81's release() keeps the
-    // size of its next block, which doubles with every event larger than the buffer, so that a
-    // few dozen large events would ask for gigabytes.
-    void fresh_buffer() { values_.emplace(value_buffer_.data(), value_buffer_.size()); }
+    // The tree decoder's parts, made the first time an event needs them: a stream of plain text
+    // never does, and then holds 20 KiB less (thousands of streams at once add up).
+    struct tree_parts {
+        alignas(std::max_align_t) std::array<unsigned char, 4096> parser_buffer{};
+        alignas(std::max_align_t) std::array<unsigned char, 16384> value_buffer{};
+        std::optional<boost::json::monotonic_resource> values;
+        boost::json::parser parser{
+            boost::json::storage_ptr(), {}, parser_buffer.data(), parser_buffer.size()};
+        std::optional<boost::json::value> value;
+    };
 
     const sanitizer* redact_;
-    alignas(std::max_align_t) std::array<unsigned char, 4096> parser_buffer_{};
-    alignas(std::max_align_t) std::array<unsigned char, 16384> value_buffer_{};
-    std::optional<boost::json::monotonic_resource> values_;
-    boost::json::parser parser_;
     boost::json::basic_parser<fast_chunk_handler<>> fast_{boost::json::parse_options{}};
-    std::optional<boost::json::value> value_;
+    std::unique_ptr<tree_parts> tree_;
     std::string error_data_;
     chat_chunk chunk_;
 };
@@ -8288,6 +8294,10 @@ public:
           streaming_(streaming),
           prepared_(prepare_call<Unused>(options, request, call, streaming)),
           start_(now()) {
+        if (!streaming && request.stream.value_or(false)) {
+            throw usage_error(
+                "chat() sends non-streaming requests; use stream() for \"stream\": true");
+        }
         const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
         if (timeouts.total) deadline_ = start_ + *timeouts.total;
         prepared_.http.deadline = deadline_;
@@ -8744,10 +8754,7 @@ std::optional<chat_response> client_engine<Unused>::execute(plan& p, send_functi
 template <class Unused>
 chat_response client_engine<Unused>::chat(const client_options& options, send_function send,
                                           const chat_request& request, const call_options& call) {
-    if (request.stream.value_or(false)) {
-        throw usage_error("chat() sends non-streaming requests; use stream() for \"stream\": true");
-    }
-    plan p(options, request, call, false);
+    plan p(options, request, call, false);  // refuses "stream": true
     json_sink sink(p);
     return *execute(p, send, sink, false);
 }

@@ -44,6 +44,10 @@ public:
           streaming_(streaming),
           prepared_(prepare_call<Unused>(options, request, call, streaming)),
           start_(now()) {
+        if (!streaming && request.stream.value_or(false)) {
+            throw usage_error(
+                "chat() sends non-streaming requests; use stream() for \"stream\": true");
+        }
         const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
         if (timeouts.total) deadline_ = start_ + *timeouts.total;
         prepared_.http.deadline = deadline_;

@@ -322,10 +322,7 @@ std::optional<chat_response> client_engine<Unused>::execute(plan& p, send_functi
 template <class Unused>
 chat_response client_engine<Unused>::chat(const client_options& options, send_function send,
                                           const chat_request& request, const call_options& call) {
-    if (request.stream.value_or(false)) {
-        throw usage_error("chat() sends non-streaming requests; use stream() for \"stream\": true");
-    }
-    plan p(options, request, call, false);
+    plan p(options, request, call, false);  // refuses "stream": true
     json_sink sink(p);
     return *execute(p, send, sink, false);
 }
