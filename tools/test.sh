@@ -71,21 +71,22 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ct
 stage "ThreadSanitizer: the loopback tests (concurrency, cancellation, faults), async calls, usage"
 cmake --preset tsan
 cmake --build --preset tsan --target test_faults test_races test_stop_token test_asio test_integration test_hardening test_async test_usage test_pull_stream test_resume
-# The random-cancellation stress runs a minute here (a few seconds in the other builds).
-MISTRAL_STRESS_SECONDS=60 TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" \
+# The random-cancellation stress runs half a minute here (a few seconds in the other builds).
+MISTRAL_STRESS_SECONDS=30 TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" \
     ctest --preset tsan -R "test_faults|test_races|test_stop_token|test_asio|test_integration|test_hardening|test_async|test_usage|test_pull_stream|test_resume"
 
 stage "release build (-O3, warnings as errors): each benchmark runs briefly (a smoke test, not a measurement)"
 # Optimisation enables warnings the Debug build never sees, so the benchmarks are built as published.
 cmake --preset release
 cmake --build --preset release --target bench_sse bench_client bench_reuse bench_request_memory sse_server \
-    stream_consumer
+    stream_consumer many_streams many_streams_server
 for bench in build/release/benchmarks/bench_{sse,client,reuse}; do
     "$bench" --benchmark_min_time=0.01 >/dev/null
 done
 build/release/benchmarks/bench_request_memory 20
 (cd benchmarks/peers && npm ci --no-audit --no-fund --loglevel=error)
 python3 benchmarks/e2e_compare.py --build build/release --chunks 2000 --rounds 1
+python3 benchmarks/concurrency_compare.py --build build/release --streams 50 --rounds 1
 
 stage "fuzzing: each target for a bounded time from its seed corpus"
 cmake --preset fuzz
@@ -94,7 +95,7 @@ for target in fuzz/corpus/*/; do
     name=$(basename "$target")
     work=$(mktemp -d)
     echo "-- ${name}_fuzzer"
-    build/fuzz/fuzz/${name}_fuzzer -max_total_time="${MISTRAL_FUZZ_SECONDS:-45}" "$work" "$target" 2>&1 | tail -1
+    build/fuzz/fuzz/${name}_fuzzer -max_total_time="${MISTRAL_FUZZ_SECONDS:-30}" "$work" "$target" 2>&1 | tail -1
     rm -rf "$work"
 done
 
