@@ -295,6 +295,33 @@ TEST_CASE("asio: errors are the blocking client's, typed, with their context") {
         CHECK(r.text() == "w0 w1 ");
         CHECK(r.http.attempts == 2);
     }
+    SECTION("async_stream: a stream with only comments after its head is retried, as stream()") {
+        std::atomic<int> connections{0};
+        raw_server raw([&](int s) {
+            raw_server::read_request(s);
+            if (connections++ == 0) {
+                raw_server::write_all(s, sse_head);
+                for (int i = 0; i < 100; ++i) {
+                    if (!raw_server::write_all(s, chunked(": keep-alive\n\n")) ||
+                        raw_server::peer_closed(s, 50))
+                        return;
+                }
+                return;
+            }
+            std::string body = sse_head;
+            for (const auto& e : faults::text_events(2, true)) body += chunked(e);
+            raw_server::write_all(s, body + chunked(""));
+        });
+        client_options stalls = options_for(raw.base_url());
+        stalls.timeouts.stream_idle = 300ms;
+        const chat_response r = run([&]() -> net::awaitable<chat_response> {
+            asio_client client{co_await net::this_coro::executor, stalls};
+            co_return co_await client.async_stream(
+                question(), [](const chat_chunk&) {}, net::use_awaitable);
+        }());
+        CHECK(r.text() == "w0 w1 ");
+        CHECK(r.http.attempts == 2);
+    }
     SECTION("async_stream: a callback's false stops at its chunk, though more came in one read") {
         raw_server raw([](int s) {
             raw_server::read_request(s);
@@ -567,6 +594,44 @@ TEST_CASE("asio: cancellation by slot or stop token ends every phase promptly") 
         CHECK(kind == transport_error_kind::cancelled);
         CHECK(took < 1s);
         CHECK(server.requests().empty());
+    }
+    SECTION("a cancellation that comes after its async_next completed leaves the next alone") {
+        raw_server raw([](int s) {
+            raw_server::read_request(s);
+            std::string events;
+            for (const auto& e : faults::text_events(3, true)) events += e;
+            raw_server::write_all(s, sse_head + chunked(events) + chunked(""));
+        });
+        net::io_context io;
+        asio_client client{io.get_executor(), options_for(raw.base_url())};
+        std::optional<asio_stream> stream;
+        client.async_open_stream(question(), [&](std::exception_ptr e, asio_stream opened) {
+            REQUIRE(!e);
+            stream.emplace(std::move(opened));
+        });
+        io.run();
+        std::vector<std::string> texts;
+        const auto next = [&](net::cancellation_signal* cancel) {
+            std::exception_ptr failure;
+            const auto done = [&](std::exception_ptr e, std::optional<chat_chunk> chunk) {
+                failure = e;
+                if (chunk) texts.push_back(chunk->text());
+            };
+            io.restart();
+            if (cancel != nullptr) {
+                stream->async_next(net::bind_cancellation_slot(cancel->slot(), done));
+                cancel->emit(net::cancellation_type::terminal);  // after the chunk was ready
+            } else {
+                stream->async_next(done);
+            }
+            io.run();
+            return failure == nullptr;
+        };
+        CHECK(next(nullptr));  // w0; the rest of the read is buffered
+        net::cancellation_signal late;
+        CHECK(next(&late));    // w1, from the buffer: done before the cancellation is seen
+        CHECK(next(nullptr));  // w2: not cancelled by the one before
+        CHECK(texts == std::vector<std::string>{"w0 ", "w1 ", "w2 "});
     }
     SECTION("during a retry wait") {
         fake_server server;

@@ -251,9 +251,9 @@ MISTRAL_NAMESPACE_END
 #include <boost/asio/append.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read_until.hpp>
@@ -965,8 +965,29 @@ inline awaitable<void> read_on(asio_stream_state& s, function_ref<bool(const cha
             } catch (const transport_error& e) {
                 failure.emplace(c.plan.failure(e));
             }
+            if (!failure && n > 0) {
+                const auto events_before = s.decoder.events();
+                s.decoder.feed(std::string_view(s.buffer.data(), n), sink);
+                if (s.decoder.stopped()) {  // not an error; the connection is closed
+                    drop(c);
+                    s.final.emplace(s.decoder.response());
+                    c.plan.stamp(s.final->http);
+                    s.report(s.final->usage);
+                    co_return;
+                }
+                if (s.decoder.events() != events_before) {
+                    s.last_event_at();
+                    continue;
+                }
+                if (s.decoder.done() || clock::now() - s.last_event < s.idle) continue;
+                failure.emplace(c.plan.failure(transport_error(
+                    transport_error_kind::timeout,
+                    "no event for " + std::to_string(s.idle.count()) +
+                        " ms (timeouts.stream_idle); the server sent only comments or keep-alives",
+                    true)));
+            }
             if (failure && !draining) {
-                if (pushed && !state.delivered && !c.cancelled) {
+                if (pushed && !state.delivered && !c.cancelled) {  // as stream(): a retry
                     drop(c);
                     const auto decision = c.plan.retry_after(*failure);
                     if (!decision) throw *failure;
@@ -978,42 +999,21 @@ inline awaitable<void> read_on(asio_stream_state& s, function_ref<bool(const cha
                 }
                 continue;
             }
-            if (failure || n == 0) {
-                if (failure) {
-                    drop(c);  // [DONE] had arrived: only the draining failed
-                } else {
-                    release(c);
-                    if (!s.decoder.done() && c.plan.resume(s.decoder)) {
-                        // ended before [DONE]: asked to continue
-                        co_await open_response(s);
-                        s.last_event_at();
-                        continue;
-                    }
+            if (failure) {
+                drop(c);  // [DONE] had arrived: only the draining failed
+            } else {      // the body ended
+                release(c);
+                if (!s.decoder.done() && c.plan.resume(s.decoder)) {
+                    // ended before [DONE]: asked to continue
+                    co_await open_response(s);
+                    s.last_event_at();
+                    continue;
                 }
-                s.final.emplace(s.decoder.finish());
-                c.plan.stamp(s.final->http);
-                s.report(s.final->usage);
-                co_return;
             }
-            const auto events_before = s.decoder.events();
-            s.decoder.feed(std::string_view(s.buffer.data(), n), sink);
-            if (s.decoder.stopped()) {  // not an error; the connection is closed
-                drop(c);
-                s.final.emplace(s.decoder.response());
-                c.plan.stamp(s.final->http);
-                s.report(s.final->usage);
-                co_return;
-            }
-            if (s.decoder.events() != events_before) {
-                s.last_event_at();
-            } else if (!s.decoder.done() && clock::now() - s.last_event >= s.idle) {
-                const transport_error stalled = c.plan.failure(transport_error(
-                    transport_error_kind::timeout,
-                    "no event for " + std::to_string(s.idle.count()) +
-                        " ms (timeouts.stream_idle); the server sent only comments or keep-alives",
-                    true));
-                co_await resume_or_fail(s, stalled);
-            }
+            s.final.emplace(s.decoder.finish());
+            c.plan.stamp(s.final->http);
+            s.report(s.final->usage);
+            co_return;
         }
     } catch (mistral::error& e) {
         if (e.partial_response() == nullptr) state.attach_partial(e);
@@ -1062,9 +1062,24 @@ inline awaitable<chat_response> stream_op(std::shared_ptr<asio_stream_state> s,
     co_return *s->final;
 }
 
+// The operation `op`, ending it on the strand: a cancellation that arrives after this point is
+// for an operation that has completed, and is ignored (it must not touch the next one).
+template <class T>
+awaitable<T> operation_of(awaitable<T> op, std::weak_ptr<call_context> call) {
+    struct ended {
+        std::weak_ptr<call_context> call;
+        ~ended() {
+            if (const std::shared_ptr<call_context> c = call.lock()) ++c->operation;
+        }
+    };
+    const ended guard{std::move(call)};
+    co_return co_await std::move(op);
+}
+
 // Starts an operation on the call's strand. A cancellation slot bound to the handler interrupts
-// the call, whatever the cancellation type (Beast's reads would honour terminal only); the
-// handler is cleared from the slot, then invoked through its own associated executor.
+// the call, whatever the cancellation type (Beast's reads would honour terminal only). The
+// completion runs on the handler's own associated executor (which co_spawn keeps busy until
+// then), where the slot is cleared, as the thread that emits on it expects.
 template <class T>
 void launch(const net::any_io_executor& strand, const std::shared_ptr<call_context>& call,
             awaitable<T> op, net::any_completion_handler<void(std::exception_ptr, T)> handler) {
@@ -1079,13 +1094,13 @@ void launch(const net::any_io_executor& strand, const std::shared_ptr<call_conte
             });
         });
     }
-    net::co_spawn(
-        strand, std::move(op),
-        [weak, slot, strand, h = std::move(handler)](std::exception_ptr e, T value) mutable {
-            if (slot.is_connected()) slot.clear();
-            if (const std::shared_ptr<call_context> c = weak.lock()) ++c->operation;
-            net::dispatch(strand, net::append(std::move(h), std::move(e), std::move(value)));
-        });
+    const auto handler_executor = net::get_associated_executor(handler, strand);
+    net::co_spawn(strand, operation_of(std::move(op), weak),
+                  net::bind_executor(handler_executor, [slot, h = std::move(handler)](
+                                                           std::exception_ptr e, T value) mutable {
+                      if (slot.is_connected()) slot.clear();
+                      std::move(h)(std::move(e), std::move(value));
+                  }));
 }
 
 // Completes at once with what was thrown before any I/O (a usage_error), on the handler's own
