@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "support/black_hole.hpp"
 #include "support/expect_error.hpp"
 #include "support/fake_server.hpp"
 #include "support/forward_proxy.hpp"
@@ -58,45 +59,6 @@ T run(net::awaitable<T> work) {
     if (failure) std::rethrow_exception(failure);
     return std::move(*result);
 }
-
-std::string chunked(const std::string& data) {
-    char size[32];
-    std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-    return size + data + "\r\n";
-}
-
-constexpr const char* sse_head =
-    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
-
-// A listener whose accept queue is full: connects to it hang.
-class black_hole {
-public:
-    black_hole() {
-        listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-        ::listen(listener_, 0);
-        socklen_t len = sizeof addr;
-        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
-        port_ = ntohs(addr.sin_port);
-        for (int i = 0; i < 8; ++i) {
-            fillers_.push_back(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
-            ::connect(fillers_.back(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-        }
-    }
-    ~black_hole() {
-        for (const int s : fillers_) ::close(s);
-        ::close(listener_);
-    }
-    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
-private:
-    int listener_ = -1;
-    int port_ = 0;
-    std::vector<int> fillers_;
-};
 
 // Runs op(slot) on an io_context of its own, and emits a cancellation of `type` on that slot after
 // `after` (unless the operation ended first). The signal is destroyed before the io_context, so

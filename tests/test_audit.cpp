@@ -29,15 +29,6 @@ namespace {
 
 constexpr const char* proxy_password = "se/cret?PW#99-proxy";  // '/', '?' and '#' unescaped
 
-std::string chunked(const std::string& data) {
-    char size[32];
-    std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-    return size + data + "\r\n";
-}
-
-constexpr const char* sse_head =
-    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
-
 std::string chunk_event(const std::string& json_members) {
     return R"(data: {"id":"a","object":"chat.completion.chunk","model":"m","choices":[)" +
            json_members + "]}\n\n";

@@ -18,6 +18,7 @@
 
 #include "catch.hpp"
 #include "fixtures.hpp"
+#include "support/black_hole.hpp"
 #include "support/expect_error.hpp"
 #include "support/fake_server.hpp"
 #include "support/loopback.hpp"
@@ -30,45 +31,6 @@ using namespace mistral::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-// A listener whose accept queue is full and which never accepts: connects to it hang (SYN).
-class black_hole {
-public:
-    black_hole() {
-        listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-        ::listen(listener_, 0);
-        socklen_t len = sizeof addr;
-        ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
-        port_ = ntohs(addr.sin_port);
-        for (int i = 0; i < 8; ++i) {
-            fillers_.push_back(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
-            ::connect(fillers_.back(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-        }
-    }
-    ~black_hole() {
-        for (const int s : fillers_) ::close(s);
-        ::close(listener_);
-    }
-    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
-private:
-    int listener_ = -1;
-    int port_ = 0;
-    std::vector<int> fillers_;
-};
-
-std::string chunked(const std::string& data) {
-    char size[32];
-    std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-    return size + data + "\r\n";
-}
-
-constexpr const char* sse_head =
-    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
 
 // Cancels `stop` after `delay` from another thread.
 std::jthread cancel_after(std::stop_source& stop, std::chrono::milliseconds delay) {

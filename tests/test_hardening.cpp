@@ -60,12 +60,6 @@ std::string header_of(const std::string& request, const std::string& name) {
     return request.substr(start, request.find("\r\n", start) - start);
 }
 
-std::string chunked(const std::string& data) {
-    char size[32];
-    std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-    return size + data + "\r\n";
-}
-
 // A client over a mock with the loopback key: for what is refused before any I/O.
 struct mock_harness {
     testing::mock_transport mock;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdio>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -47,5 +48,16 @@ private:
     std::vector<std::thread> sessions_;
     std::vector<int> sockets_;
 };
+
+/// The head of a 200 event stream sent chunked, for sessions that write the body by hand.
+inline constexpr const char* sse_head =
+    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+/// `data` as one HTTP chunk ("" is the last chunk).
+inline std::string chunked(const std::string& data) {
+    char size[32];
+    std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    return size + data + "\r\n";
+}
 
 }  // namespace mistral::test
