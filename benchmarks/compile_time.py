@@ -16,6 +16,10 @@ too). The include-only lines are a TU that includes the headers and does nothing
 
   python3 benchmarks/compile_time.py [--runs 3] [--cxx g++] [--svg chart.svg] [--only full,direct]
 
+--parts measures instead where a header-only translation unit's seconds go: programs that each
+include <mistral/mistral.hpp> and use one part of it, with the size of the code each compiles
+(the .text of its object).
+
 CPU seconds move by 10-20% from run to run on a shared VM. --instructions counts the compiler's
 instructions instead, under valgrind's callgrind (once per variant, about 35 times slower):
 the same count every run on one machine and toolchain, whatever else the machine is doing. It
@@ -97,6 +101,22 @@ int main() {
     "include only: httplib.h + boost/json.hpp": "#include <httplib.h>\n#include <boost/json.hpp>\nint main() {}\n",
 }
 
+PART_MAIN = {
+    "calls nothing": "int main() {}",
+    "writes a chat_request to JSON (to_json)":
+        'int main() { std::cout << mistral::to_json(mistral::chat_request{.model = "m", .messages = {mistral::user("x")}}); }',
+    "reads a chat_response from JSON (from_json)":
+        "int main(int, char** argv) { std::cout << mistral::from_json<mistral::chat_response>(argv[1]).text(); }",
+    "calls chat()":
+        'int main() { mistral::client c; std::cout << c.chat({.model = "m", .messages = {mistral::user("x")}}).text(); }',
+    "calls stream()":
+        'int main() { mistral::client c; c.stream({.model = "m", .messages = {mistral::user("x")}}, '
+        '[](const mistral::chat_chunk& k) { std::cout << k.text(); }); }',
+}
+PROGRAMS.update({f"part: {name}": "#include <mistral/mistral.hpp>\n#include <iostream>\n" + body + "\n"
+                 for name, body in PART_MAIN.items()})
+PARTS = [(name, f"part: {name}", []) for name in PART_MAIN] + [("calls chat(), at -O0", "part: calls chat()", ["-O0"])]
+
 SEPARATE = ["-DMISTRAL_SEPARATE_COMPILATION"]
 # (short name for --only, program, extra flags)
 VARIANTS = [("full", "full", []), ("separate", "full", SEPARATE), ("core", "core", SEPARATE),
@@ -106,12 +126,24 @@ VARIANTS = [("full", "full", []), ("separate", "full", SEPARATE), ("core", "core
 
 
 def label_of(name, extra):
+    if name.startswith("part: "):
+        return name[len("part: "):] + (", at -O0" if extra else "")
     return name + (" (separate compilation)" if extra and name in ("full", "core") else "")
 
 
-def compiler_command(cxx, source, flags):
-    return [cxx, "-std=c++20", "-O2", "-c", str(source), "-o", os.devnull,
+def compiler_command(cxx, source, flags, output=os.devnull):
+    return [cxx, "-std=c++20", "-O2", "-c", str(source), "-o", str(output),
             "-I", str(ROOT / "include")] + flags
+
+
+def text_kb(cxx, source, flags):
+    """Size of the code the translation unit compiles: the .text of its object, in KB."""
+    with tempfile.TemporaryDirectory() as out:
+        obj = pathlib.Path(out) / "tu.o"
+        subprocess.run(compiler_command(cxx, source, flags, obj), check=True)
+        size = subprocess.run(["size", "-A", str(obj)], capture_output=True, text=True, check=True).stdout
+        return sum(int(line.split()[1]) for line in size.splitlines()
+                   if line.startswith(".text")) / 1000
 
 
 def compile_cpu_seconds(cxx, source, flags):
@@ -147,8 +179,10 @@ def main():
                     help="comma-separated variants: " + ", ".join(v[0] for v in VARIANTS))
     ap.add_argument("--instructions", action="store_true",
                     help="count the compiler's instructions with callgrind instead of timing it")
+    ap.add_argument("--parts", action="store_true",
+                    help="where a header-only translation unit's seconds go (see above)")
     args = ap.parse_args()
-    variants = VARIANTS
+    variants = PARTS if args.parts else VARIANTS
     if args.only:
         wanted = args.only.split(",")
         unknown = set(wanted) - {v[0] for v in VARIANTS}
@@ -169,7 +203,17 @@ def main():
             for _, name, extra in variants:  # alternate, so machine noise is shared
                 results.setdefault(label_of(name, extra), []).append(
                     measure(args.cxx, sources[name], flags + extra))
+        sizes = {label_of(name, extra): text_kb(args.cxx, sources[name], flags + extra)
+                 for _, name, extra in variants} if args.parts else {}
     median = {label: statistics.median(r) for label, r in results.items()}
+    if args.parts:
+        print(f"{args.cxx} -std=c++20 -O2 -c, CPU seconds, median of {args.runs}; each program includes "
+              "<mistral/mistral.hpp> (header-only) and")
+        print("| the translation unit | seconds | .text KB |")
+        print("|---|---:|---:|")
+        for label, value in median.items():
+            print(f"| {label} | {value:.2f} | {sizes[label]:.0f} |")
+        return
     if args.instructions:
         print(f"{args.cxx} -std=c++20 -O2 -c, instructions of the compiler (callgrind)")
         print("| translation unit | instructions | vs direct |")
