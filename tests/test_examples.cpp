@@ -68,6 +68,22 @@ TEST_CASE("example asio_chat awaits, pulls and cancels on one thread") {
     CHECK(r.output.find("[3 requests, all on this thread]") != std::string::npos);
 }
 
+TEST_CASE("example embeddings ranks the sentences by closeness to the query") {
+    const auto r = run_example(EXAMPLE_embeddings, {"Where is the cat?"});
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("closest to \"Where is the cat?\" (1024 dimensions):") !=
+          std::string::npos);
+    // The fake server's vectors come from words: both sentences about the cat come first.
+    const auto cat = r.output.find("cat sleeps");
+    const auto kitten = r.output.find("A kitten chased");
+    const auto rates = r.output.find("Interest rates");
+    REQUIRE(rates != std::string::npos);
+    CHECK(cat < rates);
+    CHECK(kitten < rates);
+    CHECK(r.output.find("prompt tokens") != std::string::npos);
+}
+
 TEST_CASE("example chat prints the answer, the usage and the request id") {
     const auto r = run_example(EXAMPLE_chat);
     INFO(r.output);

@@ -4,8 +4,10 @@
 // shared/reference/mistral-openapi-chat-subset.yaml on 127.0.0.1. Prism answers 422 to a body
 // that violates the specification and 200 otherwise.
 #include <httplib.h>
+#include <mistral/core.hpp>
 #include <mistral/json.hpp>
 #include <mistral/structured.hpp>
+#include <mistral/testing.hpp>
 #include <mistral/tools.hpp>
 
 #include <boost/describe.hpp>
@@ -46,11 +48,14 @@ public:
         return instance.get();
     }
 
-    int post(const std::string& body) {
+    int post(const std::string& body) { return send("POST", "/v1/chat/completions", body); }
+    // Any request of the client, as it would reach api.mistral.ai.
+    int send(const std::string& method, const std::string& target, const std::string& body) {
         httplib::Client cli("127.0.0.1", port_);
         cli.set_read_timeout(30, 0);
-        auto res = cli.Post("/v1/chat/completions", {{"Authorization", "Bearer test"}}, body,
-                            "application/json");
+        const httplib::Headers auth{{"Authorization", "Bearer test"}};
+        auto res = method == "GET" ? cli.Get(target, auth)
+                                   : cli.Post(target, auth, body, "application/json");
         return res ? res->status : -1;
     }
     std::string log() const { return process_->log(); }
@@ -261,4 +266,44 @@ TEST_CASE("the next request after a folded stream of every server family is vali
         if (status != 200) std::cout << prism->log();
         CHECK(status == 200);
     }
+}
+
+TEST_CASE("every embeddings and models request the client sends is valid under the specification") {
+    auto* prism = prism_or_skip();
+    if (prism == nullptr) return;
+    // The requests exactly as the client builds them, recorded by the mock, then judged by Prism.
+    testing::mock_transport mock;
+    for (int i = 0; i < 4; ++i)
+        mock.enqueue(testing::scripted_response::failure(transport_error_kind::connect));
+    client_options options{.api_key = "k"};
+    options.retry.max_retries = 0;
+    basic_client<testing::mock_transport> c{options, mock};
+    const auto attempt = [](auto&& call) {
+        try {
+            call();
+        } catch (const transport_error&) {}
+    };
+    attempt([&] { c.embeddings({.model = "mistral-embed", .input = {"first", "second"}}); });
+    attempt([&] {
+        c.embeddings({.model = "mistral-embed",
+                      .input = {"every field"},
+                      .metadata = json::object{{"job", "spec"}},
+                      .output_dimension = 256,
+                      .output_dtype = "int8",
+                      .encoding_format = "float"});
+    });
+    attempt([&] { c.models(); });
+    attempt([&] { c.model("ft:open-mistral-7b:587a6b29:20240514:7e773925"); });
+    const auto requests = mock.requests();
+    REQUIRE(requests.size() == 4);
+    for (const auto& r : requests) {
+        const std::string target = r.url.substr(std::string("https://api.mistral.ai").size());
+        INFO(r.method << " " << target << " " << r.body);
+        const int status = prism->send(r.method, target, r.body);
+        if (status != 200) std::cout << prism->log();
+        CHECK(status == 200);
+    }
+    // The same validator refuses what the specification does not allow on these paths.
+    CHECK(prism->send("POST", "/v1/embeddings", R"({"model":"m","input":["x"],"dims":3})") == 422);
+    CHECK(prism->send("POST", "/v1/embeddings", R"({"model":"m"})") == 422);
 }

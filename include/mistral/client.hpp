@@ -17,6 +17,7 @@
 #include "chat_stream.hpp"
 #include "detail/config.hpp"
 #include "detail/function_ref.hpp"
+#include "endpoints.hpp"
 #include "error.hpp"
 #include "exchange.hpp"
 #include "http.hpp"
@@ -54,7 +55,21 @@ template <class Unused = void>
 std::unique_ptr<stream_source> run_open_stream(const client_options& options, open_function open,
                                                chat_request request, call_options call,
                                                usage_function on_usage);
+// The endpoints beside chat completions (impl/endpoints.hpp), on the same engine.
+template <class Unused = void>
+embedding_response run_embeddings(const client_options& options, send_function send,
+                                  const embedding_request& request, const call_options& call);
+template <class Unused = void>
+model_list run_models(const client_options& options, send_function send, const call_options& call);
+template <class Unused = void>
+model_card run_model(const client_options& options, send_function send, std::string_view id,
+                     const call_options& call);
 #ifdef MISTRAL_SEPARATE_COMPILATION
+extern template embedding_response run_embeddings<>(const client_options&, send_function,
+                                                    const embedding_request&, const call_options&);
+extern template model_list run_models<>(const client_options&, send_function, const call_options&);
+extern template model_card run_model<>(const client_options&, send_function, std::string_view,
+                                       const call_options&);
 extern template std::unique_ptr<stream_source> run_open_stream<>(const client_options&,
                                                                  open_function, chat_request,
                                                                  call_options, usage_function);
@@ -215,6 +230,24 @@ public:
         });
     }
 
+    /// Embeds texts (`POST /v1/embeddings`): one vector per text of `request.input`, in
+    /// `data[i].embedding`, with the same retries, timeouts, cancellation, typed errors and usage
+    /// counting as chat(). Throws usage_error before anything is sent for an empty model or
+    /// input, or an `encoding_format` other than "float"; else like chat().
+    embedding_response embeddings(const embedding_request& request, const call_options& call = {});
+
+    /// embeddings() on a thread of its own, like chat_async().
+    std::future<embedding_response> embeddings_async(embedding_request request,
+                                                     call_options call = {});
+
+    /// Every model the API key may use (`GET /v1/models`), with what each can do
+    /// (`capabilities`), its context length and its deprecation. Throws like chat().
+    model_list models(const call_options& call = {});
+
+    /// One model (`GET /v1/models/{id}`; the id is percent-encoded into the path). An unknown id
+    /// is an api_error with status 404. Throws like chat().
+    model_card model(std::string_view id, const call_options& call = {});
+
     /// The tokens and HTTP requests of every call of this client so far (and of its copies,
     /// which share the counts), in total and per model; safe to call while other threads call
     /// the client. After calls that all succeeded, the tokens are the sums of their responses'
@@ -237,7 +270,7 @@ private:
     chat_response stream_chunks(const chat_request& request, detail::chunk_function on_chunk,
                                 const call_options& call);
     // The transport's send(), counting each HTTP request of the call (every retry) by model.
-    auto counting_send(const chat_request& request);
+    auto counting_send(const std::string& model);
     // Adds the usage of a call to the client's counts: its response's, or what a failed stream
     // delivered before it failed.
     template <class Call>
@@ -286,9 +319,9 @@ Transport basic_client<Transport>::make_transport(const transport_options& optio
 }
 
 template <transport Transport>
-auto basic_client<Transport>::counting_send(const chat_request& request) {
-    return [this, &request](const http_request& r, response_handler& h) {
-        usage_->add_request(request.model);
+auto basic_client<Transport>::counting_send(const std::string& model) {
+    return [this, &model](const http_request& r, response_handler& h) {
+        usage_->add_request(model);
         transport_.send(r, h);
     };
 }
@@ -309,7 +342,7 @@ chat_response basic_client<Transport>::counted(const chat_request& request, Call
 
 template <transport Transport>
 chat_response basic_client<Transport>::chat(const chat_request& request, const call_options& call) {
-    auto send = counting_send(request);
+    auto send = counting_send(request.model);
     return counted(request, [&] { return detail::run_chat(options_, send, request, call); });
 }
 
@@ -317,9 +350,41 @@ template <transport Transport>
 chat_response basic_client<Transport>::stream_chunks(const chat_request& request,
                                                      detail::chunk_function on_chunk,
                                                      const call_options& call) {
-    auto send = counting_send(request);
+    auto send = counting_send(request.model);
     return counted(request,
                    [&] { return detail::run_stream(options_, send, request, on_chunk, call); });
+}
+
+template <transport Transport>
+embedding_response basic_client<Transport>::embeddings(const embedding_request& request,
+                                                       const call_options& call) {
+    auto send = counting_send(request.model);
+    embedding_response r = detail::run_embeddings(options_, send, request, call);
+    usage_->add(request.model, r.usage);
+    return r;
+}
+
+template <transport Transport>
+std::future<embedding_response> basic_client<Transport>::embeddings_async(embedding_request request,
+                                                                          call_options call) {
+    return std::async(std::launch::async,
+                      [this, request = std::move(request), call = std::move(call)] {
+                          return embeddings(request, call);
+                      });
+}
+
+template <transport Transport>
+model_list basic_client<Transport>::models(const call_options& call) {
+    const std::string none;  // the list and a card name no model of a request: counted in total
+    auto send = counting_send(none);
+    return detail::run_models(options_, send, call);
+}
+
+template <transport Transport>
+model_card basic_client<Transport>::model(std::string_view id, const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    return detail::run_model(options_, send, id, call);
 }
 
 template <transport Transport>
@@ -361,18 +426,25 @@ usage_totals basic_client<Transport>::usage() const {
 // and defined in src.hpp. Member by member, since it cannot be made from options alone (so the
 // class as a whole cannot be instantiated); the defaulted special members are left out, as GCC
 // cannot instantiate one explicitly when it is defaulted out of the class.
-#define MISTRAL_ANY_TRANSPORT_CLIENT_MEMBERS(EXTERN)                                           \
-    EXTERN template basic_client<any_transport>::basic_client(client_options, any_transport);  \
-    EXTERN template chat_response basic_client<any_transport>::chat(const chat_request&,       \
-                                                                    const call_options&);      \
-    EXTERN template chat_response basic_client<any_transport>::stream_chunks(                  \
-        const chat_request&, detail::chunk_function, const call_options&);                     \
-    EXTERN template chat_stream basic_client<any_transport>::open_stream(const chat_request&,  \
-                                                                         const call_options&); \
-    EXTERN template std::future<chat_response> basic_client<any_transport>::chat_async(        \
-        chat_request, call_options);                                                           \
-    EXTERN template chat_response basic_client<any_transport>::run_tools(                      \
-        chat_request&, const toolbox&, const tool_loop_options&, const call_options&);         \
+#define MISTRAL_ANY_TRANSPORT_CLIENT_MEMBERS(EXTERN)                                               \
+    EXTERN template basic_client<any_transport>::basic_client(client_options, any_transport);      \
+    EXTERN template chat_response basic_client<any_transport>::chat(const chat_request&,           \
+                                                                    const call_options&);          \
+    EXTERN template chat_response basic_client<any_transport>::stream_chunks(                      \
+        const chat_request&, detail::chunk_function, const call_options&);                         \
+    EXTERN template chat_stream basic_client<any_transport>::open_stream(const chat_request&,      \
+                                                                         const call_options&);     \
+    EXTERN template std::future<chat_response> basic_client<any_transport>::chat_async(            \
+        chat_request, call_options);                                                               \
+    EXTERN template chat_response basic_client<any_transport>::run_tools(                          \
+        chat_request&, const toolbox&, const tool_loop_options&, const call_options&);             \
+    EXTERN template embedding_response basic_client<any_transport>::embeddings(                    \
+        const embedding_request&, const call_options&);                                            \
+    EXTERN template std::future<embedding_response> basic_client<any_transport>::embeddings_async( \
+        embedding_request, call_options);                                                          \
+    EXTERN template model_list basic_client<any_transport>::models(const call_options&);           \
+    EXTERN template model_card basic_client<any_transport>::model(std::string_view,                \
+                                                                  const call_options&);            \
     EXTERN template usage_totals basic_client<any_transport>::usage() const;
 #ifdef MISTRAL_SEPARATE_COMPILATION
 MISTRAL_ANY_TRANSPORT_CLIENT_MEMBERS(extern)
@@ -382,4 +454,5 @@ MISTRAL_NAMESPACE_END
 
 #ifndef MISTRAL_SEPARATE_COMPILATION
 #include "impl/client_engine.hpp"
+#include "impl/endpoints.hpp"
 #endif

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "client.hpp"
+#include "endpoints.hpp"
 #include "error.hpp"
 #include "exchange.hpp"
 #include "history.hpp"

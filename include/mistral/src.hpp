@@ -26,6 +26,7 @@
 #endif
 
 #include "impl/client_engine.hpp"
+#include "impl/endpoints.hpp"
 #include "impl/error.hpp"
 #include "impl/exchange.hpp"
 #include "impl/history.hpp"
@@ -84,6 +85,12 @@ template chat_response detail::run_chat<>(const client_options&, detail::send_fu
 template chat_response detail::run_stream<>(const client_options&, detail::send_function,
                                             const chat_request&, detail::chunk_function,
                                             const call_options&);
+template embedding_response detail::run_embeddings<>(const client_options&, detail::send_function,
+                                                     const embedding_request&, const call_options&);
+template model_list detail::run_models<>(const client_options&, detail::send_function,
+                                         const call_options&);
+template model_card detail::run_model<>(const client_options&, detail::send_function,
+                                        std::string_view, const call_options&);
 template std::unique_ptr<detail::stream_source> detail::run_open_stream<>(const client_options&,
                                                                           detail::open_function,
                                                                           chat_request,

@@ -27,7 +27,8 @@ struct usage_count {
 
 /// What a client has used so far (basic_client::usage()): the sums over every call (chat(),
 /// stream(), parse(), each round of run_tools(); a failed stream counts the usage it delivered),
-/// and the same per model, keyed by the request's `model`.
+/// and the same per model, keyed by the request's `model` (`models()` and `model(id)` name no
+/// model: their requests count in the totals only).
 struct usage_totals : usage_count {
     std::map<std::string, usage_count> per_model{};  ///< the same counts for each model
     bool operator==(const usage_totals&) const = default;

@@ -213,6 +213,26 @@ inline std::optional<double> parse_header_decimal(std::string_view s) noexcept {
     return v;
 }
 
+// A path segment from any text: everything but the unreserved characters (RFC 3986) as %XX, so
+// that no text adds a segment, a query or a fragment ('/', '?', '#'), or breaks the request line
+// (a space, CR LF). A segment of "." or ".." is the caller's to refuse.
+inline std::string percent_encode(std::string_view s) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(s.size());
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+            out += c;
+        } else {
+            out += '%';
+            out += hex[u >> 4];
+            out += hex[u & 15];
+        }
+    }
+    return out;
+}
+
 // RFC 9110 5.6.2: a header name is a token, 1*tchar.
 constexpr bool is_token(std::string_view s) noexcept {
     constexpr std::string_view specials = "!#$%&'*+-.^_`|~";
@@ -1331,6 +1351,67 @@ private:
 }  // namespace detail
 MISTRAL_NAMESPACE_END
 
+// ---- mistral/detail/utf8.hpp --------------------------------------------------------------------
+// mistral/detail/utf8.hpp: UTF-8 validation of the text the client sends (the API rejects a
+// body that is not UTF-8). Standard library only.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+// The byte position of the first invalid UTF-8 sequence, or npos.
+inline std::size_t invalid_utf8_at(std::string_view s) noexcept {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const std::size_t n = s.size();
+    for (std::size_t i = 0; i < n;) {
+        // Eight ASCII bytes at a time: most text sent is ASCII.
+        if (i + 8 <= n) {
+            std::uint64_t word;
+            std::memcpy(&word, p + i, 8);
+            if ((word & 0x8080808080808080u) == 0) {
+                i += 8;
+                continue;
+            }
+        }
+        const unsigned c = p[i];
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t len = 0;
+        unsigned min = 0;
+        if ((c & 0xE0) == 0xC0) {
+            len = 2;
+            min = 0x80;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3;
+            min = 0x800;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4;
+            min = 0x10000;
+        } else {
+            return i;
+        }
+        if (i + len > n) return i;
+        unsigned cp = c & (0xFFu >> (len + 1));
+        for (std::size_t k = 1; k < len; ++k) {
+            if ((p[i + k] & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+        i += len;
+    }
+    return std::string_view::npos;
+}
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
+
 // ---- mistral/fwd.hpp ----------------------------------------------------------------------------
 // mistral/fwd.hpp: forward declarations of the public types, for headers that only name them.
 // Includes nothing.
@@ -1636,6 +1717,1758 @@ public:
 
 MISTRAL_NAMESPACE_END
 
+
+// ---- mistral/json.hpp ---------------------------------------------------------------------------
+// mistral/json.hpp: Boost.JSON conversions (tag_invoke value_from / value_to) for every type of
+// types.hpp: the field table of each type, and the public conversion functions.
+//
+// Both ways, in the API's wire shape:
+//
+//     boost::json::value v = boost::json::value_from(request);
+//     auto response = boost::json::value_to<mistral::chat_response>(v);
+//
+// Unset optionals are omitted; unknown members are kept in `extra`, so value_to then value_from
+// gives back the JSON that was read, except its nulls: a null means "absent" (a modelled member
+// is unset or takes its default, an unknown null member is dropped), so nothing the server sent
+// as null is ever sent back. A required member that is missing or null, or a value of the wrong
+// type, throws mistral::protocol_error naming its JSON path, e.g.
+// "choices[0].message.tool_calls[1].function.name: expected string, got integer".
+//
+// Each type is described once by a field table (`fields`); reading and writing
+// (impl/json_codec.hpp) are one walker each over layouts built from those tables, so the code of
+// the codecs is compiled once, not once per type. Everything is a template so that a translation
+// unit pays only for the conversions it uses.
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <limits>
+#include <map>
+#include <new>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <boost/describe/enumerators.hpp>
+#include <boost/describe/members.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
+#include <boost/json/value.hpp>
+#include <boost/json/value_from.hpp>
+#include <boost/json/value_to.hpp>
+#include <boost/mp11/algorithm.hpp>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+// ---------------------------------------------------------------------------------------------
+// Field tables
+// ---------------------------------------------------------------------------------------------
+
+enum field_flags : unsigned {
+    optional_member = 0,
+    required = 1u,         // a missing member is an error
+    null_when_unset = 2u,  // an unset optional is written as null (the key is always present)
+};
+
+template <class T, class M>
+struct member_field {
+    std::string_view name;
+    M T::*ptr;
+    unsigned flags;
+};
+
+// A constant discriminator member, e.g. "type": "text" or "role": "user".
+struct tag_field {
+    std::string_view name;
+    std::string_view value;
+};
+
+template <class T, class M>
+constexpr member_field<T, M> field(std::string_view name, M T::*ptr, unsigned flags = 0) {
+    return {name, ptr, flags};
+}
+
+// Each table calls the visitor on every field in wire order and stops at the first visit that
+// returns true.
+// clang-format off
+template <class V> constexpr bool fields(text_chunk*, V&& v) {
+    return v(tag_field{"type", "text"}) || v(field("text", &text_chunk::text, required));
+}
+template <class V> constexpr bool fields(image_url*, V&& v) {
+    return v(field("url", &image_url::url, required)) || v(field("detail", &image_url::detail));
+}
+template <class V> constexpr bool fields(image_url_chunk*, V&& v) {
+    return v(tag_field{"type", "image_url"}) ||
+           v(field("image_url", &image_url_chunk::image_url, required));
+}
+template <class V> constexpr bool fields(document_url_chunk*, V&& v) {
+    return v(tag_field{"type", "document_url"}) ||
+           v(field("document_url", &document_url_chunk::document_url, required)) ||
+           v(field("document_name", &document_url_chunk::document_name));
+}
+template <class V> constexpr bool fields(reference_chunk*, V&& v) {
+    return v(tag_field{"type", "reference"}) ||
+           v(field("reference_ids", &reference_chunk::reference_ids, required));
+}
+template <class V> constexpr bool fields(file_chunk*, V&& v) {
+    return v(tag_field{"type", "file"}) || v(field("file_id", &file_chunk::file_id, required));
+}
+template <class V> constexpr bool fields(tool_reference_chunk*, V&& v) {
+    using T = tool_reference_chunk;
+    return v(tag_field{"type", "tool_reference"}) || v(field("tool", &T::tool, required)) ||
+           v(field("title", &T::title, required)) || v(field("url", &T::url)) ||
+           v(field("favicon", &T::favicon)) || v(field("description", &T::description));
+}
+template <class V> constexpr bool fields(thinking_chunk*, V&& v) {
+    using T = thinking_chunk;
+    return v(tag_field{"type", "thinking"}) || v(field("thinking", &T::thinking, required)) ||
+           v(field("signature", &T::signature)) || v(field("closed", &T::closed));
+}
+template <class V> constexpr bool fields(input_audio_chunk*, V&& v) {
+    return v(tag_field{"type", "input_audio"}) ||
+           v(field("input_audio", &input_audio_chunk::input_audio, required));
+}
+template <class V> constexpr bool fields(function_call*, V&& v) {
+    return v(field("name", &function_call::name, required)) ||
+           v(field("arguments", &function_call::arguments, required));
+}
+template <class V> constexpr bool fields(tool_call*, V&& v) {
+    using T = tool_call;
+    return v(field("id", &T::id)) || v(field("type", &T::type)) ||
+           v(field("function", &T::function, required)) || v(field("index", &T::index));
+}
+template <class V> constexpr bool fields(function_call_delta*, V&& v) {
+    return v(field("name", &function_call_delta::name)) ||
+           v(field("arguments", &function_call_delta::arguments));
+}
+template <class V> constexpr bool fields(tool_call_delta*, V&& v) {
+    using T = tool_call_delta;
+    return v(field("id", &T::id)) || v(field("type", &T::type)) ||
+           v(field("function", &T::function)) || v(field("index", &T::index));
+}
+template <class V> constexpr bool fields(system_message*, V&& v) {
+    return v(tag_field{"role", "system"}) ||
+           v(field("content", &system_message::content, required));
+}
+template <class V> constexpr bool fields(user_message*, V&& v) {
+    return v(tag_field{"role", "user"}) ||
+           v(field("content", &user_message::content, null_when_unset));
+}
+template <class V> constexpr bool fields(assistant_message*, V&& v) {
+    using T = assistant_message;
+    return v(tag_field{"role", "assistant"}) || v(field("content", &T::content)) ||
+           v(field("tool_calls", &T::tool_calls)) || v(field("prefix", &T::prefix));
+}
+template <class V> constexpr bool fields(tool_message*, V&& v) {
+    using T = tool_message;
+    return v(tag_field{"role", "tool"}) || v(field("content", &T::content, null_when_unset)) ||
+           v(field("tool_call_id", &T::tool_call_id)) || v(field("name", &T::name));
+}
+template <class V> constexpr bool fields(function_definition*, V&& v) {
+    using T = function_definition;
+    return v(field("name", &T::name, required)) || v(field("description", &T::description)) ||
+           v(field("strict", &T::strict)) || v(field("parameters", &T::parameters, required));
+}
+template <class V> constexpr bool fields(function_tool*, V&& v) {
+    return v(tag_field{"type", "function"}) ||
+           v(field("function", &function_tool::function, required));
+}
+template <class V> constexpr bool fields(tool_configuration*, V&& v) {
+    using T = tool_configuration;
+    return v(field("exclude", &T::exclude)) || v(field("include", &T::include)) ||
+           v(field("requires_confirmation", &T::requires_confirmation));
+}
+template <class V> constexpr bool fields(web_search_tool*, V&& v) {
+    return v(tag_field{"type", "web_search"}) ||
+           v(field("tool_configuration", &web_search_tool::tool_configuration));
+}
+template <class V> constexpr bool fields(web_search_premium_tool*, V&& v) {
+    return v(tag_field{"type", "web_search_premium"}) ||
+           v(field("tool_configuration", &web_search_premium_tool::tool_configuration));
+}
+template <class V> constexpr bool fields(code_interpreter_tool*, V&& v) {
+    return v(tag_field{"type", "code_interpreter"}) ||
+           v(field("tool_configuration", &code_interpreter_tool::tool_configuration));
+}
+template <class V> constexpr bool fields(image_generation_tool*, V&& v) {
+    return v(tag_field{"type", "image_generation"}) ||
+           v(field("tool_configuration", &image_generation_tool::tool_configuration));
+}
+template <class V> constexpr bool fields(document_library_tool*, V&& v) {
+    using T = document_library_tool;
+    return v(tag_field{"type", "document_library"}) ||
+           v(field("library_ids", &T::library_ids, required)) ||
+           v(field("tool_configuration", &T::tool_configuration));
+}
+template <class V> constexpr bool fields(connector_authorization*, V&& v) {
+    return v(field("type", &connector_authorization::type, required)) ||
+           v(field("value", &connector_authorization::value, required));
+}
+template <class V> constexpr bool fields(connector_tool*, V&& v) {
+    using T = connector_tool;
+    return v(tag_field{"type", "connector"}) ||
+           v(field("connector_id", &T::connector_id, required)) ||
+           v(field("authorization", &T::authorization)) ||
+           v(field("tool_configuration", &T::tool_configuration));
+}
+template <class V> constexpr bool fields(function_name*, V&& v) {
+    return v(field("name", &function_name::name, required));
+}
+template <class V> constexpr bool fields(named_tool_choice*, V&& v) {
+    return v(field("type", &named_tool_choice::type)) ||
+           v(field("function", &named_tool_choice::function, required));
+}
+template <class V> constexpr bool fields(json_schema*, V&& v) {
+    using T = json_schema;
+    return v(field("name", &T::name, required)) || v(field("description", &T::description)) ||
+           v(field("schema", &T::schema, required)) || v(field("strict", &T::strict));
+}
+template <class V> constexpr bool fields(response_format*, V&& v) {
+    return v(field("type", &response_format::type)) ||
+           v(field("json_schema", &response_format::json_schema));
+}
+template <class V> constexpr bool fields(prediction*, V&& v) {
+    return v(field("type", &prediction::type)) || v(field("content", &prediction::content));
+}
+template <class V> constexpr bool fields(moderation_v1_thresholds*, V&& v) {
+    using T = moderation_v1_thresholds;
+    return v(field("sexual", &T::sexual)) ||
+           v(field("hate_and_discrimination", &T::hate_and_discrimination)) ||
+           v(field("violence_and_threats", &T::violence_and_threats)) ||
+           v(field("dangerous_and_criminal_content", &T::dangerous_and_criminal_content)) ||
+           v(field("selfharm", &T::selfharm)) || v(field("health", &T::health)) ||
+           v(field("financial", &T::financial)) || v(field("law", &T::law)) ||
+           v(field("pii", &T::pii));
+}
+template <class V> constexpr bool fields(moderation_v2_thresholds*, V&& v) {
+    using T = moderation_v2_thresholds;
+    return v(field("sexual", &T::sexual)) ||
+           v(field("hate_and_discrimination", &T::hate_and_discrimination)) ||
+           v(field("violence_and_threats", &T::violence_and_threats)) ||
+           v(field("dangerous", &T::dangerous)) || v(field("criminal", &T::criminal)) ||
+           v(field("selfharm", &T::selfharm)) || v(field("health", &T::health)) ||
+           v(field("financial", &T::financial)) || v(field("law", &T::law)) ||
+           v(field("pii", &T::pii)) || v(field("jailbreaking", &T::jailbreaking));
+}
+template <class V> constexpr bool fields(moderation_llm_v1_config*, V&& v) {
+    using T = moderation_llm_v1_config;
+    return v(field("model_name", &T::model_name)) ||
+           v(field("custom_category_thresholds", &T::custom_category_thresholds)) ||
+           v(field("ignore_other_categories", &T::ignore_other_categories)) ||
+           v(field("action", &T::action));
+}
+template <class V> constexpr bool fields(moderation_llm_v2_config*, V&& v) {
+    using T = moderation_llm_v2_config;
+    return v(field("model_name", &T::model_name)) ||
+           v(field("custom_category_thresholds", &T::custom_category_thresholds)) ||
+           v(field("ignore_other_categories", &T::ignore_other_categories)) ||
+           v(field("action", &T::action));
+}
+template <class V> constexpr bool fields(guardrail_config*, V&& v) {
+    using T = guardrail_config;
+    return v(field("block_on_error", &T::block_on_error)) ||
+           v(field("moderation_llm_v1", &T::moderation_llm_v1)) ||
+           v(field("moderation_llm_v2", &T::moderation_llm_v2));
+}
+template <class V> constexpr bool fields(chat_request*, V&& v) {
+    using T = chat_request;
+    return v(field("model", &T::model, required)) ||
+           v(field("messages", &T::messages, required)) ||
+           v(field("temperature", &T::temperature)) || v(field("top_p", &T::top_p)) ||
+           v(field("max_tokens", &T::max_tokens)) || v(field("stream", &T::stream)) ||
+           v(field("stop", &T::stop)) || v(field("random_seed", &T::random_seed)) ||
+           v(field("metadata", &T::metadata)) ||
+           v(field("response_format", &T::response_format)) || v(field("tools", &T::tools)) ||
+           v(field("tool_choice", &T::tool_choice)) ||
+           v(field("presence_penalty", &T::presence_penalty)) ||
+           v(field("frequency_penalty", &T::frequency_penalty)) || v(field("n", &T::n)) ||
+           v(field("prediction", &T::prediction)) ||
+           v(field("parallel_tool_calls", &T::parallel_tool_calls)) ||
+           v(field("reasoning_effort", &T::reasoning_effort)) ||
+           v(field("prompt_mode", &T::prompt_mode)) || v(field("guardrails", &T::guardrails)) ||
+           v(field("prompt_cache_key", &T::prompt_cache_key)) ||
+           v(field("service_tier", &T::service_tier)) ||
+           v(field("safe_prompt", &T::safe_prompt));
+}
+template <class V> constexpr bool fields(prompt_tokens_details*, V&& v) {
+    return v(field("cached_tokens", &prompt_tokens_details::cached_tokens));
+}
+template <class V> constexpr bool fields(completion_tokens_details*, V&& v) {
+    return v(field("reasoning_tokens", &completion_tokens_details::reasoning_tokens));
+}
+template <class V> constexpr bool fields(usage_info*, V&& v) {
+    using T = usage_info;
+    return v(field("prompt_tokens", &T::prompt_tokens, required)) ||
+           v(field("completion_tokens", &T::completion_tokens, required)) ||
+           v(field("total_tokens", &T::total_tokens, required)) ||
+           v(field("prompt_audio_seconds", &T::prompt_audio_seconds)) ||
+           v(field("service_tier", &T::service_tier)) ||
+           v(field("prompt_tokens_details", &T::prompt_tokens_details)) ||
+           v(field("completion_tokens_details", &T::completion_tokens_details));
+}
+template <class V> constexpr bool fields(chat_choice*, V&& v) {
+    using T = chat_choice;
+    return v(field("index", &T::index, required)) || v(field("message", &T::message)) ||
+           v(field("finish_reason", &T::finish_reason, null_when_unset));
+}
+template <class V> constexpr bool fields(chat_response*, V&& v) {
+    using T = chat_response;
+    return v(field("id", &T::id, required)) || v(field("object", &T::object, required)) ||
+           v(field("created", &T::created, required)) || v(field("model", &T::model, required)) ||
+           v(field("choices", &T::choices, required)) || v(field("usage", &T::usage, required));
+}
+template <class V> constexpr bool fields(delta_message*, V&& v) {
+    using T = delta_message;
+    return v(field("role", &T::role)) || v(field("content", &T::content)) ||
+           v(field("tool_calls", &T::tool_calls)) || v(field("tool_call_id", &T::tool_call_id)) ||
+           v(field("index", &T::index)) || v(field("metadata", &T::metadata));
+}
+template <class V> constexpr bool fields(chunk_choice*, V&& v) {
+    using T = chunk_choice;
+    return v(field("index", &T::index, required)) || v(field("delta", &T::delta, required)) ||
+           v(field("finish_reason", &T::finish_reason, null_when_unset));
+}
+template <class V> constexpr bool fields(chat_chunk*, V&& v) {
+    using T = chat_chunk;
+    return v(field("id", &T::id, required)) || v(field("object", &T::object)) ||
+           v(field("created", &T::created)) || v(field("model", &T::model, required)) ||
+           v(field("choices", &T::choices, required)) || v(field("usage", &T::usage));
+}
+// clang-format on
+
+struct ignore_fields {
+    template <class F>
+    constexpr bool operator()(const F&) const noexcept {
+        return false;
+    }
+};
+
+template <class T>
+concept described = requires {
+    fields(static_cast<T*>(nullptr), ignore_fields{});
+};
+
+// Types kept whole as a JSON object (unknown_chunk, unknown_tool).
+template <class T>
+concept opaque_object = requires(T& t) {
+    { t.json } -> std::same_as<boost::json::object&>;
+};
+
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
+
+template <class T>
+struct is_vector : std::false_type {};
+template <class T>
+struct is_vector<std::vector<T>> : std::true_type {};
+
+// std::variant, and the classes derived from one (the API's sum types, detail::variant_type).
+template <class T>
+struct is_variant : std::bool_constant<variant_like<T>> {};
+
+// The discriminator ("type"/"role" and its value) of a described type, if it has one.
+template <class T>
+constexpr tag_field tag_of() {
+    tag_field found{};
+    fields(static_cast<T*>(nullptr), [&](const auto& f) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(f)>, tag_field>) {
+            found = f;
+            return true;
+        } else {
+            return false;
+        }
+    });
+    return found;
+}
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
+
+
+// ---- mistral/impl/json_codec.hpp ----------------------------------------------------------------
+// mistral/impl/json_codec.hpp: the reader and the writers over json.hpp's field tables (one
+// walker each, driven by a layout per type): JSON paths in errors, reading with reuse of storage,
+// writing into a DOM or straight to text.
+// Included by json.hpp; not a header of its own.
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+// ---------------------------------------------------------------------------------------------
+// Errors with a JSON path
+// ---------------------------------------------------------------------------------------------
+
+// Where the reader is, for error messages (fixed size: recording a path never allocates), and
+// whether the JSON being read may be moved from (see keep_json).
+class json_path {
+public:
+    // The source is no longer needed after reading: JSON kept as it is moves out of it.
+    void allow_moves() noexcept { moves_ = true; }
+    bool moves() const noexcept { return moves_; }
+
+    void push(std::string_view key) noexcept { push_segment({key, 0, false}); }
+    void push(std::size_t index) noexcept { push_segment({{}, index, true}); }
+    void pop() noexcept { --depth_; }
+
+    std::string str() const {
+        std::string out;
+        const std::size_t shown = depth_ < max_depth ? depth_ : max_depth;
+        for (std::size_t i = 0; i < shown; ++i) {
+            const segment& s = segments_[i];
+            if (s.is_index) {
+                out += '[' + std::to_string(s.index) + ']';
+            } else {
+                if (!out.empty()) out += '.';
+                out += s.key;
+            }
+        }
+        if (depth_ > max_depth) out += "...";
+        return out;
+    }
+
+private:
+    struct segment {
+        std::string_view key;
+        std::size_t index;
+        bool is_index;
+    };
+    static constexpr std::size_t max_depth = 32;
+
+    void push_segment(segment s) noexcept {
+        if (depth_ < max_depth) segments_[depth_] = s;
+        ++depth_;
+    }
+
+    std::array<segment, max_depth> segments_{};
+    std::size_t depth_ = 0;
+    bool moves_ = false;
+};
+
+// JSON that a type keeps as it is (unknown members, objects of its own): moved out of a source
+// that read_json() was given to consume (the caller handed over a non-const tree), so a large
+// unknown member costs its size once; else copied.
+template <class Json>
+void keep_json(Json& into, const Json& from, const json_path& path) {
+    if (path.moves()) {
+        into = std::move(const_cast<Json&>(from));  // NOLINT: the tree is the caller's to give
+    } else {
+        into = from;
+    }
+}
+
+inline const char* kind_name(boost::json::kind k) noexcept {
+    switch (k) {
+        case boost::json::kind::null:
+            return "null";
+        case boost::json::kind::bool_:
+            return "bool";
+        case boost::json::kind::int64:
+        case boost::json::kind::uint64:
+            return "integer";
+        case boost::json::kind::double_:
+            return "number";
+        case boost::json::kind::string:
+            return "string";
+        case boost::json::kind::array:
+            return "array";
+        case boost::json::kind::object:
+            return "object";
+    }
+    return "value";
+}
+
+[[noreturn]] inline void fail(const json_path& path, const std::string& what) {
+    std::string where = path.str();
+    std::string message = (where.empty() ? std::string("JSON") : where) + ": " + what;
+    throw protocol_error(message, std::move(where));
+}
+
+[[noreturn]] inline void fail_type(const json_path& path, const char* expected,
+                                   const boost::json::value& got) {
+    fail(path, std::string("expected ") + expected + ", got " + kind_name(got.kind()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layouts
+// ---------------------------------------------------------------------------------------------
+// One walker reads every object and one writes every object, whatever its type: each described
+// type gets a layout (the names, flags and offsets of its fields, and the functions that read or
+// write each member's type), built once from its field table. The walkers and the codecs of
+// strings and numbers are compiled once; what is compiled per type is its layout and the codecs
+// of its member types (vectors, variants, optionals), so a translation unit that writes a
+// chat_request does not compile a copy of the writer for each type a request can hold.
+
+// The value every member of a fresh T has, for reading a missing member. Never destroyed, so
+// that no translation unit compiles T's destructor for an exit-time handler.
+template <class T>
+const T& default_instance() {
+    alignas(T) static unsigned char storage[sizeof(T)];
+    static const T* instance = ::new (static_cast<void*>(storage)) T{};
+    return *instance;
+}
+
+// The number of entries of a type's table.
+template <class T>
+constexpr unsigned field_count() {
+    unsigned n = 0;
+    fields(static_cast<T*>(nullptr), [&](const auto&) {
+        ++n;
+        return false;
+    });
+    return n;
+}
+
+// One entry of a layout; `Ops` holds the functions that read or write its member.
+template <class Ops>
+struct field_layout {
+    std::string_view name;
+    std::string_view tag;  // a discriminator's constant value: it has no member, nor ops
+    unsigned flags = 0;
+    std::ptrdiff_t offset = 0;  // of the member in the object
+    Ops ops{};
+};
+
+template <class Ops>
+struct object_layout {
+    std::span<const field_layout<Ops>> fields;
+    std::ptrdiff_t extra = 0;        // offset of the object's `extra`
+    const void* defaults = nullptr;  // default_instance
+
+    bool models(std::string_view name) const noexcept {
+        for (const auto& f : fields)
+            if (f.name == name) return true;
+        return false;
+    }
+    template <class Object>
+    static auto* member(Object* object, const field_layout<Ops>& f) noexcept {
+        using byte = std::conditional_t<std::is_const_v<Object>, const char, char>;
+        return reinterpret_cast<byte*>(object) + f.offset;
+    }
+    template <class Object>
+    auto& extra_of(Object* object) const noexcept {
+        using json = std::conditional_t<std::is_const_v<Object>, const boost::json::object,
+                                        boost::json::object>;
+        using byte = std::conditional_t<std::is_const_v<Object>, const char, char>;
+        return *reinterpret_cast<json*>(reinterpret_cast<byte*>(object) + extra);
+    }
+};
+
+template <class Ops, class T>
+const object_layout<Ops>& layout_of() {
+    // Built once, in place: the layout's span points into the entries beside it.
+    struct table {
+        std::array<field_layout<Ops>, field_count<T>()> entries{};
+        object_layout<Ops> layout{};
+
+        table() {
+            const T& probe = default_instance<T>();
+            const auto* base = reinterpret_cast<const char*>(&probe);
+            std::size_t i = 0;
+            fields(static_cast<T*>(nullptr), [&](const auto& f) {
+                field_layout<Ops>& entry = entries[i++];
+                entry.name = f.name;
+                if constexpr (std::is_same_v<std::decay_t<decltype(f)>, tag_field>) {
+                    entry.tag = f.value;
+                } else {
+                    using M = std::remove_cvref_t<decltype(probe.*(f.ptr))>;
+                    entry.flags = f.flags;
+                    entry.offset = reinterpret_cast<const char*>(&(probe.*(f.ptr))) - base;
+                    entry.ops = Ops::template of<M>();
+                }
+                return false;
+            });
+            layout = {entries, reinterpret_cast<const char*>(&probe.extra) - base, &probe};
+        }
+    };
+    static const table built;
+    return built.layout;
+}
+
+template <class M>
+void read_value(M& out, const boost::json::value& jv, json_path& path);
+
+// Reading a member: its value (null included: an optional is then unset), or its default.
+struct read_ops {
+    void (*read)(void* member, const boost::json::value& jv, json_path& path) = nullptr;
+    void (*reset)(void* member, const void* default_member) = nullptr;
+
+    template <class M>
+    static constexpr read_ops of() {
+        return {[](void* member, const boost::json::value& jv, json_path& path) {
+                    read_value(*static_cast<M*>(member), jv, path);
+                },
+                [](void* member, const void* default_member) {
+                    if constexpr (is_optional<M>::value) {
+                        static_cast<M*>(member)->reset();
+                    } else {
+                        *static_cast<M*>(member) = *static_cast<const M*>(default_member);
+                    }
+                }};
+    }
+};
+
+template <class M>
+void write_to(boost::json::value& out, const M& in);
+class text_writer;
+template <class M>
+void write_to(text_writer& out, const M& in);
+
+// Writing a member into `Out` (a text_writer, or a boost::json::value for value_from): whether
+// it is written at all (an unset optional is not) and its value (an optional's value).
+template <class Out>
+struct write_ops {
+    bool (*present)(const void* member) = nullptr;  // null: always
+    void (*write)(Out& out, const void* member) = nullptr;
+
+    template <class M>
+    static constexpr write_ops of() {
+        if constexpr (is_optional<M>::value) {
+            return {[](const void* member) { return static_cast<const M*>(member)->has_value(); },
+                    [](Out& out, const void* member) {
+                        write_to(out, **static_cast<const M*>(member));
+                    }};
+        } else {
+            return {nullptr, [](Out& out, const void* member) {
+                        write_to(out, *static_cast<const M*>(member));
+                    }};
+        }
+    }
+};
+
+// Whether the object writes the member `name` (a set or always-present field, or a member of
+// extra the type does not model).
+template <class Out>
+bool writes(const object_layout<write_ops<Out>>& layout, const void* object,
+            std::string_view name) {
+    for (const auto& f : layout.fields) {
+        if (f.name != name) continue;
+        return f.ops.present == nullptr || (f.flags & null_when_unset) ||
+               f.ops.present(layout.member(object, f));
+    }
+    return layout.extra_of(object).contains(name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------------------
+// read_value(out, json, path) overwrites `out` entirely but reuses its storage (string and
+// vector capacity), so a decoder that reads every chunk into the same object does not allocate.
+
+// The member of `f` takes its default (an optional is unset).
+inline void reset_member(void* object, const object_layout<read_ops>& layout,
+                         const field_layout<read_ops>& f) {
+    f.ops.reset(layout.member(object, f), layout.member(layout.defaults, f));
+}
+
+// Every member of a type's table that `filled` does not name takes its default (an optional is
+// unset), and so does extra: for a decoder that fills `filled` itself and reuses the object.
+// Driven by the table, so a member added to the type is reset too.
+template <class T>
+void reset_members_except(T& out, std::initializer_list<std::string_view> filled) {
+    const object_layout<read_ops>& layout = layout_of<read_ops, T>();
+    for (const auto& f : layout.fields) {
+        if (f.ops.read != nullptr &&
+            std::find(filled.begin(), filled.end(), f.name) == filled.end())
+            reset_member(&out, layout, f);
+    }
+    out.extra.clear();
+}
+
+// The walker every object type is read with.
+inline void read_members(void* object, const object_layout<read_ops>& layout,
+                         const boost::json::value& jv, json_path& path) {
+    const boost::json::object* obj = jv.if_object();
+    if (obj == nullptr) fail_type(path, "object", jv);
+    boost::json::object& extra = layout.extra_of(object);
+    extra.clear();
+    std::uint64_t seen = 0;
+    for (const auto& kv : *obj) {
+        const std::string_view key = kv.key();
+        std::size_t index = 0;
+        while (index < layout.fields.size() && layout.fields[index].name != key) ++index;
+        if (index == layout.fields.size()) {
+            if (!kv.value().is_null()) keep_json(extra[key], kv.value(), path);
+            continue;
+        }
+        seen |= std::uint64_t{1} << index;
+        const auto& f = layout.fields[index];
+        path.push(key);
+        if (f.ops.read == nullptr) {
+            const auto* s = kv.value().if_string();
+            if (!kv.value().is_null() && (s == nullptr || std::string_view(*s) != f.tag))
+                fail(path, "expected \"" + std::string(f.tag) + "\"");
+        } else if (kv.value().is_null() && !(f.flags & required)) {
+            reset_member(object, layout, f);
+        } else {
+            f.ops.read(layout.member(object, f), kv.value(), path);
+        }
+        path.pop();
+    }
+    for (std::size_t index = 0; index < layout.fields.size(); ++index) {
+        const auto& f = layout.fields[index];
+        if (f.ops.read == nullptr || (seen & (std::uint64_t{1} << index))) continue;
+        if (f.flags & required) {
+            path.push(f.name);
+            fail(path, "missing");
+        }
+        reset_member(object, layout, f);
+    }
+}
+
+template <class T>
+void read_object(T& out, const boost::json::value& jv, json_path& path) {
+    static_assert(field_count<T>() <= 64, "read_members records the members seen in 64 bits");
+    read_members(&out, layout_of<read_ops, T>(), jv, path);
+}
+
+// A variant discriminated by a member ("type" for chunks and tools, "role" for messages). An
+// unknown discriminator lands in the opaque alternative when there is one, else is an error. A
+// missing "type" means the first alternative (the specification's default, e.g. "function"); a
+// message without a "role" is an error.
+template <class... Ts>
+void read_tagged(std::variant<Ts...>& out, const boost::json::value& jv, json_path& path) {
+    using variant = std::variant<Ts...>;
+    using first = std::variant_alternative_t<0, variant>;
+    constexpr bool has_opaque = (opaque_object<Ts> || ...);
+    const boost::json::object* obj = jv.if_object();
+    if (obj == nullptr) fail_type(path, "object", jv);
+    constexpr tag_field tag = tag_of<first>();
+    const boost::json::value* d = obj->if_contains(tag.name);
+    if (d != nullptr && d->is_null()) d = nullptr;
+    std::string_view wanted = tag.value;
+    if (d != nullptr) {
+        const auto* s = d->if_string();
+        if (s == nullptr) {
+            path.push(tag.name);
+            fail_type(path, "string", *d);
+        }
+        wanted = *s;
+    } else if constexpr (!has_opaque) {
+        path.push(tag.name);
+        fail(path, "missing");
+    }
+    bool done = false;
+    auto try_alternative = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
+        using alt = std::variant_alternative_t<I, variant>;
+        if (done) return;
+        if constexpr (opaque_object<alt>) {
+            if (out.index() != I) out.template emplace<I>();
+            std::get<I>(out).json = *obj;
+            done = true;
+        } else if (tag_of<alt>().value == wanted) {
+            if (out.index() != I) out.template emplace<I>();
+            read_object(std::get<I>(out), jv, path);
+            done = true;
+        }
+    };
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (try_alternative(std::integral_constant<std::size_t, I>{}), ...);
+    }
+    (std::index_sequence_for<Ts...>{});
+    if (!done) {
+        path.push(tag.name);
+        fail(path, "unknown value \"" + std::string(wanted) + "\"");
+    }
+}
+
+// Types of users' own structs (structured output, tool arguments), beside the API's.
+template <class T>
+struct is_std_array : std::false_type {};
+template <class T, std::size_t N>
+struct is_std_array<std::array<T, N>> : std::true_type {};
+
+template <class T>
+struct is_string_map : std::false_type {};
+template <class T, class C, class A>
+struct is_string_map<std::map<std::string, T, C, A>> : std::true_type {};
+
+// The API's variants that a member discriminates (read_tagged), and those that keep the form
+// of "a string, or else an object or array"; any other variant (a user's) takes the first
+// alternative that fits.
+template <class T>
+struct tagged_variant : std::false_type {};
+template <class... Ts>
+struct tagged_variant<std::variant<Ts...>>
+    : std::bool_constant<((described<Ts> || opaque_object<Ts>)&&...)> {};
+
+template <class T>
+struct string_or_structure : std::false_type {};
+template <class S>
+struct string_or_structure<std::variant<std::string, S>>
+    : std::bool_constant<is_vector<S>::value || described<S> ||
+                         std::is_same_v<S, boost::json::object>> {};
+
+template <class M>
+void read_integer(M& out, const boost::json::value& jv, json_path& path) {
+    bool fits = false;
+    if (const auto* i = jv.if_int64()) {
+        fits = std::in_range<M>(*i);
+        if (fits) out = static_cast<M>(*i);
+    } else if (const auto* u = jv.if_uint64()) {
+        fits = std::in_range<M>(*u);
+        if (fits) out = static_cast<M>(*u);
+    } else {
+        fail_type(path, "integer", jv);
+    }
+    if (!fits) {
+        fail(path, "integer " + boost::json::serialize(jv) + " out of range [" +
+                       std::to_string(std::numeric_limits<M>::min()) + ", " +
+                       std::to_string(std::numeric_limits<M>::max()) + "]");
+    }
+}
+
+template <class... Ts>
+void read_first_fit(std::variant<Ts...>& out, const boost::json::value& jv, json_path& path) {
+    bool done = false;
+    auto try_alternative = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
+        if (done) return;
+        std::variant_alternative_t<I, std::variant<Ts...>> candidate{};
+        json_path scratch = path;  // a copy that never moves: the next alternative reads again
+        if (scratch.moves()) scratch = json_path();
+        try {
+            read_value(candidate, jv, scratch);
+        } catch (const protocol_error&) {
+            return;
+        }
+        out.template emplace<I>(std::move(candidate));
+        done = true;
+    };
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (try_alternative(std::integral_constant<std::size_t, I>{}), ...);
+    }
+    (std::index_sequence_for<Ts...>{});
+    if (!done)
+        fail(path, std::string("fits none of the alternatives, got ") + kind_name(jv.kind()));
+}
+
+// A described enum is its enumerators' names.
+template <class E>
+void read_described_enum(E& out, const boost::json::value& jv, json_path& path) {
+    const auto* s = jv.if_string();
+    if (s == nullptr) fail_type(path, "string", jv);
+    bool found = false;
+    std::string names;
+    boost::mp11::mp_for_each<boost::describe::describe_enumerators<E>>([&](auto e) {
+        if (!found && std::string_view(*s) == e.name) {
+            out = e.value;
+            found = true;
+        }
+        names += std::string(names.empty() ? "" : ", ") + "\"" + e.name + "\"";
+    });
+    if (!found) fail(path, "expected one of " + names + ", got \"" + std::string(*s) + "\"");
+}
+
+// A described struct (its public members and its bases'): every member that is not an optional
+// must be present; members the struct does not describe are ignored.
+template <class T>
+void read_described_struct(T& out, const boost::json::value& jv, json_path& path) {
+    const boost::json::object* obj = jv.if_object();
+    if (obj == nullptr) fail_type(path, "object", jv);
+    using members = boost::describe::describe_members<T, boost::describe::mod_public |
+                                                             boost::describe::mod_inherited>;
+    boost::mp11::mp_for_each<members>([&](auto d) {
+        auto& slot = out.*d.pointer;
+        using M = std::remove_reference_t<decltype(slot)>;
+        const boost::json::value* v = obj->if_contains(d.name);
+        path.push(d.name);
+        if (v == nullptr) {
+            if constexpr (!is_optional<M>::value) fail(path, "missing");
+            slot = M{};
+        } else {
+            read_value(slot, *v, path);
+        }
+        path.pop();
+    });
+}
+
+template <class M>
+void read_value(M& out, const boost::json::value& jv, json_path& path) {
+    if constexpr (std::is_same_v<M, std::string>) {
+        const auto* s = jv.if_string();
+        if (s == nullptr) fail_type(path, "string", jv);
+        out.assign(s->data(), s->size());
+    } else if constexpr (std::is_same_v<M, bool>) {
+        const bool* b = jv.if_bool();
+        if (b == nullptr) fail_type(path, "boolean", jv);
+        out = *b;
+    } else if constexpr (std::is_same_v<M, std::int64_t>) {
+        if (const auto* i = jv.if_int64()) {
+            out = *i;
+        } else if (const auto* u = jv.if_uint64()) {
+            if (*u > std::uint64_t(std::numeric_limits<std::int64_t>::max())) {
+                fail(path, "integer " + std::to_string(*u) + " out of range [" +
+                               std::to_string(std::numeric_limits<std::int64_t>::min()) + ", " +
+                               std::to_string(std::numeric_limits<std::int64_t>::max()) + "]");
+            }
+            out = static_cast<std::int64_t>(*u);
+        } else {
+            fail_type(path, "integer", jv);
+        }
+    } else if constexpr (std::is_same_v<M, double>) {
+        if (!jv.is_number()) fail_type(path, "number", jv);
+        out = jv.to_number<double>();
+    } else if constexpr (std::is_same_v<M, boost::json::object>) {
+        const auto* o = jv.if_object();
+        if (o == nullptr) fail_type(path, "object", jv);
+        keep_json(out, *o, path);
+    } else if constexpr (is_vector<M>::value) {
+        const auto* a = jv.if_array();
+        if (a == nullptr) fail_type(path, "array", jv);
+        out.resize(a->size());
+        for (std::size_t i = 0; i < a->size(); ++i) {
+            path.push(i);
+            if constexpr (std::is_same_v<typename M::value_type, bool>) {
+                bool element = false;  // std::vector<bool> hands out proxies, not bools
+                read_value(element, (*a)[i], path);
+                out[i] = element;
+            } else {
+                read_value(out[i], (*a)[i], path);
+            }
+            path.pop();
+        }
+    } else if constexpr (opaque_object<M>) {
+        const auto* o = jv.if_object();
+        if (o == nullptr) fail_type(path, "object", jv);
+        keep_json(out.json, *o, path);
+    } else if constexpr (described<M>) {
+        read_object(out, jv, path);
+    } else if constexpr (std::is_same_v<M, reference_id>) {
+        if (jv.is_string()) {
+            if (out.index() != 1) out.template emplace<1>();
+            read_value(std::get<1>(out), jv, path);
+        } else if (jv.is_int64() || jv.is_uint64()) {
+            if (out.index() != 0) out.template emplace<0>();
+            read_value(std::get<0>(out), jv, path);
+        } else {
+            fail_type(path, "integer or string", jv);
+        }
+    } else if constexpr (is_variant<M>::value && !tagged_variant<variant_base_t<M>>::value &&
+                         !string_or_structure<variant_base_t<M>>::value) {
+        read_first_fit(out, jv, path);
+    } else if constexpr (is_variant<M>::value) {
+        using variant = variant_base_t<M>;
+        using first = std::variant_alternative_t<0, variant>;
+        if constexpr (std::is_same_v<first, std::string>) {
+            // "A string, or else an object/array": keeps the form it came in.
+            static_assert(std::variant_size_v<variant> == 2);
+            if (jv.is_string()) {
+                if (out.index() != 0) out.template emplace<0>();
+                read_value(std::get<0>(out), jv, path);
+            } else {
+                using second = std::variant_alternative_t<1, variant>;
+                if (!jv.is_object() && !jv.is_array()) {
+                    fail_type(path,
+                              is_vector<second>::value ? "string or array" : "string or object",
+                              jv);
+                }
+                if (out.index() != 1) out.template emplace<1>();
+                read_value(std::get<1>(out), jv, path);
+            }
+        } else {
+            read_tagged(out, jv, path);
+        }
+    } else if constexpr (is_optional<M>::value) {
+        if (jv.is_null()) {
+            out.reset();
+            return;
+        }
+        if (!out) out.emplace();
+        read_value(*out, jv, path);
+    } else if constexpr (std::is_same_v<M, boost::json::value>) {
+        keep_json(out, jv, path);
+    } else if constexpr (std::is_integral_v<M>) {
+        read_integer(out, jv, path);
+    } else if constexpr (std::is_floating_point_v<M>) {
+        if (!jv.is_number()) fail_type(path, "number", jv);
+        out = static_cast<M>(jv.to_number<double>());
+    } else if constexpr (is_std_array<M>::value) {
+        const auto* a = jv.if_array();
+        if (a == nullptr) fail_type(path, "array", jv);
+        if (a->size() != out.size()) {
+            fail(path, "expected " + std::to_string(out.size()) + " elements, got " +
+                           std::to_string(a->size()));
+        }
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            path.push(i);
+            read_value(out[i], (*a)[i], path);
+            path.pop();
+        }
+    } else if constexpr (is_string_map<M>::value) {
+        const auto* o = jv.if_object();
+        if (o == nullptr) fail_type(path, "object", jv);
+        out.clear();
+        for (const auto& kv : *o) {
+            path.push(kv.key());
+            read_value(out[std::string(kv.key())], kv.value(), path);
+            path.pop();
+        }
+    } else if constexpr (boost::describe::has_describe_enumerators<M>::value) {
+        read_described_enum(out, jv, path);
+    } else if constexpr (boost::describe::has_describe_members<M>::value) {
+        read_described_struct(out, jv, path);
+    } else {
+        static_assert(sizeof(M) == 0, "no JSON conversion for this type");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+// ---------------------------------------------------------------------------------------------
+
+// The alternative that a variant holds, written with `write` (a fold over the alternatives'
+// indexes: it costs less to compile than std::visit's tables).
+template <class Write, class... Ts>
+void write_alternative(const std::variant<Ts...>& in, Write&& write) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ((in.index() == I ? (write(*std::get_if<I>(&in)), 0) : 0), ...);
+    }
+    (std::index_sequence_for<Ts...>{});
+}
+
+// Into a DOM, for value_from.
+inline void write_object(boost::json::object& out, const void* object,
+                         const object_layout<write_ops<boost::json::value>>& layout) {
+    for (const auto& f : layout.fields) {
+        const char* member = layout.member(object, f);
+        if (f.ops.write == nullptr) {
+            out[f.name] = f.tag;
+        } else if (f.ops.present == nullptr || f.ops.present(member)) {
+            f.ops.write(out[f.name], member);
+        } else if (f.flags & null_when_unset) {
+            out[f.name] = nullptr;
+        }
+    }
+    for (const auto& kv : layout.extra_of(object))
+        if (!layout.models(kv.key())) out[kv.key()] = kv.value();
+}
+
+// The double that a float's shortest text names (0.1f is 0.1, not 0.10000000149011612): what a
+// tree holds of a float, so that it is written as the float was read.
+inline double float_as_double(float in) {
+    char buffer[32];
+    const auto end = std::to_chars(buffer, buffer + sizeof buffer, in).ptr;
+    boost::system::error_code ec;
+    const boost::json::value v =
+        boost::json::parse(std::string_view(buffer, static_cast<std::size_t>(end - buffer)), ec);
+    return ec ? static_cast<double>(in) : v.to_number<double>();  // inf, nan: as they are
+}
+
+template <class M>
+void write_value(boost::json::value& out, const M& in) {
+    if constexpr (std::is_same_v<M, std::string> || std::is_same_v<M, std::string_view>) {
+        out.emplace_string().assign(in.data(), in.size());
+    } else if constexpr (std::is_same_v<M, bool> || std::is_same_v<M, std::int64_t> ||
+                         std::is_same_v<M, double> || std::is_same_v<M, std::nullptr_t> ||
+                         std::is_same_v<M, boost::json::object> ||
+                         std::is_same_v<M, boost::json::value>) {
+        out = in;
+    } else if constexpr (std::is_same_v<M, float>) {
+        out = float_as_double(in);
+    } else if constexpr (is_vector<M>::value) {
+        boost::json::array& arr = out.emplace_array();
+        arr.reserve(in.size());
+        for (const auto& item : in) write_value(arr.emplace_back(nullptr), item);
+    } else if constexpr (opaque_object<M>) {
+        out = in.json;
+    } else if constexpr (described<M>) {
+        write_object(out.emplace_object(), &in, layout_of<write_ops<boost::json::value>, M>());
+    } else if constexpr (is_variant<M>::value) {
+        if (in.valueless_by_exception()) throw std::bad_variant_access();
+        write_alternative(in, [&](const auto& alt) { write_value(out, alt); });
+    } else {
+        static_assert(sizeof(M) == 0, "no JSON conversion for this type");
+    }
+}
+
+template <class M>
+void write_to(boost::json::value& out, const M& in) {
+    write_value(out, in);
+}
+
+// The length of the longest prefix of `s` that a JSON string holds as it is (no '"', '\\' or
+// control character). Eight bytes at a time: request bodies are mostly such text.
+inline std::size_t unescaped_prefix(std::string_view s) noexcept {
+    constexpr std::uint64_t ones = 0x0101010101010101u;
+    constexpr std::uint64_t highs = 0x8080808080808080u;
+    std::size_t i = 0;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, s.data() + i, 8);
+        const std::uint64_t quote = w ^ (ones * '"');
+        const std::uint64_t backslash = w ^ (ones * '\\');
+        // Non-zero when a byte is below 0x20, '"' or '\\': the classic test for a zero byte,
+        // applied to w - 0x20.., w ^ '"'.. and w ^ '\\'..; their high bits are w's, hence one ~w.
+        // A false alarm is possible past a true one only; the bytewise loop decides.
+        const std::uint64_t special =
+            ((w - ones * 0x20) | (quote - ones) | (backslash - ones)) & ~w & highs;
+        if (special != 0) break;
+    }
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x20 || c == '"' || c == '\\') break;
+        ++i;
+    }
+    return i;
+}
+
+// Writes JSON text straight from the types, without building a tree first: a request body costs
+// its own size once. It also refuses what would make an invalid body (text that is not UTF-8, a
+// non-finite number) with a usage_error naming the JSON path. With no string it measures and
+// checks; with one it writes, trusting a measure of the same value: so the text is written into
+// a buffer of the right size, never reallocated, and checked once.
+class text_writer {
+public:
+    explicit text_writer(std::string* out) noexcept : out_(out) {}
+
+    std::size_t size() const noexcept { return size_; }
+
+    template <class M>
+    void write(const M& in) {
+        if constexpr (std::is_same_v<M, std::string> || std::is_same_v<M, std::string_view>) {
+            string(in);
+        } else if constexpr (std::is_same_v<M, bool>) {
+            literal(in ? "true" : "false");
+        } else if constexpr (std::is_same_v<M, std::int64_t>) {
+            integer(in);
+        } else if constexpr (std::is_same_v<M, double>) {
+            number(in);
+        } else if constexpr (std::is_same_v<M, float>) {
+            short_float(in);
+        } else if constexpr (std::is_same_v<M, boost::json::object> ||
+                             std::is_same_v<M, boost::json::value>) {
+            tree(in);
+        } else if constexpr (is_vector<M>::value) {
+            append('[');
+            for (std::size_t i = 0; i < in.size(); ++i) {
+                if (i > 0) append(',');
+                path_.push(i);
+                write(in[i]);
+                path_.pop();
+            }
+            append(']');
+        } else if constexpr (opaque_object<M>) {
+            tree(in.json);
+        } else if constexpr (described<M>) {
+            write_object(&in, layout_of<write_ops<text_writer>, M>(), nullptr);
+        } else if constexpr (is_variant<M>::value) {
+            if (in.valueless_by_exception()) throw std::bad_variant_access();
+            write_alternative(in, [&](const auto& alt) { write(alt); });
+        } else {
+            static_assert(sizeof(M) == 0, "no JSON conversion for this type");
+        }
+    }
+
+    // An object; members named in `overrides` are written with the override's value instead,
+    // in their place, or after the others when the object does not write them (as
+    // boost::json::object::insert_or_assign places them).
+    void write_object(const void* object, const object_layout<write_ops<text_writer>>& layout,
+                      const boost::json::object* overrides) {
+        append('{');
+        bool first = true;
+        std::size_t overridden = 0;
+        auto key = [&](std::string_view name) {
+            if (!first) append(',');
+            first = false;
+            string(name);
+            append(':');
+            path_.push(name);
+        };
+        auto member = [&](std::string_view name, auto&& write_own) {
+            key(name);
+            const boost::json::value* replaced =
+                overrides != nullptr ? overrides->if_contains(name) : nullptr;
+            if (replaced == nullptr) {
+                write_own();
+            } else {
+                ++overridden;
+                tree(*replaced);
+            }
+            path_.pop();
+        };
+        for (const auto& f : layout.fields) {
+            const char* m = layout.member(object, f);
+            if (f.ops.write == nullptr) {
+                member(f.name, [&] { string(f.tag); });
+            } else if (f.ops.present == nullptr || f.ops.present(m)) {
+                member(f.name, [&] { f.ops.write(*this, m); });
+            } else if (f.flags & null_when_unset) {
+                member(f.name, [&] { literal("null"); });
+            }
+        }
+        for (const auto& kv : layout.extra_of(object))
+            if (!layout.models(kv.key())) member(kv.key(), [&] { tree(kv.value()); });
+        if (overrides != nullptr && overridden < overrides->size()) {
+            for (const auto& kv : *overrides) {
+                if (writes(layout, object, kv.key())) continue;
+                key(kv.key());
+                tree(kv.value());
+                path_.pop();
+            }
+        }
+        append('}');
+    }
+
+private:
+    [[noreturn]] void fail(const std::string& what) const {
+        const std::string where = path_.str();
+        throw usage_error("cannot send the request: " +
+                          (where.empty() ? std::string("body") : where) + ": " + what);
+    }
+
+    void append(const char* p, std::size_t n) {
+        size_ += n;
+        if (out_ != nullptr) out_->append(p, n);
+    }
+    void append(char c) {
+        ++size_;
+        if (out_ != nullptr) out_->push_back(c);
+    }
+    bool checking() const noexcept { return out_ == nullptr; }
+    void literal(std::string_view s) { append(s.data(), s.size()); }
+
+    void integer(std::int64_t in) {
+        char buffer[24];
+        const auto end = std::to_chars(buffer, buffer + sizeof buffer, in).ptr;
+        append(buffer, static_cast<std::size_t>(end - buffer));
+    }
+    void number(double in) {
+        if (!std::isfinite(in)) fail("not a finite number");
+        tree(boost::json::value(in));
+    }
+    // The shortest text that reads back as the same float (0.1f is 0.1, not 0.10000000149...).
+    void short_float(float in) {
+        if (!std::isfinite(in)) fail("not a finite number");
+        char buffer[32];
+        const auto end = std::to_chars(buffer, buffer + sizeof buffer, in).ptr;
+        append(buffer, static_cast<std::size_t>(end - buffer));
+    }
+
+    // A JSON string, escaped; runs of characters that need no escape are appended at once.
+    void string(std::string_view s) {
+        if (const auto at = checking() ? invalid_utf8_at(s) : std::string_view::npos;
+            at != std::string_view::npos)
+            fail("invalid UTF-8 at byte " + std::to_string(at));
+        static constexpr char hex[] = "0123456789abcdef";
+        append('"');
+        for (std::size_t i = 0;;) {
+            const std::size_t run = unescaped_prefix(s.substr(i));
+            append(s.data() + i, run);
+            i += run;
+            if (i == s.size()) break;
+            const auto c = static_cast<unsigned char>(s[i++]);
+            switch (c) {
+                case '"':
+                    literal("\\\"");
+                    break;
+                case '\\':
+                    literal("\\\\");
+                    break;
+                case '\n':
+                    literal("\\n");
+                    break;
+                case '\r':
+                    literal("\\r");
+                    break;
+                case '\t':
+                    literal("\\t");
+                    break;
+                case '\b':
+                    literal("\\b");
+                    break;
+                case '\f':
+                    literal("\\f");
+                    break;
+                default: {
+                    const char escape[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+                    append(escape, sizeof escape);
+                }
+            }
+        }
+        append('"');
+    }
+
+    // A Boost.JSON value or object (one the caller passed, a member of extra), checked as
+    // strings are, written by Boost.JSON's serializer a piece at a time.
+    template <class Tree>
+    void tree(const Tree& t) {
+        if (checking()) check(t);
+        boost::json::serializer sr;
+        sr.reset(&t);
+        char buffer[1024];
+        while (!sr.done()) {
+            const auto piece = sr.read(buffer, sizeof buffer);
+            append(piece.data(), piece.size());
+        }
+    }
+
+    void check(const boost::json::object& o) {
+        for (const auto& kv : o) {
+            if (const auto at = invalid_utf8_at(kv.key()); at != std::string_view::npos)
+                fail("invalid UTF-8 at byte " + std::to_string(at) + " of the key \"" +
+                     std::string(kv.key().substr(0, at)) + "...\"");
+            path_.push(kv.key());
+            check(kv.value());
+            path_.pop();
+        }
+    }
+    void check(const boost::json::value& v) {
+        switch (v.kind()) {
+            case boost::json::kind::double_:
+                if (!std::isfinite(v.get_double())) fail("not a finite number");
+                break;
+            case boost::json::kind::string:
+                if (const auto at = invalid_utf8_at(v.get_string()); at != std::string_view::npos)
+                    fail("invalid UTF-8 at byte " + std::to_string(at));
+                break;
+            case boost::json::kind::array: {
+                std::size_t i = 0;
+                for (const auto& item : v.get_array()) {
+                    path_.push(i++);
+                    check(item);
+                    path_.pop();
+                }
+                break;
+            }
+            case boost::json::kind::object:
+                check(v.get_object());
+                break;
+            default:
+                break;
+        }
+    }
+
+    std::string* out_;
+    std::size_t size_ = 0;
+    json_path path_;
+};
+
+template <class M>
+void write_to(text_writer& out, const M& in) {
+    out.write(in);
+}
+
+// The JSON text of an object, checked for what the API cannot receive (usage_error), with the
+// top-level members of `overrides` in place of its own; measured first, so that the text is
+// written into a buffer of exactly its size (a large request is never reallocated).
+template <class T>
+std::string sendable_json(const T& value, const boost::json::object& overrides = {}) {
+    const auto& layout = layout_of<write_ops<text_writer>, T>();
+    text_writer measure(nullptr);
+    measure.write_object(&value, layout, &overrides);
+    std::string out;
+    out.reserve(measure.size());
+    text_writer(&out).write_object(&value, layout, &overrides);
+    return out;
+}
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/json.hpp (continued) ---------------------------------------------------------------
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+// The types the public tag_invoke overloads convert: every described struct, the opaque ones,
+// and the variants whose alternatives are ours.
+template <class T>
+concept json_convertible = described<T> || opaque_object<T> || std::is_same_v<T, message> ||
+    std::is_same_v<T, content> || std::is_same_v<T, content_chunk> ||
+    std::is_same_v<T, thinking_part> || std::is_same_v<T, tool> || std::is_same_v<T, tool_choice>;
+
+}  // namespace detail
+
+/// Boost.JSON conversion to JSON for every type of types.hpp (found by argument-dependent
+/// lookup; call boost::json::value_from).
+template <class T>
+requires detail::json_convertible<T>
+void tag_invoke(const boost::json::value_from_tag&, boost::json::value& out, const T& in) {
+    detail::write_value(out, in);
+}
+
+/// Boost.JSON conversion from JSON for every type of types.hpp (call boost::json::value_to).
+/// Throws protocol_error naming the JSON path of a missing member or a value of the wrong type.
+template <class T>
+requires detail::json_convertible<T> T tag_invoke(const boost::json::value_to_tag<T>&,
+                                                  const boost::json::value& in) {
+    T out{};
+    detail::json_path path;
+    detail::read_value(out, in, path);
+    return out;
+}
+
+#ifdef MISTRAL_SEPARATE_COMPILATION
+// Compiled once, in the translation unit that includes <mistral/src.hpp>.
+extern template void tag_invoke<chat_request>(const boost::json::value_from_tag&,
+                                              boost::json::value&, const chat_request&);
+extern template void tag_invoke<chat_response>(const boost::json::value_from_tag&,
+                                               boost::json::value&, const chat_response&);
+extern template void tag_invoke<chat_chunk>(const boost::json::value_from_tag&, boost::json::value&,
+                                            const chat_chunk&);
+extern template chat_request tag_invoke<chat_request>(
+    const boost::json::value_to_tag<chat_request>&, const boost::json::value&);
+extern template chat_response tag_invoke<chat_response>(
+    const boost::json::value_to_tag<chat_response>&, const boost::json::value&);
+extern template chat_chunk tag_invoke<chat_chunk>(const boost::json::value_to_tag<chat_chunk>&,
+                                                  const boost::json::value&);
+#endif
+
+/// Reads JSON into an existing object, reusing its storage (strings, vectors): what a hot loop
+/// that decodes many values of the same type should call. Throws like value_to.
+template <class T>
+requires detail::json_convertible<T>
+void read_json(const boost::json::value& in, T& out) {
+    detail::json_path path;
+    detail::read_value(out, in, path);
+}
+
+/// read_json() of a tree that is no longer needed: the JSON the type keeps as it is (unknown
+/// members, objects of its own) is moved out of `in` instead of copied, so that a large unknown
+/// member costs its size once. `in` is left valid but unspecified.
+template <class T>
+requires detail::json_convertible<T>
+void read_json(boost::json::value&& in, T& out) {
+    detail::json_path path;
+    path.allow_moves();
+    detail::read_value(out, std::as_const(in), path);
+}
+
+/// Parses JSON text into a value of type T. Throws protocol_error for malformed JSON or a value
+/// that does not fit T.
+template <class T>
+requires detail::json_convertible<T> T from_json(std::string_view text) {
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(text, ec);
+    if (ec) throw protocol_error("malformed JSON: " + ec.message());
+    return boost::json::value_to<T>(v);
+}
+
+/// Serializes any type of types.hpp to JSON text in the API's wire shape.
+template <class T>
+requires detail::json_convertible<T> std::string to_json(const T& value) {
+    return boost::json::serialize(boost::json::value_from(value));
+}
+
+/// The arguments of a tool call as a JSON object, whether the API sent them as a JSON string
+/// (the usual form) or as an object. Throws protocol_error when the string is not a JSON
+/// object.
+inline boost::json::object parse_arguments(const function_call& call) {
+    if (const auto* obj = std::get_if<boost::json::object>(&call.arguments)) return *obj;
+    const std::string& text = std::get<std::string>(call.arguments);
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(text.empty() ? std::string_view("{}") : text, ec);
+    if (ec || !v.is_object()) {
+        throw protocol_error("function.arguments of " + call.name + ": not a JSON object",
+                             "function.arguments");
+    }
+    return std::move(v.get_object());
+}
+
+MISTRAL_NAMESPACE_END
+
+
+// ---- mistral/impl/error_body.hpp ----------------------------------------------------------------
+// mistral/impl/error_body.hpp: parse_error_body(), which reads every error body shape the API is
+// known to send into api_error_details (error.hpp). Included by json.hpp.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+namespace detail {
+
+inline std::string scalar_text(const boost::json::value& v) {
+    if (const auto* s = v.if_string()) return std::string(*s);
+    if (v.is_number() || v.is_bool()) return boost::json::serialize(v);
+    return {};
+}
+
+// Reads a validation `detail` array: [{"loc": [...], "msg": "...", "type": "..."}].
+inline std::vector<validation_issue> read_validation_issues(const boost::json::array& list) {
+    std::vector<validation_issue> issues;
+    for (const auto& entry : list) {
+        const auto* obj = entry.if_object();
+        if (obj == nullptr) continue;
+        validation_issue issue;
+        if (const auto* loc = obj->if_contains("loc"); loc != nullptr && loc->is_array()) {
+            for (const auto& part : loc->get_array()) {
+                if (!issue.location.empty()) issue.location += '.';
+                issue.location += scalar_text(part);
+            }
+        }
+        if (const auto* msg = obj->if_contains("msg")) issue.message = scalar_text(*msg);
+        if (const auto* type = obj->if_contains("type")) issue.type = scalar_text(*type);
+        issues.push_back(std::move(issue));
+    }
+    return issues;
+}
+
+inline std::string summarize(const std::vector<validation_issue>& issues) {
+    std::string out;
+    for (const auto& issue : issues) {
+        if (!out.empty()) out += "; ";
+        out += issue.location.empty() ? issue.message : issue.location + ": " + issue.message;
+    }
+    return out;
+}
+
+inline void read_error_object(const boost::json::object& obj, api_error_details& d) {
+    if (const auto* message = obj.if_contains("message")) {
+        if (const auto* nested = message->if_object()) {
+            // 422: {"message": {"detail": [...]}} - the validation entries sit inside message.
+            if (const auto* detail = nested->if_contains("detail")) {
+                if (detail->is_array())
+                    d.validation_issues = read_validation_issues(detail->get_array());
+                else
+                    d.message = scalar_text(*detail);
+            }
+        } else {
+            d.message = scalar_text(*message);
+        }
+    }
+    if (const auto* detail = obj.if_contains("detail")) {
+        if (const auto* list = detail->if_array())
+            d.validation_issues = read_validation_issues(*list);
+        else if (d.message.empty())
+            d.message = scalar_text(*detail);
+    }
+    if (d.message.empty() && !d.validation_issues.empty())
+        d.message = summarize(d.validation_issues);
+    if (const auto* v = obj.if_contains("type")) d.type = scalar_text(*v);
+    if (const auto* v = obj.if_contains("code")) d.code = scalar_text(*v);
+    if (const auto* v = obj.if_contains("param")) d.param = scalar_text(*v);
+    if (const auto* v = obj.if_contains("request_id")) d.request_id = scalar_text(*v);
+    if (const auto* v = obj.if_contains("raw_status_code")) {
+        if (v->is_int64() && v->get_int64() >= 100 && v->get_int64() <= 999) {
+            d.raw_status_code = static_cast<int>(v->get_int64());
+        }
+    }
+}
+
+}  // namespace detail
+
+/// Reads an error body of any shape the API is known to send: `{"object":"error","message":
+/// "...","type":"...","param":null,"code":"1300"}`, a 422 whose `detail` list is nested inside
+/// `message`, a top-level `{"detail":[...]}` or `{"detail":"Unauthorized"}`, the gateway's
+/// `{"message":"...","request_id":"..."}`, an OpenAI-style `{"error":{...}}`, HTML, or nothing.
+/// Never throws: what it cannot read stays empty.
+inline api_error_details parse_error_body(std::string_view body) {
+    api_error_details details;
+    boost::system::error_code ec;
+    const boost::json::value v = boost::json::parse(body, ec);
+    if (ec) return details;
+    if (const auto* obj = v.if_object()) {
+        const auto* nested = obj->if_contains("error");
+        if (nested != nullptr && nested->is_object()) {
+            detail::read_error_object(nested->get_object(), details);
+        } else {
+            detail::read_error_object(*obj, details);
+        }
+    } else if (v.is_string()) {
+        details.message = std::string(v.get_string());
+    }
+    return details;
+}
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/json.hpp (continued) ---------------------------------------------------------------
+
+// ---- mistral/endpoints.hpp ----------------------------------------------------------------------
+// mistral/endpoints.hpp: the value types of the endpoints beside chat completions: embeddings
+// (POST /v1/embeddings) and the models (GET /v1/models, GET /v1/models/{id}), with their field
+// tables. Same rules as types.hpp: members in the order the official specification lists them
+// (required ones first), unknown members kept in `extra` and written back, open enums as strings.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+/// A request to embed texts (`POST /v1/embeddings`).
+struct embedding_request {
+    std::string model{};               ///< e.g. "mistral-embed" (required)
+    std::vector<std::string> input{};  ///< the texts to embed, one vector each (required)
+    /// Anything of your own, kept with the request.
+    std::optional<boost::json::object> metadata{};
+    std::optional<std::int64_t> output_dimension{};  ///< the vectors' length, where the model can
+    /// The vectors' element type, an open set: "float" (the default), "int8", "uint8", "binary",
+    /// "ubinary" (the integer types arrive as whole numbers in the floats).
+    std::optional<std::string> output_dtype{};
+    /// "float" only: the vectors arrive as JSON numbers. ("base64" is refused before anything is
+    /// sent: this client reads numbers.)
+    std::optional<std::string> encoding_format{};
+    /// Members the library does not model: sent as they are.
+    boost::json::object extra{};
+    bool operator==(const embedding_request&) const = default;
+};
+
+/// One vector of an embedding_response.
+struct embedding_data {
+    std::optional<std::string> object{};  ///< "embedding"
+    std::vector<float> embedding{};       ///< the vector
+    std::int64_t index = 0;               ///< the position of its text in the request's input
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const embedding_data&) const = default;
+};
+
+/// The answer of `POST /v1/embeddings`.
+struct embedding_response {
+    std::string id{};                    ///< the request's id
+    std::string object{};                ///< "list"
+    std::string model{};                 ///< the model that answered
+    usage_info usage{};                  ///< what the call cost (prompt tokens)
+    std::vector<embedding_data> data{};  ///< one vector per input text: data[i] embeds input[i]
+    response_metadata http{};            ///< status, headers, request id, rate limits
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const embedding_response&) const = default;
+};
+
+/// What a model can do (`capabilities` of a model card). Members the API adds later are in
+/// `extra`.
+struct model_capabilities {
+    bool completion_chat = false;               ///< chat completions
+    bool function_calling = false;              ///< tools
+    bool reasoning = false;                     ///< thinking
+    bool completion_fim = false;                ///< fill-in-the-middle
+    bool fine_tuning = false;                   ///< can be fine-tuned
+    bool vision = false;                        ///< images in messages
+    bool ocr = false;                           ///< the OCR endpoint
+    bool classification = false;                ///< classifiers
+    bool moderation = false;                    ///< moderations
+    bool audio = false;                         ///< audio in messages
+    bool audio_transcription = false;           ///< transcriptions
+    bool audio_transcription_realtime = false;  ///< realtime transcriptions
+    bool audio_speech = false;                  ///< speech
+    bool unified_resources = false;             ///< unified resources
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const model_capabilities&) const = default;
+};
+
+/// A model (`GET /v1/models/{id}`, and each entry of `GET /v1/models`): a base model
+/// (`type` "base") or one of your fine-tuned models (`type` "fine-tuned", with `job`, `root`
+/// and `archived`).
+struct model_card {
+    std::string id{};                          ///< what `model` of a request names
+    model_capabilities capabilities{};         ///< what it can do
+    std::optional<std::string> object{};       ///< "model"
+    std::optional<std::int64_t> created{};     ///< Unix seconds
+    std::optional<std::string> owned_by{};     ///< "mistralai", or your organization
+    std::optional<std::string> name{};         ///< a display name
+    std::optional<std::string> description{};  ///< what it is for
+    std::optional<std::int64_t>
+        max_context_length{};  ///< tokens it reads (the API: 32768 if unset)
+    std::optional<std::vector<std::string>> aliases{};  ///< other ids of the same model
+    std::optional<std::string> deprecation{};  ///< when it stops answering (ISO 8601), if it will
+    std::optional<std::string> deprecation_replacement_model{};  ///< what to use instead
+    std::optional<double> default_model_temperature{};           ///< its default temperature
+    std::optional<bool> internal{};                              ///< internal to Mistral
+    std::optional<std::string> type{};  ///< "base" or "fine-tuned" (an open set)
+    std::optional<std::string> job{};   ///< fine-tuned: the job that made it
+    std::optional<std::string> root{};  ///< fine-tuned: the model it was tuned from
+    std::optional<bool> archived{};     ///< fine-tuned: archived
+    response_metadata http{};           ///< of `model(id)`'s answer (empty in a model_list)
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const model_card&) const = default;
+};
+
+/// The answer of `GET /v1/models`: every model the key may use.
+struct model_list {
+    std::optional<std::string> object{};  ///< "list"
+    std::vector<model_card> data{};       ///< the models
+    response_metadata http{};             ///< status, headers, request id, rate limits
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const model_list&) const = default;
+};
+
+/// @cond internal
+namespace detail {
+// clang-format off
+template <class V> constexpr bool fields(embedding_request*, V&& v) {
+    using T = embedding_request;
+    return v(field("model", &T::model, required)) || v(field("metadata", &T::metadata)) ||
+           v(field("input", &T::input, required)) ||
+           v(field("output_dimension", &T::output_dimension)) ||
+           v(field("output_dtype", &T::output_dtype)) ||
+           v(field("encoding_format", &T::encoding_format));
+}
+template <class V> constexpr bool fields(embedding_data*, V&& v) {
+    using T = embedding_data;
+    return v(field("object", &T::object)) || v(field("embedding", &T::embedding, required)) ||
+           v(field("index", &T::index, required));
+}
+template <class V> constexpr bool fields(embedding_response*, V&& v) {
+    using T = embedding_response;
+    return v(field("id", &T::id, required)) || v(field("object", &T::object, required)) ||
+           v(field("model", &T::model, required)) || v(field("usage", &T::usage, required)) ||
+           v(field("data", &T::data, required));
+}
+template <class V> constexpr bool fields(model_capabilities*, V&& v) {
+    using T = model_capabilities;
+    return v(field("completion_chat", &T::completion_chat)) ||
+           v(field("function_calling", &T::function_calling)) ||
+           v(field("reasoning", &T::reasoning)) || v(field("completion_fim", &T::completion_fim)) ||
+           v(field("fine_tuning", &T::fine_tuning)) || v(field("vision", &T::vision)) ||
+           v(field("ocr", &T::ocr)) || v(field("classification", &T::classification)) ||
+           v(field("moderation", &T::moderation)) || v(field("audio", &T::audio)) ||
+           v(field("audio_transcription", &T::audio_transcription)) ||
+           v(field("audio_transcription_realtime", &T::audio_transcription_realtime)) ||
+           v(field("audio_speech", &T::audio_speech)) ||
+           v(field("unified_resources", &T::unified_resources));
+}
+template <class V> constexpr bool fields(model_card*, V&& v) {
+    using T = model_card;
+    return v(field("id", &T::id, required)) || v(field("object", &T::object)) ||
+           v(field("created", &T::created)) || v(field("owned_by", &T::owned_by)) ||
+           v(field("capabilities", &T::capabilities, required)) || v(field("name", &T::name)) ||
+           v(field("description", &T::description)) ||
+           v(field("max_context_length", &T::max_context_length)) ||
+           v(field("aliases", &T::aliases)) || v(field("deprecation", &T::deprecation)) ||
+           v(field("deprecation_replacement_model", &T::deprecation_replacement_model)) ||
+           v(field("default_model_temperature", &T::default_model_temperature)) ||
+           v(field("internal", &T::internal)) || v(field("type", &T::type)) ||
+           v(field("job", &T::job)) || v(field("root", &T::root)) ||
+           v(field("archived", &T::archived));
+}
+template <class V> constexpr bool fields(model_list*, V&& v) {
+    using T = model_list;
+    return v(field("object", &T::object)) || v(field("data", &T::data));
+}
+// clang-format on
+}  // namespace detail
+/// @endcond
+
+MISTRAL_NAMESPACE_END
 
 // ---- mistral/stop_token.hpp ---------------------------------------------------------------------
 // mistral/stop_token.hpp: mistral::stop_source, stop_token and stop_callback, what cancels a call
@@ -2869,1621 +4702,6 @@ extern template chat_response decode_response<>(const response_head&, std::strin
 MISTRAL_NAMESPACE_END
 
 
-// ---- mistral/detail/utf8.hpp --------------------------------------------------------------------
-// mistral/detail/utf8.hpp: UTF-8 validation of the text the client sends (the API rejects a
-// body that is not UTF-8). Standard library only.
-
-#include <cstddef>
-#include <cstdint>
-#include <cstring>
-#include <string_view>
-
-
-MISTRAL_NAMESPACE_BEGIN
-namespace detail {
-
-// The byte position of the first invalid UTF-8 sequence, or npos.
-inline std::size_t invalid_utf8_at(std::string_view s) noexcept {
-    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    const std::size_t n = s.size();
-    for (std::size_t i = 0; i < n;) {
-        // Eight ASCII bytes at a time: most text sent is ASCII.
-        if (i + 8 <= n) {
-            std::uint64_t word;
-            std::memcpy(&word, p + i, 8);
-            if ((word & 0x8080808080808080u) == 0) {
-                i += 8;
-                continue;
-            }
-        }
-        const unsigned c = p[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len = 0;
-        unsigned min = 0;
-        if ((c & 0xE0) == 0xC0) {
-            len = 2;
-            min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3;
-            min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4;
-            min = 0x10000;
-        } else {
-            return i;
-        }
-        if (i + len > n) return i;
-        unsigned cp = c & (0xFFu >> (len + 1));
-        for (std::size_t k = 1; k < len; ++k) {
-            if ((p[i + k] & 0xC0) != 0x80) return i;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-        i += len;
-    }
-    return std::string_view::npos;
-}
-
-}  // namespace detail
-MISTRAL_NAMESPACE_END
-
-// ---- mistral/json.hpp ---------------------------------------------------------------------------
-// mistral/json.hpp: Boost.JSON conversions (tag_invoke value_from / value_to) for every type of
-// types.hpp: the field table of each type, and the public conversion functions.
-//
-// Both ways, in the API's wire shape:
-//
-//     boost::json::value v = boost::json::value_from(request);
-//     auto response = boost::json::value_to<mistral::chat_response>(v);
-//
-// Unset optionals are omitted; unknown members are kept in `extra`, so value_to then value_from
-// gives back the JSON that was read, except its nulls: a null means "absent" (a modelled member
-// is unset or takes its default, an unknown null member is dropped), so nothing the server sent
-// as null is ever sent back. A required member that is missing or null, or a value of the wrong
-// type, throws mistral::protocol_error naming its JSON path, e.g.
-// "choices[0].message.tool_calls[1].function.name: expected string, got integer".
-//
-// Each type is described once by a field table (`fields`); reading and writing
-// (impl/json_codec.hpp) are one walker each over layouts built from those tables, so the code of
-// the codecs is compiled once, not once per type. Everything is a template so that a translation
-// unit pays only for the conversions it uses.
-
-#include <algorithm>
-#include <array>
-#include <charconv>
-#include <cmath>
-#include <cstdint>
-#include <cstring>
-#include <initializer_list>
-#include <limits>
-#include <map>
-#include <new>
-#include <optional>
-#include <span>
-#include <string>
-#include <string_view>
-#include <type_traits>
-#include <utility>
-#include <variant>
-#include <vector>
-
-#include <boost/describe/enumerators.hpp>
-#include <boost/describe/members.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/serializer.hpp>
-#include <boost/json/value.hpp>
-#include <boost/json/value_from.hpp>
-#include <boost/json/value_to.hpp>
-#include <boost/mp11/algorithm.hpp>
-
-
-MISTRAL_NAMESPACE_BEGIN
-namespace detail {
-
-// ---------------------------------------------------------------------------------------------
-// Field tables
-// ---------------------------------------------------------------------------------------------
-
-enum field_flags : unsigned {
-    optional_member = 0,
-    required = 1u,         // a missing member is an error
-    null_when_unset = 2u,  // an unset optional is written as null (the key is always present)
-};
-
-template <class T, class M>
-struct member_field {
-    std::string_view name;
-    M T::*ptr;
-    unsigned flags;
-};
-
-// A constant discriminator member, e.g. "type": "text" or "role": "user".
-struct tag_field {
-    std::string_view name;
-    std::string_view value;
-};
-
-template <class T, class M>
-constexpr member_field<T, M> field(std::string_view name, M T::*ptr, unsigned flags = 0) {
-    return {name, ptr, flags};
-}
-
-// Each table calls the visitor on every field in wire order and stops at the first visit that
-// returns true.
-// clang-format off
-template <class V> constexpr bool fields(text_chunk*, V&& v) {
-    return v(tag_field{"type", "text"}) || v(field("text", &text_chunk::text, required));
-}
-template <class V> constexpr bool fields(image_url*, V&& v) {
-    return v(field("url", &image_url::url, required)) || v(field("detail", &image_url::detail));
-}
-template <class V> constexpr bool fields(image_url_chunk*, V&& v) {
-    return v(tag_field{"type", "image_url"}) ||
-           v(field("image_url", &image_url_chunk::image_url, required));
-}
-template <class V> constexpr bool fields(document_url_chunk*, V&& v) {
-    return v(tag_field{"type", "document_url"}) ||
-           v(field("document_url", &document_url_chunk::document_url, required)) ||
-           v(field("document_name", &document_url_chunk::document_name));
-}
-template <class V> constexpr bool fields(reference_chunk*, V&& v) {
-    return v(tag_field{"type", "reference"}) ||
-           v(field("reference_ids", &reference_chunk::reference_ids, required));
-}
-template <class V> constexpr bool fields(file_chunk*, V&& v) {
-    return v(tag_field{"type", "file"}) || v(field("file_id", &file_chunk::file_id, required));
-}
-template <class V> constexpr bool fields(tool_reference_chunk*, V&& v) {
-    using T = tool_reference_chunk;
-    return v(tag_field{"type", "tool_reference"}) || v(field("tool", &T::tool, required)) ||
-           v(field("title", &T::title, required)) || v(field("url", &T::url)) ||
-           v(field("favicon", &T::favicon)) || v(field("description", &T::description));
-}
-template <class V> constexpr bool fields(thinking_chunk*, V&& v) {
-    using T = thinking_chunk;
-    return v(tag_field{"type", "thinking"}) || v(field("thinking", &T::thinking, required)) ||
-           v(field("signature", &T::signature)) || v(field("closed", &T::closed));
-}
-template <class V> constexpr bool fields(input_audio_chunk*, V&& v) {
-    return v(tag_field{"type", "input_audio"}) ||
-           v(field("input_audio", &input_audio_chunk::input_audio, required));
-}
-template <class V> constexpr bool fields(function_call*, V&& v) {
-    return v(field("name", &function_call::name, required)) ||
-           v(field("arguments", &function_call::arguments, required));
-}
-template <class V> constexpr bool fields(tool_call*, V&& v) {
-    using T = tool_call;
-    return v(field("id", &T::id)) || v(field("type", &T::type)) ||
-           v(field("function", &T::function, required)) || v(field("index", &T::index));
-}
-template <class V> constexpr bool fields(function_call_delta*, V&& v) {
-    return v(field("name", &function_call_delta::name)) ||
-           v(field("arguments", &function_call_delta::arguments));
-}
-template <class V> constexpr bool fields(tool_call_delta*, V&& v) {
-    using T = tool_call_delta;
-    return v(field("id", &T::id)) || v(field("type", &T::type)) ||
-           v(field("function", &T::function)) || v(field("index", &T::index));
-}
-template <class V> constexpr bool fields(system_message*, V&& v) {
-    return v(tag_field{"role", "system"}) ||
-           v(field("content", &system_message::content, required));
-}
-template <class V> constexpr bool fields(user_message*, V&& v) {
-    return v(tag_field{"role", "user"}) ||
-           v(field("content", &user_message::content, null_when_unset));
-}
-template <class V> constexpr bool fields(assistant_message*, V&& v) {
-    using T = assistant_message;
-    return v(tag_field{"role", "assistant"}) || v(field("content", &T::content)) ||
-           v(field("tool_calls", &T::tool_calls)) || v(field("prefix", &T::prefix));
-}
-template <class V> constexpr bool fields(tool_message*, V&& v) {
-    using T = tool_message;
-    return v(tag_field{"role", "tool"}) || v(field("content", &T::content, null_when_unset)) ||
-           v(field("tool_call_id", &T::tool_call_id)) || v(field("name", &T::name));
-}
-template <class V> constexpr bool fields(function_definition*, V&& v) {
-    using T = function_definition;
-    return v(field("name", &T::name, required)) || v(field("description", &T::description)) ||
-           v(field("strict", &T::strict)) || v(field("parameters", &T::parameters, required));
-}
-template <class V> constexpr bool fields(function_tool*, V&& v) {
-    return v(tag_field{"type", "function"}) ||
-           v(field("function", &function_tool::function, required));
-}
-template <class V> constexpr bool fields(tool_configuration*, V&& v) {
-    using T = tool_configuration;
-    return v(field("exclude", &T::exclude)) || v(field("include", &T::include)) ||
-           v(field("requires_confirmation", &T::requires_confirmation));
-}
-template <class V> constexpr bool fields(web_search_tool*, V&& v) {
-    return v(tag_field{"type", "web_search"}) ||
-           v(field("tool_configuration", &web_search_tool::tool_configuration));
-}
-template <class V> constexpr bool fields(web_search_premium_tool*, V&& v) {
-    return v(tag_field{"type", "web_search_premium"}) ||
-           v(field("tool_configuration", &web_search_premium_tool::tool_configuration));
-}
-template <class V> constexpr bool fields(code_interpreter_tool*, V&& v) {
-    return v(tag_field{"type", "code_interpreter"}) ||
-           v(field("tool_configuration", &code_interpreter_tool::tool_configuration));
-}
-template <class V> constexpr bool fields(image_generation_tool*, V&& v) {
-    return v(tag_field{"type", "image_generation"}) ||
-           v(field("tool_configuration", &image_generation_tool::tool_configuration));
-}
-template <class V> constexpr bool fields(document_library_tool*, V&& v) {
-    using T = document_library_tool;
-    return v(tag_field{"type", "document_library"}) ||
-           v(field("library_ids", &T::library_ids, required)) ||
-           v(field("tool_configuration", &T::tool_configuration));
-}
-template <class V> constexpr bool fields(connector_authorization*, V&& v) {
-    return v(field("type", &connector_authorization::type, required)) ||
-           v(field("value", &connector_authorization::value, required));
-}
-template <class V> constexpr bool fields(connector_tool*, V&& v) {
-    using T = connector_tool;
-    return v(tag_field{"type", "connector"}) ||
-           v(field("connector_id", &T::connector_id, required)) ||
-           v(field("authorization", &T::authorization)) ||
-           v(field("tool_configuration", &T::tool_configuration));
-}
-template <class V> constexpr bool fields(function_name*, V&& v) {
-    return v(field("name", &function_name::name, required));
-}
-template <class V> constexpr bool fields(named_tool_choice*, V&& v) {
-    return v(field("type", &named_tool_choice::type)) ||
-           v(field("function", &named_tool_choice::function, required));
-}
-template <class V> constexpr bool fields(json_schema*, V&& v) {
-    using T = json_schema;
-    return v(field("name", &T::name, required)) || v(field("description", &T::description)) ||
-           v(field("schema", &T::schema, required)) || v(field("strict", &T::strict));
-}
-template <class V> constexpr bool fields(response_format*, V&& v) {
-    return v(field("type", &response_format::type)) ||
-           v(field("json_schema", &response_format::json_schema));
-}
-template <class V> constexpr bool fields(prediction*, V&& v) {
-    return v(field("type", &prediction::type)) || v(field("content", &prediction::content));
-}
-template <class V> constexpr bool fields(moderation_v1_thresholds*, V&& v) {
-    using T = moderation_v1_thresholds;
-    return v(field("sexual", &T::sexual)) ||
-           v(field("hate_and_discrimination", &T::hate_and_discrimination)) ||
-           v(field("violence_and_threats", &T::violence_and_threats)) ||
-           v(field("dangerous_and_criminal_content", &T::dangerous_and_criminal_content)) ||
-           v(field("selfharm", &T::selfharm)) || v(field("health", &T::health)) ||
-           v(field("financial", &T::financial)) || v(field("law", &T::law)) ||
-           v(field("pii", &T::pii));
-}
-template <class V> constexpr bool fields(moderation_v2_thresholds*, V&& v) {
-    using T = moderation_v2_thresholds;
-    return v(field("sexual", &T::sexual)) ||
-           v(field("hate_and_discrimination", &T::hate_and_discrimination)) ||
-           v(field("violence_and_threats", &T::violence_and_threats)) ||
-           v(field("dangerous", &T::dangerous)) || v(field("criminal", &T::criminal)) ||
-           v(field("selfharm", &T::selfharm)) || v(field("health", &T::health)) ||
-           v(field("financial", &T::financial)) || v(field("law", &T::law)) ||
-           v(field("pii", &T::pii)) || v(field("jailbreaking", &T::jailbreaking));
-}
-template <class V> constexpr bool fields(moderation_llm_v1_config*, V&& v) {
-    using T = moderation_llm_v1_config;
-    return v(field("model_name", &T::model_name)) ||
-           v(field("custom_category_thresholds", &T::custom_category_thresholds)) ||
-           v(field("ignore_other_categories", &T::ignore_other_categories)) ||
-           v(field("action", &T::action));
-}
-template <class V> constexpr bool fields(moderation_llm_v2_config*, V&& v) {
-    using T = moderation_llm_v2_config;
-    return v(field("model_name", &T::model_name)) ||
-           v(field("custom_category_thresholds", &T::custom_category_thresholds)) ||
-           v(field("ignore_other_categories", &T::ignore_other_categories)) ||
-           v(field("action", &T::action));
-}
-template <class V> constexpr bool fields(guardrail_config*, V&& v) {
-    using T = guardrail_config;
-    return v(field("block_on_error", &T::block_on_error)) ||
-           v(field("moderation_llm_v1", &T::moderation_llm_v1)) ||
-           v(field("moderation_llm_v2", &T::moderation_llm_v2));
-}
-template <class V> constexpr bool fields(chat_request*, V&& v) {
-    using T = chat_request;
-    return v(field("model", &T::model, required)) ||
-           v(field("messages", &T::messages, required)) ||
-           v(field("temperature", &T::temperature)) || v(field("top_p", &T::top_p)) ||
-           v(field("max_tokens", &T::max_tokens)) || v(field("stream", &T::stream)) ||
-           v(field("stop", &T::stop)) || v(field("random_seed", &T::random_seed)) ||
-           v(field("metadata", &T::metadata)) ||
-           v(field("response_format", &T::response_format)) || v(field("tools", &T::tools)) ||
-           v(field("tool_choice", &T::tool_choice)) ||
-           v(field("presence_penalty", &T::presence_penalty)) ||
-           v(field("frequency_penalty", &T::frequency_penalty)) || v(field("n", &T::n)) ||
-           v(field("prediction", &T::prediction)) ||
-           v(field("parallel_tool_calls", &T::parallel_tool_calls)) ||
-           v(field("reasoning_effort", &T::reasoning_effort)) ||
-           v(field("prompt_mode", &T::prompt_mode)) || v(field("guardrails", &T::guardrails)) ||
-           v(field("prompt_cache_key", &T::prompt_cache_key)) ||
-           v(field("service_tier", &T::service_tier)) ||
-           v(field("safe_prompt", &T::safe_prompt));
-}
-template <class V> constexpr bool fields(prompt_tokens_details*, V&& v) {
-    return v(field("cached_tokens", &prompt_tokens_details::cached_tokens));
-}
-template <class V> constexpr bool fields(completion_tokens_details*, V&& v) {
-    return v(field("reasoning_tokens", &completion_tokens_details::reasoning_tokens));
-}
-template <class V> constexpr bool fields(usage_info*, V&& v) {
-    using T = usage_info;
-    return v(field("prompt_tokens", &T::prompt_tokens, required)) ||
-           v(field("completion_tokens", &T::completion_tokens, required)) ||
-           v(field("total_tokens", &T::total_tokens, required)) ||
-           v(field("prompt_audio_seconds", &T::prompt_audio_seconds)) ||
-           v(field("service_tier", &T::service_tier)) ||
-           v(field("prompt_tokens_details", &T::prompt_tokens_details)) ||
-           v(field("completion_tokens_details", &T::completion_tokens_details));
-}
-template <class V> constexpr bool fields(chat_choice*, V&& v) {
-    using T = chat_choice;
-    return v(field("index", &T::index, required)) || v(field("message", &T::message)) ||
-           v(field("finish_reason", &T::finish_reason, null_when_unset));
-}
-template <class V> constexpr bool fields(chat_response*, V&& v) {
-    using T = chat_response;
-    return v(field("id", &T::id, required)) || v(field("object", &T::object, required)) ||
-           v(field("created", &T::created, required)) || v(field("model", &T::model, required)) ||
-           v(field("choices", &T::choices, required)) || v(field("usage", &T::usage, required));
-}
-template <class V> constexpr bool fields(delta_message*, V&& v) {
-    using T = delta_message;
-    return v(field("role", &T::role)) || v(field("content", &T::content)) ||
-           v(field("tool_calls", &T::tool_calls)) || v(field("tool_call_id", &T::tool_call_id)) ||
-           v(field("index", &T::index)) || v(field("metadata", &T::metadata));
-}
-template <class V> constexpr bool fields(chunk_choice*, V&& v) {
-    using T = chunk_choice;
-    return v(field("index", &T::index, required)) || v(field("delta", &T::delta, required)) ||
-           v(field("finish_reason", &T::finish_reason, null_when_unset));
-}
-template <class V> constexpr bool fields(chat_chunk*, V&& v) {
-    using T = chat_chunk;
-    return v(field("id", &T::id, required)) || v(field("object", &T::object)) ||
-           v(field("created", &T::created)) || v(field("model", &T::model, required)) ||
-           v(field("choices", &T::choices, required)) || v(field("usage", &T::usage));
-}
-// clang-format on
-
-struct ignore_fields {
-    template <class F>
-    constexpr bool operator()(const F&) const noexcept {
-        return false;
-    }
-};
-
-template <class T>
-concept described = requires {
-    fields(static_cast<T*>(nullptr), ignore_fields{});
-};
-
-// Types kept whole as a JSON object (unknown_chunk, unknown_tool).
-template <class T>
-concept opaque_object = requires(T& t) {
-    { t.json } -> std::same_as<boost::json::object&>;
-};
-
-template <class T>
-struct is_optional : std::false_type {};
-template <class T>
-struct is_optional<std::optional<T>> : std::true_type {};
-
-template <class T>
-struct is_vector : std::false_type {};
-template <class T>
-struct is_vector<std::vector<T>> : std::true_type {};
-
-// std::variant, and the classes derived from one (the API's sum types, detail::variant_type).
-template <class T>
-struct is_variant : std::bool_constant<variant_like<T>> {};
-
-// The discriminator ("type"/"role" and its value) of a described type, if it has one.
-template <class T>
-constexpr tag_field tag_of() {
-    tag_field found{};
-    fields(static_cast<T*>(nullptr), [&](const auto& f) {
-        if constexpr (std::is_same_v<std::decay_t<decltype(f)>, tag_field>) {
-            found = f;
-            return true;
-        } else {
-            return false;
-        }
-    });
-    return found;
-}
-
-}  // namespace detail
-MISTRAL_NAMESPACE_END
-
-
-// ---- mistral/impl/json_codec.hpp ----------------------------------------------------------------
-// mistral/impl/json_codec.hpp: the reader and the writers over json.hpp's field tables (one
-// walker each, driven by a layout per type): JSON paths in errors, reading with reuse of storage,
-// writing into a DOM or straight to text.
-// Included by json.hpp; not a header of its own.
-
-
-MISTRAL_NAMESPACE_BEGIN
-namespace detail {
-
-// ---------------------------------------------------------------------------------------------
-// Errors with a JSON path
-// ---------------------------------------------------------------------------------------------
-
-// Where the reader is, for error messages (fixed size: recording a path never allocates), and
-// whether the JSON being read may be moved from (see keep_json).
-class json_path {
-public:
-    // The source is no longer needed after reading: JSON kept as it is moves out of it.
-    void allow_moves() noexcept { moves_ = true; }
-    bool moves() const noexcept { return moves_; }
-
-    void push(std::string_view key) noexcept { push_segment({key, 0, false}); }
-    void push(std::size_t index) noexcept { push_segment({{}, index, true}); }
-    void pop() noexcept { --depth_; }
-
-    std::string str() const {
-        std::string out;
-        const std::size_t shown = depth_ < max_depth ? depth_ : max_depth;
-        for (std::size_t i = 0; i < shown; ++i) {
-            const segment& s = segments_[i];
-            if (s.is_index) {
-                out += '[' + std::to_string(s.index) + ']';
-            } else {
-                if (!out.empty()) out += '.';
-                out += s.key;
-            }
-        }
-        if (depth_ > max_depth) out += "...";
-        return out;
-    }
-
-private:
-    struct segment {
-        std::string_view key;
-        std::size_t index;
-        bool is_index;
-    };
-    static constexpr std::size_t max_depth = 32;
-
-    void push_segment(segment s) noexcept {
-        if (depth_ < max_depth) segments_[depth_] = s;
-        ++depth_;
-    }
-
-    std::array<segment, max_depth> segments_{};
-    std::size_t depth_ = 0;
-    bool moves_ = false;
-};
-
-// JSON that a type keeps as it is (unknown members, objects of its own): moved out of a source
-// that read_json() was given to consume (the caller handed over a non-const tree), so a large
-// unknown member costs its size once; else copied.
-template <class Json>
-void keep_json(Json& into, const Json& from, const json_path& path) {
-    if (path.moves()) {
-        into = std::move(const_cast<Json&>(from));  // NOLINT: the tree is the caller's to give
-    } else {
-        into = from;
-    }
-}
-
-inline const char* kind_name(boost::json::kind k) noexcept {
-    switch (k) {
-        case boost::json::kind::null:
-            return "null";
-        case boost::json::kind::bool_:
-            return "bool";
-        case boost::json::kind::int64:
-        case boost::json::kind::uint64:
-            return "integer";
-        case boost::json::kind::double_:
-            return "number";
-        case boost::json::kind::string:
-            return "string";
-        case boost::json::kind::array:
-            return "array";
-        case boost::json::kind::object:
-            return "object";
-    }
-    return "value";
-}
-
-[[noreturn]] inline void fail(const json_path& path, const std::string& what) {
-    std::string where = path.str();
-    std::string message = (where.empty() ? std::string("JSON") : where) + ": " + what;
-    throw protocol_error(message, std::move(where));
-}
-
-[[noreturn]] inline void fail_type(const json_path& path, const char* expected,
-                                   const boost::json::value& got) {
-    fail(path, std::string("expected ") + expected + ", got " + kind_name(got.kind()));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Layouts
-// ---------------------------------------------------------------------------------------------
-// One walker reads every object and one writes every object, whatever its type: each described
-// type gets a layout (the names, flags and offsets of its fields, and the functions that read or
-// write each member's type), built once from its field table. The walkers and the codecs of
-// strings and numbers are compiled once; what is compiled per type is its layout and the codecs
-// of its member types (vectors, variants, optionals), so a translation unit that writes a
-// chat_request does not compile a copy of the writer for each type a request can hold.
-
-// The value every member of a fresh T has, for reading a missing member. Never destroyed, so
-// that no translation unit compiles T's destructor for an exit-time handler.
-template <class T>
-const T& default_instance() {
-    alignas(T) static unsigned char storage[sizeof(T)];
-    static const T* instance = ::new (static_cast<void*>(storage)) T{};
-    return *instance;
-}
-
-// The number of entries of a type's table.
-template <class T>
-constexpr unsigned field_count() {
-    unsigned n = 0;
-    fields(static_cast<T*>(nullptr), [&](const auto&) {
-        ++n;
-        return false;
-    });
-    return n;
-}
-
-// One entry of a layout; `Ops` holds the functions that read or write its member.
-template <class Ops>
-struct field_layout {
-    std::string_view name;
-    std::string_view tag;  // a discriminator's constant value: it has no member, nor ops
-    unsigned flags = 0;
-    std::ptrdiff_t offset = 0;  // of the member in the object
-    Ops ops{};
-};
-
-template <class Ops>
-struct object_layout {
-    std::span<const field_layout<Ops>> fields;
-    std::ptrdiff_t extra = 0;        // offset of the object's `extra`
-    const void* defaults = nullptr;  // default_instance
-
-    bool models(std::string_view name) const noexcept {
-        for (const auto& f : fields)
-            if (f.name == name) return true;
-        return false;
-    }
-    template <class Object>
-    static auto* member(Object* object, const field_layout<Ops>& f) noexcept {
-        using byte = std::conditional_t<std::is_const_v<Object>, const char, char>;
-        return reinterpret_cast<byte*>(object) + f.offset;
-    }
-    template <class Object>
-    auto& extra_of(Object* object) const noexcept {
-        using json = std::conditional_t<std::is_const_v<Object>, const boost::json::object,
-                                        boost::json::object>;
-        using byte = std::conditional_t<std::is_const_v<Object>, const char, char>;
-        return *reinterpret_cast<json*>(reinterpret_cast<byte*>(object) + extra);
-    }
-};
-
-template <class Ops, class T>
-const object_layout<Ops>& layout_of() {
-    // Built once, in place: the layout's span points into the entries beside it.
-    struct table {
-        std::array<field_layout<Ops>, field_count<T>()> entries{};
-        object_layout<Ops> layout{};
-
-        table() {
-            const T& probe = default_instance<T>();
-            const auto* base = reinterpret_cast<const char*>(&probe);
-            std::size_t i = 0;
-            fields(static_cast<T*>(nullptr), [&](const auto& f) {
-                field_layout<Ops>& entry = entries[i++];
-                entry.name = f.name;
-                if constexpr (std::is_same_v<std::decay_t<decltype(f)>, tag_field>) {
-                    entry.tag = f.value;
-                } else {
-                    using M = std::remove_cvref_t<decltype(probe.*(f.ptr))>;
-                    entry.flags = f.flags;
-                    entry.offset = reinterpret_cast<const char*>(&(probe.*(f.ptr))) - base;
-                    entry.ops = Ops::template of<M>();
-                }
-                return false;
-            });
-            layout = {entries, reinterpret_cast<const char*>(&probe.extra) - base, &probe};
-        }
-    };
-    static const table built;
-    return built.layout;
-}
-
-template <class M>
-void read_value(M& out, const boost::json::value& jv, json_path& path);
-
-// Reading a member: its value (null included: an optional is then unset), or its default.
-struct read_ops {
-    void (*read)(void* member, const boost::json::value& jv, json_path& path) = nullptr;
-    void (*reset)(void* member, const void* default_member) = nullptr;
-
-    template <class M>
-    static constexpr read_ops of() {
-        return {[](void* member, const boost::json::value& jv, json_path& path) {
-                    read_value(*static_cast<M*>(member), jv, path);
-                },
-                [](void* member, const void* default_member) {
-                    if constexpr (is_optional<M>::value) {
-                        static_cast<M*>(member)->reset();
-                    } else {
-                        *static_cast<M*>(member) = *static_cast<const M*>(default_member);
-                    }
-                }};
-    }
-};
-
-template <class M>
-void write_to(boost::json::value& out, const M& in);
-class text_writer;
-template <class M>
-void write_to(text_writer& out, const M& in);
-
-// Writing a member into `Out` (a text_writer, or a boost::json::value for value_from): whether
-// it is written at all (an unset optional is not) and its value (an optional's value).
-template <class Out>
-struct write_ops {
-    bool (*present)(const void* member) = nullptr;  // null: always
-    void (*write)(Out& out, const void* member) = nullptr;
-
-    template <class M>
-    static constexpr write_ops of() {
-        if constexpr (is_optional<M>::value) {
-            return {[](const void* member) { return static_cast<const M*>(member)->has_value(); },
-                    [](Out& out, const void* member) {
-                        write_to(out, **static_cast<const M*>(member));
-                    }};
-        } else {
-            return {nullptr, [](Out& out, const void* member) {
-                        write_to(out, *static_cast<const M*>(member));
-                    }};
-        }
-    }
-};
-
-// Whether the object writes the member `name` (a set or always-present field, or a member of
-// extra the type does not model).
-template <class Out>
-bool writes(const object_layout<write_ops<Out>>& layout, const void* object,
-            std::string_view name) {
-    for (const auto& f : layout.fields) {
-        if (f.name != name) continue;
-        return f.ops.present == nullptr || (f.flags & null_when_unset) ||
-               f.ops.present(layout.member(object, f));
-    }
-    return layout.extra_of(object).contains(name);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reading
-// ---------------------------------------------------------------------------------------------
-// read_value(out, json, path) overwrites `out` entirely but reuses its storage (string and
-// vector capacity), so a decoder that reads every chunk into the same object does not allocate.
-
-// The member of `f` takes its default (an optional is unset).
-inline void reset_member(void* object, const object_layout<read_ops>& layout,
-                         const field_layout<read_ops>& f) {
-    f.ops.reset(layout.member(object, f), layout.member(layout.defaults, f));
-}
-
-// Every member of a type's table that `filled` does not name takes its default (an optional is
-// unset), and so does extra: for a decoder that fills `filled` itself and reuses the object.
-// Driven by the table, so a member added to the type is reset too.
-template <class T>
-void reset_members_except(T& out, std::initializer_list<std::string_view> filled) {
-    const object_layout<read_ops>& layout = layout_of<read_ops, T>();
-    for (const auto& f : layout.fields) {
-        if (f.ops.read != nullptr &&
-            std::find(filled.begin(), filled.end(), f.name) == filled.end())
-            reset_member(&out, layout, f);
-    }
-    out.extra.clear();
-}
-
-// The walker every object type is read with.
-inline void read_members(void* object, const object_layout<read_ops>& layout,
-                         const boost::json::value& jv, json_path& path) {
-    const boost::json::object* obj = jv.if_object();
-    if (obj == nullptr) fail_type(path, "object", jv);
-    boost::json::object& extra = layout.extra_of(object);
-    extra.clear();
-    std::uint64_t seen = 0;
-    for (const auto& kv : *obj) {
-        const std::string_view key = kv.key();
-        std::size_t index = 0;
-        while (index < layout.fields.size() && layout.fields[index].name != key) ++index;
-        if (index == layout.fields.size()) {
-            if (!kv.value().is_null()) keep_json(extra[key], kv.value(), path);
-            continue;
-        }
-        seen |= std::uint64_t{1} << index;
-        const auto& f = layout.fields[index];
-        path.push(key);
-        if (f.ops.read == nullptr) {
-            const auto* s = kv.value().if_string();
-            if (!kv.value().is_null() && (s == nullptr || std::string_view(*s) != f.tag))
-                fail(path, "expected \"" + std::string(f.tag) + "\"");
-        } else if (kv.value().is_null() && !(f.flags & required)) {
-            reset_member(object, layout, f);
-        } else {
-            f.ops.read(layout.member(object, f), kv.value(), path);
-        }
-        path.pop();
-    }
-    for (std::size_t index = 0; index < layout.fields.size(); ++index) {
-        const auto& f = layout.fields[index];
-        if (f.ops.read == nullptr || (seen & (std::uint64_t{1} << index))) continue;
-        if (f.flags & required) {
-            path.push(f.name);
-            fail(path, "missing");
-        }
-        reset_member(object, layout, f);
-    }
-}
-
-template <class T>
-void read_object(T& out, const boost::json::value& jv, json_path& path) {
-    static_assert(field_count<T>() <= 64, "read_members records the members seen in 64 bits");
-    read_members(&out, layout_of<read_ops, T>(), jv, path);
-}
-
-// A variant discriminated by a member ("type" for chunks and tools, "role" for messages). An
-// unknown discriminator lands in the opaque alternative when there is one, else is an error. A
-// missing "type" means the first alternative (the specification's default, e.g. "function"); a
-// message without a "role" is an error.
-template <class... Ts>
-void read_tagged(std::variant<Ts...>& out, const boost::json::value& jv, json_path& path) {
-    using variant = std::variant<Ts...>;
-    using first = std::variant_alternative_t<0, variant>;
-    constexpr bool has_opaque = (opaque_object<Ts> || ...);
-    const boost::json::object* obj = jv.if_object();
-    if (obj == nullptr) fail_type(path, "object", jv);
-    constexpr tag_field tag = tag_of<first>();
-    const boost::json::value* d = obj->if_contains(tag.name);
-    if (d != nullptr && d->is_null()) d = nullptr;
-    std::string_view wanted = tag.value;
-    if (d != nullptr) {
-        const auto* s = d->if_string();
-        if (s == nullptr) {
-            path.push(tag.name);
-            fail_type(path, "string", *d);
-        }
-        wanted = *s;
-    } else if constexpr (!has_opaque) {
-        path.push(tag.name);
-        fail(path, "missing");
-    }
-    bool done = false;
-    auto try_alternative = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
-        using alt = std::variant_alternative_t<I, variant>;
-        if (done) return;
-        if constexpr (opaque_object<alt>) {
-            if (out.index() != I) out.template emplace<I>();
-            std::get<I>(out).json = *obj;
-            done = true;
-        } else if (tag_of<alt>().value == wanted) {
-            if (out.index() != I) out.template emplace<I>();
-            read_object(std::get<I>(out), jv, path);
-            done = true;
-        }
-    };
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (try_alternative(std::integral_constant<std::size_t, I>{}), ...);
-    }
-    (std::index_sequence_for<Ts...>{});
-    if (!done) {
-        path.push(tag.name);
-        fail(path, "unknown value \"" + std::string(wanted) + "\"");
-    }
-}
-
-// Types of users' own structs (structured output, tool arguments), beside the API's.
-template <class T>
-struct is_std_array : std::false_type {};
-template <class T, std::size_t N>
-struct is_std_array<std::array<T, N>> : std::true_type {};
-
-template <class T>
-struct is_string_map : std::false_type {};
-template <class T, class C, class A>
-struct is_string_map<std::map<std::string, T, C, A>> : std::true_type {};
-
-// The API's variants that a member discriminates (read_tagged), and those that keep the form
-// of "a string, or else an object or array"; any other variant (a user's) takes the first
-// alternative that fits.
-template <class T>
-struct tagged_variant : std::false_type {};
-template <class... Ts>
-struct tagged_variant<std::variant<Ts...>>
-    : std::bool_constant<((described<Ts> || opaque_object<Ts>)&&...)> {};
-
-template <class T>
-struct string_or_structure : std::false_type {};
-template <class S>
-struct string_or_structure<std::variant<std::string, S>>
-    : std::bool_constant<is_vector<S>::value || described<S> ||
-                         std::is_same_v<S, boost::json::object>> {};
-
-template <class M>
-void read_integer(M& out, const boost::json::value& jv, json_path& path) {
-    bool fits = false;
-    if (const auto* i = jv.if_int64()) {
-        fits = std::in_range<M>(*i);
-        if (fits) out = static_cast<M>(*i);
-    } else if (const auto* u = jv.if_uint64()) {
-        fits = std::in_range<M>(*u);
-        if (fits) out = static_cast<M>(*u);
-    } else {
-        fail_type(path, "integer", jv);
-    }
-    if (!fits) {
-        fail(path, "integer " + boost::json::serialize(jv) + " out of range [" +
-                       std::to_string(std::numeric_limits<M>::min()) + ", " +
-                       std::to_string(std::numeric_limits<M>::max()) + "]");
-    }
-}
-
-template <class... Ts>
-void read_first_fit(std::variant<Ts...>& out, const boost::json::value& jv, json_path& path) {
-    bool done = false;
-    auto try_alternative = [&]<std::size_t I>(std::integral_constant<std::size_t, I>) {
-        if (done) return;
-        std::variant_alternative_t<I, std::variant<Ts...>> candidate{};
-        json_path scratch = path;  // a copy that never moves: the next alternative reads again
-        if (scratch.moves()) scratch = json_path();
-        try {
-            read_value(candidate, jv, scratch);
-        } catch (const protocol_error&) {
-            return;
-        }
-        out.template emplace<I>(std::move(candidate));
-        done = true;
-    };
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (try_alternative(std::integral_constant<std::size_t, I>{}), ...);
-    }
-    (std::index_sequence_for<Ts...>{});
-    if (!done)
-        fail(path, std::string("fits none of the alternatives, got ") + kind_name(jv.kind()));
-}
-
-// A described enum is its enumerators' names.
-template <class E>
-void read_described_enum(E& out, const boost::json::value& jv, json_path& path) {
-    const auto* s = jv.if_string();
-    if (s == nullptr) fail_type(path, "string", jv);
-    bool found = false;
-    std::string names;
-    boost::mp11::mp_for_each<boost::describe::describe_enumerators<E>>([&](auto e) {
-        if (!found && std::string_view(*s) == e.name) {
-            out = e.value;
-            found = true;
-        }
-        names += std::string(names.empty() ? "" : ", ") + "\"" + e.name + "\"";
-    });
-    if (!found) fail(path, "expected one of " + names + ", got \"" + std::string(*s) + "\"");
-}
-
-// A described struct (its public members and its bases'): every member that is not an optional
-// must be present; members the struct does not describe are ignored.
-template <class T>
-void read_described_struct(T& out, const boost::json::value& jv, json_path& path) {
-    const boost::json::object* obj = jv.if_object();
-    if (obj == nullptr) fail_type(path, "object", jv);
-    using members = boost::describe::describe_members<T, boost::describe::mod_public |
-                                                             boost::describe::mod_inherited>;
-    boost::mp11::mp_for_each<members>([&](auto d) {
-        auto& slot = out.*d.pointer;
-        using M = std::remove_reference_t<decltype(slot)>;
-        const boost::json::value* v = obj->if_contains(d.name);
-        path.push(d.name);
-        if (v == nullptr) {
-            if constexpr (!is_optional<M>::value) fail(path, "missing");
-            slot = M{};
-        } else {
-            read_value(slot, *v, path);
-        }
-        path.pop();
-    });
-}
-
-template <class M>
-void read_value(M& out, const boost::json::value& jv, json_path& path) {
-    if constexpr (std::is_same_v<M, std::string>) {
-        const auto* s = jv.if_string();
-        if (s == nullptr) fail_type(path, "string", jv);
-        out.assign(s->data(), s->size());
-    } else if constexpr (std::is_same_v<M, bool>) {
-        const bool* b = jv.if_bool();
-        if (b == nullptr) fail_type(path, "boolean", jv);
-        out = *b;
-    } else if constexpr (std::is_same_v<M, std::int64_t>) {
-        if (const auto* i = jv.if_int64()) {
-            out = *i;
-        } else if (const auto* u = jv.if_uint64()) {
-            if (*u > std::uint64_t(std::numeric_limits<std::int64_t>::max())) {
-                fail(path, "integer " + std::to_string(*u) + " out of range [" +
-                               std::to_string(std::numeric_limits<std::int64_t>::min()) + ", " +
-                               std::to_string(std::numeric_limits<std::int64_t>::max()) + "]");
-            }
-            out = static_cast<std::int64_t>(*u);
-        } else {
-            fail_type(path, "integer", jv);
-        }
-    } else if constexpr (std::is_same_v<M, double>) {
-        if (!jv.is_number()) fail_type(path, "number", jv);
-        out = jv.to_number<double>();
-    } else if constexpr (std::is_same_v<M, boost::json::object>) {
-        const auto* o = jv.if_object();
-        if (o == nullptr) fail_type(path, "object", jv);
-        keep_json(out, *o, path);
-    } else if constexpr (is_vector<M>::value) {
-        const auto* a = jv.if_array();
-        if (a == nullptr) fail_type(path, "array", jv);
-        out.resize(a->size());
-        for (std::size_t i = 0; i < a->size(); ++i) {
-            path.push(i);
-            if constexpr (std::is_same_v<typename M::value_type, bool>) {
-                bool element = false;  // std::vector<bool> hands out proxies, not bools
-                read_value(element, (*a)[i], path);
-                out[i] = element;
-            } else {
-                read_value(out[i], (*a)[i], path);
-            }
-            path.pop();
-        }
-    } else if constexpr (opaque_object<M>) {
-        const auto* o = jv.if_object();
-        if (o == nullptr) fail_type(path, "object", jv);
-        keep_json(out.json, *o, path);
-    } else if constexpr (described<M>) {
-        read_object(out, jv, path);
-    } else if constexpr (std::is_same_v<M, reference_id>) {
-        if (jv.is_string()) {
-            if (out.index() != 1) out.template emplace<1>();
-            read_value(std::get<1>(out), jv, path);
-        } else if (jv.is_int64() || jv.is_uint64()) {
-            if (out.index() != 0) out.template emplace<0>();
-            read_value(std::get<0>(out), jv, path);
-        } else {
-            fail_type(path, "integer or string", jv);
-        }
-    } else if constexpr (is_variant<M>::value && !tagged_variant<variant_base_t<M>>::value &&
-                         !string_or_structure<variant_base_t<M>>::value) {
-        read_first_fit(out, jv, path);
-    } else if constexpr (is_variant<M>::value) {
-        using variant = variant_base_t<M>;
-        using first = std::variant_alternative_t<0, variant>;
-        if constexpr (std::is_same_v<first, std::string>) {
-            // "A string, or else an object/array": keeps the form it came in.
-            static_assert(std::variant_size_v<variant> == 2);
-            if (jv.is_string()) {
-                if (out.index() != 0) out.template emplace<0>();
-                read_value(std::get<0>(out), jv, path);
-            } else {
-                using second = std::variant_alternative_t<1, variant>;
-                if (!jv.is_object() && !jv.is_array()) {
-                    fail_type(path,
-                              is_vector<second>::value ? "string or array" : "string or object",
-                              jv);
-                }
-                if (out.index() != 1) out.template emplace<1>();
-                read_value(std::get<1>(out), jv, path);
-            }
-        } else {
-            read_tagged(out, jv, path);
-        }
-    } else if constexpr (is_optional<M>::value) {
-        if (jv.is_null()) {
-            out.reset();
-            return;
-        }
-        if (!out) out.emplace();
-        read_value(*out, jv, path);
-    } else if constexpr (std::is_same_v<M, boost::json::value>) {
-        keep_json(out, jv, path);
-    } else if constexpr (std::is_integral_v<M>) {
-        read_integer(out, jv, path);
-    } else if constexpr (std::is_floating_point_v<M>) {
-        if (!jv.is_number()) fail_type(path, "number", jv);
-        out = static_cast<M>(jv.to_number<double>());
-    } else if constexpr (is_std_array<M>::value) {
-        const auto* a = jv.if_array();
-        if (a == nullptr) fail_type(path, "array", jv);
-        if (a->size() != out.size()) {
-            fail(path, "expected " + std::to_string(out.size()) + " elements, got " +
-                           std::to_string(a->size()));
-        }
-        for (std::size_t i = 0; i < out.size(); ++i) {
-            path.push(i);
-            read_value(out[i], (*a)[i], path);
-            path.pop();
-        }
-    } else if constexpr (is_string_map<M>::value) {
-        const auto* o = jv.if_object();
-        if (o == nullptr) fail_type(path, "object", jv);
-        out.clear();
-        for (const auto& kv : *o) {
-            path.push(kv.key());
-            read_value(out[std::string(kv.key())], kv.value(), path);
-            path.pop();
-        }
-    } else if constexpr (boost::describe::has_describe_enumerators<M>::value) {
-        read_described_enum(out, jv, path);
-    } else if constexpr (boost::describe::has_describe_members<M>::value) {
-        read_described_struct(out, jv, path);
-    } else {
-        static_assert(sizeof(M) == 0, "no JSON conversion for this type");
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Writing
-// ---------------------------------------------------------------------------------------------
-
-// The alternative that a variant holds, written with `write` (a fold over the alternatives'
-// indexes: it costs less to compile than std::visit's tables).
-template <class Write, class... Ts>
-void write_alternative(const std::variant<Ts...>& in, Write&& write) {
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        ((in.index() == I ? (write(*std::get_if<I>(&in)), 0) : 0), ...);
-    }
-    (std::index_sequence_for<Ts...>{});
-}
-
-// Into a DOM, for value_from.
-inline void write_object(boost::json::object& out, const void* object,
-                         const object_layout<write_ops<boost::json::value>>& layout) {
-    for (const auto& f : layout.fields) {
-        const char* member = layout.member(object, f);
-        if (f.ops.write == nullptr) {
-            out[f.name] = f.tag;
-        } else if (f.ops.present == nullptr || f.ops.present(member)) {
-            f.ops.write(out[f.name], member);
-        } else if (f.flags & null_when_unset) {
-            out[f.name] = nullptr;
-        }
-    }
-    for (const auto& kv : layout.extra_of(object))
-        if (!layout.models(kv.key())) out[kv.key()] = kv.value();
-}
-
-template <class M>
-void write_value(boost::json::value& out, const M& in) {
-    if constexpr (std::is_same_v<M, std::string> || std::is_same_v<M, std::string_view>) {
-        out.emplace_string().assign(in.data(), in.size());
-    } else if constexpr (std::is_same_v<M, bool> || std::is_same_v<M, std::int64_t> ||
-                         std::is_same_v<M, double> || std::is_same_v<M, std::nullptr_t> ||
-                         std::is_same_v<M, boost::json::object> ||
-                         std::is_same_v<M, boost::json::value>) {
-        out = in;
-    } else if constexpr (is_vector<M>::value) {
-        boost::json::array& arr = out.emplace_array();
-        arr.reserve(in.size());
-        for (const auto& item : in) write_value(arr.emplace_back(nullptr), item);
-    } else if constexpr (opaque_object<M>) {
-        out = in.json;
-    } else if constexpr (described<M>) {
-        write_object(out.emplace_object(), &in, layout_of<write_ops<boost::json::value>, M>());
-    } else if constexpr (is_variant<M>::value) {
-        if (in.valueless_by_exception()) throw std::bad_variant_access();
-        write_alternative(in, [&](const auto& alt) { write_value(out, alt); });
-    } else {
-        static_assert(sizeof(M) == 0, "no JSON conversion for this type");
-    }
-}
-
-template <class M>
-void write_to(boost::json::value& out, const M& in) {
-    write_value(out, in);
-}
-
-// The length of the longest prefix of `s` that a JSON string holds as it is (no '"', '\\' or
-// control character). Eight bytes at a time: request bodies are mostly such text.
-inline std::size_t unescaped_prefix(std::string_view s) noexcept {
-    constexpr std::uint64_t ones = 0x0101010101010101u;
-    constexpr std::uint64_t highs = 0x8080808080808080u;
-    std::size_t i = 0;
-    for (; i + 8 <= s.size(); i += 8) {
-        std::uint64_t w;
-        std::memcpy(&w, s.data() + i, 8);
-        const std::uint64_t quote = w ^ (ones * '"');
-        const std::uint64_t backslash = w ^ (ones * '\\');
-        // Non-zero when a byte is below 0x20, '"' or '\\': the classic test for a zero byte,
-        // applied to w - 0x20.., w ^ '"'.. and w ^ '\\'..; their high bits are w's, hence one ~w.
-        // A false alarm is possible past a true one only; the bytewise loop decides.
-        const std::uint64_t special =
-            ((w - ones * 0x20) | (quote - ones) | (backslash - ones)) & ~w & highs;
-        if (special != 0) break;
-    }
-    while (i < s.size()) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x20 || c == '"' || c == '\\') break;
-        ++i;
-    }
-    return i;
-}
-
-// Writes JSON text straight from the types, without building a tree first: a request body costs
-// its own size once. It also refuses what would make an invalid body (text that is not UTF-8, a
-// non-finite number) with a usage_error naming the JSON path. With no string it measures and
-// checks; with one it writes, trusting a measure of the same value: so the text is written into
-// a buffer of the right size, never reallocated, and checked once.
-class text_writer {
-public:
-    explicit text_writer(std::string* out) noexcept : out_(out) {}
-
-    std::size_t size() const noexcept { return size_; }
-
-    template <class M>
-    void write(const M& in) {
-        if constexpr (std::is_same_v<M, std::string> || std::is_same_v<M, std::string_view>) {
-            string(in);
-        } else if constexpr (std::is_same_v<M, bool>) {
-            literal(in ? "true" : "false");
-        } else if constexpr (std::is_same_v<M, std::int64_t>) {
-            integer(in);
-        } else if constexpr (std::is_same_v<M, double>) {
-            number(in);
-        } else if constexpr (std::is_same_v<M, boost::json::object> ||
-                             std::is_same_v<M, boost::json::value>) {
-            tree(in);
-        } else if constexpr (is_vector<M>::value) {
-            append('[');
-            for (std::size_t i = 0; i < in.size(); ++i) {
-                if (i > 0) append(',');
-                path_.push(i);
-                write(in[i]);
-                path_.pop();
-            }
-            append(']');
-        } else if constexpr (opaque_object<M>) {
-            tree(in.json);
-        } else if constexpr (described<M>) {
-            write_object(&in, layout_of<write_ops<text_writer>, M>(), nullptr);
-        } else if constexpr (is_variant<M>::value) {
-            if (in.valueless_by_exception()) throw std::bad_variant_access();
-            write_alternative(in, [&](const auto& alt) { write(alt); });
-        } else {
-            static_assert(sizeof(M) == 0, "no JSON conversion for this type");
-        }
-    }
-
-    // An object; members named in `overrides` are written with the override's value instead,
-    // in their place, or after the others when the object does not write them (as
-    // boost::json::object::insert_or_assign places them).
-    void write_object(const void* object, const object_layout<write_ops<text_writer>>& layout,
-                      const boost::json::object* overrides) {
-        append('{');
-        bool first = true;
-        std::size_t overridden = 0;
-        auto key = [&](std::string_view name) {
-            if (!first) append(',');
-            first = false;
-            string(name);
-            append(':');
-            path_.push(name);
-        };
-        auto member = [&](std::string_view name, auto&& write_own) {
-            key(name);
-            const boost::json::value* replaced =
-                overrides != nullptr ? overrides->if_contains(name) : nullptr;
-            if (replaced == nullptr) {
-                write_own();
-            } else {
-                ++overridden;
-                tree(*replaced);
-            }
-            path_.pop();
-        };
-        for (const auto& f : layout.fields) {
-            const char* m = layout.member(object, f);
-            if (f.ops.write == nullptr) {
-                member(f.name, [&] { string(f.tag); });
-            } else if (f.ops.present == nullptr || f.ops.present(m)) {
-                member(f.name, [&] { f.ops.write(*this, m); });
-            } else if (f.flags & null_when_unset) {
-                member(f.name, [&] { literal("null"); });
-            }
-        }
-        for (const auto& kv : layout.extra_of(object))
-            if (!layout.models(kv.key())) member(kv.key(), [&] { tree(kv.value()); });
-        if (overrides != nullptr && overridden < overrides->size()) {
-            for (const auto& kv : *overrides) {
-                if (writes(layout, object, kv.key())) continue;
-                key(kv.key());
-                tree(kv.value());
-                path_.pop();
-            }
-        }
-        append('}');
-    }
-
-private:
-    [[noreturn]] void fail(const std::string& what) const {
-        const std::string where = path_.str();
-        throw usage_error("cannot send the request: " +
-                          (where.empty() ? std::string("body") : where) + ": " + what);
-    }
-
-    void append(const char* p, std::size_t n) {
-        size_ += n;
-        if (out_ != nullptr) out_->append(p, n);
-    }
-    void append(char c) {
-        ++size_;
-        if (out_ != nullptr) out_->push_back(c);
-    }
-    bool checking() const noexcept { return out_ == nullptr; }
-    void literal(std::string_view s) { append(s.data(), s.size()); }
-
-    void integer(std::int64_t in) {
-        char buffer[24];
-        const auto end = std::to_chars(buffer, buffer + sizeof buffer, in).ptr;
-        append(buffer, static_cast<std::size_t>(end - buffer));
-    }
-    void number(double in) {
-        if (!std::isfinite(in)) fail("not a finite number");
-        tree(boost::json::value(in));
-    }
-
-    // A JSON string, escaped; runs of characters that need no escape are appended at once.
-    void string(std::string_view s) {
-        if (const auto at = checking() ? invalid_utf8_at(s) : std::string_view::npos;
-            at != std::string_view::npos)
-            fail("invalid UTF-8 at byte " + std::to_string(at));
-        static constexpr char hex[] = "0123456789abcdef";
-        append('"');
-        for (std::size_t i = 0;;) {
-            const std::size_t run = unescaped_prefix(s.substr(i));
-            append(s.data() + i, run);
-            i += run;
-            if (i == s.size()) break;
-            const auto c = static_cast<unsigned char>(s[i++]);
-            switch (c) {
-                case '"':
-                    literal("\\\"");
-                    break;
-                case '\\':
-                    literal("\\\\");
-                    break;
-                case '\n':
-                    literal("\\n");
-                    break;
-                case '\r':
-                    literal("\\r");
-                    break;
-                case '\t':
-                    literal("\\t");
-                    break;
-                case '\b':
-                    literal("\\b");
-                    break;
-                case '\f':
-                    literal("\\f");
-                    break;
-                default: {
-                    const char escape[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-                    append(escape, sizeof escape);
-                }
-            }
-        }
-        append('"');
-    }
-
-    // A Boost.JSON value or object (one the caller passed, a member of extra), checked as
-    // strings are, written by Boost.JSON's serializer a piece at a time.
-    template <class Tree>
-    void tree(const Tree& t) {
-        if (checking()) check(t);
-        boost::json::serializer sr;
-        sr.reset(&t);
-        char buffer[1024];
-        while (!sr.done()) {
-            const auto piece = sr.read(buffer, sizeof buffer);
-            append(piece.data(), piece.size());
-        }
-    }
-
-    void check(const boost::json::object& o) {
-        for (const auto& kv : o) {
-            if (const auto at = invalid_utf8_at(kv.key()); at != std::string_view::npos)
-                fail("invalid UTF-8 at byte " + std::to_string(at) + " of the key \"" +
-                     std::string(kv.key().substr(0, at)) + "...\"");
-            path_.push(kv.key());
-            check(kv.value());
-            path_.pop();
-        }
-    }
-    void check(const boost::json::value& v) {
-        switch (v.kind()) {
-            case boost::json::kind::double_:
-                if (!std::isfinite(v.get_double())) fail("not a finite number");
-                break;
-            case boost::json::kind::string:
-                if (const auto at = invalid_utf8_at(v.get_string()); at != std::string_view::npos)
-                    fail("invalid UTF-8 at byte " + std::to_string(at));
-                break;
-            case boost::json::kind::array: {
-                std::size_t i = 0;
-                for (const auto& item : v.get_array()) {
-                    path_.push(i++);
-                    check(item);
-                    path_.pop();
-                }
-                break;
-            }
-            case boost::json::kind::object:
-                check(v.get_object());
-                break;
-            default:
-                break;
-        }
-    }
-
-    std::string* out_;
-    std::size_t size_ = 0;
-    json_path path_;
-};
-
-template <class M>
-void write_to(text_writer& out, const M& in) {
-    out.write(in);
-}
-
-// The JSON text of an object, checked for what the API cannot receive (usage_error), with the
-// top-level members of `overrides` in place of its own; measured first, so that the text is
-// written into a buffer of exactly its size (a large request is never reallocated).
-template <class T>
-std::string sendable_json(const T& value, const boost::json::object& overrides = {}) {
-    const auto& layout = layout_of<write_ops<text_writer>, T>();
-    text_writer measure(nullptr);
-    measure.write_object(&value, layout, &overrides);
-    std::string out;
-    out.reserve(measure.size());
-    text_writer(&out).write_object(&value, layout, &overrides);
-    return out;
-}
-
-}  // namespace detail
-MISTRAL_NAMESPACE_END
-
-// ---- mistral/json.hpp (continued) ---------------------------------------------------------------
-MISTRAL_NAMESPACE_BEGIN
-namespace detail {
-
-// The types the public tag_invoke overloads convert: every described struct, the opaque ones,
-// and the variants whose alternatives are ours.
-template <class T>
-concept json_convertible = described<T> || opaque_object<T> || std::is_same_v<T, message> ||
-    std::is_same_v<T, content> || std::is_same_v<T, content_chunk> ||
-    std::is_same_v<T, thinking_part> || std::is_same_v<T, tool> || std::is_same_v<T, tool_choice>;
-
-}  // namespace detail
-
-/// Boost.JSON conversion to JSON for every type of types.hpp (found by argument-dependent
-/// lookup; call boost::json::value_from).
-template <class T>
-requires detail::json_convertible<T>
-void tag_invoke(const boost::json::value_from_tag&, boost::json::value& out, const T& in) {
-    detail::write_value(out, in);
-}
-
-/// Boost.JSON conversion from JSON for every type of types.hpp (call boost::json::value_to).
-/// Throws protocol_error naming the JSON path of a missing member or a value of the wrong type.
-template <class T>
-requires detail::json_convertible<T> T tag_invoke(const boost::json::value_to_tag<T>&,
-                                                  const boost::json::value& in) {
-    T out{};
-    detail::json_path path;
-    detail::read_value(out, in, path);
-    return out;
-}
-
-#ifdef MISTRAL_SEPARATE_COMPILATION
-// Compiled once, in the translation unit that includes <mistral/src.hpp>.
-extern template void tag_invoke<chat_request>(const boost::json::value_from_tag&,
-                                              boost::json::value&, const chat_request&);
-extern template void tag_invoke<chat_response>(const boost::json::value_from_tag&,
-                                               boost::json::value&, const chat_response&);
-extern template void tag_invoke<chat_chunk>(const boost::json::value_from_tag&, boost::json::value&,
-                                            const chat_chunk&);
-extern template chat_request tag_invoke<chat_request>(
-    const boost::json::value_to_tag<chat_request>&, const boost::json::value&);
-extern template chat_response tag_invoke<chat_response>(
-    const boost::json::value_to_tag<chat_response>&, const boost::json::value&);
-extern template chat_chunk tag_invoke<chat_chunk>(const boost::json::value_to_tag<chat_chunk>&,
-                                                  const boost::json::value&);
-#endif
-
-/// Reads JSON into an existing object, reusing its storage (strings, vectors): what a hot loop
-/// that decodes many values of the same type should call. Throws like value_to.
-template <class T>
-requires detail::json_convertible<T>
-void read_json(const boost::json::value& in, T& out) {
-    detail::json_path path;
-    detail::read_value(out, in, path);
-}
-
-/// read_json() of a tree that is no longer needed: the JSON the type keeps as it is (unknown
-/// members, objects of its own) is moved out of `in` instead of copied, so that a large unknown
-/// member costs its size once. `in` is left valid but unspecified.
-template <class T>
-requires detail::json_convertible<T>
-void read_json(boost::json::value&& in, T& out) {
-    detail::json_path path;
-    path.allow_moves();
-    detail::read_value(out, std::as_const(in), path);
-}
-
-/// Parses JSON text into a value of type T. Throws protocol_error for malformed JSON or a value
-/// that does not fit T.
-template <class T>
-requires detail::json_convertible<T> T from_json(std::string_view text) {
-    boost::system::error_code ec;
-    boost::json::value v = boost::json::parse(text, ec);
-    if (ec) throw protocol_error("malformed JSON: " + ec.message());
-    return boost::json::value_to<T>(v);
-}
-
-/// Serializes any type of types.hpp to JSON text in the API's wire shape.
-template <class T>
-requires detail::json_convertible<T> std::string to_json(const T& value) {
-    return boost::json::serialize(boost::json::value_from(value));
-}
-
-/// The arguments of a tool call as a JSON object, whether the API sent them as a JSON string
-/// (the usual form) or as an object. Throws protocol_error when the string is not a JSON
-/// object.
-inline boost::json::object parse_arguments(const function_call& call) {
-    if (const auto* obj = std::get_if<boost::json::object>(&call.arguments)) return *obj;
-    const std::string& text = std::get<std::string>(call.arguments);
-    boost::system::error_code ec;
-    boost::json::value v = boost::json::parse(text.empty() ? std::string_view("{}") : text, ec);
-    if (ec || !v.is_object()) {
-        throw protocol_error("function.arguments of " + call.name + ": not a JSON object",
-                             "function.arguments");
-    }
-    return std::move(v.get_object());
-}
-
-MISTRAL_NAMESPACE_END
-
-
-// ---- mistral/impl/error_body.hpp ----------------------------------------------------------------
-// mistral/impl/error_body.hpp: parse_error_body(), which reads every error body shape the API is
-// known to send into api_error_details (error.hpp). Included by json.hpp.
-
-#include <string>
-#include <string_view>
-#include <vector>
-
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
-
-
-MISTRAL_NAMESPACE_BEGIN
-
-namespace detail {
-
-inline std::string scalar_text(const boost::json::value& v) {
-    if (const auto* s = v.if_string()) return std::string(*s);
-    if (v.is_number() || v.is_bool()) return boost::json::serialize(v);
-    return {};
-}
-
-// Reads a validation `detail` array: [{"loc": [...], "msg": "...", "type": "..."}].
-inline std::vector<validation_issue> read_validation_issues(const boost::json::array& list) {
-    std::vector<validation_issue> issues;
-    for (const auto& entry : list) {
-        const auto* obj = entry.if_object();
-        if (obj == nullptr) continue;
-        validation_issue issue;
-        if (const auto* loc = obj->if_contains("loc"); loc != nullptr && loc->is_array()) {
-            for (const auto& part : loc->get_array()) {
-                if (!issue.location.empty()) issue.location += '.';
-                issue.location += scalar_text(part);
-            }
-        }
-        if (const auto* msg = obj->if_contains("msg")) issue.message = scalar_text(*msg);
-        if (const auto* type = obj->if_contains("type")) issue.type = scalar_text(*type);
-        issues.push_back(std::move(issue));
-    }
-    return issues;
-}
-
-inline std::string summarize(const std::vector<validation_issue>& issues) {
-    std::string out;
-    for (const auto& issue : issues) {
-        if (!out.empty()) out += "; ";
-        out += issue.location.empty() ? issue.message : issue.location + ": " + issue.message;
-    }
-    return out;
-}
-
-inline void read_error_object(const boost::json::object& obj, api_error_details& d) {
-    if (const auto* message = obj.if_contains("message")) {
-        if (const auto* nested = message->if_object()) {
-            // 422: {"message": {"detail": [...]}} - the validation entries sit inside message.
-            if (const auto* detail = nested->if_contains("detail")) {
-                if (detail->is_array())
-                    d.validation_issues = read_validation_issues(detail->get_array());
-                else
-                    d.message = scalar_text(*detail);
-            }
-        } else {
-            d.message = scalar_text(*message);
-        }
-    }
-    if (const auto* detail = obj.if_contains("detail")) {
-        if (const auto* list = detail->if_array())
-            d.validation_issues = read_validation_issues(*list);
-        else if (d.message.empty())
-            d.message = scalar_text(*detail);
-    }
-    if (d.message.empty() && !d.validation_issues.empty())
-        d.message = summarize(d.validation_issues);
-    if (const auto* v = obj.if_contains("type")) d.type = scalar_text(*v);
-    if (const auto* v = obj.if_contains("code")) d.code = scalar_text(*v);
-    if (const auto* v = obj.if_contains("param")) d.param = scalar_text(*v);
-    if (const auto* v = obj.if_contains("request_id")) d.request_id = scalar_text(*v);
-    if (const auto* v = obj.if_contains("raw_status_code")) {
-        if (v->is_int64() && v->get_int64() >= 100 && v->get_int64() <= 999) {
-            d.raw_status_code = static_cast<int>(v->get_int64());
-        }
-    }
-}
-
-}  // namespace detail
-
-/// Reads an error body of any shape the API is known to send: `{"object":"error","message":
-/// "...","type":"...","param":null,"code":"1300"}`, a 422 whose `detail` list is nested inside
-/// `message`, a top-level `{"detail":[...]}` or `{"detail":"Unauthorized"}`, the gateway's
-/// `{"message":"...","request_id":"..."}`, an OpenAI-style `{"error":{...}}`, HTML, or nothing.
-/// Never throws: what it cannot read stays empty.
-inline api_error_details parse_error_body(std::string_view body) {
-    api_error_details details;
-    boost::system::error_code ec;
-    const boost::json::value v = boost::json::parse(body, ec);
-    if (ec) return details;
-    if (const auto* obj = v.if_object()) {
-        const auto* nested = obj->if_contains("error");
-        if (nested != nullptr && nested->is_object()) {
-            detail::read_error_object(nested->get_object(), details);
-        } else {
-            detail::read_error_object(*obj, details);
-        }
-    } else if (v.is_string()) {
-        details.message = std::string(v.get_string());
-    }
-    return details;
-}
-
-MISTRAL_NAMESPACE_END
-
-// ---- mistral/json.hpp (continued) ---------------------------------------------------------------
-
 // ---- mistral/structured.hpp ---------------------------------------------------------------------
 // mistral/structured.hpp: JSON Schemas from C++ types described with Boost.Describe, and replies
 // decoded into them: json_schema_of<T>(), json_schema_format<T>(name), parsed_response<T> (what
@@ -5055,7 +5273,8 @@ struct usage_count {
 
 /// What a client has used so far (basic_client::usage()): the sums over every call (chat(),
 /// stream(), parse(), each round of run_tools(); a failed stream counts the usage it delivered),
-/// and the same per model, keyed by the request's `model`.
+/// and the same per model, keyed by the request's `model` (`models()` and `model(id)` name no
+/// model: their requests count in the totals only).
 struct usage_totals : usage_count {
     std::map<std::string, usage_count> per_model{};  ///< the same counts for each model
     bool operator==(const usage_totals&) const = default;
@@ -5119,7 +5338,21 @@ template <class Unused = void>
 std::unique_ptr<stream_source> run_open_stream(const client_options& options, open_function open,
                                                chat_request request, call_options call,
                                                usage_function on_usage);
+// The endpoints beside chat completions (impl/endpoints.hpp), on the same engine.
+template <class Unused = void>
+embedding_response run_embeddings(const client_options& options, send_function send,
+                                  const embedding_request& request, const call_options& call);
+template <class Unused = void>
+model_list run_models(const client_options& options, send_function send, const call_options& call);
+template <class Unused = void>
+model_card run_model(const client_options& options, send_function send, std::string_view id,
+                     const call_options& call);
 #ifdef MISTRAL_SEPARATE_COMPILATION
+extern template embedding_response run_embeddings<>(const client_options&, send_function,
+                                                    const embedding_request&, const call_options&);
+extern template model_list run_models<>(const client_options&, send_function, const call_options&);
+extern template model_card run_model<>(const client_options&, send_function, std::string_view,
+                                       const call_options&);
 extern template std::unique_ptr<stream_source> run_open_stream<>(const client_options&,
                                                                  open_function, chat_request,
                                                                  call_options, usage_function);
@@ -5280,6 +5513,24 @@ public:
         });
     }
 
+    /// Embeds texts (`POST /v1/embeddings`): one vector per text of `request.input`, in
+    /// `data[i].embedding`, with the same retries, timeouts, cancellation, typed errors and usage
+    /// counting as chat(). Throws usage_error before anything is sent for an empty model or
+    /// input, or an `encoding_format` other than "float"; else like chat().
+    embedding_response embeddings(const embedding_request& request, const call_options& call = {});
+
+    /// embeddings() on a thread of its own, like chat_async().
+    std::future<embedding_response> embeddings_async(embedding_request request,
+                                                     call_options call = {});
+
+    /// Every model the API key may use (`GET /v1/models`), with what each can do
+    /// (`capabilities`), its context length and its deprecation. Throws like chat().
+    model_list models(const call_options& call = {});
+
+    /// One model (`GET /v1/models/{id}`; the id is percent-encoded into the path). An unknown id
+    /// is an api_error with status 404. Throws like chat().
+    model_card model(std::string_view id, const call_options& call = {});
+
     /// The tokens and HTTP requests of every call of this client so far (and of its copies,
     /// which share the counts), in total and per model; safe to call while other threads call
     /// the client. After calls that all succeeded, the tokens are the sums of their responses'
@@ -5302,7 +5553,7 @@ private:
     chat_response stream_chunks(const chat_request& request, detail::chunk_function on_chunk,
                                 const call_options& call);
     // The transport's send(), counting each HTTP request of the call (every retry) by model.
-    auto counting_send(const chat_request& request);
+    auto counting_send(const std::string& model);
     // Adds the usage of a call to the client's counts: its response's, or what a failed stream
     // delivered before it failed.
     template <class Call>
@@ -5351,9 +5602,9 @@ Transport basic_client<Transport>::make_transport(const transport_options& optio
 }
 
 template <transport Transport>
-auto basic_client<Transport>::counting_send(const chat_request& request) {
-    return [this, &request](const http_request& r, response_handler& h) {
-        usage_->add_request(request.model);
+auto basic_client<Transport>::counting_send(const std::string& model) {
+    return [this, &model](const http_request& r, response_handler& h) {
+        usage_->add_request(model);
         transport_.send(r, h);
     };
 }
@@ -5374,7 +5625,7 @@ chat_response basic_client<Transport>::counted(const chat_request& request, Call
 
 template <transport Transport>
 chat_response basic_client<Transport>::chat(const chat_request& request, const call_options& call) {
-    auto send = counting_send(request);
+    auto send = counting_send(request.model);
     return counted(request, [&] { return detail::run_chat(options_, send, request, call); });
 }
 
@@ -5382,9 +5633,41 @@ template <transport Transport>
 chat_response basic_client<Transport>::stream_chunks(const chat_request& request,
                                                      detail::chunk_function on_chunk,
                                                      const call_options& call) {
-    auto send = counting_send(request);
+    auto send = counting_send(request.model);
     return counted(request,
                    [&] { return detail::run_stream(options_, send, request, on_chunk, call); });
+}
+
+template <transport Transport>
+embedding_response basic_client<Transport>::embeddings(const embedding_request& request,
+                                                       const call_options& call) {
+    auto send = counting_send(request.model);
+    embedding_response r = detail::run_embeddings(options_, send, request, call);
+    usage_->add(request.model, r.usage);
+    return r;
+}
+
+template <transport Transport>
+std::future<embedding_response> basic_client<Transport>::embeddings_async(embedding_request request,
+                                                                          call_options call) {
+    return std::async(std::launch::async,
+                      [this, request = std::move(request), call = std::move(call)] {
+                          return embeddings(request, call);
+                      });
+}
+
+template <transport Transport>
+model_list basic_client<Transport>::models(const call_options& call) {
+    const std::string none;  // the list and a card name no model of a request: counted in total
+    auto send = counting_send(none);
+    return detail::run_models(options_, send, call);
+}
+
+template <transport Transport>
+model_card basic_client<Transport>::model(std::string_view id, const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    return detail::run_model(options_, send, id, call);
 }
 
 template <transport Transport>
@@ -5426,18 +5709,25 @@ usage_totals basic_client<Transport>::usage() const {
 // and defined in src.hpp. Member by member, since it cannot be made from options alone (so the
 // class as a whole cannot be instantiated); the defaulted special members are left out, as GCC
 // cannot instantiate one explicitly when it is defaulted out of the class.
-#define MISTRAL_ANY_TRANSPORT_CLIENT_MEMBERS(EXTERN)                                           \
-    EXTERN template basic_client<any_transport>::basic_client(client_options, any_transport);  \
-    EXTERN template chat_response basic_client<any_transport>::chat(const chat_request&,       \
-                                                                    const call_options&);      \
-    EXTERN template chat_response basic_client<any_transport>::stream_chunks(                  \
-        const chat_request&, detail::chunk_function, const call_options&);                     \
-    EXTERN template chat_stream basic_client<any_transport>::open_stream(const chat_request&,  \
-                                                                         const call_options&); \
-    EXTERN template std::future<chat_response> basic_client<any_transport>::chat_async(        \
-        chat_request, call_options);                                                           \
-    EXTERN template chat_response basic_client<any_transport>::run_tools(                      \
-        chat_request&, const toolbox&, const tool_loop_options&, const call_options&);         \
+#define MISTRAL_ANY_TRANSPORT_CLIENT_MEMBERS(EXTERN)                                               \
+    EXTERN template basic_client<any_transport>::basic_client(client_options, any_transport);      \
+    EXTERN template chat_response basic_client<any_transport>::chat(const chat_request&,           \
+                                                                    const call_options&);          \
+    EXTERN template chat_response basic_client<any_transport>::stream_chunks(                      \
+        const chat_request&, detail::chunk_function, const call_options&);                         \
+    EXTERN template chat_stream basic_client<any_transport>::open_stream(const chat_request&,      \
+                                                                         const call_options&);     \
+    EXTERN template std::future<chat_response> basic_client<any_transport>::chat_async(            \
+        chat_request, call_options);                                                               \
+    EXTERN template chat_response basic_client<any_transport>::run_tools(                          \
+        chat_request&, const toolbox&, const tool_loop_options&, const call_options&);             \
+    EXTERN template embedding_response basic_client<any_transport>::embeddings(                    \
+        const embedding_request&, const call_options&);                                            \
+    EXTERN template std::future<embedding_response> basic_client<any_transport>::embeddings_async( \
+        embedding_request, call_options);                                                          \
+    EXTERN template model_list basic_client<any_transport>::models(const call_options&);           \
+    EXTERN template model_card basic_client<any_transport>::model(std::string_view,                \
+                                                                  const call_options&);            \
     EXTERN template usage_totals basic_client<any_transport>::usage() const;
 #ifdef MISTRAL_SEPARATE_COMPILATION
 MISTRAL_ANY_TRANSPORT_CLIENT_MEMBERS(extern)
@@ -7574,19 +7864,21 @@ struct prepared_call {
     sanitizer redact;
 };
 
-// prepare_request(), with the form asked for: the streamed request or the plain one.
-template <class Unused = void>
-prepared_call prepare_call(const client_options& options, const chat_request& request,
-                           const call_options& call, bool streaming) {
+// Before anything else of a call: a key that can be sent.
+inline void check_api_key(const client_options& options) {
     if (options.api_key.empty()) {
         throw usage_error(
             "no API key: set client_options::api_key or the MISTRAL_API_KEY environment variable");
     }
     if (!is_field_value(options.api_key))
         throw usage_error("the API key holds a control character (CR, LF, NUL...)");
-    if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
-    if (request.messages.empty()) throw usage_error("cannot send the request: messages is empty");
-    if (options.preflight) check_history(request.messages);
+}
+
+// The part of every request that is not the endpoint's: the URL (base_url + path), the headers
+// (the API key, the options' and the call's, checked), the timeouts, the stop token and the
+// sanitizer. The caller checked the key (check_api_key) and sets the body.
+inline prepared_call prepare_http(const client_options& options, const call_options& call,
+                                  const char* method, std::string_view path, bool streaming) {
     const std::string base = checked_base_url(options.base_url);
     for (const auto& h : options.headers) check_header(h, "client_options");
     for (const auto& h : call.headers) check_header(h, "call_options");
@@ -7594,20 +7886,34 @@ prepared_call prepare_call(const client_options& options, const chat_request& re
     const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
     prepared_call out;
     http_request& http = out.http;
-    http.url = base + "/v1/chat/completions";
+    http.method = method;
+    http.url = base;
+    http.url += path;
     http.headers.add("Authorization", "Bearer " + options.api_key);
-    http.headers.add("Content-Type", "application/json");
+    if (http.method != "GET") http.headers.add("Content-Type", "application/json");
     http.headers.add("Accept", streaming ? "text/event-stream" : "application/json");
     http.headers.add("User-Agent", "mistral-cpp/" MISTRAL_CPP_VERSION_STRING);
     for (const auto& h : options.headers) http.headers.set(h.name, h.value);
     for (const auto& h : call.headers) http.headers.set(h.name, h.value);
-    // Written once, straight from the request (no JSON tree): the body is the only copy.
-    http.body = sendable_json(
-        request, streaming ? boost::json::object{{"stream", true}} : boost::json::object{});
     http.connect_timeout = timeouts.connect;
     http.read_timeout = streaming ? timeouts.stream_idle : timeouts.read;
     http.stop = call.stop;
     out.redact = make_sanitizer(options, call);
+    return out;
+}
+
+// prepare_request(), with the form asked for: the streamed request or the plain one.
+template <class Unused = void>
+prepared_call prepare_call(const client_options& options, const chat_request& request,
+                           const call_options& call, bool streaming) {
+    check_api_key(options);
+    if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
+    if (request.messages.empty()) throw usage_error("cannot send the request: messages is empty");
+    if (options.preflight) check_history(request.messages);
+    prepared_call out = prepare_http(options, call, "POST", "/v1/chat/completions", streaming);
+    // Written once, straight from the request (no JSON tree): the body is the only copy.
+    out.http.body = sendable_json(
+        request, streaming ? boost::json::object{{"stream", true}} : boost::json::object{});
     return out;
 }
 
@@ -7907,28 +8213,55 @@ http_request prepare_request(const client_options& options, const chat_request& 
         .http;
 }
 
-template <class Unused>
-chat_response decode_response(const response_head& head, std::string_view body,
-                              const client_options& options, const call_options& call) {
-    const detail::sanitizer redact = detail::make_sanitizer(options, call);
+namespace detail {
+
+// A whole answer of a JSON endpoint, parsed, before its type's codec reads it.
+struct json_reply {
+    boost::json::value json;
+    response_metadata http;
+};
+
+// The reply as the endpoint's response type (every one has an `http` member): unknown members
+// move out of the tree.
+template <class T>
+T read_reply(json_reply&& reply) {
+    T out;
+    read_json(std::move(reply.json), out);
+    out.http = std::move(reply.http);
+    return out;
+}
+
+// A whole non-streamed answer of any endpoint as JSON, for its own codec to read: the error of an
+// error status, the size bound and malformed JSON are thrown here, as chat() throws them.
+template <class Unused = void>
+json_reply parse_reply(const response_head& head, std::string_view body,
+                       const client_options& options, const call_options& call) {
+    const sanitizer redact = make_sanitizer(options, call);
     const response_head kept{head.status, redact(head.headers)};
     if (head.status < 200 || head.status > 299) {
-        throw detail::error_of_response(make_response_metadata(kept.status, kept.headers),
-                                        std::string(body.substr(0, detail::max_error_body)),
-                                        redact);
+        throw error_of_response(make_response_metadata(kept.status, kept.headers),
+                                std::string(body.substr(0, max_error_body)), redact);
     }
     if (body.size() > options.max_response_size)
-        throw detail::response_too_large(options.max_response_size);
+        throw response_too_large(options.max_response_size);
     boost::system::error_code ec;
-    boost::json::value v = boost::json::parse(body, ec);
+    json_reply out;
+    out.json = boost::json::parse(body, ec);
     if (ec) {
         throw protocol_error("malformed JSON response (" + ec.message() +
                              "): " + redact.excerpt(body));
     }
-    chat_response r;
-    read_json(std::move(v), r);  // unknown members move out of the tree
-    r.http = make_response_metadata(kept.status, kept.headers);
-    return r;
+    out.http = make_response_metadata(kept.status, kept.headers);
+    return out;
+}
+
+}  // namespace detail
+
+template <class Unused>
+chat_response decode_response(const response_head& head, std::string_view body,
+                              const client_options& options, const call_options& call) {
+    return detail::read_reply<chat_response>(
+        detail::parse_reply<Unused>(head, body, options, call));
 }
 
 template <class Unused>
@@ -8234,7 +8567,7 @@ namespace detail {
 MISTRAL_DECL void usage_counter::add_request(const std::string& model) {
     std::lock_guard lock(mutex_);
     ++totals_.requests;
-    ++totals_.per_model[model].requests;
+    if (!model.empty()) ++totals_.per_model[model].requests;  // models() names none
 }
 
 MISTRAL_DECL void usage_counter::add(const std::string& model, const usage_info& u) {
@@ -8286,18 +8619,27 @@ public:
         const char* reason;  // "backoff" or "Retry-After"
     };
 
+    // A chat completion: resumed, when cut, as a continuation of the request.
     call_plan(const client_options& options, const chat_request& request, const call_options& call,
               bool streaming)
-        : options_(options),
-          request_(request),
-          call_(call),
-          streaming_(streaming),
-          prepared_(prepare_call<Unused>(options, request, call, streaming)),
-          start_(now()) {
+        : call_plan(options, prepare_call<Unused>(options, request, call, streaming), call,
+                    streaming) {
         if (!streaming && request.stream.value_or(false)) {
             throw usage_error(
                 "chat() sends non-streaming requests; use stream() for \"stream\": true");
         }
+        request_ = &request;
+    }
+
+    // Any other endpoint's request, prepared by it: a JSON answer, retried as a chat completion
+    // is.
+    call_plan(const client_options& options, prepared_call prepared, const call_options& call,
+              bool streaming = false)
+        : options_(options),
+          call_(call),
+          streaming_(streaming),
+          prepared_(std::move(prepared)),
+          start_(now()) {
         const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
         if (timeouts.total) deadline_ = start_ + *timeouts.total;
         prepared_.http.deadline = deadline_;
@@ -8324,8 +8666,8 @@ public:
         ++attempt_;
         ++requests_;
         sent_ = now();
-        log("POST " + prepared_.http.url + (streaming_ ? " (stream)" : "") + ", attempt " +
-            std::to_string(attempt_) +
+        log(prepared_.http.method + " " + prepared_.http.url + (streaming_ ? " (stream)" : "") +
+            ", attempt " + std::to_string(attempt_) +
             ", headers: " + sanitizer::describe(prepared_.http.headers, options_.loggable_headers));
     }
 
@@ -8377,7 +8719,7 @@ public:
         auto& state = stream_decoder_access::state(decoder);
         std::optional<std::string> text = state.resumable_text();
         if (!text) return false;
-        chat_request continued = request_;
+        chat_request continued = *request_;
         std::string prefix = std::move(*text);
         auto* last = std::get_if<assistant_message>(&continued.messages.back());
         if (last != nullptr && last->prefix.value_or(false)) {
@@ -8428,7 +8770,7 @@ private:
     }
 
     const client_options& options_;
-    const chat_request& request_;
+    const chat_request* request_ = nullptr;  // a chat completion's, for its resumes
     const call_options& call_;
     bool streaming_;
     prepared_call prepared_;
@@ -8481,6 +8823,10 @@ public:
     static std::unique_ptr<stream_source> open_stream(const client_options& options,
                                                       open_function open, chat_request request,
                                                       call_options call, usage_function on_usage);
+    // Any other JSON endpoint's request, prepared by it (impl/endpoints.hpp): the answer parsed,
+    // for its own codec to read.
+    static json_reply call_json(const client_options& options, send_function send,
+                                prepared_call request, const call_options& call);
 
 private:
     using clock = std::chrono::steady_clock;
@@ -8504,7 +8850,6 @@ private:
         virtual const response_head& head() const noexcept = 0;
         // The api_error of an error status, from the body received, with the call's attempts.
         virtual api_error error(const plan& p) = 0;
-        virtual chat_response finish() = 0;
         // A stream cut after chunks arrived: resumed when the plan allows (true), else this
         // throws what the cut is to the caller.
         virtual bool resume_or_fail(plan& p, const transport_error& e) = 0;
@@ -8541,10 +8886,10 @@ private:
             p.stamp(meta);
             return error_of_response(std::move(meta), std::move(body_.text()), p.redact());
         }
-        chat_response finish() override {
+        json_reply finish() {
             if (body_.overflow()) throw response_too_large(plan_.options().max_response_size);
             std::string body = std::move(body_.text());  // freed before the tree is decoded
-            return decode_response<Unused>(head_, body, plan_.options(), plan_.call());
+            return parse_reply<Unused>(head_, body, plan_.options(), plan_.call());
         }
         bool resume_or_fail(plan&, const transport_error& e) override { throw e; }
         bool resume(plan&) override { return false; }
@@ -8615,7 +8960,7 @@ private:
             return error_of_response(std::move(meta), std::move(state().error_body.text()),
                                      p.redact());
         }
-        chat_response finish() override { return decoder_.finish(); }
+        chat_response finish() { return decoder_.finish(); }
 
         bool resume_or_fail(plan& p, const transport_error& e) override {
             if (p.resume(decoder_)) return true;
@@ -8677,8 +9022,7 @@ private:
     // The attempts of a call until a response: retries of transport failures and error statuses,
     // resumes of a stream cut after chunks arrived. With `until_head`, returns once a 2xx head
     // arrived (open_stream() reads the body later); else the whole response.
-    static std::optional<chat_response> execute(plan& p, send_function send, sink& s,
-                                                bool until_head);
+    static void execute(plan& p, send_function send, sink& s, bool until_head);
     static void sleep(const plan& p, std::chrono::milliseconds wait);
     // Runs one piece of I/O (a send, a read of the body) and says how it failed, if it did:
     // the transport's error (or the sink's own bound) without secrets, logged. A failure of the
@@ -8716,8 +9060,7 @@ void client_engine<Unused>::sleep(const plan& p, std::chrono::milliseconds wait)
 }
 
 template <class Unused>
-std::optional<chat_response> client_engine<Unused>::execute(plan& p, send_function send, sink& s,
-                                                            bool until_head) {
+void client_engine<Unused>::execute(plan& p, send_function send, sink& s, bool until_head) {
     // The one retry path: throws `failure` unless the plan allows another attempt, else waits.
     const auto retry_or_throw = [&p](const auto& failure, const auto& decision) {
         if (!decision) throw failure;
@@ -8743,11 +9086,9 @@ std::optional<chat_response> client_engine<Unused>::execute(plan& p, send_functi
             retry_or_throw(e, p.retry_after(e));
             continue;
         }
-        if (until_head) return std::nullopt;
+        if (until_head) return;
         if (p.streaming() && !s.completed() && s.resume(p)) continue;  // ended before [DONE]
-        chat_response r = s.finish();
-        p.stamp(r.http);
-        return r;
+        return;
     }
 }
 
@@ -8756,7 +9097,21 @@ chat_response client_engine<Unused>::chat(const client_options& options, send_fu
                                           const chat_request& request, const call_options& call) {
     plan p(options, request, call, false);  // refuses "stream": true
     json_sink sink(p);
-    return *execute(p, send, sink, false);
+    execute(p, send, sink, false);
+    chat_response r = read_reply<chat_response>(sink.finish());
+    p.stamp(r.http);
+    return r;
+}
+
+template <class Unused>
+json_reply client_engine<Unused>::call_json(const client_options& options, send_function send,
+                                            prepared_call request, const call_options& call) {
+    plan p(options, std::move(request), call);
+    json_sink sink(p);
+    execute(p, send, sink, false);
+    json_reply r = sink.finish();
+    p.stamp(r.http);
+    return r;
 }
 
 template <class Unused>
@@ -8766,7 +9121,10 @@ chat_response client_engine<Unused>::stream(const client_options& options, send_
     plan p(options, request, call, true);
     event_sink sink(on_chunk, p);
     try {
-        return *execute(p, send, sink, false);
+        execute(p, send, sink, false);
+        chat_response r = sink.finish();
+        p.stamp(r.http);
+        return r;
     } catch (error& e) {
         sink.attach_partial_if_missing(e);
         throw;
@@ -8939,6 +9297,68 @@ std::unique_ptr<stream_source> run_open_stream(const client_options& options, op
 
 }  // namespace detail
 
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/impl/endpoints.hpp -----------------------------------------------------------------
+// mistral/impl/endpoints.hpp: the endpoints beside chat completions (endpoints.hpp) on the
+// blocking client's engine: each checks its request, prepares it as chat's is prepared (the same
+// key, URL and header rules), and reads the answer with its type's codec. Templates only so that
+// a translation unit compiles them when it calls them; with MISTRAL_SEPARATE_COMPILATION, only
+// src.hpp's does.
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <utility>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+template <class Unused>
+embedding_response run_embeddings(const client_options& options, send_function send,
+                                  const embedding_request& request, const call_options& call) {
+    check_api_key(options);
+    if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
+    if (request.input.empty()) throw usage_error("cannot send the request: input is empty");
+    if (request.encoding_format && *request.encoding_format != "float") {
+        throw usage_error("encoding_format \"" + *request.encoding_format +
+                          "\": this client reads the vectors as numbers (\"float\")");
+    }
+    prepared_call prepared = prepare_http(options, call, "POST", "/v1/embeddings", false);
+    prepared.http.body = sendable_json(request);
+    auto r = read_reply<embedding_response>(
+        client_engine<Unused>::call_json(options, send, std::move(prepared), call));
+    // data[i] embeds input[i], whatever order the server listed them in.
+    std::stable_sort(
+        r.data.begin(), r.data.end(),
+        [](const embedding_data& a, const embedding_data& b) { return a.index < b.index; });
+    return r;
+}
+
+template <class Unused>
+model_list run_models(const client_options& options, send_function send, const call_options& call) {
+    check_api_key(options);
+    return read_reply<model_list>(client_engine<Unused>::call_json(
+        options, send, prepare_http(options, call, "GET", "/v1/models", false), call));
+}
+
+template <class Unused>
+model_card run_model(const client_options& options, send_function send, std::string_view id,
+                     const call_options& call) {
+    check_api_key(options);
+    // Percent-encoded, an id cannot add a segment or a query; "." and ".." would still name
+    // another path once a server or a proxy normalizes it.
+    if (id.empty() || id == "." || id == "..") {
+        throw usage_error("cannot ask for a model: the id \"" + std::string(id) +
+                          "\" is not a model id");
+    }
+    const std::string path = "/v1/models/" + percent_encode(id);
+    return read_reply<model_card>(client_engine<Unused>::call_json(
+        options, send, prepare_http(options, call, "GET", path, false), call));
+}
+
+}  // namespace detail
 MISTRAL_NAMESPACE_END
 
 // ---- mistral/impl/stream_accumulator.hpp --------------------------------------------------------

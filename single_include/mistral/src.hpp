@@ -1039,19 +1039,21 @@ struct prepared_call {
     sanitizer redact;
 };
 
-// prepare_request(), with the form asked for: the streamed request or the plain one.
-template <class Unused = void>
-prepared_call prepare_call(const client_options& options, const chat_request& request,
-                           const call_options& call, bool streaming) {
+// Before anything else of a call: a key that can be sent.
+inline void check_api_key(const client_options& options) {
     if (options.api_key.empty()) {
         throw usage_error(
             "no API key: set client_options::api_key or the MISTRAL_API_KEY environment variable");
     }
     if (!is_field_value(options.api_key))
         throw usage_error("the API key holds a control character (CR, LF, NUL...)");
-    if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
-    if (request.messages.empty()) throw usage_error("cannot send the request: messages is empty");
-    if (options.preflight) check_history(request.messages);
+}
+
+// The part of every request that is not the endpoint's: the URL (base_url + path), the headers
+// (the API key, the options' and the call's, checked), the timeouts, the stop token and the
+// sanitizer. The caller checked the key (check_api_key) and sets the body.
+inline prepared_call prepare_http(const client_options& options, const call_options& call,
+                                  const char* method, std::string_view path, bool streaming) {
     const std::string base = checked_base_url(options.base_url);
     for (const auto& h : options.headers) check_header(h, "client_options");
     for (const auto& h : call.headers) check_header(h, "call_options");
@@ -1059,20 +1061,34 @@ prepared_call prepare_call(const client_options& options, const chat_request& re
     const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
     prepared_call out;
     http_request& http = out.http;
-    http.url = base + "/v1/chat/completions";
+    http.method = method;
+    http.url = base;
+    http.url += path;
     http.headers.add("Authorization", "Bearer " + options.api_key);
-    http.headers.add("Content-Type", "application/json");
+    if (http.method != "GET") http.headers.add("Content-Type", "application/json");
     http.headers.add("Accept", streaming ? "text/event-stream" : "application/json");
     http.headers.add("User-Agent", "mistral-cpp/" MISTRAL_CPP_VERSION_STRING);
     for (const auto& h : options.headers) http.headers.set(h.name, h.value);
     for (const auto& h : call.headers) http.headers.set(h.name, h.value);
-    // Written once, straight from the request (no JSON tree): the body is the only copy.
-    http.body = sendable_json(
-        request, streaming ? boost::json::object{{"stream", true}} : boost::json::object{});
     http.connect_timeout = timeouts.connect;
     http.read_timeout = streaming ? timeouts.stream_idle : timeouts.read;
     http.stop = call.stop;
     out.redact = make_sanitizer(options, call);
+    return out;
+}
+
+// prepare_request(), with the form asked for: the streamed request or the plain one.
+template <class Unused = void>
+prepared_call prepare_call(const client_options& options, const chat_request& request,
+                           const call_options& call, bool streaming) {
+    check_api_key(options);
+    if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
+    if (request.messages.empty()) throw usage_error("cannot send the request: messages is empty");
+    if (options.preflight) check_history(request.messages);
+    prepared_call out = prepare_http(options, call, "POST", "/v1/chat/completions", streaming);
+    // Written once, straight from the request (no JSON tree): the body is the only copy.
+    out.http.body = sendable_json(
+        request, streaming ? boost::json::object{{"stream", true}} : boost::json::object{});
     return out;
 }
 
@@ -1372,28 +1388,55 @@ http_request prepare_request(const client_options& options, const chat_request& 
         .http;
 }
 
-template <class Unused>
-chat_response decode_response(const response_head& head, std::string_view body,
-                              const client_options& options, const call_options& call) {
-    const detail::sanitizer redact = detail::make_sanitizer(options, call);
+namespace detail {
+
+// A whole answer of a JSON endpoint, parsed, before its type's codec reads it.
+struct json_reply {
+    boost::json::value json;
+    response_metadata http;
+};
+
+// The reply as the endpoint's response type (every one has an `http` member): unknown members
+// move out of the tree.
+template <class T>
+T read_reply(json_reply&& reply) {
+    T out;
+    read_json(std::move(reply.json), out);
+    out.http = std::move(reply.http);
+    return out;
+}
+
+// A whole non-streamed answer of any endpoint as JSON, for its own codec to read: the error of an
+// error status, the size bound and malformed JSON are thrown here, as chat() throws them.
+template <class Unused = void>
+json_reply parse_reply(const response_head& head, std::string_view body,
+                       const client_options& options, const call_options& call) {
+    const sanitizer redact = make_sanitizer(options, call);
     const response_head kept{head.status, redact(head.headers)};
     if (head.status < 200 || head.status > 299) {
-        throw detail::error_of_response(make_response_metadata(kept.status, kept.headers),
-                                        std::string(body.substr(0, detail::max_error_body)),
-                                        redact);
+        throw error_of_response(make_response_metadata(kept.status, kept.headers),
+                                std::string(body.substr(0, max_error_body)), redact);
     }
     if (body.size() > options.max_response_size)
-        throw detail::response_too_large(options.max_response_size);
+        throw response_too_large(options.max_response_size);
     boost::system::error_code ec;
-    boost::json::value v = boost::json::parse(body, ec);
+    json_reply out;
+    out.json = boost::json::parse(body, ec);
     if (ec) {
         throw protocol_error("malformed JSON response (" + ec.message() +
                              "): " + redact.excerpt(body));
     }
-    chat_response r;
-    read_json(std::move(v), r);  // unknown members move out of the tree
-    r.http = make_response_metadata(kept.status, kept.headers);
-    return r;
+    out.http = make_response_metadata(kept.status, kept.headers);
+    return out;
+}
+
+}  // namespace detail
+
+template <class Unused>
+chat_response decode_response(const response_head& head, std::string_view body,
+                              const client_options& options, const call_options& call) {
+    return detail::read_reply<chat_response>(
+        detail::parse_reply<Unused>(head, body, options, call));
 }
 
 template <class Unused>
@@ -1476,18 +1519,27 @@ public:
         const char* reason;  // "backoff" or "Retry-After"
     };
 
+    // A chat completion: resumed, when cut, as a continuation of the request.
     call_plan(const client_options& options, const chat_request& request, const call_options& call,
               bool streaming)
-        : options_(options),
-          request_(request),
-          call_(call),
-          streaming_(streaming),
-          prepared_(prepare_call<Unused>(options, request, call, streaming)),
-          start_(now()) {
+        : call_plan(options, prepare_call<Unused>(options, request, call, streaming), call,
+                    streaming) {
         if (!streaming && request.stream.value_or(false)) {
             throw usage_error(
                 "chat() sends non-streaming requests; use stream() for \"stream\": true");
         }
+        request_ = &request;
+    }
+
+    // Any other endpoint's request, prepared by it: a JSON answer, retried as a chat completion
+    // is.
+    call_plan(const client_options& options, prepared_call prepared, const call_options& call,
+              bool streaming = false)
+        : options_(options),
+          call_(call),
+          streaming_(streaming),
+          prepared_(std::move(prepared)),
+          start_(now()) {
         const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
         if (timeouts.total) deadline_ = start_ + *timeouts.total;
         prepared_.http.deadline = deadline_;
@@ -1514,8 +1566,8 @@ public:
         ++attempt_;
         ++requests_;
         sent_ = now();
-        log("POST " + prepared_.http.url + (streaming_ ? " (stream)" : "") + ", attempt " +
-            std::to_string(attempt_) +
+        log(prepared_.http.method + " " + prepared_.http.url + (streaming_ ? " (stream)" : "") +
+            ", attempt " + std::to_string(attempt_) +
             ", headers: " + sanitizer::describe(prepared_.http.headers, options_.loggable_headers));
     }
 
@@ -1567,7 +1619,7 @@ public:
         auto& state = stream_decoder_access::state(decoder);
         std::optional<std::string> text = state.resumable_text();
         if (!text) return false;
-        chat_request continued = request_;
+        chat_request continued = *request_;
         std::string prefix = std::move(*text);
         auto* last = std::get_if<assistant_message>(&continued.messages.back());
         if (last != nullptr && last->prefix.value_or(false)) {
@@ -1618,7 +1670,7 @@ private:
     }
 
     const client_options& options_;
-    const chat_request& request_;
+    const chat_request* request_ = nullptr;  // a chat completion's, for its resumes
     const call_options& call_;
     bool streaming_;
     prepared_call prepared_;
@@ -1671,6 +1723,10 @@ public:
     static std::unique_ptr<stream_source> open_stream(const client_options& options,
                                                       open_function open, chat_request request,
                                                       call_options call, usage_function on_usage);
+    // Any other JSON endpoint's request, prepared by it (impl/endpoints.hpp): the answer parsed,
+    // for its own codec to read.
+    static json_reply call_json(const client_options& options, send_function send,
+                                prepared_call request, const call_options& call);
 
 private:
     using clock = std::chrono::steady_clock;
@@ -1694,7 +1750,6 @@ private:
         virtual const response_head& head() const noexcept = 0;
         // The api_error of an error status, from the body received, with the call's attempts.
         virtual api_error error(const plan& p) = 0;
-        virtual chat_response finish() = 0;
         // A stream cut after chunks arrived: resumed when the plan allows (true), else this
         // throws what the cut is to the caller.
         virtual bool resume_or_fail(plan& p, const transport_error& e) = 0;
@@ -1731,10 +1786,10 @@ private:
             p.stamp(meta);
             return error_of_response(std::move(meta), std::move(body_.text()), p.redact());
         }
-        chat_response finish() override {
+        json_reply finish() {
             if (body_.overflow()) throw response_too_large(plan_.options().max_response_size);
             std::string body = std::move(body_.text());  // freed before the tree is decoded
-            return decode_response<Unused>(head_, body, plan_.options(), plan_.call());
+            return parse_reply<Unused>(head_, body, plan_.options(), plan_.call());
         }
         bool resume_or_fail(plan&, const transport_error& e) override { throw e; }
         bool resume(plan&) override { return false; }
@@ -1805,7 +1860,7 @@ private:
             return error_of_response(std::move(meta), std::move(state().error_body.text()),
                                      p.redact());
         }
-        chat_response finish() override { return decoder_.finish(); }
+        chat_response finish() { return decoder_.finish(); }
 
         bool resume_or_fail(plan& p, const transport_error& e) override {
             if (p.resume(decoder_)) return true;
@@ -1867,8 +1922,7 @@ private:
     // The attempts of a call until a response: retries of transport failures and error statuses,
     // resumes of a stream cut after chunks arrived. With `until_head`, returns once a 2xx head
     // arrived (open_stream() reads the body later); else the whole response.
-    static std::optional<chat_response> execute(plan& p, send_function send, sink& s,
-                                                bool until_head);
+    static void execute(plan& p, send_function send, sink& s, bool until_head);
     static void sleep(const plan& p, std::chrono::milliseconds wait);
     // Runs one piece of I/O (a send, a read of the body) and says how it failed, if it did:
     // the transport's error (or the sink's own bound) without secrets, logged. A failure of the
@@ -1906,8 +1960,7 @@ void client_engine<Unused>::sleep(const plan& p, std::chrono::milliseconds wait)
 }
 
 template <class Unused>
-std::optional<chat_response> client_engine<Unused>::execute(plan& p, send_function send, sink& s,
-                                                            bool until_head) {
+void client_engine<Unused>::execute(plan& p, send_function send, sink& s, bool until_head) {
     // The one retry path: throws `failure` unless the plan allows another attempt, else waits.
     const auto retry_or_throw = [&p](const auto& failure, const auto& decision) {
         if (!decision) throw failure;
@@ -1933,11 +1986,9 @@ std::optional<chat_response> client_engine<Unused>::execute(plan& p, send_functi
             retry_or_throw(e, p.retry_after(e));
             continue;
         }
-        if (until_head) return std::nullopt;
+        if (until_head) return;
         if (p.streaming() && !s.completed() && s.resume(p)) continue;  // ended before [DONE]
-        chat_response r = s.finish();
-        p.stamp(r.http);
-        return r;
+        return;
     }
 }
 
@@ -1946,7 +1997,21 @@ chat_response client_engine<Unused>::chat(const client_options& options, send_fu
                                           const chat_request& request, const call_options& call) {
     plan p(options, request, call, false);  // refuses "stream": true
     json_sink sink(p);
-    return *execute(p, send, sink, false);
+    execute(p, send, sink, false);
+    chat_response r = read_reply<chat_response>(sink.finish());
+    p.stamp(r.http);
+    return r;
+}
+
+template <class Unused>
+json_reply client_engine<Unused>::call_json(const client_options& options, send_function send,
+                                            prepared_call request, const call_options& call) {
+    plan p(options, std::move(request), call);
+    json_sink sink(p);
+    execute(p, send, sink, false);
+    json_reply r = sink.finish();
+    p.stamp(r.http);
+    return r;
 }
 
 template <class Unused>
@@ -1956,7 +2021,10 @@ chat_response client_engine<Unused>::stream(const client_options& options, send_
     plan p(options, request, call, true);
     event_sink sink(on_chunk, p);
     try {
-        return *execute(p, send, sink, false);
+        execute(p, send, sink, false);
+        chat_response r = sink.finish();
+        p.stamp(r.http);
+        return r;
     } catch (error& e) {
         sink.attach_partial_if_missing(e);
         throw;
@@ -2129,6 +2197,70 @@ std::unique_ptr<stream_source> run_open_stream(const client_options& options, op
 
 }  // namespace detail
 
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/src.hpp (continued) ----------------------------------------------------------------
+
+// ---- mistral/impl/endpoints.hpp -----------------------------------------------------------------
+// mistral/impl/endpoints.hpp: the endpoints beside chat completions (endpoints.hpp) on the
+// blocking client's engine: each checks its request, prepares it as chat's is prepared (the same
+// key, URL and header rules), and reads the answer with its type's codec. Templates only so that
+// a translation unit compiles them when it calls them; with MISTRAL_SEPARATE_COMPILATION, only
+// src.hpp's does.
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <utility>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+template <class Unused>
+embedding_response run_embeddings(const client_options& options, send_function send,
+                                  const embedding_request& request, const call_options& call) {
+    check_api_key(options);
+    if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
+    if (request.input.empty()) throw usage_error("cannot send the request: input is empty");
+    if (request.encoding_format && *request.encoding_format != "float") {
+        throw usage_error("encoding_format \"" + *request.encoding_format +
+                          "\": this client reads the vectors as numbers (\"float\")");
+    }
+    prepared_call prepared = prepare_http(options, call, "POST", "/v1/embeddings", false);
+    prepared.http.body = sendable_json(request);
+    auto r = read_reply<embedding_response>(
+        client_engine<Unused>::call_json(options, send, std::move(prepared), call));
+    // data[i] embeds input[i], whatever order the server listed them in.
+    std::stable_sort(
+        r.data.begin(), r.data.end(),
+        [](const embedding_data& a, const embedding_data& b) { return a.index < b.index; });
+    return r;
+}
+
+template <class Unused>
+model_list run_models(const client_options& options, send_function send, const call_options& call) {
+    check_api_key(options);
+    return read_reply<model_list>(client_engine<Unused>::call_json(
+        options, send, prepare_http(options, call, "GET", "/v1/models", false), call));
+}
+
+template <class Unused>
+model_card run_model(const client_options& options, send_function send, std::string_view id,
+                     const call_options& call) {
+    check_api_key(options);
+    // Percent-encoded, an id cannot add a segment or a query; "." and ".." would still name
+    // another path once a server or a proxy normalizes it.
+    if (id.empty() || id == "." || id == "..") {
+        throw usage_error("cannot ask for a model: the id \"" + std::string(id) +
+                          "\" is not a model id");
+    }
+    const std::string path = "/v1/models/" + percent_encode(id);
+    return read_reply<model_card>(client_engine<Unused>::call_json(
+        options, send, prepare_http(options, call, "GET", path, false), call));
+}
+
+}  // namespace detail
 MISTRAL_NAMESPACE_END
 
 // ---- mistral/src.hpp (continued) ----------------------------------------------------------------
@@ -3261,7 +3393,7 @@ namespace detail {
 MISTRAL_DECL void usage_counter::add_request(const std::string& model) {
     std::lock_guard lock(mutex_);
     ++totals_.requests;
-    ++totals_.per_model[model].requests;
+    if (!model.empty()) ++totals_.per_model[model].requests;  // models() names none
 }
 
 MISTRAL_DECL void usage_counter::add(const std::string& model, const usage_info& u) {
@@ -5360,6 +5492,12 @@ template chat_response detail::run_chat<>(const client_options&, detail::send_fu
 template chat_response detail::run_stream<>(const client_options&, detail::send_function,
                                             const chat_request&, detail::chunk_function,
                                             const call_options&);
+template embedding_response detail::run_embeddings<>(const client_options&, detail::send_function,
+                                                     const embedding_request&, const call_options&);
+template model_list detail::run_models<>(const client_options&, detail::send_function,
+                                         const call_options&);
+template model_card detail::run_model<>(const client_options&, detail::send_function,
+                                        std::string_view, const call_options&);
 template std::unique_ptr<detail::stream_source> detail::run_open_stream<>(const client_options&,
                                                                           detail::open_function,
                                                                           chat_request,

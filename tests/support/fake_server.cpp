@@ -1,10 +1,13 @@
 // tests/support/fake_server.cpp: the fake Mistral API server (see fake_server.hpp).
 #include "fake_server.hpp"
 
+#include <mistral/endpoints.hpp>
 #include <mistral/json.hpp>
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 
@@ -289,24 +292,23 @@ fake_server::fake_server(fake_server_options options) : options_(std::move(optio
     server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     server_->set_keep_alive_max_count(100000);  // httplib closes after 5 requests by default
     server_->set_tcp_nodelay(true);
+    const auto route = [this](fake_handler own) {
+        return [this, own = std::move(own)](const httplib::Request& req, httplib::Response& res) {
+            serve(req, res, own);
+        };
+    };
     server_->Post(
-        "/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
-            fake_handler handler;
-            {
-                std::lock_guard lock(mutex_);
-                requests_.push_back({req.method, req.path, req.headers, req.body, req.remote_port});
-                remote_ports_.insert(req.remote_port);
-                if (!script_.empty()) {
-                    handler = std::move(script_.front());
-                    script_.pop_front();
-                }
-            }
-            if (handler) {
-                handler(req, res);
-            } else {
-                answer(req, res);
-            }
-        });
+        "/v1/chat/completions",
+        route([this](const httplib::Request& req, httplib::Response& res) { answer(req, res); }));
+    server_->Post("/v1/embeddings",
+                  route([this](const httplib::Request& req, httplib::Response& res) {
+                      answer_embeddings(req, res);
+                  }));
+    const fake_handler models = [this](const httplib::Request& req, httplib::Response& res) {
+        answer_models(req, res);
+    };
+    server_->Get("/v1/models", route(models));
+    server_->Get(R"(/v1/models/([^/]+))", route(models));
     port_ = options_.port == 0 ? server_->bind_to_any_port(options_.host) : options_.port;
     if (options_.port != 0 && !server_->bind_to_port(options_.host, options_.port)) port_ = -1;
     if (port_ <= 0) throw std::runtime_error("fake_server: cannot listen on " + options_.host);
@@ -357,8 +359,22 @@ void fake_server::wait_or_stop(std::chrono::milliseconds timeout) {
     stopping_cv_.wait_for(lock, timeout, [this] { return stopping_; });
 }
 
-void fake_server::answer(const httplib::Request& req, httplib::Response& res,
-                         std::size_t cut_after_chunks) {
+void fake_server::serve(const httplib::Request& req, httplib::Response& res,
+                        const fake_handler& own) {
+    fake_handler handler;
+    {
+        std::lock_guard lock(mutex_);
+        requests_.push_back({req.method, req.path, req.headers, req.body, req.remote_port});
+        remote_ports_.insert(req.remote_port);
+        if (!script_.empty()) {
+            handler = std::move(script_.front());
+            script_.pop_front();
+        }
+    }
+    (handler ? handler : own)(req, res);
+}
+
+int fake_server::admit(const httplib::Request& req, httplib::Response& res) {
     const int serial = ++counter_;
     res.set_header("x-request-id", "fake-" + std::to_string(serial));
     res.set_header("x-ratelimit-limit-req-minute", "60");
@@ -370,8 +386,128 @@ void fake_server::answer(const httplib::Request& req, httplib::Response& res,
         res.set_content(
             R"({"message":"Unauthorized","request_id":"fake-)" + std::to_string(serial) + "\"}",
             "application/json");
+        return 0;
+    }
+    return serial;
+}
+
+void fake_server::answer_embeddings(const httplib::Request& req, httplib::Response& res) {
+    const int serial = admit(req, res);
+    if (serial == 0) return;
+    embedding_request request;
+    try {
+        json::value body = json::parse(req.body);
+        // The API takes one text as a string, too.
+        if (auto* o = body.if_object();
+            o != nullptr && o->contains("input") && o->at("input").is_string()) {
+            (*o)["input"] = json::array{o->at("input")};
+        }
+        request = json::value_to<embedding_request>(body);
+        if (request.input.empty()) throw std::invalid_argument("input: empty");
+        if (request.output_dimension &&
+            (*request.output_dimension <= 0 || *request.output_dimension > 65536)) {
+            throw std::invalid_argument("output_dimension: must be in [1, 65536] here");
+        }
+    } catch (const std::exception& e) {
+        res.status = 422;
+        res.set_content(error_body_422(e.what()), "application/json");
         return;
     }
+    const auto dimension = static_cast<std::size_t>(request.output_dimension.value_or(1024));
+    json::array data;
+    std::int64_t tokens = 0;
+    for (std::size_t i = 0; i < request.input.size(); ++i) {
+        // Each word adds to one dimension (its hash): texts that share words point alike.
+        std::vector<double> v(dimension, 0.0);
+        for (const std::string& word : tokenize(lower(request.input[i]))) {
+            std::string w;
+            for (const char c : word)
+                if (std::isalnum(static_cast<unsigned char>(c))) w += c;
+            if (w.empty()) continue;
+            v[std::hash<std::string>{}(w) % dimension] += 1.0;
+            ++tokens;
+        }
+        double norm = 0;
+        for (const double x : v) norm += x * x;
+        norm = norm > 0 ? std::sqrt(norm) : 1.0;
+        json::array embedding;
+        for (const double x : v) embedding.emplace_back(x / norm);
+        data.emplace_back(json::object{{"object", "embedding"},
+                                       {"embedding", std::move(embedding)},
+                                       {"index", static_cast<std::int64_t>(i)}});
+    }
+    res.set_content(
+        json::serialize(json::object{{"id", "embd-fake-" + std::to_string(serial)},
+                                     {"object", "list"},
+                                     {"model", request.model},
+                                     {"data", std::move(data)},
+                                     {"usage", json::object{{"prompt_tokens", tokens},
+                                                            {"completion_tokens", 0},
+                                                            {"total_tokens", tokens}}}}),
+        "application/json");
+}
+
+namespace {
+json::array fake_models() {
+    const auto card = [](const char* id, json::object capabilities, std::int64_t context,
+                         json::array aliases) {
+        return json::object{{"id", id},
+                            {"object", "model"},
+                            {"created", 1764979200},
+                            {"owned_by", "mistralai"},
+                            {"capabilities", std::move(capabilities)},
+                            {"name", id},
+                            {"max_context_length", context},
+                            {"aliases", std::move(aliases)},
+                            {"deprecation", nullptr},
+                            {"type", "base"}};
+    };
+    json::array out;
+    out.emplace_back(card("mistral-small-latest",
+                          {{"completion_chat", true}, {"function_calling", true}, {"vision", true}},
+                          131072, {"mistral-small-2506"}));
+    out.emplace_back(
+        card("codestral-latest",
+             {{"completion_chat", true}, {"completion_fim", true}, {"function_calling", true}},
+             256000, {"codestral-2508"}));
+    out.emplace_back(card("mistral-embed", {}, 8192, {}));
+    out.emplace_back(card("mistral-moderation-latest", {{"moderation", true}}, 8192, {}));
+    json::object old = card("open-mistral-7b", {{"completion_chat", true}}, 32768, {});
+    old["deprecation"] = "2025-03-30T12:00:00Z";
+    old["deprecation_replacement_model"] = "ministral-8b-latest";
+    out.emplace_back(std::move(old));
+    return out;
+}
+}  // namespace
+
+void fake_server::answer_models(const httplib::Request& req, httplib::Response& res) {
+    if (admit(req, res) == 0) return;
+    json::array models = fake_models();
+    if (req.matches.size() < 2) {
+        res.set_content(json::serialize(json::object{{"object", "list"}, {"data", models}}),
+                        "application/json");
+        return;
+    }
+    const std::string id = req.matches[1];  // httplib has percent-decoded the path
+    for (const auto& m : models) {
+        if (m.at("id").as_string() == id) {
+            res.set_content(json::serialize(m), "application/json");
+            return;
+        }
+    }
+    res.status = 404;
+    res.set_content(json::serialize(json::object{{"object", "error"},
+                                                 {"message", "Invalid model: " + id},
+                                                 {"type", "invalid_model"},
+                                                 {"param", nullptr},
+                                                 {"code", "1500"}}),
+                    "application/json");
+}
+
+void fake_server::answer(const httplib::Request& req, httplib::Response& res,
+                         std::size_t cut_after_chunks) {
+    const int serial = admit(req, res);
+    if (serial == 0) return;
     chat_request request;
     try {
         request = from_json<chat_request>(req.body);

@@ -84,8 +84,20 @@ public:
     /// connection dropped, no [DONE]) after `cut_after_chunks` chunks when that is given.
     void answer(const httplib::Request& req, httplib::Response& res,
                 std::size_t cut_after_chunks = static_cast<std::size_t>(-1));
+    /// The default answer of POST /v1/embeddings: per text, a unit vector made from its words
+    /// (texts that share words are near each other), `output_dimension` long (1024 by default).
+    void answer_embeddings(const httplib::Request& req, httplib::Response& res);
+    /// The default answer of GET /v1/models and GET /v1/models/{id}: a fixed set of models
+    /// (in fake_server.cpp), 404 for an id not among them.
+    void answer_models(const httplib::Request& req, httplib::Response& res);
 
 private:
+    // The request id and rate-limit headers every answer has: the request's serial, or 0 (a
+    // 401 written) for a request without a key when the server requires one.
+    int admit(const httplib::Request& req, httplib::Response& res);
+    // Every route: the request recorded, then the next scripted handler, else the route's own.
+    void serve(const httplib::Request& req, httplib::Response& res, const fake_handler& own);
+
     fake_server_options options_;
     std::unique_ptr<httplib::Server> server_;
     std::thread thread_;

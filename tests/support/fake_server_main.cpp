@@ -49,6 +49,14 @@ What it answers, by what the request holds:
   no Authorization header                401, as the API's gateway answers
   a tool-call id not [a-zA-Z0-9]{9}      400 with code "3280", the API's own error
   a body that is not a chat request      422 with the API's validation error shape
+
+The neighbouring endpoints:
+  POST /v1/embeddings                    per text, a unit vector made from its words (texts that
+                                         share words are near), output_dimension long (1024)
+  GET /v1/models                         five models: mistral-small-latest, codestral-latest,
+                                         mistral-embed, mistral-moderation-latest, and
+                                         open-mistral-7b (deprecated)
+  GET /v1/models/{id}                    one of them, or 404 with the API's invalid_model error
 )";
 }  // namespace
 

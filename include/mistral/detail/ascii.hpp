@@ -87,6 +87,26 @@ inline std::optional<double> parse_header_decimal(std::string_view s) noexcept {
     return v;
 }
 
+// A path segment from any text: everything but the unreserved characters (RFC 3986) as %XX, so
+// that no text adds a segment, a query or a fragment ('/', '?', '#'), or breaks the request line
+// (a space, CR LF). A segment of "." or ".." is the caller's to refuse.
+inline std::string percent_encode(std::string_view s) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(s.size());
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+            out += c;
+        } else {
+            out += '%';
+            out += hex[u >> 4];
+            out += hex[u & 15];
+        }
+    }
+    return out;
+}
+
 // RFC 9110 5.6.2: a header name is a token, 1*tchar.
 constexpr bool is_token(std::string_view s) noexcept {
     constexpr std::string_view specials = "!#$%&'*+-.^_`|~";

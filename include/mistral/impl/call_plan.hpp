@@ -36,18 +36,27 @@ public:
         const char* reason;  // "backoff" or "Retry-After"
     };
 
+    // A chat completion: resumed, when cut, as a continuation of the request.
     call_plan(const client_options& options, const chat_request& request, const call_options& call,
               bool streaming)
-        : options_(options),
-          request_(request),
-          call_(call),
-          streaming_(streaming),
-          prepared_(prepare_call<Unused>(options, request, call, streaming)),
-          start_(now()) {
+        : call_plan(options, prepare_call<Unused>(options, request, call, streaming), call,
+                    streaming) {
         if (!streaming && request.stream.value_or(false)) {
             throw usage_error(
                 "chat() sends non-streaming requests; use stream() for \"stream\": true");
         }
+        request_ = &request;
+    }
+
+    // Any other endpoint's request, prepared by it: a JSON answer, retried as a chat completion
+    // is.
+    call_plan(const client_options& options, prepared_call prepared, const call_options& call,
+              bool streaming = false)
+        : options_(options),
+          call_(call),
+          streaming_(streaming),
+          prepared_(std::move(prepared)),
+          start_(now()) {
         const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
         if (timeouts.total) deadline_ = start_ + *timeouts.total;
         prepared_.http.deadline = deadline_;
@@ -74,8 +83,8 @@ public:
         ++attempt_;
         ++requests_;
         sent_ = now();
-        log("POST " + prepared_.http.url + (streaming_ ? " (stream)" : "") + ", attempt " +
-            std::to_string(attempt_) +
+        log(prepared_.http.method + " " + prepared_.http.url + (streaming_ ? " (stream)" : "") +
+            ", attempt " + std::to_string(attempt_) +
             ", headers: " + sanitizer::describe(prepared_.http.headers, options_.loggable_headers));
     }
 
@@ -127,7 +136,7 @@ public:
         auto& state = stream_decoder_access::state(decoder);
         std::optional<std::string> text = state.resumable_text();
         if (!text) return false;
-        chat_request continued = request_;
+        chat_request continued = *request_;
         std::string prefix = std::move(*text);
         auto* last = std::get_if<assistant_message>(&continued.messages.back());
         if (last != nullptr && last->prefix.value_or(false)) {
@@ -178,7 +187,7 @@ private:
     }
 
     const client_options& options_;
-    const chat_request& request_;
+    const chat_request* request_ = nullptr;  // a chat completion's, for its resumes
     const call_options& call_;
     bool streaming_;
     prepared_call prepared_;

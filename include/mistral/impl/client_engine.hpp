@@ -49,6 +49,10 @@ public:
     static std::unique_ptr<stream_source> open_stream(const client_options& options,
                                                       open_function open, chat_request request,
                                                       call_options call, usage_function on_usage);
+    // Any other JSON endpoint's request, prepared by it (impl/endpoints.hpp): the answer parsed,
+    // for its own codec to read.
+    static json_reply call_json(const client_options& options, send_function send,
+                                prepared_call request, const call_options& call);
 
 private:
     using clock = std::chrono::steady_clock;
@@ -72,7 +76,6 @@ private:
         virtual const response_head& head() const noexcept = 0;
         // The api_error of an error status, from the body received, with the call's attempts.
         virtual api_error error(const plan& p) = 0;
-        virtual chat_response finish() = 0;
         // A stream cut after chunks arrived: resumed when the plan allows (true), else this
         // throws what the cut is to the caller.
         virtual bool resume_or_fail(plan& p, const transport_error& e) = 0;
@@ -109,10 +112,10 @@ private:
             p.stamp(meta);
             return error_of_response(std::move(meta), std::move(body_.text()), p.redact());
         }
-        chat_response finish() override {
+        json_reply finish() {
             if (body_.overflow()) throw response_too_large(plan_.options().max_response_size);
             std::string body = std::move(body_.text());  // freed before the tree is decoded
-            return decode_response<Unused>(head_, body, plan_.options(), plan_.call());
+            return parse_reply<Unused>(head_, body, plan_.options(), plan_.call());
         }
         bool resume_or_fail(plan&, const transport_error& e) override { throw e; }
         bool resume(plan&) override { return false; }
@@ -183,7 +186,7 @@ private:
             return error_of_response(std::move(meta), std::move(state().error_body.text()),
                                      p.redact());
         }
-        chat_response finish() override { return decoder_.finish(); }
+        chat_response finish() { return decoder_.finish(); }
 
         bool resume_or_fail(plan& p, const transport_error& e) override {
             if (p.resume(decoder_)) return true;
@@ -245,8 +248,7 @@ private:
     // The attempts of a call until a response: retries of transport failures and error statuses,
     // resumes of a stream cut after chunks arrived. With `until_head`, returns once a 2xx head
     // arrived (open_stream() reads the body later); else the whole response.
-    static std::optional<chat_response> execute(plan& p, send_function send, sink& s,
-                                                bool until_head);
+    static void execute(plan& p, send_function send, sink& s, bool until_head);
     static void sleep(const plan& p, std::chrono::milliseconds wait);
     // Runs one piece of I/O (a send, a read of the body) and says how it failed, if it did:
     // the transport's error (or the sink's own bound) without secrets, logged. A failure of the
@@ -284,8 +286,7 @@ void client_engine<Unused>::sleep(const plan& p, std::chrono::milliseconds wait)
 }
 
 template <class Unused>
-std::optional<chat_response> client_engine<Unused>::execute(plan& p, send_function send, sink& s,
-                                                            bool until_head) {
+void client_engine<Unused>::execute(plan& p, send_function send, sink& s, bool until_head) {
     // The one retry path: throws `failure` unless the plan allows another attempt, else waits.
     const auto retry_or_throw = [&p](const auto& failure, const auto& decision) {
         if (!decision) throw failure;
@@ -311,11 +312,9 @@ std::optional<chat_response> client_engine<Unused>::execute(plan& p, send_functi
             retry_or_throw(e, p.retry_after(e));
             continue;
         }
-        if (until_head) return std::nullopt;
+        if (until_head) return;
         if (p.streaming() && !s.completed() && s.resume(p)) continue;  // ended before [DONE]
-        chat_response r = s.finish();
-        p.stamp(r.http);
-        return r;
+        return;
     }
 }
 
@@ -324,7 +323,21 @@ chat_response client_engine<Unused>::chat(const client_options& options, send_fu
                                           const chat_request& request, const call_options& call) {
     plan p(options, request, call, false);  // refuses "stream": true
     json_sink sink(p);
-    return *execute(p, send, sink, false);
+    execute(p, send, sink, false);
+    chat_response r = read_reply<chat_response>(sink.finish());
+    p.stamp(r.http);
+    return r;
+}
+
+template <class Unused>
+json_reply client_engine<Unused>::call_json(const client_options& options, send_function send,
+                                            prepared_call request, const call_options& call) {
+    plan p(options, std::move(request), call);
+    json_sink sink(p);
+    execute(p, send, sink, false);
+    json_reply r = sink.finish();
+    p.stamp(r.http);
+    return r;
 }
 
 template <class Unused>
@@ -334,7 +347,10 @@ chat_response client_engine<Unused>::stream(const client_options& options, send_
     plan p(options, request, call, true);
     event_sink sink(on_chunk, p);
     try {
-        return *execute(p, send, sink, false);
+        execute(p, send, sink, false);
+        chat_response r = sink.finish();
+        p.stamp(r.http);
+        return r;
     } catch (error& e) {
         sink.attach_partial_if_missing(e);
         throw;

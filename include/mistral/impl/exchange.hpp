@@ -163,19 +163,21 @@ struct prepared_call {
     sanitizer redact;
 };
 
-// prepare_request(), with the form asked for: the streamed request or the plain one.
-template <class Unused = void>
-prepared_call prepare_call(const client_options& options, const chat_request& request,
-                           const call_options& call, bool streaming) {
+// Before anything else of a call: a key that can be sent.
+inline void check_api_key(const client_options& options) {
     if (options.api_key.empty()) {
         throw usage_error(
             "no API key: set client_options::api_key or the MISTRAL_API_KEY environment variable");
     }
     if (!is_field_value(options.api_key))
         throw usage_error("the API key holds a control character (CR, LF, NUL...)");
-    if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
-    if (request.messages.empty()) throw usage_error("cannot send the request: messages is empty");
-    if (options.preflight) check_history(request.messages);
+}
+
+// The part of every request that is not the endpoint's: the URL (base_url + path), the headers
+// (the API key, the options' and the call's, checked), the timeouts, the stop token and the
+// sanitizer. The caller checked the key (check_api_key) and sets the body.
+inline prepared_call prepare_http(const client_options& options, const call_options& call,
+                                  const char* method, std::string_view path, bool streaming) {
     const std::string base = checked_base_url(options.base_url);
     for (const auto& h : options.headers) check_header(h, "client_options");
     for (const auto& h : call.headers) check_header(h, "call_options");
@@ -183,20 +185,34 @@ prepared_call prepare_call(const client_options& options, const chat_request& re
     const timeout_options& timeouts = call.timeouts ? *call.timeouts : options.timeouts;
     prepared_call out;
     http_request& http = out.http;
-    http.url = base + "/v1/chat/completions";
+    http.method = method;
+    http.url = base;
+    http.url += path;
     http.headers.add("Authorization", "Bearer " + options.api_key);
-    http.headers.add("Content-Type", "application/json");
+    if (http.method != "GET") http.headers.add("Content-Type", "application/json");
     http.headers.add("Accept", streaming ? "text/event-stream" : "application/json");
     http.headers.add("User-Agent", "mistral-cpp/" MISTRAL_CPP_VERSION_STRING);
     for (const auto& h : options.headers) http.headers.set(h.name, h.value);
     for (const auto& h : call.headers) http.headers.set(h.name, h.value);
-    // Written once, straight from the request (no JSON tree): the body is the only copy.
-    http.body = sendable_json(
-        request, streaming ? boost::json::object{{"stream", true}} : boost::json::object{});
     http.connect_timeout = timeouts.connect;
     http.read_timeout = streaming ? timeouts.stream_idle : timeouts.read;
     http.stop = call.stop;
     out.redact = make_sanitizer(options, call);
+    return out;
+}
+
+// prepare_request(), with the form asked for: the streamed request or the plain one.
+template <class Unused = void>
+prepared_call prepare_call(const client_options& options, const chat_request& request,
+                           const call_options& call, bool streaming) {
+    check_api_key(options);
+    if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
+    if (request.messages.empty()) throw usage_error("cannot send the request: messages is empty");
+    if (options.preflight) check_history(request.messages);
+    prepared_call out = prepare_http(options, call, "POST", "/v1/chat/completions", streaming);
+    // Written once, straight from the request (no JSON tree): the body is the only copy.
+    out.http.body = sendable_json(
+        request, streaming ? boost::json::object{{"stream", true}} : boost::json::object{});
     return out;
 }
 
@@ -496,28 +512,55 @@ http_request prepare_request(const client_options& options, const chat_request& 
         .http;
 }
 
-template <class Unused>
-chat_response decode_response(const response_head& head, std::string_view body,
-                              const client_options& options, const call_options& call) {
-    const detail::sanitizer redact = detail::make_sanitizer(options, call);
+namespace detail {
+
+// A whole answer of a JSON endpoint, parsed, before its type's codec reads it.
+struct json_reply {
+    boost::json::value json;
+    response_metadata http;
+};
+
+// The reply as the endpoint's response type (every one has an `http` member): unknown members
+// move out of the tree.
+template <class T>
+T read_reply(json_reply&& reply) {
+    T out;
+    read_json(std::move(reply.json), out);
+    out.http = std::move(reply.http);
+    return out;
+}
+
+// A whole non-streamed answer of any endpoint as JSON, for its own codec to read: the error of an
+// error status, the size bound and malformed JSON are thrown here, as chat() throws them.
+template <class Unused = void>
+json_reply parse_reply(const response_head& head, std::string_view body,
+                       const client_options& options, const call_options& call) {
+    const sanitizer redact = make_sanitizer(options, call);
     const response_head kept{head.status, redact(head.headers)};
     if (head.status < 200 || head.status > 299) {
-        throw detail::error_of_response(make_response_metadata(kept.status, kept.headers),
-                                        std::string(body.substr(0, detail::max_error_body)),
-                                        redact);
+        throw error_of_response(make_response_metadata(kept.status, kept.headers),
+                                std::string(body.substr(0, max_error_body)), redact);
     }
     if (body.size() > options.max_response_size)
-        throw detail::response_too_large(options.max_response_size);
+        throw response_too_large(options.max_response_size);
     boost::system::error_code ec;
-    boost::json::value v = boost::json::parse(body, ec);
+    json_reply out;
+    out.json = boost::json::parse(body, ec);
     if (ec) {
         throw protocol_error("malformed JSON response (" + ec.message() +
                              "): " + redact.excerpt(body));
     }
-    chat_response r;
-    read_json(std::move(v), r);  // unknown members move out of the tree
-    r.http = make_response_metadata(kept.status, kept.headers);
-    return r;
+    out.http = make_response_metadata(kept.status, kept.headers);
+    return out;
+}
+
+}  // namespace detail
+
+template <class Unused>
+chat_response decode_response(const response_head& head, std::string_view body,
+                              const client_options& options, const call_options& call) {
+    return detail::read_reply<chat_response>(
+        detail::parse_reply<Unused>(head, body, options, call));
 }
 
 template <class Unused>

@@ -658,6 +658,17 @@ inline void write_object(boost::json::object& out, const void* object,
         if (!layout.models(kv.key())) out[kv.key()] = kv.value();
 }
 
+// The double that a float's shortest text names (0.1f is 0.1, not 0.10000000149011612): what a
+// tree holds of a float, so that it is written as the float was read.
+inline double float_as_double(float in) {
+    char buffer[32];
+    const auto end = std::to_chars(buffer, buffer + sizeof buffer, in).ptr;
+    boost::system::error_code ec;
+    const boost::json::value v =
+        boost::json::parse(std::string_view(buffer, static_cast<std::size_t>(end - buffer)), ec);
+    return ec ? static_cast<double>(in) : v.to_number<double>();  // inf, nan: as they are
+}
+
 template <class M>
 void write_value(boost::json::value& out, const M& in) {
     if constexpr (std::is_same_v<M, std::string> || std::is_same_v<M, std::string_view>) {
@@ -667,6 +678,8 @@ void write_value(boost::json::value& out, const M& in) {
                          std::is_same_v<M, boost::json::object> ||
                          std::is_same_v<M, boost::json::value>) {
         out = in;
+    } else if constexpr (std::is_same_v<M, float>) {
+        out = float_as_double(in);
     } else if constexpr (is_vector<M>::value) {
         boost::json::array& arr = out.emplace_array();
         arr.reserve(in.size());
@@ -735,6 +748,8 @@ public:
             integer(in);
         } else if constexpr (std::is_same_v<M, double>) {
             number(in);
+        } else if constexpr (std::is_same_v<M, float>) {
+            short_float(in);
         } else if constexpr (std::is_same_v<M, boost::json::object> ||
                              std::is_same_v<M, boost::json::value>) {
             tree(in);
@@ -835,6 +850,13 @@ private:
     void number(double in) {
         if (!std::isfinite(in)) fail("not a finite number");
         tree(boost::json::value(in));
+    }
+    // The shortest text that reads back as the same float (0.1f is 0.1, not 0.10000000149...).
+    void short_float(float in) {
+        if (!std::isfinite(in)) fail("not a finite number");
+        char buffer[32];
+        const auto end = std::to_chars(buffer, buffer + sizeof buffer, in).ptr;
+        append(buffer, static_cast<std::size_t>(end - buffer));
     }
 
     // A JSON string, escaped; runs of characters that need no escape are appended at once.

@@ -16,7 +16,7 @@ namespace detail {
 MISTRAL_DECL void usage_counter::add_request(const std::string& model) {
     std::lock_guard lock(mutex_);
     ++totals_.requests;
-    ++totals_.per_model[model].requests;
+    if (!model.empty()) ++totals_.per_model[model].requests;  // models() names none
 }
 
 MISTRAL_DECL void usage_counter::add(const std::string& model, const usage_info& u) {
