@@ -84,6 +84,38 @@ TEST_CASE("example embeddings ranks the sentences by closeness to the query") {
     CHECK(r.output.find("prompt tokens") != std::string::npos);
 }
 
+TEST_CASE("example fim streams the code between the prompt and the suffix") {
+    const auto r = run_example(EXAMPLE_fim);
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("def add(a, b):\033[1m\n    c = a + b\n\033[0m    return c\n") !=
+          std::string::npos);
+    CHECK(r.output.find("[stop, ") != std::string::npos);
+}
+
+TEST_CASE("example moderation flags the texts and the reply that need it") {
+    const auto r = run_example(EXAMPLE_moderation);
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("Great match, well played everyone!           ok\n") != std::string::npos);
+    CHECK(
+        r.output.find("I will kill you after school.                violence_and_threats (0.93)") !=
+        std::string::npos);
+    CHECK(r.output.find("pii (0.93)") != std::string::npos);
+    CHECK(r.output.find("[the assistant's reply]                      "
+                        "dangerous_and_criminal_content (0.93)") != std::string::npos);
+}
+
+TEST_CASE("example ocr prints each page's markdown and its tables") {
+    const auto r = run_example(EXAMPLE_ocr);
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find("--- page 0 (0 images, 0 tables)\n# Page 1") != std::string::npos);
+    CHECK(r.output.find("--- page 1 (1 images, 0 tables)") != std::string::npos);
+    CHECK(r.output.find("[tbl-0.md]\n| a | b |") != std::string::npos);
+    CHECK(r.output.find("[3 pages processed]") != std::string::npos);
+}
+
 TEST_CASE("example chat prints the answer, the usage and the request id") {
     const auto r = run_example(EXAMPLE_chat);
     INFO(r.output);

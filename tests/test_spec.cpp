@@ -217,6 +217,43 @@ std::vector<named_request> accepted_requests() {
     return out;
 }
 
+// A client whose every request fails to connect, so that the mock records each request exactly
+// as the client built it (no retry), for Prism to judge.
+struct recording_client {
+    testing::mock_transport mock;
+    basic_client<testing::mock_transport> client;
+
+    explicit recording_client(int requests) : client(make(mock, requests)) {}
+
+    // Every request made so far, judged by Prism against the specification.
+    void check_each(prism_server& prism) {
+        for (const auto& r : mock.requests()) {
+            const std::string target = r.url.substr(std::string("https://api.mistral.ai").size());
+            INFO(r.method << " " << target << " " << r.body);
+            const int status = prism.send(r.method, target, r.body);
+            if (status != 200) std::cout << prism.log();
+            CHECK(status == 200);
+        }
+    }
+
+    // Runs a call, whose failure to connect is expected.
+    template <class Call>
+    void attempt(Call&& call) {
+        try {
+            call(client);
+        } catch (const transport_error&) {}
+    }
+
+private:
+    static basic_client<testing::mock_transport> make(testing::mock_transport& mock, int requests) {
+        for (int i = 0; i < requests; ++i)
+            mock.enqueue(testing::scripted_response::failure(transport_error_kind::connect));
+        client_options options{.api_key = "k"};
+        options.retry.max_retries = 0;
+        return {options, mock};
+    }
+};
+
 }  // namespace
 
 TEST_CASE("every request the types express is valid under the official specification") {
@@ -271,20 +308,11 @@ TEST_CASE("the next request after a folded stream of every server family is vali
 TEST_CASE("every embeddings and models request the client sends is valid under the specification") {
     auto* prism = prism_or_skip();
     if (prism == nullptr) return;
-    // The requests exactly as the client builds them, recorded by the mock, then judged by Prism.
-    testing::mock_transport mock;
-    for (int i = 0; i < 4; ++i)
-        mock.enqueue(testing::scripted_response::failure(transport_error_kind::connect));
-    client_options options{.api_key = "k"};
-    options.retry.max_retries = 0;
-    basic_client<testing::mock_transport> c{options, mock};
-    const auto attempt = [](auto&& call) {
-        try {
-            call();
-        } catch (const transport_error&) {}
-    };
-    attempt([&] { c.embeddings({.model = "mistral-embed", .input = {"first", "second"}}); });
-    attempt([&] {
+    recording_client r(4);
+    r.attempt([](auto& c) {
+        c.embeddings({.model = "mistral-embed", .input = {"first", "second"}});
+    });
+    r.attempt([](auto& c) {
         c.embeddings({.model = "mistral-embed",
                       .input = {"every field"},
                       .metadata = json::object{{"job", "spec"}},
@@ -292,18 +320,72 @@ TEST_CASE("every embeddings and models request the client sends is valid under t
                       .output_dtype = "int8",
                       .encoding_format = "float"});
     });
-    attempt([&] { c.models(); });
-    attempt([&] { c.model("ft:open-mistral-7b:587a6b29:20240514:7e773925"); });
-    const auto requests = mock.requests();
-    REQUIRE(requests.size() == 4);
-    for (const auto& r : requests) {
-        const std::string target = r.url.substr(std::string("https://api.mistral.ai").size());
-        INFO(r.method << " " << target << " " << r.body);
-        const int status = prism->send(r.method, target, r.body);
-        if (status != 200) std::cout << prism->log();
-        CHECK(status == 200);
-    }
+    r.attempt([](auto& c) { c.models(); });
+    r.attempt([](auto& c) { c.model("ft:open-mistral-7b:587a6b29:20240514:7e773925"); });
+    REQUIRE(r.mock.requests().size() == 4);
+    r.check_each(*prism);
     // The same validator refuses what the specification does not allow on these paths.
     CHECK(prism->send("POST", "/v1/embeddings", R"({"model":"m","input":["x"],"dims":3})") == 422);
     CHECK(prism->send("POST", "/v1/embeddings", R"({"model":"m"})") == 422);
+}
+
+TEST_CASE(
+    "every FIM, moderation and OCR request the client sends is valid under the specification") {
+    auto* prism = prism_or_skip();
+    if (prism == nullptr) return;
+    recording_client r(8);
+    const fim_request fim{.model = "codestral-latest",
+                          .prompt = "def add(a, b):",
+                          .temperature = 0.2,
+                          .top_p = 0.9,
+                          .max_tokens = 64,
+                          .stop = std::vector<std::string>{"\n\n"},
+                          .random_seed = 1,
+                          .metadata = json::object{{"job", "spec"}},
+                          .suffix = "    return c",
+                          .min_tokens = 1,
+                          .prompt_cache_key = "editor-1"};
+    r.attempt([&](auto& c) { c.fim(fim); });
+    r.attempt([&](auto& c) { c.fim_stream(fim, [](const chat_chunk&) {}); });
+    r.attempt([](auto& c) { c.fim({.model = "codestral-latest", .prompt = "x"}); });
+    r.attempt([](auto& c) {
+        c.moderations({.model = "mistral-moderation-latest",
+                       .input = {"one", "two"},
+                       .metadata = json::object{{"job", "spec"}}});
+    });
+    r.attempt([](auto& c) {
+        c.chat_moderations(
+            {.model = "mistral-moderation-latest",
+             .input = {mistral::system("Be nice."), user("Hi"), assistant("Hello!")}});
+    });
+    r.attempt([](auto& c) {
+        c.ocr({.model = "mistral-ocr-latest",
+               .document = document_url("https://example.com/a.pdf"),
+               .pages = std::vector<std::int64_t>{0, 2},
+               .include_image_base64 = true,
+               .image_limit = 4,
+               .image_min_size = 50,
+               .bbox_annotation_format = response_format{.type = "json_object"},
+               .document_annotation_format = response_format{.type = "text"},
+               .document_annotation_prompt = "Summarize.",
+               .table_format = "markdown",
+               .extract_header = true,
+               .extract_footer = false,
+               .include_blocks = true,
+               .confidence_scores_granularity = "page"});
+    });
+    r.attempt([](auto& c) {
+        c.ocr({.model = "mistral-ocr-latest",
+               .document = image_url_chunk{.image_url = "data:image/png;base64,iVBORw0KGgo="}});
+    });
+    r.attempt([](auto& c) {
+        c.ocr({.model = "mistral-ocr-latest",
+               .document = file_chunk{.file_id = "9f0a7f9e-4a4c-4f3b-9b7a-2d8f5c1e6a10"}});
+    });
+    REQUIRE(r.mock.requests().size() == 8);
+    r.check_each(*prism);
+    CHECK(prism->send("POST", "/v1/fim/completions", R"({"model":"m","prompt":"x","n":2})") == 422);
+    CHECK(prism->send("POST", "/v1/moderations", R"({"model":"m"})") == 422);
+    CHECK(prism->send("POST", "/v1/ocr", R"({"model":"m","document":{"type":"document_url"}})") ==
+          422);
 }

@@ -64,7 +64,37 @@ model_list run_models(const client_options& options, send_function send, const c
 template <class Unused = void>
 model_card run_model(const client_options& options, send_function send, std::string_view id,
                      const call_options& call);
+template <class Unused = void>
+chat_response run_fim(const client_options& options, send_function send, const fim_request& request,
+                      const call_options& call);
+template <class Unused = void>
+chat_response run_fim_stream(const client_options& options, send_function send,
+                             const fim_request& request, chunk_function on_chunk,
+                             const call_options& call);
+template <class Unused = void>
+moderation_response run_moderations(const client_options& options, send_function send,
+                                    const moderation_request& request, const call_options& call);
+template <class Unused = void>
+moderation_response run_chat_moderations(const client_options& options, send_function send,
+                                         const chat_moderation_request& request,
+                                         const call_options& call);
+template <class Unused = void>
+ocr_response run_ocr(const client_options& options, send_function send, const ocr_request& request,
+                     const call_options& call);
 #ifdef MISTRAL_SEPARATE_COMPILATION
+extern template chat_response run_fim<>(const client_options&, send_function, const fim_request&,
+                                        const call_options&);
+extern template chat_response run_fim_stream<>(const client_options&, send_function,
+                                               const fim_request&, chunk_function,
+                                               const call_options&);
+extern template moderation_response run_moderations<>(const client_options&, send_function,
+                                                      const moderation_request&,
+                                                      const call_options&);
+extern template moderation_response run_chat_moderations<>(const client_options&, send_function,
+                                                           const chat_moderation_request&,
+                                                           const call_options&);
+extern template ocr_response run_ocr<>(const client_options&, send_function, const ocr_request&,
+                                       const call_options&);
 extern template embedding_response run_embeddings<>(const client_options&, send_function,
                                                     const embedding_request&, const call_options&);
 extern template model_list run_models<>(const client_options&, send_function, const call_options&);
@@ -86,8 +116,8 @@ extern template chat_response run_stream<>(const client_options&, send_function,
 ///
 /// Thread safety: chat() and stream() may be called concurrently on one client when its
 /// transport's send() may be (the default transport keeps a pool of connections, so it may).
-/// Every call does its work on the calling thread, but chat_async() and stream_async(), which
-/// start one thread per call, open_stream() over a push-only transport (one helper thread per
+/// Every call does its work on the calling thread, but the *_async() calls, which start one
+/// thread per call, open_stream() over a push-only transport (one helper thread per
 /// open stream), and the default transport's deadline watchdog (httplib_transport.hpp).
 template <transport Transport>
 class basic_client {
@@ -136,19 +166,7 @@ public:
     template <class OnChunk>
     chat_response stream(const chat_request& request, OnChunk&& on_chunk,
                          const call_options& call = {}) {
-        static_assert(std::is_invocable_v<OnChunk&, const chat_chunk&>,
-                      "the stream callback must be callable with const mistral::chat_chunk&");
-        using result = std::invoke_result_t<OnChunk&, const chat_chunk&>;
-        static_assert(std::is_void_v<result> || std::is_same_v<result, bool>,
-                      "the stream callback must return void or bool (false stops the stream)");
-        auto forward = [&on_chunk](const chat_chunk& chunk) -> bool {
-            if constexpr (std::is_same_v<result, bool>) {
-                return std::invoke(on_chunk, chunk);
-            } else {
-                std::invoke(on_chunk, chunk);
-                return true;
-            }
-        };
+        auto forward = chunk_adapter(on_chunk);
         return stream_chunks(request, forward, call);
     }
 
@@ -230,6 +248,25 @@ public:
         });
     }
 
+    /// Fill-in-the-middle (`POST /v1/fim/completions`, Codestral): the model writes what goes
+    /// between `request.prompt` and `request.suffix`; the completion is
+    /// `response.choices[0].message.text()`. Retries, timeouts, cancellation, errors and usage
+    /// counting as chat(). Throws usage_error before anything is sent for an empty model or
+    /// "stream": true; else like chat().
+    chat_response fim(const fim_request& request, const call_options& call = {});
+
+    /// fim() streamed, with stream()'s callback rules, errors and partial responses (a cut FIM
+    /// stream is not resumed: call_options::max_resumes applies to chat only).
+    template <class OnChunk>
+    chat_response fim_stream(const fim_request& request, OnChunk&& on_chunk,
+                             const call_options& call = {}) {
+        auto forward = chunk_adapter(on_chunk);
+        return fim_stream_chunks(request, forward, call);
+    }
+
+    /// fim() on a thread of its own, like chat_async().
+    std::future<chat_response> fim_async(fim_request request, call_options call = {});
+
     /// Embeds texts (`POST /v1/embeddings`): one vector per text of `request.input`, in
     /// `data[i].embedding`, with the same retries, timeouts, cancellation, typed errors and usage
     /// counting as chat(). Throws usage_error before anything is sent for an empty model or
@@ -248,6 +285,31 @@ public:
     /// is an api_error with status 404. Throws like chat().
     model_card model(std::string_view id, const call_options& call = {});
 
+    /// Classifies texts against the moderation categories (`POST /v1/moderations`):
+    /// `results[i]` judges `request.input[i]`. Throws usage_error before anything is sent for an
+    /// empty model or input; else like chat().
+    moderation_response moderations(const moderation_request& request,
+                                    const call_options& call = {});
+
+    /// moderations() on a thread of its own, like chat_async().
+    std::future<moderation_response> moderations_async(moderation_request request,
+                                                       call_options call = {});
+
+    /// Moderates a conversation (`POST /v1/chat/moderations`): one result, for its last message
+    /// in the context of the others (an assistant's reply may be last). Throws like
+    /// moderations().
+    moderation_response chat_moderations(const chat_moderation_request& request,
+                                         const call_options& call = {});
+
+    /// Reads a document or an image (`POST /v1/ocr`): `response.pages[i].markdown`, with each
+    /// page's images, tables and size. Throws usage_error before anything is sent for an empty
+    /// model or a document without URL or id; else like chat(). The call counts as one request
+    /// of its model in usage() (the answer counts pages, not tokens).
+    ocr_response ocr(const ocr_request& request, const call_options& call = {});
+
+    /// ocr() on a thread of its own, like chat_async().
+    std::future<ocr_response> ocr_async(ocr_request request, call_options call = {});
+
     /// The tokens and HTTP requests of every call of this client so far (and of its copies,
     /// which share the counts), in total and per model; safe to call while other threads call
     /// the client. After calls that all succeeded, the tokens are the sums of their responses'
@@ -265,6 +327,33 @@ private:
                                             std::is_nothrow_move_constructible_v<Transport> &&
                                             std::is_nothrow_move_assignable_v<Transport>;
     static Transport make_transport(const transport_options& options);
+    // A stream callback returning void or bool, as the engine's function_ref takes it.
+    template <class OnChunk>
+    static auto chunk_adapter(OnChunk& on_chunk) {
+        static_assert(std::is_invocable_v<OnChunk&, const chat_chunk&>,
+                      "the stream callback must be callable with const mistral::chat_chunk&");
+        using result = std::invoke_result_t<OnChunk&, const chat_chunk&>;
+        static_assert(std::is_void_v<result> || std::is_same_v<result, bool>,
+                      "the stream callback must return void or bool (false stops the stream)");
+        return [&on_chunk](const chat_chunk& chunk) -> bool {
+            if constexpr (std::is_same_v<result, bool>) {
+                return std::invoke(on_chunk, chunk);
+            } else {
+                std::invoke(on_chunk, chunk);
+                return true;
+            }
+        };
+    }
+    // A call on a thread of its own: what every *_async() does.
+    template <class Request, class Call>
+    auto start_async(Request request, call_options call, Call member) {
+        return std::async(std::launch::async,
+                          [this, member, request = std::move(request), call = std::move(call)] {
+                              return (this->*member)(request, call);
+                          });
+    }
+    chat_response fim_stream_chunks(const fim_request& request, detail::chunk_function on_chunk,
+                                    const call_options& call);
     // stream() once its callback is a function_ref: what a caller's translation unit compiles of
     // stream() is the callback's adapter; the rest is compiled once per transport.
     chat_response stream_chunks(const chat_request& request, detail::chunk_function on_chunk,
@@ -274,7 +363,7 @@ private:
     // Adds the usage of a call to the client's counts: its response's, or what a failed stream
     // delivered before it failed.
     template <class Call>
-    chat_response counted(const chat_request& request, Call&& call);
+    chat_response counted(const std::string& model, Call&& call);
 
     client_options options_;
     Transport transport_;
@@ -328,14 +417,13 @@ auto basic_client<Transport>::counting_send(const std::string& model) {
 
 template <transport Transport>
 template <class Call>
-chat_response basic_client<Transport>::counted(const chat_request& request, Call&& call) {
+chat_response basic_client<Transport>::counted(const std::string& model, Call&& call) {
     try {
         chat_response r = call();
-        usage_->add(request.model, r.usage);
+        usage_->add(model, r.usage);
         return r;
     } catch (const error& e) {
-        if (const chat_response* partial = e.partial_response())
-            usage_->add(request.model, partial->usage);
+        if (const chat_response* partial = e.partial_response()) usage_->add(model, partial->usage);
         throw;
     }
 }
@@ -343,7 +431,7 @@ chat_response basic_client<Transport>::counted(const chat_request& request, Call
 template <transport Transport>
 chat_response basic_client<Transport>::chat(const chat_request& request, const call_options& call) {
     auto send = counting_send(request.model);
-    return counted(request, [&] { return detail::run_chat(options_, send, request, call); });
+    return counted(request.model, [&] { return detail::run_chat(options_, send, request, call); });
 }
 
 template <transport Transport>
@@ -351,8 +439,29 @@ chat_response basic_client<Transport>::stream_chunks(const chat_request& request
                                                      detail::chunk_function on_chunk,
                                                      const call_options& call) {
     auto send = counting_send(request.model);
-    return counted(request,
+    return counted(request.model,
                    [&] { return detail::run_stream(options_, send, request, on_chunk, call); });
+}
+
+template <transport Transport>
+chat_response basic_client<Transport>::fim(const fim_request& request, const call_options& call) {
+    auto send = counting_send(request.model);
+    return counted(request.model, [&] { return detail::run_fim(options_, send, request, call); });
+}
+
+template <transport Transport>
+chat_response basic_client<Transport>::fim_stream_chunks(const fim_request& request,
+                                                         detail::chunk_function on_chunk,
+                                                         const call_options& call) {
+    auto send = counting_send(request.model);
+    return counted(request.model,
+                   [&] { return detail::run_fim_stream(options_, send, request, on_chunk, call); });
+}
+
+template <transport Transport>
+std::future<chat_response> basic_client<Transport>::fim_async(fim_request request,
+                                                              call_options call) {
+    return start_async(std::move(request), std::move(call), &basic_client::fim);
 }
 
 template <transport Transport>
@@ -367,10 +476,7 @@ embedding_response basic_client<Transport>::embeddings(const embedding_request& 
 template <transport Transport>
 std::future<embedding_response> basic_client<Transport>::embeddings_async(embedding_request request,
                                                                           call_options call) {
-    return std::async(std::launch::async,
-                      [this, request = std::move(request), call = std::move(call)] {
-                          return embeddings(request, call);
-                      });
+    return start_async(std::move(request), std::move(call), &basic_client::embeddings);
 }
 
 template <transport Transport>
@@ -385,6 +491,42 @@ model_card basic_client<Transport>::model(std::string_view id, const call_option
     const std::string none;
     auto send = counting_send(none);
     return detail::run_model(options_, send, id, call);
+}
+
+template <transport Transport>
+moderation_response basic_client<Transport>::moderations(const moderation_request& request,
+                                                         const call_options& call) {
+    auto send = counting_send(request.model);
+    moderation_response r = detail::run_moderations(options_, send, request, call);
+    if (r.usage) usage_->add(request.model, *r.usage);
+    return r;
+}
+
+template <transport Transport>
+std::future<moderation_response> basic_client<Transport>::moderations_async(
+    moderation_request request, call_options call) {
+    return start_async(std::move(request), std::move(call), &basic_client::moderations);
+}
+
+template <transport Transport>
+moderation_response basic_client<Transport>::chat_moderations(
+    const chat_moderation_request& request, const call_options& call) {
+    auto send = counting_send(request.model);
+    moderation_response r = detail::run_chat_moderations(options_, send, request, call);
+    if (r.usage) usage_->add(request.model, *r.usage);
+    return r;
+}
+
+template <transport Transport>
+ocr_response basic_client<Transport>::ocr(const ocr_request& request, const call_options& call) {
+    auto send = counting_send(request.model);
+    return detail::run_ocr(options_, send, request, call);
+}
+
+template <transport Transport>
+std::future<ocr_response> basic_client<Transport>::ocr_async(ocr_request request,
+                                                             call_options call) {
+    return start_async(std::move(request), std::move(call), &basic_client::ocr);
 }
 
 template <transport Transport>
@@ -404,8 +546,7 @@ chat_stream basic_client<Transport>::open_stream(const chat_request& request,
 template <transport Transport>
 std::future<chat_response> basic_client<Transport>::chat_async(chat_request request,
                                                                call_options call) {
-    return std::async(std::launch::async, [this, request = std::move(request),
-                                           call = std::move(call)] { return chat(request, call); });
+    return start_async(std::move(request), std::move(call), &basic_client::chat);
 }
 
 template <transport Transport>
@@ -443,6 +584,22 @@ usage_totals basic_client<Transport>::usage() const {
     EXTERN template std::future<embedding_response> basic_client<any_transport>::embeddings_async( \
         embedding_request, call_options);                                                          \
     EXTERN template model_list basic_client<any_transport>::models(const call_options&);           \
+    EXTERN template chat_response basic_client<any_transport>::fim(const fim_request&,             \
+                                                                   const call_options&);           \
+    EXTERN template chat_response basic_client<any_transport>::fim_stream_chunks(                  \
+        const fim_request&, detail::chunk_function, const call_options&);                          \
+    EXTERN template std::future<chat_response> basic_client<any_transport>::fim_async(             \
+        fim_request, call_options);                                                                \
+    EXTERN template moderation_response basic_client<any_transport>::moderations(                  \
+        const moderation_request&, const call_options&);                                           \
+    EXTERN template std::future<moderation_response>                                               \
+        basic_client<any_transport>::moderations_async(moderation_request, call_options);          \
+    EXTERN template moderation_response basic_client<any_transport>::chat_moderations(             \
+        const chat_moderation_request&, const call_options&);                                      \
+    EXTERN template ocr_response basic_client<any_transport>::ocr(const ocr_request&,              \
+                                                                  const call_options&);            \
+    EXTERN template std::future<ocr_response> basic_client<any_transport>::ocr_async(              \
+        ocr_request, call_options);                                                                \
     EXTERN template model_card basic_client<any_transport>::model(std::string_view,                \
                                                                   const call_options&);            \
     EXTERN template usage_totals basic_client<any_transport>::usage() const;

@@ -1,13 +1,17 @@
-// mistral/endpoints.hpp: the value types of the endpoints beside chat completions: embeddings
-// (POST /v1/embeddings) and the models (GET /v1/models, GET /v1/models/{id}), with their field
-// tables. Same rules as types.hpp: members in the order the official specification lists them
-// (required ones first), unknown members kept in `extra` and written back, open enums as strings.
-// SPDX-License-Identifier: MIT
+// mistral/endpoints.hpp: the value types of the endpoints beside chat completions:
+// fill-in-the-middle (POST /v1/fim/completions), embeddings (POST /v1/embeddings), the models
+// (GET /v1/models, GET /v1/models/{id}), moderations (POST /v1/moderations,
+// POST /v1/chat/moderations) and OCR (POST /v1/ocr), with their field tables. Same rules as
+// types.hpp: members in the order the official specification lists them (required ones first),
+// unknown members kept in `extra` and written back, open enums as strings. SPDX-License-Identifier:
+// MIT
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -18,6 +22,27 @@
 #include "types.hpp"
 
 MISTRAL_NAMESPACE_BEGIN
+
+/// A fill-in-the-middle request (`POST /v1/fim/completions`): the model writes what goes
+/// between `prompt` and `suffix`. The answer has chat's shapes (chat_response, chat_chunk).
+struct fim_request {
+    std::string model{};                        ///< e.g. "codestral-latest" (required)
+    std::string prompt{};                       ///< the text or code before the gap (required)
+    std::optional<double> temperature{};        ///< sampling temperature (0 to 0.7 is useful)
+    std::optional<double> top_p{};              ///< nucleus sampling: the probability mass kept
+    std::optional<std::int64_t> max_tokens{};   ///< the most tokens the completion may have
+    std::optional<bool> stream{};               ///< set by fim_stream(); fim() refuses true
+    std::optional<stop_sequences> stop{};       ///< one stop sequence or several
+    std::optional<std::int64_t> random_seed{};  ///< a seed, for repeatable sampling
+    /// Your own key-value pairs, kept with the request.
+    std::optional<boost::json::object> metadata{};
+    std::optional<std::string> suffix{};            ///< the text or code after the gap
+    std::optional<std::int64_t> min_tokens{};       ///< the fewest tokens the completion may have
+    std::optional<std::string> prompt_cache_key{};  ///< groups requests sharing a prefix
+    /// Members the library does not model: sent as they are.
+    boost::json::object extra{};
+    bool operator==(const fim_request&) const = default;
+};
 
 /// A request to embed texts (`POST /v1/embeddings`).
 struct embedding_request {
@@ -120,9 +145,175 @@ struct model_list {
     bool operator==(const model_list&) const = default;
 };
 
+/// A request to classify texts against the moderation categories (`POST /v1/moderations`).
+struct moderation_request {
+    std::string model{};               ///< e.g. "mistral-moderation-latest" (required)
+    std::vector<std::string> input{};  ///< the texts, one result each (required)
+    /// Your own key-value pairs, kept with the request.
+    std::optional<boost::json::object> metadata{};
+    /// Members the library does not model: sent as they are.
+    boost::json::object extra{};
+    bool operator==(const moderation_request&) const = default;
+};
+
+/// A request to moderate a conversation (`POST /v1/chat/moderations`): its last message is
+/// judged in the context of the ones before it.
+struct chat_moderation_request {
+    std::string model{};           ///< e.g. "mistral-moderation-latest" (required)
+    std::vector<message> input{};  ///< the conversation (required)
+    /// Members the library does not model: sent as they are.
+    boost::json::object extra{};
+    bool operator==(const chat_moderation_request&) const = default;
+};
+
+/// The verdict on one text (or one conversation) of a moderation request. The categories are
+/// an open set ("sexual", "hate_and_discrimination", "violence_and_threats", "selfharm", "pii",
+/// ...): look them up by name.
+struct moderation_result {
+    std::map<std::string, bool> categories{};         ///< whether each category applies
+    std::map<std::string, double> category_scores{};  ///< each category's score, 0 to 1
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const moderation_result&) const = default;
+};
+
+/// The answer of `POST /v1/moderations` and `POST /v1/chat/moderations`.
+struct moderation_response {
+    std::string id{};                          ///< the request's id
+    std::string model{};                       ///< the model that answered
+    std::vector<moderation_result> results{};  ///< results[i] judges input[i] (one for a chat)
+    /// What the call cost, when the server says (the API documents none).
+    std::optional<usage_info> usage{};
+    response_metadata http{};  ///< status, headers, request id, rate limits
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const moderation_response&) const = default;
+};
+
+/// What OCR reads (ocr_request::document): a document or an image by URL (an https URL or a
+/// base64 data: URL), or a file uploaded to the API, by id.
+using ocr_document = std::variant<document_url_chunk, image_url_chunk, file_chunk>;
+
+/// A document by URL, for ocr_request::document: `document_url("https://example.com/a.pdf")`, or
+/// `document_url("data:application/pdf;base64,...")`.
+inline document_url_chunk document_url(std::string url) {
+    return document_url_chunk{.document_url = std::move(url)};
+}
+
+/// A request to read a document (`POST /v1/ocr`): its pages as markdown, with their images and
+/// tables.
+struct ocr_request {
+    std::string model{};      ///< e.g. "mistral-ocr-latest" (required)
+    ocr_document document{};  ///< what to read (required)
+    /// The pages to read, from 0 (all when unset).
+    std::optional<std::vector<std::int64_t>> pages{};
+    std::optional<bool> include_image_base64{};    ///< true: each image's bytes in the answer
+    std::optional<std::int64_t> image_limit{};     ///< the most images to extract
+    std::optional<std::int64_t> image_min_size{};  ///< the smallest image extracted (pixels)
+    /// A JSON Schema for an annotation of each image (its bounding box).
+    std::optional<response_format> bbox_annotation_format{};
+    /// A JSON Schema for an annotation of the whole document.
+    std::optional<response_format> document_annotation_format{};
+    std::optional<std::string> document_annotation_prompt{};  ///< guides that annotation
+    /// How tables are given: "markdown" or "html" (an open set); unset: inline in the markdown.
+    std::optional<std::string> table_format{};
+    std::optional<bool> extract_header{};  ///< true: each page's header apart from its markdown
+    std::optional<bool> extract_footer{};  ///< true: each page's footer apart from its markdown
+    std::optional<bool> include_blocks{};  ///< true: each page's layout blocks
+    /// "page" or "word" (an open set): the confidence scores to return.
+    std::optional<std::string> confidence_scores_granularity{};
+    /// Members the library does not model: sent as they are.
+    boost::json::object extra{};
+    bool operator==(const ocr_request&) const = default;
+};
+
+/// An image found on a page, by its corners in pixels.
+struct ocr_image {
+    std::string id{};                               ///< how the page's markdown refers to it
+    std::optional<std::int64_t> top_left_x{};       ///< its left edge
+    std::optional<std::int64_t> top_left_y{};       ///< its top edge
+    std::optional<std::int64_t> bottom_right_x{};   ///< its right edge
+    std::optional<std::int64_t> bottom_right_y{};   ///< its bottom edge
+    std::optional<std::string> image_base64{};      ///< its bytes (include_image_base64)
+    std::optional<std::string> image_annotation{};  ///< per bbox_annotation_format
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const ocr_image&) const = default;
+};
+
+/// A table found on a page (with ocr_request::table_format).
+struct ocr_table {
+    std::string id{};       ///< how the page's markdown refers to it
+    std::string content{};  ///< the table, in its format
+    std::string format{};   ///< "markdown" or "html"
+    /// Members the library does not model (word confidence scores): kept as received.
+    boost::json::object extra{};
+    bool operator==(const ocr_table&) const = default;
+};
+
+/// A page's size.
+struct ocr_page_dimensions {
+    std::int64_t dpi = 0;     ///< dots per inch
+    std::int64_t height = 0;  ///< pixels
+    std::int64_t width = 0;   ///< pixels
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const ocr_page_dimensions&) const = default;
+};
+
+/// One page read.
+struct ocr_page {
+    std::int64_t index = 0;                           ///< its number in the document, from 0
+    std::string markdown{};                           ///< its text, as markdown
+    std::vector<ocr_image> images{};                  ///< the images on it
+    std::vector<ocr_table> tables{};                  ///< its tables (with table_format)
+    std::vector<std::string> hyperlinks{};            ///< the links on it
+    std::optional<std::string> header{};              ///< its header (extract_header)
+    std::optional<std::string> footer{};              ///< its footer (extract_footer)
+    std::optional<ocr_page_dimensions> dimensions{};  ///< its size
+    /// Confidence scores (confidence_scores_granularity), as received.
+    std::optional<boost::json::value> confidence_scores{};
+    /// Layout blocks (include_blocks), as received.
+    std::optional<boost::json::value> blocks{};
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const ocr_page&) const = default;
+};
+
+/// What an OCR call cost.
+struct ocr_usage {
+    std::int64_t pages_processed = 0;              ///< pages read
+    std::optional<std::int64_t> doc_size_bytes{};  ///< the document's size
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const ocr_usage&) const = default;
+};
+
+/// The answer of `POST /v1/ocr`.
+struct ocr_response {
+    std::vector<ocr_page> pages{};                     ///< the pages read, in order
+    std::string model{};                               ///< the model that read them
+    std::optional<std::string> document_annotation{};  ///< per document_annotation_format
+    ocr_usage usage_info{};                            ///< pages processed, document size
+    response_metadata http{};                          ///< status, headers, request id, rate limits
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const ocr_response&) const = default;
+};
+
 /// @cond internal
 namespace detail {
 // clang-format off
+template <class V> constexpr bool fields(fim_request*, V&& v) {
+    using T = fim_request;
+    return v(field("model", &T::model, required)) || v(field("temperature", &T::temperature)) ||
+           v(field("top_p", &T::top_p)) || v(field("max_tokens", &T::max_tokens)) ||
+           v(field("stream", &T::stream)) || v(field("stop", &T::stop)) ||
+           v(field("random_seed", &T::random_seed)) || v(field("metadata", &T::metadata)) ||
+           v(field("prompt", &T::prompt, required)) || v(field("suffix", &T::suffix)) ||
+           v(field("min_tokens", &T::min_tokens)) ||
+           v(field("prompt_cache_key", &T::prompt_cache_key));
+}
 template <class V> constexpr bool fields(embedding_request*, V&& v) {
     using T = embedding_request;
     return v(field("model", &T::model, required)) || v(field("metadata", &T::metadata)) ||
@@ -172,6 +363,80 @@ template <class V> constexpr bool fields(model_card*, V&& v) {
 template <class V> constexpr bool fields(model_list*, V&& v) {
     using T = model_list;
     return v(field("object", &T::object)) || v(field("data", &T::data));
+}
+template <class V> constexpr bool fields(moderation_request*, V&& v) {
+    using T = moderation_request;
+    return v(field("model", &T::model, required)) || v(field("metadata", &T::metadata)) ||
+           v(field("input", &T::input, required));
+}
+template <class V> constexpr bool fields(chat_moderation_request*, V&& v) {
+    using T = chat_moderation_request;
+    return v(field("input", &T::input, required)) || v(field("model", &T::model, required));
+}
+template <class V> constexpr bool fields(moderation_result*, V&& v) {
+    using T = moderation_result;
+    return v(field("categories", &T::categories)) ||
+           v(field("category_scores", &T::category_scores));
+}
+template <class V> constexpr bool fields(moderation_response*, V&& v) {
+    using T = moderation_response;
+    return v(field("id", &T::id, required)) || v(field("model", &T::model, required)) ||
+           v(field("results", &T::results, required)) || v(field("usage", &T::usage));
+}
+template <class V> constexpr bool fields(ocr_request*, V&& v) {
+    using T = ocr_request;
+    return v(field("model", &T::model, required)) ||
+           v(field("document", &T::document, required)) || v(field("pages", &T::pages)) ||
+           v(field("include_image_base64", &T::include_image_base64)) ||
+           v(field("image_limit", &T::image_limit)) ||
+           v(field("image_min_size", &T::image_min_size)) ||
+           v(field("bbox_annotation_format", &T::bbox_annotation_format)) ||
+           v(field("document_annotation_format", &T::document_annotation_format)) ||
+           v(field("document_annotation_prompt", &T::document_annotation_prompt)) ||
+           v(field("table_format", &T::table_format)) ||
+           v(field("extract_header", &T::extract_header)) ||
+           v(field("extract_footer", &T::extract_footer)) ||
+           v(field("include_blocks", &T::include_blocks)) ||
+           v(field("confidence_scores_granularity", &T::confidence_scores_granularity));
+}
+template <class V> constexpr bool fields(ocr_image*, V&& v) {
+    using T = ocr_image;
+    return v(field("id", &T::id, required)) || v(field("top_left_x", &T::top_left_x)) ||
+           v(field("top_left_y", &T::top_left_y)) ||
+           v(field("bottom_right_x", &T::bottom_right_x)) ||
+           v(field("bottom_right_y", &T::bottom_right_y)) ||
+           v(field("image_base64", &T::image_base64)) ||
+           v(field("image_annotation", &T::image_annotation));
+}
+template <class V> constexpr bool fields(ocr_table*, V&& v) {
+    using T = ocr_table;
+    return v(field("id", &T::id, required)) || v(field("content", &T::content, required)) ||
+           v(field("format", &T::format, required));
+}
+template <class V> constexpr bool fields(ocr_page_dimensions*, V&& v) {
+    using T = ocr_page_dimensions;
+    return v(field("dpi", &T::dpi, required)) || v(field("height", &T::height, required)) ||
+           v(field("width", &T::width, required));
+}
+template <class V> constexpr bool fields(ocr_page*, V&& v) {
+    using T = ocr_page;
+    return v(field("index", &T::index, required)) ||
+           v(field("markdown", &T::markdown, required)) ||
+           v(field("images", &T::images, required)) || v(field("tables", &T::tables)) ||
+           v(field("hyperlinks", &T::hyperlinks)) || v(field("header", &T::header)) ||
+           v(field("footer", &T::footer)) || v(field("dimensions", &T::dimensions, required)) ||
+           v(field("confidence_scores", &T::confidence_scores)) || v(field("blocks", &T::blocks));
+}
+template <class V> constexpr bool fields(ocr_usage*, V&& v) {
+    using T = ocr_usage;
+    return v(field("pages_processed", &T::pages_processed, required)) ||
+           v(field("doc_size_bytes", &T::doc_size_bytes));
+}
+template <class V> constexpr bool fields(ocr_response*, V&& v) {
+    using T = ocr_response;
+    return v(field("pages", &T::pages, required)) || v(field("model", &T::model, required)) ||
+           v(field("document_annotation", &T::document_annotation)) ||
+           v(field("usage_info", &T::usage_info, required));
 }
 // clang-format on
 }  // namespace detail

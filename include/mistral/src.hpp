@@ -85,6 +85,20 @@ template chat_response detail::run_chat<>(const client_options&, detail::send_fu
 template chat_response detail::run_stream<>(const client_options&, detail::send_function,
                                             const chat_request&, detail::chunk_function,
                                             const call_options&);
+template chat_response detail::run_fim<>(const client_options&, detail::send_function,
+                                         const fim_request&, const call_options&);
+template chat_response detail::run_fim_stream<>(const client_options&, detail::send_function,
+                                                const fim_request&, detail::chunk_function,
+                                                const call_options&);
+template moderation_response detail::run_moderations<>(const client_options&, detail::send_function,
+                                                       const moderation_request&,
+                                                       const call_options&);
+template moderation_response detail::run_chat_moderations<>(const client_options&,
+                                                            detail::send_function,
+                                                            const chat_moderation_request&,
+                                                            const call_options&);
+template ocr_response detail::run_ocr<>(const client_options&, detail::send_function,
+                                        const ocr_request&, const call_options&);
 template embedding_response detail::run_embeddings<>(const client_options&, detail::send_function,
                                                      const embedding_request&, const call_options&);
 template model_list detail::run_models<>(const client_options&, detail::send_function,

@@ -3295,20 +3295,46 @@ MISTRAL_NAMESPACE_END
 // ---- mistral/json.hpp (continued) ---------------------------------------------------------------
 
 // ---- mistral/endpoints.hpp ----------------------------------------------------------------------
-// mistral/endpoints.hpp: the value types of the endpoints beside chat completions: embeddings
-// (POST /v1/embeddings) and the models (GET /v1/models, GET /v1/models/{id}), with their field
-// tables. Same rules as types.hpp: members in the order the official specification lists them
-// (required ones first), unknown members kept in `extra` and written back, open enums as strings.
+// mistral/endpoints.hpp: the value types of the endpoints beside chat completions:
+// fill-in-the-middle (POST /v1/fim/completions), embeddings (POST /v1/embeddings), the models
+// (GET /v1/models, GET /v1/models/{id}), moderations (POST /v1/moderations,
+// POST /v1/chat/moderations) and OCR (POST /v1/ocr), with their field tables. Same rules as
+// types.hpp: members in the order the official specification lists them (required ones first),
+// unknown members kept in `extra` and written back, open enums as strings. SPDX-License-Identifier:
+// MIT
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <boost/json/object.hpp>
 
 
 MISTRAL_NAMESPACE_BEGIN
+
+/// A fill-in-the-middle request (`POST /v1/fim/completions`): the model writes what goes
+/// between `prompt` and `suffix`. The answer has chat's shapes (chat_response, chat_chunk).
+struct fim_request {
+    std::string model{};                        ///< e.g. "codestral-latest" (required)
+    std::string prompt{};                       ///< the text or code before the gap (required)
+    std::optional<double> temperature{};        ///< sampling temperature (0 to 0.7 is useful)
+    std::optional<double> top_p{};              ///< nucleus sampling: the probability mass kept
+    std::optional<std::int64_t> max_tokens{};   ///< the most tokens the completion may have
+    std::optional<bool> stream{};               ///< set by fim_stream(); fim() refuses true
+    std::optional<stop_sequences> stop{};       ///< one stop sequence or several
+    std::optional<std::int64_t> random_seed{};  ///< a seed, for repeatable sampling
+    /// Your own key-value pairs, kept with the request.
+    std::optional<boost::json::object> metadata{};
+    std::optional<std::string> suffix{};            ///< the text or code after the gap
+    std::optional<std::int64_t> min_tokens{};       ///< the fewest tokens the completion may have
+    std::optional<std::string> prompt_cache_key{};  ///< groups requests sharing a prefix
+    /// Members the library does not model: sent as they are.
+    boost::json::object extra{};
+    bool operator==(const fim_request&) const = default;
+};
 
 /// A request to embed texts (`POST /v1/embeddings`).
 struct embedding_request {
@@ -3411,9 +3437,175 @@ struct model_list {
     bool operator==(const model_list&) const = default;
 };
 
+/// A request to classify texts against the moderation categories (`POST /v1/moderations`).
+struct moderation_request {
+    std::string model{};               ///< e.g. "mistral-moderation-latest" (required)
+    std::vector<std::string> input{};  ///< the texts, one result each (required)
+    /// Your own key-value pairs, kept with the request.
+    std::optional<boost::json::object> metadata{};
+    /// Members the library does not model: sent as they are.
+    boost::json::object extra{};
+    bool operator==(const moderation_request&) const = default;
+};
+
+/// A request to moderate a conversation (`POST /v1/chat/moderations`): its last message is
+/// judged in the context of the ones before it.
+struct chat_moderation_request {
+    std::string model{};           ///< e.g. "mistral-moderation-latest" (required)
+    std::vector<message> input{};  ///< the conversation (required)
+    /// Members the library does not model: sent as they are.
+    boost::json::object extra{};
+    bool operator==(const chat_moderation_request&) const = default;
+};
+
+/// The verdict on one text (or one conversation) of a moderation request. The categories are
+/// an open set ("sexual", "hate_and_discrimination", "violence_and_threats", "selfharm", "pii",
+/// ...): look them up by name.
+struct moderation_result {
+    std::map<std::string, bool> categories{};         ///< whether each category applies
+    std::map<std::string, double> category_scores{};  ///< each category's score, 0 to 1
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const moderation_result&) const = default;
+};
+
+/// The answer of `POST /v1/moderations` and `POST /v1/chat/moderations`.
+struct moderation_response {
+    std::string id{};                          ///< the request's id
+    std::string model{};                       ///< the model that answered
+    std::vector<moderation_result> results{};  ///< results[i] judges input[i] (one for a chat)
+    /// What the call cost, when the server says (the API documents none).
+    std::optional<usage_info> usage{};
+    response_metadata http{};  ///< status, headers, request id, rate limits
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const moderation_response&) const = default;
+};
+
+/// What OCR reads (ocr_request::document): a document or an image by URL (an https URL or a
+/// base64 data: URL), or a file uploaded to the API, by id.
+using ocr_document = std::variant<document_url_chunk, image_url_chunk, file_chunk>;
+
+/// A document by URL, for ocr_request::document: `document_url("https://example.com/a.pdf")`, or
+/// `document_url("data:application/pdf;base64,...")`.
+inline document_url_chunk document_url(std::string url) {
+    return document_url_chunk{.document_url = std::move(url)};
+}
+
+/// A request to read a document (`POST /v1/ocr`): its pages as markdown, with their images and
+/// tables.
+struct ocr_request {
+    std::string model{};      ///< e.g. "mistral-ocr-latest" (required)
+    ocr_document document{};  ///< what to read (required)
+    /// The pages to read, from 0 (all when unset).
+    std::optional<std::vector<std::int64_t>> pages{};
+    std::optional<bool> include_image_base64{};    ///< true: each image's bytes in the answer
+    std::optional<std::int64_t> image_limit{};     ///< the most images to extract
+    std::optional<std::int64_t> image_min_size{};  ///< the smallest image extracted (pixels)
+    /// A JSON Schema for an annotation of each image (its bounding box).
+    std::optional<response_format> bbox_annotation_format{};
+    /// A JSON Schema for an annotation of the whole document.
+    std::optional<response_format> document_annotation_format{};
+    std::optional<std::string> document_annotation_prompt{};  ///< guides that annotation
+    /// How tables are given: "markdown" or "html" (an open set); unset: inline in the markdown.
+    std::optional<std::string> table_format{};
+    std::optional<bool> extract_header{};  ///< true: each page's header apart from its markdown
+    std::optional<bool> extract_footer{};  ///< true: each page's footer apart from its markdown
+    std::optional<bool> include_blocks{};  ///< true: each page's layout blocks
+    /// "page" or "word" (an open set): the confidence scores to return.
+    std::optional<std::string> confidence_scores_granularity{};
+    /// Members the library does not model: sent as they are.
+    boost::json::object extra{};
+    bool operator==(const ocr_request&) const = default;
+};
+
+/// An image found on a page, by its corners in pixels.
+struct ocr_image {
+    std::string id{};                               ///< how the page's markdown refers to it
+    std::optional<std::int64_t> top_left_x{};       ///< its left edge
+    std::optional<std::int64_t> top_left_y{};       ///< its top edge
+    std::optional<std::int64_t> bottom_right_x{};   ///< its right edge
+    std::optional<std::int64_t> bottom_right_y{};   ///< its bottom edge
+    std::optional<std::string> image_base64{};      ///< its bytes (include_image_base64)
+    std::optional<std::string> image_annotation{};  ///< per bbox_annotation_format
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const ocr_image&) const = default;
+};
+
+/// A table found on a page (with ocr_request::table_format).
+struct ocr_table {
+    std::string id{};       ///< how the page's markdown refers to it
+    std::string content{};  ///< the table, in its format
+    std::string format{};   ///< "markdown" or "html"
+    /// Members the library does not model (word confidence scores): kept as received.
+    boost::json::object extra{};
+    bool operator==(const ocr_table&) const = default;
+};
+
+/// A page's size.
+struct ocr_page_dimensions {
+    std::int64_t dpi = 0;     ///< dots per inch
+    std::int64_t height = 0;  ///< pixels
+    std::int64_t width = 0;   ///< pixels
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const ocr_page_dimensions&) const = default;
+};
+
+/// One page read.
+struct ocr_page {
+    std::int64_t index = 0;                           ///< its number in the document, from 0
+    std::string markdown{};                           ///< its text, as markdown
+    std::vector<ocr_image> images{};                  ///< the images on it
+    std::vector<ocr_table> tables{};                  ///< its tables (with table_format)
+    std::vector<std::string> hyperlinks{};            ///< the links on it
+    std::optional<std::string> header{};              ///< its header (extract_header)
+    std::optional<std::string> footer{};              ///< its footer (extract_footer)
+    std::optional<ocr_page_dimensions> dimensions{};  ///< its size
+    /// Confidence scores (confidence_scores_granularity), as received.
+    std::optional<boost::json::value> confidence_scores{};
+    /// Layout blocks (include_blocks), as received.
+    std::optional<boost::json::value> blocks{};
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const ocr_page&) const = default;
+};
+
+/// What an OCR call cost.
+struct ocr_usage {
+    std::int64_t pages_processed = 0;              ///< pages read
+    std::optional<std::int64_t> doc_size_bytes{};  ///< the document's size
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const ocr_usage&) const = default;
+};
+
+/// The answer of `POST /v1/ocr`.
+struct ocr_response {
+    std::vector<ocr_page> pages{};                     ///< the pages read, in order
+    std::string model{};                               ///< the model that read them
+    std::optional<std::string> document_annotation{};  ///< per document_annotation_format
+    ocr_usage usage_info{};                            ///< pages processed, document size
+    response_metadata http{};                          ///< status, headers, request id, rate limits
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const ocr_response&) const = default;
+};
+
 /// @cond internal
 namespace detail {
 // clang-format off
+template <class V> constexpr bool fields(fim_request*, V&& v) {
+    using T = fim_request;
+    return v(field("model", &T::model, required)) || v(field("temperature", &T::temperature)) ||
+           v(field("top_p", &T::top_p)) || v(field("max_tokens", &T::max_tokens)) ||
+           v(field("stream", &T::stream)) || v(field("stop", &T::stop)) ||
+           v(field("random_seed", &T::random_seed)) || v(field("metadata", &T::metadata)) ||
+           v(field("prompt", &T::prompt, required)) || v(field("suffix", &T::suffix)) ||
+           v(field("min_tokens", &T::min_tokens)) ||
+           v(field("prompt_cache_key", &T::prompt_cache_key));
+}
 template <class V> constexpr bool fields(embedding_request*, V&& v) {
     using T = embedding_request;
     return v(field("model", &T::model, required)) || v(field("metadata", &T::metadata)) ||
@@ -3463,6 +3655,80 @@ template <class V> constexpr bool fields(model_card*, V&& v) {
 template <class V> constexpr bool fields(model_list*, V&& v) {
     using T = model_list;
     return v(field("object", &T::object)) || v(field("data", &T::data));
+}
+template <class V> constexpr bool fields(moderation_request*, V&& v) {
+    using T = moderation_request;
+    return v(field("model", &T::model, required)) || v(field("metadata", &T::metadata)) ||
+           v(field("input", &T::input, required));
+}
+template <class V> constexpr bool fields(chat_moderation_request*, V&& v) {
+    using T = chat_moderation_request;
+    return v(field("input", &T::input, required)) || v(field("model", &T::model, required));
+}
+template <class V> constexpr bool fields(moderation_result*, V&& v) {
+    using T = moderation_result;
+    return v(field("categories", &T::categories)) ||
+           v(field("category_scores", &T::category_scores));
+}
+template <class V> constexpr bool fields(moderation_response*, V&& v) {
+    using T = moderation_response;
+    return v(field("id", &T::id, required)) || v(field("model", &T::model, required)) ||
+           v(field("results", &T::results, required)) || v(field("usage", &T::usage));
+}
+template <class V> constexpr bool fields(ocr_request*, V&& v) {
+    using T = ocr_request;
+    return v(field("model", &T::model, required)) ||
+           v(field("document", &T::document, required)) || v(field("pages", &T::pages)) ||
+           v(field("include_image_base64", &T::include_image_base64)) ||
+           v(field("image_limit", &T::image_limit)) ||
+           v(field("image_min_size", &T::image_min_size)) ||
+           v(field("bbox_annotation_format", &T::bbox_annotation_format)) ||
+           v(field("document_annotation_format", &T::document_annotation_format)) ||
+           v(field("document_annotation_prompt", &T::document_annotation_prompt)) ||
+           v(field("table_format", &T::table_format)) ||
+           v(field("extract_header", &T::extract_header)) ||
+           v(field("extract_footer", &T::extract_footer)) ||
+           v(field("include_blocks", &T::include_blocks)) ||
+           v(field("confidence_scores_granularity", &T::confidence_scores_granularity));
+}
+template <class V> constexpr bool fields(ocr_image*, V&& v) {
+    using T = ocr_image;
+    return v(field("id", &T::id, required)) || v(field("top_left_x", &T::top_left_x)) ||
+           v(field("top_left_y", &T::top_left_y)) ||
+           v(field("bottom_right_x", &T::bottom_right_x)) ||
+           v(field("bottom_right_y", &T::bottom_right_y)) ||
+           v(field("image_base64", &T::image_base64)) ||
+           v(field("image_annotation", &T::image_annotation));
+}
+template <class V> constexpr bool fields(ocr_table*, V&& v) {
+    using T = ocr_table;
+    return v(field("id", &T::id, required)) || v(field("content", &T::content, required)) ||
+           v(field("format", &T::format, required));
+}
+template <class V> constexpr bool fields(ocr_page_dimensions*, V&& v) {
+    using T = ocr_page_dimensions;
+    return v(field("dpi", &T::dpi, required)) || v(field("height", &T::height, required)) ||
+           v(field("width", &T::width, required));
+}
+template <class V> constexpr bool fields(ocr_page*, V&& v) {
+    using T = ocr_page;
+    return v(field("index", &T::index, required)) ||
+           v(field("markdown", &T::markdown, required)) ||
+           v(field("images", &T::images, required)) || v(field("tables", &T::tables)) ||
+           v(field("hyperlinks", &T::hyperlinks)) || v(field("header", &T::header)) ||
+           v(field("footer", &T::footer)) || v(field("dimensions", &T::dimensions, required)) ||
+           v(field("confidence_scores", &T::confidence_scores)) || v(field("blocks", &T::blocks));
+}
+template <class V> constexpr bool fields(ocr_usage*, V&& v) {
+    using T = ocr_usage;
+    return v(field("pages_processed", &T::pages_processed, required)) ||
+           v(field("doc_size_bytes", &T::doc_size_bytes));
+}
+template <class V> constexpr bool fields(ocr_response*, V&& v) {
+    using T = ocr_response;
+    return v(field("pages", &T::pages, required)) || v(field("model", &T::model, required)) ||
+           v(field("document_annotation", &T::document_annotation)) ||
+           v(field("usage_info", &T::usage_info, required));
 }
 // clang-format on
 }  // namespace detail
@@ -5347,7 +5613,37 @@ model_list run_models(const client_options& options, send_function send, const c
 template <class Unused = void>
 model_card run_model(const client_options& options, send_function send, std::string_view id,
                      const call_options& call);
+template <class Unused = void>
+chat_response run_fim(const client_options& options, send_function send, const fim_request& request,
+                      const call_options& call);
+template <class Unused = void>
+chat_response run_fim_stream(const client_options& options, send_function send,
+                             const fim_request& request, chunk_function on_chunk,
+                             const call_options& call);
+template <class Unused = void>
+moderation_response run_moderations(const client_options& options, send_function send,
+                                    const moderation_request& request, const call_options& call);
+template <class Unused = void>
+moderation_response run_chat_moderations(const client_options& options, send_function send,
+                                         const chat_moderation_request& request,
+                                         const call_options& call);
+template <class Unused = void>
+ocr_response run_ocr(const client_options& options, send_function send, const ocr_request& request,
+                     const call_options& call);
 #ifdef MISTRAL_SEPARATE_COMPILATION
+extern template chat_response run_fim<>(const client_options&, send_function, const fim_request&,
+                                        const call_options&);
+extern template chat_response run_fim_stream<>(const client_options&, send_function,
+                                               const fim_request&, chunk_function,
+                                               const call_options&);
+extern template moderation_response run_moderations<>(const client_options&, send_function,
+                                                      const moderation_request&,
+                                                      const call_options&);
+extern template moderation_response run_chat_moderations<>(const client_options&, send_function,
+                                                           const chat_moderation_request&,
+                                                           const call_options&);
+extern template ocr_response run_ocr<>(const client_options&, send_function, const ocr_request&,
+                                       const call_options&);
 extern template embedding_response run_embeddings<>(const client_options&, send_function,
                                                     const embedding_request&, const call_options&);
 extern template model_list run_models<>(const client_options&, send_function, const call_options&);
@@ -5369,8 +5665,8 @@ extern template chat_response run_stream<>(const client_options&, send_function,
 ///
 /// Thread safety: chat() and stream() may be called concurrently on one client when its
 /// transport's send() may be (the default transport keeps a pool of connections, so it may).
-/// Every call does its work on the calling thread, but chat_async() and stream_async(), which
-/// start one thread per call, open_stream() over a push-only transport (one helper thread per
+/// Every call does its work on the calling thread, but the *_async() calls, which start one
+/// thread per call, open_stream() over a push-only transport (one helper thread per
 /// open stream), and the default transport's deadline watchdog (httplib_transport.hpp).
 template <transport Transport>
 class basic_client {
@@ -5419,19 +5715,7 @@ public:
     template <class OnChunk>
     chat_response stream(const chat_request& request, OnChunk&& on_chunk,
                          const call_options& call = {}) {
-        static_assert(std::is_invocable_v<OnChunk&, const chat_chunk&>,
-                      "the stream callback must be callable with const mistral::chat_chunk&");
-        using result = std::invoke_result_t<OnChunk&, const chat_chunk&>;
-        static_assert(std::is_void_v<result> || std::is_same_v<result, bool>,
-                      "the stream callback must return void or bool (false stops the stream)");
-        auto forward = [&on_chunk](const chat_chunk& chunk) -> bool {
-            if constexpr (std::is_same_v<result, bool>) {
-                return std::invoke(on_chunk, chunk);
-            } else {
-                std::invoke(on_chunk, chunk);
-                return true;
-            }
-        };
+        auto forward = chunk_adapter(on_chunk);
         return stream_chunks(request, forward, call);
     }
 
@@ -5513,6 +5797,25 @@ public:
         });
     }
 
+    /// Fill-in-the-middle (`POST /v1/fim/completions`, Codestral): the model writes what goes
+    /// between `request.prompt` and `request.suffix`; the completion is
+    /// `response.choices[0].message.text()`. Retries, timeouts, cancellation, errors and usage
+    /// counting as chat(). Throws usage_error before anything is sent for an empty model or
+    /// "stream": true; else like chat().
+    chat_response fim(const fim_request& request, const call_options& call = {});
+
+    /// fim() streamed, with stream()'s callback rules, errors and partial responses (a cut FIM
+    /// stream is not resumed: call_options::max_resumes applies to chat only).
+    template <class OnChunk>
+    chat_response fim_stream(const fim_request& request, OnChunk&& on_chunk,
+                             const call_options& call = {}) {
+        auto forward = chunk_adapter(on_chunk);
+        return fim_stream_chunks(request, forward, call);
+    }
+
+    /// fim() on a thread of its own, like chat_async().
+    std::future<chat_response> fim_async(fim_request request, call_options call = {});
+
     /// Embeds texts (`POST /v1/embeddings`): one vector per text of `request.input`, in
     /// `data[i].embedding`, with the same retries, timeouts, cancellation, typed errors and usage
     /// counting as chat(). Throws usage_error before anything is sent for an empty model or
@@ -5531,6 +5834,31 @@ public:
     /// is an api_error with status 404. Throws like chat().
     model_card model(std::string_view id, const call_options& call = {});
 
+    /// Classifies texts against the moderation categories (`POST /v1/moderations`):
+    /// `results[i]` judges `request.input[i]`. Throws usage_error before anything is sent for an
+    /// empty model or input; else like chat().
+    moderation_response moderations(const moderation_request& request,
+                                    const call_options& call = {});
+
+    /// moderations() on a thread of its own, like chat_async().
+    std::future<moderation_response> moderations_async(moderation_request request,
+                                                       call_options call = {});
+
+    /// Moderates a conversation (`POST /v1/chat/moderations`): one result, for its last message
+    /// in the context of the others (an assistant's reply may be last). Throws like
+    /// moderations().
+    moderation_response chat_moderations(const chat_moderation_request& request,
+                                         const call_options& call = {});
+
+    /// Reads a document or an image (`POST /v1/ocr`): `response.pages[i].markdown`, with each
+    /// page's images, tables and size. Throws usage_error before anything is sent for an empty
+    /// model or a document without URL or id; else like chat(). The call counts as one request
+    /// of its model in usage() (the answer counts pages, not tokens).
+    ocr_response ocr(const ocr_request& request, const call_options& call = {});
+
+    /// ocr() on a thread of its own, like chat_async().
+    std::future<ocr_response> ocr_async(ocr_request request, call_options call = {});
+
     /// The tokens and HTTP requests of every call of this client so far (and of its copies,
     /// which share the counts), in total and per model; safe to call while other threads call
     /// the client. After calls that all succeeded, the tokens are the sums of their responses'
@@ -5548,6 +5876,33 @@ private:
                                             std::is_nothrow_move_constructible_v<Transport> &&
                                             std::is_nothrow_move_assignable_v<Transport>;
     static Transport make_transport(const transport_options& options);
+    // A stream callback returning void or bool, as the engine's function_ref takes it.
+    template <class OnChunk>
+    static auto chunk_adapter(OnChunk& on_chunk) {
+        static_assert(std::is_invocable_v<OnChunk&, const chat_chunk&>,
+                      "the stream callback must be callable with const mistral::chat_chunk&");
+        using result = std::invoke_result_t<OnChunk&, const chat_chunk&>;
+        static_assert(std::is_void_v<result> || std::is_same_v<result, bool>,
+                      "the stream callback must return void or bool (false stops the stream)");
+        return [&on_chunk](const chat_chunk& chunk) -> bool {
+            if constexpr (std::is_same_v<result, bool>) {
+                return std::invoke(on_chunk, chunk);
+            } else {
+                std::invoke(on_chunk, chunk);
+                return true;
+            }
+        };
+    }
+    // A call on a thread of its own: what every *_async() does.
+    template <class Request, class Call>
+    auto start_async(Request request, call_options call, Call member) {
+        return std::async(std::launch::async,
+                          [this, member, request = std::move(request), call = std::move(call)] {
+                              return (this->*member)(request, call);
+                          });
+    }
+    chat_response fim_stream_chunks(const fim_request& request, detail::chunk_function on_chunk,
+                                    const call_options& call);
     // stream() once its callback is a function_ref: what a caller's translation unit compiles of
     // stream() is the callback's adapter; the rest is compiled once per transport.
     chat_response stream_chunks(const chat_request& request, detail::chunk_function on_chunk,
@@ -5557,7 +5912,7 @@ private:
     // Adds the usage of a call to the client's counts: its response's, or what a failed stream
     // delivered before it failed.
     template <class Call>
-    chat_response counted(const chat_request& request, Call&& call);
+    chat_response counted(const std::string& model, Call&& call);
 
     client_options options_;
     Transport transport_;
@@ -5611,14 +5966,13 @@ auto basic_client<Transport>::counting_send(const std::string& model) {
 
 template <transport Transport>
 template <class Call>
-chat_response basic_client<Transport>::counted(const chat_request& request, Call&& call) {
+chat_response basic_client<Transport>::counted(const std::string& model, Call&& call) {
     try {
         chat_response r = call();
-        usage_->add(request.model, r.usage);
+        usage_->add(model, r.usage);
         return r;
     } catch (const error& e) {
-        if (const chat_response* partial = e.partial_response())
-            usage_->add(request.model, partial->usage);
+        if (const chat_response* partial = e.partial_response()) usage_->add(model, partial->usage);
         throw;
     }
 }
@@ -5626,7 +5980,7 @@ chat_response basic_client<Transport>::counted(const chat_request& request, Call
 template <transport Transport>
 chat_response basic_client<Transport>::chat(const chat_request& request, const call_options& call) {
     auto send = counting_send(request.model);
-    return counted(request, [&] { return detail::run_chat(options_, send, request, call); });
+    return counted(request.model, [&] { return detail::run_chat(options_, send, request, call); });
 }
 
 template <transport Transport>
@@ -5634,8 +5988,29 @@ chat_response basic_client<Transport>::stream_chunks(const chat_request& request
                                                      detail::chunk_function on_chunk,
                                                      const call_options& call) {
     auto send = counting_send(request.model);
-    return counted(request,
+    return counted(request.model,
                    [&] { return detail::run_stream(options_, send, request, on_chunk, call); });
+}
+
+template <transport Transport>
+chat_response basic_client<Transport>::fim(const fim_request& request, const call_options& call) {
+    auto send = counting_send(request.model);
+    return counted(request.model, [&] { return detail::run_fim(options_, send, request, call); });
+}
+
+template <transport Transport>
+chat_response basic_client<Transport>::fim_stream_chunks(const fim_request& request,
+                                                         detail::chunk_function on_chunk,
+                                                         const call_options& call) {
+    auto send = counting_send(request.model);
+    return counted(request.model,
+                   [&] { return detail::run_fim_stream(options_, send, request, on_chunk, call); });
+}
+
+template <transport Transport>
+std::future<chat_response> basic_client<Transport>::fim_async(fim_request request,
+                                                              call_options call) {
+    return start_async(std::move(request), std::move(call), &basic_client::fim);
 }
 
 template <transport Transport>
@@ -5650,10 +6025,7 @@ embedding_response basic_client<Transport>::embeddings(const embedding_request& 
 template <transport Transport>
 std::future<embedding_response> basic_client<Transport>::embeddings_async(embedding_request request,
                                                                           call_options call) {
-    return std::async(std::launch::async,
-                      [this, request = std::move(request), call = std::move(call)] {
-                          return embeddings(request, call);
-                      });
+    return start_async(std::move(request), std::move(call), &basic_client::embeddings);
 }
 
 template <transport Transport>
@@ -5668,6 +6040,42 @@ model_card basic_client<Transport>::model(std::string_view id, const call_option
     const std::string none;
     auto send = counting_send(none);
     return detail::run_model(options_, send, id, call);
+}
+
+template <transport Transport>
+moderation_response basic_client<Transport>::moderations(const moderation_request& request,
+                                                         const call_options& call) {
+    auto send = counting_send(request.model);
+    moderation_response r = detail::run_moderations(options_, send, request, call);
+    if (r.usage) usage_->add(request.model, *r.usage);
+    return r;
+}
+
+template <transport Transport>
+std::future<moderation_response> basic_client<Transport>::moderations_async(
+    moderation_request request, call_options call) {
+    return start_async(std::move(request), std::move(call), &basic_client::moderations);
+}
+
+template <transport Transport>
+moderation_response basic_client<Transport>::chat_moderations(
+    const chat_moderation_request& request, const call_options& call) {
+    auto send = counting_send(request.model);
+    moderation_response r = detail::run_chat_moderations(options_, send, request, call);
+    if (r.usage) usage_->add(request.model, *r.usage);
+    return r;
+}
+
+template <transport Transport>
+ocr_response basic_client<Transport>::ocr(const ocr_request& request, const call_options& call) {
+    auto send = counting_send(request.model);
+    return detail::run_ocr(options_, send, request, call);
+}
+
+template <transport Transport>
+std::future<ocr_response> basic_client<Transport>::ocr_async(ocr_request request,
+                                                             call_options call) {
+    return start_async(std::move(request), std::move(call), &basic_client::ocr);
 }
 
 template <transport Transport>
@@ -5687,8 +6095,7 @@ chat_stream basic_client<Transport>::open_stream(const chat_request& request,
 template <transport Transport>
 std::future<chat_response> basic_client<Transport>::chat_async(chat_request request,
                                                                call_options call) {
-    return std::async(std::launch::async, [this, request = std::move(request),
-                                           call = std::move(call)] { return chat(request, call); });
+    return start_async(std::move(request), std::move(call), &basic_client::chat);
 }
 
 template <transport Transport>
@@ -5726,6 +6133,22 @@ usage_totals basic_client<Transport>::usage() const {
     EXTERN template std::future<embedding_response> basic_client<any_transport>::embeddings_async( \
         embedding_request, call_options);                                                          \
     EXTERN template model_list basic_client<any_transport>::models(const call_options&);           \
+    EXTERN template chat_response basic_client<any_transport>::fim(const fim_request&,             \
+                                                                   const call_options&);           \
+    EXTERN template chat_response basic_client<any_transport>::fim_stream_chunks(                  \
+        const fim_request&, detail::chunk_function, const call_options&);                          \
+    EXTERN template std::future<chat_response> basic_client<any_transport>::fim_async(             \
+        fim_request, call_options);                                                                \
+    EXTERN template moderation_response basic_client<any_transport>::moderations(                  \
+        const moderation_request&, const call_options&);                                           \
+    EXTERN template std::future<moderation_response>                                               \
+        basic_client<any_transport>::moderations_async(moderation_request, call_options);          \
+    EXTERN template moderation_response basic_client<any_transport>::chat_moderations(             \
+        const chat_moderation_request&, const call_options&);                                      \
+    EXTERN template ocr_response basic_client<any_transport>::ocr(const ocr_request&,              \
+                                                                  const call_options&);            \
+    EXTERN template std::future<ocr_response> basic_client<any_transport>::ocr_async(              \
+        ocr_request, call_options);                                                                \
     EXTERN template model_card basic_client<any_transport>::model(std::string_view,                \
                                                                   const call_options&);            \
     EXTERN template usage_totals basic_client<any_transport>::usage() const;
@@ -7874,6 +8297,12 @@ inline void check_api_key(const client_options& options) {
         throw usage_error("the API key holds a control character (CR, LF, NUL...)");
 }
 
+// The key and the model of a request, checked before anything is sent.
+inline void check_key_and_model(const client_options& options, const std::string& model) {
+    check_api_key(options);
+    if (model.empty()) throw usage_error("cannot send the request: model is empty");
+}
+
 // The part of every request that is not the endpoint's: the URL (base_url + path), the headers
 // (the API key, the options' and the call's, checked), the timeouts, the stop token and the
 // sanitizer. The caller checked the key (check_api_key) and sets the body.
@@ -7906,8 +8335,7 @@ inline prepared_call prepare_http(const client_options& options, const call_opti
 template <class Unused = void>
 prepared_call prepare_call(const client_options& options, const chat_request& request,
                            const call_options& call, bool streaming) {
-    check_api_key(options);
-    if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
+    check_key_and_model(options, request.model);
     if (request.messages.empty()) throw usage_error("cannot send the request: messages is empty");
     if (options.preflight) check_history(request.messages);
     prepared_call out = prepare_http(options, call, "POST", "/v1/chat/completions", streaming);
@@ -8714,6 +9142,7 @@ public:
     // continues the same reply.
     template <class Decoder>
     bool resume(Decoder& decoder) {
+        if (request_ == nullptr) return false;  // only a chat completion can be continued
         if (resumes_ >= call_.max_resumes) return false;
         if (deadline_ && now() >= *deadline_) return false;  // no time left
         auto& state = stream_decoder_access::state(decoder);
@@ -8820,6 +9249,10 @@ public:
     static chat_response stream(const client_options& options, send_function send,
                                 const chat_request& request, chunk_function on_chunk,
                                 const call_options& call);
+    // Another endpoint's stream of chat chunks (FIM), prepared by it: never resumed.
+    static chat_response stream_call(const client_options& options, send_function send,
+                                     prepared_call request, chunk_function on_chunk,
+                                     const call_options& call);
     static std::unique_ptr<stream_source> open_stream(const client_options& options,
                                                       open_function open, chat_request request,
                                                       call_options call, usage_function on_usage);
@@ -9023,6 +9456,7 @@ private:
     // resumes of a stream cut after chunks arrived. With `until_head`, returns once a 2xx head
     // arrived (open_stream() reads the body later); else the whole response.
     static void execute(plan& p, send_function send, sink& s, bool until_head);
+    static chat_response streamed(plan& p, send_function send, chunk_function on_chunk);
     static void sleep(const plan& p, std::chrono::milliseconds wait);
     // Runs one piece of I/O (a send, a read of the body) and says how it failed, if it did:
     // the transport's error (or the sink's own bound) without secrets, logged. A failure of the
@@ -9119,6 +9553,20 @@ chat_response client_engine<Unused>::stream(const client_options& options, send_
                                             const chat_request& request, chunk_function on_chunk,
                                             const call_options& call) {
     plan p(options, request, call, true);
+    return streamed(p, send, on_chunk);
+}
+
+template <class Unused>
+chat_response client_engine<Unused>::stream_call(const client_options& options, send_function send,
+                                                 prepared_call request, chunk_function on_chunk,
+                                                 const call_options& call) {
+    plan p(options, std::move(request), call, true);
+    return streamed(p, send, on_chunk);
+}
+
+template <class Unused>
+chat_response client_engine<Unused>::streamed(plan& p, send_function send,
+                                              chunk_function on_chunk) {
     event_sink sink(on_chunk, p);
     try {
         execute(p, send, sink, false);
@@ -9309,26 +9757,70 @@ MISTRAL_NAMESPACE_END
 #include <algorithm>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+#include <variant>
 
 
 MISTRAL_NAMESPACE_BEGIN
 namespace detail {
 
+// A request with a list of inputs: an empty one is refused before anything is sent.
+template <class Request>
+void check_inputs(const client_options& options, const Request& request) {
+    check_key_and_model(options, request.model);
+    if (request.input.empty()) throw usage_error("cannot send the request: input is empty");
+}
+
+// A checked request POSTed as JSON to `path`, its answer read as Response: every endpoint with
+// a body but chat's and FIM's (which can stream).
+template <class Response, class Unused, class Request>
+Response post_json(const client_options& options, send_function send, const char* path,
+                   const Request& request, const call_options& call) {
+    prepared_call prepared = prepare_http(options, call, "POST", path, false);
+    prepared.http.body = sendable_json(request);
+    return read_reply<Response>(
+        client_engine<Unused>::call_json(options, send, std::move(prepared), call));
+}
+
+// A FIM request as chat's is prepared: the plain form or the streamed one.
+inline prepared_call prepare_fim(const client_options& options, const fim_request& request,
+                                 const call_options& call, bool streaming) {
+    check_key_and_model(options, request.model);
+    if (!streaming && request.stream.value_or(false)) {
+        throw usage_error(
+            "fim() sends non-streaming requests; use fim_stream() for \"stream\": true");
+    }
+    prepared_call out = prepare_http(options, call, "POST", "/v1/fim/completions", streaming);
+    out.http.body = sendable_json(
+        request, streaming ? boost::json::object{{"stream", true}} : boost::json::object{});
+    return out;
+}
+
+template <class Unused>
+chat_response run_fim(const client_options& options, send_function send, const fim_request& request,
+                      const call_options& call) {
+    return read_reply<chat_response>(client_engine<Unused>::call_json(
+        options, send, prepare_fim(options, request, call, false), call));
+}
+
+template <class Unused>
+chat_response run_fim_stream(const client_options& options, send_function send,
+                             const fim_request& request, chunk_function on_chunk,
+                             const call_options& call) {
+    return client_engine<Unused>::stream_call(
+        options, send, prepare_fim(options, request, call, true), on_chunk, call);
+}
+
 template <class Unused>
 embedding_response run_embeddings(const client_options& options, send_function send,
                                   const embedding_request& request, const call_options& call) {
-    check_api_key(options);
-    if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
-    if (request.input.empty()) throw usage_error("cannot send the request: input is empty");
+    check_inputs(options, request);
     if (request.encoding_format && *request.encoding_format != "float") {
         throw usage_error("encoding_format \"" + *request.encoding_format +
                           "\": this client reads the vectors as numbers (\"float\")");
     }
-    prepared_call prepared = prepare_http(options, call, "POST", "/v1/embeddings", false);
-    prepared.http.body = sendable_json(request);
-    auto r = read_reply<embedding_response>(
-        client_engine<Unused>::call_json(options, send, std::move(prepared), call));
+    auto r = post_json<embedding_response, Unused>(options, send, "/v1/embeddings", request, call);
     // data[i] embeds input[i], whatever order the server listed them in.
     std::stable_sort(
         r.data.begin(), r.data.end(),
@@ -9356,6 +9848,42 @@ model_card run_model(const client_options& options, send_function send, std::str
     const std::string path = "/v1/models/" + percent_encode(id);
     return read_reply<model_card>(client_engine<Unused>::call_json(
         options, send, prepare_http(options, call, "GET", path, false), call));
+}
+
+template <class Unused>
+moderation_response run_moderations(const client_options& options, send_function send,
+                                    const moderation_request& request, const call_options& call) {
+    check_inputs(options, request);
+    return post_json<moderation_response, Unused>(options, send, "/v1/moderations", request, call);
+}
+
+template <class Unused>
+moderation_response run_chat_moderations(const client_options& options, send_function send,
+                                         const chat_moderation_request& request,
+                                         const call_options& call) {
+    // No check_history: judging an assistant's last reply is what this endpoint is for.
+    check_inputs(options, request);
+    return post_json<moderation_response, Unused>(options, send, "/v1/chat/moderations", request,
+                                                  call);
+}
+
+template <class Unused>
+ocr_response run_ocr(const client_options& options, send_function send, const ocr_request& request,
+                     const call_options& call) {
+    check_key_and_model(options, request.model);
+    const bool no_document = std::visit(
+        [](const auto& d) {
+            using D = std::decay_t<decltype(d)>;
+            if constexpr (std::is_same_v<D, document_url_chunk>) return d.document_url.empty();
+            if constexpr (std::is_same_v<D, file_chunk>) return d.file_id.empty();
+            if constexpr (std::is_same_v<D, image_url_chunk>) {
+                const auto* url = std::get_if<std::string>(&d.image_url);
+                return url != nullptr ? url->empty() : std::get<image_url>(d.image_url).url.empty();
+            }
+        },
+        request.document);
+    if (no_document) throw usage_error("cannot send the request: the document has no URL or id");
+    return post_json<ocr_response, Unused>(options, send, "/v1/ocr", request, call);
 }
 
 }  // namespace detail

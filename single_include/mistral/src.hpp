@@ -1049,6 +1049,12 @@ inline void check_api_key(const client_options& options) {
         throw usage_error("the API key holds a control character (CR, LF, NUL...)");
 }
 
+// The key and the model of a request, checked before anything is sent.
+inline void check_key_and_model(const client_options& options, const std::string& model) {
+    check_api_key(options);
+    if (model.empty()) throw usage_error("cannot send the request: model is empty");
+}
+
 // The part of every request that is not the endpoint's: the URL (base_url + path), the headers
 // (the API key, the options' and the call's, checked), the timeouts, the stop token and the
 // sanitizer. The caller checked the key (check_api_key) and sets the body.
@@ -1081,8 +1087,7 @@ inline prepared_call prepare_http(const client_options& options, const call_opti
 template <class Unused = void>
 prepared_call prepare_call(const client_options& options, const chat_request& request,
                            const call_options& call, bool streaming) {
-    check_api_key(options);
-    if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
+    check_key_and_model(options, request.model);
     if (request.messages.empty()) throw usage_error("cannot send the request: messages is empty");
     if (options.preflight) check_history(request.messages);
     prepared_call out = prepare_http(options, call, "POST", "/v1/chat/completions", streaming);
@@ -1614,6 +1619,7 @@ public:
     // continues the same reply.
     template <class Decoder>
     bool resume(Decoder& decoder) {
+        if (request_ == nullptr) return false;  // only a chat completion can be continued
         if (resumes_ >= call_.max_resumes) return false;
         if (deadline_ && now() >= *deadline_) return false;  // no time left
         auto& state = stream_decoder_access::state(decoder);
@@ -1720,6 +1726,10 @@ public:
     static chat_response stream(const client_options& options, send_function send,
                                 const chat_request& request, chunk_function on_chunk,
                                 const call_options& call);
+    // Another endpoint's stream of chat chunks (FIM), prepared by it: never resumed.
+    static chat_response stream_call(const client_options& options, send_function send,
+                                     prepared_call request, chunk_function on_chunk,
+                                     const call_options& call);
     static std::unique_ptr<stream_source> open_stream(const client_options& options,
                                                       open_function open, chat_request request,
                                                       call_options call, usage_function on_usage);
@@ -1923,6 +1933,7 @@ private:
     // resumes of a stream cut after chunks arrived. With `until_head`, returns once a 2xx head
     // arrived (open_stream() reads the body later); else the whole response.
     static void execute(plan& p, send_function send, sink& s, bool until_head);
+    static chat_response streamed(plan& p, send_function send, chunk_function on_chunk);
     static void sleep(const plan& p, std::chrono::milliseconds wait);
     // Runs one piece of I/O (a send, a read of the body) and says how it failed, if it did:
     // the transport's error (or the sink's own bound) without secrets, logged. A failure of the
@@ -2019,6 +2030,20 @@ chat_response client_engine<Unused>::stream(const client_options& options, send_
                                             const chat_request& request, chunk_function on_chunk,
                                             const call_options& call) {
     plan p(options, request, call, true);
+    return streamed(p, send, on_chunk);
+}
+
+template <class Unused>
+chat_response client_engine<Unused>::stream_call(const client_options& options, send_function send,
+                                                 prepared_call request, chunk_function on_chunk,
+                                                 const call_options& call) {
+    plan p(options, std::move(request), call, true);
+    return streamed(p, send, on_chunk);
+}
+
+template <class Unused>
+chat_response client_engine<Unused>::streamed(plan& p, send_function send,
+                                              chunk_function on_chunk) {
     event_sink sink(on_chunk, p);
     try {
         execute(p, send, sink, false);
@@ -2211,26 +2236,70 @@ MISTRAL_NAMESPACE_END
 #include <algorithm>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
+#include <variant>
 
 
 MISTRAL_NAMESPACE_BEGIN
 namespace detail {
 
+// A request with a list of inputs: an empty one is refused before anything is sent.
+template <class Request>
+void check_inputs(const client_options& options, const Request& request) {
+    check_key_and_model(options, request.model);
+    if (request.input.empty()) throw usage_error("cannot send the request: input is empty");
+}
+
+// A checked request POSTed as JSON to `path`, its answer read as Response: every endpoint with
+// a body but chat's and FIM's (which can stream).
+template <class Response, class Unused, class Request>
+Response post_json(const client_options& options, send_function send, const char* path,
+                   const Request& request, const call_options& call) {
+    prepared_call prepared = prepare_http(options, call, "POST", path, false);
+    prepared.http.body = sendable_json(request);
+    return read_reply<Response>(
+        client_engine<Unused>::call_json(options, send, std::move(prepared), call));
+}
+
+// A FIM request as chat's is prepared: the plain form or the streamed one.
+inline prepared_call prepare_fim(const client_options& options, const fim_request& request,
+                                 const call_options& call, bool streaming) {
+    check_key_and_model(options, request.model);
+    if (!streaming && request.stream.value_or(false)) {
+        throw usage_error(
+            "fim() sends non-streaming requests; use fim_stream() for \"stream\": true");
+    }
+    prepared_call out = prepare_http(options, call, "POST", "/v1/fim/completions", streaming);
+    out.http.body = sendable_json(
+        request, streaming ? boost::json::object{{"stream", true}} : boost::json::object{});
+    return out;
+}
+
+template <class Unused>
+chat_response run_fim(const client_options& options, send_function send, const fim_request& request,
+                      const call_options& call) {
+    return read_reply<chat_response>(client_engine<Unused>::call_json(
+        options, send, prepare_fim(options, request, call, false), call));
+}
+
+template <class Unused>
+chat_response run_fim_stream(const client_options& options, send_function send,
+                             const fim_request& request, chunk_function on_chunk,
+                             const call_options& call) {
+    return client_engine<Unused>::stream_call(
+        options, send, prepare_fim(options, request, call, true), on_chunk, call);
+}
+
 template <class Unused>
 embedding_response run_embeddings(const client_options& options, send_function send,
                                   const embedding_request& request, const call_options& call) {
-    check_api_key(options);
-    if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
-    if (request.input.empty()) throw usage_error("cannot send the request: input is empty");
+    check_inputs(options, request);
     if (request.encoding_format && *request.encoding_format != "float") {
         throw usage_error("encoding_format \"" + *request.encoding_format +
                           "\": this client reads the vectors as numbers (\"float\")");
     }
-    prepared_call prepared = prepare_http(options, call, "POST", "/v1/embeddings", false);
-    prepared.http.body = sendable_json(request);
-    auto r = read_reply<embedding_response>(
-        client_engine<Unused>::call_json(options, send, std::move(prepared), call));
+    auto r = post_json<embedding_response, Unused>(options, send, "/v1/embeddings", request, call);
     // data[i] embeds input[i], whatever order the server listed them in.
     std::stable_sort(
         r.data.begin(), r.data.end(),
@@ -2258,6 +2327,42 @@ model_card run_model(const client_options& options, send_function send, std::str
     const std::string path = "/v1/models/" + percent_encode(id);
     return read_reply<model_card>(client_engine<Unused>::call_json(
         options, send, prepare_http(options, call, "GET", path, false), call));
+}
+
+template <class Unused>
+moderation_response run_moderations(const client_options& options, send_function send,
+                                    const moderation_request& request, const call_options& call) {
+    check_inputs(options, request);
+    return post_json<moderation_response, Unused>(options, send, "/v1/moderations", request, call);
+}
+
+template <class Unused>
+moderation_response run_chat_moderations(const client_options& options, send_function send,
+                                         const chat_moderation_request& request,
+                                         const call_options& call) {
+    // No check_history: judging an assistant's last reply is what this endpoint is for.
+    check_inputs(options, request);
+    return post_json<moderation_response, Unused>(options, send, "/v1/chat/moderations", request,
+                                                  call);
+}
+
+template <class Unused>
+ocr_response run_ocr(const client_options& options, send_function send, const ocr_request& request,
+                     const call_options& call) {
+    check_key_and_model(options, request.model);
+    const bool no_document = std::visit(
+        [](const auto& d) {
+            using D = std::decay_t<decltype(d)>;
+            if constexpr (std::is_same_v<D, document_url_chunk>) return d.document_url.empty();
+            if constexpr (std::is_same_v<D, file_chunk>) return d.file_id.empty();
+            if constexpr (std::is_same_v<D, image_url_chunk>) {
+                const auto* url = std::get_if<std::string>(&d.image_url);
+                return url != nullptr ? url->empty() : std::get<image_url>(d.image_url).url.empty();
+            }
+        },
+        request.document);
+    if (no_document) throw usage_error("cannot send the request: the document has no URL or id");
+    return post_json<ocr_response, Unused>(options, send, "/v1/ocr", request, call);
 }
 
 }  // namespace detail
@@ -5492,6 +5597,20 @@ template chat_response detail::run_chat<>(const client_options&, detail::send_fu
 template chat_response detail::run_stream<>(const client_options&, detail::send_function,
                                             const chat_request&, detail::chunk_function,
                                             const call_options&);
+template chat_response detail::run_fim<>(const client_options&, detail::send_function,
+                                         const fim_request&, const call_options&);
+template chat_response detail::run_fim_stream<>(const client_options&, detail::send_function,
+                                                const fim_request&, detail::chunk_function,
+                                                const call_options&);
+template moderation_response detail::run_moderations<>(const client_options&, detail::send_function,
+                                                       const moderation_request&,
+                                                       const call_options&);
+template moderation_response detail::run_chat_moderations<>(const client_options&,
+                                                            detail::send_function,
+                                                            const chat_moderation_request&,
+                                                            const call_options&);
+template ocr_response detail::run_ocr<>(const client_options&, detail::send_function,
+                                        const ocr_request&, const call_options&);
 template embedding_response detail::run_embeddings<>(const client_options&, detail::send_function,
                                                      const embedding_request&, const call_options&);
 template model_list detail::run_models<>(const client_options&, detail::send_function,

@@ -304,6 +304,18 @@ fake_server::fake_server(fake_server_options options) : options_(std::move(optio
                   route([this](const httplib::Request& req, httplib::Response& res) {
                       answer_embeddings(req, res);
                   }));
+    server_->Post("/v1/fim/completions",
+                  route([this](const httplib::Request& req, httplib::Response& res) {
+                      answer_fim(req, res);
+                  }));
+    const fake_handler moderations = [this](const httplib::Request& req, httplib::Response& res) {
+        answer_moderations(req, res);
+    };
+    server_->Post("/v1/moderations", route(moderations));
+    server_->Post("/v1/chat/moderations", route(moderations));
+    server_->Post("/v1/ocr", route([this](const httplib::Request& req, httplib::Response& res) {
+                      answer_ocr(req, res);
+                  }));
     const fake_handler models = [this](const httplib::Request& req, httplib::Response& res) {
         answer_models(req, res);
     };
@@ -472,6 +484,7 @@ json::array fake_models() {
              256000, {"codestral-2508"}));
     out.emplace_back(card("mistral-embed", {}, 8192, {}));
     out.emplace_back(card("mistral-moderation-latest", {{"moderation", true}}, 8192, {}));
+    out.emplace_back(card("mistral-ocr-latest", {{"ocr", true}}, 16384, {"mistral-ocr-2512"}));
     json::object old = card("open-mistral-7b", {{"completion_chat", true}}, 32768, {});
     old["deprecation"] = "2025-03-30T12:00:00Z";
     old["deprecation_replacement_model"] = "ministral-8b-latest";
@@ -567,7 +580,20 @@ void fake_server::answer(const httplib::Request& req, httplib::Response& res,
         planned = std::move(r);
     }
     reply r = planned ? std::move(*planned) : plan(request, serial, options_.demo_hint);
-    const std::int64_t prompt_tokens = count_words(request);
+    send_completion(res,
+                    {.model = request.model,
+                     .tokens = std::move(r.tokens),
+                     .calls = std::move(r.calls),
+                     .finish_reason = std::move(r.finish_reason),
+                     .prompt_tokens = count_words(request),
+                     .serial = serial},
+                    request.stream.value_or(false), cut_after_chunks);
+}
+
+void fake_server::send_completion(httplib::Response& res, completion r, bool stream,
+                                  std::size_t cut_after_chunks) {
+    const int serial = r.serial;
+    const std::int64_t prompt_tokens = r.prompt_tokens;
     const auto completion_tokens = static_cast<std::int64_t>(r.tokens.size() + r.calls.size() * 8);
     const usage_info usage{.prompt_tokens = prompt_tokens,
                            .completion_tokens = completion_tokens,
@@ -575,7 +601,7 @@ void fake_server::answer(const httplib::Request& req, httplib::Response& res,
     res.set_header("x-ratelimit-tokens-query-cost", std::to_string(usage.total_tokens));
     const std::string id = "fake-cmpl-" + std::to_string(serial);
 
-    if (!request.stream.value_or(false)) {
+    if (!stream) {
         std::string text;
         for (const auto& t : r.tokens) text += t;
         assistant_message message{.content = text};
@@ -583,7 +609,7 @@ void fake_server::answer(const httplib::Request& req, httplib::Response& res,
         const chat_response response{
             .id = id,
             .object = "chat.completion",
-            .model = request.model,
+            .model = r.model,
             .created = 1733320000 + serial,
             .choices = {{.index = 0, .message = message, .finish_reason = r.finish_reason}},
             .usage = usage};
@@ -595,7 +621,7 @@ void fake_server::answer(const httplib::Request& req, httplib::Response& res,
         return chat_chunk{.id = id,
                           .object = "chat.completion.chunk",
                           .created = 1733320000 + serial,
-                          .model = request.model,
+                          .model = r.model,
                           .choices = {{.index = 0, .delta = std::move(delta)}}};
     };
     std::vector<chat_chunk> chunks{chunk({.role = "assistant", .content = ""})};
@@ -631,6 +657,197 @@ void fake_server::answer(const httplib::Request& req, httplib::Response& res,
             const std::string& event = (*events)[(*next)++];
             return sink.write(event.data(), event.size());
         });
+}
+
+void fake_server::answer_fim(const httplib::Request& req, httplib::Response& res) {
+    const int serial = admit(req, res);
+    if (serial == 0) return;
+    fim_request request;
+    try {
+        request = from_json<fim_request>(req.body);
+    } catch (const std::exception& e) {
+        res.status = 422;
+        res.set_content(error_body_422(e.what()), "application/json");
+        return;
+    }
+    // The gap of "def add(a, b):" ... "    return c": "    c = a + b\n" (the parameters summed
+    // into what the suffix returns); any other gap gets a comment.
+    const std::string suffix = request.suffix.value_or("");
+    const auto open = request.prompt.rfind('(');
+    const auto close = request.prompt.rfind(')');
+    const auto ret = suffix.find("return ");
+    std::string fill;
+    if (open != std::string::npos && close != std::string::npos && open < close &&
+        ret != std::string::npos) {
+        std::string params = request.prompt.substr(open + 1, close - open - 1);
+        std::string sum;
+        for (std::size_t at = 0; at <= params.size();) {
+            std::size_t comma = std::min(params.find(',', at), params.size());
+            std::string p = params.substr(at, comma - at);
+            p.erase(0, p.find_first_not_of(' '));
+            p.erase(std::min(p.find_first_of(" :="), p.size()));
+            if (!p.empty()) sum += (sum.empty() ? "" : " + ") + p;
+            at = comma + 1;
+        }
+        std::string name = suffix.substr(ret + 7);
+        name.erase(std::min(name.find_first_of(" \n;"), name.size()));
+        fill = "\n    " + name + " = " + (sum.empty() ? "0" : sum) + "\n";
+    } else {
+        fill = "\n    # the code between the prompt and the suffix\n";
+    }
+    send_completion(res,
+                    {.model = request.model,
+                     .tokens = tokenize(fill),
+                     .finish_reason = "stop",
+                     .prompt_tokens = static_cast<std::int64_t>(tokenize(request.prompt).size() +
+                                                                tokenize(suffix).size()),
+                     .serial = serial},
+                    request.stream.value_or(false), static_cast<std::size_t>(-1));
+}
+
+namespace {
+// The moderation categories of the API, and words that trip each here.
+const std::vector<std::pair<std::string, std::vector<std::string>>>& moderation_words() {
+    static const std::vector<std::pair<std::string, std::vector<std::string>>> words{
+        {"sexual", {"nsfw"}},
+        {"hate_and_discrimination", {"hate"}},
+        {"violence_and_threats", {"kill", "attack", "hurt"}},
+        {"dangerous_and_criminal_content", {"bomb", "steal"}},
+        {"selfharm", {"suicide"}},
+        {"health", {"diagnosis"}},
+        {"financial", {"invest"}},
+        {"law", {"lawsuit"}},
+        {"pii", {"password", "@"}}};
+    return words;
+}
+
+json::object moderate(const std::string& text) {
+    const std::string t = lower(text);
+    json::object categories;
+    json::object scores;
+    for (const auto& [category, words] : moderation_words()) {
+        bool hit = false;
+        for (const auto& w : words) hit = hit || t.find(w) != std::string::npos;
+        categories[category] = hit;
+        scores[category] = hit ? 0.93 : 0.0012;
+    }
+    return json::object{{"categories", std::move(categories)},
+                        {"category_scores", std::move(scores)}};
+}
+}  // namespace
+
+void fake_server::answer_moderations(const httplib::Request& req, httplib::Response& res) {
+    const int serial = admit(req, res);
+    if (serial == 0) return;
+    json::array results;
+    std::string model;
+    try {
+        if (req.path == "/v1/chat/moderations") {
+            const auto request = from_json<chat_moderation_request>(req.body);
+            if (request.input.empty()) throw std::invalid_argument("input: empty");
+            std::string text;  // the conversation is judged whole
+            for (const message& m : request.input)
+                text += std::visit([](const auto& x) { return x.text(); }, m) + "\n";
+            results.emplace_back(moderate(text));
+            model = request.model;
+        } else {
+            json::value body = json::parse(req.body);
+            if (auto* o = body.if_object();  // the API takes one text as a string, too
+                o != nullptr && o->contains("input") && o->at("input").is_string()) {
+                (*o)["input"] = json::array{o->at("input")};
+            }
+            const auto request = json::value_to<moderation_request>(body);
+            if (request.input.empty()) throw std::invalid_argument("input: empty");
+            for (const auto& text : request.input) results.emplace_back(moderate(text));
+            model = request.model;
+        }
+    } catch (const std::exception& e) {
+        res.status = 422;
+        res.set_content(error_body_422(e.what()), "application/json");
+        return;
+    }
+    res.set_content(json::serialize(json::object{{"id", "mod-fake-" + std::to_string(serial)},
+                                                 {"model", model},
+                                                 {"results", std::move(results)}}),
+                    "application/json");
+}
+
+void fake_server::answer_ocr(const httplib::Request& req, httplib::Response& res) {
+    const int serial = admit(req, res);
+    if (serial == 0) return;
+    ocr_request request;
+    try {
+        request = from_json<ocr_request>(req.body);
+    } catch (const std::exception& e) {
+        res.status = 422;
+        res.set_content(error_body_422(e.what()), "application/json");
+        return;
+    }
+    // A PDF has three pages (the second with an image, the third with a table), an image one.
+    std::string source;
+    std::int64_t page_count = 1;
+    if (const auto* d = std::get_if<document_url_chunk>(&request.document)) {
+        source = d->document_url;
+        if (lower(source).find("pdf") != std::string::npos) page_count = 3;
+    } else if (const auto* f = std::get_if<file_chunk>(&request.document)) {
+        source = "file " + f->file_id;
+        page_count = 3;
+    } else {
+        const auto& i = std::get<image_url_chunk>(request.document).image_url;
+        source = std::holds_alternative<std::string>(i) ? std::get<std::string>(i)
+                                                        : std::get<image_url>(i).url;
+    }
+    std::vector<std::int64_t> wanted = request.pages.value_or(std::vector<std::int64_t>{});
+    if (wanted.empty())
+        for (std::int64_t i = 0; i < page_count; ++i) wanted.push_back(i);
+    json::array pages;
+    for (const std::int64_t index : wanted) {
+        if (index < 0 || index >= page_count) {
+            res.status = 422;
+            res.set_content(error_body_422("pages: " + std::to_string(index) + " is not a page"),
+                            "application/json");
+            return;
+        }
+        std::string markdown =
+            "# Page " + std::to_string(index + 1) + "\n\nRead from " + source.substr(0, 64) + ".";
+        json::array images;
+        json::array tables;
+        if (index == 1) {
+            markdown += "\n\n![img-0.jpeg](img-0.jpeg)";
+            json::object image{{"id", "img-0.jpeg"},
+                               {"top_left_x", 292},
+                               {"top_left_y", 217},
+                               {"bottom_right_x", 1405},
+                               {"bottom_right_y", 649}};
+            if (request.include_image_base64.value_or(false))
+                image["image_base64"] = "data:image/jpeg;base64,/9j/4AAQSkZJRg==";
+            if (request.image_limit.value_or(1) > 0) images.emplace_back(std::move(image));
+        }
+        if (index == 2) {
+            const std::string table = "| a | b |\n|---|---|\n| 1 | 2 |";
+            if (request.table_format) {
+                markdown += "\n\n[tbl-0.md](tbl-0.md)";
+                tables.emplace_back(json::object{
+                    {"id", "tbl-0.md"}, {"content", table}, {"format", *request.table_format}});
+            } else {
+                markdown += "\n\n" + table;
+            }
+        }
+        pages.emplace_back(json::object{
+            {"index", index},
+            {"markdown", std::move(markdown)},
+            {"images", std::move(images)},
+            {"tables", std::move(tables)},
+            {"hyperlinks", json::array{}},
+            {"dimensions", json::object{{"dpi", 200}, {"height", 2200}, {"width", 1700}}}});
+    }
+    json::object out{
+        {"pages", std::move(pages)},
+        {"model", request.model},
+        {"document_annotation", nullptr},
+        {"usage_info", json::object{{"pages_processed", static_cast<std::int64_t>(wanted.size())},
+                                    {"doc_size_bytes", static_cast<std::int64_t>(source.size())}}}};
+    res.set_content(json::serialize(out), "application/json");
 }
 
 namespace faults {

@@ -6,9 +6,12 @@
 
 #include <httplib.h>
 
+#include <mistral/types.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstddef>
 #include <deque>
 #include <functional>
@@ -87,6 +90,17 @@ public:
     /// The default answer of POST /v1/embeddings: per text, a unit vector made from its words
     /// (texts that share words are near each other), `output_dimension` long (1024 by default).
     void answer_embeddings(const httplib::Request& req, httplib::Response& res);
+    /// The default answer of POST /v1/fim/completions (chat's shapes, streamed or not): for a
+    /// prompt ending in a signature "f(a, b):" and a suffix "return c", "\n    c = a + b\n".
+    void answer_fim(const httplib::Request& req, httplib::Response& res);
+    /// The default answer of POST /v1/moderations and /v1/chat/moderations: the API's nine
+    /// categories, each true (score 0.93) when the text holds one of its words in
+    /// fake_server.cpp ("kill", "hate", "password"...), else false (0.0012).
+    void answer_moderations(const httplib::Request& req, httplib::Response& res);
+    /// The default answer of POST /v1/ocr: a PDF (a URL with "pdf" in it) or a file id reads as
+    /// three pages (the second has an image, the third a table), an image as one; `pages`,
+    /// `include_image_base64`, `image_limit` and `table_format` are honoured.
+    void answer_ocr(const httplib::Request& req, httplib::Response& res);
     /// The default answer of GET /v1/models and GET /v1/models/{id}: a fixed set of models
     /// (in fake_server.cpp), 404 for an id not among them.
     void answer_models(const httplib::Request& req, httplib::Response& res);
@@ -95,6 +109,17 @@ private:
     // The request id and rate-limit headers every answer has: the request's serial, or 0 (a
     // 401 written) for a request without a key when the server requires one.
     int admit(const httplib::Request& req, httplib::Response& res);
+    // A completion to send, as chat and FIM answer: its text as it is streamed, its tool calls.
+    struct completion {
+        std::string model;
+        std::vector<std::string> tokens;
+        std::vector<tool_call> calls;
+        std::string finish_reason;
+        std::int64_t prompt_tokens = 0;
+        int serial = 0;
+    };
+    void send_completion(httplib::Response& res, completion r, bool stream,
+                         std::size_t cut_after_chunks);
     // Every route: the request recorded, then the next scripted handler, else the route's own.
     void serve(const httplib::Request& req, httplib::Response& res, const fake_handler& own);
 

@@ -51,11 +51,20 @@ What it answers, by what the request holds:
   a body that is not a chat request      422 with the API's validation error shape
 
 The neighbouring endpoints:
+  POST /v1/fim/completions               chat's shapes (JSON or SSE): between a prompt ending in
+                                         "f(a, b):" and a suffix "return c", "c = a + b"
   POST /v1/embeddings                    per text, a unit vector made from its words (texts that
                                          share words are near), output_dimension long (1024)
-  GET /v1/models                         five models: mistral-small-latest, codestral-latest,
-                                         mistral-embed, mistral-moderation-latest, and
-                                         open-mistral-7b (deprecated)
+  POST /v1/moderations                   per text, the API's nine categories, each tripped by
+  POST /v1/chat/moderations              words such as "kill", "hate", "steal", "password"
+                                         (score 0.93, else 0.0012); a conversation judged whole
+  POST /v1/ocr                           a PDF (a URL with "pdf" in it) or a file id: three pages
+                                         (an image on the second, a table on the third); an
+                                         image: one page; pages, include_image_base64,
+                                         image_limit and table_format honoured
+  GET /v1/models                         six models: mistral-small-latest, codestral-latest,
+                                         mistral-embed, mistral-moderation-latest,
+                                         mistral-ocr-latest, and open-mistral-7b (deprecated)
   GET /v1/models/{id}                    one of them, or 404 with the API's invalid_model error
 )";
 }  // namespace

@@ -131,6 +131,7 @@ public:
     // continues the same reply.
     template <class Decoder>
     bool resume(Decoder& decoder) {
+        if (request_ == nullptr) return false;  // only a chat completion can be continued
         if (resumes_ >= call_.max_resumes) return false;
         if (deadline_ && now() >= *deadline_) return false;  // no time left
         auto& state = stream_decoder_access::state(decoder);

@@ -46,6 +46,10 @@ public:
     static chat_response stream(const client_options& options, send_function send,
                                 const chat_request& request, chunk_function on_chunk,
                                 const call_options& call);
+    // Another endpoint's stream of chat chunks (FIM), prepared by it: never resumed.
+    static chat_response stream_call(const client_options& options, send_function send,
+                                     prepared_call request, chunk_function on_chunk,
+                                     const call_options& call);
     static std::unique_ptr<stream_source> open_stream(const client_options& options,
                                                       open_function open, chat_request request,
                                                       call_options call, usage_function on_usage);
@@ -249,6 +253,7 @@ private:
     // resumes of a stream cut after chunks arrived. With `until_head`, returns once a 2xx head
     // arrived (open_stream() reads the body later); else the whole response.
     static void execute(plan& p, send_function send, sink& s, bool until_head);
+    static chat_response streamed(plan& p, send_function send, chunk_function on_chunk);
     static void sleep(const plan& p, std::chrono::milliseconds wait);
     // Runs one piece of I/O (a send, a read of the body) and says how it failed, if it did:
     // the transport's error (or the sink's own bound) without secrets, logged. A failure of the
@@ -345,6 +350,20 @@ chat_response client_engine<Unused>::stream(const client_options& options, send_
                                             const chat_request& request, chunk_function on_chunk,
                                             const call_options& call) {
     plan p(options, request, call, true);
+    return streamed(p, send, on_chunk);
+}
+
+template <class Unused>
+chat_response client_engine<Unused>::stream_call(const client_options& options, send_function send,
+                                                 prepared_call request, chunk_function on_chunk,
+                                                 const call_options& call) {
+    plan p(options, std::move(request), call, true);
+    return streamed(p, send, on_chunk);
+}
+
+template <class Unused>
+chat_response client_engine<Unused>::streamed(plan& p, send_function send,
+                                              chunk_function on_chunk) {
     event_sink sink(on_chunk, p);
     try {
         execute(p, send, sink, false);

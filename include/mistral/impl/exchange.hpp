@@ -173,6 +173,12 @@ inline void check_api_key(const client_options& options) {
         throw usage_error("the API key holds a control character (CR, LF, NUL...)");
 }
 
+// The key and the model of a request, checked before anything is sent.
+inline void check_key_and_model(const client_options& options, const std::string& model) {
+    check_api_key(options);
+    if (model.empty()) throw usage_error("cannot send the request: model is empty");
+}
+
 // The part of every request that is not the endpoint's: the URL (base_url + path), the headers
 // (the API key, the options' and the call's, checked), the timeouts, the stop token and the
 // sanitizer. The caller checked the key (check_api_key) and sets the body.
@@ -205,8 +211,7 @@ inline prepared_call prepare_http(const client_options& options, const call_opti
 template <class Unused = void>
 prepared_call prepare_call(const client_options& options, const chat_request& request,
                            const call_options& call, bool streaming) {
-    check_api_key(options);
-    if (request.model.empty()) throw usage_error("cannot send the request: model is empty");
+    check_key_and_model(options, request.model);
     if (request.messages.empty()) throw usage_error("cannot send the request: messages is empty");
     if (options.preflight) check_history(request.messages);
     prepared_call out = prepare_http(options, call, "POST", "/v1/chat/completions", streaming);
