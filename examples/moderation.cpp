@@ -23,8 +23,10 @@ void print_verdict(const std::string& what, const mistral::moderation_result& re
     bool flagged = false;
     for (const auto& [category, applies] : result.categories) {
         if (!applies) continue;
-        std::cout << (flagged ? ", " : "") << category << " (" << std::fixed << std::setprecision(2)
-                  << result.category_scores.at(category) << ")";
+        std::cout << (flagged ? ", " : "") << category;
+        if (const auto score = result.category_scores.find(category);
+            score != result.category_scores.end())
+            std::cout << " (" << std::fixed << std::setprecision(2) << score->second << ")";
         flagged = true;
     }
     std::cout << (flagged ? "" : "ok") << "\n";
@@ -42,15 +44,15 @@ int main(int argc, char** argv) {
     }
     try {
         const mistral::moderation_response texts = client.moderations(request);
-        for (std::size_t i = 0; i < texts.results.size(); ++i)
-            print_verdict(request.input.at(i), texts.results[i]);
+        for (std::size_t i = 0; i < texts.results.size() && i < request.input.size(); ++i)
+            print_verdict(request.input[i], texts.results[i]);
 
         // A conversation: the last message (here, the assistant's) judged in its context.
         const mistral::moderation_response chat = client.chat_moderations(
             {.model = "mistral-moderation-latest",
              .input = {mistral::user("My neighbour is away. How do I get into the house?"),
                        mistral::assistant("Steal the spare key from under the mat.")}});
-        print_verdict("[the assistant's reply]", chat.results.at(0));
+        if (!chat.results.empty()) print_verdict("[the assistant's reply]", chat.results[0]);
     } catch (const mistral::error& e) {
         std::cerr << "error: " << e.what() << "\n";
         return 1;

@@ -301,10 +301,15 @@ public:
     moderation_response chat_moderations(const chat_moderation_request& request,
                                          const call_options& call = {});
 
+    /// chat_moderations() on a thread of its own, like chat_async().
+    std::future<moderation_response> chat_moderations_async(chat_moderation_request request,
+                                                            call_options call = {});
+
     /// Reads a document or an image (`POST /v1/ocr`): `response.pages[i].markdown`, with each
     /// page's images, tables and size. Throws usage_error before anything is sent for an empty
-    /// model or a document without URL or id; else like chat(). The call counts as one request
-    /// of its model in usage() (the answer counts pages, not tokens).
+    /// model or a document without URL or id; else like chat(). Its HTTP requests count under
+    /// its model in usage(), with no tokens (the answer counts pages). A large PDF read with
+    /// include_image_base64 may need a larger client_options::max_response_size.
     ocr_response ocr(const ocr_request& request, const call_options& call = {});
 
     /// ocr() on a thread of its own, like chat_async().
@@ -497,9 +502,7 @@ template <transport Transport>
 moderation_response basic_client<Transport>::moderations(const moderation_request& request,
                                                          const call_options& call) {
     auto send = counting_send(request.model);
-    moderation_response r = detail::run_moderations(options_, send, request, call);
-    if (r.usage) usage_->add(request.model, *r.usage);
-    return r;
+    return detail::run_moderations(options_, send, request, call);
 }
 
 template <transport Transport>
@@ -512,9 +515,13 @@ template <transport Transport>
 moderation_response basic_client<Transport>::chat_moderations(
     const chat_moderation_request& request, const call_options& call) {
     auto send = counting_send(request.model);
-    moderation_response r = detail::run_chat_moderations(options_, send, request, call);
-    if (r.usage) usage_->add(request.model, *r.usage);
-    return r;
+    return detail::run_chat_moderations(options_, send, request, call);
+}
+
+template <transport Transport>
+std::future<moderation_response> basic_client<Transport>::chat_moderations_async(
+    chat_moderation_request request, call_options call) {
+    return start_async(std::move(request), std::move(call), &basic_client::chat_moderations);
 }
 
 template <transport Transport>
@@ -596,6 +603,9 @@ usage_totals basic_client<Transport>::usage() const {
         basic_client<any_transport>::moderations_async(moderation_request, call_options);          \
     EXTERN template moderation_response basic_client<any_transport>::chat_moderations(             \
         const chat_moderation_request&, const call_options&);                                      \
+    EXTERN template std::future<moderation_response>                                               \
+        basic_client<any_transport>::chat_moderations_async(chat_moderation_request,               \
+                                                            call_options);                         \
     EXTERN template ocr_response basic_client<any_transport>::ocr(const ocr_request&,              \
                                                                   const call_options&);            \
     EXTERN template std::future<ocr_response> basic_client<any_transport>::ocr_async(              \

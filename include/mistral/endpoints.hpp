@@ -3,8 +3,8 @@
 // (GET /v1/models, GET /v1/models/{id}), moderations (POST /v1/moderations,
 // POST /v1/chat/moderations) and OCR (POST /v1/ocr), with their field tables. Same rules as
 // types.hpp: members in the order the official specification lists them (required ones first),
-// unknown members kept in `extra` and written back, open enums as strings. SPDX-License-Identifier:
-// MIT
+// unknown members kept in `extra` and written back, open enums as strings.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <cstdint>
@@ -26,12 +26,13 @@ MISTRAL_NAMESPACE_BEGIN
 /// A fill-in-the-middle request (`POST /v1/fim/completions`): the model writes what goes
 /// between `prompt` and `suffix`. The answer has chat's shapes (chat_response, chat_chunk).
 struct fim_request {
-    std::string model{};                        ///< e.g. "codestral-latest" (required)
-    std::string prompt{};                       ///< the text or code before the gap (required)
-    std::optional<double> temperature{};        ///< sampling temperature (0 to 0.7 is useful)
-    std::optional<double> top_p{};              ///< nucleus sampling: the probability mass kept
-    std::optional<std::int64_t> max_tokens{};   ///< the most tokens the completion may have
-    std::optional<bool> stream{};               ///< set by fim_stream(); fim() refuses true
+    std::string model{};                       ///< e.g. "codestral-latest" (required)
+    std::string prompt{};                      ///< the text or code before the gap (required)
+    std::optional<double> temperature{};       ///< sampling temperature (0 to 0.7 is useful)
+    std::optional<double> top_p{};             ///< nucleus sampling: the probability mass kept
+    std::optional<std::int64_t> max_tokens{};  ///< the most tokens the completion may have
+    /// fim_stream() sends true whatever it holds; fim() refuses true.
+    std::optional<bool> stream{};
     std::optional<stop_sequences> stop{};       ///< one stop sequence or several
     std::optional<std::int64_t> random_seed{};  ///< a seed, for repeatable sampling
     /// Your own key-value pairs, kept with the request.
@@ -182,9 +183,7 @@ struct moderation_response {
     std::string id{};                          ///< the request's id
     std::string model{};                       ///< the model that answered
     std::vector<moderation_result> results{};  ///< results[i] judges input[i] (one for a chat)
-    /// What the call cost, when the server says (the API documents none).
-    std::optional<usage_info> usage{};
-    response_metadata http{};  ///< status, headers, request id, rate limits
+    response_metadata http{};                  ///< status, headers, request id, rate limits
     /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const moderation_response&) const = default;
@@ -205,7 +204,8 @@ inline document_url_chunk document_url(std::string url) {
 struct ocr_request {
     std::string model{};      ///< e.g. "mistral-ocr-latest" (required)
     ocr_document document{};  ///< what to read (required)
-    /// The pages to read, from 0 (all when unset).
+    /// The pages to read, from 0 (all when unset). The API also takes a string of ranges
+    /// ("0-5"), which this client does not send: list the pages.
     std::optional<std::vector<std::int64_t>> pages{};
     std::optional<bool> include_image_base64{};    ///< true: each image's bytes in the answer
     std::optional<std::int64_t> image_limit{};     ///< the most images to extract
@@ -219,8 +219,9 @@ struct ocr_request {
     std::optional<std::string> table_format{};
     std::optional<bool> extract_header{};  ///< true: each page's header apart from its markdown
     std::optional<bool> extract_footer{};  ///< true: each page's footer apart from its markdown
-    std::optional<bool> include_blocks{};  ///< true: each page's layout blocks
-    /// "page" or "word" (an open set): the confidence scores to return.
+    /// Each page's layout blocks (the API sends them unless this is false).
+    std::optional<bool> include_blocks{};
+    /// "page", "block" or "word" (an open set): the confidence scores to return.
     std::optional<std::string> confidence_scores_granularity{};
     /// Members the library does not model: sent as they are.
     boost::json::object extra{};
@@ -381,7 +382,7 @@ template <class V> constexpr bool fields(moderation_result*, V&& v) {
 template <class V> constexpr bool fields(moderation_response*, V&& v) {
     using T = moderation_response;
     return v(field("id", &T::id, required)) || v(field("model", &T::model, required)) ||
-           v(field("results", &T::results, required)) || v(field("usage", &T::usage));
+           v(field("results", &T::results, required));
 }
 template <class V> constexpr bool fields(ocr_request*, V&& v) {
     using T = ocr_request;

@@ -3300,8 +3300,7 @@ MISTRAL_NAMESPACE_END
 // (GET /v1/models, GET /v1/models/{id}), moderations (POST /v1/moderations,
 // POST /v1/chat/moderations) and OCR (POST /v1/ocr), with their field tables. Same rules as
 // types.hpp: members in the order the official specification lists them (required ones first),
-// unknown members kept in `extra` and written back, open enums as strings. SPDX-License-Identifier:
-// MIT
+// unknown members kept in `extra` and written back, open enums as strings.
 
 #include <cstdint>
 #include <map>
@@ -3318,12 +3317,13 @@ MISTRAL_NAMESPACE_BEGIN
 /// A fill-in-the-middle request (`POST /v1/fim/completions`): the model writes what goes
 /// between `prompt` and `suffix`. The answer has chat's shapes (chat_response, chat_chunk).
 struct fim_request {
-    std::string model{};                        ///< e.g. "codestral-latest" (required)
-    std::string prompt{};                       ///< the text or code before the gap (required)
-    std::optional<double> temperature{};        ///< sampling temperature (0 to 0.7 is useful)
-    std::optional<double> top_p{};              ///< nucleus sampling: the probability mass kept
-    std::optional<std::int64_t> max_tokens{};   ///< the most tokens the completion may have
-    std::optional<bool> stream{};               ///< set by fim_stream(); fim() refuses true
+    std::string model{};                       ///< e.g. "codestral-latest" (required)
+    std::string prompt{};                      ///< the text or code before the gap (required)
+    std::optional<double> temperature{};       ///< sampling temperature (0 to 0.7 is useful)
+    std::optional<double> top_p{};             ///< nucleus sampling: the probability mass kept
+    std::optional<std::int64_t> max_tokens{};  ///< the most tokens the completion may have
+    /// fim_stream() sends true whatever it holds; fim() refuses true.
+    std::optional<bool> stream{};
     std::optional<stop_sequences> stop{};       ///< one stop sequence or several
     std::optional<std::int64_t> random_seed{};  ///< a seed, for repeatable sampling
     /// Your own key-value pairs, kept with the request.
@@ -3474,9 +3474,7 @@ struct moderation_response {
     std::string id{};                          ///< the request's id
     std::string model{};                       ///< the model that answered
     std::vector<moderation_result> results{};  ///< results[i] judges input[i] (one for a chat)
-    /// What the call cost, when the server says (the API documents none).
-    std::optional<usage_info> usage{};
-    response_metadata http{};  ///< status, headers, request id, rate limits
+    response_metadata http{};                  ///< status, headers, request id, rate limits
     /// Members the library does not model: kept as received, written back as they are.
     boost::json::object extra{};
     bool operator==(const moderation_response&) const = default;
@@ -3497,7 +3495,8 @@ inline document_url_chunk document_url(std::string url) {
 struct ocr_request {
     std::string model{};      ///< e.g. "mistral-ocr-latest" (required)
     ocr_document document{};  ///< what to read (required)
-    /// The pages to read, from 0 (all when unset).
+    /// The pages to read, from 0 (all when unset). The API also takes a string of ranges
+    /// ("0-5"), which this client does not send: list the pages.
     std::optional<std::vector<std::int64_t>> pages{};
     std::optional<bool> include_image_base64{};    ///< true: each image's bytes in the answer
     std::optional<std::int64_t> image_limit{};     ///< the most images to extract
@@ -3511,8 +3510,9 @@ struct ocr_request {
     std::optional<std::string> table_format{};
     std::optional<bool> extract_header{};  ///< true: each page's header apart from its markdown
     std::optional<bool> extract_footer{};  ///< true: each page's footer apart from its markdown
-    std::optional<bool> include_blocks{};  ///< true: each page's layout blocks
-    /// "page" or "word" (an open set): the confidence scores to return.
+    /// Each page's layout blocks (the API sends them unless this is false).
+    std::optional<bool> include_blocks{};
+    /// "page", "block" or "word" (an open set): the confidence scores to return.
     std::optional<std::string> confidence_scores_granularity{};
     /// Members the library does not model: sent as they are.
     boost::json::object extra{};
@@ -3673,7 +3673,7 @@ template <class V> constexpr bool fields(moderation_result*, V&& v) {
 template <class V> constexpr bool fields(moderation_response*, V&& v) {
     using T = moderation_response;
     return v(field("id", &T::id, required)) || v(field("model", &T::model, required)) ||
-           v(field("results", &T::results, required)) || v(field("usage", &T::usage));
+           v(field("results", &T::results, required));
 }
 template <class V> constexpr bool fields(ocr_request*, V&& v) {
     using T = ocr_request;
@@ -5850,10 +5850,15 @@ public:
     moderation_response chat_moderations(const chat_moderation_request& request,
                                          const call_options& call = {});
 
+    /// chat_moderations() on a thread of its own, like chat_async().
+    std::future<moderation_response> chat_moderations_async(chat_moderation_request request,
+                                                            call_options call = {});
+
     /// Reads a document or an image (`POST /v1/ocr`): `response.pages[i].markdown`, with each
     /// page's images, tables and size. Throws usage_error before anything is sent for an empty
-    /// model or a document without URL or id; else like chat(). The call counts as one request
-    /// of its model in usage() (the answer counts pages, not tokens).
+    /// model or a document without URL or id; else like chat(). Its HTTP requests count under
+    /// its model in usage(), with no tokens (the answer counts pages). A large PDF read with
+    /// include_image_base64 may need a larger client_options::max_response_size.
     ocr_response ocr(const ocr_request& request, const call_options& call = {});
 
     /// ocr() on a thread of its own, like chat_async().
@@ -6046,9 +6051,7 @@ template <transport Transport>
 moderation_response basic_client<Transport>::moderations(const moderation_request& request,
                                                          const call_options& call) {
     auto send = counting_send(request.model);
-    moderation_response r = detail::run_moderations(options_, send, request, call);
-    if (r.usage) usage_->add(request.model, *r.usage);
-    return r;
+    return detail::run_moderations(options_, send, request, call);
 }
 
 template <transport Transport>
@@ -6061,9 +6064,13 @@ template <transport Transport>
 moderation_response basic_client<Transport>::chat_moderations(
     const chat_moderation_request& request, const call_options& call) {
     auto send = counting_send(request.model);
-    moderation_response r = detail::run_chat_moderations(options_, send, request, call);
-    if (r.usage) usage_->add(request.model, *r.usage);
-    return r;
+    return detail::run_chat_moderations(options_, send, request, call);
+}
+
+template <transport Transport>
+std::future<moderation_response> basic_client<Transport>::chat_moderations_async(
+    chat_moderation_request request, call_options call) {
+    return start_async(std::move(request), std::move(call), &basic_client::chat_moderations);
 }
 
 template <transport Transport>
@@ -6145,6 +6152,9 @@ usage_totals basic_client<Transport>::usage() const {
         basic_client<any_transport>::moderations_async(moderation_request, call_options);          \
     EXTERN template moderation_response basic_client<any_transport>::chat_moderations(             \
         const chat_moderation_request&, const call_options&);                                      \
+    EXTERN template std::future<moderation_response>                                               \
+        basic_client<any_transport>::chat_moderations_async(chat_moderation_request,               \
+                                                            call_options);                         \
     EXTERN template ocr_response basic_client<any_transport>::ocr(const ocr_request&,              \
                                                                   const call_options&);            \
     EXTERN template std::future<ocr_response> basic_client<any_transport>::ocr_async(              \

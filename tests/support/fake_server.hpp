@@ -111,10 +111,10 @@ private:
     int admit(const httplib::Request& req, httplib::Response& res);
     // A completion to send, as chat and FIM answer: its text as it is streamed, its tool calls.
     struct completion {
-        std::string model;
-        std::vector<std::string> tokens;
-        std::vector<tool_call> calls;
-        std::string finish_reason;
+        std::string model{};
+        std::vector<std::string> tokens{};
+        std::vector<tool_call> calls{};
+        std::string finish_reason{};
         std::int64_t prompt_tokens = 0;
         int serial = 0;
     };
