@@ -129,6 +129,90 @@ TEST_CASE("asio: chat, stream and a pulled stream, on one keep-alive connection"
     CHECK(server.connection_count() == 1);  // every call reused the first connection
 }
 
+TEST_CASE("asio: the endpoints beside chat, on one keep-alive connection") {
+    fake_server server;
+    const auto count = run([&]() -> net::awaitable<int> {
+        asio_client client{co_await net::this_coro::executor, options_for(server.base_url())};
+        // Named requests: GCC 12 refuses a braced temporary inside co_await.
+        const fim_request gap{
+            .model = "codestral-latest", .prompt = "def add(a, b):", .suffix = "    return c"};
+        const chat_response filled = co_await client.async_fim(gap, net::use_awaitable);
+        CHECK(filled.text() == "\n    c = a + b\n");
+        std::string streamed;
+        const chat_response folded = co_await client.async_fim_stream(
+            gap, [&](const chat_chunk& c) { streamed += c.text(); }, net::use_awaitable);
+        CHECK(streamed == filled.text());
+        CHECK(folded.text() == streamed);
+
+        const embedding_request texts{
+            .model = "mistral-embed", .input = {"one cat", "two dogs"}, .output_dimension = 8};
+        const embedding_response vectors =
+            co_await client.async_embeddings(texts, net::use_awaitable);
+        REQUIRE(vectors.data.size() == 2);
+        CHECK(vectors.data[1].embedding.size() == 8);
+        const model_list models = co_await client.async_models(net::use_awaitable);
+        CHECK(models.data.size() == 6);
+        const model_card card = co_await client.async_model("codestral-latest", net::use_awaitable);
+        CHECK(card.capabilities.completion_fim);
+        const moderation_request said{.model = "mistral-moderation-latest",
+                                      .input = {"fine", "I will kill you"}};
+        const moderation_response verdicts =
+            co_await client.async_moderations(said, net::use_awaitable);
+        REQUIRE(verdicts.results.size() == 2);
+        CHECK(verdicts.results[1].categories.at("violence_and_threats"));
+        const chat_moderation_request exchange{.model = "mistral-moderation-latest",
+                                               .input = {user("hi"), assistant("steal it")}};
+        const moderation_response chat_verdict =
+            co_await client.async_chat_moderations(exchange, net::use_awaitable);
+        CHECK(chat_verdict.results.at(0).categories.at("dangerous_and_criminal_content"));
+        const ocr_request document{.model = "mistral-ocr-latest",
+                                   .document = document_url("https://example.com/a.pdf")};
+        const ocr_response pages = co_await client.async_ocr(document, net::use_awaitable);
+        CHECK(pages.pages.size() == 3);
+        CHECK(pages.http.request_id.rfind("fake-", 0) == 0);
+
+        // What the blocking client refuses before I/O is refused here too, typed.
+        const embedding_request nothing{.model = "mistral-embed"};
+        try {
+            (void)co_await client.async_embeddings(nothing, net::use_awaitable);
+            FAIL("an empty input was sent");
+        } catch (const usage_error& e) {
+            CHECK(std::string(e.what()) == "cannot send the request: input is empty");
+        }
+        // An API error: the typed api_error with the status, as chat's.
+        try {
+            (void)co_await client.async_model("made-up", net::use_awaitable);
+            FAIL("an unknown model was found");
+        } catch (const api_error& e) {
+            CHECK(e.status() == 404);
+        }
+        const usage_totals u = client.usage();
+        CHECK(u.per_model.at("codestral-latest").total_tokens ==
+              filled.usage.total_tokens + folded.usage.total_tokens);
+        CHECK(u.per_model.at("mistral-embed").prompt_tokens == vectors.usage.prompt_tokens);
+        CHECK(u.per_model.at("mistral-ocr-latest").requests == 1);
+        co_return static_cast<int>(u.requests);
+    }());
+    CHECK(count == 9);  // the refused call sent nothing
+    CHECK(server.connection_count() == 1);
+    CHECK(server.requests().at(1).path == "/v1/fim/completions");
+    CHECK(server.requests().at(4).path == "/v1/models/codestral-latest");
+
+    // A cancelled endpoint call ends at once, as chat's does.
+    server.script(faults::stall(server, 5s));
+    const auto [kind, took] = run_cancelled<ended>(100ms, [&](net::cancellation_slot slot) {
+        return [](std::string base, net::cancellation_slot s) -> net::awaitable<ended> {
+            asio_client client{co_await net::this_coro::executor, options_for(base)};
+            const ocr_request document{.model = "mistral-ocr-latest",
+                                       .document = document_url("https://x/a.pdf")};
+            co_return co_await time_to_error(
+                client.async_ocr(document, net::bind_cancellation_slot(s, net::use_awaitable)));
+        }(server.base_url(), slot);
+    });
+    CHECK(kind == transport_error_kind::cancelled);
+    CHECK(took < 2s);
+}
+
 TEST_CASE("asio: temporaries under co_await (GCC 12 destroys those twice in coroutines)") {
     // The arguments are taken by value and owned by the operation once it started, so a
     // temporary returned by a function in the caller's co_await expression is safe; under

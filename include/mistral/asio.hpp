@@ -30,8 +30,11 @@
 
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <type_traits>
 #include <utility>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -147,18 +150,6 @@ public:
     requires std::is_invocable_v<OnChunk&, const chat_chunk&>
     auto async_stream(chat_request request, OnChunk on_chunk, call_options call,
                       Token&& token = {}) {
-        using result = std::invoke_result_t<OnChunk&, const chat_chunk&>;
-        static_assert(std::is_void_v<result> || std::is_same_v<result, bool>,
-                      "the stream callback must return void or bool (false stops the stream)");
-        std::function<bool(const chat_chunk&)> forward =
-            [on_chunk = std::move(on_chunk)](const chat_chunk& chunk) mutable -> bool {
-            if constexpr (std::is_same_v<result, bool>) {
-                return on_chunk(chunk);
-            } else {
-                on_chunk(chunk);
-                return true;
-            }
-        };
         return boost::asio::async_initiate<Token, response_signature>(
             [shared = shared_](auto handler, chat_request r,
                                std::function<bool(const chat_chunk&)> f, call_options c) {
@@ -166,7 +157,7 @@ public:
                     shared, std::move(r), std::move(f), std::move(c),
                     boost::asio::any_completion_handler<response_signature>(std::move(handler)));
             },
-            token, std::move(request), std::move(forward), std::move(call));
+            token, std::move(request), chunk_function(std::move(on_chunk)), std::move(call));
     }
     /// stream() with the default call options.
     template <class OnChunk, class Token = boost::asio::default_completion_token_t<executor_type>>
@@ -194,6 +185,113 @@ public:
         return async_open_stream(std::move(request), call_options{}, std::forward<Token>(token));
     }
 
+    /// The endpoints beside chat completions, as the blocking client's (client.hpp): each checks
+    /// its request as they do (a usage_error completes the operation before any I/O), retries,
+    /// times out, is cancelled and counts usage as async_chat(), and completes with its
+    /// response type (signature `void(std::exception_ptr, Response)`).
+    ///
+    /// fim(): completes with the completion, in chat's response type.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_fim(fim_request request, call_options call, Token&& token = {}) {
+        return initiate_endpoint<chat_response>(std::move(request), std::move(call),
+                                                std::forward<Token>(token));
+    }
+    /// fim() with the default call options.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_fim(fim_request request, Token&& token = {}) {
+        return async_fim(std::move(request), call_options{}, std::forward<Token>(token));
+    }
+    /// fim_stream(): on_chunk runs on the client's executor for every chunk, as async_stream()'s;
+    /// completes with the folded response. Never resumed (see fim_stream()).
+    template <class OnChunk, class Token = boost::asio::default_completion_token_t<executor_type>>
+    requires std::is_invocable_v<OnChunk&, const chat_chunk&>
+    auto async_fim_stream(fim_request request, OnChunk on_chunk, call_options call,
+                          Token&& token = {}) {
+        return boost::asio::async_initiate<Token, response_signature>(
+            [shared = shared_](auto handler, fim_request r,
+                               std::function<bool(const chat_chunk&)> f, call_options c) {
+                start_fim_stream(
+                    shared, std::move(r), std::move(f), std::move(c),
+                    boost::asio::any_completion_handler<response_signature>(std::move(handler)));
+            },
+            token, std::move(request), chunk_function(std::move(on_chunk)), std::move(call));
+    }
+    /// fim_stream() with the default call options.
+    template <class OnChunk, class Token = boost::asio::default_completion_token_t<executor_type>>
+    requires std::is_invocable_v<OnChunk&, const chat_chunk&>
+    auto async_fim_stream(fim_request request, OnChunk on_chunk, Token&& token = {}) {
+        return async_fim_stream(std::move(request), std::move(on_chunk), call_options{},
+                                std::forward<Token>(token));
+    }
+    /// embeddings(): completes with the vectors.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_embeddings(embedding_request request, call_options call, Token&& token = {}) {
+        return initiate_endpoint<embedding_response>(std::move(request), std::move(call),
+                                                     std::forward<Token>(token));
+    }
+    /// embeddings() with the default call options.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_embeddings(embedding_request request, Token&& token = {}) {
+        return async_embeddings(std::move(request), call_options{}, std::forward<Token>(token));
+    }
+    /// models(): completes with the list.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_models(call_options call, Token&& token = {}) {
+        return initiate_endpoint<model_list>(detail::model_list_query{}, std::move(call),
+                                             std::forward<Token>(token));
+    }
+    /// models() with the default call options.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_models(Token&& token = {}) {
+        return async_models(call_options{}, std::forward<Token>(token));
+    }
+    /// model(id): completes with the card.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_model(std::string id, call_options call, Token&& token = {}) {
+        return initiate_endpoint<model_card>(detail::model_query{std::move(id)}, std::move(call),
+                                             std::forward<Token>(token));
+    }
+    /// model(id) with the default call options.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_model(std::string id, Token&& token = {}) {
+        return async_model(std::move(id), call_options{}, std::forward<Token>(token));
+    }
+    /// moderations(): completes with a result per text.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_moderations(moderation_request request, call_options call, Token&& token = {}) {
+        return initiate_endpoint<moderation_response>(std::move(request), std::move(call),
+                                                      std::forward<Token>(token));
+    }
+    /// moderations() with the default call options.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_moderations(moderation_request request, Token&& token = {}) {
+        return async_moderations(std::move(request), call_options{}, std::forward<Token>(token));
+    }
+    /// chat_moderations(): completes with the conversation's result.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_chat_moderations(chat_moderation_request request, call_options call,
+                                Token&& token = {}) {
+        return initiate_endpoint<moderation_response>(std::move(request), std::move(call),
+                                                      std::forward<Token>(token));
+    }
+    /// chat_moderations() with the default call options.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_chat_moderations(chat_moderation_request request, Token&& token = {}) {
+        return async_chat_moderations(std::move(request), call_options{},
+                                      std::forward<Token>(token));
+    }
+    /// ocr(): completes with the pages read.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_ocr(ocr_request request, call_options call, Token&& token = {}) {
+        return initiate_endpoint<ocr_response>(std::move(request), std::move(call),
+                                               std::forward<Token>(token));
+    }
+    /// ocr() with the default call options.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_ocr(ocr_request request, Token&& token = {}) {
+        return async_ocr(std::move(request), call_options{}, std::forward<Token>(token));
+    }
+
     /// The tokens and HTTP requests of every operation of this client so far (and of its
     /// copies), as basic_client::usage().
     MISTRAL_DECL usage_totals usage() const;
@@ -203,6 +301,35 @@ public:
     MISTRAL_DECL const client_options& options() const noexcept;
 
 private:
+    // A stream callback returning void or bool, as the compiled part takes it.
+    template <class OnChunk>
+    static std::function<bool(const chat_chunk&)> chunk_function(OnChunk on_chunk) {
+        using result = std::invoke_result_t<OnChunk&, const chat_chunk&>;
+        static_assert(std::is_void_v<result> || std::is_same_v<result, bool>,
+                      "the stream callback must return void or bool (false stops the stream)");
+        return [on_chunk = std::move(on_chunk)](const chat_chunk& chunk) mutable -> bool {
+            if constexpr (std::is_same_v<result, bool>) {
+                return on_chunk(chunk);
+            } else {
+                on_chunk(chunk);
+                return true;
+            }
+        };
+    }
+
+    // Every endpoint but chat's: one initiation, the request in a variant.
+    template <class Response, class Token>
+    auto initiate_endpoint(detail::endpoint_call request, call_options call, Token&& token) {
+        using signature = void(std::exception_ptr, Response);
+        return boost::asio::async_initiate<Token, signature>(
+            [shared = shared_](auto handler, detail::endpoint_call r, call_options c) {
+                start_endpoint<Response>(
+                    shared, std::move(r), std::move(c),
+                    boost::asio::any_completion_handler<signature>(std::move(handler)));
+            },
+            token, std::move(request), std::move(call));
+    }
+
     // Static, and given the shared state: an operation initiated later (deferred) does not
     // depend on this object still existing.
     MISTRAL_DECL static void start_chat(
@@ -215,9 +342,37 @@ private:
     MISTRAL_DECL static void start_open_stream(
         const std::shared_ptr<detail::asio_shared>& shared, chat_request request, call_options call,
         boost::asio::any_completion_handler<stream_signature> handler);
+    // One per response type, compiled once with MISTRAL_SEPARATE_COMPILATION (see
+    // MISTRAL_ASIO_ENDPOINT_STARTERS).
+    template <class Response>
+    static void start_endpoint(
+        const std::shared_ptr<detail::asio_shared>& shared, detail::endpoint_call request,
+        call_options call,
+        boost::asio::any_completion_handler<void(std::exception_ptr, Response)> handler);
+    MISTRAL_DECL static void start_fim_stream(
+        const std::shared_ptr<detail::asio_shared>& shared, fim_request request,
+        std::function<bool(const chat_chunk&)> on_chunk, call_options call,
+        boost::asio::any_completion_handler<response_signature> handler);
 
     std::shared_ptr<detail::asio_shared> shared_;
 };
+
+// The starters of the endpoints beside chat's, one per response type: instantiated in
+// impl/asio_client.hpp's compiled translation unit, extern in every other.
+#define MISTRAL_ASIO_ENDPOINT_STARTER(EXTERN, RESPONSE)                                   \
+    EXTERN template void asio_client::start_endpoint<RESPONSE>(                           \
+        const std::shared_ptr<detail::asio_shared>&, detail::endpoint_call, call_options, \
+        boost::asio::any_completion_handler<void(std::exception_ptr, RESPONSE)>);
+#define MISTRAL_ASIO_ENDPOINT_STARTERS(EXTERN)                 \
+    MISTRAL_ASIO_ENDPOINT_STARTER(EXTERN, chat_response)       \
+    MISTRAL_ASIO_ENDPOINT_STARTER(EXTERN, embedding_response)  \
+    MISTRAL_ASIO_ENDPOINT_STARTER(EXTERN, model_list)          \
+    MISTRAL_ASIO_ENDPOINT_STARTER(EXTERN, model_card)          \
+    MISTRAL_ASIO_ENDPOINT_STARTER(EXTERN, moderation_response) \
+    MISTRAL_ASIO_ENDPOINT_STARTER(EXTERN, ocr_response)
+#ifdef MISTRAL_SEPARATE_COMPILATION
+MISTRAL_ASIO_ENDPOINT_STARTERS(extern)
+#endif
 
 MISTRAL_NAMESPACE_END
 

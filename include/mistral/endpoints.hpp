@@ -304,6 +304,13 @@ struct ocr_response {
 
 /// @cond internal
 namespace detail {
+struct model_list_query {};  // GET /v1/models
+struct model_query {         // GET /v1/models/{id}
+    std::string id;
+};
+// A call of an endpoint beside chat's, as the Asio client hands it to its compiled part.
+using endpoint_call = std::variant<fim_request, embedding_request, model_list_query, model_query,
+                                   moderation_request, chat_moderation_request, ocr_request>;
 // clang-format off
 template <class V> constexpr bool fields(fim_request*, V&& v) {
     using T = fim_request;

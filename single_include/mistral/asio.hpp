@@ -35,8 +35,11 @@
 
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <type_traits>
 #include <utility>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -150,18 +153,6 @@ public:
     requires std::is_invocable_v<OnChunk&, const chat_chunk&>
     auto async_stream(chat_request request, OnChunk on_chunk, call_options call,
                       Token&& token = {}) {
-        using result = std::invoke_result_t<OnChunk&, const chat_chunk&>;
-        static_assert(std::is_void_v<result> || std::is_same_v<result, bool>,
-                      "the stream callback must return void or bool (false stops the stream)");
-        std::function<bool(const chat_chunk&)> forward =
-            [on_chunk = std::move(on_chunk)](const chat_chunk& chunk) mutable -> bool {
-            if constexpr (std::is_same_v<result, bool>) {
-                return on_chunk(chunk);
-            } else {
-                on_chunk(chunk);
-                return true;
-            }
-        };
         return boost::asio::async_initiate<Token, response_signature>(
             [shared = shared_](auto handler, chat_request r,
                                std::function<bool(const chat_chunk&)> f, call_options c) {
@@ -169,7 +160,7 @@ public:
                     shared, std::move(r), std::move(f), std::move(c),
                     boost::asio::any_completion_handler<response_signature>(std::move(handler)));
             },
-            token, std::move(request), std::move(forward), std::move(call));
+            token, std::move(request), chunk_function(std::move(on_chunk)), std::move(call));
     }
     /// stream() with the default call options.
     template <class OnChunk, class Token = boost::asio::default_completion_token_t<executor_type>>
@@ -197,6 +188,113 @@ public:
         return async_open_stream(std::move(request), call_options{}, std::forward<Token>(token));
     }
 
+    /// The endpoints beside chat completions, as the blocking client's (client.hpp): each checks
+    /// its request as they do (a usage_error completes the operation before any I/O), retries,
+    /// times out, is cancelled and counts usage as async_chat(), and completes with its
+    /// response type (signature `void(std::exception_ptr, Response)`).
+    ///
+    /// fim(): completes with the completion, in chat's response type.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_fim(fim_request request, call_options call, Token&& token = {}) {
+        return initiate_endpoint<chat_response>(std::move(request), std::move(call),
+                                                std::forward<Token>(token));
+    }
+    /// fim() with the default call options.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_fim(fim_request request, Token&& token = {}) {
+        return async_fim(std::move(request), call_options{}, std::forward<Token>(token));
+    }
+    /// fim_stream(): on_chunk runs on the client's executor for every chunk, as async_stream()'s;
+    /// completes with the folded response. Never resumed (see fim_stream()).
+    template <class OnChunk, class Token = boost::asio::default_completion_token_t<executor_type>>
+    requires std::is_invocable_v<OnChunk&, const chat_chunk&>
+    auto async_fim_stream(fim_request request, OnChunk on_chunk, call_options call,
+                          Token&& token = {}) {
+        return boost::asio::async_initiate<Token, response_signature>(
+            [shared = shared_](auto handler, fim_request r,
+                               std::function<bool(const chat_chunk&)> f, call_options c) {
+                start_fim_stream(
+                    shared, std::move(r), std::move(f), std::move(c),
+                    boost::asio::any_completion_handler<response_signature>(std::move(handler)));
+            },
+            token, std::move(request), chunk_function(std::move(on_chunk)), std::move(call));
+    }
+    /// fim_stream() with the default call options.
+    template <class OnChunk, class Token = boost::asio::default_completion_token_t<executor_type>>
+    requires std::is_invocable_v<OnChunk&, const chat_chunk&>
+    auto async_fim_stream(fim_request request, OnChunk on_chunk, Token&& token = {}) {
+        return async_fim_stream(std::move(request), std::move(on_chunk), call_options{},
+                                std::forward<Token>(token));
+    }
+    /// embeddings(): completes with the vectors.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_embeddings(embedding_request request, call_options call, Token&& token = {}) {
+        return initiate_endpoint<embedding_response>(std::move(request), std::move(call),
+                                                     std::forward<Token>(token));
+    }
+    /// embeddings() with the default call options.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_embeddings(embedding_request request, Token&& token = {}) {
+        return async_embeddings(std::move(request), call_options{}, std::forward<Token>(token));
+    }
+    /// models(): completes with the list.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_models(call_options call, Token&& token = {}) {
+        return initiate_endpoint<model_list>(detail::model_list_query{}, std::move(call),
+                                             std::forward<Token>(token));
+    }
+    /// models() with the default call options.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_models(Token&& token = {}) {
+        return async_models(call_options{}, std::forward<Token>(token));
+    }
+    /// model(id): completes with the card.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_model(std::string id, call_options call, Token&& token = {}) {
+        return initiate_endpoint<model_card>(detail::model_query{std::move(id)}, std::move(call),
+                                             std::forward<Token>(token));
+    }
+    /// model(id) with the default call options.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_model(std::string id, Token&& token = {}) {
+        return async_model(std::move(id), call_options{}, std::forward<Token>(token));
+    }
+    /// moderations(): completes with a result per text.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_moderations(moderation_request request, call_options call, Token&& token = {}) {
+        return initiate_endpoint<moderation_response>(std::move(request), std::move(call),
+                                                      std::forward<Token>(token));
+    }
+    /// moderations() with the default call options.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_moderations(moderation_request request, Token&& token = {}) {
+        return async_moderations(std::move(request), call_options{}, std::forward<Token>(token));
+    }
+    /// chat_moderations(): completes with the conversation's result.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_chat_moderations(chat_moderation_request request, call_options call,
+                                Token&& token = {}) {
+        return initiate_endpoint<moderation_response>(std::move(request), std::move(call),
+                                                      std::forward<Token>(token));
+    }
+    /// chat_moderations() with the default call options.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_chat_moderations(chat_moderation_request request, Token&& token = {}) {
+        return async_chat_moderations(std::move(request), call_options{},
+                                      std::forward<Token>(token));
+    }
+    /// ocr(): completes with the pages read.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_ocr(ocr_request request, call_options call, Token&& token = {}) {
+        return initiate_endpoint<ocr_response>(std::move(request), std::move(call),
+                                               std::forward<Token>(token));
+    }
+    /// ocr() with the default call options.
+    template <class Token = boost::asio::default_completion_token_t<executor_type>>
+    auto async_ocr(ocr_request request, Token&& token = {}) {
+        return async_ocr(std::move(request), call_options{}, std::forward<Token>(token));
+    }
+
     /// The tokens and HTTP requests of every operation of this client so far (and of its
     /// copies), as basic_client::usage().
     MISTRAL_DECL usage_totals usage() const;
@@ -206,6 +304,35 @@ public:
     MISTRAL_DECL const client_options& options() const noexcept;
 
 private:
+    // A stream callback returning void or bool, as the compiled part takes it.
+    template <class OnChunk>
+    static std::function<bool(const chat_chunk&)> chunk_function(OnChunk on_chunk) {
+        using result = std::invoke_result_t<OnChunk&, const chat_chunk&>;
+        static_assert(std::is_void_v<result> || std::is_same_v<result, bool>,
+                      "the stream callback must return void or bool (false stops the stream)");
+        return [on_chunk = std::move(on_chunk)](const chat_chunk& chunk) mutable -> bool {
+            if constexpr (std::is_same_v<result, bool>) {
+                return on_chunk(chunk);
+            } else {
+                on_chunk(chunk);
+                return true;
+            }
+        };
+    }
+
+    // Every endpoint but chat's: one initiation, the request in a variant.
+    template <class Response, class Token>
+    auto initiate_endpoint(detail::endpoint_call request, call_options call, Token&& token) {
+        using signature = void(std::exception_ptr, Response);
+        return boost::asio::async_initiate<Token, signature>(
+            [shared = shared_](auto handler, detail::endpoint_call r, call_options c) {
+                start_endpoint<Response>(
+                    shared, std::move(r), std::move(c),
+                    boost::asio::any_completion_handler<signature>(std::move(handler)));
+            },
+            token, std::move(request), std::move(call));
+    }
+
     // Static, and given the shared state: an operation initiated later (deferred) does not
     // depend on this object still existing.
     MISTRAL_DECL static void start_chat(
@@ -218,9 +345,37 @@ private:
     MISTRAL_DECL static void start_open_stream(
         const std::shared_ptr<detail::asio_shared>& shared, chat_request request, call_options call,
         boost::asio::any_completion_handler<stream_signature> handler);
+    // One per response type, compiled once with MISTRAL_SEPARATE_COMPILATION (see
+    // MISTRAL_ASIO_ENDPOINT_STARTERS).
+    template <class Response>
+    static void start_endpoint(
+        const std::shared_ptr<detail::asio_shared>& shared, detail::endpoint_call request,
+        call_options call,
+        boost::asio::any_completion_handler<void(std::exception_ptr, Response)> handler);
+    MISTRAL_DECL static void start_fim_stream(
+        const std::shared_ptr<detail::asio_shared>& shared, fim_request request,
+        std::function<bool(const chat_chunk&)> on_chunk, call_options call,
+        boost::asio::any_completion_handler<response_signature> handler);
 
     std::shared_ptr<detail::asio_shared> shared_;
 };
+
+// The starters of the endpoints beside chat's, one per response type: instantiated in
+// impl/asio_client.hpp's compiled translation unit, extern in every other.
+#define MISTRAL_ASIO_ENDPOINT_STARTER(EXTERN, RESPONSE)                                   \
+    EXTERN template void asio_client::start_endpoint<RESPONSE>(                           \
+        const std::shared_ptr<detail::asio_shared>&, detail::endpoint_call, call_options, \
+        boost::asio::any_completion_handler<void(std::exception_ptr, RESPONSE)>);
+#define MISTRAL_ASIO_ENDPOINT_STARTERS(EXTERN)                 \
+    MISTRAL_ASIO_ENDPOINT_STARTER(EXTERN, chat_response)       \
+    MISTRAL_ASIO_ENDPOINT_STARTER(EXTERN, embedding_response)  \
+    MISTRAL_ASIO_ENDPOINT_STARTER(EXTERN, model_list)          \
+    MISTRAL_ASIO_ENDPOINT_STARTER(EXTERN, model_card)          \
+    MISTRAL_ASIO_ENDPOINT_STARTER(EXTERN, moderation_response) \
+    MISTRAL_ASIO_ENDPOINT_STARTER(EXTERN, ocr_response)
+#ifdef MISTRAL_SEPARATE_COMPILATION
+MISTRAL_ASIO_ENDPOINT_STARTERS(extern)
+#endif
 
 MISTRAL_NAMESPACE_END
 
@@ -409,14 +564,24 @@ struct step_bound {
 // The call an operation runs: its plan (the blocking client's rules), its cancellation, and the
 // one connection it uses at a time.
 struct call_context {
+    // A chat completion (resumed, when cut, as a continuation).
     call_context(std::shared_ptr<asio_shared> s, chat_request r, call_options c, bool streaming)
         : shared(std::move(s)),
           request(std::move(r)),
+          model(request.model),
           call(std::move(c)),
           plan(shared->options, request, call, streaming) {}
+    // Another endpoint's request, prepared by it (with `c`, before `c` moved here).
+    call_context(std::shared_ptr<asio_shared> s, prepared_call prepared, call_options c,
+                 std::string m, bool streaming)
+        : shared(std::move(s)),
+          model(std::move(m)),
+          call(std::move(c)),
+          plan(shared->options, std::move(prepared), call, streaming) {}
 
     std::shared_ptr<asio_shared> shared;
-    chat_request request;
+    chat_request request;  // a chat completion's, else empty
+    std::string model;     // what its requests and usage count under
     call_options call;
     call_plan<> plan;
     std::unique_ptr<connection> conn;    // the connection of the exchange under way
@@ -765,12 +930,18 @@ struct stop_watch {
     stop_callback<std::function<void()>> callback;
 };
 
-inline awaitable<chat_response> chat_op(std::shared_ptr<call_context> c) {
+// A whole answer, after the call's attempts and retries: a 2xx head and its body.
+struct whole_answer {
+    response_head head;
+    std::string body;
+};
+
+inline awaitable<whole_answer> whole_answer_op(std::shared_ptr<call_context> c) {
     const stop_watch watch(c, c->call.stop, co_await net::this_coro::executor);
     std::array<char, piece_size> buffer;
     for (;;) {
         c->plan.begin_attempt();
-        c->shared->usage->add_request(c->request.model);
+        c->shared->usage->add_request(c->model);
         std::optional<transport_error> failure;
         response_head head;
         std::string body;
@@ -816,11 +987,28 @@ inline awaitable<chat_response> chat_op(std::shared_ptr<call_context> c) {
             co_await wait(*c, decision->wait);
             continue;
         }
-        chat_response reply = decode_response(head, body, c->shared->options, c->call);
-        c->plan.stamp(reply.http);
-        c->shared->usage->add(c->request.model, reply.usage);
-        co_return reply;
+        co_return whole_answer{std::move(head), std::move(body)};
     }
+}
+
+inline awaitable<chat_response> chat_op(std::shared_ptr<call_context> c) {
+    const whole_answer answer = co_await whole_answer_op(c);
+    chat_response reply = decode_response(answer.head, answer.body, c->shared->options, c->call);
+    c->plan.stamp(reply.http);
+    c->shared->usage->add(c->model, reply.usage);
+    co_return reply;
+}
+
+// Another endpoint's answer, read by its codec; its usage counted where it has one.
+template <class Response>
+awaitable<Response> endpoint_op(std::shared_ptr<call_context> c) {
+    const whole_answer answer = co_await whole_answer_op(c);
+    Response reply = endpoint_reply<Response>(
+        parse_reply(answer.head, answer.body, c->shared->options, c->call));
+    c->plan.stamp(reply.http);
+    if constexpr (requires { reply.usage.total_tokens; })
+        c->shared->usage->add(c->model, reply.usage);
+    co_return reply;
 }
 
 }  // namespace asio_impl
@@ -828,8 +1016,10 @@ inline awaitable<chat_response> chat_op(std::shared_ptr<call_context> c) {
 // An open stream: the call, its decoder, and the chunks decoded from the last piece of the body
 // that the caller has not taken yet.
 struct asio_stream_state {
-    asio_stream_state(std::shared_ptr<asio_shared> s, chat_request r, call_options c)
-        : call(std::move(s), std::move(r), std::move(c), true),
+    // A chat completion's stream, or another endpoint's (FIM): the arguments of a call_context.
+    template <class... Call>
+    explicit asio_stream_state(std::shared_ptr<asio_shared> s, Call&&... call_arguments)
+        : call(std::move(s), std::forward<Call>(call_arguments)..., true),
           decoder(call.shared->options, call.call),
           idle((call.call.timeouts ? *call.call.timeouts : call.shared->options.timeouts)
                    .stream_idle) {}
@@ -854,7 +1044,7 @@ struct asio_stream_state {
     const chat_response& response() const noexcept { return final ? *final : decoder.response(); }
     void report(const usage_info& usage) {
         if (std::exchange(reported, true)) return;
-        call.shared->usage->add(call.request.model, usage);
+        call.shared->usage->add(call.model, usage);
     }
     void last_event_at() { last_event = std::chrono::steady_clock::now(); }
 };
@@ -868,7 +1058,7 @@ inline awaitable<void> open_response(asio_stream_state& s) {
     auto& state = stream_decoder_access::state(s.decoder);
     for (;;) {
         c.plan.begin_attempt();
-        c.shared->usage->add_request(c.request.model);
+        c.shared->usage->add_request(c.model);
         state.begin_response();
         std::optional<transport_error> failure;
         try {
@@ -1111,6 +1301,39 @@ void refuse(const net::any_io_executor& strand,
     net::post(strand, net::append(std::move(handler), std::current_exception(), T{}));
 }
 
+// Starts the operation `op` makes of the call `make` builds, on a strand of its own; what `make`
+// throws (a usage_error) completes the operation at once, before any I/O.
+template <class T, class Make, class Op>
+void start(const std::shared_ptr<asio_shared>& shared, Make&& make, Op&& op,
+           net::any_completion_handler<void(std::exception_ptr, T)> handler) {
+    const auto strand = net::make_strand(shared->executor);
+    std::shared_ptr<call_context> context;
+    try {
+        context = make();
+    } catch (...) {
+        refuse(strand, std::move(handler));
+        return;
+    }
+    launch(strand, context, op(context), std::move(handler));
+}
+
+// start() for a stream: its state, whose call the operation runs, on the state's strand.
+template <class T, class Make, class Op>
+void start_stream(const std::shared_ptr<asio_shared>& shared, Make&& make, Op&& op,
+                  net::any_completion_handler<void(std::exception_ptr, T)> handler) {
+    const auto strand = net::make_strand(shared->executor);
+    std::shared_ptr<asio_stream_state> state;
+    try {
+        state = make();
+    } catch (...) {
+        refuse(strand, std::move(handler));
+        return;
+    }
+    state->strand = strand;
+    const std::shared_ptr<call_context> context(state, &state->call);
+    launch(strand, context, op(std::move(state)), std::move(handler));
+}
+
 }  // namespace asio_impl
 }  // namespace detail
 
@@ -1133,16 +1356,13 @@ MISTRAL_DECL void asio_client::start_chat(
     const std::shared_ptr<detail::asio_shared>& shared, chat_request request, call_options call,
     boost::asio::any_completion_handler<response_signature> handler) {
     namespace impl = detail::asio_impl;
-    const auto strand = boost::asio::make_strand(shared->executor);
-    std::shared_ptr<impl::call_context> context;
-    try {
-        context = std::make_shared<impl::call_context>(shared, std::move(request), std::move(call),
-                                                       false);
-    } catch (...) {  // usage_error: before any I/O, completed on the executor as any other
-        impl::refuse(strand, std::move(handler));
-        return;
-    }
-    impl::launch(strand, context, impl::chat_op(context), std::move(handler));
+    impl::start(
+        shared,
+        [&] {
+            return std::make_shared<impl::call_context>(shared, std::move(request), std::move(call),
+                                                        false);
+        },
+        [](auto context) { return impl::chat_op(std::move(context)); }, std::move(handler));
 }
 
 MISTRAL_DECL void asio_client::start_stream(
@@ -1150,37 +1370,62 @@ MISTRAL_DECL void asio_client::start_stream(
     std::function<bool(const chat_chunk&)> on_chunk, call_options call,
     boost::asio::any_completion_handler<response_signature> handler) {
     namespace impl = detail::asio_impl;
-    const auto strand = boost::asio::make_strand(shared->executor);
-    std::shared_ptr<detail::asio_stream_state> state;
-    try {
-        state = std::make_shared<detail::asio_stream_state>(shared, std::move(request),
-                                                            std::move(call));
-    } catch (...) {
-        impl::refuse(strand, std::move(handler));
-        return;
-    }
-    state->strand = strand;
-    const std::shared_ptr<impl::call_context> context(state, &state->call);
-    impl::launch(strand, context, impl::stream_op(std::move(state), std::move(on_chunk)),
-                 std::move(handler));
+    impl::start_stream(
+        shared,
+        [&] {
+            return std::make_shared<detail::asio_stream_state>(shared, std::move(request),
+                                                               std::move(call));
+        },
+        [&](auto state) { return impl::stream_op(std::move(state), std::move(on_chunk)); },
+        std::move(handler));
+}
+
+template <class Response>
+void asio_client::start_endpoint(
+    const std::shared_ptr<detail::asio_shared>& shared, detail::endpoint_call request,
+    call_options call,
+    boost::asio::any_completion_handler<void(std::exception_ptr, Response)> handler) {
+    namespace impl = detail::asio_impl;
+    impl::start(
+        shared,
+        [&] {
+            detail::prepared_call prepared =
+                detail::prepare_endpoint(shared->options, request, call);
+            return std::make_shared<impl::call_context>(
+                shared, std::move(prepared), std::move(call), detail::model_of(request), false);
+        },
+        [](auto context) { return impl::endpoint_op<Response>(std::move(context)); },
+        std::move(handler));
+}
+
+MISTRAL_DECL void asio_client::start_fim_stream(
+    const std::shared_ptr<detail::asio_shared>& shared, fim_request request,
+    std::function<bool(const chat_chunk&)> on_chunk, call_options call,
+    boost::asio::any_completion_handler<response_signature> handler) {
+    namespace impl = detail::asio_impl;
+    impl::start_stream(
+        shared,
+        [&] {
+            detail::prepared_call prepared =
+                detail::prepare_fim(shared->options, request, call, true);
+            return std::make_shared<detail::asio_stream_state>(shared, std::move(prepared),
+                                                               std::move(call), request.model);
+        },
+        [&](auto state) { return impl::stream_op(std::move(state), std::move(on_chunk)); },
+        std::move(handler));
 }
 
 MISTRAL_DECL void asio_client::start_open_stream(
     const std::shared_ptr<detail::asio_shared>& shared, chat_request request, call_options call,
     boost::asio::any_completion_handler<stream_signature> handler) {
     namespace impl = detail::asio_impl;
-    const auto strand = boost::asio::make_strand(shared->executor);
-    std::shared_ptr<detail::asio_stream_state> state;
-    try {
-        state = std::make_shared<detail::asio_stream_state>(shared, std::move(request),
-                                                            std::move(call));
-    } catch (...) {
-        impl::refuse(strand, std::move(handler));
-        return;
-    }
-    state->strand = strand;
-    const std::shared_ptr<impl::call_context> context(state, &state->call);
-    impl::launch(strand, context, impl::open_op(std::move(state)), std::move(handler));
+    impl::start_stream(
+        shared,
+        [&] {
+            return std::make_shared<detail::asio_stream_state>(shared, std::move(request),
+                                                               std::move(call));
+        },
+        [](auto state) { return impl::open_op(std::move(state)); }, std::move(handler));
 }
 
 MISTRAL_DECL asio_stream::asio_stream(std::shared_ptr<detail::asio_stream_state> state) noexcept
@@ -1201,6 +1446,10 @@ MISTRAL_DECL void asio_stream::start_next(
     const std::shared_ptr<impl::call_context> context(state, &state->call);
     impl::launch(state->strand, context, impl::next_op(state), std::move(handler));
 }
+
+#ifdef MISTRAL_SEPARATE_COMPILATION
+MISTRAL_ASIO_ENDPOINT_STARTERS(/* defined here */)
+#endif
 
 MISTRAL_NAMESPACE_END
 

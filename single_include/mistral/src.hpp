@@ -2251,20 +2251,21 @@ void check_inputs(const client_options& options, const Request& request) {
     if (request.input.empty()) throw usage_error("cannot send the request: input is empty");
 }
 
-// A checked request POSTed as JSON to `path`, its answer read as Response: every endpoint with
-// a body but chat's and FIM's (which can stream).
-template <class Response, class Unused, class Request>
-Response post_json(const client_options& options, send_function send, const char* path,
-                   const Request& request, const call_options& call) {
+// A checked request as JSON, POSTed to `path`.
+template <class Request>
+prepared_call post_json(const client_options& options, const call_options& call, const char* path,
+                        const Request& request) {
     prepared_call prepared = prepare_http(options, call, "POST", path, false);
     prepared.http.body = sendable_json(request);
-    return read_reply<Response>(
-        client_engine<Unused>::call_json(options, send, std::move(prepared), call));
+    return prepared;
 }
 
-// A FIM request as chat's is prepared: the plain form or the streamed one.
-inline prepared_call prepare_fim(const client_options& options, const fim_request& request,
-                                 const call_options& call, bool streaming) {
+// A FIM request as chat's is prepared: the plain form or the streamed one. (Templates, as
+// every function here, so that a translation unit that does not call an endpoint compiles none
+// of its codec.)
+template <class Unused = void>
+prepared_call prepare_fim(const client_options& options, const fim_request& request,
+                          const call_options& call, bool streaming) {
     check_key_and_model(options, request.model);
     if (!streaming && request.stream.value_or(false)) {
         throw usage_error(
@@ -2276,79 +2277,62 @@ inline prepared_call prepare_fim(const client_options& options, const fim_reques
     return out;
 }
 
-template <class Unused>
-chat_response run_fim(const client_options& options, send_function send, const fim_request& request,
-                      const call_options& call) {
-    return read_reply<chat_response>(client_engine<Unused>::call_json(
-        options, send, prepare_fim(options, request, call, false), call));
+// Each endpoint's request, checked (a usage_error before anything is sent) and prepared: the
+// same for the blocking client and the Asio client.
+template <class Unused = void>
+prepared_call prepare_endpoint(const client_options& options, const fim_request& request,
+                               const call_options& call) {
+    return prepare_fim<Unused>(options, request, call, false);
 }
 
-template <class Unused>
-chat_response run_fim_stream(const client_options& options, send_function send,
-                             const fim_request& request, chunk_function on_chunk,
-                             const call_options& call) {
-    return client_engine<Unused>::stream_call(
-        options, send, prepare_fim(options, request, call, true), on_chunk, call);
-}
-
-template <class Unused>
-embedding_response run_embeddings(const client_options& options, send_function send,
-                                  const embedding_request& request, const call_options& call) {
+template <class Unused = void>
+prepared_call prepare_endpoint(const client_options& options, const embedding_request& request,
+                               const call_options& call) {
     check_inputs(options, request);
     if (request.encoding_format && *request.encoding_format != "float") {
         throw usage_error("encoding_format \"" + *request.encoding_format +
                           "\": this client reads the vectors as numbers (\"float\")");
     }
-    auto r = post_json<embedding_response, Unused>(options, send, "/v1/embeddings", request, call);
-    // data[i] embeds input[i], whatever order the server listed them in.
-    std::stable_sort(
-        r.data.begin(), r.data.end(),
-        [](const embedding_data& a, const embedding_data& b) { return a.index < b.index; });
-    return r;
+    return post_json(options, call, "/v1/embeddings", request);
 }
 
-template <class Unused>
-model_list run_models(const client_options& options, send_function send, const call_options& call) {
+template <class Unused = void>
+prepared_call prepare_endpoint(const client_options& options, const model_list_query&,
+                               const call_options& call) {
     check_api_key(options);
-    return read_reply<model_list>(client_engine<Unused>::call_json(
-        options, send, prepare_http(options, call, "GET", "/v1/models", false), call));
+    return prepare_http(options, call, "GET", "/v1/models", false);
 }
 
-template <class Unused>
-model_card run_model(const client_options& options, send_function send, std::string_view id,
-                     const call_options& call) {
+template <class Unused = void>
+prepared_call prepare_endpoint(const client_options& options, const model_query& query,
+                               const call_options& call) {
     check_api_key(options);
     // Percent-encoded, an id cannot add a segment or a query; "." and ".." would still name
     // another path once a server or a proxy normalizes it.
-    if (id.empty() || id == "." || id == "..") {
-        throw usage_error("cannot ask for a model: the id \"" + std::string(id) +
-                          "\" is not a model id");
+    if (query.id.empty() || query.id == "." || query.id == "..") {
+        throw usage_error("cannot ask for a model: the id \"" + query.id + "\" is not a model id");
     }
-    const std::string path = "/v1/models/" + percent_encode(id);
-    return read_reply<model_card>(client_engine<Unused>::call_json(
-        options, send, prepare_http(options, call, "GET", path, false), call));
+    return prepare_http(options, call, "GET", "/v1/models/" + percent_encode(query.id), false);
 }
 
-template <class Unused>
-moderation_response run_moderations(const client_options& options, send_function send,
-                                    const moderation_request& request, const call_options& call) {
+template <class Unused = void>
+prepared_call prepare_endpoint(const client_options& options, const moderation_request& request,
+                               const call_options& call) {
     check_inputs(options, request);
-    return post_json<moderation_response, Unused>(options, send, "/v1/moderations", request, call);
+    return post_json(options, call, "/v1/moderations", request);
 }
 
-template <class Unused>
-moderation_response run_chat_moderations(const client_options& options, send_function send,
-                                         const chat_moderation_request& request,
-                                         const call_options& call) {
+template <class Unused = void>
+prepared_call prepare_endpoint(const client_options& options,
+                               const chat_moderation_request& request, const call_options& call) {
     // No check_history: judging an assistant's last reply is what this endpoint is for.
     check_inputs(options, request);
-    return post_json<moderation_response, Unused>(options, send, "/v1/chat/moderations", request,
-                                                  call);
+    return post_json(options, call, "/v1/chat/moderations", request);
 }
 
-template <class Unused>
-ocr_response run_ocr(const client_options& options, send_function send, const ocr_request& request,
-                     const call_options& call) {
+template <class Unused = void>
+prepared_call prepare_endpoint(const client_options& options, const ocr_request& request,
+                               const call_options& call) {
     check_key_and_model(options, request.model);
     const bool no_document = std::visit(
         [](const auto& d) {
@@ -2362,7 +2346,97 @@ ocr_response run_ocr(const client_options& options, send_function send, const oc
         },
         request.document);
     if (no_document) throw usage_error("cannot send the request: the document has no URL or id");
-    return post_json<ocr_response, Unused>(options, send, "/v1/ocr", request, call);
+    return post_json(options, call, "/v1/ocr", request);
+}
+
+template <class Unused = void>
+prepared_call prepare_endpoint(const client_options& options, const endpoint_call& request,
+                               const call_options& call) {
+    return std::visit([&](const auto& r) { return prepare_endpoint<Unused>(options, r, call); },
+                      request);
+}
+
+// The model a call's requests and usage count under: none for the models' list and cards.
+inline std::string model_of(const endpoint_call& request) {
+    return std::visit(
+        [](const auto& r) -> std::string {
+            if constexpr (requires { r.model; }) {
+                return r.model;
+            } else {
+                return {};
+            }
+        },
+        request);
+}
+
+// An endpoint's answer as its type. data[i] of embeddings embeds input[i], whatever order the
+// server listed them in.
+template <class Response>
+Response endpoint_reply(json_reply&& reply) {
+    Response r = read_reply<Response>(std::move(reply));
+    if constexpr (std::is_same_v<Response, embedding_response>) {
+        std::stable_sort(
+            r.data.begin(), r.data.end(),
+            [](const embedding_data& a, const embedding_data& b) { return a.index < b.index; });
+    }
+    return r;
+}
+
+template <class Response, class Unused, class Request>
+Response run_endpoint(const client_options& options, send_function send, const Request& request,
+                      const call_options& call) {
+    return endpoint_reply<Response>(client_engine<Unused>::call_json(
+        options, send, prepare_endpoint<Unused>(options, request, call), call));
+}
+
+template <class Unused>
+chat_response run_fim(const client_options& options, send_function send, const fim_request& request,
+                      const call_options& call) {
+    return run_endpoint<chat_response, Unused>(options, send, request, call);
+}
+
+template <class Unused>
+chat_response run_fim_stream(const client_options& options, send_function send,
+                             const fim_request& request, chunk_function on_chunk,
+                             const call_options& call) {
+    return client_engine<Unused>::stream_call(
+        options, send, prepare_fim<Unused>(options, request, call, true), on_chunk, call);
+}
+
+template <class Unused>
+embedding_response run_embeddings(const client_options& options, send_function send,
+                                  const embedding_request& request, const call_options& call) {
+    return run_endpoint<embedding_response, Unused>(options, send, request, call);
+}
+
+template <class Unused>
+model_list run_models(const client_options& options, send_function send, const call_options& call) {
+    return run_endpoint<model_list, Unused>(options, send, model_list_query{}, call);
+}
+
+template <class Unused>
+model_card run_model(const client_options& options, send_function send, std::string_view id,
+                     const call_options& call) {
+    return run_endpoint<model_card, Unused>(options, send, model_query{std::string(id)}, call);
+}
+
+template <class Unused>
+moderation_response run_moderations(const client_options& options, send_function send,
+                                    const moderation_request& request, const call_options& call) {
+    return run_endpoint<moderation_response, Unused>(options, send, request, call);
+}
+
+template <class Unused>
+moderation_response run_chat_moderations(const client_options& options, send_function send,
+                                         const chat_moderation_request& request,
+                                         const call_options& call) {
+    return run_endpoint<moderation_response, Unused>(options, send, request, call);
+}
+
+template <class Unused>
+ocr_response run_ocr(const client_options& options, send_function send, const ocr_request& request,
+                     const call_options& call) {
+    return run_endpoint<ocr_response, Unused>(options, send, request, call);
 }
 
 }  // namespace detail
@@ -4765,14 +4839,24 @@ struct step_bound {
 // The call an operation runs: its plan (the blocking client's rules), its cancellation, and the
 // one connection it uses at a time.
 struct call_context {
+    // A chat completion (resumed, when cut, as a continuation).
     call_context(std::shared_ptr<asio_shared> s, chat_request r, call_options c, bool streaming)
         : shared(std::move(s)),
           request(std::move(r)),
+          model(request.model),
           call(std::move(c)),
           plan(shared->options, request, call, streaming) {}
+    // Another endpoint's request, prepared by it (with `c`, before `c` moved here).
+    call_context(std::shared_ptr<asio_shared> s, prepared_call prepared, call_options c,
+                 std::string m, bool streaming)
+        : shared(std::move(s)),
+          model(std::move(m)),
+          call(std::move(c)),
+          plan(shared->options, std::move(prepared), call, streaming) {}
 
     std::shared_ptr<asio_shared> shared;
-    chat_request request;
+    chat_request request;  // a chat completion's, else empty
+    std::string model;     // what its requests and usage count under
     call_options call;
     call_plan<> plan;
     std::unique_ptr<connection> conn;    // the connection of the exchange under way
@@ -5121,12 +5205,18 @@ struct stop_watch {
     stop_callback<std::function<void()>> callback;
 };
 
-inline awaitable<chat_response> chat_op(std::shared_ptr<call_context> c) {
+// A whole answer, after the call's attempts and retries: a 2xx head and its body.
+struct whole_answer {
+    response_head head;
+    std::string body;
+};
+
+inline awaitable<whole_answer> whole_answer_op(std::shared_ptr<call_context> c) {
     const stop_watch watch(c, c->call.stop, co_await net::this_coro::executor);
     std::array<char, piece_size> buffer;
     for (;;) {
         c->plan.begin_attempt();
-        c->shared->usage->add_request(c->request.model);
+        c->shared->usage->add_request(c->model);
         std::optional<transport_error> failure;
         response_head head;
         std::string body;
@@ -5172,11 +5262,28 @@ inline awaitable<chat_response> chat_op(std::shared_ptr<call_context> c) {
             co_await wait(*c, decision->wait);
             continue;
         }
-        chat_response reply = decode_response(head, body, c->shared->options, c->call);
-        c->plan.stamp(reply.http);
-        c->shared->usage->add(c->request.model, reply.usage);
-        co_return reply;
+        co_return whole_answer{std::move(head), std::move(body)};
     }
+}
+
+inline awaitable<chat_response> chat_op(std::shared_ptr<call_context> c) {
+    const whole_answer answer = co_await whole_answer_op(c);
+    chat_response reply = decode_response(answer.head, answer.body, c->shared->options, c->call);
+    c->plan.stamp(reply.http);
+    c->shared->usage->add(c->model, reply.usage);
+    co_return reply;
+}
+
+// Another endpoint's answer, read by its codec; its usage counted where it has one.
+template <class Response>
+awaitable<Response> endpoint_op(std::shared_ptr<call_context> c) {
+    const whole_answer answer = co_await whole_answer_op(c);
+    Response reply = endpoint_reply<Response>(
+        parse_reply(answer.head, answer.body, c->shared->options, c->call));
+    c->plan.stamp(reply.http);
+    if constexpr (requires { reply.usage.total_tokens; })
+        c->shared->usage->add(c->model, reply.usage);
+    co_return reply;
 }
 
 }  // namespace asio_impl
@@ -5184,8 +5291,10 @@ inline awaitable<chat_response> chat_op(std::shared_ptr<call_context> c) {
 // An open stream: the call, its decoder, and the chunks decoded from the last piece of the body
 // that the caller has not taken yet.
 struct asio_stream_state {
-    asio_stream_state(std::shared_ptr<asio_shared> s, chat_request r, call_options c)
-        : call(std::move(s), std::move(r), std::move(c), true),
+    // A chat completion's stream, or another endpoint's (FIM): the arguments of a call_context.
+    template <class... Call>
+    explicit asio_stream_state(std::shared_ptr<asio_shared> s, Call&&... call_arguments)
+        : call(std::move(s), std::forward<Call>(call_arguments)..., true),
           decoder(call.shared->options, call.call),
           idle((call.call.timeouts ? *call.call.timeouts : call.shared->options.timeouts)
                    .stream_idle) {}
@@ -5210,7 +5319,7 @@ struct asio_stream_state {
     const chat_response& response() const noexcept { return final ? *final : decoder.response(); }
     void report(const usage_info& usage) {
         if (std::exchange(reported, true)) return;
-        call.shared->usage->add(call.request.model, usage);
+        call.shared->usage->add(call.model, usage);
     }
     void last_event_at() { last_event = std::chrono::steady_clock::now(); }
 };
@@ -5224,7 +5333,7 @@ inline awaitable<void> open_response(asio_stream_state& s) {
     auto& state = stream_decoder_access::state(s.decoder);
     for (;;) {
         c.plan.begin_attempt();
-        c.shared->usage->add_request(c.request.model);
+        c.shared->usage->add_request(c.model);
         state.begin_response();
         std::optional<transport_error> failure;
         try {
@@ -5467,6 +5576,39 @@ void refuse(const net::any_io_executor& strand,
     net::post(strand, net::append(std::move(handler), std::current_exception(), T{}));
 }
 
+// Starts the operation `op` makes of the call `make` builds, on a strand of its own; what `make`
+// throws (a usage_error) completes the operation at once, before any I/O.
+template <class T, class Make, class Op>
+void start(const std::shared_ptr<asio_shared>& shared, Make&& make, Op&& op,
+           net::any_completion_handler<void(std::exception_ptr, T)> handler) {
+    const auto strand = net::make_strand(shared->executor);
+    std::shared_ptr<call_context> context;
+    try {
+        context = make();
+    } catch (...) {
+        refuse(strand, std::move(handler));
+        return;
+    }
+    launch(strand, context, op(context), std::move(handler));
+}
+
+// start() for a stream: its state, whose call the operation runs, on the state's strand.
+template <class T, class Make, class Op>
+void start_stream(const std::shared_ptr<asio_shared>& shared, Make&& make, Op&& op,
+                  net::any_completion_handler<void(std::exception_ptr, T)> handler) {
+    const auto strand = net::make_strand(shared->executor);
+    std::shared_ptr<asio_stream_state> state;
+    try {
+        state = make();
+    } catch (...) {
+        refuse(strand, std::move(handler));
+        return;
+    }
+    state->strand = strand;
+    const std::shared_ptr<call_context> context(state, &state->call);
+    launch(strand, context, op(std::move(state)), std::move(handler));
+}
+
 }  // namespace asio_impl
 }  // namespace detail
 
@@ -5489,16 +5631,13 @@ MISTRAL_DECL void asio_client::start_chat(
     const std::shared_ptr<detail::asio_shared>& shared, chat_request request, call_options call,
     boost::asio::any_completion_handler<response_signature> handler) {
     namespace impl = detail::asio_impl;
-    const auto strand = boost::asio::make_strand(shared->executor);
-    std::shared_ptr<impl::call_context> context;
-    try {
-        context = std::make_shared<impl::call_context>(shared, std::move(request), std::move(call),
-                                                       false);
-    } catch (...) {  // usage_error: before any I/O, completed on the executor as any other
-        impl::refuse(strand, std::move(handler));
-        return;
-    }
-    impl::launch(strand, context, impl::chat_op(context), std::move(handler));
+    impl::start(
+        shared,
+        [&] {
+            return std::make_shared<impl::call_context>(shared, std::move(request), std::move(call),
+                                                        false);
+        },
+        [](auto context) { return impl::chat_op(std::move(context)); }, std::move(handler));
 }
 
 MISTRAL_DECL void asio_client::start_stream(
@@ -5506,37 +5645,62 @@ MISTRAL_DECL void asio_client::start_stream(
     std::function<bool(const chat_chunk&)> on_chunk, call_options call,
     boost::asio::any_completion_handler<response_signature> handler) {
     namespace impl = detail::asio_impl;
-    const auto strand = boost::asio::make_strand(shared->executor);
-    std::shared_ptr<detail::asio_stream_state> state;
-    try {
-        state = std::make_shared<detail::asio_stream_state>(shared, std::move(request),
-                                                            std::move(call));
-    } catch (...) {
-        impl::refuse(strand, std::move(handler));
-        return;
-    }
-    state->strand = strand;
-    const std::shared_ptr<impl::call_context> context(state, &state->call);
-    impl::launch(strand, context, impl::stream_op(std::move(state), std::move(on_chunk)),
-                 std::move(handler));
+    impl::start_stream(
+        shared,
+        [&] {
+            return std::make_shared<detail::asio_stream_state>(shared, std::move(request),
+                                                               std::move(call));
+        },
+        [&](auto state) { return impl::stream_op(std::move(state), std::move(on_chunk)); },
+        std::move(handler));
+}
+
+template <class Response>
+void asio_client::start_endpoint(
+    const std::shared_ptr<detail::asio_shared>& shared, detail::endpoint_call request,
+    call_options call,
+    boost::asio::any_completion_handler<void(std::exception_ptr, Response)> handler) {
+    namespace impl = detail::asio_impl;
+    impl::start(
+        shared,
+        [&] {
+            detail::prepared_call prepared =
+                detail::prepare_endpoint(shared->options, request, call);
+            return std::make_shared<impl::call_context>(
+                shared, std::move(prepared), std::move(call), detail::model_of(request), false);
+        },
+        [](auto context) { return impl::endpoint_op<Response>(std::move(context)); },
+        std::move(handler));
+}
+
+MISTRAL_DECL void asio_client::start_fim_stream(
+    const std::shared_ptr<detail::asio_shared>& shared, fim_request request,
+    std::function<bool(const chat_chunk&)> on_chunk, call_options call,
+    boost::asio::any_completion_handler<response_signature> handler) {
+    namespace impl = detail::asio_impl;
+    impl::start_stream(
+        shared,
+        [&] {
+            detail::prepared_call prepared =
+                detail::prepare_fim(shared->options, request, call, true);
+            return std::make_shared<detail::asio_stream_state>(shared, std::move(prepared),
+                                                               std::move(call), request.model);
+        },
+        [&](auto state) { return impl::stream_op(std::move(state), std::move(on_chunk)); },
+        std::move(handler));
 }
 
 MISTRAL_DECL void asio_client::start_open_stream(
     const std::shared_ptr<detail::asio_shared>& shared, chat_request request, call_options call,
     boost::asio::any_completion_handler<stream_signature> handler) {
     namespace impl = detail::asio_impl;
-    const auto strand = boost::asio::make_strand(shared->executor);
-    std::shared_ptr<detail::asio_stream_state> state;
-    try {
-        state = std::make_shared<detail::asio_stream_state>(shared, std::move(request),
-                                                            std::move(call));
-    } catch (...) {
-        impl::refuse(strand, std::move(handler));
-        return;
-    }
-    state->strand = strand;
-    const std::shared_ptr<impl::call_context> context(state, &state->call);
-    impl::launch(strand, context, impl::open_op(std::move(state)), std::move(handler));
+    impl::start_stream(
+        shared,
+        [&] {
+            return std::make_shared<detail::asio_stream_state>(shared, std::move(request),
+                                                               std::move(call));
+        },
+        [](auto state) { return impl::open_op(std::move(state)); }, std::move(handler));
 }
 
 MISTRAL_DECL asio_stream::asio_stream(std::shared_ptr<detail::asio_stream_state> state) noexcept
@@ -5557,6 +5721,10 @@ MISTRAL_DECL void asio_stream::start_next(
     const std::shared_ptr<impl::call_context> context(state, &state->call);
     impl::launch(state->strand, context, impl::next_op(state), std::move(handler));
 }
+
+#ifdef MISTRAL_SEPARATE_COMPILATION
+MISTRAL_ASIO_ENDPOINT_STARTERS(/* defined here */)
+#endif
 
 MISTRAL_NAMESPACE_END
 

@@ -55,6 +55,7 @@
 #include "../exchange.hpp"
 #include "../usage.hpp"
 #include "call_plan.hpp"
+#include "endpoints.hpp"
 #include "exchange.hpp"
 
 MISTRAL_NAMESPACE_BEGIN
@@ -190,14 +191,24 @@ struct step_bound {
 // The call an operation runs: its plan (the blocking client's rules), its cancellation, and the
 // one connection it uses at a time.
 struct call_context {
+    // A chat completion (resumed, when cut, as a continuation).
     call_context(std::shared_ptr<asio_shared> s, chat_request r, call_options c, bool streaming)
         : shared(std::move(s)),
           request(std::move(r)),
+          model(request.model),
           call(std::move(c)),
           plan(shared->options, request, call, streaming) {}
+    // Another endpoint's request, prepared by it (with `c`, before `c` moved here).
+    call_context(std::shared_ptr<asio_shared> s, prepared_call prepared, call_options c,
+                 std::string m, bool streaming)
+        : shared(std::move(s)),
+          model(std::move(m)),
+          call(std::move(c)),
+          plan(shared->options, std::move(prepared), call, streaming) {}
 
     std::shared_ptr<asio_shared> shared;
-    chat_request request;
+    chat_request request;  // a chat completion's, else empty
+    std::string model;     // what its requests and usage count under
     call_options call;
     call_plan<> plan;
     std::unique_ptr<connection> conn;    // the connection of the exchange under way
@@ -546,12 +557,18 @@ struct stop_watch {
     stop_callback<std::function<void()>> callback;
 };
 
-inline awaitable<chat_response> chat_op(std::shared_ptr<call_context> c) {
+// A whole answer, after the call's attempts and retries: a 2xx head and its body.
+struct whole_answer {
+    response_head head;
+    std::string body;
+};
+
+inline awaitable<whole_answer> whole_answer_op(std::shared_ptr<call_context> c) {
     const stop_watch watch(c, c->call.stop, co_await net::this_coro::executor);
     std::array<char, piece_size> buffer;
     for (;;) {
         c->plan.begin_attempt();
-        c->shared->usage->add_request(c->request.model);
+        c->shared->usage->add_request(c->model);
         std::optional<transport_error> failure;
         response_head head;
         std::string body;
@@ -597,11 +614,28 @@ inline awaitable<chat_response> chat_op(std::shared_ptr<call_context> c) {
             co_await wait(*c, decision->wait);
             continue;
         }
-        chat_response reply = decode_response(head, body, c->shared->options, c->call);
-        c->plan.stamp(reply.http);
-        c->shared->usage->add(c->request.model, reply.usage);
-        co_return reply;
+        co_return whole_answer{std::move(head), std::move(body)};
     }
+}
+
+inline awaitable<chat_response> chat_op(std::shared_ptr<call_context> c) {
+    const whole_answer answer = co_await whole_answer_op(c);
+    chat_response reply = decode_response(answer.head, answer.body, c->shared->options, c->call);
+    c->plan.stamp(reply.http);
+    c->shared->usage->add(c->model, reply.usage);
+    co_return reply;
+}
+
+// Another endpoint's answer, read by its codec; its usage counted where it has one.
+template <class Response>
+awaitable<Response> endpoint_op(std::shared_ptr<call_context> c) {
+    const whole_answer answer = co_await whole_answer_op(c);
+    Response reply = endpoint_reply<Response>(
+        parse_reply(answer.head, answer.body, c->shared->options, c->call));
+    c->plan.stamp(reply.http);
+    if constexpr (requires { reply.usage.total_tokens; })
+        c->shared->usage->add(c->model, reply.usage);
+    co_return reply;
 }
 
 }  // namespace asio_impl
@@ -609,8 +643,10 @@ inline awaitable<chat_response> chat_op(std::shared_ptr<call_context> c) {
 // An open stream: the call, its decoder, and the chunks decoded from the last piece of the body
 // that the caller has not taken yet.
 struct asio_stream_state {
-    asio_stream_state(std::shared_ptr<asio_shared> s, chat_request r, call_options c)
-        : call(std::move(s), std::move(r), std::move(c), true),
+    // A chat completion's stream, or another endpoint's (FIM): the arguments of a call_context.
+    template <class... Call>
+    explicit asio_stream_state(std::shared_ptr<asio_shared> s, Call&&... call_arguments)
+        : call(std::move(s), std::forward<Call>(call_arguments)..., true),
           decoder(call.shared->options, call.call),
           idle((call.call.timeouts ? *call.call.timeouts : call.shared->options.timeouts)
                    .stream_idle) {}
@@ -635,7 +671,7 @@ struct asio_stream_state {
     const chat_response& response() const noexcept { return final ? *final : decoder.response(); }
     void report(const usage_info& usage) {
         if (std::exchange(reported, true)) return;
-        call.shared->usage->add(call.request.model, usage);
+        call.shared->usage->add(call.model, usage);
     }
     void last_event_at() { last_event = std::chrono::steady_clock::now(); }
 };
@@ -649,7 +685,7 @@ inline awaitable<void> open_response(asio_stream_state& s) {
     auto& state = stream_decoder_access::state(s.decoder);
     for (;;) {
         c.plan.begin_attempt();
-        c.shared->usage->add_request(c.request.model);
+        c.shared->usage->add_request(c.model);
         state.begin_response();
         std::optional<transport_error> failure;
         try {
@@ -892,6 +928,39 @@ void refuse(const net::any_io_executor& strand,
     net::post(strand, net::append(std::move(handler), std::current_exception(), T{}));
 }
 
+// Starts the operation `op` makes of the call `make` builds, on a strand of its own; what `make`
+// throws (a usage_error) completes the operation at once, before any I/O.
+template <class T, class Make, class Op>
+void start(const std::shared_ptr<asio_shared>& shared, Make&& make, Op&& op,
+           net::any_completion_handler<void(std::exception_ptr, T)> handler) {
+    const auto strand = net::make_strand(shared->executor);
+    std::shared_ptr<call_context> context;
+    try {
+        context = make();
+    } catch (...) {
+        refuse(strand, std::move(handler));
+        return;
+    }
+    launch(strand, context, op(context), std::move(handler));
+}
+
+// start() for a stream: its state, whose call the operation runs, on the state's strand.
+template <class T, class Make, class Op>
+void start_stream(const std::shared_ptr<asio_shared>& shared, Make&& make, Op&& op,
+                  net::any_completion_handler<void(std::exception_ptr, T)> handler) {
+    const auto strand = net::make_strand(shared->executor);
+    std::shared_ptr<asio_stream_state> state;
+    try {
+        state = make();
+    } catch (...) {
+        refuse(strand, std::move(handler));
+        return;
+    }
+    state->strand = strand;
+    const std::shared_ptr<call_context> context(state, &state->call);
+    launch(strand, context, op(std::move(state)), std::move(handler));
+}
+
 }  // namespace asio_impl
 }  // namespace detail
 
@@ -914,16 +983,13 @@ MISTRAL_DECL void asio_client::start_chat(
     const std::shared_ptr<detail::asio_shared>& shared, chat_request request, call_options call,
     boost::asio::any_completion_handler<response_signature> handler) {
     namespace impl = detail::asio_impl;
-    const auto strand = boost::asio::make_strand(shared->executor);
-    std::shared_ptr<impl::call_context> context;
-    try {
-        context = std::make_shared<impl::call_context>(shared, std::move(request), std::move(call),
-                                                       false);
-    } catch (...) {  // usage_error: before any I/O, completed on the executor as any other
-        impl::refuse(strand, std::move(handler));
-        return;
-    }
-    impl::launch(strand, context, impl::chat_op(context), std::move(handler));
+    impl::start(
+        shared,
+        [&] {
+            return std::make_shared<impl::call_context>(shared, std::move(request), std::move(call),
+                                                        false);
+        },
+        [](auto context) { return impl::chat_op(std::move(context)); }, std::move(handler));
 }
 
 MISTRAL_DECL void asio_client::start_stream(
@@ -931,37 +997,62 @@ MISTRAL_DECL void asio_client::start_stream(
     std::function<bool(const chat_chunk&)> on_chunk, call_options call,
     boost::asio::any_completion_handler<response_signature> handler) {
     namespace impl = detail::asio_impl;
-    const auto strand = boost::asio::make_strand(shared->executor);
-    std::shared_ptr<detail::asio_stream_state> state;
-    try {
-        state = std::make_shared<detail::asio_stream_state>(shared, std::move(request),
-                                                            std::move(call));
-    } catch (...) {
-        impl::refuse(strand, std::move(handler));
-        return;
-    }
-    state->strand = strand;
-    const std::shared_ptr<impl::call_context> context(state, &state->call);
-    impl::launch(strand, context, impl::stream_op(std::move(state), std::move(on_chunk)),
-                 std::move(handler));
+    impl::start_stream(
+        shared,
+        [&] {
+            return std::make_shared<detail::asio_stream_state>(shared, std::move(request),
+                                                               std::move(call));
+        },
+        [&](auto state) { return impl::stream_op(std::move(state), std::move(on_chunk)); },
+        std::move(handler));
+}
+
+template <class Response>
+void asio_client::start_endpoint(
+    const std::shared_ptr<detail::asio_shared>& shared, detail::endpoint_call request,
+    call_options call,
+    boost::asio::any_completion_handler<void(std::exception_ptr, Response)> handler) {
+    namespace impl = detail::asio_impl;
+    impl::start(
+        shared,
+        [&] {
+            detail::prepared_call prepared =
+                detail::prepare_endpoint(shared->options, request, call);
+            return std::make_shared<impl::call_context>(
+                shared, std::move(prepared), std::move(call), detail::model_of(request), false);
+        },
+        [](auto context) { return impl::endpoint_op<Response>(std::move(context)); },
+        std::move(handler));
+}
+
+MISTRAL_DECL void asio_client::start_fim_stream(
+    const std::shared_ptr<detail::asio_shared>& shared, fim_request request,
+    std::function<bool(const chat_chunk&)> on_chunk, call_options call,
+    boost::asio::any_completion_handler<response_signature> handler) {
+    namespace impl = detail::asio_impl;
+    impl::start_stream(
+        shared,
+        [&] {
+            detail::prepared_call prepared =
+                detail::prepare_fim(shared->options, request, call, true);
+            return std::make_shared<detail::asio_stream_state>(shared, std::move(prepared),
+                                                               std::move(call), request.model);
+        },
+        [&](auto state) { return impl::stream_op(std::move(state), std::move(on_chunk)); },
+        std::move(handler));
 }
 
 MISTRAL_DECL void asio_client::start_open_stream(
     const std::shared_ptr<detail::asio_shared>& shared, chat_request request, call_options call,
     boost::asio::any_completion_handler<stream_signature> handler) {
     namespace impl = detail::asio_impl;
-    const auto strand = boost::asio::make_strand(shared->executor);
-    std::shared_ptr<detail::asio_stream_state> state;
-    try {
-        state = std::make_shared<detail::asio_stream_state>(shared, std::move(request),
-                                                            std::move(call));
-    } catch (...) {
-        impl::refuse(strand, std::move(handler));
-        return;
-    }
-    state->strand = strand;
-    const std::shared_ptr<impl::call_context> context(state, &state->call);
-    impl::launch(strand, context, impl::open_op(std::move(state)), std::move(handler));
+    impl::start_stream(
+        shared,
+        [&] {
+            return std::make_shared<detail::asio_stream_state>(shared, std::move(request),
+                                                               std::move(call));
+        },
+        [](auto state) { return impl::open_op(std::move(state)); }, std::move(handler));
 }
 
 MISTRAL_DECL asio_stream::asio_stream(std::shared_ptr<detail::asio_stream_state> state) noexcept
@@ -982,5 +1073,9 @@ MISTRAL_DECL void asio_stream::start_next(
     const std::shared_ptr<impl::call_context> context(state, &state->call);
     impl::launch(state->strand, context, impl::next_op(state), std::move(handler));
 }
+
+#ifdef MISTRAL_SEPARATE_COMPILATION
+MISTRAL_ASIO_ENDPOINT_STARTERS(/* defined here */)
+#endif
 
 MISTRAL_NAMESPACE_END
