@@ -9895,7 +9895,8 @@ prepared_call prepare_endpoint(const client_options& options, const endpoint_cal
 }
 
 // The model a call's requests and usage count under: none for the models' list and cards.
-inline std::string model_of(const endpoint_call& request) {
+template <class Unused = void>
+std::string model_of(const endpoint_call& request) {
     return std::visit(
         [](const auto& r) -> std::string {
             if constexpr (requires { r.model; }) {
