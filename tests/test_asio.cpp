@@ -129,6 +129,36 @@ TEST_CASE("asio: chat, stream and a pulled stream, on one keep-alive connection"
     CHECK(server.connection_count() == 1);  // every call reused the first connection
 }
 
+TEST_CASE("asio: dialect openai_compatible, as the blocking client speaks it") {
+    fake_server_options openai;
+    openai.openai_compatible = true;  // refuses random_seed, sends reasoning_content
+    fake_server server(openai);
+    client_options o = options_for(server.base_url());
+    o.api_key = "";  // none needed, none sent
+    o.dialect = dialect::openai_compatible;
+    const auto thinking = run([&]() -> net::awaitable<std::string> {
+        asio_client client{co_await net::this_coro::executor, o};
+        chat_request ask = question();
+        ask.model = "magistral-small";
+        ask.random_seed = 1;
+        const chat_response r = co_await client.async_chat(ask, net::use_awaitable);
+        std::string streamed;
+        const chat_response s = co_await client.async_stream(
+            ask,
+            [&](const chat_chunk& c) {
+                for (const auto& choice : c.choices) streamed += choice.delta.thinking();
+            },
+            net::use_awaitable);
+        CHECK(streamed == r.choices.at(0).message.thinking());
+        CHECK(s.choices.at(0).message.thinking() == streamed);
+        CHECK(s.text() == r.text());
+        CHECK(s.usage.total_tokens == r.usage.total_tokens);  // asked for, so sent
+        co_return streamed;
+    }());
+    CHECK(thinking == "The question is short, so a short answer will do.");
+    for (const auto& sent : server.requests()) CHECK(sent.headers.count("Authorization") == 0);
+}
+
 TEST_CASE("asio: the endpoints beside chat, on one keep-alive connection") {
     fake_server server;
     const auto count = run([&]() -> net::awaitable<int> {

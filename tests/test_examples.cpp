@@ -2,6 +2,7 @@
 // it without an API key, so the examples cannot rot. MISTRAL_API_KEY is removed from their
 // environment: tests never reach the real API.
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -232,4 +233,36 @@ TEST_CASE("example testing_with_mock passes its own tests") {
     CHECK(r.exit_code == 0);
     CHECK(r.output.find("all tests passed") != std::string::npos);
     CHECK(r.output.find("FAIL") == std::string::npos);
+}
+
+TEST_CASE(
+    "example local_server streams reasoning, then the answer, from an OpenAI-compatible server") {
+    mistral::test::fake_server_options openai;
+    openai.openai_compatible = true;  // refuses random_seed, sends reasoning_content
+    const auto r = run_example(EXAMPLE_local_server, {"Hello there"}, "", openai);
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+    CHECK(r.output.find(
+              "\033[2mThe question is short, so a short answer will do.\033[0m\n\nHello from") !=
+          std::string::npos);
+    // Usage arrives only because the dialect asked for it.
+    CHECK(r.output.find(" completion tokens, finish reason: stop]") != std::string::npos);
+    CHECK(r.output.find("[0 prompt") == std::string::npos);
+}
+
+// Opt-in: with MISTRAL_TEST_BASE_URL set (and MISTRAL_TEST_MODEL, LOCAL_API_KEY as the server
+// needs), local_server asks a user's own server. Never in CI: no network but loopback.
+TEST_CASE("live: example local_server against MISTRAL_TEST_BASE_URL, when set") {
+    const char* url = std::getenv("MISTRAL_TEST_BASE_URL");
+    if (url == nullptr || *url == '\0') return;
+    std::vector<std::string> env{std::string("MISTRAL_BASE_URL=") + url};
+    if (const char* model = std::getenv("MISTRAL_TEST_MODEL"))
+        env.push_back(std::string("MISTRAL_MODEL=") + model);
+    const auto log = std::filesystem::temp_directory_path() / "example-local_server-live.log";
+    mistral::test::subprocess child({EXAMPLE_local_server, "Say hello in one word."}, log.string(),
+                                    env, {"MISTRAL_API_KEY"});
+    const int code = child.wait();
+    INFO(child.log());
+    CHECK(code == 0);
+    CHECK(child.log().find(" completion tokens, finish reason: ") != std::string::npos);
 }

@@ -17,12 +17,18 @@ if [ $# -gt 0 ] && [ -f "examples/$1.cpp" ]; then
 fi
 cmake --build build-demo --target "$example" mistral-fake-server
 
-if [ -n "${MISTRAL_API_KEY:-}" ]; then
+# local_server speaks the OpenAI-compatible dialect: to the fake server in that mode, or to the
+# server at MISTRAL_BASE_URL.
+server_mode=--demo-hint
+if [ "$example" = local_server ]; then
+    server_mode=--openai-compatible
+    [ -n "${MISTRAL_BASE_URL:-}" ] && exec "build-demo/examples/$example" "$@"
+elif [ -n "${MISTRAL_API_KEY:-}" ]; then
     exec "build-demo/examples/$example" "$@"
 fi
 
 log=$(mktemp)
-build-demo/tests/support/mistral-fake-server --port 0 --token-delay-ms 60 --demo-hint >"$log" 2>&1 &
+build-demo/tests/support/mistral-fake-server --port 0 --token-delay-ms 60 "$server_mode" >"$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -f "$log"' EXIT
 for _ in $(seq 100); do

@@ -54,6 +54,22 @@ inline std::string env_or_empty(const char* name) {
 }
 }  // namespace detail
 
+/// The wire dialect of the server at client_options::base_url.
+enum class dialect : unsigned char {
+    /// api.mistral.ai (and gateways in front of it): requests hold only members the API knows.
+    mistral,
+    /// A server that speaks OpenAI's chat completions and serves Mistral models: vLLM,
+    /// llama.cpp's llama-server, Ollama, LM Studio, mistral.rs. `random_seed` is sent as `seed`;
+    /// a stream asks for usage with `"stream_options":{"include_usage":true}` (unless the
+    /// request's extra sets stream_options); a message's or delta's `reasoning` or
+    /// `reasoning_content` text is read as a thinking chunk (`thinking()`, never `text()`); an
+    /// empty api_key sends no Authorization header (local servers need none); preflight's
+    /// history checks (the API's own rules, such as 9-character tool-call ids) are not applied.
+    /// Usage is read as the last value a stream sends and errors in either envelope, or inside
+    /// a 200 stream, are the usual typed errors: in both dialects.
+    openai_compatible,
+};
+
 /// Configuration of a client. Every member has a usable default:
 ///
 ///     mistral::client_options opts;            // key from MISTRAL_API_KEY, global endpoint
@@ -88,6 +104,9 @@ struct client_options {
     /// (content type, request ids, rate limits, Retry-After...); every other value reads
     /// [redacted].
     std::vector<std::string> loggable_headers{};
+    /// The server's dialect: mistral (default), or openai_compatible for a local or third-party
+    /// server (see dialect).
+    mistral::dialect dialect = mistral::dialect::mistral;
     /// Connection settings of the default transport: TLS trust, client certificate, proxy.
     transport_options transport{};
     /// Receives one line per request, response, retry and failure when set. Secrets are

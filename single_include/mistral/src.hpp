@@ -789,6 +789,55 @@ private:
     std::string part_;  // a key or string the parser delivered in pieces
 };
 
+// Calls `f` with the object `member` ("message", "delta") of each choice of a response or chunk.
+template <class F>
+void each_choice_member(boost::json::object& response, std::string_view member, F f) {
+    auto* choices = response.if_contains("choices");
+    if (choices == nullptr || !choices->is_array()) return;
+    for (auto& choice : choices->get_array()) {
+        auto* c = choice.if_object();
+        auto* m = c != nullptr ? c->if_contains(member) : nullptr;
+        if (m != nullptr && m->is_object()) f(m->get_object());
+    }
+}
+
+// The reasoning text of a message or a delta as OpenAI-compatible servers send it (`reasoning`:
+// vLLM and Ollama; `reasoning_content`: llama.cpp, and vLLM before 0.11, which sent both), made
+// the thinking chunk the API itself sends, ahead of the text: thinking() reads it, text() never.
+// A member that is not text stays as it came (in extra).
+inline void reasoning_as_thinking(boost::json::object& message) {
+    std::string reasoning;
+    for (const std::string_view name : {"reasoning", "reasoning_content"}) {
+        const auto it = message.find(name);
+        if (it == message.end()) continue;
+        const auto* text = it->value().if_string();
+        if (text != nullptr && !text->empty()) {
+            if (!reasoning.empty() && *text != reasoning) continue;  // a different text: kept
+            reasoning.assign(text->data(), text->size());
+        } else if (text == nullptr && !it->value().is_null()) {
+            continue;
+        }
+        message.erase(it);
+    }
+    if (reasoning.empty()) return;
+    boost::json::array content(message.storage());
+    content.push_back(boost::json::object{
+        {"type", "thinking"},
+        {"thinking",
+         boost::json::array{boost::json::object{{"type", "text"}, {"text", reasoning}}}}});
+    if (const auto it = message.find("content"); it != message.end()) {
+        if (const auto* text = it->value().if_string()) {
+            if (!text->empty())
+                content.push_back(boost::json::object{{"type", "text"}, {"text", *text}});
+        } else if (const auto* list = it->value().if_array()) {
+            for (const auto& piece : *list) content.push_back(piece);
+        } else if (!it->value().is_null()) {
+            return;  // content of a wrong type: the decoder names it
+        }
+    }
+    message["content"] = std::move(content);
+}
+
 /// Decodes the `data` of stream events. A typical chunk is decoded by the fast path straight
 /// into a reused chat_chunk; anything else is parsed into a JSON tree (in a monotonic buffer
 /// released per event) and decoded from it. Either way no allocation is needed per chunk once
@@ -805,7 +854,10 @@ public:
 
     /// `redact`: what a stream event may not show in an error message (the API key a server
     /// echoes); nullptr shows the data as it is.
-    explicit chunk_decoder(const sanitizer* redact = nullptr) : redact_(redact) {}
+    /// `reasoning_fields`: read the `reasoning` and `reasoning_content` members of a delta as
+    /// thinking (dialect::openai_compatible; see reasoning_as_thinking).
+    explicit chunk_decoder(const sanitizer* redact = nullptr, bool reasoning_fields = false)
+        : redact_(redact), reasoning_fields_(reasoning_fields) {}
     chunk_decoder(const chunk_decoder&) = delete;
     chunk_decoder& operator=(const chunk_decoder&) = delete;
 
@@ -839,7 +891,7 @@ public:
             throw protocol_error("malformed JSON in stream event (" + ec.message() +
                                  "): " + excerpt(data));
         // Move-constructed, so the value keeps living in the monotonic buffer.
-        const boost::json::value* value = ec ? nullptr : &tree.value.emplace(tree.parser.release());
+        boost::json::value* value = ec ? nullptr : &tree.value.emplace(tree.parser.release());
         const auto* obj = value != nullptr ? value->if_object() : nullptr;
         if (error_event || (obj != nullptr && is_error_object(*obj))) {
             error_data_.assign(data);  // whatever its payload: JSON, or a line of text
@@ -847,6 +899,8 @@ public:
         }
         if (obj == nullptr)
             throw protocol_error("stream event is not a JSON object: " + excerpt(data));
+        if (reasoning_fields_)
+            each_choice_member(value->get_object(), "delta", reasoning_as_thinking);
         read_json(*value, chunk_);
         return result::chunk;
     }
@@ -879,6 +933,7 @@ private:
     };
 
     const sanitizer* redact_;
+    bool reasoning_fields_;
     boost::json::basic_parser<fast_chunk_handler<>> fast_{boost::json::parse_options{}};
     std::unique_ptr<tree_parts> tree_;
     std::string error_data_;
@@ -1041,7 +1096,8 @@ struct prepared_call {
 
 // Before anything else of a call: a key that can be sent.
 inline void check_api_key(const client_options& options) {
-    if (options.api_key.empty()) {
+    // A local OpenAI-compatible server needs no key: then none is sent.
+    if (options.api_key.empty() && options.dialect != dialect::openai_compatible) {
         throw usage_error(
             "no API key: set client_options::api_key or the MISTRAL_API_KEY environment variable");
     }
@@ -1070,7 +1126,7 @@ inline prepared_call prepare_http(const client_options& options, const call_opti
     http.method = method;
     http.url = base;
     http.url += path;
-    http.headers.add("Authorization", "Bearer " + options.api_key);
+    if (!options.api_key.empty()) http.headers.add("Authorization", "Bearer " + options.api_key);
     if (http.method != "GET") http.headers.add("Content-Type", "application/json");
     http.headers.add("Accept", streaming ? "text/event-stream" : "application/json");
     http.headers.add("User-Agent", "mistral-cpp/" MISTRAL_CPP_VERSION_STRING);
@@ -1083,17 +1139,35 @@ inline prepared_call prepare_http(const client_options& options, const call_opti
     return out;
 }
 
+// The body of a chat or FIM request, plain or streamed, in the client's dialect. Written once,
+// straight from the request (no JSON tree): the body is the only copy.
+template <class Request>
+std::string completion_body(const client_options& options, const Request& request, bool streaming) {
+    boost::json::object overrides;
+    if (streaming) overrides["stream"] = true;
+    if (options.dialect == dialect::mistral) return sendable_json(request, overrides);
+    // OpenAI's names: `seed`, and usage in a stream only when asked for.
+    if (request.random_seed && request.extra.contains("seed")) {
+        throw usage_error(
+            "cannot send the request: random_seed and extra[\"seed\"] are both set "
+            "(dialect::openai_compatible sends random_seed as seed)");
+    }
+    if (streaming && !request.extra.contains("stream_options"))
+        overrides["stream_options"] = boost::json::object{{"include_usage", true}};
+    static constexpr member_rename openai_names[] = {{"random_seed", "seed"}};
+    return sendable_json(request, overrides, openai_names);
+}
+
 // prepare_request(), with the form asked for: the streamed request or the plain one.
 template <class Unused = void>
 prepared_call prepare_call(const client_options& options, const chat_request& request,
                            const call_options& call, bool streaming) {
     check_key_and_model(options, request.model);
     if (request.messages.empty()) throw usage_error("cannot send the request: messages is empty");
-    if (options.preflight) check_history(request.messages);
+    // The history rules are the API's own (other servers make longer tool-call ids, say).
+    if (options.preflight && options.dialect == dialect::mistral) check_history(request.messages);
     prepared_call out = prepare_http(options, call, "POST", "/v1/chat/completions", streaming);
-    // Written once, straight from the request (no JSON tree): the body is the only copy.
-    out.http.body = sendable_json(
-        request, streaming ? boost::json::object{{"stream", true}} : boost::json::object{});
+    out.http.body = completion_body(options, request, streaming);
     return out;
 }
 
@@ -1106,6 +1180,7 @@ struct stream_decoder_state {
     stream_decoder_state(const client_options& options, const call_options& call)
         : redact(make_sanitizer(options, call)),
           parser(options.max_event_size),
+          decoder(&redact, options.dialect == dialect::openai_compatible),
           accumulate(call.accumulate),
           max_folded(options.max_response_size),
           error_body(max_error_body) {}
@@ -1354,7 +1429,7 @@ struct stream_decoder_state {
 
     sanitizer redact;
     sse::parser parser;
-    chunk_decoder<> decoder{&redact};
+    chunk_decoder<> decoder;
     bool accumulate;
     std::size_t max_folded;
     stream_accumulator fold{accumulate};
@@ -1431,6 +1506,8 @@ json_reply parse_reply(const response_head& head, std::string_view body,
         throw protocol_error("malformed JSON response (" + ec.message() +
                              "): " + redact.excerpt(body));
     }
+    if (auto* obj = out.json.if_object(); obj && options.dialect == dialect::openai_compatible)
+        each_choice_member(*obj, "message", reasoning_as_thinking);
     out.http = make_response_metadata(kept.status, kept.headers);
     return out;
 }
@@ -1636,7 +1713,7 @@ public:
         } else {
             continued.messages.push_back(assistant_message{.content = prefix, .prefix = true});
         }
-        prepared_.http.body = sendable_json(continued, boost::json::object{{"stream", true}});
+        prepared_.http.body = completion_body(options_, continued, true);
         log("resume " + std::to_string(++resumes_) + " after " + std::to_string(prefix.size()) +
             " bytes of text");
         state.resume(std::move(prefix));
@@ -2272,8 +2349,7 @@ prepared_call prepare_fim(const client_options& options, const fim_request& requ
             "fim() sends non-streaming requests; use fim_stream() for \"stream\": true");
     }
     prepared_call out = prepare_http(options, call, "POST", "/v1/fim/completions", streaming);
-    out.http.body = sendable_json(
-        request, streaming ? boost::json::object{{"stream", true}} : boost::json::object{});
+    out.http.body = completion_body(options, request, streaming);
     return out;
 }
 

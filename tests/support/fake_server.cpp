@@ -393,7 +393,8 @@ int fake_server::admit(const httplib::Request& req, httplib::Response& res) {
     res.set_header("x-ratelimit-remaining-req-minute", std::to_string(59 - serial % 60));
     res.set_header("x-ratelimit-limit-tokens-minute", "500000");
     const std::string auth = req.get_header_value("Authorization");
-    if (options_.require_auth && (auth.rfind("Bearer ", 0) != 0 || auth.size() <= 7)) {
+    if (options_.require_auth && !options_.openai_compatible &&
+        (auth.rfind("Bearer ", 0) != 0 || auth.size() <= 7)) {
         res.status = 401;
         res.set_content(
             R"({"message":"Unauthorized","request_id":"fake-)" + std::to_string(serial) + "\"}",
@@ -529,8 +530,16 @@ void fake_server::answer(const httplib::Request& req, httplib::Response& res,
         res.set_content(error_body_422(e.what()), "application/json");
         return;
     }
+    if (options_.openai_compatible && request.random_seed) {
+        res.status = 400;
+        res.set_content(
+            R"({"error":{"code":400,"message":"unknown parameter random_seed: use seed",)"
+            R"("type":"invalid_request_error"}})",
+            "application/json");
+        return;
+    }
     // As the API does: every tool-call id of the history is 9 ASCII letters or digits.
-    for (const auto& m : request.messages) {
+    for (const auto& m : options_.openai_compatible ? std::vector<message>{} : request.messages) {
         std::vector<std::string> ids;
         if (const auto* a = std::get_if<assistant_message>(&m); a && a->tool_calls) {
             for (const auto& c : *a->tool_calls) ids.push_back(c.id.value_or(""));
@@ -580,14 +589,21 @@ void fake_server::answer(const httplib::Request& req, httplib::Response& res,
         planned = std::move(r);
     }
     reply r = planned ? std::move(*planned) : plan(request, serial, options_.demo_hint);
-    send_completion(res,
-                    {.model = request.model,
-                     .tokens = std::move(r.tokens),
-                     .calls = std::move(r.calls),
-                     .finish_reason = std::move(r.finish_reason),
-                     .prompt_tokens = count_words(request),
-                     .serial = serial},
-                    request.stream.value_or(false), cut_after_chunks);
+    completion c{.model = request.model,
+                 .tokens = std::move(r.tokens),
+                 .calls = std::move(r.calls),
+                 .finish_reason = std::move(r.finish_reason),
+                 .prompt_tokens = count_words(request),
+                 .serial = serial};
+    if (options_.openai_compatible) {
+        if (lower(request.model).find("magistral") != std::string::npos)
+            c.reasoning = tokenize("The question is short, so a short answer will do.");
+        const auto* asked = request.extra.if_contains("stream_options");
+        c.include_usage = asked != nullptr && asked->is_object() &&
+                          asked->get_object().if_contains("include_usage") != nullptr &&
+                          asked->get_object().at("include_usage") == true;
+    }
+    send_completion(res, std::move(c), request.stream.value_or(false), cut_after_chunks);
 }
 
 void fake_server::send_completion(httplib::Response& res, completion r, bool stream,
@@ -606,6 +622,11 @@ void fake_server::send_completion(httplib::Response& res, completion r, bool str
         for (const auto& t : r.tokens) text += t;
         assistant_message message{.content = text};
         if (!r.calls.empty()) message.tool_calls = r.calls;
+        if (!r.reasoning.empty()) {
+            std::string reasoning;
+            for (const auto& t : r.reasoning) reasoning += t;
+            message.extra["reasoning_content"] = reasoning;
+        }
         const chat_response response{
             .id = id,
             .object = "chat.completion",
@@ -625,6 +646,8 @@ void fake_server::send_completion(httplib::Response& res, completion r, bool str
                           .choices = {{.index = 0, .delta = std::move(delta)}}};
     };
     std::vector<chat_chunk> chunks{chunk({.role = "assistant", .content = ""})};
+    for (const auto& token : r.reasoning)
+        chunks.push_back(chunk({.extra = {{"reasoning_content", token}}}));
     for (const auto& token : r.tokens) chunks.push_back(chunk({.content = token}));
     if (!r.calls.empty()) {
         // As the official API streams them: each call whole, in one delta.
@@ -639,7 +662,13 @@ void fake_server::send_completion(httplib::Response& res, completion r, bool str
         chunks.push_back(chunk({.content = "", .tool_calls = std::move(calls)}));
     }
     chunks.back().choices[0].finish_reason = r.finish_reason;
-    chunks.back().usage = usage;
+    if (!options_.openai_compatible) {
+        chunks.back().usage = usage;
+    } else if (r.include_usage) {
+        chunks.push_back(chunk({}));
+        chunks.back().choices.clear();
+        chunks.back().usage = usage;
+    }
     auto events = std::make_shared<std::vector<std::string>>();
     for (const auto& c : chunks) events->push_back("data: " + to_json(c) + "\n\n");
     events->push_back("data: [DONE]\n\n");

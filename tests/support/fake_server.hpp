@@ -45,6 +45,13 @@ struct fake_server_options {
     /// The demo's hint at the end of a default answer: "Set MISTRAL_API_KEY to ask
     /// api.mistral.ai instead." (tools/demo.sh sets it; a user's own program is not told that).
     bool demo_hint = false;
+    /// Chat completions as an OpenAI-compatible server (vLLM, llama.cpp, Ollama) answers them,
+    /// for dialect::openai_compatible: no key needed, no tool-call id rule; `random_seed` is
+    /// refused with 400 in the `{"error":{...}}` envelope (those servers take `seed`, and would
+    /// ignore it silently); a model whose name has "magistral" reasons first, in
+    /// `reasoning_content`; a stream carries usage only when `stream_options.include_usage`
+    /// asks, in a last chunk of its own with `choices: []`.
+    bool openai_compatible = false;
 };
 
 /// What the server received.
@@ -117,6 +124,8 @@ private:
         std::string finish_reason{};
         std::int64_t prompt_tokens = 0;
         int serial = 0;
+        std::vector<std::string> reasoning{};  // openai_compatible: sent before the text
+        bool include_usage = true;             // openai_compatible: usage when asked, alone
     };
     void send_completion(httplib::Response& res, completion r, bool stream,
                          std::size_t cut_after_chunks);

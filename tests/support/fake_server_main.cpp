@@ -2,7 +2,7 @@
 // the demo, the examples and your own integration tests (tests/support/README.md).
 //
 //   mistral-fake-server [--port 8088] [--token-delay-ms 40] [--tls CERT KEY] [--echo-prefix]
-//                       [--no-auth] [--demo-hint] [--help]
+//                       [--no-auth] [--demo-hint] [--openai-compatible] [--help]
 //
 // Prints "listening on <url>" and serves until interrupted. --port 0 picks a free port.
 #include <csignal>
@@ -30,6 +30,11 @@ Options:
   --no-auth           accept requests without "Authorization: Bearer <key>"
   --demo-hint         end a default answer with "Set MISTRAL_API_KEY to ask api.mistral.ai
                       instead." (tools/demo.sh)
+  --openai-compatible answer chat completions as vLLM, llama.cpp or Ollama do (for
+                      dialect::openai_compatible): no key needed; "random_seed" refused with
+                      400 {"error":{...}} (they take "seed"); a "magistral" model reasons
+                      first, in "reasoning_content"; a stream has usage only when
+                      "stream_options": {"include_usage": true} asks, in a chunk of its own
   --help              this text
 
 What it answers, by what the request holds:
@@ -87,6 +92,8 @@ int main(int argc, char** argv) {
             options.require_auth = false;
         } else if (arg == "--demo-hint") {
             options.demo_hint = true;
+        } else if (arg == "--openai-compatible") {
+            options.openai_compatible = true;
         } else if (arg == "--help" || arg == "-h") {
             std::cout << help;
             return 0;

@@ -148,7 +148,7 @@ public:
         } else {
             continued.messages.push_back(assistant_message{.content = prefix, .prefix = true});
         }
-        prepared_.http.body = sendable_json(continued, boost::json::object{{"stream", true}});
+        prepared_.http.body = completion_body(options_, continued, true);
         log("resume " + std::to_string(++resumes_) + " after " + std::to_string(prefix.size()) +
             " bytes of text");
         state.resume(std::move(prefix));

@@ -346,6 +346,55 @@ private:
     std::string part_;  // a key or string the parser delivered in pieces
 };
 
+// Calls `f` with the object `member` ("message", "delta") of each choice of a response or chunk.
+template <class F>
+void each_choice_member(boost::json::object& response, std::string_view member, F f) {
+    auto* choices = response.if_contains("choices");
+    if (choices == nullptr || !choices->is_array()) return;
+    for (auto& choice : choices->get_array()) {
+        auto* c = choice.if_object();
+        auto* m = c != nullptr ? c->if_contains(member) : nullptr;
+        if (m != nullptr && m->is_object()) f(m->get_object());
+    }
+}
+
+// The reasoning text of a message or a delta as OpenAI-compatible servers send it (`reasoning`:
+// vLLM and Ollama; `reasoning_content`: llama.cpp, and vLLM before 0.11, which sent both), made
+// the thinking chunk the API itself sends, ahead of the text: thinking() reads it, text() never.
+// A member that is not text stays as it came (in extra).
+inline void reasoning_as_thinking(boost::json::object& message) {
+    std::string reasoning;
+    for (const std::string_view name : {"reasoning", "reasoning_content"}) {
+        const auto it = message.find(name);
+        if (it == message.end()) continue;
+        const auto* text = it->value().if_string();
+        if (text != nullptr && !text->empty()) {
+            if (!reasoning.empty() && *text != reasoning) continue;  // a different text: kept
+            reasoning.assign(text->data(), text->size());
+        } else if (text == nullptr && !it->value().is_null()) {
+            continue;
+        }
+        message.erase(it);
+    }
+    if (reasoning.empty()) return;
+    boost::json::array content(message.storage());
+    content.push_back(boost::json::object{
+        {"type", "thinking"},
+        {"thinking",
+         boost::json::array{boost::json::object{{"type", "text"}, {"text", reasoning}}}}});
+    if (const auto it = message.find("content"); it != message.end()) {
+        if (const auto* text = it->value().if_string()) {
+            if (!text->empty())
+                content.push_back(boost::json::object{{"type", "text"}, {"text", *text}});
+        } else if (const auto* list = it->value().if_array()) {
+            for (const auto& piece : *list) content.push_back(piece);
+        } else if (!it->value().is_null()) {
+            return;  // content of a wrong type: the decoder names it
+        }
+    }
+    message["content"] = std::move(content);
+}
+
 /// Decodes the `data` of stream events. A typical chunk is decoded by the fast path straight
 /// into a reused chat_chunk; anything else is parsed into a JSON tree (in a monotonic buffer
 /// released per event) and decoded from it. Either way no allocation is needed per chunk once
@@ -362,7 +411,10 @@ public:
 
     /// `redact`: what a stream event may not show in an error message (the API key a server
     /// echoes); nullptr shows the data as it is.
-    explicit chunk_decoder(const sanitizer* redact = nullptr) : redact_(redact) {}
+    /// `reasoning_fields`: read the `reasoning` and `reasoning_content` members of a delta as
+    /// thinking (dialect::openai_compatible; see reasoning_as_thinking).
+    explicit chunk_decoder(const sanitizer* redact = nullptr, bool reasoning_fields = false)
+        : redact_(redact), reasoning_fields_(reasoning_fields) {}
     chunk_decoder(const chunk_decoder&) = delete;
     chunk_decoder& operator=(const chunk_decoder&) = delete;
 
@@ -396,7 +448,7 @@ public:
             throw protocol_error("malformed JSON in stream event (" + ec.message() +
                                  "): " + excerpt(data));
         // Move-constructed, so the value keeps living in the monotonic buffer.
-        const boost::json::value* value = ec ? nullptr : &tree.value.emplace(tree.parser.release());
+        boost::json::value* value = ec ? nullptr : &tree.value.emplace(tree.parser.release());
         const auto* obj = value != nullptr ? value->if_object() : nullptr;
         if (error_event || (obj != nullptr && is_error_object(*obj))) {
             error_data_.assign(data);  // whatever its payload: JSON, or a line of text
@@ -404,6 +456,8 @@ public:
         }
         if (obj == nullptr)
             throw protocol_error("stream event is not a JSON object: " + excerpt(data));
+        if (reasoning_fields_)
+            each_choice_member(value->get_object(), "delta", reasoning_as_thinking);
         read_json(*value, chunk_);
         return result::chunk;
     }
@@ -436,6 +490,7 @@ private:
     };
 
     const sanitizer* redact_;
+    bool reasoning_fields_;
     boost::json::basic_parser<fast_chunk_handler<>> fast_{boost::json::parse_options{}};
     std::unique_ptr<tree_parts> tree_;
     std::string error_data_;

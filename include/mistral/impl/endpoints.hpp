@@ -52,8 +52,7 @@ prepared_call prepare_fim(const client_options& options, const fim_request& requ
             "fim() sends non-streaming requests; use fim_stream() for \"stream\": true");
     }
     prepared_call out = prepare_http(options, call, "POST", "/v1/fim/completions", streaming);
-    out.http.body = sendable_json(
-        request, streaming ? boost::json::object{{"stream", true}} : boost::json::object{});
+    out.http.body = completion_body(options, request, streaming);
     return out;
 }
 

@@ -165,7 +165,8 @@ struct prepared_call {
 
 // Before anything else of a call: a key that can be sent.
 inline void check_api_key(const client_options& options) {
-    if (options.api_key.empty()) {
+    // A local OpenAI-compatible server needs no key: then none is sent.
+    if (options.api_key.empty() && options.dialect != dialect::openai_compatible) {
         throw usage_error(
             "no API key: set client_options::api_key or the MISTRAL_API_KEY environment variable");
     }
@@ -194,7 +195,7 @@ inline prepared_call prepare_http(const client_options& options, const call_opti
     http.method = method;
     http.url = base;
     http.url += path;
-    http.headers.add("Authorization", "Bearer " + options.api_key);
+    if (!options.api_key.empty()) http.headers.add("Authorization", "Bearer " + options.api_key);
     if (http.method != "GET") http.headers.add("Content-Type", "application/json");
     http.headers.add("Accept", streaming ? "text/event-stream" : "application/json");
     http.headers.add("User-Agent", "mistral-cpp/" MISTRAL_CPP_VERSION_STRING);
@@ -207,17 +208,35 @@ inline prepared_call prepare_http(const client_options& options, const call_opti
     return out;
 }
 
+// The body of a chat or FIM request, plain or streamed, in the client's dialect. Written once,
+// straight from the request (no JSON tree): the body is the only copy.
+template <class Request>
+std::string completion_body(const client_options& options, const Request& request, bool streaming) {
+    boost::json::object overrides;
+    if (streaming) overrides["stream"] = true;
+    if (options.dialect == dialect::mistral) return sendable_json(request, overrides);
+    // OpenAI's names: `seed`, and usage in a stream only when asked for.
+    if (request.random_seed && request.extra.contains("seed")) {
+        throw usage_error(
+            "cannot send the request: random_seed and extra[\"seed\"] are both set "
+            "(dialect::openai_compatible sends random_seed as seed)");
+    }
+    if (streaming && !request.extra.contains("stream_options"))
+        overrides["stream_options"] = boost::json::object{{"include_usage", true}};
+    static constexpr member_rename openai_names[] = {{"random_seed", "seed"}};
+    return sendable_json(request, overrides, openai_names);
+}
+
 // prepare_request(), with the form asked for: the streamed request or the plain one.
 template <class Unused = void>
 prepared_call prepare_call(const client_options& options, const chat_request& request,
                            const call_options& call, bool streaming) {
     check_key_and_model(options, request.model);
     if (request.messages.empty()) throw usage_error("cannot send the request: messages is empty");
-    if (options.preflight) check_history(request.messages);
+    // The history rules are the API's own (other servers make longer tool-call ids, say).
+    if (options.preflight && options.dialect == dialect::mistral) check_history(request.messages);
     prepared_call out = prepare_http(options, call, "POST", "/v1/chat/completions", streaming);
-    // Written once, straight from the request (no JSON tree): the body is the only copy.
-    out.http.body = sendable_json(
-        request, streaming ? boost::json::object{{"stream", true}} : boost::json::object{});
+    out.http.body = completion_body(options, request, streaming);
     return out;
 }
 
@@ -230,6 +249,7 @@ struct stream_decoder_state {
     stream_decoder_state(const client_options& options, const call_options& call)
         : redact(make_sanitizer(options, call)),
           parser(options.max_event_size),
+          decoder(&redact, options.dialect == dialect::openai_compatible),
           accumulate(call.accumulate),
           max_folded(options.max_response_size),
           error_body(max_error_body) {}
@@ -478,7 +498,7 @@ struct stream_decoder_state {
 
     sanitizer redact;
     sse::parser parser;
-    chunk_decoder<> decoder{&redact};
+    chunk_decoder<> decoder;
     bool accumulate;
     std::size_t max_folded;
     stream_accumulator fold{accumulate};
@@ -555,6 +575,8 @@ json_reply parse_reply(const response_head& head, std::string_view body,
         throw protocol_error("malformed JSON response (" + ec.message() +
                              "): " + redact.excerpt(body));
     }
+    if (auto* obj = out.json.if_object(); obj && options.dialect == dialect::openai_compatible)
+        each_choice_member(*obj, "message", reasoning_as_thinking);
     out.http = make_response_metadata(kept.status, kept.headers);
     return out;
 }

@@ -727,6 +727,12 @@ inline std::size_t unescaped_prefix(std::string_view s) noexcept {
     return i;
 }
 
+// A top-level member written under another name (a server dialect's name for it).
+struct member_rename {
+    std::string_view from;
+    std::string_view to;
+};
+
 // Writes JSON text straight from the types, without building a tree first: a request body costs
 // its own size once. It also refuses what would make an invalid body (text that is not UTF-8, a
 // non-finite number) with a usage_error naming the JSON path. With no string it measures and
@@ -776,16 +782,21 @@ public:
 
     // An object; members named in `overrides` are written with the override's value instead,
     // in their place, or after the others when the object does not write them (as
-    // boost::json::object::insert_or_assign places them).
+    // boost::json::object::insert_or_assign places them); members named in `renames` are
+    // written under their other name.
     void write_object(const void* object, const object_layout<write_ops<text_writer>>& layout,
-                      const boost::json::object* overrides) {
+                      const boost::json::object* overrides,
+                      std::span<const member_rename> renames = {}) {
         append('{');
         bool first = true;
         std::size_t overridden = 0;
         auto key = [&](std::string_view name) {
             if (!first) append(',');
             first = false;
-            string(name);
+            const auto renamed =
+                std::find_if(renames.begin(), renames.end(),
+                             [&](const member_rename& r) { return r.from == name; });
+            string(renamed == renames.end() ? name : renamed->to);
             append(':');
             path_.push(name);
         };
@@ -964,16 +975,18 @@ void write_to(text_writer& out, const M& in) {
 }
 
 // The JSON text of an object, checked for what the API cannot receive (usage_error), with the
-// top-level members of `overrides` in place of its own; measured first, so that the text is
-// written into a buffer of exactly its size (a large request is never reallocated).
+// top-level members of `overrides` in place of its own and those of `renames` under another
+// name; measured first, so that the text is written into a buffer of exactly its size (a large
+// request is never reallocated).
 template <class T>
-std::string sendable_json(const T& value, const boost::json::object& overrides = {}) {
+std::string sendable_json(const T& value, const boost::json::object& overrides = {},
+                          std::span<const member_rename> renames = {}) {
     const auto& layout = layout_of<write_ops<text_writer>, T>();
     text_writer measure(nullptr);
-    measure.write_object(&value, layout, &overrides);
+    measure.write_object(&value, layout, &overrides, renames);
     std::string out;
     out.reserve(measure.size());
-    text_writer(&out).write_object(&value, layout, &overrides);
+    text_writer(&out).write_object(&value, layout, &overrides, renames);
     return out;
 }
 
