@@ -58,12 +58,14 @@ TEST_CASE("dialect mistral: the API's names only, as before") {
     basic_client<mock_transport> c{{.api_key = "k"}, mock};
     c.chat(magistral_question());
     c.stream(magistral_question(), [](const chat_chunk&) {});
-    for (const auto& sent : mock.requests()) {
-        const auto body = sent.json().as_object();
-        CHECK(body.at("random_seed") == 7);
-        CHECK_FALSE(body.contains("seed"));
-        CHECK_FALSE(body.contains("stream_options"));
-    }
+    const auto sent = mock.requests();
+    REQUIRE(sent.size() == 2);
+    CHECK(sent[0].body ==
+          R"({"model":"magistral-small","messages":[{"role":"user","content":"Say hello."}],)"
+          R"("random_seed":7})");
+    CHECK(sent[1].body ==
+          R"({"model":"magistral-small","messages":[{"role":"user","content":"Say hello."}],)"
+          R"("random_seed":7,"stream":true})");
     CHECK(std::string(
               expect_error<usage_error>([&] {
                   basic_client<mock_transport>{{.api_key = ""}, mock}.chat(magistral_question());
@@ -107,9 +109,15 @@ TEST_CASE("dialect openai_compatible: seed, and usage asked for in streams only"
     }
     SECTION("FIM requests are written the same way") {
         mock.enqueue(scripted_response::completion("c = a + b"));
+        mock.enqueue(scripted_response::sse_text("c = a + b"));
         c.fim({.model = "codestral", .prompt = "def f(a, b):", .random_seed = 3});
         CHECK(mock.requests().back().body ==
               R"({"model":"codestral","seed":3,"prompt":"def f(a, b):"})");
+        c.fim_stream({.model = "codestral", .prompt = "def f(a, b):", .random_seed = 3},
+                     [](const chat_chunk&) {});
+        CHECK(mock.requests().back().body ==
+              R"({"model":"codestral","seed":3,"prompt":"def f(a, b):","stream":true,)"
+              R"("stream_options":{"include_usage":true}})");
     }
 }
 
@@ -130,6 +138,56 @@ TEST_CASE(
     c.chat(r);
     REQUIRE(mock.requests().size() == 1);
     CHECK_FALSE(mock.requests()[0].headers.find("Authorization"));
+    // The API's own dialect refuses that history before sending it.
+    basic_client<mock_transport> api{{.api_key = "k"}, mock};
+    CHECK(
+        std::string(expect_error<usage_error>([&] { api.chat(r); }).what()).find("9 characters") !=
+        std::string::npos);
+    CHECK(mock.requests().size() == 1);
+}
+
+TEST_CASE("dialect openai_compatible: a reply's thinking is not sent back in the next turn") {
+    fake_server_options openai;
+    openai.openai_compatible = true;  // refuses a non-text part in an assistant message
+    fake_server server(openai);
+    client c{openai_options(server.base_url())};
+    chat_request conversation{.model = "magistral-small", .messages = {user("Say hello.")}};
+    const chat_response first = c.stream(conversation, [](const chat_chunk&) {});
+    REQUIRE_FALSE(first.choices.at(0).message.thinking().empty());
+    conversation.messages.push_back(first.choices[0].message);
+    conversation.messages.push_back(user("And goodbye?"));
+    const chat_response second = c.chat(conversation);
+    CHECK_FALSE(second.text().empty());
+    const auto sent = json::parse(server.requests().back().body);
+    CHECK(sent.at("messages").at(1).at("content") == first.text().c_str());
+    // The caller's history keeps its thinking.
+    CHECK_FALSE(std::get<assistant_message>(conversation.messages[1]).thinking().empty());
+
+    // The API's dialect sends the reply as it came, thinking chunks included.
+    mock_transport mock;
+    mock.enqueue(scripted_response::completion("ok"));
+    basic_client<mock_transport> api{{.api_key = "k"}, mock};
+    api.chat(conversation);
+    const json::value resent = mock.requests()[0].json();
+    CHECK(resent.at("messages").at(1).at("content").at(0).at("type") == "thinking");
+}
+
+TEST_CASE(
+    "dialect openai_compatible: a cut stream is not resumed (a prefix message is the API's own)") {
+    fake_server_options openai;
+    openai.openai_compatible = true;
+    fake_server server(openai);
+    server.script(faults::cut_after(server, 3));
+    client c{openai_options(server.base_url())};
+    std::string streamed;
+    const auto e = expect_error<protocol_error>([&] {
+        c.stream(question(), [&](const chat_chunk& chunk) { streamed += chunk.text(); },
+                 {.max_resumes = 3});
+    });
+    REQUIRE(e.partial_response() != nullptr);
+    CHECK(e.partial_response()->text() == streamed);
+    CHECK_FALSE(streamed.empty());
+    CHECK(server.requests().size() == 1);
 }
 
 TEST_CASE("dialects: each family's stream, replayed over loopback") {
@@ -227,6 +285,29 @@ TEST_CASE("dialects: each family's error envelope, and an error inside a 200 str
         CHECK(s.partial_response()->choices.at(0).message.text() ==
               std::string(in_stream.at("partial_text").as_string()));
         CHECK(server.requests().size() == 2);  // neither is retried
+    }
+}
+
+TEST_CASE("an error envelope in a 200 reply, and an error that is a string, are api_errors") {
+    for (const dialect d : {dialect::mistral, dialect::openai_compatible}) {
+        mock_transport mock;
+        mock.enqueue(scripted_response::json(
+            R"({"error":{"code":500,"message":"out of memory","type":"server_error"}})"));
+        mock.enqueue(scripted_response::json(R"({"error":"model 'x' not found"})", 404));
+        mock.enqueue(scripted_response::json(R"({"object":"error","message":"busy","code":503})"));
+        basic_client<mock_transport> c{
+            {.api_key = "k", .retry = retry_policy::none(), .dialect = d}, mock};
+        const api_error in_200 = expect_error<api_error>([&] { c.chat(question()); });
+        CHECK(in_200.status() == 500);
+        CHECK(in_200.message() == "out of memory");
+        CHECK(in_200.type() == "server_error");
+        const api_error text = expect_error<api_error>([&] { c.chat(question()); });
+        CHECK(text.status() == 404);
+        CHECK(text.message() == "model 'x' not found");
+        const api_error vllm =
+            expect_error<api_error>([&] { c.embeddings({.model = "m", .input = {"a"}}); });
+        CHECK(vllm.status() == 503);
+        CHECK(vllm.message() == "busy");
     }
 }
 

@@ -250,12 +250,14 @@ TEST_CASE(
     CHECK(r.output.find("[0 prompt") == std::string::npos);
 }
 
-// Opt-in: with MISTRAL_TEST_BASE_URL set (and MISTRAL_TEST_MODEL, LOCAL_API_KEY as the server
-// needs), local_server asks a user's own server. Never in CI: no network but loopback.
+// Opt-in: with MISTRAL_TEST_BASE_URL set (and MISTRAL_TEST_MODEL, MISTRAL_TEST_API_KEY as the
+// server needs), local_server asks a user's own server. Never in CI: no network but loopback.
 TEST_CASE("live: example local_server against MISTRAL_TEST_BASE_URL, when set") {
     const char* url = std::getenv("MISTRAL_TEST_BASE_URL");
     if (url == nullptr || *url == '\0') return;
     std::vector<std::string> env{std::string("MISTRAL_BASE_URL=") + url};
+    if (const char* key = std::getenv("MISTRAL_TEST_API_KEY"))
+        env.push_back(std::string("LOCAL_API_KEY=") + key);
     if (const char* model = std::getenv("MISTRAL_TEST_MODEL"))
         env.push_back(std::string("MISTRAL_MODEL=") + model);
     const auto log = std::filesystem::temp_directory_path() / "example-local_server-live.log";

@@ -62,11 +62,14 @@ enum class dialect : unsigned char {
     /// llama.cpp's llama-server, Ollama, LM Studio, mistral.rs. `random_seed` is sent as `seed`;
     /// a stream asks for usage with `"stream_options":{"include_usage":true}` (unless the
     /// request's extra sets stream_options); a message's or delta's `reasoning` or
-    /// `reasoning_content` text is read as a thinking chunk (`thinking()`, never `text()`); an
-    /// empty api_key sends no Authorization header (local servers need none); preflight's
-    /// history checks (the API's own rules, such as 9-character tool-call ids) are not applied.
-    /// Usage is read as the last value a stream sends and errors in either envelope, or inside
-    /// a 200 stream, are the usual typed errors: in both dialects.
+    /// `reasoning_content` text is read as a thinking chunk (`thinking()`, never `text()`), and
+    /// thinking in the history is not sent back (an assistant's content goes as text); an empty
+    /// api_key sends no Authorization header (local servers need none; note that api_key
+    /// defaults to MISTRAL_API_KEY, which goes to base_url unless cleared); preflight's history
+    /// checks (the API's own rules, such as 9-character tool-call ids) are not applied; a cut
+    /// stream is not resumed (call_options::max_resumes: the continuation is the API's prefix
+    /// message). Usage is read as the last value a stream sends and errors in either envelope,
+    /// inside a 200 stream or a 200 reply, are the usual typed errors: in both dialects.
     openai_compatible,
 };
 
@@ -116,7 +119,8 @@ struct client_options {
     /// the API is known to reject (see check_history in history.hpp): the last message an
     /// assistant's without prefix, a user message right after a tool message, an assistant
     /// message with neither content nor tool calls, a tool-call id that is not 9 characters
-    /// from [a-zA-Z0-9], a tool message that answers no earlier call.
+    /// from [a-zA-Z0-9], a tool message that answers no earlier call. Not applied with
+    /// dialect::openai_compatible (those rules are the API's).
     bool preflight = true;
     /// Clock, sleep and randomness of the retry loop (tests replace them).
     retry_environment environment{};

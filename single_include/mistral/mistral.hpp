@@ -3283,7 +3283,8 @@ inline void read_error_object(const boost::json::object& obj, api_error_details&
 /// Reads an error body of any shape the API is known to send: `{"object":"error","message":
 /// "...","type":"...","param":null,"code":"1300"}`, a 422 whose `detail` list is nested inside
 /// `message`, a top-level `{"detail":[...]}` or `{"detail":"Unauthorized"}`, the gateway's
-/// `{"message":"...","request_id":"..."}`, an OpenAI-style `{"error":{...}}`, HTML, or nothing.
+/// `{"message":"...","request_id":"..."}`, an OpenAI-style `{"error":{...}}`, `{"error":"..."}`,
+/// HTML, or nothing.
 /// Never throws: what it cannot read stays empty.
 inline api_error_details parse_error_body(std::string_view body) {
     api_error_details details;
@@ -3294,6 +3295,8 @@ inline api_error_details parse_error_body(std::string_view body) {
         const auto* nested = obj->if_contains("error");
         if (nested != nullptr && nested->is_object()) {
             detail::read_error_object(nested->get_object(), details);
+        } else if (nested != nullptr && nested->is_string()) {
+            details.message = std::string(nested->get_string());  // Ollama's native API
         } else {
             detail::read_error_object(*obj, details);
         }
@@ -4754,11 +4757,14 @@ enum class dialect : unsigned char {
     /// llama.cpp's llama-server, Ollama, LM Studio, mistral.rs. `random_seed` is sent as `seed`;
     /// a stream asks for usage with `"stream_options":{"include_usage":true}` (unless the
     /// request's extra sets stream_options); a message's or delta's `reasoning` or
-    /// `reasoning_content` text is read as a thinking chunk (`thinking()`, never `text()`); an
-    /// empty api_key sends no Authorization header (local servers need none); preflight's
-    /// history checks (the API's own rules, such as 9-character tool-call ids) are not applied.
-    /// Usage is read as the last value a stream sends and errors in either envelope, or inside
-    /// a 200 stream, are the usual typed errors: in both dialects.
+    /// `reasoning_content` text is read as a thinking chunk (`thinking()`, never `text()`), and
+    /// thinking in the history is not sent back (an assistant's content goes as text); an empty
+    /// api_key sends no Authorization header (local servers need none; note that api_key
+    /// defaults to MISTRAL_API_KEY, which goes to base_url unless cleared); preflight's history
+    /// checks (the API's own rules, such as 9-character tool-call ids) are not applied; a cut
+    /// stream is not resumed (call_options::max_resumes: the continuation is the API's prefix
+    /// message). Usage is read as the last value a stream sends and errors in either envelope,
+    /// inside a 200 stream or a 200 reply, are the usual typed errors: in both dialects.
     openai_compatible,
 };
 
@@ -4808,7 +4814,8 @@ struct client_options {
     /// the API is known to reject (see check_history in history.hpp): the last message an
     /// assistant's without prefix, a user message right after a tool message, an assistant
     /// message with neither content nor tool calls, a tool-call id that is not 9 characters
-    /// from [a-zA-Z0-9], a tool message that answers no earlier call.
+    /// from [a-zA-Z0-9], a tool message that answers no earlier call. Not applied with
+    /// dialect::openai_compatible (those rules are the API's).
     bool preflight = true;
     /// Clock, sleep and randomness of the retry loop (tests replace them).
     retry_environment environment{};
@@ -8086,6 +8093,15 @@ private:
     std::string part_;  // a key or string the parser delivered in pieces
 };
 
+// Whether a payload where a chunk or a reply was expected is an error instead: `{"error":...}`
+// or `{"object":"error",...}`, without choices.
+inline bool is_error_object(const boost::json::object& obj) {
+    if (obj.contains("choices")) return false;
+    const auto* object = obj.if_contains("object");
+    return (object != nullptr && object->is_string() && object->get_string() == "error") ||
+           obj.contains("error");
+}
+
 // Calls `f` with the object `member` ("message", "delta") of each choice of a response or chunk.
 template <class F>
 void each_choice_member(boost::json::object& response, std::string_view member, F f) {
@@ -8101,38 +8117,51 @@ void each_choice_member(boost::json::object& response, std::string_view member, 
 // The reasoning text of a message or a delta as OpenAI-compatible servers send it (`reasoning`:
 // vLLM and Ollama; `reasoning_content`: llama.cpp, and vLLM before 0.11, which sent both), made
 // the thinking chunk the API itself sends, ahead of the text: thinking() reads it, text() never.
-// A member that is not text stays as it came (in extra).
+// A member that is not text, or a second text that differs, stays as it came (in extra); so does
+// everything when the content has a wrong type (the decoder then names it). Built in the
+// message's own storage, moving the text: a stream's monotonic buffer, no heap per chunk.
 inline void reasoning_as_thinking(boost::json::object& message) {
-    std::string reasoning;
+    const auto* content = message.if_contains("content");
+    if (content != nullptr && !content->is_null() && !content->is_string() && !content->is_array())
+        return;
+    const boost::json::storage_ptr& sp = message.storage();
+    boost::json::value reasoning(sp);
     for (const std::string_view name : {"reasoning", "reasoning_content"}) {
         const auto it = message.find(name);
         if (it == message.end()) continue;
         const auto* text = it->value().if_string();
         if (text != nullptr && !text->empty()) {
-            if (!reasoning.empty() && *text != reasoning) continue;  // a different text: kept
-            reasoning.assign(text->data(), text->size());
+            if (reasoning.is_null()) {
+                reasoning = std::move(it->value());
+            } else if (*text != reasoning.get_string()) {
+                continue;  // a different text: kept
+            }
         } else if (text == nullptr && !it->value().is_null()) {
             continue;
         }
         message.erase(it);
     }
-    if (reasoning.empty()) return;
-    boost::json::array content(message.storage());
-    content.push_back(boost::json::object{
-        {"type", "thinking"},
-        {"thinking",
-         boost::json::array{boost::json::object{{"type", "text"}, {"text", reasoning}}}}});
-    if (const auto it = message.find("content"); it != message.end()) {
-        if (const auto* text = it->value().if_string()) {
-            if (!text->empty())
-                content.push_back(boost::json::object{{"type", "text"}, {"text", *text}});
-        } else if (const auto* list = it->value().if_array()) {
-            for (const auto& piece : *list) content.push_back(piece);
-        } else if (!it->value().is_null()) {
-            return;  // content of a wrong type: the decoder names it
-        }
+    if (reasoning.is_null()) return;
+    boost::json::object text_part(sp);
+    text_part.emplace("type", "text");
+    text_part.emplace("text", std::move(reasoning));
+    boost::json::object thinking(sp);
+    thinking.emplace("type", "thinking");
+    boost::json::array thought(sp);
+    thought.emplace_back(std::move(text_part));
+    thinking.emplace("thinking", std::move(thought));
+    boost::json::array parts(sp);
+    parts.emplace_back(std::move(thinking));
+    boost::json::value& slot = message["content"];
+    if (auto* list = slot.if_array()) {
+        for (auto& piece : *list) parts.emplace_back(std::move(piece));
+    } else if (slot.is_string() && !slot.get_string().empty()) {
+        boost::json::object text(sp);
+        text.emplace("type", "text");
+        text.emplace("text", std::move(slot));
+        parts.emplace_back(std::move(text));
     }
-    message["content"] = std::move(content);
+    slot = std::move(parts);
 }
 
 /// Decodes the `data` of stream events. A typical chunk is decoded by the fast path straight
@@ -8207,13 +8236,6 @@ public:
     const std::string& error_data() const noexcept { return error_data_; }
 
 private:
-    static bool is_error_object(const boost::json::object& obj) {
-        if (obj.contains("choices")) return false;
-        const auto* object = obj.if_contains("object");
-        return (object != nullptr && object->is_string() && object->get_string() == "error") ||
-               obj.contains("error");
-    }
-
     std::string excerpt(std::string_view data) const {
         return redact_ != nullptr ? redact_->excerpt(data) : snippet(data);
     }
@@ -8255,6 +8277,7 @@ MISTRAL_NAMESPACE_END
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -8436,6 +8459,36 @@ inline prepared_call prepare_http(const client_options& options, const call_opti
     return out;
 }
 
+// For OpenAI-compatible servers, which take an assistant's content as text (llama.cpp and
+// Ollama refuse other parts): the history with the thinking of earlier replies left out, as
+// OpenAI's API wants reasoning not sent back; nullopt when no message has thinking (no copy).
+inline std::optional<chat_request> without_thinking(const chat_request& request) {
+    const auto has_thinking = [](const message& m) {
+        const auto* a = std::get_if<assistant_message>(&m);
+        const auto* list = a != nullptr && a->content
+                               ? std::get_if<std::vector<content_chunk>>(&*a->content)
+                               : nullptr;
+        return list != nullptr && std::any_of(list->begin(), list->end(), [](const auto& piece) {
+                   return std::holds_alternative<thinking_chunk>(piece);
+               });
+    };
+    if (std::none_of(request.messages.begin(), request.messages.end(), has_thinking))
+        return std::nullopt;
+    std::optional<chat_request> out(request);
+    for (message& m : out->messages) {
+        if (!has_thinking(m)) continue;
+        auto& content = *std::get<assistant_message>(m).content;
+        auto& list = std::get<std::vector<content_chunk>>(content);
+        std::erase_if(
+            list, [](const auto& piece) { return std::holds_alternative<thinking_chunk>(piece); });
+        if (std::all_of(list.begin(), list.end(), [](const auto& piece) {
+                return std::holds_alternative<text_chunk>(piece);
+            }))
+            content = text_of(content);
+    }
+    return out;
+}
+
 // The body of a chat or FIM request, plain or streamed, in the client's dialect. Written once,
 // straight from the request (no JSON tree): the body is the only copy.
 template <class Request>
@@ -8443,6 +8496,10 @@ std::string completion_body(const client_options& options, const Request& reques
     boost::json::object overrides;
     if (streaming) overrides["stream"] = true;
     if (options.dialect == dialect::mistral) return sendable_json(request, overrides);
+    if constexpr (std::is_same_v<Request, chat_request>) {
+        if (const std::optional<chat_request> plain = without_thinking(request))
+            return completion_body(options, *plain, streaming);
+    }
     // OpenAI's names: `seed`, and usage in a stream only when asked for.
     if (request.random_seed && request.extra.contains("seed")) {
         throw usage_error(
@@ -8466,6 +8523,26 @@ prepared_call prepare_call(const client_options& options, const chat_request& re
     prepared_call out = prepare_http(options, call, "POST", "/v1/chat/completions", streaming);
     out.http.body = completion_body(options, request, streaming);
     return out;
+}
+
+// An error sent with a success status (inside a 200 stream, or as a 200 reply): its status is
+// the payload's raw_status_code when present, else an HTTP status in its `code` (as
+// OpenAI-compatible servers send), else the response's. A payload that is not JSON is the
+// error's message.
+inline api_error error_in_success(const response_head& head, std::string body,
+                                  const sanitizer& redact) {
+    api_error_details details = parse_error_body(body);
+    if (details.message.empty() && details.type.empty() && details.code.empty())
+        details.message = body;
+    int status = head.status;
+    if (details.raw_status_code) {
+        status = *details.raw_status_code;
+    } else if (const auto code = parse_header_integer(details.code);
+               code && *code >= 400 && *code <= 599) {
+        status = static_cast<int>(*code);
+    }
+    return make_api_error(make_response_metadata(status, head.headers), std::move(body),
+                          std::move(details), redact);
 }
 
 // The parts of a stream decoder: the event parser, the chunk decoder, the fold, the error body,
@@ -8707,19 +8784,7 @@ struct stream_decoder_state {
     // status in its `code` (as OpenAI-compatible servers send), else the response's. A payload
     // that is not JSON is the error's message.
     api_error stream_error() const {
-        std::string body = decoder.error_data();
-        api_error_details details = parse_error_body(body);
-        if (details.message.empty() && details.type.empty() && details.code.empty())
-            details.message = body;
-        int status = head.status;
-        if (details.raw_status_code) {
-            status = *details.raw_status_code;
-        } else if (const auto code = parse_header_integer(details.code);
-                   code && *code >= 400 && *code <= 599) {
-            status = static_cast<int>(*code);
-        }
-        api_error e = make_api_error(make_response_metadata(status, head.headers), std::move(body),
-                                     std::move(details), redact);
+        api_error e = error_in_success(head, decoder.error_data(), redact);
         attach_partial(e);
         return e;
     }
@@ -8803,8 +8868,11 @@ json_reply parse_reply(const response_head& head, std::string_view body,
         throw protocol_error("malformed JSON response (" + ec.message() +
                              "): " + redact.excerpt(body));
     }
-    if (auto* obj = out.json.if_object(); obj && options.dialect == dialect::openai_compatible)
-        each_choice_member(*obj, "message", reasoning_as_thinking);
+    if (auto* obj = out.json.if_object()) {
+        if (is_error_object(*obj)) throw error_in_success(kept, std::string(body), redact);
+        if (options.dialect == dialect::openai_compatible)
+            each_choice_member(*obj, "message", reasoning_as_thinking);
+    }
     out.http = make_response_metadata(kept.status, kept.headers);
     return out;
 }
@@ -9269,6 +9337,8 @@ public:
     template <class Decoder>
     bool resume(Decoder& decoder) {
         if (request_ == nullptr) return false;  // only a chat completion can be continued
+        // A continuation is the API's prefix message: other servers start a new turn instead.
+        if (options_.dialect != dialect::mistral) return false;
         if (resumes_ >= call_.max_resumes) return false;
         if (deadline_ && now() >= *deadline_) return false;  // no time left
         auto& state = stream_decoder_access::state(decoder);

@@ -530,6 +530,24 @@ void fake_server::answer(const httplib::Request& req, httplib::Response& res,
         res.set_content(error_body_422(e.what()), "application/json");
         return;
     }
+    // llama.cpp and Ollama take an assistant's content as text: a thinking part is refused.
+    const auto foreign_part = [](const message& m) {
+        const auto* a = std::get_if<assistant_message>(&m);
+        const auto* list = a != nullptr && a->content
+                               ? std::get_if<std::vector<content_chunk>>(&*a->content)
+                               : nullptr;
+        return list != nullptr && std::any_of(list->begin(), list->end(), [](const auto& piece) {
+                   return !std::holds_alternative<text_chunk>(piece);
+               });
+    };
+    if (options_.openai_compatible &&
+        std::any_of(request.messages.begin(), request.messages.end(), foreign_part)) {
+        res.status = 400;
+        res.set_content(
+            R"({"error":{"code":400,"message":"invalid message format","type":"invalid_request_error"}})",
+            "application/json");
+        return;
+    }
     if (options_.openai_compatible && request.random_seed) {
         res.status = 400;
         res.set_content(
@@ -539,7 +557,8 @@ void fake_server::answer(const httplib::Request& req, httplib::Response& res,
         return;
     }
     // As the API does: every tool-call id of the history is 9 ASCII letters or digits.
-    for (const auto& m : options_.openai_compatible ? std::vector<message>{} : request.messages) {
+    for (const auto& m : request.messages) {
+        if (options_.openai_compatible) break;
         std::vector<std::string> ids;
         if (const auto* a = std::get_if<assistant_message>(&m); a && a->tool_calls) {
             for (const auto& c : *a->tool_calls) ids.push_back(c.id.value_or(""));

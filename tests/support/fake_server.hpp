@@ -48,7 +48,8 @@ struct fake_server_options {
     /// Chat completions as an OpenAI-compatible server (vLLM, llama.cpp, Ollama) answers them,
     /// for dialect::openai_compatible: no key needed, no tool-call id rule; `random_seed` is
     /// refused with 400 in the `{"error":{...}}` envelope (those servers take `seed`, and would
-    /// ignore it silently); a model whose name has "magistral" reasons first, in
+    /// ignore it silently), and so is an assistant message with a part other than text (as
+    /// llama.cpp and Ollama refuse it); a model whose name has "magistral" reasons first, in
     /// `reasoning_content`; a stream carries usage only when `stream_options.include_usage`
     /// asks, in a last chunk of its own with `choices: []`.
     bool openai_compatible = false;

@@ -32,7 +32,8 @@ Options:
                       instead." (tools/demo.sh)
   --openai-compatible answer chat completions as vLLM, llama.cpp or Ollama do (for
                       dialect::openai_compatible): no key needed; "random_seed" refused with
-                      400 {"error":{...}} (they take "seed"); a "magistral" model reasons
+                      400 {"error":{...}} (they take "seed"), as is an assistant message
+                      with a part other than text; a "magistral" model reasons
                       first, in "reasoning_content"; a stream has usage only when
                       "stream_options": {"include_usage": true} asks, in a chunk of its own
   --help              this text

@@ -132,6 +132,8 @@ public:
     template <class Decoder>
     bool resume(Decoder& decoder) {
         if (request_ == nullptr) return false;  // only a chat completion can be continued
+        // A continuation is the API's prefix message: other servers start a new turn instead.
+        if (options_.dialect != dialect::mistral) return false;
         if (resumes_ >= call_.max_resumes) return false;
         if (deadline_ && now() >= *deadline_) return false;  // no time left
         auto& state = stream_decoder_access::state(decoder);

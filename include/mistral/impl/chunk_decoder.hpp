@@ -346,6 +346,15 @@ private:
     std::string part_;  // a key or string the parser delivered in pieces
 };
 
+// Whether a payload where a chunk or a reply was expected is an error instead: `{"error":...}`
+// or `{"object":"error",...}`, without choices.
+inline bool is_error_object(const boost::json::object& obj) {
+    if (obj.contains("choices")) return false;
+    const auto* object = obj.if_contains("object");
+    return (object != nullptr && object->is_string() && object->get_string() == "error") ||
+           obj.contains("error");
+}
+
 // Calls `f` with the object `member` ("message", "delta") of each choice of a response or chunk.
 template <class F>
 void each_choice_member(boost::json::object& response, std::string_view member, F f) {
@@ -361,38 +370,51 @@ void each_choice_member(boost::json::object& response, std::string_view member, 
 // The reasoning text of a message or a delta as OpenAI-compatible servers send it (`reasoning`:
 // vLLM and Ollama; `reasoning_content`: llama.cpp, and vLLM before 0.11, which sent both), made
 // the thinking chunk the API itself sends, ahead of the text: thinking() reads it, text() never.
-// A member that is not text stays as it came (in extra).
+// A member that is not text, or a second text that differs, stays as it came (in extra); so does
+// everything when the content has a wrong type (the decoder then names it). Built in the
+// message's own storage, moving the text: a stream's monotonic buffer, no heap per chunk.
 inline void reasoning_as_thinking(boost::json::object& message) {
-    std::string reasoning;
+    const auto* content = message.if_contains("content");
+    if (content != nullptr && !content->is_null() && !content->is_string() && !content->is_array())
+        return;
+    const boost::json::storage_ptr& sp = message.storage();
+    boost::json::value reasoning(sp);
     for (const std::string_view name : {"reasoning", "reasoning_content"}) {
         const auto it = message.find(name);
         if (it == message.end()) continue;
         const auto* text = it->value().if_string();
         if (text != nullptr && !text->empty()) {
-            if (!reasoning.empty() && *text != reasoning) continue;  // a different text: kept
-            reasoning.assign(text->data(), text->size());
+            if (reasoning.is_null()) {
+                reasoning = std::move(it->value());
+            } else if (*text != reasoning.get_string()) {
+                continue;  // a different text: kept
+            }
         } else if (text == nullptr && !it->value().is_null()) {
             continue;
         }
         message.erase(it);
     }
-    if (reasoning.empty()) return;
-    boost::json::array content(message.storage());
-    content.push_back(boost::json::object{
-        {"type", "thinking"},
-        {"thinking",
-         boost::json::array{boost::json::object{{"type", "text"}, {"text", reasoning}}}}});
-    if (const auto it = message.find("content"); it != message.end()) {
-        if (const auto* text = it->value().if_string()) {
-            if (!text->empty())
-                content.push_back(boost::json::object{{"type", "text"}, {"text", *text}});
-        } else if (const auto* list = it->value().if_array()) {
-            for (const auto& piece : *list) content.push_back(piece);
-        } else if (!it->value().is_null()) {
-            return;  // content of a wrong type: the decoder names it
-        }
+    if (reasoning.is_null()) return;
+    boost::json::object text_part(sp);
+    text_part.emplace("type", "text");
+    text_part.emplace("text", std::move(reasoning));
+    boost::json::object thinking(sp);
+    thinking.emplace("type", "thinking");
+    boost::json::array thought(sp);
+    thought.emplace_back(std::move(text_part));
+    thinking.emplace("thinking", std::move(thought));
+    boost::json::array parts(sp);
+    parts.emplace_back(std::move(thinking));
+    boost::json::value& slot = message["content"];
+    if (auto* list = slot.if_array()) {
+        for (auto& piece : *list) parts.emplace_back(std::move(piece));
+    } else if (slot.is_string() && !slot.get_string().empty()) {
+        boost::json::object text(sp);
+        text.emplace("type", "text");
+        text.emplace("text", std::move(slot));
+        parts.emplace_back(std::move(text));
     }
-    message["content"] = std::move(content);
+    slot = std::move(parts);
 }
 
 /// Decodes the `data` of stream events. A typical chunk is decoded by the fast path straight
@@ -467,13 +489,6 @@ public:
     const std::string& error_data() const noexcept { return error_data_; }
 
 private:
-    static bool is_error_object(const boost::json::object& obj) {
-        if (obj.contains("choices")) return false;
-        const auto* object = obj.if_contains("object");
-        return (object != nullptr && object->is_string() && object->get_string() == "error") ||
-               obj.contains("error");
-    }
-
     std::string excerpt(std::string_view data) const {
         return redact_ != nullptr ? redact_->excerpt(data) : snippet(data);
     }

@@ -90,7 +90,8 @@ inline void read_error_object(const boost::json::object& obj, api_error_details&
 /// Reads an error body of any shape the API is known to send: `{"object":"error","message":
 /// "...","type":"...","param":null,"code":"1300"}`, a 422 whose `detail` list is nested inside
 /// `message`, a top-level `{"detail":[...]}` or `{"detail":"Unauthorized"}`, the gateway's
-/// `{"message":"...","request_id":"..."}`, an OpenAI-style `{"error":{...}}`, HTML, or nothing.
+/// `{"message":"...","request_id":"..."}`, an OpenAI-style `{"error":{...}}`, `{"error":"..."}`,
+/// HTML, or nothing.
 /// Never throws: what it cannot read stays empty.
 inline api_error_details parse_error_body(std::string_view body) {
     api_error_details details;
@@ -101,6 +102,8 @@ inline api_error_details parse_error_body(std::string_view body) {
         const auto* nested = obj->if_contains("error");
         if (nested != nullptr && nested->is_object()) {
             detail::read_error_object(nested->get_object(), details);
+        } else if (nested != nullptr && nested->is_string()) {
+            details.message = std::string(nested->get_string());  // Ollama's native API
         } else {
             detail::read_error_object(*obj, details);
         }

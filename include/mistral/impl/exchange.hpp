@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -208,6 +209,36 @@ inline prepared_call prepare_http(const client_options& options, const call_opti
     return out;
 }
 
+// For OpenAI-compatible servers, which take an assistant's content as text (llama.cpp and
+// Ollama refuse other parts): the history with the thinking of earlier replies left out, as
+// OpenAI's API wants reasoning not sent back; nullopt when no message has thinking (no copy).
+inline std::optional<chat_request> without_thinking(const chat_request& request) {
+    const auto has_thinking = [](const message& m) {
+        const auto* a = std::get_if<assistant_message>(&m);
+        const auto* list = a != nullptr && a->content
+                               ? std::get_if<std::vector<content_chunk>>(&*a->content)
+                               : nullptr;
+        return list != nullptr && std::any_of(list->begin(), list->end(), [](const auto& piece) {
+                   return std::holds_alternative<thinking_chunk>(piece);
+               });
+    };
+    if (std::none_of(request.messages.begin(), request.messages.end(), has_thinking))
+        return std::nullopt;
+    std::optional<chat_request> out(request);
+    for (message& m : out->messages) {
+        if (!has_thinking(m)) continue;
+        auto& content = *std::get<assistant_message>(m).content;
+        auto& list = std::get<std::vector<content_chunk>>(content);
+        std::erase_if(
+            list, [](const auto& piece) { return std::holds_alternative<thinking_chunk>(piece); });
+        if (std::all_of(list.begin(), list.end(), [](const auto& piece) {
+                return std::holds_alternative<text_chunk>(piece);
+            }))
+            content = text_of(content);
+    }
+    return out;
+}
+
 // The body of a chat or FIM request, plain or streamed, in the client's dialect. Written once,
 // straight from the request (no JSON tree): the body is the only copy.
 template <class Request>
@@ -215,6 +246,10 @@ std::string completion_body(const client_options& options, const Request& reques
     boost::json::object overrides;
     if (streaming) overrides["stream"] = true;
     if (options.dialect == dialect::mistral) return sendable_json(request, overrides);
+    if constexpr (std::is_same_v<Request, chat_request>) {
+        if (const std::optional<chat_request> plain = without_thinking(request))
+            return completion_body(options, *plain, streaming);
+    }
     // OpenAI's names: `seed`, and usage in a stream only when asked for.
     if (request.random_seed && request.extra.contains("seed")) {
         throw usage_error(
@@ -238,6 +273,26 @@ prepared_call prepare_call(const client_options& options, const chat_request& re
     prepared_call out = prepare_http(options, call, "POST", "/v1/chat/completions", streaming);
     out.http.body = completion_body(options, request, streaming);
     return out;
+}
+
+// An error sent with a success status (inside a 200 stream, or as a 200 reply): its status is
+// the payload's raw_status_code when present, else an HTTP status in its `code` (as
+// OpenAI-compatible servers send), else the response's. A payload that is not JSON is the
+// error's message.
+inline api_error error_in_success(const response_head& head, std::string body,
+                                  const sanitizer& redact) {
+    api_error_details details = parse_error_body(body);
+    if (details.message.empty() && details.type.empty() && details.code.empty())
+        details.message = body;
+    int status = head.status;
+    if (details.raw_status_code) {
+        status = *details.raw_status_code;
+    } else if (const auto code = parse_header_integer(details.code);
+               code && *code >= 400 && *code <= 599) {
+        status = static_cast<int>(*code);
+    }
+    return make_api_error(make_response_metadata(status, head.headers), std::move(body),
+                          std::move(details), redact);
 }
 
 // The parts of a stream decoder: the event parser, the chunk decoder, the fold, the error body,
@@ -479,19 +534,7 @@ struct stream_decoder_state {
     // status in its `code` (as OpenAI-compatible servers send), else the response's. A payload
     // that is not JSON is the error's message.
     api_error stream_error() const {
-        std::string body = decoder.error_data();
-        api_error_details details = parse_error_body(body);
-        if (details.message.empty() && details.type.empty() && details.code.empty())
-            details.message = body;
-        int status = head.status;
-        if (details.raw_status_code) {
-            status = *details.raw_status_code;
-        } else if (const auto code = parse_header_integer(details.code);
-                   code && *code >= 400 && *code <= 599) {
-            status = static_cast<int>(*code);
-        }
-        api_error e = make_api_error(make_response_metadata(status, head.headers), std::move(body),
-                                     std::move(details), redact);
+        api_error e = error_in_success(head, decoder.error_data(), redact);
         attach_partial(e);
         return e;
     }
@@ -575,8 +618,11 @@ json_reply parse_reply(const response_head& head, std::string_view body,
         throw protocol_error("malformed JSON response (" + ec.message() +
                              "): " + redact.excerpt(body));
     }
-    if (auto* obj = out.json.if_object(); obj && options.dialect == dialect::openai_compatible)
-        each_choice_member(*obj, "message", reasoning_as_thinking);
+    if (auto* obj = out.json.if_object()) {
+        if (is_error_object(*obj)) throw error_in_success(kept, std::string(body), redact);
+        if (options.dialect == dialect::openai_compatible)
+            each_choice_member(*obj, "message", reasoning_as_thinking);
+    }
     out.http = make_response_metadata(kept.status, kept.headers);
     return out;
 }
