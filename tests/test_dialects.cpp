@@ -308,6 +308,12 @@ TEST_CASE("an error envelope in a 200 reply, and an error that is a string, are 
             expect_error<api_error>([&] { c.embeddings({.model = "m", .input = {"a"}}); });
         CHECK(vllm.status() == 503);
         CHECK(vllm.message() == "busy");
+        // "error": null in a reply is no error.
+        mock.enqueue(scripted_response::json(
+            R"({"id":"e","object":"list","model":"m","error":null,"data":[{"embedding":[0.5],"index":0}],)"
+            R"("usage":{"prompt_tokens":1,"completion_tokens":0,"total_tokens":1}})"));
+        CHECK(c.embeddings({.model = "m", .input = {"a"}}).data.at(0).embedding ==
+              std::vector<float>{0.5f});
     }
 }
 

@@ -8094,12 +8094,13 @@ private:
 };
 
 // Whether a payload where a chunk or a reply was expected is an error instead: `{"error":...}`
-// or `{"object":"error",...}`, without choices.
+// (not null) or `{"object":"error",...}`, without choices.
 inline bool is_error_object(const boost::json::object& obj) {
     if (obj.contains("choices")) return false;
     const auto* object = obj.if_contains("object");
+    const auto* error = obj.if_contains("error");
     return (object != nullptr && object->is_string() && object->get_string() == "error") ||
-           obj.contains("error");
+           (error != nullptr && !error->is_null());
 }
 
 // Calls `f` with the object `member` ("message", "delta") of each choice of a response or chunk.
@@ -8780,9 +8781,7 @@ struct stream_decoder_state {
     }
 
     // An error inside a 200 stream (an error event, a payload that is an error object, an
-    // `error:` line): its status is the payload's raw_status_code when present, else an HTTP
-    // status in its `code` (as OpenAI-compatible servers send), else the response's. A payload
-    // that is not JSON is the error's message.
+    // `error:` line), with what the stream delivered before it.
     api_error stream_error() const {
         api_error e = error_in_success(head, decoder.error_data(), redact);
         attach_partial(e);

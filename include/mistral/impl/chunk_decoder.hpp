@@ -347,12 +347,13 @@ private:
 };
 
 // Whether a payload where a chunk or a reply was expected is an error instead: `{"error":...}`
-// or `{"object":"error",...}`, without choices.
+// (not null) or `{"object":"error",...}`, without choices.
 inline bool is_error_object(const boost::json::object& obj) {
     if (obj.contains("choices")) return false;
     const auto* object = obj.if_contains("object");
+    const auto* error = obj.if_contains("error");
     return (object != nullptr && object->is_string() && object->get_string() == "error") ||
-           obj.contains("error");
+           (error != nullptr && !error->is_null());
 }
 
 // Calls `f` with the object `member` ("message", "delta") of each choice of a response or chunk.

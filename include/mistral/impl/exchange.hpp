@@ -530,9 +530,7 @@ struct stream_decoder_state {
     }
 
     // An error inside a 200 stream (an error event, a payload that is an error object, an
-    // `error:` line): its status is the payload's raw_status_code when present, else an HTTP
-    // status in its `code` (as OpenAI-compatible servers send), else the response's. A payload
-    // that is not JSON is the error's message.
+    // `error:` line), with what the stream delivered before it.
     api_error stream_error() const {
         api_error e = error_in_success(head, decoder.error_data(), redact);
         attach_partial(e);
