@@ -9,11 +9,13 @@
 #include <future>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 
+#include "batch.hpp"
 #include "chat_stream.hpp"
 #include "detail/config.hpp"
 #include "detail/function_ref.hpp"
@@ -81,7 +83,71 @@ moderation_response run_chat_moderations(const client_options& options, send_fun
 template <class Unused = void>
 ocr_response run_ocr(const client_options& options, send_function send, const ocr_request& request,
                      const call_options& call);
+// The Batch API and its files (impl/batch.hpp), on the same engine.
+template <class Unused = void>
+file_object run_upload_file(const client_options& options, send_function send,
+                            const file_upload& upload, const call_options& call);
+template <class Unused = void>
+file_list run_files(const client_options& options, send_function send, const file_query& query,
+                    const call_options& call);
+template <class Unused = void>
+file_object run_file(const client_options& options, send_function send, std::string_view id,
+                     const call_options& call);
+template <class Unused = void>
+file_deleted run_delete_file(const client_options& options, send_function send, std::string_view id,
+                             const call_options& call);
+template <class Unused = void>
+void run_file_content(const client_options& options, send_function send, std::string_view id,
+                      function_ref<bool(std::string_view)> on_bytes, const call_options& call);
+template <class Unused = void>
+batch_job run_create_batch_job(const client_options& options, send_function send,
+                               const batch_job_request& job, const call_options& call);
+template <class Unused = void>
+batch_job run_batch_job(const client_options& options, send_function send, std::string_view id,
+                        const call_options& call);
+template <class Unused = void>
+batch_job_list run_batch_jobs(const client_options& options, send_function send,
+                              const batch_job_query& query, const call_options& call);
+template <class Unused = void>
+batch_job run_batch_cancel(const client_options& options, send_function send, std::string_view id,
+                           const call_options& call);
+template <class Unused = void>
+batch_job run_batch_submit(const client_options& options, send_function send,
+                           std::span<const batch_request> items, const batch_options& batch,
+                           const call_options& call);
+template <class Unused = void>
+batch_job run_batch_wait(const client_options& options, send_function send, std::string_view id,
+                         const batch_wait_options& wait, const call_options& call);
+template <class Unused = void>
+void run_batch_results(const client_options& options, send_function send, const batch_job& job,
+                       function_ref<bool(const batch_result&)> on_result, const call_options& call);
 #ifdef MISTRAL_SEPARATE_COMPILATION
+extern template file_object run_upload_file<>(const client_options&, send_function,
+                                              const file_upload&, const call_options&);
+extern template file_list run_files<>(const client_options&, send_function, const file_query&,
+                                      const call_options&);
+extern template file_object run_file<>(const client_options&, send_function, std::string_view,
+                                       const call_options&);
+extern template file_deleted run_delete_file<>(const client_options&, send_function,
+                                               std::string_view, const call_options&);
+extern template void run_file_content<>(const client_options&, send_function, std::string_view,
+                                        function_ref<bool(std::string_view)>, const call_options&);
+extern template batch_job run_create_batch_job<>(const client_options&, send_function,
+                                                 const batch_job_request&, const call_options&);
+extern template batch_job run_batch_job<>(const client_options&, send_function, std::string_view,
+                                          const call_options&);
+extern template batch_job_list run_batch_jobs<>(const client_options&, send_function,
+                                                const batch_job_query&, const call_options&);
+extern template batch_job run_batch_cancel<>(const client_options&, send_function, std::string_view,
+                                             const call_options&);
+extern template batch_job run_batch_submit<>(const client_options&, send_function,
+                                             std::span<const batch_request>, const batch_options&,
+                                             const call_options&);
+extern template batch_job run_batch_wait<>(const client_options&, send_function, std::string_view,
+                                           const batch_wait_options&, const call_options&);
+extern template void run_batch_results<>(const client_options&, send_function, const batch_job&,
+                                         function_ref<bool(const batch_result&)>,
+                                         const call_options&);
 extern template chat_response run_fim<>(const client_options&, send_function, const fim_request&,
                                         const call_options&);
 extern template chat_response run_fim_stream<>(const client_options&, send_function,
@@ -315,6 +381,75 @@ public:
     /// ocr() on a thread of its own, like chat_async().
     std::future<ocr_response> ocr_async(ocr_request request, call_options call = {});
 
+    /// Uploads a file (`POST /v1/files`, multipart/form-data), e.g. a batch job's input
+    /// (purpose "batch", the default). Throws usage_error before anything is sent for an empty
+    /// name or content, or a name with a quote or a control character; else like chat().
+    file_object upload_file(const file_upload& upload, const call_options& call = {});
+
+    /// The files uploaded (`GET /v1/files`), a page at a time. Throws like chat().
+    file_list files(const file_query& query = {}, const call_options& call = {});
+
+    /// One file's description (`GET /v1/files/{id}`). Throws like chat() (404: no such file).
+    file_object file(std::string_view id, const call_options& call = {});
+
+    /// Deletes a file (`DELETE /v1/files/{id}`). Throws like chat().
+    file_deleted delete_file(std::string_view id, const call_options& call = {});
+
+    /// A file's content (`GET /v1/files/{id}/content`), handed to `on_bytes(std::string_view)`
+    /// piece by piece as it arrives, never held whole: `on_bytes` returns void, or bool (false
+    /// stops the download). Retried as chat() until the first byte reached `on_bytes`; a
+    /// download cut after that throws transport_error, what arrived having been delivered.
+    template <class OnBytes>
+    void file_content(std::string_view id, OnBytes&& on_bytes, const call_options& call = {}) {
+        auto forward = bool_result<std::string_view>(on_bytes);
+        file_content_bytes(id, forward, call);
+    }
+
+    /// Creates a batch job (`POST /v1/batch/jobs`) from uploaded files or from at most 10,000
+    /// requests inline. Throws usage_error before anything is sent when the API's limits are not
+    /// met (neither or both of input_files and requests, more than 10,000 requests,
+    /// timeout_hours outside 1 to 168, an empty endpoint, metadata too long), or when a request
+    /// has no model (and the job none) or asks to be streamed; else like chat().
+    mistral::batch_job create_batch_job(const batch_job_request& job,
+                                        const call_options& call = {});
+
+    /// Uploads the requests as a JSONL file (purpose "batch") and creates a job that runs them
+    /// (two HTTP requests): any number of requests, at half the price, outside the rate limits;
+    /// the results come once the whole job has run (batch_wait(), batch_results()). A request
+    /// without a model takes `options.model`. Throws usage_error before anything is sent for no
+    /// requests, a custom_id given twice, or what create_batch_job() refuses; else like chat().
+    mistral::batch_job batch_submit(std::span<const batch_request> requests,
+                                    const batch_options& options = {},
+                                    const call_options& call = {});
+
+    /// A batch job's progress and files (`GET /v1/batch/jobs/{id}`). Throws like chat().
+    mistral::batch_job batch_job(std::string_view id, const call_options& call = {});
+
+    /// The batch jobs (`GET /v1/batch/jobs`), a page at a time, filtered. Throws like chat().
+    batch_job_list batch_jobs(const batch_job_query& query = {}, const call_options& call = {});
+
+    /// Polls a job every `wait.poll_interval` until its status is final (is_final_batch_status())
+    /// and returns it. Throws transport_error (timeout) once `wait.timeout` would pass, and
+    /// transport_error (cancelled) when call.stop is requested, promptly, even between polls.
+    mistral::batch_job batch_wait(std::string_view id, const batch_wait_options& wait = {},
+                                  const call_options& call = {});
+
+    /// Asks the API to stop a job (`POST /v1/batch/jobs/{id}/cancel`): its status becomes
+    /// CANCELLATION_REQUESTED, then CANCELLED. Throws like chat().
+    mistral::batch_job batch_cancel(std::string_view id, const call_options& call = {});
+
+    /// The results of a job whose status is final: its output file, then its error file,
+    /// downloaded and decoded line by line (never held whole), each line handed to
+    /// `on_result(const batch_result&)` (returning void, or bool: false stops). Throws
+    /// usage_error for a job without results yet, protocol_error naming the file and the line
+    /// for a line that is not a result, else like file_content().
+    template <class OnResult>
+    void batch_results(const mistral::batch_job& job, OnResult&& on_result,
+                       const call_options& call = {}) {
+        auto forward = bool_result<const batch_result&>(on_result);
+        batch_results_of(job, forward, call);
+    }
+
     /// The tokens and HTTP requests of every call of this client so far (and of its copies,
     /// which share the counts), in total and per model; safe to call while other threads call
     /// the client. After calls that all succeeded, the tokens are the sums of their responses'
@@ -337,18 +472,34 @@ private:
     static auto chunk_adapter(OnChunk& on_chunk) {
         static_assert(std::is_invocable_v<OnChunk&, const chat_chunk&>,
                       "the stream callback must be callable with const mistral::chat_chunk&");
-        using result = std::invoke_result_t<OnChunk&, const chat_chunk&>;
-        static_assert(std::is_void_v<result> || std::is_same_v<result, bool>,
+        static_assert(std::is_void_v<std::invoke_result_t<OnChunk&, const chat_chunk&>> ||
+                          std::is_same_v<std::invoke_result_t<OnChunk&, const chat_chunk&>, bool>,
                       "the stream callback must return void or bool (false stops the stream)");
-        return [&on_chunk](const chat_chunk& chunk) -> bool {
+        return bool_result<const chat_chunk&>(on_chunk);
+    }
+    // A callback returning void or bool, as a detail::function_ref<bool(Arg)> takes it (void: go
+    // on).
+    template <class Arg, class F>
+    static auto bool_result(F& f) {
+        static_assert(std::is_invocable_v<F&, Arg>, "the callback must be callable with its value");
+        using result = std::invoke_result_t<F&, Arg>;
+        static_assert(std::is_void_v<result> || std::is_same_v<result, bool>,
+                      "the callback must return void or bool (false stops)");
+        return [&f](Arg value) -> bool {
             if constexpr (std::is_same_v<result, bool>) {
-                return std::invoke(on_chunk, chunk);
+                return std::invoke(f, value);
             } else {
-                std::invoke(on_chunk, chunk);
+                std::invoke(f, value);
                 return true;
             }
         };
     }
+    void file_content_bytes(std::string_view id,
+                            detail::function_ref<bool(std::string_view)> on_bytes,
+                            const call_options& call);
+    void batch_results_of(const mistral::batch_job& job,
+                          detail::function_ref<bool(const batch_result&)> on_result,
+                          const call_options& call);
     // A call on a thread of its own: what every *_async() does.
     template <class Request, class Call>
     auto start_async(Request request, call_options call, Call member) {
@@ -537,6 +688,100 @@ std::future<ocr_response> basic_client<Transport>::ocr_async(ocr_request request
 }
 
 template <transport Transport>
+file_object basic_client<Transport>::upload_file(const file_upload& upload,
+                                                 const call_options& call) {
+    const std::string none;  // the Batch API's calls name no model: counted in total
+    auto send = counting_send(none);
+    return detail::run_upload_file(options_, send, upload, call);
+}
+
+template <transport Transport>
+file_list basic_client<Transport>::files(const file_query& query, const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    return detail::run_files(options_, send, query, call);
+}
+
+template <transport Transport>
+file_object basic_client<Transport>::file(std::string_view id, const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    return detail::run_file(options_, send, id, call);
+}
+
+template <transport Transport>
+file_deleted basic_client<Transport>::delete_file(std::string_view id, const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    return detail::run_delete_file(options_, send, id, call);
+}
+
+template <transport Transport>
+void basic_client<Transport>::file_content_bytes(
+    std::string_view id, detail::function_ref<bool(std::string_view)> on_bytes,
+    const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    detail::run_file_content(options_, send, id, on_bytes, call);
+}
+
+template <transport Transport>
+batch_job basic_client<Transport>::create_batch_job(const batch_job_request& job,
+                                                    const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    return detail::run_create_batch_job(options_, send, job, call);
+}
+
+template <transport Transport>
+batch_job basic_client<Transport>::batch_submit(std::span<const batch_request> requests,
+                                                const batch_options& options,
+                                                const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    return detail::run_batch_submit(options_, send, requests, options, call);
+}
+
+template <transport Transport>
+batch_job basic_client<Transport>::batch_job(std::string_view id, const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    return detail::run_batch_job(options_, send, id, call);
+}
+
+template <transport Transport>
+batch_job_list basic_client<Transport>::batch_jobs(const batch_job_query& query,
+                                                   const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    return detail::run_batch_jobs(options_, send, query, call);
+}
+
+template <transport Transport>
+batch_job basic_client<Transport>::batch_wait(std::string_view id, const batch_wait_options& wait,
+                                              const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    return detail::run_batch_wait(options_, send, id, wait, call);
+}
+
+template <transport Transport>
+batch_job basic_client<Transport>::batch_cancel(std::string_view id, const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    return detail::run_batch_cancel(options_, send, id, call);
+}
+
+template <transport Transport>
+void basic_client<Transport>::batch_results_of(
+    const mistral::batch_job& job, detail::function_ref<bool(const batch_result&)> on_result,
+    const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    detail::run_batch_results(options_, send, job, on_result, call);
+}
+
+template <transport Transport>
 chat_stream basic_client<Transport>::open_stream(const chat_request& request,
                                                  const call_options& call) {
     auto open = [this, usage = usage_, model = request.model](const http_request& r) {
@@ -612,6 +857,31 @@ usage_totals basic_client<Transport>::usage() const {
         ocr_request, call_options);                                                                \
     EXTERN template model_card basic_client<any_transport>::model(std::string_view,                \
                                                                   const call_options&);            \
+    EXTERN template file_object basic_client<any_transport>::upload_file(const file_upload&,       \
+                                                                         const call_options&);     \
+    EXTERN template file_list basic_client<any_transport>::files(const file_query&,                \
+                                                                 const call_options&);             \
+    EXTERN template file_object basic_client<any_transport>::file(std::string_view,                \
+                                                                  const call_options&);            \
+    EXTERN template file_deleted basic_client<any_transport>::delete_file(std::string_view,        \
+                                                                          const call_options&);    \
+    EXTERN template void basic_client<any_transport>::file_content_bytes(                          \
+        std::string_view, detail::function_ref<bool(std::string_view)>, const call_options&);      \
+    EXTERN template batch_job basic_client<any_transport>::create_batch_job(                       \
+        const batch_job_request&, const call_options&);                                            \
+    EXTERN template batch_job basic_client<any_transport>::batch_submit(                           \
+        std::span<const batch_request>, const batch_options&, const call_options&);                \
+    EXTERN template batch_job basic_client<any_transport>::batch_job(std::string_view,             \
+                                                                     const call_options&);         \
+    EXTERN template batch_job_list basic_client<any_transport>::batch_jobs(const batch_job_query&, \
+                                                                           const call_options&);   \
+    EXTERN template batch_job basic_client<any_transport>::batch_wait(                             \
+        std::string_view, const batch_wait_options&, const call_options&);                         \
+    EXTERN template batch_job basic_client<any_transport>::batch_cancel(std::string_view,          \
+                                                                        const call_options&);      \
+    EXTERN template void basic_client<any_transport>::batch_results_of(                            \
+        const mistral::batch_job&, detail::function_ref<bool(const batch_result&)>,                \
+        const call_options&);                                                                      \
     EXTERN template usage_totals basic_client<any_transport>::usage() const;
 #ifdef MISTRAL_SEPARATE_COMPILATION
 MISTRAL_ANY_TRANSPORT_CLIENT_MEMBERS(extern)
@@ -620,6 +890,7 @@ MISTRAL_ANY_TRANSPORT_CLIENT_MEMBERS(extern)
 MISTRAL_NAMESPACE_END
 
 #ifndef MISTRAL_SEPARATE_COMPILATION
+#include "impl/batch.hpp"
 #include "impl/client_engine.hpp"
 #include "impl/endpoints.hpp"
 #endif

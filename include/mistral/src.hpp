@@ -25,6 +25,7 @@
     "<mistral/src.hpp> is for MISTRAL_SEPARATE_COMPILATION builds: define it for every translation unit"
 #endif
 
+#include "impl/batch.hpp"
 #include "impl/client_engine.hpp"
 #include "impl/endpoints.hpp"
 #include "impl/error.hpp"
@@ -80,6 +81,38 @@ template http_request prepare_request<>(const client_options&, const chat_reques
                                         const call_options&);
 template chat_response decode_response<>(const response_head&, std::string_view,
                                          const client_options&, const call_options&);
+template file_object detail::run_upload_file<>(const client_options&, detail::send_function,
+                                               const file_upload&, const call_options&);
+template file_list detail::run_files<>(const client_options&, detail::send_function,
+                                       const file_query&, const call_options&);
+template file_object detail::run_file<>(const client_options&, detail::send_function,
+                                        std::string_view, const call_options&);
+template file_deleted detail::run_delete_file<>(const client_options&, detail::send_function,
+                                                std::string_view, const call_options&);
+template void detail::run_file_content<>(const client_options&, detail::send_function,
+                                         std::string_view,
+                                         detail::function_ref<bool(std::string_view)>,
+                                         const call_options&);
+template batch_job detail::run_create_batch_job<>(const client_options&, detail::send_function,
+                                                  const batch_job_request&, const call_options&);
+template batch_job detail::run_batch_job<>(const client_options&, detail::send_function,
+                                           std::string_view, const call_options&);
+template batch_job_list detail::run_batch_jobs<>(const client_options&, detail::send_function,
+                                                 const batch_job_query&, const call_options&);
+template batch_job detail::run_batch_cancel<>(const client_options&, detail::send_function,
+                                              std::string_view, const call_options&);
+template batch_job detail::run_batch_submit<>(const client_options&, detail::send_function,
+                                              std::span<const batch_request>, const batch_options&,
+                                              const call_options&);
+template batch_job detail::run_batch_wait<>(const client_options&, detail::send_function,
+                                            std::string_view, const batch_wait_options&,
+                                            const call_options&);
+template void detail::run_batch_results<>(const client_options&, detail::send_function,
+                                          const batch_job&,
+                                          detail::function_ref<bool(const batch_result&)>,
+                                          const call_options&);
+template batch_result parse_batch_result<>(std::string_view);
+template std::string batch_request_line<>(const batch_request&);
 template chat_response detail::run_chat<>(const client_options&, detail::send_function,
                                           const chat_request&, const call_options&);
 template chat_response detail::run_stream<>(const client_options&, detail::send_function,

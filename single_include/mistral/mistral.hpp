@@ -62,69 +62,6 @@
 #define MISTRAL_DECL inline
 #endif
 
-// ---- mistral/detail/variant_type.hpp ------------------------------------------------------------
-// mistral/detail/variant_type.hpp: a std::variant whose copy, move and destruction can be
-// compiled once. Standard library only.
-
-#include <type_traits>
-#include <utility>
-#include <variant>
-
-
-MISTRAL_NAMESPACE_BEGIN
-namespace detail {
-
-// The API's recursive sum types (message, content, content_chunk, thinking_part, tool) are
-// classes derived from std::variant, so std::visit, std::get, std::get_if, std::holds_alternative,
-// index() and == work on them as on the std::variant they are. The class adds nothing but its
-// own special members: declared here and defined in impl/variant_type.hpp, so that with
-// MISTRAL_SEPARATE_COMPILATION they are compiled once, in src.hpp's translation unit. As plain
-// std::variant aliases, every translation unit that copied or destroyed a request or a response
-// compiled the visitation tables of every nested variant: about half of the code of a
-// one-call program, and most of its compile time beyond parsing the headers.
-template <class... Ts>
-class variant_type : public std::variant<Ts...> {
-    using base = std::variant<Ts...>;
-
-public:
-    using base::base;
-    using base::operator=;
-
-    variant_type() noexcept(std::is_nothrow_default_constructible_v<base>);
-    variant_type(const variant_type& other);
-    variant_type(variant_type&& other) noexcept(std::is_nothrow_move_constructible_v<base>);
-    variant_type& operator=(const variant_type& other);
-    variant_type& operator=(variant_type&& other) noexcept(std::is_nothrow_move_assignable_v<base>);
-    ~variant_type();
-};
-
-// The std::variant a type is or derives from: what the JSON codecs and the schema generator
-// take apart (std::variant_size and std::variant_alternative know only std::variant itself).
-// (T first: with a pack alone, a type that is no variant would deduce an empty one.)
-template <class T, class... Ts>
-std::variant<T, Ts...> variant_base_of(const std::variant<T, Ts...>&);  // declared for decltype
-
-template <class T>
-concept variant_like = requires(const T& v) {
-    detail::variant_base_of(v);
-};
-
-// void for any other type, so that a trait of it can be asked of every type.
-template <class T>
-struct variant_base {
-    using type = void;
-};
-template <variant_like T>
-struct variant_base<T> {
-    using type = decltype(detail::variant_base_of(std::declval<const T&>()));
-};
-template <class T>
-using variant_base_t = typename variant_base<T>::type;
-
-}  // namespace detail
-MISTRAL_NAMESPACE_END
-
-
 // ---- mistral/detail/ascii.hpp -------------------------------------------------------------------
 // mistral/detail/ascii.hpp: ASCII case folding, the HTTP token and field-value rules, the
 // number parsers for header values, and base64. Standard library only; the one place each is
@@ -409,6 +346,436 @@ struct response_metadata {
 /// Builds the metadata of a response from its status and headers.
 MISTRAL_DECL response_metadata make_response_metadata(int status, http_headers headers);
 
+MISTRAL_NAMESPACE_END
+
+
+// ---- mistral/detail/utf8.hpp --------------------------------------------------------------------
+// mistral/detail/utf8.hpp: UTF-8 validation of the text the client sends (the API rejects a
+// body that is not UTF-8). Standard library only.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+// The byte position of the first invalid UTF-8 sequence, or npos.
+inline std::size_t invalid_utf8_at(std::string_view s) noexcept {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const std::size_t n = s.size();
+    for (std::size_t i = 0; i < n;) {
+        // Eight ASCII bytes at a time: most text sent is ASCII.
+        if (i + 8 <= n) {
+            std::uint64_t word;
+            std::memcpy(&word, p + i, 8);
+            if ((word & 0x8080808080808080u) == 0) {
+                i += 8;
+                continue;
+            }
+        }
+        const unsigned c = p[i];
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t len = 0;
+        unsigned min = 0;
+        if ((c & 0xE0) == 0xC0) {
+            len = 2;
+            min = 0x80;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3;
+            min = 0x800;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4;
+            min = 0x10000;
+        } else {
+            return i;
+        }
+        if (i + len > n) return i;
+        unsigned cp = c & (0xFFu >> (len + 1));
+        for (std::size_t k = 1; k < len; ++k) {
+            if ((p[i + k] & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+        i += len;
+    }
+    return std::string_view::npos;
+}
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/fwd.hpp ----------------------------------------------------------------------------
+// mistral/fwd.hpp: forward declarations of the public types, for headers that only name them.
+// Includes nothing.
+
+
+/// @namespace mistral
+/// @brief Everything of mistral-cpp: the client (basic_client, `mistral::client`), the value
+/// types of the API, their JSON conversions, the helpers that build messages (user(), system(),
+/// assistant(), tool_result()), structured output (json_schema_of(), decode_json()), the history
+/// rules (check_history(), sanitize_tool_call_ids()), the transport concept and the SSE parser
+/// (namespace sse). Declared in an inline namespace named after the version
+/// (`mistral::v0_1_0`), which users never write.
+MISTRAL_NAMESPACE_BEGIN
+
+// types.hpp: content, messages, tools, requests, responses, chunks
+struct text_chunk;
+struct image_url;
+struct image_url_chunk;
+struct document_url_chunk;
+struct reference_chunk;
+struct file_chunk;
+struct tool_reference_chunk;
+struct thinking_chunk;
+struct input_audio_chunk;
+struct unknown_chunk;
+struct function_call;
+struct tool_call;
+struct function_call_delta;
+struct tool_call_delta;
+struct system_message;
+struct user_message;
+struct assistant_message;
+struct tool_message;
+struct function_definition;
+struct function_tool;
+struct unknown_tool;
+struct json_schema;
+struct response_format;
+struct prediction;
+struct guardrail_config;
+struct chat_request;
+struct usage_info;
+struct chat_choice;
+struct chat_response;
+struct delta_message;
+struct chunk_choice;
+struct chat_chunk;
+
+// http.hpp
+struct http_header;
+class http_headers;
+struct rate_limit_info;
+struct response_metadata;
+
+// error.hpp
+class error;
+class usage_error;
+class api_error;
+class transport_error;
+class protocol_error;
+class tool_loop_error;
+
+// transport.hpp
+struct http_request;
+struct response_head;
+class response_handler;
+struct transport_options;
+class any_transport;
+
+// retry.hpp, stream.hpp, client.hpp
+struct retry_policy;
+class stream_accumulator;
+struct client_options;
+struct call_options;
+
+// structured.hpp, tools.hpp
+template <class T>
+struct parsed_response;
+class toolbox;
+struct usage_count;
+struct usage_totals;
+struct tool_loop_options;
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/error.hpp --------------------------------------------------------------------------
+// mistral/error.hpp: the exception hierarchy. No Boost: the partial response of a failed stream
+// is forward-declared.
+//
+// Everything the library throws derives from mistral::error, which derives from
+// std::runtime_error. Messages never contain the API key.
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+/// Base of every exception the library throws. When a stream fails after some of it arrived,
+/// partial_response() holds what was accumulated up to the failure, so no received text is lost.
+class error : public std::runtime_error {
+public:
+    /// An error with this message (never holding a secret: the client redacts it first).
+    explicit error(const std::string& what) : std::runtime_error(what) {}
+
+    /// What a failed stream delivered before it failed, folded into a response; nullptr when
+    /// nothing arrived or the call was not a stream.
+    const chat_response* partial_response() const noexcept { return partial_.get(); }
+    /// Attaches the partial response (used by the client before it throws).
+    void set_partial_response(std::shared_ptr<const chat_response> partial) noexcept {
+        partial_ = std::move(partial);
+    }
+
+private:
+    std::shared_ptr<const chat_response> partial_;
+};
+
+/// The caller asked for something that cannot be sent: no API key, an empty model, no messages,
+/// a non-finite number, text that is not UTF-8. Thrown before any I/O.
+class usage_error : public error {
+public:
+    using error::error;  ///< from the message
+};
+
+/// One entry of a 422 validation error: where (e.g. "body.max_completion_tokens"), what, and
+/// the validator's error type (e.g. "extra_forbidden").
+struct validation_issue {
+    std::string location;  ///< where in the request: the `loc` path, e.g. "body.messages.0"
+    std::string message;   ///< what is wrong, in the API's words
+    std::string type;      ///< the kind of problem, e.g. "missing"
+    bool operator==(const validation_issue&) const = default;
+};
+
+/// What the client could read out of an error body (every body shape the API is known to send;
+/// see parse_error_body() in impl/error_body.hpp). Fields it could not find are empty.
+struct api_error_details {
+    std::string message;  ///< the API's message
+    std::string type;     ///< the API's error type
+    std::string code;     ///< the API's error code, as a string ("1300")
+    std::string param;    ///< the request parameter the error is about, when the API says
+    std::vector<validation_issue> validation_issues;  ///< each problem of a 422 answer
+    /// `raw_status_code` of the body, when present (error events inside a stream carry it).
+    std::optional<int> raw_status_code;
+    /// `request_id` of the body, when present (the gateway's 401 body carries it).
+    std::string request_id;
+};
+
+namespace detail {
+// The start of a text, for error messages.
+inline std::string snippet(std::string_view text) {
+    constexpr std::size_t max = 200;
+    return std::string(text.substr(0, max)) + (text.size() > max ? "..." : "");
+}
+}  // namespace detail
+
+/// The statuses below 500 that the default retry_policy retries (it retries every 5xx too).
+/// The one list: retry_policy::retry_statuses starts from it.
+inline constexpr int default_retry_statuses[] = {408, 409, 425, 429};
+
+/// True for the HTTP statuses the default retry_policy retries: 408, 409, 425, 429 and 5xx.
+constexpr bool is_retryable_status(int status) noexcept {
+    for (const int s : default_retry_statuses) {
+        if (s == status) return true;
+    }
+    return status >= 500 && status <= 599;
+}
+
+/// The API answered with an error: an HTTP status >= 400, or an error event inside a 200 stream
+/// (then status() is the event's `raw_status_code` when present, else the HTTP status).
+class api_error : public error {
+public:
+    /// The error of a response: its metadata, its (redacted) body and what was parsed of it.
+    MISTRAL_DECL api_error(response_metadata metadata, std::string body, api_error_details details);
+
+    /// The HTTP status (or the stream error event's `raw_status_code`).
+    int status() const noexcept { return data_->metadata.status; }
+    /// The API's error `type`, e.g. "invalid_request_error", "rate_limited" ("" if none).
+    const std::string& type() const noexcept { return data_->details.type; }
+    /// The API's error `code` as a string, e.g. "1300", "3230" ("" if none).
+    const std::string& code() const noexcept { return data_->details.code; }
+    /// The API's `param` ("" if none).
+    const std::string& param() const noexcept { return data_->details.param; }
+    /// The API's error message, e.g. "Rate limit exceeded" ("" if the body had none).
+    const std::string& message() const noexcept { return data_->details.message; }
+    /// The 422 validation entries, from the top-level `detail` or from `message.detail`.
+    const std::vector<validation_issue>& validation_issues() const noexcept {
+        return data_->details.validation_issues;
+    }
+    /// The raw response body (JSON, HTML or empty).
+    const std::string& body() const noexcept { return data_->body; }
+    /// The response headers.
+    const http_headers& headers() const noexcept { return data_->metadata.headers; }
+    /// The request id (`x-request-id`, `mistral-correlation-id`, or the body's `request_id`).
+    const std::string& request_id() const noexcept { return data_->metadata.request_id; }
+    /// The rate-limit headers of the response.
+    const rate_limit_info& rate_limits() const noexcept { return data_->metadata.rate_limits; }
+    /// Status, headers, request id, rate limits and attempt count together.
+    const response_metadata& metadata() const noexcept { return data_->metadata; }
+    /// Whether the default retry_policy retries this status (is_retryable_status); a client
+    /// with its own policy asks it: `policy.retries_status(e.status())`.
+    bool retryable() const noexcept { return is_retryable_status(status()); }
+
+private:
+    struct data {
+        response_metadata metadata;
+        std::string body;
+        api_error_details details;
+    };
+
+    MISTRAL_DECL static std::shared_ptr<const data> make_data(response_metadata metadata,
+                                                              std::string body,
+                                                              api_error_details details);
+    explicit api_error(std::shared_ptr<const data> d) : error(describe(*d)), data_(std::move(d)) {}
+    MISTRAL_DECL static std::string describe(const data& d);
+
+    std::shared_ptr<const data> data_;
+};
+
+/// Why a transport failed.
+enum class transport_error_kind {
+    connect,          ///< the connection could not be established (refused, unreachable)
+    name_resolution,  ///< the host name could not be resolved
+    tls,              ///< TLS handshake or certificate verification failed
+    timeout,          ///< a connect, read or total timeout expired
+    reset,            ///< the connection broke while sending or receiving
+    cancelled,        ///< the call was cancelled through its stop token
+    proxy,            ///< the proxy refused the request (e.g. 407: it wants credentials)
+    other,            ///< anything else
+};
+
+/// A readable name for a transport_error_kind ("connect", "timeout", ...).
+MISTRAL_DECL const char* to_string(transport_error_kind kind) noexcept;
+
+/// Whether a failure of this kind can have happened after the request reached the server:
+/// false only for failures before any byte of it could be sent (connect, name resolution, TLS).
+constexpr bool may_have_reached_server(transport_error_kind kind) noexcept {
+    return kind != transport_error_kind::connect && kind != transport_error_kind::name_resolution &&
+           kind != transport_error_kind::tls;
+}
+
+/// The HTTP exchange failed below the API: connect, name resolution, TLS, timeout, reset,
+/// cancellation or a proxy's refusal. kind() tells which.
+class transport_error : public error {
+public:
+    /// A failure of this kind; whether the request may have reached the server follows from
+    /// the kind (see may_have_reached_server()).
+    transport_error(transport_error_kind kind, const std::string& what)
+        : transport_error(kind, what, may_have_reached_server(kind)) {}
+    /// `request_sent`: whether the request may have reached the server (a transport that knows
+    /// better than the kind, e.g. that a timeout happened while connecting, says so here).
+    transport_error(transport_error_kind kind, const std::string& what, bool request_sent)
+        : error(what), kind_(kind), request_sent_(request_sent) {}
+    /// What failed: connect, name_resolution, tls, timeout, reset, cancelled, proxy, other.
+    transport_error_kind kind() const noexcept { return kind_; }
+    /// Whether the server may have received the request (and may have processed it): false for
+    /// a connection that was refused, timed out while connecting, or failed its TLS handshake.
+    bool request_sent() const noexcept { return request_sent_; }
+
+private:
+    transport_error_kind kind_;
+    bool request_sent_;
+};
+
+namespace detail {
+// The two failures every layer reports the same way. `where` prefixes the message (a transport
+// names the exchange, "POST http://host:port/path: ").
+inline transport_error cancelled(bool request_sent, const std::string& where = "") {
+    return transport_error(transport_error_kind::cancelled, where + "call cancelled", request_sent);
+}
+inline transport_error total_timeout_expired(const std::string& where = "") {
+    return transport_error(transport_error_kind::timeout, where + "total timeout expired");
+}
+}  // namespace detail
+
+/// The server's answer broke the protocol: malformed JSON, a value of the wrong type (path()
+/// names where, e.g. "choices[0].message.tool_calls[1].function.name"), a malformed event
+/// stream, an oversized event, or a stream that ended before `[DONE]` (then
+/// partial_response() holds what arrived).
+class protocol_error : public error {
+public:
+    /// A malformed answer; `path` is the JSON path of the offending value, when there is one.
+    explicit protocol_error(const std::string& what, std::string path = {})
+        : error(what), path_(std::make_shared<const std::string>(std::move(path))) {}
+    /// The JSON path of the offending value ("" when not about a value).
+    const std::string& path() const noexcept { return *path_; }
+
+private:
+    std::shared_ptr<const std::string> path_;
+};
+
+/// basic_client::run_tools() made tool_loop_options::max_rounds chat calls and the last reply
+/// still asks for tools. partial_response() is that reply (not appended to the history, since
+/// its calls were not run).
+class tool_loop_error : public error {
+public:
+    using error::error;  ///< from the message
+};
+
+MISTRAL_NAMESPACE_END
+
+
+// ---- mistral/detail/variant_type.hpp ------------------------------------------------------------
+// mistral/detail/variant_type.hpp: a std::variant whose copy, move and destruction can be
+// compiled once. Standard library only.
+
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+// The API's recursive sum types (message, content, content_chunk, thinking_part, tool) are
+// classes derived from std::variant, so std::visit, std::get, std::get_if, std::holds_alternative,
+// index() and == work on them as on the std::variant they are. The class adds nothing but its
+// own special members: declared here and defined in impl/variant_type.hpp, so that with
+// MISTRAL_SEPARATE_COMPILATION they are compiled once, in src.hpp's translation unit. As plain
+// std::variant aliases, every translation unit that copied or destroyed a request or a response
+// compiled the visitation tables of every nested variant: about half of the code of a
+// one-call program, and most of its compile time beyond parsing the headers.
+template <class... Ts>
+class variant_type : public std::variant<Ts...> {
+    using base = std::variant<Ts...>;
+
+public:
+    using base::base;
+    using base::operator=;
+
+    variant_type() noexcept(std::is_nothrow_default_constructible_v<base>);
+    variant_type(const variant_type& other);
+    variant_type(variant_type&& other) noexcept(std::is_nothrow_move_constructible_v<base>);
+    variant_type& operator=(const variant_type& other);
+    variant_type& operator=(variant_type&& other) noexcept(std::is_nothrow_move_assignable_v<base>);
+    ~variant_type();
+};
+
+// The std::variant a type is or derives from: what the JSON codecs and the schema generator
+// take apart (std::variant_size and std::variant_alternative know only std::variant itself).
+// (T first: with a pack alone, a type that is no variant would deduce an empty one.)
+template <class T, class... Ts>
+std::variant<T, Ts...> variant_base_of(const std::variant<T, Ts...>&);  // declared for decltype
+
+template <class T>
+concept variant_like = requires(const T& v) {
+    detail::variant_base_of(v);
+};
+
+// void for any other type, so that a trait of it can be asked of every type.
+template <class T>
+struct variant_base {
+    using type = void;
+};
+template <variant_like T>
+struct variant_base<T> {
+    using type = decltype(detail::variant_base_of(std::declval<const T&>()));
+};
+template <class T>
+using variant_base_t = typename variant_base<T>::type;
+
+}  // namespace detail
 MISTRAL_NAMESPACE_END
 
 
@@ -1191,528 +1558,6 @@ struct chat_chunk {
     /// appending text() of every chunk gives the text of choice 0.
     MISTRAL_DECL std::string text() const;
     bool operator==(const chat_chunk&) const = default;
-};
-
-MISTRAL_NAMESPACE_END
-
-
-// ---- mistral/chat_stream.hpp --------------------------------------------------------------------
-// mistral/chat_stream.hpp: chat_stream, the stream that basic_client::open_stream() returns and
-// the caller pulls chunk by chunk with a range-for.
-
-#include <cstddef>
-#include <iterator>
-#include <memory>
-#include <utility>
-
-
-MISTRAL_NAMESPACE_BEGIN
-
-namespace detail {
-// The engine's side of an open stream (impl/client_engine.hpp).
-class stream_source {
-public:
-    virtual ~stream_source() = default;
-    // Reads until the next chunk and returns it (valid until the next call), or nullptr once the
-    // stream ended with [DONE]. Throws what stream() throws mid-stream.
-    virtual const chat_chunk* next() = 0;
-    virtual const chat_response& response() const noexcept = 0;
-};
-}  // namespace detail
-
-/// A streamed completion, read as the caller asks for it:
-///
-///     mistral::chat_stream s = client.open_stream(req);
-///     for (const mistral::chat_chunk& chunk : s) std::cout << chunk.text() << std::flush;
-///     std::cout << s.response().usage.total_tokens << '\n';
-///
-/// open_stream() returns once the response head has arrived; each step of the loop reads more of
-/// the stream on the calling thread (over a push-only transport, a helper thread reads it and
-/// hands each piece over; see transport.hpp). A step throws what stream() throws mid-stream
-/// (protocol_error for a stream that ends before [DONE], api_error for an error event,
-/// transport_error for a timeout or cancellation), with partial_response() set; after that the
-/// stream is over. Leaving the loop early and destroying the stream closes its connection (it is
-/// not reused) and leaves the client usable.
-///
-/// Single-pass and movable, not copyable. The client must outlive the stream. Not thread-safe:
-/// one thread reads it (call_options::stop cancels it from any other).
-class chat_stream {
-public:
-    /// An input iterator over the chunks; `end()` is std::default_sentinel.
-    class iterator {
-    public:
-        using iterator_concept = std::input_iterator_tag;  ///< single-pass
-        using value_type = chat_chunk;                     ///< what it yields
-        using difference_type = std::ptrdiff_t;            ///< as input iterators need
-
-        iterator() = default;
-        /// The current chunk, valid until the next step.
-        const chat_chunk& operator*() const noexcept { return *stream_->current_; }
-        /// The current chunk's members.
-        const chat_chunk* operator->() const noexcept { return stream_->current_; }
-        /// Reads the next chunk (this is where the stream blocks and where it throws).
-        iterator& operator++() {
-            stream_->advance();
-            return *this;
-        }
-        /// The same step, for `it++`.
-        void operator++(int) { ++*this; }
-        /// Whether the stream has ended.
-        friend bool operator==(const iterator& i, std::default_sentinel_t) noexcept {
-            return i.stream_ == nullptr || i.stream_->finished();
-        }
-
-    private:
-        friend class chat_stream;
-        explicit iterator(chat_stream* stream) noexcept : stream_(stream) {}
-        chat_stream* stream_ = nullptr;
-    };
-
-    /// Moves the stream (and its connection); the moved-from stream must not be read.
-    chat_stream(chat_stream&&) noexcept = default;
-    /// Moves the stream; the one assigned to is closed first.
-    chat_stream& operator=(chat_stream&&) noexcept = default;
-    chat_stream(const chat_stream&) = delete;
-    chat_stream& operator=(const chat_stream&) = delete;
-    ~chat_stream() = default;
-
-    /// Reads the next chunk and returns an iterator to it, as std::ranges::istream_view does: a
-    /// loop left with `break` and entered again continues with the chunk after the one it broke
-    /// on.
-    iterator begin() {
-        if (!finished()) advance();
-        return iterator(this);
-    }
-    /// The end of the stream: an iterator equals it once the stream has ended.
-    std::default_sentinel_t end() const noexcept { return {}; }
-
-    /// The response folded from the chunks so far (as stream() returns it, once the loop
-    /// ended); before the first step, the metadata of the response head only (`http`).
-    const chat_response& response() const noexcept { return source_->response(); }
-
-    /// Whether the stream has ended ([DONE] arrived, or a step threw).
-    bool finished() const noexcept { return started_ && current_ == nullptr; }
-
-    /// What basic_client::open_stream() builds a stream from.
-    explicit chat_stream(std::unique_ptr<detail::stream_source> source) noexcept
-        : source_(std::move(source)) {}
-
-private:
-    void advance() {
-        started_ = true;
-        current_ = nullptr;
-        current_ = source_->next();
-    }
-
-    std::unique_ptr<detail::stream_source> source_;
-    const chat_chunk* current_ = nullptr;
-    bool started_ = false;
-};
-
-MISTRAL_NAMESPACE_END
-
-// ---- mistral/detail/function_ref.hpp ------------------------------------------------------------
-// mistral/detail/function_ref.hpp: a non-owning reference to a callable (as C++26's
-// std::function_ref). Standard library only.
-
-#include <functional>
-#include <memory>
-#include <type_traits>
-#include <utility>
-
-
-MISTRAL_NAMESPACE_BEGIN
-namespace detail {
-
-// A non-owning reference to a callable. The client engine takes the transport and the chunk
-// callback through these, so that it does not depend on their types and can be compiled once.
-template <class Signature>
-class function_ref;
-
-template <class R, class... Args>
-class function_ref<R(Args...)> {
-public:
-    template <class F>
-    requires(!std::is_same_v<std::remove_cvref_t<F>, function_ref> &&
-             std::is_invocable_r_v<R, F&, Args...>) function_ref(F& f)
-    noexcept  // NOLINT(google-explicit-constructor)
-        : object_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
-          call_([](void* object, Args... args) -> R {
-              return std::invoke(*static_cast<F*>(object), std::forward<Args>(args)...);
-          }) {}
-
-    R operator()(Args... args) const { return call_(object_, std::forward<Args>(args)...); }
-
-private:
-    void* object_;
-    R (*call_)(void*, Args...);
-};
-
-}  // namespace detail
-MISTRAL_NAMESPACE_END
-
-// ---- mistral/detail/utf8.hpp --------------------------------------------------------------------
-// mistral/detail/utf8.hpp: UTF-8 validation of the text the client sends (the API rejects a
-// body that is not UTF-8). Standard library only.
-
-#include <cstddef>
-#include <cstdint>
-#include <cstring>
-#include <string_view>
-
-
-MISTRAL_NAMESPACE_BEGIN
-namespace detail {
-
-// The byte position of the first invalid UTF-8 sequence, or npos.
-inline std::size_t invalid_utf8_at(std::string_view s) noexcept {
-    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    const std::size_t n = s.size();
-    for (std::size_t i = 0; i < n;) {
-        // Eight ASCII bytes at a time: most text sent is ASCII.
-        if (i + 8 <= n) {
-            std::uint64_t word;
-            std::memcpy(&word, p + i, 8);
-            if ((word & 0x8080808080808080u) == 0) {
-                i += 8;
-                continue;
-            }
-        }
-        const unsigned c = p[i];
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        std::size_t len = 0;
-        unsigned min = 0;
-        if ((c & 0xE0) == 0xC0) {
-            len = 2;
-            min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3;
-            min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4;
-            min = 0x10000;
-        } else {
-            return i;
-        }
-        if (i + len > n) return i;
-        unsigned cp = c & (0xFFu >> (len + 1));
-        for (std::size_t k = 1; k < len; ++k) {
-            if ((p[i + k] & 0xC0) != 0x80) return i;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-        i += len;
-    }
-    return std::string_view::npos;
-}
-
-}  // namespace detail
-MISTRAL_NAMESPACE_END
-
-// ---- mistral/fwd.hpp ----------------------------------------------------------------------------
-// mistral/fwd.hpp: forward declarations of the public types, for headers that only name them.
-// Includes nothing.
-
-
-/// @namespace mistral
-/// @brief Everything of mistral-cpp: the client (basic_client, `mistral::client`), the value
-/// types of the API, their JSON conversions, the helpers that build messages (user(), system(),
-/// assistant(), tool_result()), structured output (json_schema_of(), decode_json()), the history
-/// rules (check_history(), sanitize_tool_call_ids()), the transport concept and the SSE parser
-/// (namespace sse). Declared in an inline namespace named after the version
-/// (`mistral::v0_1_0`), which users never write.
-MISTRAL_NAMESPACE_BEGIN
-
-// types.hpp: content, messages, tools, requests, responses, chunks
-struct text_chunk;
-struct image_url;
-struct image_url_chunk;
-struct document_url_chunk;
-struct reference_chunk;
-struct file_chunk;
-struct tool_reference_chunk;
-struct thinking_chunk;
-struct input_audio_chunk;
-struct unknown_chunk;
-struct function_call;
-struct tool_call;
-struct function_call_delta;
-struct tool_call_delta;
-struct system_message;
-struct user_message;
-struct assistant_message;
-struct tool_message;
-struct function_definition;
-struct function_tool;
-struct unknown_tool;
-struct json_schema;
-struct response_format;
-struct prediction;
-struct guardrail_config;
-struct chat_request;
-struct usage_info;
-struct chat_choice;
-struct chat_response;
-struct delta_message;
-struct chunk_choice;
-struct chat_chunk;
-
-// http.hpp
-struct http_header;
-class http_headers;
-struct rate_limit_info;
-struct response_metadata;
-
-// error.hpp
-class error;
-class usage_error;
-class api_error;
-class transport_error;
-class protocol_error;
-class tool_loop_error;
-
-// transport.hpp
-struct http_request;
-struct response_head;
-class response_handler;
-struct transport_options;
-class any_transport;
-
-// retry.hpp, stream.hpp, client.hpp
-struct retry_policy;
-class stream_accumulator;
-struct client_options;
-struct call_options;
-
-// structured.hpp, tools.hpp
-template <class T>
-struct parsed_response;
-class toolbox;
-struct usage_count;
-struct usage_totals;
-struct tool_loop_options;
-
-MISTRAL_NAMESPACE_END
-
-// ---- mistral/error.hpp --------------------------------------------------------------------------
-// mistral/error.hpp: the exception hierarchy. No Boost: the partial response of a failed stream
-// is forward-declared.
-//
-// Everything the library throws derives from mistral::error, which derives from
-// std::runtime_error. Messages never contain the API key.
-
-#include <memory>
-#include <optional>
-#include <stdexcept>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-
-MISTRAL_NAMESPACE_BEGIN
-
-/// Base of every exception the library throws. When a stream fails after some of it arrived,
-/// partial_response() holds what was accumulated up to the failure, so no received text is lost.
-class error : public std::runtime_error {
-public:
-    /// An error with this message (never holding a secret: the client redacts it first).
-    explicit error(const std::string& what) : std::runtime_error(what) {}
-
-    /// What a failed stream delivered before it failed, folded into a response; nullptr when
-    /// nothing arrived or the call was not a stream.
-    const chat_response* partial_response() const noexcept { return partial_.get(); }
-    /// Attaches the partial response (used by the client before it throws).
-    void set_partial_response(std::shared_ptr<const chat_response> partial) noexcept {
-        partial_ = std::move(partial);
-    }
-
-private:
-    std::shared_ptr<const chat_response> partial_;
-};
-
-/// The caller asked for something that cannot be sent: no API key, an empty model, no messages,
-/// a non-finite number, text that is not UTF-8. Thrown before any I/O.
-class usage_error : public error {
-public:
-    using error::error;  ///< from the message
-};
-
-/// One entry of a 422 validation error: where (e.g. "body.max_completion_tokens"), what, and
-/// the validator's error type (e.g. "extra_forbidden").
-struct validation_issue {
-    std::string location;  ///< where in the request: the `loc` path, e.g. "body.messages.0"
-    std::string message;   ///< what is wrong, in the API's words
-    std::string type;      ///< the kind of problem, e.g. "missing"
-    bool operator==(const validation_issue&) const = default;
-};
-
-/// What the client could read out of an error body (every body shape the API is known to send;
-/// see parse_error_body() in impl/error_body.hpp). Fields it could not find are empty.
-struct api_error_details {
-    std::string message;  ///< the API's message
-    std::string type;     ///< the API's error type
-    std::string code;     ///< the API's error code, as a string ("1300")
-    std::string param;    ///< the request parameter the error is about, when the API says
-    std::vector<validation_issue> validation_issues;  ///< each problem of a 422 answer
-    /// `raw_status_code` of the body, when present (error events inside a stream carry it).
-    std::optional<int> raw_status_code;
-    /// `request_id` of the body, when present (the gateway's 401 body carries it).
-    std::string request_id;
-};
-
-namespace detail {
-// The start of a text, for error messages.
-inline std::string snippet(std::string_view text) {
-    constexpr std::size_t max = 200;
-    return std::string(text.substr(0, max)) + (text.size() > max ? "..." : "");
-}
-}  // namespace detail
-
-/// The statuses below 500 that the default retry_policy retries (it retries every 5xx too).
-/// The one list: retry_policy::retry_statuses starts from it.
-inline constexpr int default_retry_statuses[] = {408, 409, 425, 429};
-
-/// True for the HTTP statuses the default retry_policy retries: 408, 409, 425, 429 and 5xx.
-constexpr bool is_retryable_status(int status) noexcept {
-    for (const int s : default_retry_statuses) {
-        if (s == status) return true;
-    }
-    return status >= 500 && status <= 599;
-}
-
-/// The API answered with an error: an HTTP status >= 400, or an error event inside a 200 stream
-/// (then status() is the event's `raw_status_code` when present, else the HTTP status).
-class api_error : public error {
-public:
-    /// The error of a response: its metadata, its (redacted) body and what was parsed of it.
-    MISTRAL_DECL api_error(response_metadata metadata, std::string body, api_error_details details);
-
-    /// The HTTP status (or the stream error event's `raw_status_code`).
-    int status() const noexcept { return data_->metadata.status; }
-    /// The API's error `type`, e.g. "invalid_request_error", "rate_limited" ("" if none).
-    const std::string& type() const noexcept { return data_->details.type; }
-    /// The API's error `code` as a string, e.g. "1300", "3230" ("" if none).
-    const std::string& code() const noexcept { return data_->details.code; }
-    /// The API's `param` ("" if none).
-    const std::string& param() const noexcept { return data_->details.param; }
-    /// The API's error message, e.g. "Rate limit exceeded" ("" if the body had none).
-    const std::string& message() const noexcept { return data_->details.message; }
-    /// The 422 validation entries, from the top-level `detail` or from `message.detail`.
-    const std::vector<validation_issue>& validation_issues() const noexcept {
-        return data_->details.validation_issues;
-    }
-    /// The raw response body (JSON, HTML or empty).
-    const std::string& body() const noexcept { return data_->body; }
-    /// The response headers.
-    const http_headers& headers() const noexcept { return data_->metadata.headers; }
-    /// The request id (`x-request-id`, `mistral-correlation-id`, or the body's `request_id`).
-    const std::string& request_id() const noexcept { return data_->metadata.request_id; }
-    /// The rate-limit headers of the response.
-    const rate_limit_info& rate_limits() const noexcept { return data_->metadata.rate_limits; }
-    /// Status, headers, request id, rate limits and attempt count together.
-    const response_metadata& metadata() const noexcept { return data_->metadata; }
-    /// Whether the default retry_policy retries this status (is_retryable_status); a client
-    /// with its own policy asks it: `policy.retries_status(e.status())`.
-    bool retryable() const noexcept { return is_retryable_status(status()); }
-
-private:
-    struct data {
-        response_metadata metadata;
-        std::string body;
-        api_error_details details;
-    };
-
-    MISTRAL_DECL static std::shared_ptr<const data> make_data(response_metadata metadata,
-                                                              std::string body,
-                                                              api_error_details details);
-    explicit api_error(std::shared_ptr<const data> d) : error(describe(*d)), data_(std::move(d)) {}
-    MISTRAL_DECL static std::string describe(const data& d);
-
-    std::shared_ptr<const data> data_;
-};
-
-/// Why a transport failed.
-enum class transport_error_kind {
-    connect,          ///< the connection could not be established (refused, unreachable)
-    name_resolution,  ///< the host name could not be resolved
-    tls,              ///< TLS handshake or certificate verification failed
-    timeout,          ///< a connect, read or total timeout expired
-    reset,            ///< the connection broke while sending or receiving
-    cancelled,        ///< the call was cancelled through its stop token
-    proxy,            ///< the proxy refused the request (e.g. 407: it wants credentials)
-    other,            ///< anything else
-};
-
-/// A readable name for a transport_error_kind ("connect", "timeout", ...).
-MISTRAL_DECL const char* to_string(transport_error_kind kind) noexcept;
-
-/// Whether a failure of this kind can have happened after the request reached the server:
-/// false only for failures before any byte of it could be sent (connect, name resolution, TLS).
-constexpr bool may_have_reached_server(transport_error_kind kind) noexcept {
-    return kind != transport_error_kind::connect && kind != transport_error_kind::name_resolution &&
-           kind != transport_error_kind::tls;
-}
-
-/// The HTTP exchange failed below the API: connect, name resolution, TLS, timeout, reset,
-/// cancellation or a proxy's refusal. kind() tells which.
-class transport_error : public error {
-public:
-    /// A failure of this kind; whether the request may have reached the server follows from
-    /// the kind (see may_have_reached_server()).
-    transport_error(transport_error_kind kind, const std::string& what)
-        : transport_error(kind, what, may_have_reached_server(kind)) {}
-    /// `request_sent`: whether the request may have reached the server (a transport that knows
-    /// better than the kind, e.g. that a timeout happened while connecting, says so here).
-    transport_error(transport_error_kind kind, const std::string& what, bool request_sent)
-        : error(what), kind_(kind), request_sent_(request_sent) {}
-    /// What failed: connect, name_resolution, tls, timeout, reset, cancelled, proxy, other.
-    transport_error_kind kind() const noexcept { return kind_; }
-    /// Whether the server may have received the request (and may have processed it): false for
-    /// a connection that was refused, timed out while connecting, or failed its TLS handshake.
-    bool request_sent() const noexcept { return request_sent_; }
-
-private:
-    transport_error_kind kind_;
-    bool request_sent_;
-};
-
-namespace detail {
-// The two failures every layer reports the same way. `where` prefixes the message (a transport
-// names the exchange, "POST http://host:port/path: ").
-inline transport_error cancelled(bool request_sent, const std::string& where = "") {
-    return transport_error(transport_error_kind::cancelled, where + "call cancelled", request_sent);
-}
-inline transport_error total_timeout_expired(const std::string& where = "") {
-    return transport_error(transport_error_kind::timeout, where + "total timeout expired");
-}
-}  // namespace detail
-
-/// The server's answer broke the protocol: malformed JSON, a value of the wrong type (path()
-/// names where, e.g. "choices[0].message.tool_calls[1].function.name"), a malformed event
-/// stream, an oversized event, or a stream that ended before `[DONE]` (then
-/// partial_response() holds what arrived).
-class protocol_error : public error {
-public:
-    /// A malformed answer; `path` is the JSON path of the offending value, when there is one.
-    explicit protocol_error(const std::string& what, std::string path = {})
-        : error(what), path_(std::make_shared<const std::string>(std::move(path))) {}
-    /// The JSON path of the offending value ("" when not about a value).
-    const std::string& path() const noexcept { return *path_; }
-
-private:
-    std::shared_ptr<const std::string> path_;
-};
-
-/// basic_client::run_tools() made tool_loop_options::max_rounds chat calls and the last reply
-/// still asks for tools. partial_response() is that reply (not appended to the history, since
-/// its calls were not run).
-class tool_loop_error : public error {
-public:
-    using error::error;  ///< from the message
 };
 
 MISTRAL_NAMESPACE_END
@@ -2867,6 +2712,18 @@ public:
                 path_.pop();
             }
             append(']');
+        } else if constexpr (is_string_map<M>::value) {
+            append('{');
+            bool first = true;
+            for (const auto& [key, value] : in) {
+                if (!std::exchange(first, false)) append(',');
+                string(key);
+                append(':');
+                path_.push(key);
+                write(value);
+                path_.pop();
+            }
+            append('}');
         } else if constexpr (opaque_object<M>) {
             tree(in.json);
         } else if constexpr (described<M>) {
@@ -3309,6 +3166,495 @@ inline api_error_details parse_error_body(std::string_view body) {
 MISTRAL_NAMESPACE_END
 
 // ---- mistral/json.hpp (continued) ---------------------------------------------------------------
+
+// ---- mistral/batch.hpp --------------------------------------------------------------------------
+// mistral/batch.hpp: the value types of the Batch API and the files it reads and writes: files
+// (POST/GET /v1/files, GET/DELETE /v1/files/{id}, GET /v1/files/{id}/content), batch jobs
+// (POST/GET /v1/batch/jobs, GET /v1/batch/jobs/{id}, POST /v1/batch/jobs/{id}/cancel), and the
+// JSONL lines of a job's input (batch_request) and output (batch_result). Same rules as
+// types.hpp: members in the order the official specification lists them, unknown members kept in
+// `extra`, open enums as strings.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+/// Values of file_object::purpose and file_upload::purpose (open set).
+namespace file_purpose {
+inline constexpr const char* batch = "batch";          ///< a batch job's input
+inline constexpr const char* fine_tune = "fine-tune";  ///< training data
+inline constexpr const char* ocr = "ocr";              ///< a document to read
+}  // namespace file_purpose
+
+/// A file to upload (`POST /v1/files`, multipart/form-data). The API takes up to 512 MB; the
+/// content is sent from memory.
+struct file_upload {
+    std::string filename{};                     ///< its name, e.g. "batch.jsonl" (required)
+    std::string content{};                      ///< its bytes (required)
+    std::string purpose = file_purpose::batch;  ///< what it is for: "batch", "fine-tune", "ocr"
+    std::optional<std::string> visibility{};    ///< "workspace" (the default) or "user"
+    std::optional<std::int64_t> expiry{};       ///< hours until the API deletes it
+    bool operator==(const file_upload&) const = default;
+};
+
+/// A file as the API describes it (the answer of an upload, and of `GET /v1/files/{id}`).
+struct file_object {
+    std::string id{};                          ///< its id, for batch_job_request::input_files
+    std::string object{};                      ///< "file"
+    std::int64_t bytes = 0;                    ///< its size
+    std::int64_t created_at = 0;               ///< Unix seconds
+    std::string filename{};                    ///< its name
+    std::string purpose{};                     ///< "batch", "fine-tune", "ocr" (open set)
+    std::string sample_type{};                 ///< "batch_request", "batch_result", ... (open)
+    std::optional<std::int64_t> num_lines{};   ///< lines of a JSONL file
+    std::optional<std::string> mimetype{};     ///< its media type
+    std::string source{};                      ///< "upload", "repository", "mistral" (open)
+    std::optional<std::string> signature{};    ///< its checksum
+    std::optional<std::int64_t> expires_at{};  ///< Unix seconds, when it expires
+    std::optional<std::string> visibility{};   ///< "workspace" or "user"
+    std::optional<bool> deleted{};             ///< `GET /v1/files/{id}`: whether it was deleted
+    response_metadata http{};                  ///< status, headers, request id, rate limits
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const file_object&) const = default;
+};
+
+/// Which files `GET /v1/files` lists (every member unset: the first page of all of them).
+struct file_query {
+    std::optional<std::int64_t> page{};       ///< from 0
+    std::optional<std::int64_t> page_size{};  ///< the API's default: 100
+    std::optional<std::string> purpose{};     ///< only files with this purpose
+    std::optional<std::string> search{};      ///< only files whose name has this text
+    bool operator==(const file_query&) const = default;
+};
+
+/// The answer of `GET /v1/files`.
+struct file_list {
+    std::vector<file_object> data{};      ///< the files of the page
+    std::string object{};                 ///< "list"
+    std::optional<std::int64_t> total{};  ///< how many match, over every page
+    response_metadata http{};             ///< status, headers, request id, rate limits
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const file_list&) const = default;
+};
+
+/// The answer of `DELETE /v1/files/{id}`.
+struct file_deleted {
+    std::string id{};          ///< the file's id
+    std::string object{};      ///< "file"
+    bool deleted = false;      ///< true once it is gone
+    response_metadata http{};  ///< status, headers, request id, rate limits
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const file_deleted&) const = default;
+};
+
+/// One line of a batch job's input (JSONL): a chat request and your id for it.
+struct batch_request {
+    /// Your id for the request, given back in its batch_result (unique within the job).
+    std::optional<std::string> custom_id{};
+    /// The request, as chat() would send it. Its model may be empty when the job names one;
+    /// "stream": true is refused.
+    chat_request body{};
+    /// Members the library does not model: sent as they are.
+    boost::json::object extra{};
+    bool operator==(const batch_request&) const = default;
+};
+
+/// The endpoints a batch job can run (batch_job_request::endpoint; open set). This client reads
+/// the results of chat_completions and fim_completions as chat_response.
+namespace batch_endpoint {
+inline constexpr const char* chat_completions = "/v1/chat/completions";  ///< chat()
+inline constexpr const char* fim_completions = "/v1/fim/completions";    ///< fim()
+inline constexpr const char* embeddings = "/v1/embeddings";              ///< embeddings()
+inline constexpr const char* moderations = "/v1/moderations";            ///< moderations()
+inline constexpr const char* chat_moderations = "/v1/chat/moderations";  ///< chat_moderations()
+inline constexpr const char* ocr = "/v1/ocr";                            ///< ocr()
+}  // namespace batch_endpoint
+
+/// The most requests a batch job takes inline (batch_job_request::requests).
+inline constexpr std::size_t max_inline_batch_requests = 10'000;
+
+/// A batch job to create (`POST /v1/batch/jobs`): from uploaded input files, or from at most
+/// 10,000 requests given inline.
+struct batch_job_request {
+    std::optional<std::vector<std::string>> input_files{};  ///< ids of uploaded JSONL files
+    /// Requests given inline (at most 10,000; more go in a file: batch_submit() does that).
+    std::optional<std::vector<batch_request>> requests{};
+    /// The endpoint every request goes to (required).
+    std::string endpoint = batch_endpoint::chat_completions;
+    std::optional<std::string> model{};     ///< the model of every request (one per job)
+    std::optional<std::string> agent_id{};  ///< an agent instead of a model (deprecated API)
+    /// Your key-value pairs (keys of 1 to 32 characters, values of 1 to 512), kept with the job.
+    std::optional<std::map<std::string, std::string>> metadata{};
+    std::optional<std::int64_t> timeout_hours{};  ///< 1 to 168; the API's default: 24
+    /// Members the library does not model: sent as they are.
+    boost::json::object extra{};
+    bool operator==(const batch_job_request&) const = default;
+};
+
+/// Values of batch_job::status (open set). queued and running are on the way; the others are
+/// final (see is_final_batch_status()).
+namespace batch_status {
+inline constexpr const char* queued = "QUEUED";    ///< waiting to start
+inline constexpr const char* running = "RUNNING";  ///< requests are being answered
+inline constexpr const char* success = "SUCCESS";  ///< done (some lines may still have failed)
+inline constexpr const char* failed = "FAILED";    ///< the job failed as a whole
+inline constexpr const char* timeout_exceeded = "TIMEOUT_EXCEEDED";  ///< past timeout_hours
+/// batch_cancel() was called; the job stops soon.
+inline constexpr const char* cancellation_requested = "CANCELLATION_REQUESTED";
+inline constexpr const char* cancelled = "CANCELLED";  ///< stopped by batch_cancel()
+}  // namespace batch_status
+
+/// Whether a job in this status will change no more (batch_wait() returns then).
+inline bool is_final_batch_status(std::string_view status) noexcept {
+    return status == batch_status::success || status == batch_status::failed ||
+           status == batch_status::timeout_exceeded || status == batch_status::cancelled;
+}
+
+/// An error of a whole batch job, and how many times it happened.
+struct batch_job_error {
+    std::string message{};   ///< what went wrong
+    std::int64_t count = 1;  ///< how many times
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const batch_job_error&) const = default;
+};
+
+/// A batch job (the answer of create, get and cancel).
+struct batch_job {
+    std::string id{};                                              ///< its id
+    std::optional<std::string> object{};                           ///< "batch"
+    std::vector<std::string> input_files{};                        ///< the input files' ids
+    std::optional<std::map<std::string, std::string>> metadata{};  ///< as created
+    std::string endpoint{};                                        ///< the endpoint of its requests
+    std::optional<std::string> model{};                            ///< the model of its requests
+    std::optional<std::string> agent_id{};                         ///< or the agent
+    std::optional<std::string> output_file{};  ///< the results' file, once there is one
+    std::optional<std::string> error_file{};   ///< the failed requests' file, if any
+    std::vector<batch_job_error> errors{};     ///< errors of the job as a whole
+    /// Results given inline (`GET /v1/batch/jobs/{id}?inline=true`), as received.
+    std::optional<std::vector<boost::json::value>> outputs{};
+    std::string status{};                        ///< see batch_status (an open set)
+    std::int64_t created_at = 0;                 ///< Unix seconds
+    std::int64_t total_requests = 0;             ///< its requests
+    std::int64_t completed_requests = 0;         ///< answered so far, well or not
+    std::int64_t succeeded_requests = 0;         ///< answered well
+    std::int64_t failed_requests = 0;            ///< failed
+    std::optional<std::int64_t> started_at{};    ///< Unix seconds
+    std::optional<std::int64_t> completed_at{};  ///< Unix seconds
+    response_metadata http{};                    ///< status, headers, request id, rate limits
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const batch_job&) const = default;
+};
+
+/// Which jobs `GET /v1/batch/jobs` lists (every member unset: the first page of all of them).
+struct batch_job_query {
+    std::optional<std::int64_t> page{};          ///< from 0
+    std::optional<std::int64_t> page_size{};     ///< the API's default: 100
+    std::optional<std::string> model{};          ///< only jobs of this model
+    std::optional<std::string> created_after{};  ///< ISO 8601 date-time
+    std::optional<bool> created_by_me{};         ///< only your own jobs
+    std::vector<std::string> status{};           ///< only jobs in one of these statuses
+    std::optional<std::string> order_by{};       ///< "created" or "-created" (the default)
+    bool operator==(const batch_job_query&) const = default;
+};
+
+/// The answer of `GET /v1/batch/jobs`.
+struct batch_job_list {
+    std::vector<batch_job> data{};        ///< the jobs of the page
+    std::optional<std::string> object{};  ///< "list"
+    std::int64_t total = 0;               ///< how many match, over every page
+    response_metadata http{};             ///< status, headers, request id, rate limits
+    /// Members the library does not model: kept as received, written back as they are.
+    boost::json::object extra{};
+    bool operator==(const batch_job_list&) const = default;
+};
+
+/// What batch_submit() gives the job besides its requests.
+struct batch_options {
+    std::optional<std::string> model{};  ///< the model of every request whose own is empty
+    std::string endpoint = batch_endpoint::chat_completions;  ///< where the requests go
+    /// Your key-value pairs, kept with the job.
+    std::optional<std::map<std::string, std::string>> metadata{};
+    std::optional<std::int64_t> timeout_hours{};  ///< 1 to 168; the API's default: 24
+    std::string filename = "batch.jsonl";         ///< the uploaded input file's name
+};
+
+/// How batch_wait() polls.
+struct batch_wait_options {
+    /// The pause between two polls.
+    std::chrono::milliseconds poll_interval{5'000};
+    /// The longest wait: past it, batch_wait() throws transport_error (timeout). Unset: until
+    /// the job ends (or the call is cancelled).
+    std::optional<std::chrono::milliseconds> timeout{};
+};
+
+/// One line of a batch job's output (or error) file: the answer to one batch_request.
+struct batch_result {
+    std::string id{};         ///< the line's id
+    std::string custom_id{};  ///< the batch_request's custom_id
+    /// The HTTP status the request got (0 when the line has no response).
+    std::int64_t status_code = 0;
+    /// The answer, decoded by chat's codec, when the status is 2xx.
+    std::optional<chat_response> response{};
+    /// What went wrong, when the request failed: the line's `error`, or the message of the error
+    /// body of a status other than 2xx.
+    std::optional<std::string> error{};
+    /// The line's `error`, or the error body, as received.
+    std::optional<boost::json::value> error_detail{};
+    bool operator==(const batch_result&) const = default;
+};
+
+/// Decodes one line of a batch output or error file. Throws protocol_error (its path names the
+/// member) for a line that is not such a line.
+template <class Unused = void>
+batch_result parse_batch_result(std::string_view line);
+
+/// The JSONL line of one request of a batch input (without its newline). Throws usage_error for
+/// what chat() would refuse to send, and for "stream": true.
+template <class Unused = void>
+std::string batch_request_line(const batch_request& request);
+
+#ifdef MISTRAL_SEPARATE_COMPILATION
+extern template batch_result parse_batch_result<>(std::string_view);
+extern template std::string batch_request_line<>(const batch_request&);
+#endif
+
+/// @cond internal
+namespace detail {
+// clang-format off
+template <class V> constexpr bool fields(file_object*, V&& v) {
+    using T = file_object;
+    return v(field("id", &T::id, required)) || v(field("object", &T::object, required)) ||
+           v(field("bytes", &T::bytes, required)) ||
+           v(field("created_at", &T::created_at, required)) ||
+           v(field("filename", &T::filename, required)) ||
+           v(field("purpose", &T::purpose, required)) ||
+           v(field("sample_type", &T::sample_type, required)) ||
+           v(field("num_lines", &T::num_lines)) || v(field("mimetype", &T::mimetype)) ||
+           v(field("source", &T::source, required)) || v(field("signature", &T::signature)) ||
+           v(field("expires_at", &T::expires_at)) || v(field("visibility", &T::visibility)) ||
+           v(field("deleted", &T::deleted));
+}
+template <class V> constexpr bool fields(file_list*, V&& v) {
+    using T = file_list;
+    return v(field("data", &T::data, required)) || v(field("object", &T::object, required)) ||
+           v(field("total", &T::total));
+}
+template <class V> constexpr bool fields(file_deleted*, V&& v) {
+    using T = file_deleted;
+    return v(field("id", &T::id, required)) || v(field("object", &T::object, required)) ||
+           v(field("deleted", &T::deleted, required));
+}
+template <class V> constexpr bool fields(batch_request*, V&& v) {
+    using T = batch_request;
+    return v(field("custom_id", &T::custom_id)) || v(field("body", &T::body, required));
+}
+template <class V> constexpr bool fields(batch_job_request*, V&& v) {
+    using T = batch_job_request;
+    return v(field("input_files", &T::input_files)) || v(field("requests", &T::requests)) ||
+           v(field("endpoint", &T::endpoint, required)) || v(field("model", &T::model)) ||
+           v(field("agent_id", &T::agent_id)) || v(field("metadata", &T::metadata)) ||
+           v(field("timeout_hours", &T::timeout_hours));
+}
+template <class V> constexpr bool fields(batch_job_error*, V&& v) {
+    using T = batch_job_error;
+    return v(field("message", &T::message, required)) || v(field("count", &T::count));
+}
+template <class V> constexpr bool fields(batch_job*, V&& v) {
+    using T = batch_job;
+    return v(field("id", &T::id, required)) || v(field("object", &T::object)) ||
+           v(field("input_files", &T::input_files, required)) ||
+           v(field("metadata", &T::metadata)) || v(field("endpoint", &T::endpoint, required)) ||
+           v(field("model", &T::model)) || v(field("agent_id", &T::agent_id)) ||
+           v(field("output_file", &T::output_file)) || v(field("error_file", &T::error_file)) ||
+           v(field("errors", &T::errors, required)) || v(field("outputs", &T::outputs)) ||
+           v(field("status", &T::status, required)) ||
+           v(field("created_at", &T::created_at, required)) ||
+           v(field("total_requests", &T::total_requests, required)) ||
+           v(field("completed_requests", &T::completed_requests, required)) ||
+           v(field("succeeded_requests", &T::succeeded_requests, required)) ||
+           v(field("failed_requests", &T::failed_requests, required)) ||
+           v(field("started_at", &T::started_at)) || v(field("completed_at", &T::completed_at));
+}
+template <class V> constexpr bool fields(batch_job_list*, V&& v) {
+    using T = batch_job_list;
+    return v(field("data", &T::data)) || v(field("object", &T::object)) ||
+           v(field("total", &T::total, required));
+}
+// clang-format on
+}  // namespace detail
+/// @endcond
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/chat_stream.hpp --------------------------------------------------------------------
+// mistral/chat_stream.hpp: chat_stream, the stream that basic_client::open_stream() returns and
+// the caller pulls chunk by chunk with a range-for.
+
+#include <cstddef>
+#include <iterator>
+#include <memory>
+#include <utility>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+namespace detail {
+// The engine's side of an open stream (impl/client_engine.hpp).
+class stream_source {
+public:
+    virtual ~stream_source() = default;
+    // Reads until the next chunk and returns it (valid until the next call), or nullptr once the
+    // stream ended with [DONE]. Throws what stream() throws mid-stream.
+    virtual const chat_chunk* next() = 0;
+    virtual const chat_response& response() const noexcept = 0;
+};
+}  // namespace detail
+
+/// A streamed completion, read as the caller asks for it:
+///
+///     mistral::chat_stream s = client.open_stream(req);
+///     for (const mistral::chat_chunk& chunk : s) std::cout << chunk.text() << std::flush;
+///     std::cout << s.response().usage.total_tokens << '\n';
+///
+/// open_stream() returns once the response head has arrived; each step of the loop reads more of
+/// the stream on the calling thread (over a push-only transport, a helper thread reads it and
+/// hands each piece over; see transport.hpp). A step throws what stream() throws mid-stream
+/// (protocol_error for a stream that ends before [DONE], api_error for an error event,
+/// transport_error for a timeout or cancellation), with partial_response() set; after that the
+/// stream is over. Leaving the loop early and destroying the stream closes its connection (it is
+/// not reused) and leaves the client usable.
+///
+/// Single-pass and movable, not copyable. The client must outlive the stream. Not thread-safe:
+/// one thread reads it (call_options::stop cancels it from any other).
+class chat_stream {
+public:
+    /// An input iterator over the chunks; `end()` is std::default_sentinel.
+    class iterator {
+    public:
+        using iterator_concept = std::input_iterator_tag;  ///< single-pass
+        using value_type = chat_chunk;                     ///< what it yields
+        using difference_type = std::ptrdiff_t;            ///< as input iterators need
+
+        iterator() = default;
+        /// The current chunk, valid until the next step.
+        const chat_chunk& operator*() const noexcept { return *stream_->current_; }
+        /// The current chunk's members.
+        const chat_chunk* operator->() const noexcept { return stream_->current_; }
+        /// Reads the next chunk (this is where the stream blocks and where it throws).
+        iterator& operator++() {
+            stream_->advance();
+            return *this;
+        }
+        /// The same step, for `it++`.
+        void operator++(int) { ++*this; }
+        /// Whether the stream has ended.
+        friend bool operator==(const iterator& i, std::default_sentinel_t) noexcept {
+            return i.stream_ == nullptr || i.stream_->finished();
+        }
+
+    private:
+        friend class chat_stream;
+        explicit iterator(chat_stream* stream) noexcept : stream_(stream) {}
+        chat_stream* stream_ = nullptr;
+    };
+
+    /// Moves the stream (and its connection); the moved-from stream must not be read.
+    chat_stream(chat_stream&&) noexcept = default;
+    /// Moves the stream; the one assigned to is closed first.
+    chat_stream& operator=(chat_stream&&) noexcept = default;
+    chat_stream(const chat_stream&) = delete;
+    chat_stream& operator=(const chat_stream&) = delete;
+    ~chat_stream() = default;
+
+    /// Reads the next chunk and returns an iterator to it, as std::ranges::istream_view does: a
+    /// loop left with `break` and entered again continues with the chunk after the one it broke
+    /// on.
+    iterator begin() {
+        if (!finished()) advance();
+        return iterator(this);
+    }
+    /// The end of the stream: an iterator equals it once the stream has ended.
+    std::default_sentinel_t end() const noexcept { return {}; }
+
+    /// The response folded from the chunks so far (as stream() returns it, once the loop
+    /// ended); before the first step, the metadata of the response head only (`http`).
+    const chat_response& response() const noexcept { return source_->response(); }
+
+    /// Whether the stream has ended ([DONE] arrived, or a step threw).
+    bool finished() const noexcept { return started_ && current_ == nullptr; }
+
+    /// What basic_client::open_stream() builds a stream from.
+    explicit chat_stream(std::unique_ptr<detail::stream_source> source) noexcept
+        : source_(std::move(source)) {}
+
+private:
+    void advance() {
+        started_ = true;
+        current_ = nullptr;
+        current_ = source_->next();
+    }
+
+    std::unique_ptr<detail::stream_source> source_;
+    const chat_chunk* current_ = nullptr;
+    bool started_ = false;
+};
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/detail/function_ref.hpp ------------------------------------------------------------
+// mistral/detail/function_ref.hpp: a non-owning reference to a callable (as C++26's
+// std::function_ref). Standard library only.
+
+#include <functional>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+// A non-owning reference to a callable. The client engine takes the transport and the chunk
+// callback through these, so that it does not depend on their types and can be compiled once.
+template <class Signature>
+class function_ref;
+
+template <class R, class... Args>
+class function_ref<R(Args...)> {
+public:
+    template <class F>
+    requires(!std::is_same_v<std::remove_cvref_t<F>, function_ref> &&
+             std::is_invocable_r_v<R, F&, Args...>) function_ref(F& f)
+    noexcept  // NOLINT(google-explicit-constructor)
+        : object_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
+          call_([](void* object, Args... args) -> R {
+              return std::invoke(*static_cast<F*>(object), std::forward<Args>(args)...);
+          }) {}
+
+    R operator()(Args... args) const { return call_(object_, std::forward<Args>(args)...); }
+
+private:
+    void* object_;
+    R (*call_)(void*, Args...);
+};
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
 
 // ---- mistral/endpoints.hpp ----------------------------------------------------------------------
 // mistral/endpoints.hpp: the value types of the endpoints beside chat completions:
@@ -5621,6 +5967,7 @@ MISTRAL_NAMESPACE_END
 #include <future>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -5676,7 +6023,71 @@ moderation_response run_chat_moderations(const client_options& options, send_fun
 template <class Unused = void>
 ocr_response run_ocr(const client_options& options, send_function send, const ocr_request& request,
                      const call_options& call);
+// The Batch API and its files (impl/batch.hpp), on the same engine.
+template <class Unused = void>
+file_object run_upload_file(const client_options& options, send_function send,
+                            const file_upload& upload, const call_options& call);
+template <class Unused = void>
+file_list run_files(const client_options& options, send_function send, const file_query& query,
+                    const call_options& call);
+template <class Unused = void>
+file_object run_file(const client_options& options, send_function send, std::string_view id,
+                     const call_options& call);
+template <class Unused = void>
+file_deleted run_delete_file(const client_options& options, send_function send, std::string_view id,
+                             const call_options& call);
+template <class Unused = void>
+void run_file_content(const client_options& options, send_function send, std::string_view id,
+                      function_ref<bool(std::string_view)> on_bytes, const call_options& call);
+template <class Unused = void>
+batch_job run_create_batch_job(const client_options& options, send_function send,
+                               const batch_job_request& job, const call_options& call);
+template <class Unused = void>
+batch_job run_batch_job(const client_options& options, send_function send, std::string_view id,
+                        const call_options& call);
+template <class Unused = void>
+batch_job_list run_batch_jobs(const client_options& options, send_function send,
+                              const batch_job_query& query, const call_options& call);
+template <class Unused = void>
+batch_job run_batch_cancel(const client_options& options, send_function send, std::string_view id,
+                           const call_options& call);
+template <class Unused = void>
+batch_job run_batch_submit(const client_options& options, send_function send,
+                           std::span<const batch_request> items, const batch_options& batch,
+                           const call_options& call);
+template <class Unused = void>
+batch_job run_batch_wait(const client_options& options, send_function send, std::string_view id,
+                         const batch_wait_options& wait, const call_options& call);
+template <class Unused = void>
+void run_batch_results(const client_options& options, send_function send, const batch_job& job,
+                       function_ref<bool(const batch_result&)> on_result, const call_options& call);
 #ifdef MISTRAL_SEPARATE_COMPILATION
+extern template file_object run_upload_file<>(const client_options&, send_function,
+                                              const file_upload&, const call_options&);
+extern template file_list run_files<>(const client_options&, send_function, const file_query&,
+                                      const call_options&);
+extern template file_object run_file<>(const client_options&, send_function, std::string_view,
+                                       const call_options&);
+extern template file_deleted run_delete_file<>(const client_options&, send_function,
+                                               std::string_view, const call_options&);
+extern template void run_file_content<>(const client_options&, send_function, std::string_view,
+                                        function_ref<bool(std::string_view)>, const call_options&);
+extern template batch_job run_create_batch_job<>(const client_options&, send_function,
+                                                 const batch_job_request&, const call_options&);
+extern template batch_job run_batch_job<>(const client_options&, send_function, std::string_view,
+                                          const call_options&);
+extern template batch_job_list run_batch_jobs<>(const client_options&, send_function,
+                                                const batch_job_query&, const call_options&);
+extern template batch_job run_batch_cancel<>(const client_options&, send_function, std::string_view,
+                                             const call_options&);
+extern template batch_job run_batch_submit<>(const client_options&, send_function,
+                                             std::span<const batch_request>, const batch_options&,
+                                             const call_options&);
+extern template batch_job run_batch_wait<>(const client_options&, send_function, std::string_view,
+                                           const batch_wait_options&, const call_options&);
+extern template void run_batch_results<>(const client_options&, send_function, const batch_job&,
+                                         function_ref<bool(const batch_result&)>,
+                                         const call_options&);
 extern template chat_response run_fim<>(const client_options&, send_function, const fim_request&,
                                         const call_options&);
 extern template chat_response run_fim_stream<>(const client_options&, send_function,
@@ -5910,6 +6321,75 @@ public:
     /// ocr() on a thread of its own, like chat_async().
     std::future<ocr_response> ocr_async(ocr_request request, call_options call = {});
 
+    /// Uploads a file (`POST /v1/files`, multipart/form-data), e.g. a batch job's input
+    /// (purpose "batch", the default). Throws usage_error before anything is sent for an empty
+    /// name or content, or a name with a quote or a control character; else like chat().
+    file_object upload_file(const file_upload& upload, const call_options& call = {});
+
+    /// The files uploaded (`GET /v1/files`), a page at a time. Throws like chat().
+    file_list files(const file_query& query = {}, const call_options& call = {});
+
+    /// One file's description (`GET /v1/files/{id}`). Throws like chat() (404: no such file).
+    file_object file(std::string_view id, const call_options& call = {});
+
+    /// Deletes a file (`DELETE /v1/files/{id}`). Throws like chat().
+    file_deleted delete_file(std::string_view id, const call_options& call = {});
+
+    /// A file's content (`GET /v1/files/{id}/content`), handed to `on_bytes(std::string_view)`
+    /// piece by piece as it arrives, never held whole: `on_bytes` returns void, or bool (false
+    /// stops the download). Retried as chat() until the first byte reached `on_bytes`; a
+    /// download cut after that throws transport_error, what arrived having been delivered.
+    template <class OnBytes>
+    void file_content(std::string_view id, OnBytes&& on_bytes, const call_options& call = {}) {
+        auto forward = bool_result<std::string_view>(on_bytes);
+        file_content_bytes(id, forward, call);
+    }
+
+    /// Creates a batch job (`POST /v1/batch/jobs`) from uploaded files or from at most 10,000
+    /// requests inline. Throws usage_error before anything is sent when the API's limits are not
+    /// met (neither or both of input_files and requests, more than 10,000 requests,
+    /// timeout_hours outside 1 to 168, an empty endpoint, metadata too long), or when a request
+    /// has no model (and the job none) or asks to be streamed; else like chat().
+    mistral::batch_job create_batch_job(const batch_job_request& job,
+                                        const call_options& call = {});
+
+    /// Uploads the requests as a JSONL file (purpose "batch") and creates a job that runs them
+    /// (two HTTP requests): any number of requests, at half the price, outside the rate limits;
+    /// the results come once the whole job has run (batch_wait(), batch_results()). A request
+    /// without a model takes `options.model`. Throws usage_error before anything is sent for no
+    /// requests, a custom_id given twice, or what create_batch_job() refuses; else like chat().
+    mistral::batch_job batch_submit(std::span<const batch_request> requests,
+                                    const batch_options& options = {},
+                                    const call_options& call = {});
+
+    /// A batch job's progress and files (`GET /v1/batch/jobs/{id}`). Throws like chat().
+    mistral::batch_job batch_job(std::string_view id, const call_options& call = {});
+
+    /// The batch jobs (`GET /v1/batch/jobs`), a page at a time, filtered. Throws like chat().
+    batch_job_list batch_jobs(const batch_job_query& query = {}, const call_options& call = {});
+
+    /// Polls a job every `wait.poll_interval` until its status is final (is_final_batch_status())
+    /// and returns it. Throws transport_error (timeout) once `wait.timeout` would pass, and
+    /// transport_error (cancelled) when call.stop is requested, promptly, even between polls.
+    mistral::batch_job batch_wait(std::string_view id, const batch_wait_options& wait = {},
+                                  const call_options& call = {});
+
+    /// Asks the API to stop a job (`POST /v1/batch/jobs/{id}/cancel`): its status becomes
+    /// CANCELLATION_REQUESTED, then CANCELLED. Throws like chat().
+    mistral::batch_job batch_cancel(std::string_view id, const call_options& call = {});
+
+    /// The results of a job whose status is final: its output file, then its error file,
+    /// downloaded and decoded line by line (never held whole), each line handed to
+    /// `on_result(const batch_result&)` (returning void, or bool: false stops). Throws
+    /// usage_error for a job without results yet, protocol_error naming the file and the line
+    /// for a line that is not a result, else like file_content().
+    template <class OnResult>
+    void batch_results(const mistral::batch_job& job, OnResult&& on_result,
+                       const call_options& call = {}) {
+        auto forward = bool_result<const batch_result&>(on_result);
+        batch_results_of(job, forward, call);
+    }
+
     /// The tokens and HTTP requests of every call of this client so far (and of its copies,
     /// which share the counts), in total and per model; safe to call while other threads call
     /// the client. After calls that all succeeded, the tokens are the sums of their responses'
@@ -5932,18 +6412,34 @@ private:
     static auto chunk_adapter(OnChunk& on_chunk) {
         static_assert(std::is_invocable_v<OnChunk&, const chat_chunk&>,
                       "the stream callback must be callable with const mistral::chat_chunk&");
-        using result = std::invoke_result_t<OnChunk&, const chat_chunk&>;
-        static_assert(std::is_void_v<result> || std::is_same_v<result, bool>,
+        static_assert(std::is_void_v<std::invoke_result_t<OnChunk&, const chat_chunk&>> ||
+                          std::is_same_v<std::invoke_result_t<OnChunk&, const chat_chunk&>, bool>,
                       "the stream callback must return void or bool (false stops the stream)");
-        return [&on_chunk](const chat_chunk& chunk) -> bool {
+        return bool_result<const chat_chunk&>(on_chunk);
+    }
+    // A callback returning void or bool, as a detail::function_ref<bool(Arg)> takes it (void: go
+    // on).
+    template <class Arg, class F>
+    static auto bool_result(F& f) {
+        static_assert(std::is_invocable_v<F&, Arg>, "the callback must be callable with its value");
+        using result = std::invoke_result_t<F&, Arg>;
+        static_assert(std::is_void_v<result> || std::is_same_v<result, bool>,
+                      "the callback must return void or bool (false stops)");
+        return [&f](Arg value) -> bool {
             if constexpr (std::is_same_v<result, bool>) {
-                return std::invoke(on_chunk, chunk);
+                return std::invoke(f, value);
             } else {
-                std::invoke(on_chunk, chunk);
+                std::invoke(f, value);
                 return true;
             }
         };
     }
+    void file_content_bytes(std::string_view id,
+                            detail::function_ref<bool(std::string_view)> on_bytes,
+                            const call_options& call);
+    void batch_results_of(const mistral::batch_job& job,
+                          detail::function_ref<bool(const batch_result&)> on_result,
+                          const call_options& call);
     // A call on a thread of its own: what every *_async() does.
     template <class Request, class Call>
     auto start_async(Request request, call_options call, Call member) {
@@ -6132,6 +6628,100 @@ std::future<ocr_response> basic_client<Transport>::ocr_async(ocr_request request
 }
 
 template <transport Transport>
+file_object basic_client<Transport>::upload_file(const file_upload& upload,
+                                                 const call_options& call) {
+    const std::string none;  // the Batch API's calls name no model: counted in total
+    auto send = counting_send(none);
+    return detail::run_upload_file(options_, send, upload, call);
+}
+
+template <transport Transport>
+file_list basic_client<Transport>::files(const file_query& query, const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    return detail::run_files(options_, send, query, call);
+}
+
+template <transport Transport>
+file_object basic_client<Transport>::file(std::string_view id, const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    return detail::run_file(options_, send, id, call);
+}
+
+template <transport Transport>
+file_deleted basic_client<Transport>::delete_file(std::string_view id, const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    return detail::run_delete_file(options_, send, id, call);
+}
+
+template <transport Transport>
+void basic_client<Transport>::file_content_bytes(
+    std::string_view id, detail::function_ref<bool(std::string_view)> on_bytes,
+    const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    detail::run_file_content(options_, send, id, on_bytes, call);
+}
+
+template <transport Transport>
+batch_job basic_client<Transport>::create_batch_job(const batch_job_request& job,
+                                                    const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    return detail::run_create_batch_job(options_, send, job, call);
+}
+
+template <transport Transport>
+batch_job basic_client<Transport>::batch_submit(std::span<const batch_request> requests,
+                                                const batch_options& options,
+                                                const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    return detail::run_batch_submit(options_, send, requests, options, call);
+}
+
+template <transport Transport>
+batch_job basic_client<Transport>::batch_job(std::string_view id, const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    return detail::run_batch_job(options_, send, id, call);
+}
+
+template <transport Transport>
+batch_job_list basic_client<Transport>::batch_jobs(const batch_job_query& query,
+                                                   const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    return detail::run_batch_jobs(options_, send, query, call);
+}
+
+template <transport Transport>
+batch_job basic_client<Transport>::batch_wait(std::string_view id, const batch_wait_options& wait,
+                                              const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    return detail::run_batch_wait(options_, send, id, wait, call);
+}
+
+template <transport Transport>
+batch_job basic_client<Transport>::batch_cancel(std::string_view id, const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    return detail::run_batch_cancel(options_, send, id, call);
+}
+
+template <transport Transport>
+void basic_client<Transport>::batch_results_of(
+    const mistral::batch_job& job, detail::function_ref<bool(const batch_result&)> on_result,
+    const call_options& call) {
+    const std::string none;
+    auto send = counting_send(none);
+    detail::run_batch_results(options_, send, job, on_result, call);
+}
+
+template <transport Transport>
 chat_stream basic_client<Transport>::open_stream(const chat_request& request,
                                                  const call_options& call) {
     auto open = [this, usage = usage_, model = request.model](const http_request& r) {
@@ -6207,6 +6797,31 @@ usage_totals basic_client<Transport>::usage() const {
         ocr_request, call_options);                                                                \
     EXTERN template model_card basic_client<any_transport>::model(std::string_view,                \
                                                                   const call_options&);            \
+    EXTERN template file_object basic_client<any_transport>::upload_file(const file_upload&,       \
+                                                                         const call_options&);     \
+    EXTERN template file_list basic_client<any_transport>::files(const file_query&,                \
+                                                                 const call_options&);             \
+    EXTERN template file_object basic_client<any_transport>::file(std::string_view,                \
+                                                                  const call_options&);            \
+    EXTERN template file_deleted basic_client<any_transport>::delete_file(std::string_view,        \
+                                                                          const call_options&);    \
+    EXTERN template void basic_client<any_transport>::file_content_bytes(                          \
+        std::string_view, detail::function_ref<bool(std::string_view)>, const call_options&);      \
+    EXTERN template batch_job basic_client<any_transport>::create_batch_job(                       \
+        const batch_job_request&, const call_options&);                                            \
+    EXTERN template batch_job basic_client<any_transport>::batch_submit(                           \
+        std::span<const batch_request>, const batch_options&, const call_options&);                \
+    EXTERN template batch_job basic_client<any_transport>::batch_job(std::string_view,             \
+                                                                     const call_options&);         \
+    EXTERN template batch_job_list basic_client<any_transport>::batch_jobs(const batch_job_query&, \
+                                                                           const call_options&);   \
+    EXTERN template batch_job basic_client<any_transport>::batch_wait(                             \
+        std::string_view, const batch_wait_options&, const call_options&);                         \
+    EXTERN template batch_job basic_client<any_transport>::batch_cancel(std::string_view,          \
+                                                                        const call_options&);      \
+    EXTERN template void basic_client<any_transport>::batch_results_of(                            \
+        const mistral::batch_job&, detail::function_ref<bool(const batch_result&)>,                \
+        const call_options&);                                                                      \
     EXTERN template usage_totals basic_client<any_transport>::usage() const;
 #ifdef MISTRAL_SEPARATE_COMPILATION
 MISTRAL_ANY_TRANSPORT_CLIENT_MEMBERS(extern)
@@ -6712,33 +7327,6 @@ static_assert(pull_transport<mock_transport>);
 MISTRAL_NAMESPACE_END
 
 #ifndef MISTRAL_SEPARATE_COMPILATION
-// ---- mistral/impl/variant_type.hpp --------------------------------------------------------------
-// mistral/impl/variant_type.hpp: the special members of detail::variant_type (see
-// detail/variant_type.hpp); with MISTRAL_SEPARATE_COMPILATION, instantiated in src.hpp only.
-
-
-MISTRAL_NAMESPACE_BEGIN
-namespace detail {
-
-template <class... Ts>
-variant_type<Ts...>::variant_type() noexcept(std::is_nothrow_default_constructible_v<base>) =
-    default;
-template <class... Ts>
-variant_type<Ts...>::variant_type(const variant_type& other) = default;
-template <class... Ts>
-variant_type<Ts...>::variant_type(variant_type&& other) noexcept(
-    std::is_nothrow_move_constructible_v<base>) = default;
-template <class... Ts>
-variant_type<Ts...>& variant_type<Ts...>::operator=(const variant_type& other) = default;
-template <class... Ts>
-variant_type<Ts...>& variant_type<Ts...>::operator=(variant_type&& other) noexcept(
-    std::is_nothrow_move_assignable_v<base>) = default;
-template <class... Ts>
-variant_type<Ts...>::~variant_type() = default;
-
-}  // namespace detail
-MISTRAL_NAMESPACE_END
-
 // ---- mistral/impl/http.hpp ----------------------------------------------------------------------
 // mistral/impl/http.hpp: the definitions of http.hpp: header lookup and the parsing of the
 // rate-limit and request-id headers. Included at the end of http.hpp in a header-only build, else
@@ -6866,66 +7454,6 @@ MISTRAL_DECL response_metadata make_response_metadata(int status, http_headers h
 
 MISTRAL_NAMESPACE_END
 
-// ---- mistral/impl/types.hpp ---------------------------------------------------------------------
-// mistral/impl/types.hpp: the definitions of types.hpp's functions that walk content and
-// messages (the text of a reply, of a chunk, of thinking). Included at the end of types.hpp in a
-// header-only build, else only by src.hpp.
-
-
-MISTRAL_NAMESPACE_BEGIN
-
-MISTRAL_DECL std::string_view unknown_chunk::type() const noexcept {
-    const auto* t = json.if_contains("type");
-    return t != nullptr && t->is_string() ? std::string_view(t->get_string()) : std::string_view();
-}
-
-MISTRAL_DECL std::string thinking_chunk::text() const {
-    std::string out;
-    for (const auto& part : thinking) {
-        if (const auto* t = std::get_if<text_chunk>(&part)) out += t->text;
-    }
-    return out;
-}
-
-MISTRAL_DECL std::string text_of(const content& c) {
-    if (const auto* s = std::get_if<std::string>(&c)) return *s;
-    std::string out{};
-    for (const auto& chunk : std::get<std::vector<content_chunk>>(c)) {
-        if (const auto* t = std::get_if<text_chunk>(&chunk)) out += t->text;
-    }
-    return out;
-}
-
-MISTRAL_DECL std::string thinking_of(const content& c) {
-    std::string out{};
-    if (const auto* list = std::get_if<std::vector<content_chunk>>(&c)) {
-        for (const auto& chunk : *list) {
-            if (const auto* t = std::get_if<thinking_chunk>(&chunk)) out += t->text();
-        }
-    }
-    return out;
-}
-
-MISTRAL_DECL std::string text_of(const message& m) {
-    return std::visit([](const auto& msg) { return msg.text(); }, m);
-}
-
-MISTRAL_DECL std::string chat_response::text() const {
-    for (const auto& c : choices) {
-        if (c.index == 0) return c.message.text();
-    }
-    return {};
-}
-
-MISTRAL_DECL std::string chat_chunk::text() const {
-    for (const auto& c : choices) {
-        if (c.index == 0) return c.delta.text();
-    }
-    return {};
-}
-
-MISTRAL_NAMESPACE_END
-
 // ---- mistral/impl/error.hpp ---------------------------------------------------------------------
 // mistral/impl/error.hpp: the definitions of error.hpp: an api_error's message, and the names of
 // transport failures. Included at the end of error.hpp in a header-only build, else only by
@@ -6996,6 +7524,93 @@ MISTRAL_DECL const char* to_string(transport_error_kind kind) noexcept {
             break;
     }
     return "other";
+}
+
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/impl/variant_type.hpp --------------------------------------------------------------
+// mistral/impl/variant_type.hpp: the special members of detail::variant_type (see
+// detail/variant_type.hpp); with MISTRAL_SEPARATE_COMPILATION, instantiated in src.hpp only.
+
+
+MISTRAL_NAMESPACE_BEGIN
+namespace detail {
+
+template <class... Ts>
+variant_type<Ts...>::variant_type() noexcept(std::is_nothrow_default_constructible_v<base>) =
+    default;
+template <class... Ts>
+variant_type<Ts...>::variant_type(const variant_type& other) = default;
+template <class... Ts>
+variant_type<Ts...>::variant_type(variant_type&& other) noexcept(
+    std::is_nothrow_move_constructible_v<base>) = default;
+template <class... Ts>
+variant_type<Ts...>& variant_type<Ts...>::operator=(const variant_type& other) = default;
+template <class... Ts>
+variant_type<Ts...>& variant_type<Ts...>::operator=(variant_type&& other) noexcept(
+    std::is_nothrow_move_assignable_v<base>) = default;
+template <class... Ts>
+variant_type<Ts...>::~variant_type() = default;
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/impl/types.hpp ---------------------------------------------------------------------
+// mistral/impl/types.hpp: the definitions of types.hpp's functions that walk content and
+// messages (the text of a reply, of a chunk, of thinking). Included at the end of types.hpp in a
+// header-only build, else only by src.hpp.
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+MISTRAL_DECL std::string_view unknown_chunk::type() const noexcept {
+    const auto* t = json.if_contains("type");
+    return t != nullptr && t->is_string() ? std::string_view(t->get_string()) : std::string_view();
+}
+
+MISTRAL_DECL std::string thinking_chunk::text() const {
+    std::string out;
+    for (const auto& part : thinking) {
+        if (const auto* t = std::get_if<text_chunk>(&part)) out += t->text;
+    }
+    return out;
+}
+
+MISTRAL_DECL std::string text_of(const content& c) {
+    if (const auto* s = std::get_if<std::string>(&c)) return *s;
+    std::string out{};
+    for (const auto& chunk : std::get<std::vector<content_chunk>>(c)) {
+        if (const auto* t = std::get_if<text_chunk>(&chunk)) out += t->text;
+    }
+    return out;
+}
+
+MISTRAL_DECL std::string thinking_of(const content& c) {
+    std::string out{};
+    if (const auto* list = std::get_if<std::vector<content_chunk>>(&c)) {
+        for (const auto& chunk : *list) {
+            if (const auto* t = std::get_if<thinking_chunk>(&chunk)) out += t->text();
+        }
+    }
+    return out;
+}
+
+MISTRAL_DECL std::string text_of(const message& m) {
+    return std::visit([](const auto& msg) { return msg.text(); }, m);
+}
+
+MISTRAL_DECL std::string chat_response::text() const {
+    for (const auto& c : choices) {
+        if (c.index == 0) return c.message.text();
+    }
+    return {};
+}
+
+MISTRAL_DECL std::string chat_chunk::text() const {
+    for (const auto& c : choices) {
+        if (c.index == 0) return c.delta.text();
+    }
+    return {};
 }
 
 MISTRAL_NAMESPACE_END
@@ -9455,6 +10070,10 @@ public:
     // for its own codec to read.
     static json_reply call_json(const client_options& options, send_function send,
                                 prepared_call request, const call_options& call);
+    // A download (a file's content): each piece of a 2xx body handed to on_bytes as it arrives,
+    // retried only until its first byte reached it.
+    static void download(const client_options& options, send_function send, prepared_call request,
+                         function_ref<bool(std::string_view)> on_bytes, const call_options& call);
 
 private:
     using clock = std::chrono::steady_clock;
@@ -9478,6 +10097,12 @@ private:
         virtual const response_head& head() const noexcept = 0;
         // The api_error of an error status, from the body received, with the call's attempts.
         virtual api_error error(const plan& p) = 0;
+        // The api_error of a response's error status and body.
+        static api_error error_of(const plan& p, const response_head& head, std::string body) {
+            response_metadata meta = make_response_metadata(head.status, head.headers);
+            p.stamp(meta);
+            return error_of_response(std::move(meta), std::move(body), p.redact());
+        }
         // A stream cut after chunks arrived: resumed when the plan allows (true), else this
         // throws what the cut is to the caller.
         virtual bool resume_or_fail(plan& p, const transport_error& e) = 0;
@@ -9510,9 +10135,7 @@ private:
         void rethrow_if_failed() override {}
         const response_head& head() const noexcept override { return head_; }
         api_error error(const plan& p) override {
-            response_metadata meta = make_response_metadata(head_.status, head_.headers);
-            p.stamp(meta);
-            return error_of_response(std::move(meta), std::move(body_.text()), p.redact());
+            return sink::error_of(p, head_, std::move(body_.text()));
         }
         json_reply finish() {
             if (body_.overflow()) throw response_too_large(plan_.options().max_response_size);
@@ -9582,11 +10205,7 @@ private:
         }
         const response_head& head() const noexcept override { return state().head; }
         api_error error(const plan& p) override {
-            response_metadata meta =
-                make_response_metadata(state().head.status, state().head.headers);
-            p.stamp(meta);
-            return error_of_response(std::move(meta), std::move(state().error_body.text()),
-                                     p.redact());
+            return sink::error_of(p, state().head, std::move(state().error_body.text()));
         }
         chat_response finish() { return decoder_.finish(); }
 
@@ -9644,6 +10263,58 @@ private:
         std::chrono::milliseconds idle_;
         clock::time_point last_event_ = clock::now();
         std::optional<transport_error> stalled_;
+        std::exception_ptr failure_;
+    };
+
+    // Receives a download: the pieces of a 2xx body go to the caller as they arrive; an error
+    // status's body is kept for its api_error.
+    class byte_sink final : public sink {
+    public:
+        byte_sink(function_ref<bool(std::string_view)> on_bytes, const plan& p)
+            : plan_(p), on_bytes_(on_bytes), error_body_(max_error_body) {}
+
+        void begin_attempt() override {
+            head_ = {};
+            error_body_.clear();
+        }
+        bool on_head(response_head head) override {
+            head_ = {head.status, plan_.redact()(head.headers)};
+            return true;
+        }
+        bool on_body(std::string_view piece) override {
+            if (head_.status < 200 || head_.status > 299) return error_body_.append(piece);
+            if (piece.empty()) return true;
+            received_ += piece.size();
+            try {
+                return on_bytes_(piece);
+            } catch (...) {
+                failure_ = std::current_exception();
+                return false;
+            }
+        }
+        bool delivered() const noexcept override { return received_ != 0; }
+        bool completed() const noexcept override { return false; }
+        void rethrow_if_failed() override {
+            if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
+        }
+        const response_head& head() const noexcept override { return head_; }
+        api_error error(const plan& p) override {
+            return sink::error_of(p, head_, std::move(error_body_.text()));
+        }
+        // What reached the caller cannot be taken back: a cut download is not retried.
+        bool resume_or_fail(plan&, const transport_error& e) override {
+            throw transport_error(
+                e.kind(), "download cut after " + std::to_string(received_) + " bytes: " + e.what(),
+                e.request_sent());
+        }
+        bool resume(plan&) override { return false; }
+
+    private:
+        const plan& plan_;
+        function_ref<bool(std::string_view)> on_bytes_;
+        response_head head_;
+        body_buffer error_body_;
+        std::uint64_t received_ = 0;
         std::exception_ptr failure_;
     };
 
@@ -9741,6 +10412,16 @@ json_reply client_engine<Unused>::call_json(const client_options& options, send_
     json_reply r = sink.finish();
     p.stamp(r.http);
     return r;
+}
+
+template <class Unused>
+void client_engine<Unused>::download(const client_options& options, send_function send,
+                                     prepared_call request,
+                                     function_ref<bool(std::string_view)> on_bytes,
+                                     const call_options& call) {
+    plan p(options, std::move(request), call);
+    byte_sink sink(on_bytes, p);
+    execute(p, send, sink, false);
 }
 
 template <class Unused>
@@ -10153,6 +10834,502 @@ template <class Unused>
 ocr_response run_ocr(const client_options& options, send_function send, const ocr_request& request,
                      const call_options& call) {
     return run_endpoint<ocr_response, Unused>(options, send, request, call);
+}
+
+}  // namespace detail
+MISTRAL_NAMESPACE_END
+
+// ---- mistral/impl/batch.hpp ---------------------------------------------------------------------
+// mistral/impl/batch.hpp: the Batch API (batch.hpp) on the blocking client's engine: files
+// uploaded as multipart/form-data and downloaded piece by piece, batch jobs created (their limits
+// checked before anything is sent), polled and cancelled, and the JSONL lines of their input and
+// output written and read with chat's own codec. Templates only, as in impl/endpoints.hpp, so
+// that a translation unit compiles them when it calls them.
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+
+MISTRAL_NAMESPACE_BEGIN
+
+template <class Unused>
+std::string batch_request_line(const batch_request& request) {
+    if (request.body.model.empty()) {
+        throw usage_error("model is empty (set the request's, or batch_options::model)");
+    }
+    if (request.body.stream.value_or(false)) {
+        throw usage_error("\"stream\": true (a batch answers each request whole)");
+    }
+    return detail::sendable_json(request);
+}
+
+template <class Unused>
+batch_result parse_batch_result(std::string_view line) {
+    boost::system::error_code ec;
+    boost::json::value tree = boost::json::parse(line, ec);
+    if (ec) throw protocol_error("malformed JSON (" + ec.message() + ")");
+    auto* obj = tree.if_object();
+    if (obj == nullptr) throw protocol_error("a batch result line is not a JSON object");
+    const auto text_of_member = [obj](const char* name) -> std::string {
+        const auto* v = obj->if_contains(name);
+        if (v == nullptr || v->is_null()) return {};
+        if (!v->is_string()) throw protocol_error(std::string(name) + " is not a string", name);
+        return std::string(v->get_string());
+    };
+    batch_result out;
+    out.id = text_of_member("id");
+    out.custom_id = text_of_member("custom_id");
+    const auto message_of = [](const boost::json::value& error) {
+        return error.is_string() ? std::string(error.get_string())
+                                 : parse_error_body(boost::json::serialize(error)).message;
+    };
+    if (auto* response = obj->if_contains("response");
+        response != nullptr && !response->is_null()) {
+        auto* r = response->if_object();
+        const auto* status = r != nullptr ? r->if_contains("status_code") : nullptr;
+        if (status == nullptr || !status->is_int64()) {
+            throw protocol_error("response.status_code is missing or not an integer",
+                                 "response.status_code");
+        }
+        out.status_code = status->get_int64();
+        auto* body = r->if_contains("body");
+        if (out.status_code >= 200 && out.status_code <= 299) {
+            if (body == nullptr) throw protocol_error("response.body is missing", "response.body");
+            chat_response decoded;
+            try {
+                read_json(std::move(*body), decoded);
+            } catch (const protocol_error& e) {
+                throw protocol_error(e.what(), "response.body." + e.path());
+            }
+            out.response = std::move(decoded);
+        } else if (body != nullptr && !body->is_null()) {
+            out.error = message_of(*body);
+            out.error_detail = std::move(*body);
+        }
+    }
+    if (auto* error = obj->if_contains("error"); error != nullptr && !error->is_null()) {
+        out.error = message_of(*error);
+        out.error_detail = std::move(*error);
+    }
+    if (!out.response && !out.error) {
+        throw protocol_error("a batch result line with neither a response nor an error");
+    }
+    return out;
+}
+
+namespace detail {
+
+using bytes_function = function_ref<bool(std::string_view)>;
+using batch_result_function = function_ref<bool(const batch_result&)>;
+
+// An id that goes into a path: percent-encoded, it cannot add a segment or a query; "." and ".."
+// would still name another path once a server or a proxy normalizes it.
+inline std::string path_segment(const char* what, std::string_view id) {
+    if (id.empty() || id == "." || id == "..") {
+        throw usage_error(std::string("cannot send the request: \"") + std::string(id) +
+                          "\" is not a " + what + " id");
+    }
+    return percent_encode(id);
+}
+
+// A query string from the members that are set, each value percent-encoded.
+class query_string {
+public:
+    void add_text(const char* name, std::string_view value) {
+        text_ += text_.empty() ? '?' : '&';
+        text_ += name;
+        text_ += '=';
+        text_ += percent_encode(value);
+    }
+    void add(const char* name, const std::optional<std::string>& value) {
+        if (value) add_text(name, *value);
+    }
+    void add(const char* name, const std::optional<std::int64_t>& value) {
+        if (value) add_text(name, std::to_string(*value));
+    }
+    void add(const char* name, const std::optional<bool>& value) {
+        if (value) add_text(name, *value ? "true" : "false");
+    }
+    const std::string& text() const noexcept { return text_; }
+
+private:
+    std::string text_;
+};
+
+// A form value goes between boundaries as it is: a control character could end its part and
+// start another.
+inline void check_form_value(const char* name, std::string_view value) {
+    if (!is_field_value(value) || value.find('"') != std::string_view::npos) {
+        throw usage_error(std::string("cannot upload the file: ") + name +
+                          " holds a control character or a quote");
+    }
+}
+
+// The multipart/form-data body of an upload (RFC 7578) and its boundary, one that does not occur
+// in the content.
+inline std::pair<std::string, std::string> multipart_body(const file_upload& upload) {
+    std::string boundary = "mistral-cpp-boundary-";
+    for (std::uint64_t n = 0x9e3779b97f4a7c15ULL ^ upload.content.size();
+         upload.content.find(boundary) != std::string::npos; n = n * 6364136223846793005ULL + 1) {
+        boundary += "0123456789abcdef"[n >> 60];
+    }
+    std::string body;
+    body.reserve(upload.content.size() + upload.filename.size() + 512);
+    const auto part = [&](std::string_view name, std::string_view value) {
+        body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"";
+        body += name;
+        body += "\"\r\n\r\n";
+        body += value;
+        body += "\r\n";
+    };
+    part("purpose", upload.purpose);
+    if (upload.visibility) part("visibility", *upload.visibility);
+    if (upload.expiry) part("expiry", std::to_string(*upload.expiry));
+    body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"";
+    body += upload.filename;
+    body += "\"\r\nContent-Type: application/octet-stream\r\n\r\n";
+    body += upload.content;
+    body += "\r\n--" + boundary + "--\r\n";
+    return {std::move(body), std::move(boundary)};
+}
+
+template <class Unused = void>
+prepared_call prepare_upload(const client_options& options, const file_upload& upload,
+                             const call_options& call) {
+    check_api_key(options);
+    if (upload.filename.empty()) throw usage_error("cannot upload the file: filename is empty");
+    if (upload.content.empty()) throw usage_error("cannot upload the file: it is empty");
+    check_form_value("filename", upload.filename);
+    check_form_value("purpose", upload.purpose);
+    if (upload.visibility) check_form_value("visibility", *upload.visibility);
+    prepared_call out = prepare_http(options, call, "POST", "/v1/files", false);
+    auto [body, boundary] = multipart_body(upload);
+    out.http.body = std::move(body);
+    out.http.headers.set("Content-Type", "multipart/form-data; boundary=" + boundary);
+    return out;
+}
+
+// A job's limits, checked before anything is sent: the API's own, given by the specification.
+template <class Unused = void>
+void check_batch_job(const batch_job_request& job) {
+    const bool files = job.input_files.has_value();
+    const bool inline_requests = job.requests.has_value();
+    if (files == inline_requests) {
+        throw usage_error("cannot create the batch job: give either input_files or requests");
+    }
+    if (files && job.input_files->empty()) {
+        throw usage_error("cannot create the batch job: input_files is empty");
+    }
+    if (inline_requests) {
+        if (job.requests->empty()) throw usage_error("cannot create the batch job: no requests");
+        if (job.requests->size() > max_inline_batch_requests) {
+            throw usage_error(
+                "cannot create the batch job: " + std::to_string(job.requests->size()) +
+                " requests inline, the API takes at most 10000 (upload them as a "
+                "file: batch_submit() does)");
+        }
+    }
+    if (job.endpoint.empty()) throw usage_error("cannot create the batch job: endpoint is empty");
+    if (job.timeout_hours && (*job.timeout_hours < 1 || *job.timeout_hours > 168)) {
+        throw usage_error("cannot create the batch job: timeout_hours is " +
+                          std::to_string(*job.timeout_hours) + ", the API takes 1 to 168");
+    }
+    if (job.metadata) {
+        for (const auto& [key, value] : *job.metadata) {
+            if (key.empty() || key.size() > 32 || value.empty() || value.size() > 512) {
+                throw usage_error("cannot create the batch job: metadata \"" + key +
+                                  "\": keys take 1 to 32 characters, values 1 to 512");
+            }
+        }
+    }
+}
+
+// The requests of a batch, each one checked and its model filled in from the job's when it has
+// none: the JSONL of an input file, or the requests of an inline job. A usage_error names the
+// request.
+template <class Unused = void>
+std::string batch_jsonl(std::span<const batch_request> items,
+                        const std::optional<std::string>& model) {
+    std::unordered_set<std::string_view> ids;
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const batch_request& item = items[i];
+        const std::string name = "batch request " + std::to_string(i) +
+                                 (item.custom_id ? " (custom_id \"" + *item.custom_id + "\")" : "");
+        if (item.custom_id && !ids.insert(*item.custom_id).second) {
+            throw usage_error(name + ": the custom_id is given twice");
+        }
+        try {
+            if (item.body.model.empty() && model) {
+                batch_request filled = item;
+                filled.body.model = *model;
+                out += batch_request_line<Unused>(filled);
+            } else {
+                out += batch_request_line<Unused>(item);
+            }
+        } catch (const usage_error& e) {
+            throw usage_error(name + ": " + e.what());
+        }
+        out += '\n';
+    }
+    return out;
+}
+
+template <class Unused = void>
+prepared_call prepare_batch_job(const client_options& options, const batch_job_request& job,
+                                const call_options& call) {
+    check_api_key(options);
+    check_batch_job<Unused>(job);
+    prepared_call out = prepare_http(options, call, "POST", "/v1/batch/jobs", false);
+    if (job.requests) {
+        // Every inline request checked as a line of a file is, then sent as the lines say.
+        const std::string lines = batch_jsonl<Unused>(*job.requests, job.model);
+        boost::json::array requests;
+        for (std::size_t start = 0, end; start < lines.size(); start = end + 1) {
+            end = lines.find('\n', start);
+            requests.push_back(
+                boost::json::parse(std::string_view(lines).substr(start, end - start)));
+        }
+        const boost::json::object overrides{{"requests", std::move(requests)}};
+        out.http.body = sendable_json(job, overrides);
+    } else {
+        out.http.body = sendable_json(job);
+    }
+    return out;
+}
+
+template <class Unused = void>
+std::string file_list_path(const file_query& query) {
+    query_string q;
+    q.add("page", query.page);
+    q.add("page_size", query.page_size);
+    q.add("purpose", query.purpose);
+    q.add("search", query.search);
+    return "/v1/files" + q.text();
+}
+
+template <class Unused = void>
+std::string batch_job_list_path(const batch_job_query& query) {
+    query_string q;
+    q.add("page", query.page);
+    q.add("page_size", query.page_size);
+    q.add("model", query.model);
+    q.add("created_after", query.created_after);
+    q.add("created_by_me", query.created_by_me);
+    for (const std::string& status : query.status) q.add_text("status", status);
+    q.add("order_by", query.order_by);
+    return "/v1/batch/jobs" + q.text();
+}
+
+// A call with no body, its answer read by its type's codec.
+template <class Response, class Unused = void>
+Response run_plain(const client_options& options, send_function send, const char* method,
+                   const std::string& path, const call_options& call) {
+    check_api_key(options);
+    return read_reply<Response>(client_engine<Unused>::call_json(
+        options, send, prepare_http(options, call, method, path, false), call));
+}
+
+template <class Unused>
+file_object run_upload_file(const client_options& options, send_function send,
+                            const file_upload& upload, const call_options& call) {
+    return read_reply<file_object>(client_engine<Unused>::call_json(
+        options, send, prepare_upload<Unused>(options, upload, call), call));
+}
+
+template <class Unused>
+file_list run_files(const client_options& options, send_function send, const file_query& query,
+                    const call_options& call) {
+    return run_plain<file_list, Unused>(options, send, "GET", file_list_path<Unused>(query), call);
+}
+
+template <class Unused>
+file_object run_file(const client_options& options, send_function send, std::string_view id,
+                     const call_options& call) {
+    return run_plain<file_object, Unused>(options, send, "GET",
+                                          "/v1/files/" + path_segment("file", id), call);
+}
+
+template <class Unused>
+file_deleted run_delete_file(const client_options& options, send_function send, std::string_view id,
+                             const call_options& call) {
+    return run_plain<file_deleted, Unused>(options, send, "DELETE",
+                                           "/v1/files/" + path_segment("file", id), call);
+}
+
+template <class Unused>
+void run_file_content(const client_options& options, send_function send, std::string_view id,
+                      bytes_function on_bytes, const call_options& call) {
+    check_api_key(options);
+    prepared_call prepared = prepare_http(
+        options, call, "GET", "/v1/files/" + path_segment("file", id) + "/content", false);
+    prepared.http.headers.set("Accept", "application/octet-stream");
+    client_engine<Unused>::download(options, send, std::move(prepared), on_bytes, call);
+}
+
+template <class Unused>
+batch_job run_create_batch_job(const client_options& options, send_function send,
+                               const batch_job_request& job, const call_options& call) {
+    return read_reply<batch_job>(client_engine<Unused>::call_json(
+        options, send, prepare_batch_job<Unused>(options, job, call), call));
+}
+
+template <class Unused>
+batch_job run_batch_job(const client_options& options, send_function send, std::string_view id,
+                        const call_options& call) {
+    return run_plain<batch_job, Unused>(options, send, "GET",
+                                        "/v1/batch/jobs/" + path_segment("batch job", id), call);
+}
+
+template <class Unused>
+batch_job_list run_batch_jobs(const client_options& options, send_function send,
+                              const batch_job_query& query, const call_options& call) {
+    return run_plain<batch_job_list, Unused>(options, send, "GET",
+                                             batch_job_list_path<Unused>(query), call);
+}
+
+template <class Unused>
+batch_job run_batch_cancel(const client_options& options, send_function send, std::string_view id,
+                           const call_options& call) {
+    return run_plain<batch_job, Unused>(
+        options, send, "POST", "/v1/batch/jobs/" + path_segment("batch job", id) + "/cancel", call);
+}
+
+template <class Unused>
+batch_job run_batch_submit(const client_options& options, send_function send,
+                           std::span<const batch_request> items, const batch_options& batch,
+                           const call_options& call) {
+    check_api_key(options);
+    batch_job_request job{.input_files = std::vector<std::string>{},
+                          .model = batch.model,
+                          .metadata = batch.metadata,
+                          .timeout_hours = batch.timeout_hours};
+    if (items.empty()) throw usage_error("cannot submit the batch: no requests");
+    job.input_files->push_back("-");  // checked before the upload, then set to the file's id
+    check_batch_job<Unused>(job);
+    const file_object file = run_upload_file<Unused>(
+        options, send,
+        file_upload{.filename = batch.filename, .content = batch_jsonl<Unused>(items, batch.model)},
+        call);
+    job.input_files->front() = file.id;
+    return run_create_batch_job<Unused>(options, send, job, call);
+}
+
+template <class Unused>
+batch_job run_batch_wait(const client_options& options, send_function send, std::string_view id,
+                         const batch_wait_options& wait, const call_options& call) {
+    const auto now = [&options] {
+        return options.environment.now ? options.environment.now()
+                                       : std::chrono::steady_clock::now();
+    };
+    const auto start = now();
+    for (;;) {
+        batch_job job = run_batch_job<Unused>(options, send, id, call);
+        if (is_final_batch_status(job.status)) return job;
+        const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now() - start);
+        if (wait.timeout && waited + wait.poll_interval > *wait.timeout) {
+            throw transport_error(transport_error_kind::timeout,
+                                  "batch job " + job.id + " is still " + job.status + " after " +
+                                      std::to_string(waited.count()) +
+                                      " ms (batch_wait_options::timeout)",
+                                  false);
+        }
+        if (options.environment.sleep) {
+            options.environment.sleep(wait.poll_interval, call.stop);
+        } else {
+            interruptible_sleep(wait.poll_interval, call.stop);
+        }
+        if (call.stop.stop_requested()) throw cancelled(false);
+    }
+}
+
+// Cuts the bytes of a JSONL file into lines, as they arrive, and hands each one over decoded.
+class batch_line_reader {
+public:
+    batch_line_reader(std::string file, std::size_t max_line, batch_result_function on_result)
+        : file_(std::move(file)), max_line_(max_line), on_result_(on_result) {}
+
+    // False once the caller asked to stop.
+    bool feed(std::string_view bytes) {
+        while (!bytes.empty()) {
+            const auto end = bytes.find('\n');
+            if (end == std::string_view::npos) {
+                if (partial_.size() + bytes.size() > max_line_)
+                    fail("a line is longer than max_response_size");
+                partial_ += bytes;
+                return true;
+            }
+            bool go_on;
+            if (partial_.empty()) {
+                go_on = line(bytes.substr(0, end));
+            } else {
+                partial_ += bytes.substr(0, end);
+                go_on = line(partial_);
+                partial_.clear();
+            }
+            if (!go_on) return false;
+            bytes.remove_prefix(end + 1);
+        }
+        return true;
+    }
+
+    // The last line, when the file does not end with a newline.
+    bool finish() {
+        if (partial_.empty()) return true;
+        const std::string last = std::exchange(partial_, {});
+        return line(last);
+    }
+
+private:
+    bool line(std::string_view text) {
+        ++number_;
+        if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+        if (text.find_first_not_of(" \t") == std::string_view::npos) return true;
+        batch_result result;
+        try {
+            result = parse_batch_result<>(text);
+        } catch (const protocol_error& e) {
+            fail(e.what(), e.path());
+        }
+        return on_result_(result);
+    }
+    [[noreturn]] void fail(const std::string& what, std::string path = {}) const {
+        throw protocol_error("file " + file_ + " line " + std::to_string(number_) + ": " + what,
+                             std::move(path));
+    }
+
+    std::string file_;
+    std::size_t max_line_;
+    batch_result_function on_result_;
+    std::string partial_;
+    std::size_t number_ = 0;
+};
+
+template <class Unused>
+void run_batch_results(const client_options& options, send_function send, const batch_job& job,
+                       batch_result_function on_result, const call_options& call) {
+    if (!job.output_file && !job.error_file) {
+        if (is_final_batch_status(job.status)) return;
+        throw usage_error("batch job " + job.id + " has no results yet (it is " + job.status +
+                          "): batch_wait() for it first");
+    }
+    for (const auto* file : {&job.output_file, &job.error_file}) {
+        if (!*file) continue;
+        batch_line_reader reader(**file, options.max_response_size, on_result);
+        bool go_on = true;
+        auto feed = [&](std::string_view bytes) { return go_on = reader.feed(bytes); };
+        run_file_content<Unused>(options, send, **file, feed, call);
+        if (!go_on || !reader.finish()) return;
+    }
 }
 
 }  // namespace detail

@@ -279,7 +279,8 @@ std::string error_body_422(const std::string& problem) {
 
 }  // namespace
 
-fake_server::fake_server(fake_server_options options) : options_(std::move(options)) {
+fake_server::fake_server(fake_server_options options)
+    : options_(std::move(options)), batch_(std::make_unique<batch_store>()) {
 #ifdef CPPHTTPLIB_OPENSSL_SUPPORT
     if (!options_.cert_file.empty()) {
         server_ = std::make_unique<httplib::SSLServer>(
@@ -319,6 +320,17 @@ fake_server::fake_server(fake_server_options options) : options_(std::move(optio
     const fake_handler models = [this](const httplib::Request& req, httplib::Response& res) {
         answer_models(req, res);
     };
+    const fake_handler batch = [this](const httplib::Request& req, httplib::Response& res) {
+        answer_batch(req, res);
+    };
+    for (const char* path : {"/v1/files", R"(/v1/files/([^/]+))", R"(/v1/files/([^/]+)/content)",
+                             "/v1/batch/jobs", R"(/v1/batch/jobs/([^/]+))"}) {
+        server_->Get(path, route(batch));
+    }
+    server_->Post("/v1/files", route(batch));
+    server_->Delete(R"(/v1/files/([^/]+))", route(batch));
+    server_->Post("/v1/batch/jobs", route(batch));
+    server_->Post(R"(/v1/batch/jobs/([^/]+)/cancel)", route(batch));
     server_->Get("/v1/models", route(models));
     server_->Get(R"(/v1/models/([^/]+))", route(models));
     port_ = options_.port == 0 ? server_->bind_to_any_port(options_.host) : options_.port;
@@ -376,7 +388,8 @@ void fake_server::serve(const httplib::Request& req, httplib::Response& res,
     fake_handler handler;
     {
         std::lock_guard lock(mutex_);
-        requests_.push_back({req.method, req.path, req.headers, req.body, req.remote_port});
+        requests_.push_back(
+            {req.method, req.path, req.headers, req.body, req.remote_port, req.target});
         remote_ports_.insert(req.remote_port);
         if (!script_.empty()) {
             handler = std::move(script_.front());
@@ -957,5 +970,259 @@ fake_handler stall(fake_server& server, std::chrono::milliseconds silence) {
 }
 
 }  // namespace faults
+
+// The Batch API. Ids are "file-N" and "batch-N"; times are seconds since the epoch.
+namespace {
+
+std::int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+void answer_json(httplib::Response& res, int status, const json::value& body) {
+    res.status = status;
+    res.set_content(json::serialize(body), "application/json");
+}
+
+void not_found(httplib::Response& res, const std::string& what) {
+    answer_json(res, 404,
+                json::object{{"object", "error"},
+                             {"message", what + " not found"},
+                             {"type", "invalid_request_error"},
+                             {"param", nullptr},
+                             {"code", "3001"}});
+}
+
+bool is_final(const json::object& job) {
+    const auto& status = job.at("status").get_string();
+    return status == "SUCCESS" || status == "FAILED" || status == "TIMEOUT_EXCEEDED" ||
+           status == "CANCELLED";
+}
+
+}  // namespace
+
+void fake_server::run_batch_job(batch_store::job& job) {
+    std::string output;
+    std::string errors;
+    std::int64_t succeeded = 0;
+    std::int64_t failed = 0;
+    const std::string id(job.meta.at("id").get_string());
+    for (std::size_t i = 0; i < job.lines.size(); ++i) {
+        json::value line = json::parse(job.lines[i]);
+        json::object& request = line.as_object();
+        json::object& body = request["body"].as_object();
+        if (!body.contains("model") && job.meta.at("model").is_string())
+            body["model"] = job.meta.at("model");
+        // Each request is answered as POST /v1/chat/completions would answer it.
+        httplib::Request one;
+        one.method = "POST";
+        one.path = "/v1/chat/completions";
+        one.body = json::serialize(body);
+        one.headers.emplace("Authorization", job.authorization);
+        httplib::Response answer_of_one;
+        if (body.contains("stream") && body.at("stream") == json::value(true)) {
+            answer_of_one.status = 422;
+            answer_of_one.body = error_body_422("stream: a batch answers each request whole");
+        } else {
+            answer(one, answer_of_one);
+        }
+        const int status = answer_of_one.status == -1 ? 200 : answer_of_one.status;
+        json::object out{{"id", id + "-" + std::to_string(i)},
+                         {"custom_id", request.contains("custom_id") ? request.at("custom_id")
+                                                                     : json::value(nullptr)},
+                         {"response", json::object{{"status_code", status},
+                                                   {"body", json::parse(answer_of_one.body)}}},
+                         {"error", nullptr}};
+        if (status == 200) {
+            output += json::serialize(out) + "\n";
+            ++succeeded;
+        } else {
+            out["error"] = json::object{
+                {"message", "the request failed with status " + std::to_string(status)},
+                {"code", status}};
+            errors += json::serialize(out) + "\n";
+            ++failed;
+        }
+    }
+    const auto store_file = [&](const std::string& content, const char* name) {
+        const std::string file_id = "file-" + std::to_string(++batch_->serial);
+        batch_->files[file_id] = {
+            json::object{
+                {"id", file_id},
+                {"object", "file"},
+                {"bytes", static_cast<std::int64_t>(content.size())},
+                {"created_at", unix_now()},
+                {"filename", id + "-" + name + ".jsonl"},
+                {"purpose", "batch"},
+                {"sample_type", name == std::string("output") ? "batch_result" : "batch_error"},
+                {"source", "mistral"}},
+            content};
+        return file_id;
+    };
+    if (!output.empty()) job.meta["output_file"] = store_file(output, "output");
+    if (!errors.empty()) job.meta["error_file"] = store_file(errors, "error");
+    job.meta["completed_requests"] = succeeded + failed;
+    job.meta["succeeded_requests"] = succeeded;
+    job.meta["failed_requests"] = failed;
+    job.meta["completed_at"] = unix_now();
+    job.meta["status"] = "SUCCESS";
+}
+
+void fake_server::answer_batch(const httplib::Request& req, httplib::Response& res) {
+    if (admit(req, res) == 0) return;
+    std::lock_guard lock(batch_->mutex);
+    auto& files = batch_->files;
+    auto& jobs = batch_->jobs;
+    const std::string id = req.matches.size() > 1 ? std::string(req.matches[1]) : std::string();
+    const bool on_files = req.path.rfind("/v1/files", 0) == 0;
+
+    if (on_files && req.method == "POST") {
+        if (!req.has_file("file") || !req.has_file("purpose")) {
+            answer_json(res, 422, json::parse(error_body_422("file and purpose are required")));
+            return;
+        }
+        const auto file = req.get_file_value("file");
+        const std::string purpose = req.get_file_value("purpose").content;
+        if (purpose != "batch" && purpose != "fine-tune" && purpose != "ocr") {
+            answer_json(res, 422, json::parse(error_body_422("purpose: not a file purpose")));
+            return;
+        }
+        const std::string file_id = "file-" + std::to_string(++batch_->serial);
+        json::object meta{{"id", file_id},
+                          {"object", "file"},
+                          {"bytes", static_cast<std::int64_t>(file.content.size())},
+                          {"created_at", unix_now()},
+                          {"filename", file.filename},
+                          {"purpose", purpose},
+                          {"sample_type", purpose == "batch" ? "batch_request" : "instruct"},
+                          {"source", "upload"},
+                          {"num_lines", static_cast<std::int64_t>(std::count(
+                                            file.content.begin(), file.content.end(), '\n'))},
+                          {"mimetype", "application/jsonl"}};
+        files[file_id] = {meta, file.content};
+        answer_json(res, 200, meta);
+    } else if (on_files && id.empty()) {
+        json::array data;
+        for (const auto& [file_id, file] : files) {
+            if (req.has_param("purpose") &&
+                file.meta.at("purpose").get_string() != req.get_param_value("purpose"))
+                continue;
+            data.push_back(file.meta);
+        }
+        const auto total = static_cast<std::int64_t>(data.size());
+        answer_json(res, 200,
+                    json::object{{"data", std::move(data)}, {"object", "list"}, {"total", total}});
+    } else if (on_files) {
+        const auto found = files.find(id);
+        if (found == files.end()) return not_found(res, "file " + id);
+        if (req.method == "DELETE") {
+            files.erase(found);
+            answer_json(res, 200, json::object{{"id", id}, {"object", "file"}, {"deleted", true}});
+        } else if (req.path.ends_with("/content")) {
+            res.set_content(found->second.content, "application/octet-stream");
+        } else {
+            json::object meta = found->second.meta;
+            meta["deleted"] = false;
+            answer_json(res, 200, meta);
+        }
+    } else if (req.method == "POST" && id.empty()) {
+        json::object job;
+        try {
+            job = json::parse(req.body).as_object();
+        } catch (const std::exception& e) {
+            answer_json(res, 422, json::parse(error_body_422(e.what())));
+            return;
+        }
+        batch_store::job created;
+        created.authorization = req.get_header_value("Authorization");
+        const auto* input_files = job.if_contains("input_files");
+        const auto* requests = job.if_contains("requests");
+        if (input_files != nullptr && input_files->is_array()) {
+            for (const auto& file_id : input_files->get_array()) {
+                const auto found = files.find(std::string(file_id.as_string()));
+                if (found == files.end())
+                    return not_found(res, "file " + std::string(file_id.as_string()));
+                std::istringstream lines(found->second.content);
+                for (std::string line; std::getline(lines, line);) {
+                    if (line.empty()) continue;
+                    boost::system::error_code ec;
+                    const json::value parsed = json::parse(line, ec);
+                    if (ec || !parsed.is_object() || !parsed.as_object().contains("body")) {
+                        answer_json(
+                            res, 422,
+                            json::parse(error_body_422("input file line " +
+                                                       std::to_string(created.lines.size() + 1) +
+                                                       ": not a batch request")));
+                        return;
+                    }
+                    created.lines.push_back(line);
+                }
+            }
+        } else if (requests != nullptr && requests->is_array()) {
+            for (const auto& r : requests->get_array()) created.lines.push_back(json::serialize(r));
+        }
+        if (created.lines.empty() || !job.contains("endpoint")) {
+            answer_json(res, 422,
+                        json::parse(error_body_422("endpoint, and input_files or requests")));
+            return;
+        }
+        const std::string job_id = "batch-" + std::to_string(++batch_->serial);
+        json::array inputs;
+        if (input_files != nullptr && input_files->is_array()) inputs = input_files->get_array();
+        created.meta = json::object{
+            {"id", job_id},
+            {"object", "batch"},
+            {"input_files", std::move(inputs)},
+            {"metadata", job.contains("metadata") ? job.at("metadata") : json::value(nullptr)},
+            {"endpoint", job.at("endpoint")},
+            {"model", job.contains("model") ? job.at("model") : json::value(nullptr)},
+            {"output_file", nullptr},
+            {"error_file", nullptr},
+            {"errors", json::array{}},
+            {"status", "QUEUED"},
+            {"created_at", unix_now()},
+            {"total_requests", static_cast<std::int64_t>(created.lines.size())},
+            {"completed_requests", 0},
+            {"succeeded_requests", 0},
+            {"failed_requests", 0},
+            {"started_at", nullptr},
+            {"completed_at", nullptr}};
+        answer_json(res, 200, created.meta);
+        jobs[job_id] = std::move(created);
+    } else if (id.empty()) {
+        json::array data;
+        const auto statuses = req.get_param_value_count("status");
+        for (const auto& [job_id, job] : jobs) {
+            bool wanted = statuses == 0;
+            for (std::size_t i = 0; i < statuses; ++i)
+                wanted = wanted ||
+                         job.meta.at("status").get_string() == req.get_param_value("status", i);
+            if (req.has_param("model") &&
+                job.meta.at("model") != json::value(req.get_param_value("model").c_str()))
+                wanted = false;
+            if (wanted) data.push_back(job.meta);
+        }
+        const auto total = static_cast<std::int64_t>(data.size());
+        answer_json(res, 200,
+                    json::object{{"data", std::move(data)}, {"object", "list"}, {"total", total}});
+    } else {
+        const auto found = jobs.find(id);
+        if (found == jobs.end()) return not_found(res, "batch job " + id);
+        json::object& meta = found->second.meta;
+        if (req.method == "POST") {  // cancel
+            if (!is_final(meta)) meta["status"] = "CANCELLATION_REQUESTED";
+        } else if (meta.at("status") == json::value("QUEUED")) {
+            meta["status"] = "RUNNING";
+            meta["started_at"] = unix_now();
+        } else if (meta.at("status") == json::value("RUNNING")) {
+            run_batch_job(found->second);
+        } else if (meta.at("status") == json::value("CANCELLATION_REQUESTED")) {
+            meta["status"] = "CANCELLED";
+            meta["completed_at"] = unix_now();
+        }
+        answer_json(res, 200, meta);
+    }
+}
 
 }  // namespace mistral::test

@@ -8,6 +8,8 @@
 
 #include <mistral/types.hpp>
 
+#include <boost/json/object.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -15,6 +17,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -62,6 +65,7 @@ struct received_request {
     httplib::Headers headers;
     std::string body;
     int remote_port = 0;
+    std::string target;  ///< the path and query as sent (path is decoded, without the query)
 };
 
 /// Takes over one request (see fake_server::script).
@@ -112,6 +116,12 @@ public:
     /// The default answer of GET /v1/models and GET /v1/models/{id}: a fixed set of models
     /// (in fake_server.cpp), 404 for an id not among them.
     void answer_models(const httplib::Request& req, httplib::Response& res);
+    /// The Batch API and its files (fake_server_batch.cpp): uploads (multipart, kept in memory),
+    /// lists, gets, downloads and deletes files; creates jobs from files or inline requests,
+    /// which advance one status per poll (QUEUED, RUNNING, then SUCCESS with an output file of
+    /// the default chat answers, and an error file for the requests that failed), lists them
+    /// (filtered by status and model), and cancels them (CANCELLATION_REQUESTED, then CANCELLED).
+    void answer_batch(const httplib::Request& req, httplib::Response& res);
 
 private:
     // The request id and rate-limit headers every answer has: the request's serial, or 0 (a
@@ -133,7 +143,25 @@ private:
     // Every route: the request recorded, then the next scripted handler, else the route's own.
     void serve(const httplib::Request& req, httplib::Response& res, const fake_handler& own);
 
+    // The files and jobs of the Batch API (fake_server_batch.cpp), under their own lock.
+    struct batch_store {
+        struct file {
+            boost::json::object meta;  // as the API describes it
+            std::string content;
+        };
+        struct job {
+            boost::json::object meta;        // as the API describes it
+            std::vector<std::string> lines;  // its requests, one JSON object each
+            std::string authorization;       // of its creation, for the requests it runs
+        };
+        std::mutex mutex;
+        std::map<std::string, file> files;
+        std::map<std::string, job> jobs;
+        int serial = 0;
+    };
+    void run_batch_job(batch_store::job& job);
     fake_server_options options_;
+    std::unique_ptr<batch_store> batch_;
     std::unique_ptr<httplib::Server> server_;
     std::thread thread_;
     int port_ = 0;

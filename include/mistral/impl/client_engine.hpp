@@ -57,6 +57,10 @@ public:
     // for its own codec to read.
     static json_reply call_json(const client_options& options, send_function send,
                                 prepared_call request, const call_options& call);
+    // A download (a file's content): each piece of a 2xx body handed to on_bytes as it arrives,
+    // retried only until its first byte reached it.
+    static void download(const client_options& options, send_function send, prepared_call request,
+                         function_ref<bool(std::string_view)> on_bytes, const call_options& call);
 
 private:
     using clock = std::chrono::steady_clock;
@@ -80,6 +84,12 @@ private:
         virtual const response_head& head() const noexcept = 0;
         // The api_error of an error status, from the body received, with the call's attempts.
         virtual api_error error(const plan& p) = 0;
+        // The api_error of a response's error status and body.
+        static api_error error_of(const plan& p, const response_head& head, std::string body) {
+            response_metadata meta = make_response_metadata(head.status, head.headers);
+            p.stamp(meta);
+            return error_of_response(std::move(meta), std::move(body), p.redact());
+        }
         // A stream cut after chunks arrived: resumed when the plan allows (true), else this
         // throws what the cut is to the caller.
         virtual bool resume_or_fail(plan& p, const transport_error& e) = 0;
@@ -112,9 +122,7 @@ private:
         void rethrow_if_failed() override {}
         const response_head& head() const noexcept override { return head_; }
         api_error error(const plan& p) override {
-            response_metadata meta = make_response_metadata(head_.status, head_.headers);
-            p.stamp(meta);
-            return error_of_response(std::move(meta), std::move(body_.text()), p.redact());
+            return sink::error_of(p, head_, std::move(body_.text()));
         }
         json_reply finish() {
             if (body_.overflow()) throw response_too_large(plan_.options().max_response_size);
@@ -184,11 +192,7 @@ private:
         }
         const response_head& head() const noexcept override { return state().head; }
         api_error error(const plan& p) override {
-            response_metadata meta =
-                make_response_metadata(state().head.status, state().head.headers);
-            p.stamp(meta);
-            return error_of_response(std::move(meta), std::move(state().error_body.text()),
-                                     p.redact());
+            return sink::error_of(p, state().head, std::move(state().error_body.text()));
         }
         chat_response finish() { return decoder_.finish(); }
 
@@ -246,6 +250,58 @@ private:
         std::chrono::milliseconds idle_;
         clock::time_point last_event_ = clock::now();
         std::optional<transport_error> stalled_;
+        std::exception_ptr failure_;
+    };
+
+    // Receives a download: the pieces of a 2xx body go to the caller as they arrive; an error
+    // status's body is kept for its api_error.
+    class byte_sink final : public sink {
+    public:
+        byte_sink(function_ref<bool(std::string_view)> on_bytes, const plan& p)
+            : plan_(p), on_bytes_(on_bytes), error_body_(max_error_body) {}
+
+        void begin_attempt() override {
+            head_ = {};
+            error_body_.clear();
+        }
+        bool on_head(response_head head) override {
+            head_ = {head.status, plan_.redact()(head.headers)};
+            return true;
+        }
+        bool on_body(std::string_view piece) override {
+            if (head_.status < 200 || head_.status > 299) return error_body_.append(piece);
+            if (piece.empty()) return true;
+            received_ += piece.size();
+            try {
+                return on_bytes_(piece);
+            } catch (...) {
+                failure_ = std::current_exception();
+                return false;
+            }
+        }
+        bool delivered() const noexcept override { return received_ != 0; }
+        bool completed() const noexcept override { return false; }
+        void rethrow_if_failed() override {
+            if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
+        }
+        const response_head& head() const noexcept override { return head_; }
+        api_error error(const plan& p) override {
+            return sink::error_of(p, head_, std::move(error_body_.text()));
+        }
+        // What reached the caller cannot be taken back: a cut download is not retried.
+        bool resume_or_fail(plan&, const transport_error& e) override {
+            throw transport_error(
+                e.kind(), "download cut after " + std::to_string(received_) + " bytes: " + e.what(),
+                e.request_sent());
+        }
+        bool resume(plan&) override { return false; }
+
+    private:
+        const plan& plan_;
+        function_ref<bool(std::string_view)> on_bytes_;
+        response_head head_;
+        body_buffer error_body_;
+        std::uint64_t received_ = 0;
         std::exception_ptr failure_;
     };
 
@@ -343,6 +399,16 @@ json_reply client_engine<Unused>::call_json(const client_options& options, send_
     json_reply r = sink.finish();
     p.stamp(r.http);
     return r;
+}
+
+template <class Unused>
+void client_engine<Unused>::download(const client_options& options, send_function send,
+                                     prepared_call request,
+                                     function_ref<bool(std::string_view)> on_bytes,
+                                     const call_options& call) {
+    plan p(options, std::move(request), call);
+    byte_sink sink(on_bytes, p);
+    execute(p, send, sink, false);
 }
 
 template <class Unused>

@@ -768,6 +768,18 @@ public:
                 path_.pop();
             }
             append(']');
+        } else if constexpr (is_string_map<M>::value) {
+            append('{');
+            bool first = true;
+            for (const auto& [key, value] : in) {
+                if (!std::exchange(first, false)) append(',');
+                string(key);
+                append(':');
+                path_.push(key);
+                write(value);
+                path_.pop();
+            }
+            append('}');
         } else if constexpr (opaque_object<M>) {
             tree(in.json);
         } else if constexpr (described<M>) {
