@@ -386,15 +386,59 @@ void fake_server::wait_or_stop(std::chrono::milliseconds timeout) {
 void fake_server::serve(const httplib::Request& req, httplib::Response& res,
                         const fake_handler& own) {
     fake_handler handler;
+    int refused = 0;
+    std::size_t failure = 0;  // 1, 2, 3: which transient failure of fail_every
     {
         std::lock_guard lock(mutex_);
-        requests_.push_back(
-            {req.method, req.path, req.headers, req.body, req.remote_port, req.target});
+        const auto now = std::chrono::steady_clock::now();
+        if (options_.rate_limit > 0) {
+            while (!admitted_.empty() && now - admitted_.front() >= std::chrono::seconds(1))
+                admitted_.pop_front();
+            if (static_cast<double>(admitted_.size()) + 1 > options_.rate_limit) {
+                refused = 429;
+            } else {
+                admitted_.push_back(now);
+            }
+        }
+        requests_.push_back({req.method, req.path, req.headers, req.body, req.remote_port,
+                             req.target, now, refused});
         remote_ports_.insert(req.remote_port);
+        if (refused != 0) {
+            const auto room =
+                std::chrono::duration<double>(admitted_.front() + std::chrono::seconds(1) - now);
+            res.status = 429;
+            res.set_header("Retry-After", std::to_string(std::max(room.count(), 0.001)));
+            res.set_content(
+                R"({"object":"error","message":"Requests rate limit exceeded","type":"rate_limited","param":null,"code":"1300"})",
+                "application/json");
+            return;
+        }
         if (!script_.empty()) {
             handler = std::move(script_.front());
             script_.pop_front();
+        } else if (options_.fail_every != 0 && req.path == "/v1/chat/completions" &&
+                   ++chat_requests_ % options_.fail_every == 0) {
+            failure = chat_requests_ / options_.fail_every % 3 + 1;
         }
+    }
+    if (options_.latency.count() > 0) wait_or_stop(options_.latency);
+    if (failure == 1) {
+        handler = faults::status(
+            429,
+            R"({"object":"error","message":"Requests rate limit exceeded","type":"rate_limited","param":null,"code":"1300"})",
+            "application/json", {{"Retry-After", "0.05"}});
+    } else if (failure == 2) {
+        handler = faults::status(
+            503,
+            R"({"object":"error","message":"Service unavailable","type":"service_unavailable","param":null,"code":"1000"})");
+    } else if (failure == 3) {
+        handler = [](const httplib::Request&, httplib::Response& r) {
+            r.set_chunked_content_provider("application/json",
+                                           [](std::size_t, httplib::DataSink& sink) {
+                                               sink.write("{\"id\":", 6);
+                                               return false;  // the connection is dropped
+                                           });
+        };
     }
     (handler ? handler : own)(req, res);
 }

@@ -31,10 +31,10 @@ struct fake_server_options {
     std::string host = "127.0.0.1";
     int port = 0;  ///< 0 = any free port
     /// TLS when both are set (PEM files).
-    std::string cert_file;
-    std::string key_file;
+    std::string cert_file{};
+    std::string key_file{};
     /// With TLS: require a client certificate signed by this CA (mutual TLS).
-    std::string client_ca_file;
+    std::string client_ca_file{};
     /// Pause between streamed tokens, so that a person watching sees them arrive.
     std::chrono::milliseconds token_delay{0};
     /// Worker threads: one per concurrent keep-alive connection.
@@ -56,6 +56,14 @@ struct fake_server_options {
     /// `reasoning_content`; a stream carries usage only when `stream_options.include_usage`
     /// asks, in a last chunk of its own with `choices: []`.
     bool openai_compatible = false;
+    /// Every request waits this long before it is answered, as a real model's would.
+    std::chrono::milliseconds latency{0};
+    /// More than this many requests in one second (0: no limit) are answered 429, with the API's
+    /// body and a Retry-After (in seconds, with decimals) saying when the window has room.
+    double rate_limit = 0;
+    /// Every Nth chat completion (0: none) fails, in turn, with a 429 (Retry-After 0.05), a 503,
+    /// and a connection dropped before the body ended: transient failures to retry.
+    std::size_t fail_every = 0;
 };
 
 /// What the server received.
@@ -66,6 +74,8 @@ struct received_request {
     std::string body;
     int remote_port = 0;
     std::string target;  ///< the path and query as sent (path is decoded, without the query)
+    std::chrono::steady_clock::time_point at{};  ///< when it arrived
+    int status = 0;  ///< 429 when the rate limit refused it, else 0 (not recorded)
 };
 
 /// Takes over one request (see fake_server::script).
@@ -171,6 +181,9 @@ private:
     std::deque<fake_handler> script_;
     std::vector<received_request> requests_;
     std::set<int> remote_ports_;
+    std::deque<std::chrono::steady_clock::time_point>
+        admitted_;                   // for rate_limit: the last second's
+    std::size_t chat_requests_ = 0;  // for fail_every
     std::atomic<int> counter_{0};
 };
 

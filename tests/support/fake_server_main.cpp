@@ -2,7 +2,8 @@
 // the demo, the examples and your own integration tests (tests/support/README.md).
 //
 //   mistral-fake-server [--port 8088] [--token-delay-ms 40] [--tls CERT KEY] [--echo-prefix]
-//                       [--no-auth] [--demo-hint] [--openai-compatible] [--help]
+//                       [--no-auth] [--demo-hint] [--openai-compatible] [--latency-ms N]
+//                       [--rate-limit N] [--fail-every N] [--threads N] [--help]
 //
 // Prints "listening on <url>" and serves until interrupted. --port 0 picks a free port.
 #include <csignal>
@@ -36,6 +37,12 @@ Options:
                       with a part other than text; a "magistral" model reasons
                       first, in "reasoning_content"; a stream has usage only when
                       "stream_options": {"include_usage": true} asks, in a chunk of its own
+  --latency-ms N      answer every request after N ms, as a real model would take time
+  --rate-limit N      more than N requests in one second get 429 with a Retry-After (in
+                      seconds, with decimals) saying when there is room again
+  --fail-every N      every Nth chat completion fails, in turn: a 429 (Retry-After 0.05), a
+                      503, and a connection dropped mid-body
+  --threads N         requests answered at once (default 16)
   --help              this text
 
 What it answers, by what the request holds:
@@ -72,6 +79,16 @@ The neighbouring endpoints:
                                          mistral-embed, mistral-moderation-latest,
                                          mistral-ocr-latest, and open-mistral-7b (deprecated)
   GET /v1/models/{id}                    one of them, or 404 with the API's invalid_model error
+The Batch API (kept in memory):
+  POST /v1/files                         a multipart upload (file, purpose); GET /v1/files
+                                         (?purpose=), GET and DELETE /v1/files/{id}, and
+                                         GET /v1/files/{id}/content
+  POST /v1/batch/jobs                    a job from input_files or inline requests; each GET of
+                                         it advances it: QUEUED, RUNNING, then SUCCESS with an
+                                         output file of the chat answers (and an error file for
+                                         the requests that failed); GET /v1/batch/jobs
+                                         (?status=&model=); POST /v1/batch/jobs/{id}/cancel:
+                                         CANCELLATION_REQUESTED, then CANCELLED at the next GET
 )";
 }  // namespace
 
@@ -95,6 +112,14 @@ int main(int argc, char** argv) {
             options.demo_hint = true;
         } else if (arg == "--openai-compatible") {
             options.openai_compatible = true;
+        } else if (arg == "--latency-ms" && i + 1 < argc) {
+            options.latency = std::chrono::milliseconds(std::atoi(argv[++i]));
+        } else if (arg == "--rate-limit" && i + 1 < argc) {
+            options.rate_limit = std::atof(argv[++i]);
+        } else if (arg == "--fail-every" && i + 1 < argc) {
+            options.fail_every = static_cast<std::size_t>(std::atoi(argv[++i]));
+        } else if (arg == "--threads" && i + 1 < argc) {
+            options.threads = static_cast<std::size_t>(std::atoi(argv[++i]));
         } else if (arg == "--help" || arg == "-h") {
             std::cout << help;
             return 0;

@@ -78,6 +78,14 @@ public:
         pid_ = -1;
     }
 
+    /// Kills the process group at once (SIGKILL: no handler runs) and waits for the child.
+    void kill_now() {
+        if (pid_ <= 0) return;
+        ::kill(-pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+    }
+
     /// Waits for the child to exit on its own and returns its exit code (-1 if killed).
     int wait() {
         int status = 0;
