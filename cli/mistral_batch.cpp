@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -103,7 +104,7 @@ struct settings {
     double rps = 0;
     int max_retries = 8;
     std::chrono::seconds timeout{600};
-    std::chrono::seconds poll{10};
+    std::chrono::milliseconds poll{10'000};
     std::optional<std::int64_t> timeout_hours;
     std::string base_url;
     bool quiet = false;
@@ -146,7 +147,7 @@ settings parse_arguments(int argc, char** argv) {
         } else if (arg == "--timeout") {
             s.timeout = std::chrono::seconds(static_cast<long>(number(1, 86400)));
         } else if (arg == "--poll") {
-            s.poll = std::chrono::seconds(static_cast<long>(number(1, 3600)));
+            s.poll = std::chrono::milliseconds(static_cast<long>(number(0.05, 3600) * 1000));
         } else if (arg == "--timeout-hours") {
             s.timeout_hours = static_cast<std::int64_t>(number(1, 168));
         } else if (arg == "--base-url") {
@@ -709,6 +710,146 @@ int run(const settings& s) {
     return 0;
 }
 
+// ---------------------------------------------------------------------------------------------
+// submit: the requests run by the Batch API, as one job.
+
+// The custom_id of a line in the job: its own, or one made from its line number.
+std::string job_custom_id(const input_line& line, std::size_t number) {
+    if (const auto* id = line.custom_id.if_string()) return std::string(*id);
+    return "line-" + std::to_string(number);
+}
+
+// OUTPUT.job: the id of the job a run submitted, so that the next one waits for it instead.
+std::optional<std::string> read_job_file(const std::string& path) {
+    std::ifstream in(path);
+    std::string id;
+    if (in && std::getline(in, id) && !id.empty()) return id;
+    return std::nullopt;
+}
+
+void write_job_file(const std::string& path, const std::string& id) {
+    const std::string temporary = path + ".tmp";
+    {
+        std::ofstream out(temporary, std::ios::trunc);
+        out << id << "\n";
+        if (!out.flush()) throw fatal{1, "cannot write " + temporary + ": " + std::strerror(errno)};
+    }
+    if (std::rename(temporary.c_str(), path.c_str()) != 0)
+        throw fatal{1, "cannot write " + path + ": " + std::strerror(errno)};
+}
+
+// Uploads the input (every line with a custom_id and a model) and creates the job.
+mistral::batch_job submit_job(const settings& s, mistral::client& client) {
+    std::string content;
+    std::map<std::string, std::size_t> made;  // custom_ids made from line numbers
+    input_reader in(s.input);
+    while (auto text = in.next()) {
+        input_line line = decode_line(*text, in.number(), s);
+        if (!line.custom_id.is_string()) {
+            line.request.custom_id = job_custom_id(line, in.number());
+            made.emplace(*line.request.custom_id, in.number());
+        } else if (made.contains(std::string(line.custom_id.as_string()))) {
+            throw fatal{2, s.input + ":" + std::to_string(in.number()) + ": custom_id \"" +
+                               std::string(line.custom_id.as_string()) +
+                               "\" is the one given to line " +
+                               std::to_string(made.at(std::string(line.custom_id.as_string()))) +
+                               ", which has none"};
+        }
+        content += mistral::batch_request_line(line.request);
+        content += '\n';
+    }
+    const mistral::file_object file = client.upload_file(
+        {.filename = std::filesystem::path(s.input).filename().string(), .content = content});
+    return client.create_batch_job({.input_files = std::vector<std::string>{file.id},
+                                    .model = s.model,
+                                    .timeout_hours = s.timeout_hours});
+}
+
+int submit(const settings& s) {
+    const std::size_t total = check_input(s);
+    output_file out(s.output);
+    check_resume(s, out, total);
+    if (out.done() == total) {
+        std::fprintf(stderr, "mistral-batch: all %zu lines are in %s already\n", total,
+                     s.output.c_str());
+        return 0;
+    }
+    mistral::client client(client_options_of(s));
+    const std::string job_file = s.output + ".job";
+    mistral::batch_job job;
+    if (const auto id = read_job_file(job_file)) {
+        job = client.batch_job(*id);
+        std::fprintf(stderr, "mistral-batch: waiting for batch job %s (from %s)\n", id->c_str(),
+                     job_file.c_str());
+    } else {
+        job = submit_job(s, client);
+        write_job_file(job_file, job.id);
+        std::fprintf(stderr, "mistral-batch: submitted batch job %s (%s)\n", job.id.c_str(),
+                     job_file.c_str());
+    }
+
+    // Polls until the job ends; an interruption leaves it running, for the next run to wait for.
+    progress bar(total, 0, s.quiet);
+    http_counts polls;
+    while (!mistral::is_final_batch_status(job.status)) {
+        bar.show(static_cast<std::size_t>(job.completed_requests),
+                 static_cast<std::size_t>(job.failed_requests), polls);
+        const auto until = clock_type::now() + s.poll;
+        while (clock_type::now() < until && interrupted == 0) std::this_thread::sleep_for(50ms);
+        if (interrupted != 0) {
+            bar.end_line();
+            throw fatal{130, "interrupted: batch job " + job.id +
+                                 " goes on; run the same command "
+                                 "again to wait for it and write " +
+                                 s.output};
+        }
+        job = client.batch_job(job.id);
+        ++polls.requests;
+    }
+    bar.show(static_cast<std::size_t>(job.completed_requests),
+             static_cast<std::size_t>(job.failed_requests), polls, true);
+    bar.end_line();
+
+    // The results, by custom_id, then written in input order.
+    std::map<std::string, json::object> results;
+    client.batch_results(job, [&](const mistral::batch_result& r) {
+        json::object line{
+            {"id", r.id}, {"custom_id", r.custom_id}, {"response", nullptr}, {"error", nullptr}};
+        if (r.status_code != 0) {
+            json::value body = r.response ? json::value_from(*r.response)
+                                          : r.error_detail.value_or(json::value(nullptr));
+            line["response"] =
+                json::object{{"status_code", r.status_code}, {"body", std::move(body)}};
+        }
+        if (r.error) line["error"] = json::object{{"message", *r.error}};
+        results[r.custom_id] = std::move(line);
+    });
+    input_reader in(s.input);
+    for (std::size_t i = 0; i < out.done(); ++i) in.next();
+    std::string ready;
+    std::size_t failed = 0;
+    while (auto text = in.next()) {
+        const input_line line = decode_line(*text, in.number(), s);
+        const auto found = results.find(job_custom_id(line, in.number()));
+        if (found == results.end()) {
+            ready += failure_line(line.custom_id,
+                                  mistral::error("batch job " + job.id + " ended " + job.status +
+                                                 " without answering this request"));
+            ++failed;
+        } else {
+            found->second["custom_id"] = line.custom_id;  // as the input has it (or null)
+            failed += found->second.at("error").is_null() ? 0 : 1;
+            ready += json::serialize(found->second) + "\n";
+        }
+        if (ready.size() >= (1U << 16)) out.append(std::exchange(ready, {}));
+    }
+    out.append(ready);
+    std::remove(job_file.c_str());
+    std::fprintf(stderr, "mistral-batch: batch job %s %s: %zu lines in %s, %zu of them failed\n",
+                 job.id.c_str(), job.status.c_str(), total, s.output.c_str(), failed);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -716,8 +857,7 @@ int main(int argc, char** argv) {
         const settings s = parse_arguments(argc, argv);
         std::signal(SIGINT, on_signal);
         std::signal(SIGTERM, on_signal);
-        if (s.mode == "run") return run(s);
-        throw fatal{2, "submit: not yet"};
+        return s.mode == "run" ? run(s) : submit(s);
     } catch (const fatal& f) {
         std::fprintf(stderr, "mistral-batch: %s\n", f.message.c_str());
         return f.status;

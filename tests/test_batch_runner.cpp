@@ -335,3 +335,47 @@ TEST_CASE("mistral-batch --help names every option") {
         CHECK(log.find(option) != std::string::npos);
     }
 }
+
+TEST_CASE("mistral-batch submit: a Batch API job, killed while it waits, then resumed") {
+    fake_server server;
+    scratch dir;
+    write_input(dir.path("in.jsonl"), 50);
+    {  // a line the API answers with an error, which goes to the job's error file
+        std::ofstream in(dir.path("in.jsonl"), std::ios::app);
+        in << R"({"body":{"model":"m","messages":[{"role":"user","content":"x"},)"
+           << R"({"role":"tool","content":"y","tool_call_id":"bad"}]}})"
+           << "\n";
+    }
+    const std::vector<std::string> args{"submit",  dir.path("in.jsonl"),   dir.path("out.jsonl"),
+                                        "--model", "mistral-small-latest", "--poll",
+                                        "0.5"};
+    const runner r{server, dir};
+    auto first = r.start(args);
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (!fs::exists(dir.path("out.jsonl.job")) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(10ms);
+    first->kill_now();
+    REQUIRE(fs::exists(dir.path("out.jsonl.job")));
+
+    const auto [status, log] = r.run(args);
+    INFO(log);
+    REQUIRE(status == 0);
+    CHECK(log.find("waiting for batch job batch-") != std::string::npos);
+    const auto requests = server.requests();
+    CHECK(std::count_if(requests.begin(), requests.end(), [](const received_request& q) {
+              return q.method == "POST";
+          }) == 2);  // one upload, one job: the second run submitted nothing
+    const auto got = output_lines(dir.path("out.jsonl"));
+    REQUIRE(got.size() == 51);
+    for (int i = 0; i < 50; ++i) {
+        INFO("line " << i + 1);
+        CHECK(got[i].at("custom_id") == json::value("q" + std::to_string(i)));
+        CHECK(got[i].at("error").is_null());
+        CHECK(json::serialize(got[i].at("response").at("body"))
+                  .find("Question number " + std::to_string(i) + "\\\"") != std::string::npos);
+    }
+    CHECK(got[50].at("custom_id").is_null());  // as the input has it
+    CHECK(got[50].at("response").at("status_code") == 400);
+    CHECK(log.find("1 of them failed") != std::string::npos);
+    CHECK_FALSE(fs::exists(dir.path("out.jsonl.job")));
+}
