@@ -79,7 +79,7 @@ stage "release build (-O3, warnings as errors): each benchmark runs briefly (a s
 # Optimisation enables warnings the Debug build never sees, so the benchmarks are built as published.
 cmake --preset release
 cmake --build --preset release --target bench_sse bench_client bench_reuse bench_request_memory sse_server \
-    stream_consumer many_streams many_streams_server
+    stream_consumer many_streams many_streams_server mistral-batch mistral-fake-server
 for bench in build/release/benchmarks/bench_{sse,client,reuse}; do
     "$bench" --benchmark_min_time=0.01 >/dev/null
 done
@@ -87,6 +87,7 @@ build/release/benchmarks/bench_request_memory 20
 (cd benchmarks/peers && npm ci --no-audit --no-fund --loglevel=error)
 python3 benchmarks/e2e_compare.py --build build/release --chunks 2000 --rounds 1
 python3 benchmarks/concurrency_compare.py --build build/release --streams 50 --rounds 1
+python3 benchmarks/batch_runner.py --build build/release --lines 2000 --rps 200 --rps-lines 400
 
 stage "fuzzing: each target for a bounded time from its seed corpus"
 cmake --preset fuzz
