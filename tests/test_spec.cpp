@@ -50,12 +50,14 @@ public:
 
     int post(const std::string& body) { return send("POST", "/v1/chat/completions", body); }
     // Any request of the client, as it would reach api.mistral.ai.
-    int send(const std::string& method, const std::string& target, const std::string& body) {
+    int send(const std::string& method, const std::string& target, const std::string& body,
+             const std::string& content_type = "application/json") {
         httplib::Client cli("127.0.0.1", port_);
         cli.set_read_timeout(30, 0);
         const httplib::Headers auth{{"Authorization", "Bearer test"}};
-        auto res = method == "GET" ? cli.Get(target, auth)
-                                   : cli.Post(target, auth, body, "application/json");
+        auto res = method == "GET"      ? cli.Get(target, auth)
+                   : method == "DELETE" ? cli.Delete(target, auth)
+                                        : cli.Post(target, auth, body, content_type);
         return res ? res->status : -1;
     }
     std::string log() const { return process_->log(); }
@@ -230,7 +232,10 @@ struct recording_client {
         for (const auto& r : mock.requests()) {
             const std::string target = r.url.substr(std::string("https://api.mistral.ai").size());
             INFO(r.method << " " << target << " " << r.body);
-            const int status = prism.send(r.method, target, r.body);
+            const auto content_type = r.headers.find("Content-Type");
+            const int status = prism.send(
+                r.method, target, r.body,
+                content_type ? std::string(*content_type) : std::string("application/json"));
             if (status != 200) std::cout << prism.log();
             CHECK(status == 200);
         }
@@ -387,5 +392,62 @@ TEST_CASE(
     CHECK(prism->send("POST", "/v1/fim/completions", R"({"model":"m","prompt":"x","n":2})") == 422);
     CHECK(prism->send("POST", "/v1/moderations", R"({"model":"m"})") == 422);
     CHECK(prism->send("POST", "/v1/ocr", R"({"model":"m","document":{"type":"document_url"}})") ==
+          422);
+}
+
+TEST_CASE("every Batch API and files request the client sends is valid under the specification") {
+    auto* prism = prism_or_skip();
+    if (prism == nullptr) return;
+    recording_client r(11);
+    const std::string file_id = "9f0a7f9e-4a4c-4f3b-9b7a-2d8f5c1e6a10";
+    const std::string job_id = "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d";
+    r.attempt([](auto& c) {
+        c.upload_file(
+            {.filename = "batch.jsonl",
+             .content = batch_request_line(
+                            {.custom_id = "q1", .body = {.model = "m", .messages = {user("hi")}}}) +
+                        "\n",
+             .visibility = "workspace",
+             .expiry = 48});
+    });
+    r.attempt([](auto& c) {
+        c.files({.page = 1, .page_size = 10, .purpose = file_purpose::batch, .search = "a b"});
+    });
+    r.attempt([&](auto& c) { c.file(file_id); });
+    r.attempt([&](auto& c) { c.file_content(file_id, [](std::string_view) {}); });
+    r.attempt([&](auto& c) { c.delete_file(file_id); });
+    r.attempt([&](auto& c) {
+        c.create_batch_job({.input_files = std::vector<std::string>{file_id},
+                            .model = "mistral-small-latest",
+                            .metadata = std::map<std::string, std::string>{{"job", "spec"}},
+                            .timeout_hours = 48});
+    });
+    r.attempt([](auto& c) {
+        c.create_batch_job(
+            {.requests =
+                 std::vector<batch_request>{
+                     {.custom_id = "a",
+                      .body = {.model = "m", .messages = {user("hi")}, .temperature = 0.2}},
+                     {.body = {.messages = {user("again")}}}},
+             .model = "mistral-small-latest"});
+    });
+    r.attempt([](auto& c) {
+        c.batch_jobs({.page = 0,
+                      .page_size = 5,
+                      .model = "mistral-small-latest",
+                      .created_after = "2026-12-01T00:00:00Z",
+                      .created_by_me = true,
+                      .status = {batch_status::queued, batch_status::running},
+                      .order_by = "-created"});
+    });
+    r.attempt([](auto& c) { c.batch_jobs(); });
+    r.attempt([&](auto& c) { c.batch_job(job_id); });
+    r.attempt([&](auto& c) { c.batch_cancel(job_id); });
+    REQUIRE(r.mock.requests().size() == 11);
+    r.check_each(*prism);
+    // The same validator refuses what the specification does not allow on these paths.
+    CHECK(prism->send("POST", "/v1/batch/jobs", R"({"input_files":["x"]})") == 422);
+    CHECK(prism->send("POST", "/v1/batch/jobs",
+                      R"({"endpoint":"/v1/chat/completions","requests":[{"custom_id":"a"}]})") ==
           422);
 }
