@@ -324,6 +324,40 @@ TEST_CASE(
     CHECK(read_file(dir.path("other.jsonl")) == kept);
 }
 
+TEST_CASE(
+    "mistral-batch run: the disk fills up mid-run; nothing written is lost, a rerun completes") {
+    fake_server server;
+    scratch dir;
+    write_input(dir.path("in.jsonl"), 300);
+    const runner r{server, dir};
+    // A file size limit stands in for a full disk: the write that crosses it is cut short, and
+    // the next one fails (SIGXFSZ ignored, so write() returns EFBIG).
+    const std::string program = MISTRAL_BATCH_PROGRAM;
+    subprocess full(
+        {"/bin/sh", "-c", "trap '' XFSZ; ulimit -f 64; exec \"$0\" \"$@\"", program, "run",
+         dir.path("in.jsonl"), dir.path("out.jsonl"), "--model", "mistral-small-latest",
+         "--in-flight", "4"},
+        dir.path("full.txt"),
+        {std::string("MISTRAL_API_KEY=") + loopback_key, "MISTRAL_BASE_URL=" + server.base_url()});
+    CHECK(full.wait() == 1);
+    const std::string log = full.log();
+    INFO(log);
+    CHECK(log.find("cannot write " + dir.path("out.jsonl") + ": File too large") !=
+          std::string::npos);
+    const std::string kept = read_file(dir.path("out.jsonl"));
+    const std::string complete = kept.substr(0, kept.rfind('\n') + 1);
+    const auto written = std::count(kept.begin(), kept.end(), '\n');
+    REQUIRE(written > 0);
+    REQUIRE(written < 300);
+
+    const auto [status, rerun] = r.run({"run", dir.path("in.jsonl"), dir.path("out.jsonl"),
+                                        "--model", "mistral-small-latest", "--in-flight", "4"});
+    INFO(rerun);
+    REQUIRE(status == 0);
+    check_complete(dir.path("out.jsonl"), 300);
+    CHECK(read_file(dir.path("out.jsonl")).starts_with(complete));
+}
+
 TEST_CASE("mistral-batch --help names every option") {
     fake_server server;
     scratch dir;

@@ -42,7 +42,8 @@ Options:
                       seconds, with decimals) saying when there is room again
   --fail-every N      every Nth chat completion fails, in turn: a 429 (Retry-After 0.05), a
                       503, and a connection dropped mid-body
-  --threads N         requests answered at once (default 16)
+  --threads N         connections served at once (default 16; each keep-alive connection holds
+                      one until it is idle for 5 s: give at least mistral-batch's --in-flight)
   --help              this text
 
 What it answers, by what the request holds:
