@@ -10,6 +10,7 @@
 #include <mistral/mistral.hpp>
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,8 +71,10 @@ Options:
   --rps R            run: at most R HTTP requests in any one-second window, retries included
                      (default: no limit)
   --max-retries N    run: retries of a request after a 429, a 5xx or a broken connection
-                     (default 8); a 429's Retry-After is honoured, and pauses every request
-  --timeout S        run: the longest a request may take, retries included (default 600)
+                     (default 8); a Retry-After is honoured, and a 429's (or a 503's with
+                     one) pauses every request
+  --timeout S        run: the longest a request may take, its retries and its waits for its
+                     turn (--rps, Retry-After) included (default 600)
   --poll S           submit: seconds between two polls of the job (default 10)
   --timeout-hours H  submit: the job's timeout_hours (1 to 168; the API's default is 24)
   --base-url URL     the server (default: MISTRAL_BASE_URL, else https://api.mistral.ai)
@@ -86,7 +89,8 @@ Environment:
 Progress goes to stderr: a bar with the rate, the time left and the failures on a terminal, a
 line every 5 seconds otherwise. Exit status: 0 when every line is in OUTPUT (some may hold
 errors), 1 when the run stopped on an error (OUTPUT keeps what was written), 2 for a usage or
-input error (nothing was sent), 130 when interrupted.
+input error (nothing was sent), 128 + the signal when interrupted (130 for Ctrl-C). Two runs
+cannot write one OUTPUT at once.
 )";
 
 // An error that ends the program with this exit status, after its message.
@@ -235,13 +239,30 @@ private:
     std::size_t number_ = 0;
 };
 
-// Checks every line (nothing is sent when one is wrong) and counts them.
+// Checks every line (nothing is sent when one is wrong) and counts them. For submit, a line
+// without a custom_id gets "line-N": no line may have one of that form then.
 std::size_t check_input(const settings& s) {
     input_reader in(s.input);
     std::size_t count = 0;
     std::map<std::string, std::size_t> ids;
+    std::size_t without_id = 0;    // a line without a custom_id
+    std::size_t made_looking = 0;  // a line whose custom_id looks like one made for such a line
     while (auto line = in.next()) {
         const input_line decoded = decode_line(*line, in.number(), s);
+        if (!decoded.custom_id.is_string()) {
+            without_id = without_id != 0 ? without_id : in.number();
+        } else if (const std::string_view id = decoded.custom_id.get_string();
+                   id.starts_with("line-") && id.size() > 5 &&
+                   id.find_first_not_of("0123456789", 5) == std::string_view::npos) {
+            made_looking = made_looking != 0 ? made_looking : in.number();
+        }
+        if (s.mode == "submit" && without_id != 0 && made_looking != 0) {
+            throw fatal{2, s.input + ":" + std::to_string(made_looking) +
+                               ": a custom_id of the form line-N, while line " +
+                               std::to_string(without_id) + " has none (it would be given line-" +
+                               std::to_string(without_id) +
+                               "): give every line a custom_id, or none of that form"};
+        }
         if (const auto* id = decoded.custom_id.if_string()) {
             const auto [at, fresh] = ids.emplace(std::string(*id), in.number());
             if (!fresh) {
@@ -266,6 +287,10 @@ public:
     explicit output_file(const std::string& path) : path_(path) {
         fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (fd_ < 0) throw fatal{2, "cannot open " + path + ": " + std::strerror(errno)};
+        if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+            ::close(fd_);
+            throw fatal{2, "another mistral-batch is writing " + path};
+        }
         struct stat st {};
         if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) return;  // a pipe, /dev/full...
         std::string buffer(1 << 16, '\0');
@@ -396,7 +421,7 @@ public:
     // Waits until one more request may go: at most `window_` in any one-second window (measured
     // when each one leaves, with a margin for the way to the server), spaced evenly, none during
     // a pause.
-    void acquire(const mistral::stop_token& stop) {
+    void acquire(const mistral::stop_token& stop, std::optional<clock_type::time_point> deadline) {
         for (;;) {
             if (stop.stop_requested()) throw cancelled();
             clock_type::time_point earliest;
@@ -418,6 +443,12 @@ public:
                     return;
                 }
             }
+            if (deadline && earliest >= *deadline) {
+                throw mistral::transport_error(mistral::transport_error_kind::timeout,
+                                               "--timeout passed while the request waited for "
+                                               "its turn (--rps, Retry-After); it was not sent",
+                                               false);
+            }
             std::this_thread::sleep_for(
                 std::min<clock_type::duration>(earliest - clock_type::now(), 50ms));
         }
@@ -437,7 +468,7 @@ private:
                                         false);
     }
     // Between leaving here and arriving at the server, requests may bunch up a little.
-    static constexpr auto margin = 20ms;
+    static constexpr auto margin = 50ms;
     double rps_;
     std::size_t window_;
     clock_type::duration spacing_;
@@ -461,13 +492,16 @@ public:
         : inner_(std::move(inner)), limiter_(&limiter), counts_(&counts) {}
 
     void send(const mistral::http_request& request, mistral::response_handler& handler) {
-        limiter_->acquire(request.stop);
+        limiter_->acquire(request.stop, request.deadline);
         ++counts_->requests;
         watcher w(handler, *limiter_, *counts_);
         inner_.send(request, w);
     }
 
 private:
+    // A longer Retry-After is the server's to enforce: pausing everyone would only time them out.
+    static constexpr std::chrono::milliseconds max_pause{60'000};
+
     class watcher final : public mistral::response_handler {
     public:
         watcher(mistral::response_handler& next, rate_limiter& limiter, http_counts& counts)
@@ -478,8 +512,10 @@ private:
                 const auto wait =
                     mistral::parse_retry_after(head.headers, std::chrono::system_clock::now());
                 // A 429 is about every request; a 503 without a wait is this one's to back off.
-                if (wait || head.status == 429)
-                    limiter_.pause_until(clock_type::now() + wait.value_or(1000ms));
+                if (wait || head.status == 429) {
+                    limiter_.pause_until(clock_type::now() + std::min<std::chrono::milliseconds>(
+                                                                 wait.value_or(1000ms), max_pause));
+                }
             }
             return next_.on_head(std::move(head));
         }
@@ -589,6 +625,7 @@ int run(const settings& s) {
     options.transport.max_idle_connections = s.in_flight;
     options.retry.max_retries = s.max_retries;
     options.retry.max_elapsed = s.timeout;
+    options.retry.max_retry_after = s.timeout;
     options.timeouts.total = s.timeout;
     rate_limiter limiter(s.rps);
     http_counts counts;
@@ -640,6 +677,11 @@ int run(const settings& s) {
                 }
                 answer = failure_line(line.custom_id, e);
                 failure = true;
+            } catch (const std::exception& e) {
+                lock.lock();
+                stopped = fatal{1, "line " + std::to_string(index + 1) + ": " + e.what()};
+                answered.notify_one();
+                return;
             }
             lock.lock();
             pending.at(index).answer = std::move(answer);
@@ -648,9 +690,21 @@ int run(const settings& s) {
         }
     };
 
+    if (interrupted != 0) throw fatal{128 + interrupted, "interrupted before anything was sent"};
     progress bar(total, out.done(), s.quiet);
     std::vector<std::thread> workers;
-    for (std::size_t i = 0; i < s.in_flight; ++i) workers.emplace_back(worker);
+    try {
+        for (std::size_t i = 0; i < s.in_flight; ++i) workers.emplace_back(worker);
+    } catch (const std::system_error& e) {
+        {
+            std::lock_guard guard(mutex);
+            stopped = fatal{1, "cannot start " + std::to_string(s.in_flight) + " threads (" +
+                                   e.what() + "): lower --in-flight"};
+        }
+        work.notify_all();
+        for (auto& t : workers) t.join();
+        throw *stopped;
+    }
 
     std::unique_lock lock(mutex);
     while (written < total && !stopped) {
@@ -686,7 +740,7 @@ int run(const settings& s) {
                 for (std::size_t i = 0; i < count; ++i) pending.erase(written++);
             }
             bar.show(written, failed, counts);
-            if (interrupted != 0) stopped = fatal{130, "interrupted"};
+            if (interrupted != 0) stopped = fatal{128 + interrupted, "interrupted"};
             if (count == 0 && !stopped) answered.wait_for(lock, 100ms);
         } catch (const fatal& f) {
             if (!lock.owns_lock()) lock.lock();
@@ -705,7 +759,7 @@ int run(const settings& s) {
                                          std::to_string(total) + " lines are in " + s.output +
                                          "; run the same command again to resume"};
     }
-    std::fprintf(stderr, "mistral-batch: %zu lines in %s, %zu of them failed\n", total,
+    std::fprintf(stderr, "mistral-batch: %zu lines in %s; %zu failed in this run\n", total,
                  s.output.c_str(), failed);
     return 0;
 }
@@ -719,12 +773,14 @@ std::string job_custom_id(const input_line& line, std::size_t number) {
     return "line-" + std::to_string(number);
 }
 
-// OUTPUT.job: the id of the job a run submitted, so that the next one waits for it instead.
-std::optional<std::string> read_job_file(const std::string& path) {
+// OUTPUT.job: "file <id>" once the input is uploaded, "job <id>" once the job exists, so that
+// the next run neither uploads nor submits again.
+std::pair<std::string, std::string> read_job_file(const std::string& path) {
     std::ifstream in(path);
+    std::string kind;
     std::string id;
-    if (in && std::getline(in, id) && !id.empty()) return id;
-    return std::nullopt;
+    if (in >> kind >> id && (kind == "file" || kind == "job")) return {kind, id};
+    return {};
 }
 
 void write_job_file(const std::string& path, const std::string& id) {
@@ -738,29 +794,32 @@ void write_job_file(const std::string& path, const std::string& id) {
         throw fatal{1, "cannot write " + path + ": " + std::strerror(errno)};
 }
 
-// Uploads the input (every line with a custom_id and a model) and creates the job.
-mistral::batch_job submit_job(const settings& s, mistral::client& client) {
+// Uploads the input, every line with a custom_id and a model: the id of the file.
+std::string upload_input(const settings& s, mistral::client& client) {
     std::string content;
-    std::map<std::string, std::size_t> made;  // custom_ids made from line numbers
     input_reader in(s.input);
     while (auto text = in.next()) {
         input_line line = decode_line(*text, in.number(), s);
-        if (!line.custom_id.is_string()) {
-            line.request.custom_id = job_custom_id(line, in.number());
-            made.emplace(*line.request.custom_id, in.number());
-        } else if (made.contains(std::string(line.custom_id.as_string()))) {
-            throw fatal{2, s.input + ":" + std::to_string(in.number()) + ": custom_id \"" +
-                               std::string(line.custom_id.as_string()) +
-                               "\" is the one given to line " +
-                               std::to_string(made.at(std::string(line.custom_id.as_string()))) +
-                               ", which has none"};
-        }
+        line.request.custom_id = job_custom_id(line, in.number());
         content += mistral::batch_request_line(line.request);
         content += '\n';
     }
-    const mistral::file_object file = client.upload_file(
-        {.filename = std::filesystem::path(s.input).filename().string(), .content = content});
-    return client.create_batch_job({.input_files = std::vector<std::string>{file.id},
+    std::string name = std::filesystem::path(s.input).filename().string();
+    for (char& c : name)  // a form value: no quote, backslash or control character
+        if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '_';
+    return client.upload_file({.filename = name, .content = std::move(content)}).id;
+}
+
+// The job of an input already uploaded: the one made from it, when a run was stopped between
+// the two, else a new one.
+mistral::batch_job job_of_file(const settings& s, mistral::client& client,
+                               const std::string& file) {
+    for (const mistral::batch_job& job : client.batch_jobs({.created_by_me = true}).data) {
+        if (std::find(job.input_files.begin(), job.input_files.end(), file) !=
+            job.input_files.end())
+            return job;
+    }
+    return client.create_batch_job({.input_files = std::vector<std::string>{file},
                                     .model = s.model,
                                     .timeout_hours = s.timeout_hours});
 }
@@ -777,13 +836,24 @@ int submit(const settings& s) {
     mistral::client client(client_options_of(s));
     const std::string job_file = s.output + ".job";
     mistral::batch_job job;
-    if (const auto id = read_job_file(job_file)) {
-        job = client.batch_job(*id);
-        std::fprintf(stderr, "mistral-batch: waiting for batch job %s (from %s)\n", id->c_str(),
+    auto [kind, id] = read_job_file(job_file);
+    if (kind == "job") {
+        job = client.batch_job(id);
+        std::fprintf(stderr, "mistral-batch: waiting for batch job %s (from %s)\n", id.c_str(),
                      job_file.c_str());
     } else {
-        job = submit_job(s, client);
-        write_job_file(job_file, job.id);
+        if (interrupted != 0)
+            throw fatal{128 + interrupted, "interrupted before anything was sent"};
+        if (kind.empty()) {
+            id = upload_input(s, client);
+            write_job_file(job_file, "file " + id);
+        }
+        if (interrupted != 0) {
+            throw fatal{128 + interrupted, "interrupted: the input is uploaded (" + id +
+                                               "); run the same command again to submit it"};
+        }
+        job = job_of_file(s, client, id);
+        write_job_file(job_file, "job " + job.id);
         std::fprintf(stderr, "mistral-batch: submitted batch job %s (%s)\n", job.id.c_str(),
                      job_file.c_str());
     }
@@ -798,10 +868,10 @@ int submit(const settings& s) {
         while (clock_type::now() < until && interrupted == 0) std::this_thread::sleep_for(50ms);
         if (interrupted != 0) {
             bar.end_line();
-            throw fatal{130, "interrupted: batch job " + job.id +
-                                 " goes on; run the same command "
-                                 "again to wait for it and write " +
-                                 s.output};
+            throw fatal{128 + interrupted, "interrupted: batch job " + job.id +
+                                               " goes on; run the same command "
+                                               "again to wait for it and write " +
+                                               s.output};
         }
         job = client.batch_job(job.id);
         ++polls.requests;
@@ -817,7 +887,7 @@ int submit(const settings& s) {
             {"id", r.id}, {"custom_id", r.custom_id}, {"response", nullptr}, {"error", nullptr}};
         if (r.status_code != 0) {
             json::value body = r.response ? json::value_from(*r.response)
-                                          : r.error_detail.value_or(json::value(nullptr));
+                                          : r.error_body.value_or(json::value(nullptr));
             line["response"] =
                 json::object{{"status_code", r.status_code}, {"body", std::move(body)}};
         }
@@ -845,7 +915,8 @@ int submit(const settings& s) {
     }
     out.append(ready);
     std::remove(job_file.c_str());
-    std::fprintf(stderr, "mistral-batch: batch job %s %s: %zu lines in %s, %zu of them failed\n",
+    std::fprintf(stderr,
+                 "mistral-batch: batch job %s %s: %zu lines in %s; %zu failed in this run\n",
                  job.id.c_str(), job.status.c_str(), total, s.output.c_str(), failed);
     return 0;
 }

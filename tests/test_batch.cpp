@@ -281,6 +281,7 @@ TEST_CASE("the Batch API's limits are checked before anything is sent") {
     refused([&] { c.batch_submit(twice, {.model = "m"}); }, "the custom_id is given twice");
     refused([&] { c.batch_submit({}); }, "no requests");
     refused([&] { c.upload_file({.filename = "a\"b.jsonl", .content = "x"}); }, "quote");
+    refused([&] { c.upload_file({.filename = "a.jsonl\\", .content = "x"}); }, "backslash");
     refused([&] { c.upload_file({.filename = "a.jsonl\r\nX: y", .content = "x"}); },
             "control character");
     refused([&] { c.upload_file({.filename = "a.jsonl", .content = "x", .purpose = "batch\r\n"}); },
@@ -323,6 +324,15 @@ TEST_CASE("batch results: every line shape, and a bad line named by file and num
         R"("message":"bad temperature","type":"invalid_request_error"}}})");
     CHECK(as_status.status_code == 422);
     CHECK(as_status.error == "bad temperature");
+    REQUIRE(as_status.error_body);
+    CHECK(as_status.error_body->at("type") == "invalid_request_error");
+    // The line's error and the response's body are both kept.
+    const batch_result both = parse_batch_result(
+        R"({"custom_id":"c","response":{"status_code":400,"body":{"message":"no","code":"3280"}},)"
+        R"("error":{"message":"the request failed","code":400}})");
+    CHECK(both.error == "the request failed");
+    CHECK(both.error_detail->at("code") == 400);
+    CHECK(both.error_body->at("code") == "3280");
 
     const auto wrong_type = expect_error<protocol_error>([] {
         parse_batch_result(R"({"custom_id":"d","response":{"status_code":200,"body":{"id":7}}})");
@@ -348,4 +358,21 @@ TEST_CASE("batch results: every line shape, and a bad line named by file and num
     CHECK(seen == std::vector<std::string>{"quota"});
     CHECK(std::string(bad.what()).find("file file-out line 3: ") != std::string::npos);
     CHECK(last_request(server).target == "/v1/files/file-out/content");
+}
+
+TEST_CASE("a batch job's creation is retried only when the server cannot have acted on it") {
+    fake_server server;
+    client c(options_for(server.base_url()));
+    const batch_job_request job{.requests = std::vector<batch_request>{{.body = question()}}};
+    // A 503 may come after the job was made: retrying could run (and bill) it twice.
+    server.script(faults::status(503, R"({"object":"error","message":"unavailable"})"));
+    const auto e = expect_error<api_error>([&] { c.create_batch_job(job); });
+    CHECK(e.status() == 503);
+    CHECK(server.requests().size() == 1);
+    CHECK(c.batch_jobs().total == 0);
+    // A 429 means it was not made: retried after its Retry-After.
+    server.script(faults::status(429, R"({"object":"error","message":"slow down"})",
+                                 "application/json", {{"Retry-After", "0.01"}}));
+    CHECK(c.create_batch_job(job).status == batch_status::queued);
+    CHECK(c.batch_jobs().total == 1);
 }

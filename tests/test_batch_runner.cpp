@@ -243,7 +243,7 @@ TEST_CASE("mistral-batch run: a request that fails for good is its line's error"
         {"run", dir.path("in.jsonl"), dir.path("out.jsonl"), "--in-flight", "1"});
     INFO(log);
     REQUIRE(status == 0);
-    CHECK(log.find("2 of them failed") != std::string::npos);
+    CHECK(log.find("2 failed in this run") != std::string::npos);
     const auto got = output_lines(dir.path("out.jsonl"));
     REQUIRE(got.size() == 3);
     CHECK(got[0].at("custom_id") == "refused");
@@ -288,6 +288,15 @@ TEST_CASE("mistral-batch run: input errors name the line, and nothing is sent") 
           "in.jsonl:1: \"stream\": true");
     fails("", "holds no request");
     fails(good + "\n", "unknown option --fast", {"--fast"});
+    // submit gives a line without a custom_id "line-N": no other line may hold one of that form.
+    const std::string no_id =
+        R"({"body":{"model":"m","messages":[{"role":"user","content":"hi"}]}})";
+    const std::string made = R"({"custom_id":"line-1","body":{"model":"m","messages":[]}})";
+    std::ofstream(dir.path("in.jsonl"), std::ios::trunc) << no_id << "\n" << made << "\n";
+    const auto [clash, clash_log] = r.run({"submit", dir.path("in.jsonl"), dir.path("out.jsonl")});
+    CHECK(clash == 2);
+    CHECK(clash_log.find("in.jsonl:2: a custom_id of the form line-N, while line 1 has none") !=
+          std::string::npos);
     fails(good + "\n", "--rps 0: expected a number from", {"--rps", "0"});
     CHECK(server.requests().empty());
 }
@@ -311,6 +320,23 @@ TEST_CASE(
         {"run", dir.path("in.jsonl"), dir.path("a-directory"), "--model", "mistral-small-latest"});
     CHECK(directory.first == 2);
     CHECK(directory.second.find("cannot open " + dir.path("a-directory")) != std::string::npos);
+
+    // Two runs never write one output at once.
+    fake_server slow({.latency = 200ms});
+    const runner on_slow{slow, dir};
+    auto first = on_slow.start({"run", dir.path("in.jsonl"), dir.path("busy.jsonl"), "--model",
+                                "mistral-small-latest", "--in-flight", "1"});
+    const auto wait_until = std::chrono::steady_clock::now() + 30s;
+    while (slow.requests().empty() && std::chrono::steady_clock::now() < wait_until)
+        std::this_thread::sleep_for(10ms);
+    subprocess second(
+        {MISTRAL_BATCH_PROGRAM, "run", dir.path("in.jsonl"), dir.path("busy.jsonl"), "--model",
+         "mistral-small-latest"},
+        dir.path("second.txt"),
+        {std::string("MISTRAL_API_KEY=") + loopback_key, "MISTRAL_BASE_URL=" + slow.base_url()});
+    CHECK(second.wait() == 2);
+    CHECK(second.log().find("another mistral-batch is writing") != std::string::npos);
+    first->stop();
 
     // Another input's output is not continued.
     std::ofstream(dir.path("other.jsonl"))
@@ -410,6 +436,7 @@ TEST_CASE("mistral-batch submit: a Batch API job, killed while it waits, then re
     }
     CHECK(got[50].at("custom_id").is_null());  // as the input has it
     CHECK(got[50].at("response").at("status_code") == 400);
-    CHECK(log.find("1 of them failed") != std::string::npos);
+    CHECK(got[50].at("response").at("body").at("code") == "3280");  // the API's own error body
+    CHECK(log.find("1 failed in this run") != std::string::npos);
     CHECK_FALSE(fs::exists(dir.path("out.jsonl.job")));
 }

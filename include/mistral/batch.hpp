@@ -219,10 +219,10 @@ struct batch_job_list {
     bool operator==(const batch_job_list&) const = default;
 };
 
-/// What batch_submit() gives the job besides its requests.
+/// What batch_submit() gives the job besides its requests (chat completions: a batch_request
+/// holds a chat_request; create_batch_job() runs files for the other endpoints).
 struct batch_options {
     std::optional<std::string> model{};  ///< the model of every request whose own is empty
-    std::string endpoint = batch_endpoint::chat_completions;  ///< where the requests go
     /// Your key-value pairs, kept with the job.
     std::optional<std::map<std::string, std::string>> metadata{};
     std::optional<std::int64_t> timeout_hours{};  ///< 1 to 168; the API's default: 24
@@ -249,8 +249,10 @@ struct batch_result {
     /// What went wrong, when the request failed: the line's `error`, or the message of the error
     /// body of a status other than 2xx.
     std::optional<std::string> error{};
-    /// The line's `error`, or the error body, as received.
+    /// The line's `error` as received (else the error body).
     std::optional<boost::json::value> error_detail{};
+    /// The body of a response whose status is not 2xx, as received.
+    std::optional<boost::json::value> error_body{};
     bool operator==(const batch_result&) const = default;
 };
 

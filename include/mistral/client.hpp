@@ -409,7 +409,9 @@ public:
     /// requests inline. Throws usage_error before anything is sent when the API's limits are not
     /// met (neither or both of input_files and requests, more than 10,000 requests,
     /// timeout_hours outside 1 to 168, an empty endpoint, metadata too long), or when a request
-    /// has no model (and the job none) or asks to be streamed; else like chat().
+    /// has no model (and the job none) or asks to be streamed; else like chat(), but retried only
+    /// when the server cannot have acted on it (a refused connection, a 429): a job created twice
+    /// runs, and is billed, twice.
     mistral::batch_job create_batch_job(const batch_job_request& job,
                                         const call_options& call = {});
 
