@@ -124,18 +124,18 @@ void check_complete(const std::string& output, int lines) {
 TEST_CASE("mistral-batch run: thousands of lines through 429s, 503s and dropped connections") {
     fake_server server({.threads = 48, .fail_every = 7});
     scratch dir;
-    write_input(dir.path("in.jsonl"), 3000);
+    write_input(dir.path("in.jsonl"), 2000);
     const auto [status, log] =
         runner{server, dir}.run({"run", dir.path("in.jsonl"), dir.path("out.jsonl"), "--model",
                                  "mistral-small-latest", "--in-flight", "32"});
     INFO(log);
     REQUIRE(status == 0);
-    check_complete(dir.path("out.jsonl"), 3000);
+    check_complete(dir.path("out.jsonl"), 2000);
     const auto requests = server.requests();
-    CHECK(requests.size() > 3000 + 3000 / 7 - 10);  // every injected failure was retried
+    CHECK(requests.size() > 2000 + 2000 / 7 - 10);  // every injected failure was retried
     const auto asked = questions_asked(requests);
-    CHECK(asked.size() == 3000);
-    CHECK(log.find("3000 lines in") != std::string::npos);
+    CHECK(asked.size() == 2000);
+    CHECK(log.find("2000 lines in") != std::string::npos);
     CHECK(log.find(loopback_key) == std::string::npos);
     CHECK(read_file(dir.path("out.jsonl")).find(loopback_key) == std::string::npos);
 }
