@@ -3383,10 +3383,10 @@ struct batch_job_list {
     bool operator==(const batch_job_list&) const = default;
 };
 
-/// What batch_submit() gives the job besides its requests.
+/// What batch_submit() gives the job besides its requests (chat completions: a batch_request
+/// holds a chat_request; create_batch_job() runs files for the other endpoints).
 struct batch_options {
     std::optional<std::string> model{};  ///< the model of every request whose own is empty
-    std::string endpoint = batch_endpoint::chat_completions;  ///< where the requests go
     /// Your key-value pairs, kept with the job.
     std::optional<std::map<std::string, std::string>> metadata{};
     std::optional<std::int64_t> timeout_hours{};  ///< 1 to 168; the API's default: 24
@@ -3413,8 +3413,10 @@ struct batch_result {
     /// What went wrong, when the request failed: the line's `error`, or the message of the error
     /// body of a status other than 2xx.
     std::optional<std::string> error{};
-    /// The line's `error`, or the error body, as received.
+    /// The line's `error` as received (else the error body).
     std::optional<boost::json::value> error_detail{};
+    /// The body of a response whose status is not 2xx, as received.
+    std::optional<boost::json::value> error_body{};
     bool operator==(const batch_result&) const = default;
 };
 
@@ -6349,7 +6351,9 @@ public:
     /// requests inline. Throws usage_error before anything is sent when the API's limits are not
     /// met (neither or both of input_files and requests, more than 10,000 requests,
     /// timeout_hours outside 1 to 168, an empty endpoint, metadata too long), or when a request
-    /// has no model (and the job none) or asks to be streamed; else like chat().
+    /// has no model (and the job none) or asks to be streamed; else like chat(), but retried only
+    /// when the server cannot have acted on it (a refused connection, a 429): a job created twice
+    /// runs, and is billed, twice.
     mistral::batch_job create_batch_job(const batch_job_request& job,
                                         const call_options& call = {});
 
@@ -10913,7 +10917,8 @@ batch_result parse_batch_result(std::string_view line) {
             out.response = std::move(decoded);
         } else if (body != nullptr && !body->is_null()) {
             out.error = message_of(*body);
-            out.error_detail = std::move(*body);
+            out.error_detail = *body;
+            out.error_body = std::move(*body);
         }
     }
     if (auto* error = obj->if_contains("error"); error != nullptr && !error->is_null()) {
@@ -10968,9 +10973,9 @@ private:
 // A form value goes between boundaries as it is: a control character could end its part and
 // start another.
 inline void check_form_value(const char* name, std::string_view value) {
-    if (!is_field_value(value) || value.find('"') != std::string_view::npos) {
+    if (!is_field_value(value) || value.find_first_of("\"\\") != std::string_view::npos) {
         throw usage_error(std::string("cannot upload the file: ") + name +
-                          " holds a control character or a quote");
+                          " holds a control character, a quote or a backslash");
     }
 }
 
@@ -11176,11 +11181,19 @@ void run_file_content(const client_options& options, send_function send, std::st
     client_engine<Unused>::download(options, send, std::move(prepared), on_bytes, call);
 }
 
+// A job created twice runs (and is billed) twice: its creation is retried only when the server
+// cannot have acted on it (a refused connection, a 429), whatever the retry policy says.
 template <class Unused>
 batch_job run_create_batch_job(const client_options& options, send_function send,
                                const batch_job_request& job, const call_options& call) {
+    call_options once = call;
+    retry_policy policy = call.retry ? *call.retry : options.retry;
+    policy.retry_sent_requests = false;
+    policy.retry_server_errors = false;
+    std::erase_if(policy.retry_statuses, [](int status) { return status != 429; });
+    once.retry = std::move(policy);
     return read_reply<batch_job>(client_engine<Unused>::call_json(
-        options, send, prepare_batch_job<Unused>(options, job, call), call));
+        options, send, prepare_batch_job<Unused>(options, job, once), once));
 }
 
 template <class Unused>
@@ -11216,10 +11229,9 @@ batch_job run_batch_submit(const client_options& options, send_function send,
     if (items.empty()) throw usage_error("cannot submit the batch: no requests");
     job.input_files->push_back("-");  // checked before the upload, then set to the file's id
     check_batch_job<Unused>(job);
-    const file_object file = run_upload_file<Unused>(
-        options, send,
-        file_upload{.filename = batch.filename, .content = batch_jsonl<Unused>(items, batch.model)},
-        call);
+    file_upload upload{.filename = batch.filename,
+                       .content = batch_jsonl<Unused>(items, batch.model)};
+    const file_object file = run_upload_file<Unused>(options, send, upload, call);
     job.input_files->front() = file.id;
     return run_create_batch_job<Unused>(options, send, job, call);
 }
