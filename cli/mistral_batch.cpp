@@ -34,6 +34,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/json/parse.hpp>
@@ -77,6 +78,8 @@ Options:
                      turn (--rps, Retry-After) included (default 600)
   --poll S           submit: seconds between two polls of the job (default 10)
   --timeout-hours H  submit: the job's timeout_hours (1 to 168; the API's default is 24)
+  --max-file-size M  submit: the largest file uploaded, in MB (default 500; the API takes 512):
+                     a larger input goes as several files of one job
   --base-url URL     the server (default: MISTRAL_BASE_URL, else https://api.mistral.ai)
   --quiet            no progress on stderr
   --verbose          every HTTP request, retry and failure on stderr (the key redacted)
@@ -110,6 +113,7 @@ struct settings {
     std::chrono::seconds timeout{600};
     std::chrono::milliseconds poll{10'000};
     std::optional<std::int64_t> timeout_hours;
+    std::size_t max_file_size = std::size_t{500} << 20;
     std::string base_url;
     bool quiet = false;
     bool verbose = false;
@@ -154,6 +158,8 @@ settings parse_arguments(int argc, char** argv) {
             s.poll = std::chrono::milliseconds(static_cast<long>(number(0.05, 3600) * 1000));
         } else if (arg == "--timeout-hours") {
             s.timeout_hours = static_cast<std::int64_t>(number(1, 168));
+        } else if (arg == "--max-file-size") {
+            s.max_file_size = static_cast<std::size_t>(number(0.001, 512) * (1 << 20));
         } else if (arg == "--base-url") {
             s.base_url = value();
         } else if (arg == "--quiet") {
@@ -773,55 +779,80 @@ std::string job_custom_id(const input_line& line, std::size_t number) {
     return "line-" + std::to_string(number);
 }
 
-// OUTPUT.job: "file <id>" once the input is uploaded, "job <id>" once the job exists, so that
-// the next run neither uploads nor submits again.
-std::pair<std::string, std::string> read_job_file(const std::string& path) {
+// OUTPUT.job: a line "file <id>" for each part of the input uploaded, then "job <id>" once the
+// job exists, so that the next run neither uploads a part nor submits the job again.
+struct job_state {
+    std::vector<std::string> files;
+    std::string job;
+};
+
+job_state read_job_file(const std::string& path) {
     std::ifstream in(path);
-    std::string kind;
-    std::string id;
-    if (in >> kind >> id && (kind == "file" || kind == "job")) return {kind, id};
-    return {};
+    job_state out;
+    for (std::string kind, id; in >> kind >> id;) {
+        if (kind == "file") out.files.push_back(id);
+        if (kind == "job") out.job = id;
+    }
+    return out;
 }
 
-void write_job_file(const std::string& path, const std::string& id) {
+void write_job_file(const std::string& path, const job_state& state) {
     const std::string temporary = path + ".tmp";
     {
         std::ofstream out(temporary, std::ios::trunc);
-        out << id << "\n";
+        for (const std::string& file : state.files) out << "file " << file << "\n";
+        if (!state.job.empty()) out << "job " << state.job << "\n";
         if (!out.flush()) throw fatal{1, "cannot write " + temporary + ": " + std::strerror(errno)};
     }
     if (std::rename(temporary.c_str(), path.c_str()) != 0)
         throw fatal{1, "cannot write " + path + ": " + std::strerror(errno)};
 }
 
-// Uploads the input, every line with a custom_id and a model: the id of the file.
-std::string upload_input(const settings& s, mistral::client& client) {
+// Uploads the input, every line with a custom_id and a model, in parts of at most
+// --max-file-size (the API takes 512 MB a file); parts already in `state` are not sent again.
+void upload_input(const settings& s, mistral::client& client, job_state& state,
+                  const std::string& job_file) {
+    std::string name = std::filesystem::path(s.input).filename().string();
+    for (char& c : name)  // a form value: no quote, backslash or control character
+        if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '_';
+    std::size_t part = 0;
     std::string content;
+    const auto send_part = [&] {
+        if (part++ < state.files.size()) {  // uploaded by an earlier run
+            content.clear();
+            return;
+        }
+        if (interrupted != 0) throw fatal{128 + interrupted, "interrupted while uploading"};
+        const std::string suffix = part == 1 ? "" : "." + std::to_string(part);
+        state.files.push_back(
+            client.upload_file({.filename = name + suffix, .content = std::exchange(content, {})})
+                .id);
+        write_job_file(job_file, state);
+    };
     input_reader in(s.input);
     while (auto text = in.next()) {
         input_line line = decode_line(*text, in.number(), s);
         line.request.custom_id = job_custom_id(line, in.number());
-        content += mistral::batch_request_line(line.request);
-        content += '\n';
+        const std::string request = mistral::batch_request_line(line.request) + "\n";
+        if (request.size() > s.max_file_size) {
+            throw fatal{2, s.input + ":" + std::to_string(in.number()) +
+                               ": the request is larger than --max-file-size"};
+        }
+        if (content.size() + request.size() > s.max_file_size) send_part();
+        content += request;
     }
-    std::string name = std::filesystem::path(s.input).filename().string();
-    for (char& c : name)  // a form value: no quote, backslash or control character
-        if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '_';
-    return client.upload_file({.filename = name, .content = std::move(content)}).id;
+    if (!content.empty()) send_part();
 }
 
-// The job of an input already uploaded: the one made from it, when a run was stopped between
-// the two, else a new one.
-mistral::batch_job job_of_file(const settings& s, mistral::client& client,
-                               const std::string& file) {
+// The job of the uploaded input: the one made from it, when a run was stopped between the
+// upload and the job, else a new one.
+mistral::batch_job job_of_files(const settings& s, mistral::client& client,
+                                const std::vector<std::string>& files) {
     for (const mistral::batch_job& job : client.batch_jobs({.created_by_me = true}).data) {
-        if (std::find(job.input_files.begin(), job.input_files.end(), file) !=
-            job.input_files.end())
-            return job;
+        if (job.input_files == files) return job;
     }
-    return client.create_batch_job({.input_files = std::vector<std::string>{file},
-                                    .model = s.model,
-                                    .timeout_hours = s.timeout_hours});
+    return client.create_batch_job(
+        {.input_files = files, .model = s.model, .timeout_hours = s.timeout_hours});
 }
 
 int submit(const settings& s) {
@@ -836,26 +867,25 @@ int submit(const settings& s) {
     mistral::client client(client_options_of(s));
     const std::string job_file = s.output + ".job";
     mistral::batch_job job;
-    auto [kind, id] = read_job_file(job_file);
-    if (kind == "job") {
-        job = client.batch_job(id);
-        std::fprintf(stderr, "mistral-batch: waiting for batch job %s (from %s)\n", id.c_str(),
-                     job_file.c_str());
+    job_state state = read_job_file(job_file);
+    if (!state.job.empty()) {
+        job = client.batch_job(state.job);
+        std::fprintf(stderr, "mistral-batch: waiting for batch job %s (from %s)\n",
+                     state.job.c_str(), job_file.c_str());
     } else {
         if (interrupted != 0)
             throw fatal{128 + interrupted, "interrupted before anything was sent"};
-        if (kind.empty()) {
-            id = upload_input(s, client);
-            write_job_file(job_file, "file " + id);
-        }
+        upload_input(s, client, state, job_file);
         if (interrupted != 0) {
-            throw fatal{128 + interrupted, "interrupted: the input is uploaded (" + id +
-                                               "); run the same command again to submit it"};
+            throw fatal{128 + interrupted,
+                        "interrupted: the input is uploaded; run the same command again to "
+                        "submit it"};
         }
-        job = job_of_file(s, client, id);
-        write_job_file(job_file, "job " + job.id);
-        std::fprintf(stderr, "mistral-batch: submitted batch job %s (%s)\n", job.id.c_str(),
-                     job_file.c_str());
+        job = job_of_files(s, client, state.files);
+        state.job = job.id;
+        write_job_file(job_file, state);
+        std::fprintf(stderr, "mistral-batch: submitted batch job %s, %zu input files (%s)\n",
+                     job.id.c_str(), state.files.size(), job_file.c_str());
     }
 
     // Polls until the job ends; an interruption leaves it running, for the next run to wait for.
@@ -880,40 +910,91 @@ int submit(const settings& s) {
              static_cast<std::size_t>(job.failed_requests), polls, true);
     bar.end_line();
 
-    // The results, by custom_id, then written in input order.
-    std::map<std::string, json::object> results;
-    client.batch_results(job, [&](const mistral::batch_result& r) {
-        json::object line{
-            {"id", r.id}, {"custom_id", r.custom_id}, {"response", nullptr}, {"error", nullptr}};
-        if (r.status_code != 0) {
-            json::value body = r.response ? json::value_from(*r.response)
-                                          : r.error_body.value_or(json::value(nullptr));
-            line["response"] =
-                json::object{{"status_code", r.status_code}, {"body", std::move(body)}};
+    // The results as they download (the output file, then the error file) go to OUTPUT.results
+    // as they are, with an index of where each custom_id's line is: memory holds the index, not
+    // the answers. Then they are written in input order.
+    struct place {
+        std::uint64_t offset;
+        std::uint32_t size;
+        bool failed;
+    };
+    std::unordered_map<std::string, place> where;
+    const std::string spill_path = s.output + ".results";
+    {
+        std::ofstream spill(spill_path, std::ios::binary | std::ios::trunc);
+        std::uint64_t offset = 0;
+        std::string partial;
+        const auto keep = [&](std::string_view text, const std::string& file) {
+            if (text.find_first_not_of(" \t\r") == std::string_view::npos) return;
+            boost::system::error_code ec;
+            const json::value line = json::parse(text, ec);
+            const json::object* obj = line.if_object();
+            const json::value* id = obj != nullptr ? obj->if_contains("custom_id") : nullptr;
+            if (ec || id == nullptr || !id->is_string())
+                throw fatal{1, "file " + file + " holds a line that is not a batch result"};
+            const json::value* error = obj->if_contains("error");
+            const json::value* response = obj->if_contains("response");
+            const json::value* status = response != nullptr && response->is_object()
+                                            ? response->as_object().if_contains("status_code")
+                                            : nullptr;
+            const bool failed = (error != nullptr && !error->is_null()) || status == nullptr ||
+                                !status->is_int64() || status->as_int64() / 100 != 2;
+            spill.write(text.data(), static_cast<std::streamsize>(text.size()));
+            where[std::string(id->as_string())] = {offset, static_cast<std::uint32_t>(text.size()),
+                                                   failed};
+            offset += text.size();
+        };
+        for (const auto* file : {&job.output_file, &job.error_file}) {
+            if (!*file) continue;
+            client.file_content(**file, [&](std::string_view bytes) {
+                for (auto end = bytes.find('\n'); end != std::string_view::npos;
+                     end = bytes.find('\n')) {
+                    partial.append(bytes.substr(0, end));
+                    keep(partial, **file);
+                    partial.clear();
+                    bytes.remove_prefix(end + 1);
+                }
+                partial.append(bytes);
+            });
+            keep(std::exchange(partial, {}), **file);
         }
-        if (r.error) line["error"] = json::object{{"message", *r.error}};
-        results[r.custom_id] = std::move(line);
-    });
+        if (!spill.flush())
+            throw fatal{1, "cannot write " + spill_path + ": " + std::strerror(errno)};
+    }
+    std::ifstream spill(spill_path, std::ios::binary);
     input_reader in(s.input);
     for (std::size_t i = 0; i < out.done(); ++i) in.next();
     std::string ready;
+    std::string text;
     std::size_t failed = 0;
-    while (auto text = in.next()) {
-        const input_line line = decode_line(*text, in.number(), s);
-        const auto found = results.find(job_custom_id(line, in.number()));
-        if (found == results.end()) {
+    while (auto input = in.next()) {
+        const input_line line = decode_line(*input, in.number(), s);
+        const auto found = where.find(job_custom_id(line, in.number()));
+        if (found == where.end()) {
             ready += failure_line(line.custom_id,
                                   mistral::error("batch job " + job.id + " ended " + job.status +
                                                  " without answering this request"));
             ++failed;
         } else {
-            found->second["custom_id"] = line.custom_id;  // as the input has it (or null)
-            failed += found->second.at("error").is_null() ? 0 : 1;
-            ready += json::serialize(found->second) + "\n";
+            text.resize(found->second.size);
+            spill.seekg(static_cast<std::streamoff>(found->second.offset));
+            if (!spill.read(text.data(), static_cast<std::streamsize>(text.size())))
+                throw fatal{1, "cannot read " + spill_path};
+            if (line.custom_id.is_string()) {
+                ready += text;  // as the API wrote it
+            } else {            // the id was made for the job: the line gets the input's (none)
+                json::value result = json::parse(text);
+                result.as_object()["custom_id"] = nullptr;
+                ready += json::serialize(result);
+            }
+            ready += '\n';
+            failed += found->second.failed ? 1 : 0;
         }
         if (ready.size() >= (1U << 16)) out.append(std::exchange(ready, {}));
     }
     out.append(ready);
+    spill.close();
+    std::remove(spill_path.c_str());
     std::remove(job_file.c_str());
     std::fprintf(stderr,
                  "mistral-batch: batch job %s %s: %zu lines in %s; %zu failed in this run\n",

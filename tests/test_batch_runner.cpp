@@ -208,21 +208,30 @@ TEST_CASE("mistral-batch run: --rps bounds every HTTP request in any one-second 
     CHECK(most <= 150);
 }
 
-TEST_CASE("mistral-batch run: a 429's Retry-After is honoured before the retry") {
+TEST_CASE("mistral-batch run: a 429's Retry-After holds back every request, not only its own") {
     fake_server server;
     scratch dir;
-    write_input(dir.path("in.jsonl"), 1);
+    write_input(dir.path("in.jsonl"), 3);
+    // The first request to arrive gets the 429; the other first line is answered soon after, and
+    // its worker's next line must still wait for the Retry-After.
     server.script(faults::status(
         429, R"({"object":"error","message":"Requests rate limit exceeded","type":"rate_limited"})",
         "application/json", {{"Retry-After", "0.7"}}));
-    const auto [status, log] = runner{server, dir}.run(
-        {"run", dir.path("in.jsonl"), dir.path("out.jsonl"), "--model", "mistral-small-latest"});
+    server.script([&server](const httplib::Request& req, httplib::Response& res) {
+        server.wait_or_stop(200ms);  // answered after the 429 reached the client
+        server.answer(req, res);
+    });
+    const auto [status, log] =
+        runner{server, dir}.run({"run", dir.path("in.jsonl"), dir.path("out.jsonl"), "--model",
+                                 "mistral-small-latest", "--in-flight", "2"});
     INFO(log);
     REQUIRE(status == 0);
+    check_complete(dir.path("out.jsonl"), 3);
     const auto requests = server.requests();
-    REQUIRE(requests.size() == 2);
-    CHECK(requests[1].at - requests[0].at >= 700ms);
-    check_complete(dir.path("out.jsonl"), 1);
+    REQUIRE(requests.size() == 4);
+    // The two sent before the 429 came back, then two after its wait.
+    CHECK(requests[2].at - requests[0].at >= 700ms);
+    CHECK(requests[3].at - requests[0].at >= 700ms);
 }
 
 TEST_CASE("mistral-batch run: a request that fails for good is its line's error") {
@@ -389,9 +398,10 @@ TEST_CASE("mistral-batch --help names every option") {
     scratch dir;
     const auto [status, log] = runner{server, dir}.run({"--help"});
     CHECK(status == 0);
-    for (const char* option : {"--model", "--in-flight", "--rps", "--max-retries", "--timeout",
-                               "--poll", "--timeout-hours", "--base-url", "--quiet",
-                               "MISTRAL_API_KEY", "MISTRAL_BASE_URL", "kill -9", "Exit status"}) {
+    for (const char* option :
+         {"--model", "--in-flight", "--rps", "--max-retries", "--timeout", "--poll",
+          "--timeout-hours", "--max-file-size", "--base-url", "--quiet", "--verbose",
+          "MISTRAL_API_KEY", "MISTRAL_BASE_URL", "kill -9", "Exit status"}) {
         CHECK(log.find(option) != std::string::npos);
     }
 }
@@ -439,4 +449,26 @@ TEST_CASE("mistral-batch submit: a Batch API job, killed while it waits, then re
     CHECK(got[50].at("response").at("body").at("code") == "3280");  // the API's own error body
     CHECK(log.find("1 failed in this run") != std::string::npos);
     CHECK_FALSE(fs::exists(dir.path("out.jsonl.job")));
+    CHECK_FALSE(fs::exists(dir.path("out.jsonl.results")));
+
+    // An input larger than --max-file-size goes as several files of one job.
+    const std::size_t before = server.requests().size();
+    const auto [parts_status, parts_log] =
+        r.run({"submit", dir.path("in.jsonl"), dir.path("parts.jsonl"), "--model",
+               "mistral-small-latest", "--poll", "0.05", "--max-file-size", "0.004"});
+    INFO(parts_log);
+    REQUIRE(parts_status == 0);
+    const auto sent = server.requests();
+    const auto uploads = std::count_if(
+        sent.begin() + static_cast<std::ptrdiff_t>(before), sent.end(),
+        [](const received_request& q) { return q.method == "POST" && q.path == "/v1/files"; });
+    CHECK(uploads >= 2);
+    CHECK(parts_log.find(std::to_string(uploads) + " input files") != std::string::npos);
+    const auto parts = output_lines(dir.path("parts.jsonl"));
+    REQUIRE(parts.size() == 51);
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        INFO("line " << i + 1);
+        CHECK(parts[i].at("custom_id") == got[i].at("custom_id"));
+        CHECK(parts[i].at("response").at("status_code") == got[i].at("response").at("status_code"));
+    }
 }
