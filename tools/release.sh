@@ -6,8 +6,8 @@
 #   tools/release.sh --archive [REF]  # only the slim archive of REF (default HEAD) in dist/
 #                                     # (or in $DIST)
 #
-# The version has one home, include/mistral/version.hpp (CMake, Meson and the vcpkg port read it
-# there). A release commit is tagged vVERSION; the README's FetchContent snippet then pins that
+# The version has one home, include/mistral/version.hpp (CMake and Meson read it there); the
+# vcpkg port's manifest must say it too, so the release writes it there. A release commit is tagged vVERSION; the README's FetchContent snippet then pins that
 # commit's hash (a hash, not the tag, so that a clone without tags still finds it), in a commit of
 # its own. The slim archive holds what a consumer needs and nothing else (no tests, examples,
 # benchmarks, fuzzers, tools): include/, single_include/, cmake/, CMakeLists.txt, meson.build,
@@ -47,6 +47,7 @@ sed -i -E "s/^(#define MISTRAL_CPP_VERSION_MAJOR) [0-9]+$/\1 $major/;
            s/^(#define MISTRAL_CPP_VERSION_MINOR) [0-9]+$/\1 $minor/;
            s/^(#define MISTRAL_CPP_VERSION_PATCH) [0-9]+$/\1 $patch/;
            s/^(#define MISTRAL_CPP_VERSION_STRING) \"[0-9.]+\"$/\1 \"$version\"/" include/mistral/version.hpp
+sed -i -E "s/^(  \"version-semver\": )\"[0-9.]+\",$/\1\"$version\",/" ports/mistral-cpp/vcpkg.json
 # 2. The CHANGELOG: the unreleased section becomes this release, dated today.
 # A fresh unreleased section goes above it, for what comes next.
 sed -i -E "0,/^## \[(Unreleased|[0-9.]+)\]( - unreleased)?$/s//## [Unreleased]\n\n## [$version] - $(date +%F)/" CHANGELOG.md
