@@ -422,10 +422,12 @@ TEST_CASE("mistral-batch submit: a Batch API job, killed while it waits, then re
     const runner r{server, dir};
     auto first = r.start(args);
     const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (!fs::exists(dir.path("out.jsonl.job")) && std::chrono::steady_clock::now() < deadline)
+    // Killed once the job exists (OUTPUT.job names it), while it polls.
+    while (read_file(dir.path("out.jsonl.job")).find("job ") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(10ms);
     first->kill_now();
-    REQUIRE(fs::exists(dir.path("out.jsonl.job")));
+    REQUIRE(read_file(dir.path("out.jsonl.job")).find("job batch-") != std::string::npos);
 
     const auto [status, log] = r.run(args);
     INFO(log);
