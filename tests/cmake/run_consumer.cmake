@@ -5,9 +5,12 @@
 #   fetch_archive the same from the slim source archive (tools/release.sh --archive)
 #   release       tools/release.sh in a scratch clone, and what it must have changed
 #   minimal_install  configure with Catch2 and Google Benchmark hidden and BUILD_TESTING=OFF,
-#                 install, find_package it
-#   meson_subproject  a Meson project with the checkout as its subproject
+#                 install, find_package it (header-only)
+#   meson_subproject  a Meson project with the checkout as its subproject (header-only)
 #   single_header compile an example with only -I single_include and the system libraries
+#                 (header-only)
+# The README's routes (tools/check_install.py) build mistral::compiled in the last three ways, so
+# these build it only where the README has no twin.
 #   vcpkg         run the overlay port's portfile with tools/vcpkg_emulate.cmake, then find_package it
 cmake_minimum_required(VERSION 3.21)
 
@@ -60,7 +63,8 @@ elseif(ROUTE STREQUAL "minimal_install")
             message(FATAL_ERROR "the install has no ${f}")
         endif()
     endforeach()
-    build_and_run_consumer("${consumers}/find_package" "-DCMAKE_PREFIX_PATH=${prefix}")
+    # mistral::compiled from such an install: the README's cmake-install route.
+    build_and_run_consumer("${consumers}/find_package" "-DCMAKE_PREFIX_PATH=${prefix}" -DCONSUMER_COMPILED=OFF)
 elseif(ROUTE STREQUAL "fetch_content")
     execute_process(COMMAND git -C "${SOURCE_DIR}" rev-parse HEAD OUTPUT_VARIABLE COMMIT OUTPUT_STRIP_TRAILING_WHITESPACE
         COMMAND_ERROR_IS_FATAL ANY)
@@ -110,8 +114,6 @@ elseif(ROUTE STREQUAL "meson_subproject")
     run(meson compile -C "${WORK_DIR}/build")
     run("${WORK_DIR}/build/consumer")
     message(STATUS "${last_output}")
-    run("${WORK_DIR}/build/consumer_compiled")
-    message(STATUS "mistral-cpp-compiled: ${last_output}")
 elseif(ROUTE STREQUAL "single_header")
     # As a user who copied single_include/mistral/mistral.hpp: the header and the system libraries.
     run(pkg-config --cflags --libs cpp-httplib)
@@ -123,13 +125,7 @@ elseif(ROUTE STREQUAL "single_header")
         ${httplib_flags} -lboost_json -lssl -lcrypto -o "${WORK_DIR}/consumer")
     run("${WORK_DIR}/consumer")
     message(STATUS "${last_output}")
-    # Separate compilation with the single header: its generated src.hpp in one more file.
-    file(WRITE "${WORK_DIR}/mistral_src.cpp" "#include <mistral/src.hpp>\n")
-    run(${CXX} -std=c++20 -DMISTRAL_SEPARATE_COMPILATION -I "${SOURCE_DIR}/single_include"
-        "${consumers}/consumer/main.cpp" "${WORK_DIR}/mistral_src.cpp"
-        ${httplib_flags} -lboost_json -lssl -lcrypto -o "${WORK_DIR}/consumer_compiled")
-    run("${WORK_DIR}/consumer_compiled")
-    message(STATUS "separate compilation: ${last_output}")
+    # Separate compilation with the single header (src.hpp): the README's single-header route.
 elseif(ROUTE STREQUAL "vcpkg")
     run(${CMAKE_COMMAND} "-DSOURCE_DIR=${SOURCE_DIR}" "-DSTAGING=${WORK_DIR}/vcpkg" -P "${SOURCE_DIR}/tools/vcpkg_emulate.cmake")
     build_and_run_consumer("${consumers}/find_package" "-DCMAKE_PREFIX_PATH=${WORK_DIR}/vcpkg/packages/mistral-cpp_x64-linux")
