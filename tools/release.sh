@@ -7,7 +7,8 @@
 #                                     # (or in $DIST)
 #
 # The version has one home, include/mistral/version.hpp (CMake and Meson read it there); the
-# vcpkg port's manifest must say it too, so the release writes it there. A release commit is tagged vVERSION; the README's FetchContent snippet then pins that
+# vcpkg port's manifest and the find_package lines must say it too, so the release writes them. A
+# release commit is tagged vVERSION; the README's FetchContent snippet then pins that
 # commit's hash (a hash, not the tag, so that a clone without tags still finds it), in a commit of
 # its own. The slim archive holds what a consumer needs and nothing else (no tests, examples,
 # benchmarks, fuzzers, tools): include/, single_include/, cmake/, CMakeLists.txt, meson.build,
@@ -48,6 +49,10 @@ sed -i -E "s/^(#define MISTRAL_CPP_VERSION_MAJOR) [0-9]+$/\1 $major/;
            s/^(#define MISTRAL_CPP_VERSION_PATCH) [0-9]+$/\1 $patch/;
            s/^(#define MISTRAL_CPP_VERSION_STRING) \"[0-9.]+\"$/\1 \"$version\"/" include/mistral/version.hpp
 sed -i -E "s/^(  \"version-semver\": )\"[0-9.]+\",$/\1\"$version\",/" ports/mistral-cpp/vcpkg.json
+# The package accepts only its own minor version (SameMinorVersion: a 0.x minor may break the API),
+# so the README's find_package line and the consumer test ask for this one.
+sed -i -E "s/^(find_package\(mistral-cpp )[0-9]+\.[0-9]+( CONFIG REQUIRED\))$/\1$major.$minor\2/" \
+    README.md tests/cmake/find_package/CMakeLists.txt
 # 2. The CHANGELOG: the unreleased section becomes this release, dated today.
 # A fresh unreleased section goes above it, for what comes next.
 sed -i -E "0,/^## \[(Unreleased|[0-9.]+)\]( - unreleased)?$/s//## [Unreleased]\n\n## [$version] - $(date +%F)/" CHANGELOG.md

@@ -89,10 +89,12 @@ elseif(ROUTE STREQUAL "release")
     file(READ "${clone}/CHANGELOG.md" changelog)
     file(READ "${clone}/single_include/mistral/mistral.hpp" single)
     file(READ "${clone}/ports/mistral-cpp/vcpkg.json" port)
+    file(READ "${clone}/tests/cmake/find_package/CMakeLists.txt" consumer)
     string(TIMESTAMP today "%Y-%m-%d")
     foreach(check "readme;    GIT_TAG ${tagged}  # v9.8.7" "version_hpp;#define MISTRAL_CPP_VERSION_STRING \"9.8.7\""
                   "changelog;## [Unreleased]\n\n## [9.8.7] - ${today}" "single;mistral-cpp 9.8.7"
-                  "port;\"version-semver\": \"9.8.7\"")
+                  "port;\"version-semver\": \"9.8.7\"" "readme;find_package(mistral-cpp 9.8 CONFIG REQUIRED)"
+                  "consumer;find_package(mistral-cpp 9.8 CONFIG REQUIRED)")
         list(GET check 0 var)
         list(GET check 1 expected)
         string(FIND "${${var}}" "${expected}" at)
