@@ -9,9 +9,9 @@
 #   meson_subproject  a Meson project with the checkout as its subproject (header-only)
 #   single_header compile an example with only -I single_include and the system libraries
 #                 (header-only)
-# The README's routes (tools/check_install.py) build mistral::compiled in the last three ways, so
-# these build it only where the README has no twin.
 #   vcpkg         run the overlay port's portfile with tools/vcpkg_emulate.cmake, then find_package it
+# The README's routes (tools/check_install.py) build mistral::compiled as minimal_install,
+# meson_subproject and single_header would, so those three build only the header-only program.
 cmake_minimum_required(VERSION 3.21)
 
 function(run)
@@ -127,7 +127,6 @@ elseif(ROUTE STREQUAL "single_header")
         ${httplib_flags} -lboost_json -lssl -lcrypto -o "${WORK_DIR}/consumer")
     run("${WORK_DIR}/consumer")
     message(STATUS "${last_output}")
-    # Separate compilation with the single header (src.hpp): the README's single-header route.
 elseif(ROUTE STREQUAL "vcpkg")
     run(${CMAKE_COMMAND} "-DSOURCE_DIR=${SOURCE_DIR}" "-DSTAGING=${WORK_DIR}/vcpkg" -P "${SOURCE_DIR}/tools/vcpkg_emulate.cmake")
     build_and_run_consumer("${consumers}/find_package" "-DCMAKE_PREFIX_PATH=${WORK_DIR}/vcpkg/packages/mistral-cpp_x64-linux")
